@@ -1,0 +1,1 @@
+"""Customer-journey audits: checklists, scoring, storage, photos, reports and analytics."""

@@ -1,0 +1,114 @@
+"""Who may do what: the one place the UI, the CLI and the reports ask."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from audit.model import User
+
+# Actions on no particular object
+MANAGE_PEOPLE = "manage_people"
+MANAGE_LOCATIONS = "manage_locations"
+MANAGE_TEMPLATES = "manage_templates"
+VIEW_DASHBOARD = "view_dashboard"
+EXPORT = "export"
+NETWORK_REPORT = "network_report"
+# Actions on a location
+START_MYSTERY = "start_mystery"
+START_SELF = "start_self"
+# Actions on an audit
+VIEW_AUDIT = "view_audit"
+EDIT_AUDIT = "edit_audit"  # answer, attach photos, submit, delete a draft
+REOPEN = "reopen"
+PUBLISH = "publish"
+SEE_AUDITOR = "see_auditor"  # the shopper's name rather than their code
+SEE_GPS = "see_gps"
+
+GLOBAL_ACTIONS = (MANAGE_PEOPLE, MANAGE_LOCATIONS, MANAGE_TEMPLATES, VIEW_DASHBOARD, EXPORT,
+                  NETWORK_REPORT)
+LOCATION_ACTIONS = (START_MYSTERY, START_SELF)
+AUDIT_ACTIONS = (VIEW_AUDIT, EDIT_AUDIT, REOPEN, PUBLISH, SEE_AUDITOR, SEE_GPS)
+
+
+class AuditLike(Protocol):
+    """What the rules read of an audit: AuditHeader and SummaryRow both have it."""
+
+    @property
+    def auditor(self) -> str: ...
+    @property
+    def location_id(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def published(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class LocationRef:
+    id: str
+
+
+def _active(user: User | None) -> bool:
+    return user is not None and not user.disabled and user.role in ("shopper", "manager", "hq")
+
+
+def may(user: User | None, action: str, obj: AuditLike | LocationRef | str | None = None) -> bool:
+    """True if `user` may do `action` on `obj` (an audit, a location id, or nothing)."""
+    if not _active(user):
+        return False
+    assert user is not None  # noqa: S101  narrowed by _active
+    if user.role == "hq":
+        return True
+    if action in GLOBAL_ACTIONS:
+        return False
+
+    if action in LOCATION_ACTIONS:
+        loc = obj.id if isinstance(obj, LocationRef) else obj
+        if not isinstance(loc, str):
+            return False
+        if user.role == "shopper":
+            return action == START_MYSTERY and (loc in user.locations or user.any_location)
+        return action == START_SELF and loc in user.locations  # manager
+
+    if action not in AUDIT_ACTIONS or obj is None or isinstance(obj, (str, LocationRef)):
+        return False
+    audit = obj
+    own = audit.auditor == user.name
+    if action in (REOPEN, PUBLISH, SEE_GPS):
+        return False
+    if action == EDIT_AUDIT:
+        return own and audit.status == "draft"
+    if action == SEE_AUDITOR:
+        # a manager never learns who the mystery shopper was; a shopper sees only their own
+        return own or (user.role == "manager" and audit.mode == "self"
+                       and audit.location_id in user.locations)
+    # VIEW_AUDIT
+    if user.role == "shopper":
+        return own
+    if audit.location_id not in user.locations:
+        return False
+    if audit.mode == "self":
+        return own or audit.status == "submitted"
+    return audit.status == "submitted" and audit.published
+
+
+def auditor_code(name: str) -> str:
+    """A stable code that stands for a shopper where their identity must not show."""
+    return "S-" + hashlib.sha256(("auditor:" + name).encode()).hexdigest()[:6].upper()
+
+
+def auditor_label(viewer: User | None, audit: AuditLike, code: str | None = None) -> str:
+    if may(viewer, SEE_AUDITOR, audit):
+        return audit.auditor
+    return code or auditor_code(audit.auditor)
+
+
+def startable_modes(user: User | None) -> tuple[str, ...]:
+    if not _active(user):
+        return ()
+    assert user is not None  # noqa: S101
+    return {"shopper": ("mystery",), "manager": ("self",), "hq": ("mystery", "self")}[user.role]

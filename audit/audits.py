@@ -1,0 +1,273 @@
+"""What people do to audits: start, answer, attach, submit, reopen, publish, delete."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from audit import access
+from audit.model import (
+    MODES,
+    Answer,
+    Audit,
+    AuditHeader,
+    AuditScore,
+    Checklist,
+    PhotoRef,
+    SummaryRow,
+    User,
+    item_key,
+)
+from audit.scoring import AnswerError, check_value, missing_for_submit, progress, score_audit
+from audit.store import AuditLocked, NotFound, Store, StoreError
+from audit.templates import get_checklist, now_iso
+
+_KEEP = object()
+
+
+class Forbidden(NotFound):
+    """Raised where a person may not touch an object; reads exactly like 'not found'."""
+
+
+class SubmitRefused(StoreError):
+    """Submit was refused; `.missing` lists (item key, "answer" | "photo")."""
+
+    code = "submit_refused"
+
+    def __init__(self, missing: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(missing)} required answers or photos are missing",
+                         count=len(missing))
+        self.missing = missing
+
+
+def new_audit_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _not_found(audit_id: str) -> NotFound:
+    return NotFound(f"no audit {audit_id!r}", audit_id=audit_id)
+
+
+def load_audit(store: Store, actor: User | None, audit_id: str) -> Audit:
+    """The audit if `actor` may see it; otherwise NotFound, the same as for a missing id."""
+    audit = store.get_audit(audit_id)
+    if audit is None or not access.may(actor, access.VIEW_AUDIT, audit.header):
+        raise _not_found(audit_id)
+    return audit
+
+
+def checklist_for(store: Store, header: AuditHeader) -> Checklist:
+    return get_checklist(store, header.template_id, header.template_version)
+
+
+def region_of(store: Store, location_id: str) -> str:
+    loc = store.get_location(location_id)
+    return loc.region if loc else ""
+
+
+def summary_of(header: AuditHeader, checklist: Checklist, answers: dict[str, Answer],
+               score: AuditScore | None = None, *, region: str) -> SummaryRow:
+    """The index row for an audit: what the dashboard reads without opening the audit."""
+    row = SummaryRow(
+        audit_id=header.id,
+        location_id=header.location_id,
+        region=region,
+        template_id=header.template_id,
+        template_version=header.template_version,
+        mode=header.mode,
+        auditor=header.auditor,
+        status=header.status,
+        started_at=header.started_at,
+        visit_at=header.visit_at,
+        submitted_at=header.submitted_at,
+        published=header.published,
+    )
+    prog = progress(checklist, answers)[""]
+    row = dataclasses.replace(row, answered=prog[0], total=prog[1])
+    if score is None:
+        return row
+    return dataclasses.replace(
+        row,
+        overall=_round(score.overall),
+        computed=_round(score.computed),
+        level=score.level,
+        critical=score.critical_failures,
+        sections={s.id: _round(s.percent) for s in score.sections},
+        findings=tuple(i.key for i in score.findings),
+        na=tuple(k for k, a in answers.items() if a.na),
+    )
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 2)
+
+
+def start_audit(store: Store, actor: User, *, location_id: str, template_id: str, mode: str,
+                lang: str, visit_at: str | None = None, now: str | None = None,
+                audit_id: str | None = None) -> AuditHeader:
+    if mode not in MODES:
+        raise StoreError(f"unknown mode {mode!r}", mode=mode)
+    action = access.START_MYSTERY if mode == "mystery" else access.START_SELF
+    if store.get_location(location_id) is None or not access.may(actor, action, location_id):
+        raise NotFound(f"no location {location_id!r}", location_id=location_id)
+    checklist = get_checklist(store, template_id)
+    at = now or now_iso()
+    header = AuditHeader(
+        id=audit_id or new_audit_id(),
+        template_id=checklist.id,
+        template_version=checklist.version,
+        location_id=location_id,
+        mode=mode,
+        auditor=actor.name,
+        lang=lang,
+        status="draft",
+        started_at=at,
+        visit_at=visit_at or at,
+        events=({"type": "started", "by": actor.name, "at": at},),
+    )
+    store.create_audit(header, summary_of(header, checklist, {},
+                                          region=region_of(store, location_id)))
+    return header
+
+
+def _editable_header(store: Store, actor: User, audit_id: str) -> AuditHeader:
+    header = store.get_header(audit_id)
+    if header is None or not access.may(actor, access.VIEW_AUDIT, header):
+        raise _not_found(audit_id)
+    if header.status != "draft":
+        raise AuditLocked(f"audit {audit_id} is submitted and read-only", audit_id=audit_id)
+    if not access.may(actor, access.EDIT_AUDIT, header):
+        raise _not_found(audit_id)
+    return header
+
+
+def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _KEEP,
+           na: bool | None = None, comment: str | None = None,
+           add_photo: str | None = None, remove_photo: str | None = None,
+           now: str | None = None) -> Answer:
+    """Save one change to one answer at once; other fields of the answer are kept.
+
+    Raises AnswerError for a value that does not fit the item, AuditLocked once submitted.
+    """
+    header = _editable_header(store, actor, audit_id)
+    checklist = checklist_for(store, header)
+    item = checklist.item(key)
+    if item is None:
+        raise AnswerError("unknown_item", f"no item {key!r} in this checklist", key=key)
+    checked = _KEEP if value is _KEEP else check_value(item, value)
+    if na and not item.na:
+        raise AnswerError("na_not_allowed", "N/A is not allowed for this item", key=key)
+    if comment is not None and len(comment) > 5000:
+        raise AnswerError("too_long", "the comment is longer than 5000 characters", limit=5000)
+    at = now or now_iso()
+
+    def update(old: Answer | None) -> Answer:
+        a = old or Answer(key=key)
+        photos = list(a.photos)
+        if add_photo and add_photo not in photos:
+            photos.append(add_photo)
+        if remove_photo in photos:
+            photos.remove(remove_photo)
+        return dataclasses.replace(
+            a,
+            value=a.value if checked is _KEEP else checked,
+            na=(False if checked is not _KEEP and checked is not None else a.na)
+            if na is None else na,
+            comment=a.comment if comment is None else comment,
+            photos=tuple(photos),
+            by=actor.name,
+            at=at,
+        )
+
+    return store.save_answer(audit_id, key, update)
+
+
+def attach_photo(store: Store, actor: User, audit_id: str, key: str, ref: PhotoRef,
+                 now: str | None = None) -> Answer:
+    """Record a stored photo's metadata in the audit and link it to the item's answer."""
+    _editable_header(store, actor, audit_id)
+    store.save_photo_ref(audit_id, ref)
+    return answer(store, actor, audit_id, key, add_photo=ref.sha256, now=now)
+
+
+def set_visit_time(store: Store, actor: User, audit_id: str, visit_at: str) -> AuditHeader:
+    header = _editable_header(store, actor, audit_id)
+    new = dataclasses.replace(header, visit_at=visit_at)
+    store.update_header(audit_id, new)
+    return new
+
+
+def _with_event(header: AuditHeader, kind: str, by: str, at: str, **extra: Any) -> AuditHeader:
+    event = {"type": kind, "by": by, "at": at, **extra}
+    return dataclasses.replace(header, events=(*header.events, event))
+
+
+def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> SummaryRow:
+    """Score and lock the audit; refuse with the list of what is missing."""
+    header = _editable_header(store, actor, audit_id)
+    audit = store.get_audit(audit_id)
+    if audit is None:
+        raise _not_found(audit_id)
+    checklist = checklist_for(store, header)
+    score = score_audit(checklist, audit.answers)
+    missing = missing_for_submit(checklist, audit.answers, score)
+    if missing:
+        raise SubmitRefused(missing)
+    at = now or now_iso()
+    new = _with_event(dataclasses.replace(audit.header, status="submitted", submitted_at=at),
+                      "submitted", actor.name, at)
+    store.update_header(audit_id, new)
+    row = summary_of(new, checklist, audit.answers, score,
+                     region=region_of(store, header.location_id))
+    store.put_summary(row)
+    store.index_photo_hashes(audit_id, audit.photos.values())
+    return row
+
+
+def reopen(store: Store, actor: User, audit_id: str, reason: str,
+           now: str | None = None) -> AuditHeader:
+    header = store.get_header(audit_id)
+    if header is None or not access.may(actor, access.REOPEN, header):
+        raise _not_found(audit_id)
+    if header.status == "draft":
+        return header
+    at = now or now_iso()
+    new = _with_event(dataclasses.replace(header, status="draft"), "reopened", actor.name, at,
+                      reason=reason)
+    store.update_header(audit_id, new, allow_submitted=True)
+    old = store.get_summary(audit_id)
+    if old is not None:
+        store.put_summary(dataclasses.replace(old, status="draft"))
+    return new
+
+
+def publish(store: Store, actor: User, audit_id: str, published: bool = True,
+            now: str | None = None) -> AuditHeader:
+    header = store.get_header(audit_id)
+    if header is None or not access.may(actor, access.PUBLISH, header):
+        raise _not_found(audit_id)
+    at = now or now_iso()
+    new = _with_event(dataclasses.replace(header, published=published),
+                      "published" if published else "unpublished", actor.name, at)
+    store.update_header(audit_id, new, allow_submitted=True)
+    old = store.get_summary(audit_id)
+    if old is not None:
+        store.put_summary(dataclasses.replace(old, published=published))
+    return new
+
+
+def delete_draft(store: Store, actor: User, audit_id: str) -> None:
+    _editable_header(store, actor, audit_id)
+    store.delete_audit(audit_id)
+
+
+def visible_summaries(store: Store, actor: User | None,
+                      keep: Callable[[SummaryRow], bool] | None = None) -> list[SummaryRow]:
+    rows = [r for r in store.list_summaries() if access.may(actor, access.VIEW_AUDIT, r)]
+    return [r for r in rows if keep(r)] if keep else rows
+
+
+def item_keys(checklist: Checklist) -> list[str]:
+    return [item_key(s, i) for s, i in checklist.items()]

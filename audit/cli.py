@@ -1,0 +1,156 @@
+"""The `audit` command: a thin shell over the library."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from audit.checklist import ChecklistError, load_checklist
+from audit.store import Store, StoreError, open_store
+
+
+class CliError(Exception):
+    """A message for stderr; the command exits with status 1."""
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return open_store(args.data_dir)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            load_checklist(path)
+        except ChecklistError as err:
+            failed += 1
+            for problem in err.problems:
+                print(problem.format(args.lang), file=sys.stderr)
+            continue
+        print(f"{path}: ok")
+    return 1 if failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from audit.demo import DEMO_PASSWORD, generate
+
+    store = _store(args)
+    if store.list_summaries() and not args.force:
+        raise CliError(f"{args.data_dir} already holds audits; use an empty folder or --force "
+                       "to add demo data beside them")
+    today = date.fromisoformat(args.today) if args.today else None
+    result = generate(store, seed=args.seed, audits=args.audits, locations=args.locations,
+                      today=today)
+    print(f"{result.locations} locations, {result.users} people, {result.audits} audits "
+          f"in {args.data_dir}")
+    for loc_id, story in result.stories.items():
+        loc = store.get_location(loc_id)
+        print(f"  {loc.name if loc else loc_id}: {story}")
+    print(f"sign in as hq, shopper1 or manager1 with the password {DEMO_PASSWORD}")
+    return 0
+
+
+def _password_from_env_or_prompt(env: str) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise CliError(f"no password: set {env} or run in a terminal to be asked")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat: "):
+        raise CliError("the passwords differ")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from audit import accounts
+
+    store = _store(args)
+    if args.users_cmd == "list":
+        for u in store.list_users():
+            locs = ",".join(u.locations) or ("any" if u.any_location else "-")
+            state = "disabled" if u.disabled else ("locked" if u.locked_until else "active")
+            print(f"{u.name}\t{u.role}\t{locs}\t{u.email or '-'}\t{state}")
+        return 0
+    if args.users_cmd == "add":
+        password = _password_from_env_or_prompt("AUDIT_PASSWORD")
+        user = accounts.create_user(store, args.name, args.role, password,
+                                    locations=tuple(args.location or ()), email=args.email or "",
+                                    display_name=args.display_name or "",
+                                    any_location=args.any_location)
+        print(f"added {user.name} ({user.role})")
+        return 0
+    if args.users_cmd == "passwd":
+        password = _password_from_env_or_prompt("AUDIT_PASSWORD")
+        accounts.set_password(store, args.name, password)
+        print(f"password changed for {args.name}; their other sessions have ended")
+        return 0
+    raise CliError("choose a users subcommand: add, list, passwd")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audit", description="Customer-journey audits: checklists, demo data, reports.")
+    parser.add_argument("--data-dir", default=os.environ.get("AUDIT_DATA_DIR", "data"),
+                        help="data folder of the embedded store (default: $AUDIT_DATA_DIR or ./data)")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("validate", help="check checklist YAML files and list every problem",
+                       description="Check checklist YAML files; print 'ok' per good file, every "
+                                   "problem of a bad one, and exit 1 if any is bad.")
+    p.add_argument("files", nargs="+", help="checklist .yaml files")
+    p.add_argument("--lang", choices=("en", "ru"), default="en", help="language of the messages")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("demo", help="fill a store with a realistic demo network",
+                       description="Fill the data folder with demo locations, people and a year "
+                                   "of audits. The same seed (and --today) gives the same data.")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--audits", type=int, default=240, help="number of audits (default 240)")
+    p.add_argument("--locations", type=int, default=15, help="number of locations (min 12)")
+    p.add_argument("--today", help="the last day of the demo year, YYYY-MM-DD (default today)")
+    p.add_argument("--force", action="store_true", help="add to a store that already has audits")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("users", help="add, list people, change passwords",
+                       description="Manage local accounts. Passwords come from a prompt or "
+                                   "$AUDIT_PASSWORD, never from an argument.")
+    users = p.add_subparsers(dest="users_cmd", required=True)
+    u = users.add_parser("add", help="add a person", description="Add a person with a role.")
+    u.add_argument("name", help="sign-in name: lowercase letters, digits, . _ -")
+    u.add_argument("--role", required=True, choices=("shopper", "manager", "hq"))
+    u.add_argument("--location", action="append", help="a location id they work with (repeat)")
+    u.add_argument("--email", help="e-mail for single sign-on")
+    u.add_argument("--display-name", help="name shown in the app")
+    u.add_argument("--any-location", action="store_true",
+                   help="a shopper who may audit any location")
+    u.set_defaults(func=cmd_users)
+    u = users.add_parser("list", help="list people", description="List people and their roles.")
+    u.set_defaults(func=cmd_users)
+    u = users.add_parser("passwd", help="change a password",
+                         description="Change a password; the person's other sessions end.")
+    u.add_argument("name")
+    u.set_defaults(func=cmd_users)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except (CliError, StoreError) as err:
+        print(f"audit: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

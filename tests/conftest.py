@@ -1,0 +1,195 @@
+"""Shared fixtures: real stores in tmp_path, a small checklist with every item type, people."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from audit import accounts
+from audit.checklist import parse_checklist
+from audit.model import Checklist, Location, User
+from audit.store import Store
+from audit.store.tinydb import TinyStore
+from audit.templates import add_template
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+MINI_YAML = """
+id: mini
+version: 1
+title: {ru: "Мини-проверка", en: "Mini check"}
+levels: [{min: 0, key: disappointment}, {min: 60, key: average}, {min: 85, key: wow}]
+critical_cap: 40
+sections:
+  - id: entrance
+    title: {ru: Вход, en: Entrance}
+    weight: 2
+    items:
+      - id: dry
+        text: {ru: "У входа сухо, нет луж", en: "The entrance is dry, no puddle"}
+        type: yes_no
+        weight: 2
+        photo: on_fail
+        guidance: {ru: "Сфотографируйте лужу", en: "Photograph any puddle"}
+      - id: clean
+        text: {ru: "Чистота входа", en: "Cleanliness of the entrance"}
+        type: scale
+        scale: {min: 1, max: 5}
+      - id: door
+        text: {ru: "Дверь", en: "Door"}
+        type: choice
+        options:
+          - {id: open, text: {ru: "Открыта", en: "Open"}, score: 1}
+          - {id: heavy, text: {ru: "Тяжёлая", en: "Heavy"}, score: 0.5}
+          - {id: locked, text: {ru: "Заперта", en: "Locked"}, score: 0}
+  - id: waiting
+    title: {ru: Ожидание, en: Waiting}
+    items:
+      - id: comforts
+        text: {ru: "Удобства", en: "Comforts"}
+        type: multi
+        na: true
+        options:
+          - {id: water, text: {ru: Вода, en: Water}, score: 0.5}
+          - {id: wifi, text: {ru: Wi-Fi, en: Wi-Fi}, score: 0.5}
+          - {id: kids, text: {ru: Детский уголок, en: Kids corner}, score: 0.5}
+      - id: wait
+        text: {ru: "Время ожидания", en: "Wait time"}
+        type: wait_time
+        bands: [{max: 5, score: 1}, {max: 10, score: 0.5}, {score: 0}]
+      - id: chairs
+        text: {ru: "Число стульев", en: "Number of chairs"}
+        type: number
+        required: false
+        bands: [{max: 2, score: 0}, {score: 1}]
+  - id: office
+    title: {ru: Офис, en: Office}
+    items:
+      - id: hours
+        text: {ru: "Часы работы", en: "Opening hours"}
+        type: hours
+        hours: {evening_after: "19:00", weekend: true}
+      - id: site
+        text: {ru: "Опечатки на сайте", en: "Typos on the website"}
+        type: typo_check
+        bands: [{max: 0, score: 1}, {max: 2, score: 0.5}, {score: 0}]
+      - id: guard
+        text: {ru: "Охранник трезв", en: "The guard is sober"}
+        type: yes_no
+        critical: true
+      - id: notes
+        text: {ru: "Заметки", en: "Notes"}
+        type: text
+      - id: facade
+        text: {ru: "Фото фасада", en: "Photo of the front"}
+        type: photo
+        photo: required
+"""
+
+
+@pytest.fixture(scope="session")
+def mini() -> Checklist:
+    return parse_checklist(MINI_YAML, source="mini.yaml")
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for this test session, on a Unix socket in a temp folder."""
+    bindir = _pg_bin()
+    if bindir is None:
+        message = "PostgreSQL is not installed (apt-get install postgresql)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    # not under pytest's tmp folder: that is private to root, and the server runs as postgres
+    base = Path(tempfile.mkdtemp(prefix="audit-pg-"))
+    datadir, sockdir = base / "data", base / "sock"
+    sockdir.mkdir()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(base, "postgres")
+        shutil.chown(sockdir, "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U",
+                    "postgres", "--no-sync"], check=True, capture_output=True)
+    port = _free_port()
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(datadir), "-w", "-l",
+                    str(base / "log"), "-o", f"-k {sockdir} -p {port} -c listen_addresses='' "
+                    "-c fsync=off", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@/postgres?host={sockdir}&port={port}"
+    finally:
+        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate",
+                        "stop"], capture_output=True, check=False)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+_db_counter = itertools.count()
+
+
+def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Store:
+    if kind == "tinydb":
+        return TinyStore(tmp_path / "data")
+    import psycopg
+
+    from audit.store.postgres import PostgresStore
+
+    server: str = request.getfixturevalue("postgres_server")
+    name = f"t{os.getpid()}_{next(_db_counter)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    pg = PostgresStore(server.replace("/postgres?", f"/{name}?"), photo_dir=tmp_path / "data")
+    request.addfinalizer(pg.close)
+    return pg
+
+
+@pytest.fixture(params=["tinydb", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Every store test runs on each backend."""
+    yield make_store(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def network(store: Store) -> dict[str, User]:
+    """Two locations, the mini template, and one person per role (password 'secret-pass')."""
+    return populate(store)
+
+
+def populate(store: Store) -> dict[str, User]:
+    store.put_location(Location(id="loc-a", name="Арбат", region="Москва", address="ул. Арбат, 1"))
+    store.put_location(Location(id="loc-b", name="Невский", region="СПб", address="Невский, 2"))
+    add_template(store, MINI_YAML, by="test")
+    people = {
+        "hq": accounts.create_user(store, "boss", "hq", "secret-pass"),
+        "shopper": accounts.create_user(store, "sam", "shopper", "secret-pass",
+                                        locations=("loc-a",)),
+        "shopper2": accounts.create_user(store, "sue", "shopper", "secret-pass",
+                                         locations=("loc-a", "loc-b")),
+        "manager": accounts.create_user(store, "mia", "manager", "secret-pass",
+                                        locations=("loc-a",)),
+        "manager_b": accounts.create_user(store, "max", "manager", "secret-pass",
+                                          locations=("loc-b",)),
+    }
+    return people
