@@ -1,0 +1,76 @@
+"""Autosave must not slow down as the archive grows: one answer into a draft, 10 vs 10,000 audits.
+
+Builds two demo stores (10 and 10,000 submitted audits), starts a draft in each, then saves
+answers into both drafts, interleaved so machine noise hits both alike, and compares medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from audit import audits  # noqa: E402
+from audit.demo import generate  # noqa: E402
+from audit.store.tinydb import TinyStore  # noqa: E402
+
+
+def build(root: Path, n: int) -> tuple[TinyStore, str]:
+    store = TinyStore(root)
+    t0 = time.perf_counter()
+    generate(store, seed=7, audits=n, locations=15, today=date(2026, 11, 1))
+    print(f"  built {n} audits in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    shopper = store.get_user("shopper1")
+    assert shopper is not None
+    loc = shopper.locations[0]
+    header = audits.start_audit(store, shopper, location_id=loc, template_id="service-point",
+                                mode="mystery", lang="ru")
+    return store, header.id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--big", type=int, default=10_000, help="audits in the big store")
+    parser.add_argument("--saves", type=int, default=300, help="timed saves per store")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="autosave-") as tmp:
+        small, small_id = build(Path(tmp) / "small", 10)
+        big, big_id = build(Path(tmp) / "big", args.big)
+        shopper = small.get_user("shopper1")
+        assert shopper is not None
+        print(f"  index.json: {(Path(tmp) / 'small' / 'index.json').stat().st_size // 1024} KB "
+              f"vs {(Path(tmp) / 'big' / 'index.json').stat().st_size // 1024} KB", file=sys.stderr)
+
+        def save(store: TinyStore, audit_id: str, i: int) -> float:
+            t0 = time.perf_counter()
+            audits.answer(store, shopper, audit_id, "entrance.entrance-dry", value=bool(i % 2),
+                          comment=f"лужа у входа #{i}")
+            return time.perf_counter() - t0
+
+        for i in range(20):  # warm caches of both
+            save(small, small_id, i)
+            save(big, big_id, i)
+        t_small, t_big = [], []
+        for i in range(args.saves):
+            if i % 2:
+                t_small.append(save(small, small_id, i))
+                t_big.append(save(big, big_id, i))
+            else:
+                t_big.append(save(big, big_id, i))
+                t_small.append(save(small, small_id, i))
+
+    ms_small = statistics.median(t_small) * 1000
+    ms_big = statistics.median(t_big) * 1000
+    print(f"autosave: ratio={ms_big / ms_small:.2f} ({ms_big:.2f} ms at {args.big // 1000}k vs "
+          f"{ms_small:.2f} ms at 10)")
+
+
+if __name__ == "__main__":
+    main()
