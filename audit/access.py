@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -96,15 +95,15 @@ def may(user: User | None, action: str, obj: AuditLike | LocationRef | str | Non
     return audit.status == "submitted" and audit.published
 
 
-def auditor_code(name: str) -> str:
-    """A stable code that stands for a shopper where their identity must not show."""
-    return "S-" + hashlib.sha256(("auditor:" + name).encode()).hexdigest()[:6].upper()
+def auditor_label(viewer: User | None, audit: AuditLike, codes: dict[str, str]) -> str:
+    """The auditor's name where the viewer may know it, else the shopper's code.
 
-
-def auditor_label(viewer: User | None, audit: AuditLike, code: str | None = None) -> str:
+    Codes are random per person (kept on the User), so knowing a shopper's name does not
+    let anyone work out their code.
+    """
     if may(viewer, SEE_AUDITOR, audit):
         return audit.auditor
-    return code or auditor_code(audit.auditor)
+    return codes.get(audit.auditor) or "S-??????"
 
 
 def startable_modes(user: User | None) -> tuple[str, ...]:

@@ -269,5 +269,10 @@ def visible_summaries(store: Store, actor: User | None,
     return [r for r in rows if keep(r)] if keep else rows
 
 
+def auditor_codes(store: Store) -> dict[str, str]:
+    """Shopper name → code, for showing mystery audits without naming the shopper."""
+    return {u.name: u.code for u in store.list_users() if u.code}
+
+
 def item_keys(checklist: Checklist) -> list[str]:
     return [item_key(s, i) for s, i in checklist.items()]

@@ -1,0 +1,1 @@
+"""Streamlit pages, the only code besides audit/ui/* that imports streamlit."""

@@ -1,0 +1,218 @@
+"""HQ administration: people, locations, checklist versions, brand."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import re
+
+import streamlit as st
+
+from audit import access, accounts
+from audit.checklist import ChecklistError
+from audit.i18n import error_text
+from audit.model import ROLES, WEEKDAYS, Location
+from audit.store import StoreError
+from audit.templates import add_template
+from audit.ui.common import T, get_store, lang
+from audit.ui.items import parse_span
+
+LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+MAX_LOGO = 500_000
+
+
+def render() -> None:
+    user = st.session_state["_user"]
+    if not access.may(user, access.MANAGE_PEOPLE):
+        st.warning(T("err.not_found"))
+        return
+    st.header(T("nav.admin"), anchor=False)
+    part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand"],
+                                default="people", key="admin.part", label_visibility="collapsed",
+                                format_func=lambda p: T(f"ui.{p}"), width="stretch") or "people"
+    {"people": people, "locations": locations, "templates": templates, "brand": brand}[part]()
+
+
+def _location_names() -> dict[str, str]:
+    return {loc.id: loc.name for loc in get_store().list_locations()}
+
+
+def people() -> None:
+    store = get_store()
+    names = _location_names()
+    with st.expander(T("ui.add_person"), icon=":material/person_add:"):
+        with st.form("person.add", clear_on_submit=True):
+            name = st.text_input(T("ui.user_name"), key="person.name")
+            display = st.text_input(T("ui.display_name"), key="person.display")
+            role = st.segmented_control(T("ui.role"), ROLES, default="shopper", key="person.role",
+                                        format_func=lambda r: T(f"role.{r}"))
+            locs = st.multiselect(T("ui.their_locations"), list(names), key="person.locs",
+                                  format_func=names.__getitem__)
+            email = st.text_input(T("ui.email"), key="person.email")
+            anywhere = st.checkbox(T("ui.any_location"), key="person.any")
+            password = st.text_input(T("ui.password"), type="password", key="person.password",
+                                     autocomplete="new-password")
+            go = st.form_submit_button(T("ui.add_person"), type="primary")
+        if go:
+            try:
+                accounts.create_user(store, name.strip().lower(), role or "shopper", password,
+                                     locations=tuple(locs), display_name=display.strip(),
+                                     email=email, any_location=anywhere)
+            except StoreError as err:
+                st.error(error_text(err, lang()))
+            else:
+                st.success(T("ui.added", name=name.strip().lower()))
+    st.caption(T("ui.sso_emails"))
+    for u in store.list_users():
+        state = " :red-badge[" + T("ui.disabled") + "]" if u.disabled else ""
+        where = ", ".join(names.get(x, x) for x in u.locations)
+        with st.expander(f"{u.display_name or u.name} · {T('role.' + u.role)}{state}"):
+            st.text(f"{u.name} · {u.email or '—'} · {where or '—'}")
+            with st.form(f"person.edit.{u.name}"):
+                role = st.segmented_control(T("ui.role"), ROLES, default=u.role, key=f"pe.role.{u.name}",
+                                            format_func=lambda r: T(f"role.{r}"))
+                locs = st.multiselect(T("ui.their_locations"), list(names), key=f"pe.locs.{u.name}",
+                                      default=[x for x in u.locations if x in names],
+                                      format_func=names.__getitem__)
+                email = st.text_input(T("ui.email"), value=u.email, key=f"pe.email.{u.name}")
+                anywhere = st.checkbox(T("ui.any_location"), value=u.any_location, key=f"pe.any.{u.name}")
+                disabled = st.checkbox(T("ui.disabled"), value=u.disabled, key=f"pe.dis.{u.name}")
+                if st.form_submit_button(T("ui.save")):
+                    try:
+                        accounts.update_user(store, u.name, role=role or u.role, locations=tuple(locs),
+                                             email=email, any_location=anywhere, disabled=disabled)
+                    except StoreError as err:
+                        st.error(error_text(err, lang()))
+                    else:
+                        st.success(T("ui.saved"))
+            with st.form(f"person.pw.{u.name}", clear_on_submit=True):
+                pw = st.text_input(T("ui.new_password"), type="password", key=f"pe.pw.{u.name}",
+                                   autocomplete="new-password")
+                if st.form_submit_button(T("ui.set_password")):
+                    try:
+                        accounts.set_password(store, u.name, pw,
+                                              keep_session=st.session_state.get("_token")
+                                              if u.name == st.session_state["_user"].name else None)
+                    except StoreError as err:
+                        st.error(error_text(err, lang()))
+                    else:
+                        st.success(T("ui.password_set"))
+
+
+def _hours_inputs(prefix: str, hours: dict[str, list[str] | None]) -> dict[str, str]:
+    grid = st.container(horizontal=True, gap="small")
+    out = {}
+    for day in WEEKDAYS:
+        span = hours.get(day)
+        out[day] = grid.text_input(T(f"day.{day}"), value=f"{span[0]}–{span[1]}" if span else "",
+                                   key=f"{prefix}.{day}", placeholder=T("ui.closed_hint"), width=110)
+    return out
+
+
+def _parse_hours(raw: dict[str, str]) -> dict[str, list[str] | None] | None:
+    try:
+        return {day: parse_span(raw[day]) for day in WEEKDAYS}
+    except ValueError:
+        st.error(T("err.bad_hours"))
+        return None
+
+
+def locations() -> None:
+    store = get_store()
+    with st.expander(T("ui.add_location"), icon=":material/add_business:"):
+        with st.form("loc.add"):
+            ident = st.text_input(T("ui.location_id"), key="loc.id")
+            name = st.text_input(T("ui.name"), key="loc.name")
+            region = st.text_input(T("ui.region"), key="loc.region")
+            address = st.text_input(T("ui.address"), key="loc.address")
+            st.caption(T("ui.hours"))
+            raw = _hours_inputs("loc.hours", {})
+            go = st.form_submit_button(T("ui.add_location"), type="primary")
+        if go:
+            _save_location(None, ident.strip(), name, region, address, raw)
+    for loc in store.list_locations():
+        with st.expander(f"{loc.name} · {loc.region}"), st.form(f"loc.edit.{loc.id}"):
+            st.text(loc.id)
+            name = st.text_input(T("ui.name"), value=loc.name, key=f"le.name.{loc.id}")
+            region = st.text_input(T("ui.region"), value=loc.region, key=f"le.region.{loc.id}")
+            address = st.text_input(T("ui.address"), value=loc.address, key=f"le.addr.{loc.id}")
+            st.caption(T("ui.hours"))
+            raw = _hours_inputs(f"le.hours.{loc.id}", loc.hours)
+            if st.form_submit_button(T("ui.save")):
+                _save_location(loc, loc.id, name, region, address, raw)
+
+
+def _save_location(old: Location | None, ident: str, name: str, region: str, address: str,
+                   raw: dict[str, str]) -> None:
+    store = get_store()
+    if not LOCATION_ID_RE.match(ident):
+        st.error(T("ui.bad_location_id"))
+        return
+    if old is None and store.get_location(ident) is not None:
+        st.error(T("ui.location_exists"))
+        return
+    if not name.strip():
+        st.error(T("ui.name_required"))
+        return
+    hours = _parse_hours(raw)
+    if hours is None:
+        return
+    base = old or Location(id=ident, name="", region="")
+    store.put_location(dataclasses.replace(base, name=name.strip(), region=region.strip(),
+                                           address=address.strip(), hours=hours))
+    st.success(T("ui.saved"))
+
+
+def templates() -> None:
+    store = get_store()
+    up = st.file_uploader(T("ui.upload_template"), type=["yaml", "yml"], key="tpl.upload",
+                          max_upload_size=1)
+    if up is not None and st.session_state.get("_tpl_done") != up.file_id:
+        st.session_state["_tpl_done"] = up.file_id
+        data = up.getvalue()
+        try:
+            checklist = add_template(store, data, by=st.session_state["_user"].name, source=up.name)
+        except ChecklistError as err:
+            problems = err.problems or []
+            st.session_state["_tpl_result"] = ("error", [p.format(lang()) for p in problems])
+        except StoreError as err:
+            st.session_state["_tpl_result"] = ("error", [error_text(err, lang())])
+        else:
+            st.session_state["_tpl_result"] = ("ok", [T("ui.template_added", id=checklist.id,
+                                                        version=checklist.version)])
+    result = st.session_state.get("_tpl_result")
+    if result:
+        kind, lines = result
+        if kind == "ok":
+            st.success(lines[0])
+        else:
+            st.error(T("ui.template_refused", count=len(lines)))
+            st.code("\n".join(lines), language=None, wrap_lines=True)
+    st.subheader(T("ui.versions"), anchor=False)
+    rows = [{"id": t.id, "v": t.version, T("ui.name"): t.title_ru if lang() == "ru" else t.title_en,
+             "⬆": t.uploaded_at[:16].replace("T", " "), "👤": t.uploaded_by}
+            for t in store.list_templates()]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def brand() -> None:
+    store = get_store()
+    settings = store.get_settings()
+    with st.form("brand"):
+        name = st.text_input(T("ui.brand_name"), value=settings.get("brand_name", ""), key="brand.name")
+        colour = st.color_picker(T("ui.brand_colour"), value=settings.get("brand_colour", "#1f5f8b"),
+                                 key="brand.colour")
+        logo = st.file_uploader(T("ui.brand_logo"), type=["png", "jpg", "jpeg"], key="brand.logo")
+        go = st.form_submit_button(T("ui.save"), type="primary")
+    if go:
+        new = {"brand_name": name.strip(), "brand_colour": colour}
+        if logo is not None:
+            data = logo.getvalue()
+            if len(data) > MAX_LOGO or not (data.startswith(b"\x89PNG") or data.startswith(b"\xff\xd8")):
+                st.error(T("err.bad_logo"))
+                return
+            new["brand_logo"] = base64.b64encode(data).decode()
+        store.put_settings(new)
+        st.success(T("ui.saved"))
+    if settings.get("brand_logo"):
+        st.image(base64.b64decode(settings["brand_logo"]), width=120)

@@ -1,0 +1,110 @@
+"""Session glue for every page: the store, the language, the signed-in person, small widgets."""
+
+from __future__ import annotations
+
+import html
+import os
+from typing import Any
+
+import streamlit as st
+
+from audit import accounts
+from audit.i18n import error_text, t
+from audit.model import User
+from audit.store import Store, open_store
+
+COOKIE = "audit_session"
+LANGS = {"ru": "Русский", "en": "English"}
+
+
+@st.cache_resource(show_spinner=False)
+def _store_for(data_dir: str, database_url: str) -> Store:
+    return open_store(data_dir, database_url=database_url)
+
+
+def get_store() -> Store:
+    """One store per server process, shared by every session (TinyDB locks are per process)."""
+    return _store_for(os.environ.get("AUDIT_DATA_DIR", "data"),
+                      os.environ.get("AUDIT_DATABASE_URL", ""))
+
+
+def lang() -> str:
+    """The chosen language, else the browser's (ru for Russian browsers, en otherwise)."""
+    chosen = st.session_state.get("lang")
+    if chosen in LANGS:
+        return str(chosen)
+    locale = (st.context.locale or "").lower()
+    return "ru" if locale.startswith("ru") else "en"
+
+
+def T(key: str, **params: Any) -> str:
+    return t(key, lang(), **params)
+
+
+def show_error(err: Exception) -> None:
+    st.error(error_text(err, lang()), icon=":material/error:")
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, AttributeError):
+        return False
+    except Exception:
+        return False
+
+
+def session_token() -> str | None:
+    token = st.session_state.get("_token")
+    if token:
+        return str(token)
+    cookie = st.context.cookies.get(COOKIE) if st.context.cookies else None
+    return cookie or None
+
+
+def current_user() -> User | None:
+    """The signed-in person for this run, re-checked against the store every time.
+
+    Re-checking means a disabled account or a changed password ends this session at once.
+    """
+    store = get_store()
+    token = session_token()
+    user = accounts.session_user(store, token)
+    if user is not None:
+        st.session_state["_token"] = token
+        return user
+    st.session_state.pop("_token", None)
+    if oidc_configured() and getattr(st.user, "is_logged_in", False):
+        email = st.user.get("email")
+        return accounts.user_for_email(store, email if isinstance(email, str) else None)
+    return None
+
+
+def set_cookie(token: str | None) -> None:
+    """Keep the sign-in across reloads and after the phone sleeps (a cookie the page sets)."""
+    if token:
+        days = accounts.SESSION_DAYS * 24 * 3600
+        js = (f"document.cookie = '{COOKIE}={token}; path=/; max-age={days}; SameSite=Strict'"
+              " + (location.protocol === 'https:' ? '; Secure' : '');")
+    else:
+        js = f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';"
+    st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
+
+
+def esc(text: str) -> str:
+    """User text for markdown: shown literally, never as markup."""
+    return html.escape(text).replace("*", "\\*").replace("_", "\\_").replace("`", "\\`") \
+        .replace("[", "\\[").replace("]", "\\]").replace("#", "\\#").replace("$", "\\$")
+
+
+def level_badge(level: str | None) -> str:
+    colour = {"disappointment": "red", "average": "orange", "wow": "green"}.get(level or "", "gray")
+    return f":{colour}-badge[{T('level.' + level) if level else T('level.none')}]"
+
+
+def fmt_score(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0f}%"
+
+
+def end_cookie_session() -> None:
+    accounts.end_session(get_store(), session_token())

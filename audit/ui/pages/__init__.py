@@ -1,0 +1,1 @@
+"""One file per page; each calls into audit.ui."""

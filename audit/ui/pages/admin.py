@@ -1,0 +1,5 @@
+"""HQ administration."""
+
+from audit.ui import admin
+
+admin.render()

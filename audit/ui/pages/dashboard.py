@@ -1,0 +1,5 @@
+"""HQ dashboard."""
+
+from audit.ui import dashboard
+
+dashboard.render()

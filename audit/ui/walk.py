@@ -1,0 +1,277 @@
+"""The walkthrough: one section per screen, progress, review, submit; the audit id in the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audit import access, audits
+from audit.i18n import answer_text, error_text, explain, level_name
+from audit.model import Audit, Checklist, User, item_key
+from audit.scoring import missing_for_submit, progress, score_audit
+from audit.store import NotFound, StoreError
+from audit.templates import get_checklist
+from audit.ui import items
+from audit.ui.common import T, esc, fmt_score, get_store, lang, level_badge
+
+REVIEW = "review"
+
+
+def section_param(checklist: Checklist) -> str:
+    """The section shown, from the URL (?s=parking); the first one when absent or unknown."""
+    wanted = st.query_params.get("s", "")
+    ids = [s.id for s in checklist.sections] + [REVIEW]
+    return wanted if wanted in ids else checklist.sections[0].id
+
+
+def go(section_id: str) -> None:
+    st.query_params["s"] = section_id
+
+
+def render(user: User, audit_id: str) -> None:
+    """The audit page for one audit: walkthrough while a draft, read-only once submitted."""
+    store = get_store()
+    try:
+        audit = audits.load_audit(store, user, audit_id)
+        checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
+    except NotFound:
+        st.warning(T("err.not_found"), icon=":material/search_off:")
+        st.page_link("audit/ui/pages/audits.py", label=T("ui.my_audits"), icon=":material/list:")
+        return
+    location = store.get_location(audit.header.location_id)
+    title = f"{location.name if location else audit.header.location_id} · {checklist.title.get(lang())}"
+    st.caption(esc(title) + f" · {T('mode.' + audit.header.mode)}")
+    photo = st.query_params.get("photo")
+    if photo:
+        _photo_page(user, audit, photo)
+        return
+    if audit.is_draft and access.may(user, access.EDIT_AUDIT, audit.header):
+        _walk(user, audit.id)
+    else:
+        _read_only(user, audit, checklist)
+
+
+@st.fragment
+def _walk(user: User, audit_id: str) -> None:
+    """A tap reruns only this: the answers of one section and the progress above them."""
+    store = get_store()
+    try:
+        audit = audits.load_audit(store, user, audit_id)
+    except NotFound:
+        st.warning(T("err.not_found"))
+        return
+    if not audit.is_draft:
+        st.rerun()
+    checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
+    location = store.get_location(audit.header.location_id)
+    current = section_param(checklist)
+    prog = progress(checklist, audit.answers)
+    done, total = prog[""]
+    st.progress(done / total if total else 0.0, text=T("ui.progress", done=done, total=total))
+
+    ids = [s.id for s in checklist.sections] + [REVIEW]
+    names = {s.id: s.title.get(lang()) for s in checklist.sections} | {REVIEW: T("ui.review")}
+
+    def label(sid: str) -> str:
+        if sid == REVIEW:
+            return "✔ " + names[sid]
+        d, n = prog[sid]
+        mark = "●" if d == n else ("◐" if d else "○")
+        return f"{mark} {names[sid]} · {d}/{n}"
+
+    idx = ids.index(current)
+    nav = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
+    nav.button("", icon=":material/chevron_left:", key="nav.back", disabled=idx == 0,
+               on_click=go, args=(ids[max(0, idx - 1)],), help=T("ui.back"))
+    nav.selectbox(T("ui.jump"), ids, index=idx, format_func=label, key=f"nav.jump.{current}",
+                  label_visibility="collapsed", on_change=lambda: go(
+                      st.session_state[f"nav.jump.{current}"]), width="stretch")
+    nav.button("", icon=":material/chevron_right:", key="nav.next",
+               disabled=idx == len(ids) - 1, on_click=go, args=(ids[min(len(ids) - 1, idx + 1)],),
+               help=T("ui.next"), type="primary")
+
+    if current == REVIEW:
+        _review(user, audit, checklist)
+        return
+    section = checklist.section(current)
+    assert section is not None  # noqa: S101  section_param only returns known ids
+    st.subheader(section.title.get(lang()), anchor=False)
+    if section.description:
+        st.caption(section.description.get(lang()))
+    score = score_audit(checklist, audit.answers)
+    for item in section.items:
+        key = item_key(section, item)
+        with st.container(border=True, key=f"box.{key}"):
+            head = f"**{esc(item.text.get(lang()))}**"
+            if item.critical:
+                head += " :red-badge[" + T("ui.critical") + "]"
+            if item.required and item.is_scored:
+                head += " :gray[*]"
+            st.markdown(head)
+            if item.guidance:
+                with st.expander(T("ui.guidance"), icon=":material/info:"):
+                    st.markdown(esc(item.guidance.get(lang())))
+            items.item_widget(user, audit, item, key, location=location)
+            s = score.item(key)
+            ans = audit.answers.get(key)
+            needs_photo = item.photo == "required" or item.type == "photo" or (
+                item.photo == "on_fail" and s is not None and s.is_finding)
+            n_photos = len(ans.photos) if ans else 0
+            comment = ans.comment if ans else ""
+            extra = T("ui.comment_photos", photos=n_photos) + (" · 💬" if comment else "")
+            if needs_photo and not n_photos and not (ans and ans.na):
+                st.warning(T("ui.photo_needed"), icon=":material/photo_camera:")
+            with st.expander(extra, icon=":material/add_a_photo:",
+                             expanded=needs_photo or bool(n_photos)):
+                items.photo_block(user, audit, key, disabled=False, want=needs_photo)
+                items.comment_block(user, audit, key, disabled=False)
+    bottom = st.container(horizontal=True, gap="small")
+    if idx > 0:
+        bottom.button(T("ui.back"), icon=":material/chevron_left:", key="nav.back2",
+                      on_click=go, args=(ids[idx - 1],), width="stretch")
+    bottom.button(T("ui.next") if idx < len(ids) - 2 else T("ui.review"),
+                  icon=":material/chevron_right:", key="nav.next2", type="primary",
+                  on_click=go, args=(ids[idx + 1],), width="stretch")
+
+
+def _review(user: User, audit: Audit, checklist: Checklist) -> None:
+    store = get_store()
+    score = score_audit(checklist, audit.answers)
+    missing = missing_for_submit(checklist, audit.answers, score)
+    st.subheader(T("ui.review"), anchor=False)
+    _score_header(score, checklist)
+    if missing:
+        st.warning(T("ui.missing_title", count=len(missing)), icon=":material/checklist:")
+        for key, what in missing:
+            item = items.checklist_item(checklist, key)
+            section_id = key.split(".")[0]
+            label = f"{checklist.section(section_id).title.get(lang())} › {item.text.get(lang())}"  # type: ignore[union-attr]
+            st.button(f"{T('ui.missing_' + what)}: {label}", key=f"miss.{key}.{what}",
+                      on_click=go, args=(section_id,), icon=":material/arrow_forward:",
+                      type="tertiary")
+    _findings(checklist, audit, score)
+    if st.button(T("ui.submit"), type="primary", icon=":material/send:", key="submit",
+                 width="stretch"):
+        try:
+            audits.submit(store, user, audit.id)
+        except audits.SubmitRefused as err:
+            st.error(error_text(err, lang()), icon=":material/block:")
+            return
+        except StoreError as err:
+            st.error(error_text(err, lang()))
+            return
+        st.query_params.pop("s", None)
+        st.rerun(scope="app")
+    if st.button(T("ui.delete_draft"), icon=":material/delete:", key="delete", type="tertiary"):
+        _confirm_delete(user, audit.id)
+
+
+@st.dialog(" ")
+def _confirm_delete(user: User, audit_id: str) -> None:
+    st.write(T("ui.delete_confirm"))
+    if st.button(T("ui.delete_yes"), type="primary", key="delete.yes"):
+        try:
+            audits.delete_draft(get_store(), user, audit_id)
+        except StoreError as err:
+            st.error(error_text(err, lang()))
+            return
+        st.query_params.clear()
+        st.rerun(scope="app")
+
+
+def _score_header(score, checklist: Checklist) -> None:  # type: ignore[no-untyped-def]
+    cols = st.columns(2)
+    cols[0].metric(T("score.overall"), fmt_score(score.overall))
+    cols[1].markdown(f"{level_badge(score.level)}")
+    if score.is_critical_failure:
+        st.error(T("ui.critical_banner", computed=fmt_score(score.computed),
+                   capped=fmt_score(score.overall)), icon=":material/report:")
+    rows = []
+    for sec, s in zip(checklist.sections, score.sections, strict=True):
+        rows.append({T("ui.section"): sec.title.get(lang()), "%": s.percent,
+                     T("ui.points"): f"{s.earned:g} / {s.possible:g}"})
+    st.dataframe(rows, hide_index=True, width="stretch",
+                 column_config={"%": st.column_config.ProgressColumn("%", min_value=0,
+                                                                     max_value=100, format="%.0f")})
+
+
+def _findings(checklist: Checklist, audit: Audit, score) -> None:  # type: ignore[no-untyped-def]
+    findings = sorted(score.findings, key=lambda f: (not f.is_critical_failure,
+                                                     -(f.possible - f.earned)))
+    if not findings:
+        return
+    with st.expander(T("ui.why_points_lost", count=len(findings)), expanded=True,
+                     icon=":material/trending_down:"):
+        for f in findings:
+            item = items.checklist_item(checklist, f.key)
+            mark = "🔴 " if f.is_critical_failure else ""
+            st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — "
+                        f"{esc(answer_text(item, audit.answers.get(f.key), lang()))}  \n"
+                        f":gray[{esc(explain(item, f, lang()))}]")
+
+
+def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
+    from audit.ui import report_buttons
+
+    store = get_store()
+    score = score_audit(checklist, audit.answers)
+    st.info(T("ui.submitted_read_only", time=audit.header.submitted_at[:16].replace("T", " ")),
+            icon=":material/lock:")
+    _score_header(score, checklist)
+    report_buttons.audit_pdf_button(user, audit, checklist)
+    if user.role == "hq":
+        _hq_actions(user, audit)
+    _findings(checklist, audit, score)
+    for section, s in zip(checklist.sections, score.sections, strict=True):
+        with st.expander(f"{section.title.get(lang())} · {fmt_score(s.percent)}"):
+            for item in section.items:
+                key = item_key(section, item)
+                ans = audit.answers.get(key)
+                line = f"**{esc(item.text.get(lang()))}**  \n{esc(answer_text(item, ans, lang()))}"
+                si = s.items[section.items.index(item)]
+                if si.possible:
+                    line += f" · :gray[{si.earned:g}/{si.possible:g}]"
+                if ans and ans.comment:
+                    line += f"  \n💬 {esc(ans.comment)}"
+                st.markdown(line)
+                if ans and ans.photos:
+                    items.photo_block(user, audit, key, disabled=True, want=False)
+    _ = store
+
+
+def _hq_actions(user: User, audit: Audit) -> None:
+    store = get_store()
+    cols = st.columns(2)
+    if audit.header.mode == "mystery":
+        label = T("ui.unpublish") if audit.header.published else T("ui.publish")
+        if cols[0].button(label, key="publish", icon=":material/visibility:"):
+            audits.publish(store, user, audit.id, not audit.header.published)
+            st.rerun()
+    with cols[1].popover(T("ui.reopen"), icon=":material/lock_open:"):
+        reason = st.text_input(T("ui.reopen_reason"), key="reopen.reason")
+        if st.button(T("ui.reopen"), key="reopen.go", disabled=not reason.strip()):
+            audits.reopen(store, user, audit.id, reason.strip())
+            st.rerun()
+
+
+def _photo_page(user: User, audit: Audit, sha: str) -> None:
+    """?photo=SHA: the display copy, if this photo belongs to an audit the person may see."""
+    from audit.photos import PhotoStore
+
+    ref = audit.photos.get(sha)
+    attached = any(sha in a.photos for a in audit.answers.values())
+    if ref is None or not attached:
+        st.warning(T("err.not_found"), icon=":material/search_off:")
+        return
+    try:
+        st.image(PhotoStore(get_store().photo_dir).get(sha, "display"))
+    except KeyError:
+        st.warning(T("err.not_found"))
+        return
+    if user.role == "hq" and ref.gps:
+        st.caption(f"GPS {ref.gps[0]:.5f}, {ref.gps[1]:.5f}")
+    st.page_link("audit/ui/pages/audits.py", label=T("ui.back"), icon=":material/arrow_back:",
+                 query_params={"id": audit.id})
+
+
+def level_text(checklist: Checklist, level: str | None) -> str:
+    return level_name(level, lang(), checklist)

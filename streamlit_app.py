@@ -1,0 +1,62 @@
+"""Entry point: page config, sign-in, navigation by role. No domain logic here."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audit.store import StoreError
+from audit.ui import auth
+from audit.ui.common import T, current_user, get_store, show_error
+
+st.set_page_config(page_title="Customer journey audit", page_icon=":material/fact_check:",
+                   layout="centered", initial_sidebar_state="collapsed")
+
+PAGES = {  # name: (file, icon, URL path)
+    "dashboard": ("audit/ui/pages/dashboard.py", ":material/insights:", "dashboard"),
+    "audits": ("audit/ui/pages/audits.py", ":material/fact_check:", "audit"),
+    "start": ("audit/ui/pages/start.py", ":material/add_circle:", "start"),
+    "locations": ("audit/ui/pages/locations.py", ":material/storefront:", "location"),
+    "admin": ("audit/ui/pages/admin.py", ":material/settings:", "admin"),
+}
+BY_ROLE = {
+    "shopper": ("audits", "start"),
+    "manager": ("audits", "start", "locations"),
+    "hq": ("dashboard", "locations", "audits", "start", "admin"),
+}
+
+
+def pages(names: tuple[str, ...] | list[str]) -> list[st.Page]:
+    """The pages in the reader's language; "/" is always the audits page, for everyone, so an
+    audit link (/?id=…&s=…) reads the same signed in or out."""
+    return [st.Page(PAGES[n][0], title=T(f"nav.{n}"), icon=PAGES[n][1], url_path=PAGES[n][2],
+                    default=n == "audits") for n in names]
+
+
+try:
+    store = get_store()
+    user = current_user()
+    needs_first_run = store.user_count() == 0
+except StoreError as err:
+    show_error(err)
+    st.stop()
+
+if user is None:
+    # every page stays routable while signed out, so the URL (audit id, section) survives sign-in
+    page = st.navigation(pages(list(PAGES)), position="hidden")
+    auth.cleared_cookie()
+    if needs_first_run:
+        auth.first_run_page()
+    else:
+        auth.demo_notice()
+        auth.sign_in_page()
+    st.stop()
+
+page = st.navigation(pages(BY_ROLE[user.role]), position="top")
+auth.pending_cookie()
+with st.sidebar:
+    st.markdown(f"**{user.display_name or user.name}** · {T('role.' + user.role)}")
+    auth.language_picker("lang.side")
+    if st.button(T("ui.sign_out"), icon=":material/logout:", key="signout"):
+        auth.sign_out()
+st.session_state["_user"] = user
+page.run()
