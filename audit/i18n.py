@@ -208,6 +208,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.delete_confirm": ("Delete this draft with all its answers and photos? This cannot be undone.",
                           "Удалить черновик со всеми ответами и фото? Это нельзя отменить."),
     "ui.delete_yes": ("Yes, delete", "Да, удалить"),
+    "ui.cancel": ("Cancel", "Отмена"),
     "ui.critical_banner": ("Critical failure: computed {computed}, capped to {capped}.",
                            "Критичное нарушение: рассчитано {computed}, ограничено до {capped}."),
     "ui.section": ("Section", "Раздел"),

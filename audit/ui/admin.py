@@ -14,7 +14,7 @@ from audit.i18n import error_text
 from audit.model import ROLES, WEEKDAYS, Location
 from audit.store import StoreError
 from audit.templates import add_template
-from audit.ui.common import T, get_store, lang
+from audit.ui.common import T, get_store, labeller, lang
 from audit.ui.items import parse_span
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -29,7 +29,7 @@ def render() -> None:
     st.header(T("nav.admin"), anchor=False)
     part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand"],
                                 default="people", key="admin.part", label_visibility="collapsed",
-                                format_func=lambda p: T(f"ui.{p}"), width="stretch") or "people"
+                                format_func=labeller("ui."), width="stretch") or "people"
     {"people": people, "locations": locations, "templates": templates, "brand": brand}[part]()
 
 
@@ -45,7 +45,7 @@ def people() -> None:
             name = st.text_input(T("ui.user_name"), key="person.name")
             display = st.text_input(T("ui.display_name"), key="person.display")
             role = st.segmented_control(T("ui.role"), ROLES, default="shopper", key="person.role",
-                                        format_func=lambda r: T(f"role.{r}"))
+                                        format_func=labeller("role."))
             locs = st.multiselect(T("ui.their_locations"), list(names), key="person.locs",
                                   format_func=names.__getitem__)
             email = st.text_input(T("ui.email"), key="person.email")
@@ -70,7 +70,7 @@ def people() -> None:
             st.text(f"{u.name} · {u.email or '—'} · {where or '—'}")
             with st.form(f"person.edit.{u.name}"):
                 role = st.segmented_control(T("ui.role"), ROLES, default=u.role, key=f"pe.role.{u.name}",
-                                            format_func=lambda r: T(f"role.{r}"))
+                                            format_func=labeller("role."))
                 locs = st.multiselect(T("ui.their_locations"), list(names), key=f"pe.locs.{u.name}",
                                       default=[x for x in u.locations if x in names],
                                       format_func=names.__getitem__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -39,6 +40,13 @@ def lang() -> str:
 
 def T(key: str, **params: Any) -> str:
     return t(key, lang(), **params)
+
+
+def labeller(prefix: str) -> Callable[[Any], str]:
+    """A format_func for options: the language is fixed now, since Streamlit may call it later
+    outside the script run (where session state is out of reach)."""
+    current = lang()
+    return lambda value: t(f"{prefix}{value}", current)
 
 
 def show_error(err: Exception) -> None:

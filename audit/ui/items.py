@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from audit.photos import PhotoError, PhotoStore, message, prepare_photo, reuse_f
 from audit.scoring import AnswerError, wait_minutes
 from audit.store import StoreError
 from audit.typos import suspect_words
-from audit.ui.common import T, get_store, lang
+from audit.ui.common import T, get_store, labeller, lang
 
 SPAN_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–—]\s*(\d{1,2})(?::(\d{2}))?\s*$")
 PHOTO_TYPES = ["jpg", "jpeg", "png", "webp", "heic", "heif"]
@@ -184,6 +185,10 @@ def _remove_photo(user: User, audit_id: str, key: str, sha: str) -> None:
 # -- rendering --------------------------------------------------------------------------------
 
 
+def _option_text(texts: dict[Any, str], fallback: Callable[[Any], str]) -> Callable[[Any], str]:
+    return lambda option: texts.get(option) or fallback(option)
+
+
 def _init(key: str, value: Any) -> None:
     """Seed a widget from the store the first time it shows in this session."""
     if key not in st.session_state:
@@ -203,20 +208,18 @@ def item_widget(user: User, audit: Audit, item: Item, key: str, *, location: Loc
         if kind == "yes_no":
             options: list[Any] = ["yes", "no"]
             current: Any = None if value is None else ("yes" if value else "no")
-            fmt = lambda o: T(f"answer.{o}")  # noqa: E731
+            texts: dict[Any, str] = {}
         elif kind == "scale":
             options = list(range(item.scale_min, item.scale_max + 1))
             current = value
-            fmt = lambda o: T("answer.na") if o == "na" else str(o)  # noqa: E731
+            texts = {o: str(o) for o in options}
         else:
             options = [o.id for o in item.options]
             current = value
             texts = {o.id: o.text.get(lang()) for o in item.options}
-            fmt = lambda o: texts.get(o, T("answer.na"))  # noqa: E731
         if item.na:
             options.append("na")
-            if kind == "yes_no":
-                fmt = lambda o: T(f"answer.{o}")  # noqa: E731
+        fmt = _option_text(texts, labeller("answer."))
         _init(key, "na" if na else current)
         widget = st.pills if kind == "choice" else st.segmented_control
         widget(label, options, key=key, format_func=fmt, on_change=_on_choice,
@@ -331,7 +334,8 @@ def photo_block(user: User, audit: Audit, key: str, *, disabled: bool, want: boo
             st.image(thumbs, width=96, caption=captions)
         pick = st.pills(T("ui.open_photo"), list(range(1, len(shas) + 1)), key=f"{key}.zoom",
                         label_visibility="collapsed")
-        if pick:
+        if pick and pick <= len(shas):
+            st.session_state["_zoom_key"] = f"{key}.zoom"
             _photo_dialog(user, audit, key, shas[pick - 1], disabled)
     if disabled:
         return
@@ -346,7 +350,11 @@ def photo_block(user: User, audit: Audit, key: str, *, disabled: bool, want: boo
         st.error(err, icon=":material/broken_image:")
 
 
-@st.dialog(" ", width="large")
+def _close_zoom() -> None:
+    st.session_state.pop(st.session_state.pop("_zoom_key", ""), None)
+
+
+@st.dialog(" ", width="large", on_dismiss=_close_zoom)
 def _photo_dialog(user: User, audit: Audit, key: str, sha: str, disabled: bool) -> None:
     store = get_store()
     try:

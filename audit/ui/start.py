@@ -10,7 +10,7 @@ from audit import access, audits
 from audit.i18n import error_text
 from audit.store import StoreError
 from audit.templates import latest_templates
-from audit.ui.common import LANGS, T, get_store, lang
+from audit.ui.common import LANGS, T, get_store, labeller, lang
 
 
 def render() -> None:
@@ -21,7 +21,7 @@ def render() -> None:
     mode = modes[0]
     if len(modes) > 1:
         mode = st.segmented_control(T("ui.mode"), modes, default=modes[0], key="start.mode",
-                                    format_func=lambda m: T(f"mode.{m}"), width="stretch") or modes[0]
+                                    format_func=labeller("mode."), width="stretch") or modes[0]
     action = access.START_MYSTERY if mode == "mystery" else access.START_SELF
     locations = [loc for loc in store.list_locations()
                  if loc.active and access.may(user, action, loc.id)]

@@ -161,20 +161,32 @@ def _review(user: User, audit: Audit, checklist: Checklist) -> None:
             return
         st.query_params.pop("s", None)
         st.rerun(scope="app")
-    if st.button(T("ui.delete_draft"), icon=":material/delete:", key="delete", type="tertiary"):
+    st.button(T("ui.delete_draft"), icon=":material/delete:", key="delete", type="tertiary",
+              on_click=st.session_state.__setitem__, args=("_confirm_delete", audit.id))
+    if st.session_state.get("_confirm_delete") == audit.id:
         _confirm_delete(user, audit.id)
 
 
-@st.dialog(" ")
+def _forget_delete() -> None:
+    st.session_state.pop("_confirm_delete", None)
+
+
+@st.dialog(" ", on_dismiss=_forget_delete)
 def _confirm_delete(user: User, audit_id: str) -> None:
+    """Asked until answered: the question survives reruns, closing it means no."""
     st.write(T("ui.delete_confirm"))
-    if st.button(T("ui.delete_yes"), type="primary", key="delete.yes"):
+    cols = st.columns(2)
+    if cols[0].button(T("ui.delete_yes"), type="primary", key="delete.yes"):
+        _forget_delete()
         try:
             audits.delete_draft(get_store(), user, audit_id)
         except StoreError as err:
             st.error(error_text(err, lang()))
             return
         st.query_params.clear()
+        st.rerun(scope="app")
+    if cols[1].button(T("ui.cancel"), key="delete.no"):
+        _forget_delete()
         st.rerun(scope="app")
 
 

@@ -1,0 +1,462 @@
+"""The real app through AppTest: sign-in, first run, roles, the walkthrough, admin, bad input."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from audit import accounts, audits
+from audit.demo import DEMO_PASSWORD, generate
+from audit.model import Location, User
+from audit.store.tinydb import TinyStore
+from tests.conftest import MINI_YAML, populate
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")
+AUDITS = "audit/ui/pages/audits.py"
+
+
+def jpeg(colour: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (640, 480)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TinyStore:
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    return TinyStore(tmp_path / "data")
+
+
+@pytest.fixture
+def people(data: TinyStore) -> dict[str, User]:
+    return populate(data)
+
+
+def app_as(store: TinyStore, user: User | None = None, *, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = lang
+    if user is not None:
+        at.session_state["_token"] = accounts.start_session(store, user)
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+    parts += [i.value for i in at.info] + [s.value for s in at.success] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def open_audit(at: AppTest, audit_id: str, section: str | None = None) -> AppTest:
+    at.query_params["id"] = audit_id
+    if section:
+        at.query_params["s"] = section
+    return at.switch_page(AUDITS).run()
+
+
+# -- first run and sign-in ------------------------------------------------------------------
+
+
+def test_first_run__offers_first_hq_account_only_while_nobody_exists(data: TinyStore) -> None:
+    at = app_as(data).run()
+    assert not at.exception
+    assert "Create account" in [b.label for b in at.button]
+    at.text_input(key="first.name").input("Boss")
+    at.text_input(key="first.password").input("long-password")
+    at.text_input(key="first.again").input("long-password")
+    at.button(key="FormSubmitter:first-Create account").click().run()
+    assert not at.exception
+    user = data.get_user("boss")
+    assert user is not None and user.role == "hq"
+    assert "signout" in [b.key for b in at.button]  # signed in straight away
+
+    again = app_as(data).run()  # a new visitor now gets sign-in, never the first-run form
+    assert "first.name" not in [w.key for w in again.text_input]
+    assert "signin.name" in [w.key for w in again.text_input]
+
+
+def test_first_run__demo_data_on_offer(data: TinyStore) -> None:
+    at = app_as(data).run()
+    at.button(key="first.demo").click().run()
+    assert not at.exception
+    assert DEMO_PASSWORD in texts(at)
+    assert len(data.list_summaries()) >= 200
+    assert data.get_user("hq") is not None
+
+
+def test_sign_in__wrong_password__clear_error(data: TinyStore, people: dict[str, User]) -> None:
+    at = app_as(data).run()
+    at.text_input(key="signin.name").input("sam")
+    at.text_input(key="signin.password").input("nope")
+    at.button(key="FormSubmitter:signin-Sign in").click().run()
+    assert "Wrong name or password." in texts(at)
+    at.text_input(key="signin.name").input("nobody")
+    at.button(key="FormSubmitter:signin-Sign in").click().run()
+    assert "Wrong name or password." in texts(at)  # an unknown name reads the same
+
+
+def test_sign_in__repeated_failures_lock_the_account_and_say_so(data: TinyStore,
+                                                                 people: dict[str, User]) -> None:
+    at = app_as(data).run()
+    for _ in range(accounts.MAX_FAILURES):
+        at.text_input(key="signin.name").input("sam")
+        at.text_input(key="signin.password").input("wrong-password")
+        at.button(key="FormSubmitter:signin-Sign in").click().run()
+    assert "locked for 15 min" in texts(at)
+    at.text_input(key="signin.password").input("secret-pass")  # even the right one waits
+    at.button(key="FormSubmitter:signin-Sign in").click().run()
+    assert "locked" in texts(at)
+    assert "signout" not in [b.key for b in at.button]
+
+
+def test_sign_in__right_password__lands_on_audits(data: TinyStore, people: dict[str, User]) -> None:
+    at = app_as(data).run()
+    at.text_input(key="signin.name").input("Sam")
+    at.text_input(key="signin.password").input("secret-pass")
+    at.button(key="FormSubmitter:signin-Sign in").click().run()
+    assert not at.exception
+    assert "My drafts" in [h.value for h in at.header]
+
+
+def test_sign_out__ends_the_session(data: TinyStore, people: dict[str, User]) -> None:
+    at = app_as(data, people["shopper"]).run()
+    token = at.session_state["_token"]
+    at.button(key="signout").click().run()
+    assert "signin.name" in [w.key for w in at.text_input]
+    assert accounts.session_user(data, token) is None
+
+
+def test_changed_password__ends_other_sessions(data: TinyStore, people: dict[str, User]) -> None:
+    at = app_as(data, people["shopper"]).run()
+    assert "signout" in [b.key for b in at.button]
+    accounts.set_password(data, "sam", "another-pass")
+    at.run()
+    assert "signin.name" in [w.key for w in at.text_input]
+
+
+@pytest.mark.parametrize(("role", "allowed", "refused"), [
+    ("shopper", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py"],
+     ["audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py", "audit/ui/pages/locations.py"]),
+    ("manager", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py",
+                 "audit/ui/pages/locations.py"],
+     ["audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py"]),
+    ("hq", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py", "audit/ui/pages/locations.py",
+            "audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py"], []),
+])
+def test_each_role__sees_its_pages_only(data: TinyStore, people: dict[str, User], role: str,
+                                        allowed: list[str], refused: list[str]) -> None:
+    at = app_as(data, people[role]).run()
+    for page in allowed:
+        at.switch_page(page).run()
+        assert not at.exception, page
+    for page in refused:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+
+# -- the walkthrough --------------------------------------------------------------------------
+
+
+def test_start__only_assigned_locations_offered(data: TinyStore, people: dict[str, User]) -> None:
+    at = app_as(data, people["shopper"]).run()
+    at.switch_page("audit/ui/pages/start.py").run()
+    assert at.selectbox(key="start.location").options == ["Арбат — ул. Арбат, 1"]
+    at.button(key="start.go").click().run()
+    assert not at.exception
+    (row,) = data.list_summaries()
+    assert (row.location_id, row.mode, row.auditor, row.template_id) == ("loc-a", "mystery", "sam", "mini")
+    assert at.query_params["id"] == row.audit_id
+
+
+def test_walkthrough__every_item_type_saves_at_once(data: TinyStore, people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    at = open_audit(app_as(data, sam).run(), audit_id)
+    assert not at.exception
+    assert [h.value for h in at.subheader] == ["Entrance"]
+
+    at.segmented_control(key="entrance.dry").set_value("yes").run()
+    at.segmented_control(key="entrance.clean").set_value(4).run()
+    at.pills(key="entrance.door").set_value("heavy").run()
+    at.text_area(key="entrance.dry.comment").input("лужа <b>у входа</b> & 🙂").run()
+    a = data.get_audit(audit_id)
+    assert a is not None
+    assert a.answers["entrance.dry"].value is True
+    assert a.answers["entrance.dry"].comment == "лужа <b>у входа</b> & 🙂"
+    assert a.answers["entrance.clean"].value == 4
+    assert a.answers["entrance.door"].value == "heavy"
+
+    at.button(key="nav.next").click().run()
+    assert at.query_params["s"] == "waiting"
+    at.pills(key="waiting.comforts").set_value(["water", "wifi"]).run()
+    at.button(key="waiting.wait.start").click().run()
+    a = data.get_audit(audit_id)
+    assert a is not None and "start" in a.answers["waiting.wait"].value  # saved at the first tap
+    at.button(key="waiting.wait.end").click().run()
+    at.number_input(key="waiting.wait").set_value(12).run()
+    at.number_input(key="waiting.chairs").set_value(5).run()
+    a = data.get_audit(audit_id)
+    assert a is not None
+    assert a.answers["waiting.comforts"].value == ["water", "wifi"]
+    assert a.answers["waiting.wait"].value["minutes"] == 12
+    assert {"start", "end"} <= set(a.answers["waiting.wait"].value)
+    assert a.answers["waiting.chairs"].value == 5
+
+    at.button(key="nav.next").click().run()
+    for day, span in [("mon", "9-18"), ("tue", "09:00–18:00"), ("thu", "10:00-21:00"), ("sat", "10-16")]:
+        at.text_input(key=f"office.hours.{day}").input(span).run()
+    at.text_area(key="office.site.text").input(
+        "Our office is open every day exept Sunday. Звонитте нам.").run()
+    assert set(at.pills(key="office.site").options) == {"exept", "Звонитте"}
+    at.pills(key="office.site").set_value(["exept"]).run()
+    at.segmented_control(key="office.guard").set_value("yes").run()
+    at.text_area(key="office.notes").input("Всё спокойно").run()
+    a = data.get_audit(audit_id)
+    assert a is not None
+    assert a.answers["office.hours"].value["mon"] == ["09:00", "18:00"]
+    assert a.answers["office.hours"].value["thu"] == ["10:00", "21:00"]
+    assert a.answers["office.hours"].value["wed"] is None
+    assert a.answers["office.site"].value["typos"] == ["exept"]
+    assert a.answers["office.guard"].value is True
+    assert a.answers["office.notes"].value == "Всё спокойно"
+    assert not at.exception
+
+
+def test_walkthrough__na_and_bad_hours(data: TinyStore, people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    at = open_audit(app_as(data, sam).run(), audit_id, "office")
+    at.text_input(key="office.hours.mon").input("9-18").run()
+    at.text_input(key="office.hours.tue").input("nine to six").run()
+    assert "Give the opening and closing time" in texts(at)
+    a = data.get_audit(audit_id)
+    assert a is not None and a.answers["office.hours"].value["mon"] == ["09:00", "18:00"]
+    at.query_params["s"] = "waiting"
+    at.run()
+    at.checkbox(key="waiting.comforts.na").check().run()
+    a = data.get_audit(audit_id)
+    assert a is not None and a.answers["waiting.comforts"].na
+
+
+def test_walkthrough__photos_upload_camera_and_bad_files(data: TinyStore,
+                                                         people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="ru").id
+    audits.answer(data, sam, audit_id, "entrance.clean", value=2)
+    at = open_audit(app_as(data, sam, lang="ru").run(), audit_id)
+    at.segmented_control(key="entrance.dry").set_value("no").run()  # a finding: photo needed
+    assert "Здесь нужно фото." in texts(at)
+    at.file_uploader(key="entrance.dry.photos").set_value(
+        [("puddle.jpg", jpeg(), "image/jpeg"), ("notes.jpg", b"just text", "image/jpeg")]).run()
+    assert not at.exception
+    assert "notes.jpg" in texts(at)  # the bad file is named, in Russian
+    a = data.get_audit(audit_id)
+    assert a is not None and len(a.answers["entrance.dry"].photos) == 1
+    assert a.answers["entrance.clean"].value == 2  # nothing already saved was lost
+    sha = a.answers["entrance.dry"].photos[0]
+    assert a.photos[sha].width == 640
+    at.toggle(key="entrance.clean.cam").set_value(True).run()
+    at.camera_input(key="entrance.clean.camera").set_value(
+        ("camera.jpg", jpeg((10, 120, 10)), "image/jpeg")).run()
+    a = data.get_audit(audit_id)
+    assert a is not None and len(a.answers["entrance.clean"].photos) == 1
+    assert len(at.image) >= 1  # thumbnails are shown
+
+
+def test_review__submit_refused_until_required_photo__then_read_only(
+        data: TinyStore, people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    for key, value in [("entrance.dry", True), ("entrance.clean", 5), ("entrance.door", "open"),
+                       ("waiting.comforts", ["water"]), ("waiting.wait", {"minutes": 3}),
+                       ("office.hours", {"mon": ["09:00", "20:00"]}),
+                       ("office.site", {"text": "ok", "flagged": [], "typos": []}),
+                       ("office.guard", False)]:
+        audits.answer(data, sam, audit_id, key, value=value)
+    at = open_audit(app_as(data, sam).run(), audit_id, "review")
+    assert "1 things are missing" in texts(at)
+    assert any("Photo: Office › Photo of the front" in b.label for b in at.button)
+    at.button(key="submit").click().run()
+    assert "1 required answers or photos are missing." in texts(at)
+    header = data.get_header(audit_id)
+    assert header is not None and header.status == "draft"
+    # critical failure shown with both scores before submit
+    assert "Critical failure: computed" in texts(at)
+
+    at.query_params["s"] = "office"
+    at.run()
+    at.file_uploader(key="office.facade.photos").set_value(("front.jpg", jpeg(), "image/jpeg")).run()
+    at.query_params["s"] = "review"
+    at.run()
+    at.button(key="submit").click().run()
+    assert not at.exception
+    header = data.get_header(audit_id)
+    assert header is not None and header.status == "submitted"
+    at = open_audit(app_as(data, sam).run(), audit_id)
+    assert "Read-only" in texts(at)
+    assert "entrance.dry" not in [w.key for w in at.segmented_control]  # no answer widgets
+
+
+def test_drafts__resume_and_delete_with_confirmation(data: TinyStore, people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    keep = audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery",
+                              lang="en").id
+    drop = audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery",
+                              lang="en").id
+    at = app_as(data, sam).run()
+    assert len([p for p in at.get("page_link") if p.proto.label == "Resume"]) == 2
+    at = open_audit(at, drop, "review")
+    at.button(key="delete").click().run()
+    at.button(key="delete.yes").click().run()
+    assert not at.exception
+    assert data.get_audit(drop) is None and data.get_audit(keep) is not None
+
+
+def test_reload__same_section_and_answers_from_the_url(data: TinyStore, people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    at = open_audit(app_as(data, sam).run(), audit_id, "waiting")
+    at.number_input(key="waiting.chairs").set_value(7).run()
+    fresh = open_audit(app_as(data, sam).run(), audit_id, "waiting")  # a new session, same URL
+    assert [h.value for h in fresh.subheader] == ["Waiting"]
+    assert fresh.number_input(key="waiting.chairs").value == 7
+
+
+def test_two_tabs__each_answer_survives_later_write_wins(data: TinyStore,
+                                                         people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    one = open_audit(app_as(data, sam).run(), audit_id)
+    two = open_audit(app_as(data, sam).run(), audit_id)
+    one.segmented_control(key="entrance.dry").set_value("yes").run()
+    two.segmented_control(key="entrance.clean").set_value(3).run()
+    two.segmented_control(key="entrance.dry").set_value("no").run()
+    one.text_area(key="entrance.clean.comment").input("видно пыль").run()
+    a = data.get_audit(audit_id)
+    assert a is not None
+    assert a.answers["entrance.dry"].value is False  # the later write of the same item
+    assert a.answers["entrance.clean"].value == 3  # tab one's comment did not undo it
+    assert a.answers["entrance.clean"].comment == "видно пыль"
+
+
+# -- who may see what -------------------------------------------------------------------------
+
+
+def test_someone_elses_audit_url__reads_exactly_like_a_missing_one(
+        data: TinyStore, people: dict[str, User]) -> None:
+    sam, sue = people["shopper"], people["shopper2"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    theirs = open_audit(app_as(data, sue).run(), audit_id)
+    missing = open_audit(app_as(data, sue).run(), "no-such-audit-id")
+    assert texts(theirs) == texts(missing)
+    assert "Not found." in texts(theirs)
+    photo = app_as(data, sue).run()
+    photo.query_params["photo"] = "a" * 64
+    assert "Not found." in texts(open_audit(photo, audit_id))
+
+
+def test_manager__sees_published_mystery_audit_with_a_code_not_the_shopper(
+        data: TinyStore, people: dict[str, User]) -> None:
+    sam, boss, mia = people["shopper"], people["hq"], people["manager"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    for key, value in [("entrance.dry", True), ("entrance.clean", 5), ("entrance.door", "open"),
+                       ("waiting.comforts", ["water"]), ("waiting.wait", {"minutes": 3}),
+                       ("office.hours", {"mon": ["09:00", "20:00"]}),
+                       ("office.site", {"text": "", "flagged": [], "typos": []}),
+                       ("office.guard", True)]:
+        audits.answer(data, sam, audit_id, key, value=value)
+    audits.answer(data, sam, audit_id, "office.facade", add_photo="b" * 64)
+    audits.submit(data, sam, audit_id)
+    before = open_audit(app_as(data, mia).run(), audit_id)
+    assert "Not found." in texts(before)
+    audits.publish(data, boss, audit_id)
+    after = open_audit(app_as(data, mia).run(), audit_id)
+    assert "Read-only" in texts(after)
+    listing = app_as(data, mia).run()
+    assert sam.code in texts(listing) and "sam" not in texts(listing).replace(sam.code, "")
+
+
+# -- HQ administration ------------------------------------------------------------------------
+
+
+def test_admin__template_upload_with_errors_is_refused_with_reasons(
+        data: TinyStore, people: dict[str, User]) -> None:
+    at = app_as(data, people["hq"]).run()
+    at.switch_page("audit/ui/pages/admin.py").run()
+    at.segmented_control(key="admin.part").set_value("templates").run()
+    before = data.list_templates()
+    bad = MINI_YAML.replace("type: yes_no\n        weight: 2", "type: yesno\n        weight: 2")
+    at.file_uploader(key="tpl.upload").set_value(("mini.yaml", bad.encode(), "application/yaml")).run()
+    assert "Refused, nothing changed" in texts(at)
+    assert any('did you mean "yes_no"' in c.value for c in at.code)
+    at.file_uploader(key="tpl.upload").set_value(("x.yaml", b"\x89PNG\r\n\x1a\n\x00", "image/png")).run()
+    assert any("not a UTF-8 text file" in c.value for c in at.code)
+    assert data.list_templates() == before
+    good = MINI_YAML.replace("Mini check", "Mini check, revised")
+    at.file_uploader(key="tpl.upload").set_value(("mini2.yaml", good.encode(), "application/yaml")).run()
+    assert "Added mini version 2" in texts(at)
+    assert [t.version for t in data.list_templates() if t.id == "mini"] == [1, 2]
+
+
+def test_admin__add_person_and_location_with_markup_shown_as_text(
+        data: TinyStore, people: dict[str, User]) -> None:
+    at = app_as(data, people["hq"]).run()
+    at.switch_page("audit/ui/pages/admin.py").run()
+    at.segmented_control(key="admin.part").set_value("locations").run()
+    at.text_input(key="loc.id").input("loc-c")
+    at.text_input(key="loc.name").input("<script>alert(1)</script> **Бутово**")
+    at.text_input(key="loc.region").input("Москва")
+    at.text_input(key="loc.hours.mon").input("9-21")
+    at.button(key="FormSubmitter:loc.add-Add location").click().run()
+    assert not at.exception
+    loc = data.get_location("loc-c")
+    assert loc is not None and loc.hours["mon"] == ["09:00", "21:00"]
+    assert loc.name == "<script>alert(1)</script> **Бутово**"
+
+    at.segmented_control(key="admin.part").set_value("people").run()
+    at.text_input(key="person.name").input("newbie")
+    at.text_input(key="person.password").input("short")
+    at.button(key="FormSubmitter:person.add-Add person").click().run()
+    assert "at least 8 characters" in texts(at)
+    assert data.get_user("newbie") is None
+
+
+def test_markup_in_location_name__printed_literally_in_lists(data: TinyStore,
+                                                             people: dict[str, User]) -> None:
+    data.put_location(Location(id="loc-a", name="<b>Арбат</b> *1*", region="Москва"))
+    sam = people["shopper"]
+    audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery", lang="en")
+    at = app_as(data, sam).run()
+    md = texts(at)
+    assert "<b>Арбат</b>" not in md  # never handed to markdown as markup
+    assert "\\*1\\*" in md
+
+
+def test_demo_network__hq_pages_render_without_errors(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "demo"))
+    store = TinyStore(tmp_path / "demo")
+    generate(store, seed=1, audits=60, today=date(2026, 11, 1))
+    hq = store.get_user("hq")
+    assert hq is not None
+    at = app_as(store, hq).run()
+    for page in ["audit/ui/pages/dashboard.py", "audit/ui/pages/locations.py",
+                 "audit/ui/pages/audits.py", "audit/ui/pages/start.py", "audit/ui/pages/admin.py"]:
+        at.switch_page(page).run()
+        assert not at.exception, page
+    row = store.list_summaries()[0]
+    assert not open_audit(at, row.audit_id).exception
