@@ -6,10 +6,12 @@ import streamlit as st
 
 from audit.store import StoreError
 from audit.ui import auth
-from audit.ui.common import T, current_user, get_store, show_error
+from audit.ui.common import T, begin_run, current_user, get_store, phone_css, show_error
 
 st.set_page_config(page_title="Customer journey audit", page_icon=":material/fact_check:",
                    layout="centered", initial_sidebar_state="collapsed")
+phone_css()
+begin_run()
 
 PAGES = {  # name: (file, icon, URL path)
     "dashboard": ("audit/ui/pages/dashboard.py", ":material/insights:", "dashboard"),

@@ -58,6 +58,14 @@ def load_audit(store: Store, actor: User | None, audit_id: str) -> Audit:
     return audit
 
 
+def load_header(store: Store, actor: User | None, audit_id: str) -> AuditHeader:
+    """The audit's header if `actor` may see it; NotFound otherwise, as for a missing id."""
+    header = store.get_header(audit_id)
+    if header is None or not access.may(actor, access.VIEW_AUDIT, header):
+        raise _not_found(audit_id)
+    return header
+
+
 def checklist_for(store: Store, header: AuditHeader) -> Checklist:
     return get_checklist(store, header.template_id, header.template_version)
 

@@ -54,7 +54,7 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "choice": ("options",),
     "multi": ("options",),
     "hours": ("hours",),
-    **{t: ("bands", "unit") for t in BANDED_TYPES},
+    **dict.fromkeys(BANDED_TYPES, ("bands", "unit")),
 }
 LEVEL_ITEM_KEYS = ("min", "key", "title")
 OPTION_KEYS = ("id", "text", "score")

@@ -70,6 +70,10 @@ def get_checklist(store: Store, template_id: str, version: int | None = None) ->
     return checklist
 
 
+MAIN_TEMPLATE = "service-point"
+
+
 def latest_templates(store: Store) -> list[Checklist]:
-    ids = sorted({t.id for t in store.list_templates()})
+    """The latest version of each template, the whole-journey checklist first."""
+    ids = sorted({t.id for t in store.list_templates()}, key=lambda i: (i != MAIN_TEMPLATE, i))
     return [get_checklist(store, tid) for tid in ids]

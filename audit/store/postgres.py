@@ -65,7 +65,7 @@ class PostgresStore:
             self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
                                         kwargs={"autocommit": False}, timeout=10)
             self._pool.wait(timeout=10)
-        except Exception as exc:  # noqa: BLE001  any failure to connect reads the same to a user
+        except Exception as exc:
             raise StoreUnavailable(
                 f"cannot connect to PostgreSQL: {exc}. Check AUDIT_DATABASE_URL.",
                 reason=str(exc)) from exc

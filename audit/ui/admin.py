@@ -105,7 +105,7 @@ def _hours_inputs(prefix: str, hours: dict[str, list[str] | None]) -> dict[str, 
     for day in WEEKDAYS:
         span = hours.get(day)
         out[day] = grid.text_input(T(f"day.{day}"), value=f"{span[0]}–{span[1]}" if span else "",
-                                   key=f"{prefix}.{day}", placeholder=T("ui.closed_hint"), width=110)
+                                   key=f"{prefix}.{day}", placeholder="09:00–18:00", width=140)
     return out
 
 
@@ -125,7 +125,7 @@ def locations() -> None:
             name = st.text_input(T("ui.name"), key="loc.name")
             region = st.text_input(T("ui.region"), key="loc.region")
             address = st.text_input(T("ui.address"), key="loc.address")
-            st.caption(T("ui.hours"))
+            st.caption(T("ui.hours") + " · " + T("ui.hours_hint"))
             raw = _hours_inputs("loc.hours", {})
             go = st.form_submit_button(T("ui.add_location"), type="primary")
         if go:
@@ -136,7 +136,7 @@ def locations() -> None:
             name = st.text_input(T("ui.name"), value=loc.name, key=f"le.name.{loc.id}")
             region = st.text_input(T("ui.region"), value=loc.region, key=f"le.region.{loc.id}")
             address = st.text_input(T("ui.address"), value=loc.address, key=f"le.addr.{loc.id}")
-            st.caption(T("ui.hours"))
+            st.caption(T("ui.hours") + " · " + T("ui.hours_hint"))
             raw = _hours_inputs(f"le.hours.{loc.id}", loc.hours)
             if st.form_submit_button(T("ui.save")):
                 _save_location(loc, loc.id, name, region, address, raw)

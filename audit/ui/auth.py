@@ -8,15 +8,16 @@ from audit import accounts
 from audit.i18n import error_text
 from audit.model import User
 from audit.store import StoreError
-from audit.ui.common import LANGS, T, end_cookie_session, get_store, lang, oidc_configured, set_cookie
+from audit.ui.common import LANGS, T, begin_run, end_cookie_session, get_store, lang, oidc_configured, set_cookie
 
 
 def language_picker(key: str = "lang.pick") -> None:
     current = lang()
     choice = st.segmented_control(T("ui.language"), list(LANGS), default=current, key=key,
                                   format_func=lambda c: LANGS[c], label_visibility="collapsed")
-    if choice and choice != st.session_state.get("lang", current):
+    if choice and choice != current:
         st.session_state["lang"] = choice
+        begin_run()
         st.rerun()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -18,24 +19,46 @@ COOKIE = "audit_session"
 LANGS = {"ru": "Русский", "en": "English"}
 
 
-@st.cache_resource(show_spinner=False)
-def _store_for(data_dir: str, database_url: str) -> Store:
-    return open_store(data_dir, database_url=database_url)
+_stores: dict[tuple[str, str], Store] = {}
+_stores_lock = threading.Lock()
 
 
 def get_store() -> Store:
-    """One store per server process, shared by every session (TinyDB locks are per process)."""
-    return _store_for(os.environ.get("AUDIT_DATA_DIR", "data"),
-                      os.environ.get("AUDIT_DATABASE_URL", ""))
+    """One store per server process, shared by every session (TinyDB locks are per process).
+
+    A plain dict rather than st.cache_resource: a screen asks for the store a dozen times and
+    the cache's key hashing cost more than everything else a tap does.
+    """
+    key = (os.environ.get("AUDIT_DATA_DIR", "data"), os.environ.get("AUDIT_DATABASE_URL", ""))
+    store = _stores.get(key)
+    if store is None:
+        with _stores_lock:
+            store = _stores.get(key)
+            if store is None:
+                store = _stores[key] = open_store(key[0], database_url=key[1])
+    return store
 
 
-def lang() -> str:
-    """The chosen language, else the browser's (ru for Russian browsers, en otherwise)."""
+_run = threading.local()  # each session's script runs on its own thread
+
+
+def begin_run() -> None:
+    """Settle the language once per script run; a screen asks for it a hundred times."""
+    _run.lang = _choose_lang()
+
+
+def _choose_lang() -> str:
     chosen = st.session_state.get("lang")
     if chosen in LANGS:
         return str(chosen)
     locale = (st.context.locale or "").lower()
     return "ru" if locale.startswith("ru") else "en"
+
+
+def lang() -> str:
+    """The chosen language, else the browser's (ru for Russian browsers, en otherwise)."""
+    current = getattr(_run, "lang", None)
+    return current if current is not None else _choose_lang()
 
 
 def T(key: str, **params: Any) -> str:
@@ -116,3 +139,19 @@ def fmt_score(x: float | None) -> str:
 
 def end_cookie_session() -> None:
     accounts.end_session(get_store(), session_token())
+
+
+PHONE_CSS = """
+<style>
+/* phones: less empty space above the content, thumb-sized tap targets */
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-left: .8rem; padding-right: .8rem; }
+}
+[data-testid="stButtonGroup"] button { min-height: 2.75rem; }
+[data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] { min-height: 2.75rem; }
+</style>
+"""
+
+
+def phone_css() -> None:
+    st.html(PHONE_CSS)

@@ -295,10 +295,11 @@ def _hours(user: User, aid: str, key: str, week: dict[str, Any], location: Locat
     if location is not None and location.hours:
         st.button(T("ui.fill_hours"), key=f"{key}.fill", icon=":material/schedule:",
                   on_click=_fill_hours, args=(user, aid, key, location.hours), disabled=disabled)
+    st.caption(T("ui.hours_hint"))
     grid = st.container(horizontal=True, gap="small")
     for day in WEEKDAYS:
-        grid.text_input(T(f"day.{day}"), key=f"{key}.{day}", placeholder=T("ui.closed_hint"),
-                        on_change=_on_hours, args=(user, aid, key), disabled=disabled, width=110)
+        grid.text_input(T(f"day.{day}"), key=f"{key}.{day}", placeholder="09:00–18:00",
+                        on_change=_on_hours, args=(user, aid, key), disabled=disabled, width=140)
 
 
 def _typos(user: User, aid: str, key: str, value: dict[str, Any], disabled: bool) -> None:

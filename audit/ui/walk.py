@@ -7,7 +7,7 @@ import streamlit as st
 from audit import access, audits
 from audit.i18n import answer_text, error_text, explain, level_name
 from audit.model import Audit, Checklist, User, item_key
-from audit.scoring import missing_for_submit, progress, score_audit
+from audit.scoring import missing_for_submit, progress, score_audit, score_item
 from audit.store import NotFound, StoreError
 from audit.templates import get_checklist
 from audit.ui import items
@@ -31,21 +31,23 @@ def render(user: User, audit_id: str) -> None:
     """The audit page for one audit: walkthrough while a draft, read-only once submitted."""
     store = get_store()
     try:
-        audit = audits.load_audit(store, user, audit_id)
-        checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
+        header = audits.load_header(store, user, audit_id)
+        checklist = get_checklist(store, header.template_id, header.template_version)
     except NotFound:
         st.warning(T("err.not_found"), icon=":material/search_off:")
         st.page_link("audit/ui/pages/audits.py", label=T("ui.my_audits"), icon=":material/list:")
         return
-    location = store.get_location(audit.header.location_id)
-    title = f"{location.name if location else audit.header.location_id} · {checklist.title.get(lang())}"
-    st.caption(esc(title) + f" · {T('mode.' + audit.header.mode)}")
+    location = store.get_location(header.location_id)
+    title = f"{location.name if location else header.location_id} · {checklist.title.get(lang())}"
+    st.caption(esc(title) + f" · {T('mode.' + header.mode)}")
+    if header.status == "draft" and access.may(user, access.EDIT_AUDIT, header):
+        if not st.query_params.get("photo"):
+            _walk(user, header.id)
+            return
+    audit = audits.load_audit(store, user, audit_id)
     photo = st.query_params.get("photo")
     if photo:
         _photo_page(user, audit, photo)
-        return
-    if audit.is_draft and access.may(user, access.EDIT_AUDIT, audit.header):
-        _walk(user, audit.id)
     else:
         _read_only(user, audit, checklist)
 
@@ -97,9 +99,9 @@ def _walk(user: User, audit_id: str) -> None:
     st.subheader(section.title.get(lang()), anchor=False)
     if section.description:
         st.caption(section.description.get(lang()))
-    score = score_audit(checklist, audit.answers)
     for item in section.items:
         key = item_key(section, item)
+        s = score_item(item, key, audit.answers.get(key))  # this section only: taps stay cheap
         with st.container(border=True, key=f"box.{key}"):
             head = f"**{esc(item.text.get(lang()))}**"
             if item.critical:
@@ -111,10 +113,9 @@ def _walk(user: User, audit_id: str) -> None:
                 with st.expander(T("ui.guidance"), icon=":material/info:"):
                     st.markdown(esc(item.guidance.get(lang())))
             items.item_widget(user, audit, item, key, location=location)
-            s = score.item(key)
             ans = audit.answers.get(key)
             needs_photo = item.photo == "required" or item.type == "photo" or (
-                item.photo == "on_fail" and s is not None and s.is_finding)
+                item.photo == "on_fail" and s.is_finding)
             n_photos = len(ans.photos) if ans else 0
             comment = ans.comment if ans else ""
             extra = T("ui.comment_photos", photos=n_photos) + (" · 💬" if comment else "")
