@@ -7,7 +7,8 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 from audit.checklist import ChecklistError, load_checklist
 from audit.store import Store, StoreError, open_store
@@ -92,6 +93,72 @@ def cmd_users(args: argparse.Namespace) -> int:
     raise CliError("choose a users subcommand: add, list, passwd")
 
 
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """PDFs for batch use. The shell is an operator's: it reads the whole data folder anyway."""
+    from audit import report
+    from audit.reporting import brand_of, display_photo, pdf_auditor_label
+    from audit.templates import get_checklist
+
+    store = _store(args)
+    try:
+        if args.network:
+            if args.audit_id:
+                raise CliError("give an audit id or --network, not both")
+            checklist = get_checklist(store, args.template)
+            rows = [r for r in store.list_summaries() if r.status == "submitted"]
+            locations = {loc.id: loc for loc in store.list_locations()}
+            pdf = report.render_network_pdf(
+                rows, locations, checklist, lang=args.lang, brand=brand_of(store),
+                date_from=args.date_from, date_to=args.date_to, region=args.region,
+                generated_at=_now())
+        else:
+            if not args.audit_id:
+                raise CliError("give an audit id, or --network for the network report")
+            audit = store.get_audit(args.audit_id)
+            if audit is None:
+                raise CliError(f"no audit {args.audit_id}")
+            checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
+            pdf = report.render_audit_pdf(
+                audit, checklist, location=store.get_location(audit.header.location_id),
+                lang=args.lang, brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
+                photo=display_photo(store), generated_at=_now())
+    except (report.FontMissing, ValueError) as err:
+        raise CliError(str(err)) from err
+    out = Path(args.output)
+    try:
+        out.write_bytes(pdf)
+    except OSError as err:
+        raise CliError(f"cannot write {out}: {err.strerror}") from err
+    print(f"wrote {out} ({len(pdf) // 1024} KB)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from audit.audits import auditor_codes
+    from audit.export import export, output_files
+
+    store = _store(args)
+    codes = auditor_codes(store)
+    try:
+        files = export(store, fmt=args.format, date_from=args.date_from, date_to=args.date_to,
+                       region=args.region, lang=args.lang,
+                       auditor_label=lambda r: codes.get(r.auditor, r.auditor)
+                       if r.mode == "mystery" else r.auditor)
+    except ValueError as err:  # an unknown format or a bad date
+        raise CliError(str(err)) from err
+    for path, data in output_files(args.output, files).items():
+        try:
+            path.write_bytes(data)
+        except OSError as err:
+            raise CliError(f"cannot write {path}: {err.strerror}") from err
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="audit", description="Customer-journey audits: checklists, demo data, reports.")
@@ -110,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fill the data folder with demo locations, people and a year "
                                    "of audits. The same seed (and --today) gives the same data.")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--audits", type=int, default=240, help="number of audits (default 240)")
+    p.add_argument("--audits", type=int, default=360, help="number of audits (default 360)")
     p.add_argument("--locations", type=int, default=15, help="number of locations (min 12)")
     p.add_argument("--today", help="the last day of the demo year, YYYY-MM-DD (default today)")
     p.add_argument("--force", action="store_true", help="add to a store that already has audits")
@@ -136,6 +203,30 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("name")
     u.set_defaults(func=cmd_users)
 
+    p = sub.add_parser("report", help="a scored PDF of one audit, or the network report",
+                       description="Write a PDF: one audit by id, or with --network the network "
+                                   "report for a period, region and template.")
+    p.add_argument("audit_id", nargs="?", help="the audit's id")
+    p.add_argument("--network", action="store_true", help="the network report instead")
+    p.add_argument("--from", dest="date_from", help="first visit day, YYYY-MM-DD (network)")
+    p.add_argument("--to", dest="date_to", help="last visit day, YYYY-MM-DD (network)")
+    p.add_argument("--region", help="one region only (network)")
+    p.add_argument("--template", default="service-point", help="checklist id (network)")
+    p.add_argument("--lang", choices=("ru", "en"), default="ru", help="language of the PDF")
+    p.add_argument("-o", "--output", required=True, help="the PDF file to write")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("export", help="audits and their answers as CSV or XLSX",
+                       description="Export submitted audits and their item-level answers. With csv "
+                                   "two files are written beside -o (…-audits.csv, …-answers.csv); "
+                                   "with xlsx one workbook with two sheets.")
+    p.add_argument("--format", required=True, choices=("csv", "xlsx"))
+    p.add_argument("--from", dest="date_from", help="first visit day, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", help="last visit day, YYYY-MM-DD")
+    p.add_argument("--region", help="one region only")
+    p.add_argument("--lang", choices=("en", "ru"), default="en", help="language of item texts")
+    p.add_argument("-o", "--output", required=True, help="file (or folder) to write")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

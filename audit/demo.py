@@ -144,7 +144,7 @@ def _locations(n: int, rng: random.Random) -> list[Location]:
     return out
 
 
-def generate(store: Store, *, seed: int = 1, audits: int = 240, locations: int = 15,
+def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int = 15,
              today: date | None = None, with_users: bool = True) -> DemoResult:
     """Fill `store` with a demo network. The same seed and `today` give the same data."""
     rng = random.Random(seed)
@@ -185,6 +185,7 @@ def generate(store: Store, *, seed: int = 1, audits: int = 240, locations: int =
         for u in users:
             store.put_user(u)
     shoppers = [u.name for u in users if u.role == "shopper"] or ["shopper1"]
+    position = {loc.id: i for i, loc in enumerate(locs)}
 
     start_day = end - timedelta(days=364)
     built: list[tuple[Audit, Any]] = []
@@ -199,7 +200,7 @@ def generate(store: Store, *, seed: int = 1, audits: int = 240, locations: int =
         month_index = (day.year - start_day.year) * 12 + day.month - start_day.month
         template = templates[0] if rng.random() < 0.7 else rng.choice(templates[1:])
         auditor = (rng.choice(shoppers) if mode == "mystery"
-                   else f"manager{locs.index(loc) + 1}" if locs.index(loc) < 40 else "hq")
+                   else f"manager{position[loc.id] + 1}" if position[loc.id] < 40 else "hq")
         answers: dict[str, Answer] = {}
         for section in template.sections:
             q = pattern.base + pattern.monthly_gain * month_index

@@ -66,7 +66,7 @@ class AuditFilter:
     template_id: str | None = None
     mode: str | None = None
     date_from: str | None = None  # compares with visit_at (ISO); inclusive
-    date_to: str | None = None  # exclusive upper bound on visit_at prefix
+    date_to: str | None = None  # inclusive: compares with the same-length prefix of visit_at
 
     def matches(self, row: SummaryRow) -> bool:
         if self.status is not None and row.status != self.status:

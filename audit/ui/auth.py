@@ -8,7 +8,16 @@ from audit import accounts
 from audit.i18n import error_text
 from audit.model import User
 from audit.store import StoreError
-from audit.ui.common import LANGS, T, begin_run, end_cookie_session, get_store, lang, oidc_configured, set_cookie
+from audit.ui.common import (
+    LANGS,
+    T,
+    begin_run,
+    end_cookie_session,
+    get_store,
+    lang,
+    oidc_configured,
+    set_cookie,
+)
 
 
 def language_picker(key: str = "lang.pick") -> None:

@@ -1,11 +1,357 @@
-"""HQ dashboard (filled in with the analytics module)."""
+"""HQ dashboard and location pages: where the journey is broken, and is it getting better."""
 
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import altair as alt
+import pandas as pd
 import streamlit as st
+
+from audit import access, analytics, audits
+from audit.i18n import answer_text, level_name
+from audit.model import Checklist, Location, SummaryRow, User
+from audit.store import NotFound
+from audit.templates import get_checklist, latest_templates
+from audit.ui.common import T, esc, fmt_score, get_store, labeller, lang, level_badge
+
+LOCATION_PAGE = "audit/ui/pages/locations.py"
+AUDIT_PAGE = "audit/ui/pages/audits.py"
+RED, AMBER, GREEN = "#c0392b", "#e6a23c", "#2e8b57"
+
+
+def _colour_scale(checklist: Checklist | None) -> alt.Scale:
+    """Red below "average", amber up to "wow", green above, from the template's own levels."""
+    mins = {lvl.key: lvl.min for lvl in checklist.levels} if checklist else {}
+    average, wow = mins.get("average", 60), mins.get("wow", 85)
+    return alt.Scale(domain=[0, average, wow, 100], range=[RED, "#f1c40f", "#8bc34a", GREEN])
+
+
+def _filters(rows: list[SummaryRow], locations: dict[str, Location], user: User,
+             key: str) -> tuple[analytics.Filters, Checklist | None]:
+    store = get_store()
+    templates = latest_templates(store)
+    today = date.today()
+    with st.container(border=True):
+        cols = st.columns(2)
+        period = cols[0].date_input(T("ui.period"), value=(today - timedelta(days=182), today),
+                                    key=f"{key}.period", max_value=today)
+        titles = {c.id: c.title.get(lang()) for c in templates}
+        template_id = cols[1].selectbox(T("ui.template"), list(titles), key=f"{key}.template",
+                                        format_func=titles.__getitem__) if titles else None
+        cols = st.columns(2)
+        regions = sorted({loc.region for loc in locations.values() if loc.region})
+        region = cols[0].selectbox(T("ui.region"), [""] + regions, key=f"{key}.region",
+                                   format_func=lambda r: r or T("ui.all_regions"))
+        mode = cols[1].segmented_control(T("ui.mode"), ["both", "mystery", "self"], default="both",
+                                         key=f"{key}.mode", format_func=labeller("ui.mode_"))
+    days = list(period) if isinstance(period, tuple) else [period]
+    start, end = (days[0], days[-1]) if days else (None, None)  # one day picked so far: that day
+    f = analytics.Filters(date_from=start.isoformat() if start else None,
+                          date_to=end.isoformat() if end else None, region=region or None,
+                          template_id=template_id, mode=None if mode in (None, "both") else mode)
+    checklist = get_checklist(store, template_id) if template_id else None
+    return f, checklist
+
+
+def _visible_rows(user: User) -> list[SummaryRow]:
+    return audits.visible_summaries(get_store(), user, lambda r: r.status == "submitted")
+
+
+def _section_titles(checklist: Checklist | None) -> dict[str, str]:
+    return {s.id: s.title.get(lang()) for s in checklist.sections} if checklist else {}
+
+
+def _item_text(store: Any, template_id: str, key: str) -> str:
+    try:
+        item = get_checklist(store, template_id).item(key)
+    except NotFound:
+        item = None
+    return item.text.get(lang()) if item else key
 
 
 def render() -> None:
-    st.header("Dashboard")
+    user = st.session_state["_user"]
+    if not access.may(user, access.VIEW_DASHBOARD):
+        st.warning(T("err.not_found"))
+        return
+    st.set_page_config(layout="wide")  # a laptop screen: tables and heatmaps need the width
+    store = get_store()
+    locations = {loc.id: loc for loc in store.list_locations()}
+    rows = _visible_rows(user)
+    st.header(T("nav.dashboard"), anchor=False)
+    f, checklist = _filters(rows, locations, user, "dash")
+    names = {k: v.name for k, v in locations.items()}
+    chosen = st.multiselect(T("ui.chosen_locations"), list(names), key="dash.chosen",
+                            format_func=names.__getitem__, max_selections=6,
+                            placeholder=T("ui.pick_locations"))
+    d = analytics.dashboard(rows, locations, f, checklist=checklist, chosen=chosen)
+    if not d.audits:
+        st.info(T("ui.no_audits_in_filter"), icon=":material/filter_alt_off:")
+        return
+    _headlines(d, names, checklist)
+    tabs = st.tabs([T("ui.tab_ranking"), T("ui.tab_heatmap"), T("ui.tab_trends"),
+                    T("ui.tab_items"), T("ui.tab_gap"), T("ui.tab_compare"), T("ui.tab_export")])
+    with tabs[0]:
+        _ranking(d, checklist)
+    with tabs[1]:
+        _heatmap(d, names, checklist)
+    with tabs[2]:
+        _trends(d, names, checklist)
+    with tabs[3]:
+        _worst(d, store)
+    with tabs[4]:
+        _gaps(d, names)
+    with tabs[5]:
+        _compare(rows, f, names, checklist)
+    with tabs[6]:
+        _exports(user, rows, f, locations, checklist)
+
+
+def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
+    scored = [r for r in d.ranking if r.score is not None]
+    cells = [c for c in d.heatmap if c.score is not None]
+    titles = _section_titles(checklist)
+    cols = st.columns(3)
+    cols[0].metric(T("ui.audits_in_filter"), d.audits)
+    if scored:
+        worst = scored[-1]
+        cols[1].metric(T("ui.weakest_location"), names.get(worst.location_id, worst.location_id),
+                       delta=None if worst.change is None else f"{worst.change:+.0f}",
+                       help=T("ui.change_help"))
+        cols[1].caption(f"{fmt_score(worst.score)} {level_badge(worst.level)}")
+    if cells:
+        low = min(cells, key=lambda c: c.score or 0)
+        cols[2].metric(T("ui.weakest_cell"), f"{titles.get(low.section_id, low.section_id)}")
+        cols[2].caption(f"{esc(names.get(low.location_id, low.location_id))} · {fmt_score(low.score)}")
+    flagged = [g for g in d.gaps if g.flagged]
+    if flagged:
+        g = flagged[0]
+        st.warning(T("ui.gap_headline", name=esc(names.get(g.location_id, g.location_id)),
+                     gap=f"{g.gap:+.0f}"), icon=":material/flag:")
+
+
+def _ranking(d: analytics.Dashboard, checklist: Checklist | None) -> None:
+    data = pd.DataFrame([{
+        "#": r.rank,
+        T("ui.location"): r.name,
+        T("ui.region"): r.region,
+        T("ui.score"): r.score,
+        T("ui.level"): level_name(r.level, lang(), checklist),
+        T("ui.change"): r.change,
+        T("ui.audits"): r.audits,
+        T("ui.critical_count"): r.critical,
+        "link": f"location?id={r.location_id}",
+    } for r in d.ranking])
+    st.dataframe(data, hide_index=True, width="stretch", column_config={
+        T("ui.score"): st.column_config.ProgressColumn(T("ui.score"), min_value=0, max_value=100,
+                                                        format="%.0f%%"),
+        T("ui.change"): st.column_config.NumberColumn(T("ui.change"), format="%+.1f"),
+        "link": st.column_config.LinkColumn(" ", display_text="↗"),
+    })
+
+
+def _heatmap(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
+    titles = _section_titles(checklist)
+    data = pd.DataFrame([{"location": names.get(c.location_id, c.location_id),
+                          "section": titles.get(c.section_id, c.section_id), "score": c.score,
+                          "audits": c.audits} for c in d.heatmap if c.score is not None])
+    if data.empty:
+        return
+    order_loc = [names.get(r.location_id, r.location_id) for r in d.ranking]
+    order_sec = [titles.get(s, s) for s in d.sections]
+    base = alt.Chart(data).encode(
+        x=alt.X("section:N", sort=order_sec, title=None,
+                axis=alt.Axis(labelAngle=-35, labelLimit=160, labelOverlap=False, orient="top")),
+        y=alt.Y("location:N", sort=order_loc, title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("score:Q", scale=_colour_scale(checklist), legend=alt.Legend(title="%")),
+        tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f"), "audits"])
+    text = base.mark_text(fontSize=10).encode(text=alt.Text("score:Q", format=".0f"),
+                                              color=alt.value("#1b1b1b"))
+    st.altair_chart(rect + text, width="stretch", height=120 + 26 * len(order_loc))
+
+
+def _trends(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
+    data = pd.DataFrame([{"month": p.month, "series": T("ui.network") if p.series == "network"
+                          else names.get(p.series, p.series), "score": p.score, "audits": p.audits}
+                         for p in d.trend])
+    if data.empty:
+        return
+    chart = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("month:O", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["series", "month", alt.Tooltip("score:Q", format=".0f"), "audits"])
+    st.altair_chart(chart, width="stretch")
+    st.caption(T("ui.trend_hint"))
+
+
+def _worst(d: analytics.Dashboard, store: Any) -> None:
+    data = pd.DataFrame([{"item": _item_text(store, w.template_id, w.key), "rate": 100 * w.rate,
+                          "failed": w.failed, "applicable": w.applicable} for w in d.worst_items])
+    if data.empty:
+        return
+    chart = alt.Chart(data).mark_bar(color=RED).encode(
+        x=alt.X("rate:Q", title=T("ui.fail_rate"), scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("item:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+        tooltip=["item", alt.Tooltip("rate:Q", format=".0f"), "failed", "applicable"])
+    st.altair_chart(chart, width="stretch", height=60 + 26 * len(data))
+
+
+def _gaps(d: analytics.Dashboard, names: dict[str, str]) -> None:
+    data = pd.DataFrame([{"location": names.get(g.location_id, g.location_id), "gap": g.gap,
+                          "self": g.self_score, "mystery": g.mystery_score, "flagged": g.flagged,
+                          "n": f"{g.self_audits}/{g.mystery_audits}"} for g in d.gaps])
+    if data.empty:
+        st.caption(T("ui.no_gap_data"))
+        return
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("gap:Q", title=T("ui.gap_axis")),
+        y=alt.Y("location:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
+        color=alt.condition("datum.flagged", alt.value(RED), alt.value("#7f8c8d")),
+        tooltip=["location", alt.Tooltip("self:Q", format=".0f"), alt.Tooltip("mystery:Q", format=".0f"),
+                 alt.Tooltip("gap:Q", format="+.0f"), "n"])
+    st.altair_chart(chart, width="stretch", height=60 + 26 * len(data))
+    st.caption(T("ui.gap_hint"))
+
+
+def _compare(rows: list[SummaryRow], f: analytics.Filters, names: dict[str, str],
+             checklist: Checklist | None) -> None:
+    ids = list(names)
+    if len(ids) < 2:
+        return
+    cols = st.columns(2)
+    a = cols[0].selectbox("A", ids, index=0, key="cmp.a", format_func=names.__getitem__)
+    b = cols[1].selectbox("B", ids, index=1, key="cmp.b", format_func=names.__getitem__)
+    result = analytics.compare(rows, a, b, f)
+    for col, side in zip(st.columns(2), (result["a"], result["b"]), strict=True):
+        col.metric(names.get(side["location_id"], side["location_id"]), fmt_score(side["score"]),
+                   help=T("ui.audits") + f": {side['audits']}")
+    titles = _section_titles(checklist)
+    data = pd.DataFrame([{"section": titles.get(s["section_id"], s["section_id"]),
+                          "location": names[who], "score": s[key]}
+                         for s in result["sections"] for who, key in ((a, "a"), (b, "b"))
+                         if s[key] is not None])
+    if not data.empty:
+        chart = alt.Chart(data).mark_bar().encode(
+            x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+            y=alt.Y("section:N", title=None, sort=[titles.get(s, s) for s in titles]),
+            yOffset="location:N", color=alt.Color("location:N", title=None,
+                                                  legend=alt.Legend(orient="bottom")),
+            tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f")])
+        st.altair_chart(chart, width="stretch")
+
+
+def _exports(user: User, rows: list[SummaryRow], f: analytics.Filters,
+             locations: dict[str, Location], checklist: Checklist | None) -> None:
+    from audit import export
+    from audit.ui.report_buttons import network_pdf_button
+
+    store = get_store()
+    chosen = analytics.select(rows, f)
+    st.caption(T("ui.export_hint", count=len(chosen)))
+    cols = st.columns(3)
+    cols[0].download_button("CSV", data=lambda: export.export_rows(store, chosen, fmt="csv", lang=lang())
+                            ["audits.csv"], file_name="audits.csv", mime="text/csv", key="exp.csv",
+                            icon=":material/table:", width="stretch")
+    cols[1].download_button("XLSX", data=lambda: export.export_rows(store, chosen, fmt="xlsx",
+                                                                      lang=lang())["xlsx"],
+                            file_name="audits.xlsx", key="exp.xlsx", icon=":material/grid_on:",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            width="stretch")
+    with cols[2]:
+        if checklist is not None:
+            network_pdf_button(user, rows, f, locations, checklist)
+
+
+# -- locations --------------------------------------------------------------------------------
 
 
 def render_locations() -> None:
-    st.header("Locations")
+    user = st.session_state["_user"]
+    store = get_store()
+    locations = {loc.id: loc for loc in store.list_locations()
+                 if user.role == "hq" or loc.id in user.locations}
+    wanted = st.query_params.get("id")
+    if wanted:
+        if wanted not in locations:
+            st.warning(T("err.not_found"), icon=":material/search_off:")
+            return
+        _location_page(user, locations[wanted])
+        return
+    st.header(T("nav.locations"), anchor=False)
+    rows = _visible_rows(user)
+    latest: dict[str, SummaryRow] = {}
+    for row in sorted(rows, key=lambda r: r.visit_at):
+        latest[row.location_id] = row
+    for loc in locations.values():
+        r = latest.get(loc.id)
+        with st.container(border=True):
+            line = f"**{esc(loc.name)}** · {esc(loc.region)}"
+            if r is not None:
+                line += f"  \n{fmt_score(r.overall)} {level_badge(r.level)} · {r.visit_at[:10]}"
+            st.markdown(line)
+            st.page_link(LOCATION_PAGE, label=T("ui.open"), icon=":material/storefront:",
+                         query_params={"id": loc.id})
+
+
+def _location_page(user: User, loc: Location) -> None:
+    store = get_store()
+    st.set_page_config(layout="wide")
+    st.header(loc.name, anchor=False)
+    st.caption(f"{loc.region} · {loc.address}")
+    rows = [r for r in _visible_rows(user) if r.location_id == loc.id]
+    history = analytics.location_history(rows, loc.id)
+    if not history:
+        st.info(T("ui.no_audits_yet"))
+        return
+    templates = sorted({r.template_id for r in history}, key=lambda t: (t != "service-point", t))
+    titles_by_id = {t: get_checklist(store, t).title.get(lang()) for t in templates}
+    template_id = st.segmented_control(T("ui.template"), templates, default=templates[0],
+                                       key="loc.template", format_func=titles_by_id.__getitem__
+                                       ) or templates[0]
+    checklist = get_checklist(store, template_id)
+    f = analytics.Filters(template_id=template_id)
+    mine = [r for r in history if r.template_id == template_id]
+    data = pd.DataFrame([{"visit": r.visit_at[:10], "score": r.overall,
+                          "mode": T("mode." + r.mode)} for r in mine if r.overall is not None])
+    if not data.empty:
+        chart = alt.Chart(data).mark_line(point=True).encode(
+            x=alt.X("visit:T", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+            color=alt.Color("mode:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["visit:T", alt.Tooltip("score:Q", format=".0f"), "mode"])
+        st.subheader(T("ui.history"), anchor=False)
+        st.altair_chart(chart, width="stretch")
+    titles = _section_titles(checklist)
+    sec = pd.DataFrame([{"month": p.month, "section": titles.get(p.series, p.series), "score": p.score}
+                        for p in analytics.section_trend(rows, loc.id, f)])
+    if not sec.empty:
+        st.subheader(T("ui.sections_over_time"), anchor=False)
+        chart = alt.Chart(sec).mark_rect().encode(
+            x=alt.X("month:O", title=None), y=alt.Y("section:N", title=None, sort=list(titles.values())),
+            color=alt.Color("score:Q", scale=_colour_scale(checklist), legend=alt.Legend(title="%")),
+            tooltip=["section", "month", alt.Tooltip("score:Q", format=".0f")])
+        st.altair_chart(chart, width="stretch")
+    newest = mine[0] if mine else None
+    if newest is not None and newest.findings:
+        st.subheader(T("ui.latest_findings", date=newest.visit_at[:10]), anchor=False)
+        audit = store.get_audit(newest.audit_id)
+        for key in newest.findings:
+            item = checklist.item(key)
+            if item is None:
+                continue
+            ans = audit.answers.get(key) if audit else None
+            mark = "🔴 " if key in newest.critical else ""
+            st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — {esc(answer_text(item, ans, lang()))}")
+    st.subheader(T("ui.audits"), anchor=False)
+    codes = audits.auditor_codes(store)
+    table = pd.DataFrame([{
+        T("ui.visit_date"): r.visit_at[:16].replace("T", " "), T("mode.mystery"): T("mode." + r.mode),
+        T("ui.score"): r.overall, T("ui.level"): level_name(r.level, lang(), checklist),
+        T("ui.auditor"): access.auditor_label(user, r, codes), "link": f"/?id={r.audit_id}"}
+        for r in history])
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        T("ui.score"): st.column_config.NumberColumn(format="%.0f%%"),
+        "link": st.column_config.LinkColumn(" ", display_text="↗")})

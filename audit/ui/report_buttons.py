@@ -1,65 +1,51 @@
-"""Download buttons for the PDF reports; the PDF is built only when the button is tapped."""
+"""Download buttons for the PDF reports; a PDF is built only when its button is tapped."""
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 
 import streamlit as st
 
-from audit import access, audits
-from audit.model import Audit, Checklist, User
-from audit.photos import PhotoStore
-from audit.report import Brand, FontMissing, render_audit_pdf
-from audit.store import Store
+from audit.analytics import Filters
+from audit.model import Audit, Checklist, Location, SummaryRow, User
+from audit.report import render_audit_pdf, render_network_pdf
+from audit.reporting import brand_of, display_photo, pdf_auditor_label
 from audit.ui.common import LANGS, T, get_store, lang
 
 
-def brand_of(store: Store) -> Brand:
-    s = store.get_settings()
-    logo = base64.b64decode(s["brand_logo"]) if s.get("brand_logo") else None
-    return Brand(name=s.get("brand_name") or Brand().name, colour=s.get("brand_colour") or Brand().colour,
-                 logo=logo)
-
-
-def auditor_label_for(store: Store, viewer: User, audit: Audit) -> str:
-    auditor = store.get_user(audit.header.auditor)
-    label = access.auditor_label(viewer, audit.header, audits.auditor_codes(store))
-    if label == audit.header.auditor and auditor and auditor.display_name:
-        return auditor.display_name
-    return label
-
-
-def audit_pdf_bytes(store: Store, viewer: User, audit: Audit, checklist: Checklist, pdf_lang: str) -> bytes:
-    photos = PhotoStore(store.photo_dir)
-
-    def photo(sha: str) -> bytes | None:
-        try:
-            return photos.get(sha, "display")
-        except KeyError:
-            return None
-
-    return render_audit_pdf(
-        audit, checklist, location=store.get_location(audit.header.location_id), lang=pdf_lang,
-        brand=brand_of(store), auditor_label=auditor_label_for(store, viewer, audit), photo=photo,
-        generated_at=datetime.now(UTC).replace(microsecond=0).isoformat())
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
+    """The audit's PDF, in a language chosen now, whatever the audit was taken in."""
     store = get_store()
     cols = st.columns([1, 2], vertical_alignment="bottom")
     pdf_lang = cols[0].segmented_control(T("ui.pdf_language"), list(LANGS), default=lang(),
-                                         key="pdf.lang", format_func=lambda c: c.upper()) or lang()
+                                         key="pdf.lang", format_func=str.upper) or lang()
 
     def build() -> bytes:
-        try:
-            return audit_pdf_bytes(store, user, audit, checklist, pdf_lang)
-        except FontMissing as err:
-            st.session_state["_pdf_error"] = str(err)
-            raise
+        return render_audit_pdf(
+            audit, checklist, location=store.get_location(audit.header.location_id), lang=pdf_lang,
+            brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
+            photo=display_photo(store), generated_at=_now())
 
     cols[1].download_button(T("ui.download_pdf"), data=build, file_name=f"audit-{audit.id}-{pdf_lang}.pdf",
                             mime="application/pdf", icon=":material/picture_as_pdf:", key="pdf.audit",
                             type="primary", width="stretch")
-    if st.session_state.get("_pdf_error"):
-        st.error(st.session_state.pop("_pdf_error"))
+
+
+def network_pdf_button(user: User, rows: list[SummaryRow], f: Filters,
+                       locations: dict[str, Location], checklist: Checklist) -> None:
+    """The network report for the dashboard's filters."""
+    store = get_store()
+    pdf_lang = lang()
+
+    def build() -> bytes:
+        return render_network_pdf(
+            rows, locations, checklist, lang=pdf_lang, brand=brand_of(store), date_from=f.date_from,
+            date_to=f.date_to, region=f.region, generated_at=_now())
+
+    st.download_button("PDF", data=build, file_name=f"network-{f.date_from}-{f.date_to}.pdf",
+                       mime="application/pdf", icon=":material/picture_as_pdf:", key="pdf.network",
+                       width="stretch")

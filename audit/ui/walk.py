@@ -40,10 +40,10 @@ def render(user: User, audit_id: str) -> None:
     location = store.get_location(header.location_id)
     title = f"{location.name if location else header.location_id} · {checklist.title.get(lang())}"
     st.caption(esc(title) + f" · {T('mode.' + header.mode)}")
-    if header.status == "draft" and access.may(user, access.EDIT_AUDIT, header):
-        if not st.query_params.get("photo"):
-            _walk(user, header.id)
-            return
+    editable = header.status == "draft" and access.may(user, access.EDIT_AUDIT, header)
+    if editable and not st.query_params.get("photo"):
+        _walk(user, header.id)
+        return
     audit = audits.load_audit(store, user, audit_id)
     photo = st.query_params.get("photo")
     if photo:

@@ -113,6 +113,7 @@ def option(page, key: str, label: str):  # type: ignore[no-untyped-def]
 def test_phone__sign_in_tap_a_section_photo_reload_submit(server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
+    expect.set_options(timeout=30_000)  # a shared, loaded machine: generous, never a sleep
     url, store = server
     ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
                               locale="en-US")

@@ -1,0 +1,148 @@
+"""Every HQ dashboard aggregate at 10,000 audits and 300 locations, against plain pandas.
+
+Builds a TinyDB demo store, reads its summary rows once, then times `analytics.dashboard`
+(ranking, heatmap, trend, worst items, self vs mystery) against a floor: the same aggregates
+written as the simplest direct pandas group-bys over the same list of summary rows. Runs are
+interleaved so machine noise hits both alike; the figure is the ratio of the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import pandas as pd
+
+from audit import analytics
+from audit.demo import generate
+from audit.model import Checklist, Location, SummaryRow
+from audit.store.tinydb import TinyStore
+from audit.templates import get_checklist
+
+TEMPLATE = "service-point"
+
+
+def floor(rows: Sequence[SummaryRow], locations: Mapping[str, Location],
+          checklist: Checklist) -> dict[str, pd.DataFrame]:
+    """The same five aggregates, written the plain pandas way."""
+    df = pd.DataFrame([vars(r) for r in rows])
+    df = df[(df["status"] == "submitted") & (df["template_id"] == TEMPLATE)]
+
+    # ranking: mean overall, audits, audits with a critical failure, level, rank
+    df["has_critical"] = df["critical"].str.len() > 0
+    rank = df.groupby("location_id").agg(score=("overall", "mean"), audits=("audit_id", "size"),
+                                         critical=("has_critical", "sum"))
+    rank["name"] = rank.index.map(lambda i: locations[i].name)
+    rank["region"] = rank.index.map(lambda i: locations[i].region)
+    rank["level"] = pd.cut(rank["score"], bins=[*(lv.min for lv in checklist.levels), np.inf],
+                           labels=[lv.key for lv in checklist.levels], right=False)
+    rank = rank.sort_values(["score", "name"], ascending=[False, True])
+    rank["rank"] = rank["score"].rank(ascending=False, method="min")
+
+    # heatmap: mean section percent per location and section, and how many audits it is over
+    sections = pd.DataFrame(df["sections"].tolist(), index=df.index)
+    heat = sections.groupby(df["location_id"]).agg(["mean", "count"]).stack(level=0)
+
+    # trend: the network's mean overall per month
+    trend = df.groupby(df["visit_at"].str[:7])["overall"].agg(["mean", "count"])
+
+    # worst items: audits failing an item ÷ audits of its template that did not mark it N/A
+    failed = df[["template_id", "findings"]].explode("findings").dropna()
+    failed = failed.groupby(["template_id", "findings"]).size().rename("failed").to_frame()
+    na = df[["template_id", "na"]].explode("na").dropna().groupby(["template_id", "na"]).size()
+    audits = df.groupby("template_id").size()
+    failed["applicable"] = (audits.reindex(failed.index.get_level_values(0)).to_numpy()
+                            - na.reindex(failed.index, fill_value=0).to_numpy())
+    failed["rate"] = failed["failed"] / failed["applicable"]
+    worst = failed.sort_values(["rate", "failed"], ascending=False).head(15)
+
+    # self vs mystery: per location with both kinds, the gap between their means
+    by_mode = df.groupby(["location_id", "mode"])["overall"].agg(["mean", "count"])
+    both = by_mode.unstack("mode").dropna()
+    gaps = pd.DataFrame({"self": both[("mean", "self")], "mystery": both[("mean", "mystery")],
+                         "self_audits": both[("count", "self")],
+                         "mystery_audits": both[("count", "mystery")]})
+    gaps["gap"] = gaps["self"] - gaps["mystery"]
+    gaps["flagged"] = gaps["gap"] >= 10.0
+    gaps = gaps.sort_values("gap", ascending=False)
+    return {"ranking": rank, "heatmap": heat, "trend": trend, "worst": worst, "gaps": gaps}
+
+
+def check_same(ours: analytics.Dashboard, plain: dict[str, pd.DataFrame]) -> None:
+    """Both sides must compute the same figures, or the ratio means nothing."""
+    rank = plain["ranking"]
+    assert [r.location_id for r in ours.ranking] == list(rank.index)
+    assert np.allclose(np.array([r.score for r in ours.ranking], dtype=float), rank["score"])
+    assert [r.level for r in ours.ranking] == [str(x) for x in rank["level"]]
+    assert [r.critical for r in ours.ranking] == list(rank["critical"])
+    heat = plain["heatmap"]
+    assert len(ours.heatmap) == len(heat)
+    cell = ours.heatmap[17]
+    assert np.isclose(cell.score or 0.0, heat.loc[(cell.location_id, cell.section_id), "mean"])
+    assert [p.audits for p in ours.trend] == list(plain["trend"]["count"])
+    assert [(w.key, w.failed, w.applicable) for w in ours.worst_items] == [
+        (k, int(n), int(a)) for (_, k), n, a in zip(plain["worst"].index, plain["worst"]["failed"],
+                                                      plain["worst"]["applicable"], strict=True)]
+    assert [g.location_id for g in ours.gaps] == list(plain["gaps"].index)
+    assert [g.flagged for g in ours.gaps] == list(plain["gaps"]["flagged"])
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--audits", type=int, default=10_000)
+    parser.add_argument("--locations", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs of each (min 9)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="dashboard-") as tmp:
+        store = TinyStore(Path(tmp) / "data")
+        t0 = time.perf_counter()
+        generate(store, seed=3, audits=args.audits, locations=args.locations,
+                 today=date(2026, 11, 1), with_users=False)
+        print(f"  built {args.audits} audits in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        rows = store.list_summaries()
+        locations = {loc.id: loc for loc in store.list_locations()}
+        checklist = get_checklist(store, TEMPLATE)
+    f = analytics.Filters(template_id=TEMPLATE)
+
+    def ours() -> analytics.Dashboard:
+        return analytics.dashboard(rows, locations, f, checklist=checklist)
+
+    def plain() -> dict[str, pd.DataFrame]:
+        return floor(rows, locations, checklist)
+
+    check_same(ours(), plain())
+    t_ours: list[float] = []
+    t_floor: list[float] = []
+    gc.collect()
+    for i in range(max(args.repeat, 9)):
+        if i % 2:
+            t_ours.append(timed(ours))
+            t_floor.append(timed(plain))
+        else:
+            t_floor.append(timed(plain))
+            t_ours.append(timed(ours))
+    ms_ours = statistics.median(t_ours) * 1000
+    ms_floor = statistics.median(t_floor) * 1000
+    print(f"dashboard: ratio={ms_ours / ms_floor:.2f} ({ms_ours:.1f} ms vs floor {ms_floor:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()

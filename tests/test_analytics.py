@@ -1,0 +1,349 @@
+"""HQ comparisons against figures computed by hand on a small network, and the demo's stories."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from audit import analytics
+from audit.analytics import (
+    FilterError,
+    Filters,
+    Gap,
+    HeatCell,
+    ItemFailRate,
+    RankRow,
+    TrendPoint,
+    compare,
+    dashboard,
+    frame,
+    heatmap,
+    location_history,
+    previous_period,
+    ranking,
+    section_trend,
+    select,
+    self_vs_mystery,
+    trend,
+    worst_items,
+)
+from audit.checklist import parse_checklist
+from audit.demo import generate
+from audit.model import Checklist, Location, SummaryRow
+from audit.store.tinydb import TinyStore
+from tests.conftest import MINI_YAML
+
+LOCATIONS = {
+    "loc-a": Location(id="loc-a", name="Арбат", region="Москва"),
+    "loc-b": Location(id="loc-b", name="Невский", region="СПб"),
+    "loc-c": Location(id="loc-c", name="Сокол", region="Москва"),
+}
+MAY = Filters(date_from="2026-05-01", date_to="2026-05-31", template_id="mini")
+
+
+def row(audit_id: str, loc: str, day: str, overall: float | None, *, mode: str = "mystery",
+        sections: dict[str, float | None] | None = None, critical: tuple[str, ...] = (),
+        findings: tuple[str, ...] = (), na: tuple[str, ...] = (), template: str = "mini",
+        status: str = "submitted") -> SummaryRow:
+    return SummaryRow(
+        audit_id=audit_id, location_id=loc, region=LOCATIONS[loc].region, template_id=template,
+        template_version=1, mode=mode, auditor="sam" if mode == "mystery" else "mia",
+        status=status, started_at=f"{day}T09:00:00+03:00", visit_at=f"{day}T10:30:00+03:00",
+        submitted_at=f"{day}T11:00:00+03:00" if status == "submitted" else "",
+        overall=overall, computed=overall, critical=critical, sections=sections or {},
+        findings=findings, na=na,
+    )
+
+
+# The small network. April is the "previous period" of May.
+ROWS = [
+    row("a1", "loc-a", "2026-05-03", 80.0, sections={"entrance": 100.0, "waiting": 60.0, "office": None},
+        findings=("waiting.wait",)),
+    row("a2", "loc-a", "2026-05-20", 90.0, mode="self",
+        sections={"entrance": 100.0, "waiting": 80.0, "office": 90.0}, findings=("waiting.wait",)),
+    row("a3", "loc-a", "2026-04-10", 70.0, sections={"entrance": 50.0, "waiting": 100.0, "office": 80.0},
+        findings=("entrance.dry",)),
+    row("b1", "loc-b", "2026-05-05", 40.0, critical=("office.guard",),
+        sections={"entrance": 50.0, "waiting": None, "office": 0.0},
+        findings=("entrance.dry", "office.guard"), na=("waiting.comforts",)),
+    row("b2", "loc-b", "2026-05-25", 70.0, mode="self",
+        sections={"entrance": 75.0, "waiting": 100.0, "office": 50.0}, findings=("entrance.dry",),
+        na=("waiting.comforts",)),
+    row("b3", "loc-b", "2026-04-15", 60.0, sections={"entrance": 60.0, "waiting": 60.0, "office": 60.0}),
+    row("c1", "loc-c", "2026-05-10", 90.0, sections={"entrance": 90.0, "waiting": 90.0, "office": None},
+        na=("entrance.dry",)),
+    row("c-draft", "loc-c", "2026-05-11", None, status="draft"),
+    row("c-other", "loc-c", "2026-05-12", 50.0, template="other", sections={"x": 50.0},
+        findings=("x.y",)),
+]
+
+
+@pytest.fixture(scope="module")
+def mini() -> Checklist:
+    return parse_checklist(MINI_YAML, source="mini.yaml")
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("f", "expected"), [
+    (Filters(), ["a1", "a2", "a3", "b1", "b2", "b3", "c1", "c-other"]),
+    (MAY, ["a1", "a2", "b1", "b2", "c1"]),
+    (Filters(date_from="2026-05-20"), ["a2", "b2"]),
+    (Filters(date_to="2026-04-15"), ["a3", "b3"]),
+    (Filters(date_from="2026-05-03", date_to="2026-05-03"), ["a1"]),
+    (Filters(region="Москва"), ["a1", "a2", "a3", "c1", "c-other"]),
+    (Filters(location_ids=("loc-b", "loc-c")), ["b1", "b2", "b3", "c1", "c-other"]),
+    (Filters(location_ids=()), []),
+    (Filters(template_id="other"), ["c-other"]),
+    (Filters(mode="self"), ["a2", "b2"]),
+    (Filters(mode="both", region="СПб"), ["b1", "b2", "b3"]),
+])
+def test_select__keeps_submitted_rows_matching_every_filter(f: Filters, expected: list[str]) -> None:
+    assert [r.audit_id for r in select(ROWS, f)] == expected
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"date_from": "31.05.2026"}, "YYYY-MM-DD"),
+    ({"date_to": "2026-02-30"}, "YYYY-MM-DD"),
+    ({"date_from": "2026-06-01", "date_to": "2026-05-01"}, "swap"),
+    ({"mode": "secret"}, "mystery, self or both"),
+])
+def test_filters__bad_values_refused_with_a_hint(kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(FilterError, match=message):
+        Filters(**kwargs)  # type: ignore[arg-type]
+
+
+def test_filters__widget_values_are_tidied() -> None:
+    f = Filters(date_from="", region="", mode="both", location_ids=["loc-a"])  # type: ignore[arg-type]
+    assert f == Filters(location_ids=("loc-a",))
+
+
+@pytest.mark.parametrize(("start", "end", "prev_start", "prev_end"), [
+    ("2026-05-01", "2026-05-31", "2026-04-01", "2026-04-30"),  # a month: the month before
+    ("2026-03-01", "2026-03-31", "2026-02-01", "2026-02-28"),
+    ("2026-01-01", "2026-01-31", "2025-12-01", "2025-12-31"),
+    ("2026-07-01", "2026-09-30", "2026-04-01", "2026-06-30"),  # a quarter: the quarter before
+    ("2026-05-10", "2026-05-16", "2026-05-03", "2026-05-09"),  # a week: the week before
+    ("2026-05-10", "2026-05-10", "2026-05-09", "2026-05-09"),
+    ("2026-03-01", "2026-03-15", "2026-02-14", "2026-02-28"),  # 15 days: 15 days before
+])
+def test_previous_period__same_length_just_before(start: str, end: str, prev_start: str,
+                                                  prev_end: str) -> None:
+    f = Filters(date_from=start, date_to=end, region="Москва")
+    assert previous_period(f) == Filters(date_from=prev_start, date_to=prev_end, region="Москва")
+
+
+@pytest.mark.parametrize("f", [Filters(), Filters(date_from="2026-05-01"), Filters(date_to="2026-05-01")])
+def test_previous_period__none_without_both_dates(f: Filters) -> None:
+    assert previous_period(f) is None
+
+
+# --- the frame ----------------------------------------------------------------------------
+
+
+def test_frame__one_row_per_audit_with_month_and_critical_count() -> None:
+    df = frame(select(ROWS, MAY))
+    assert list(df.columns) == list(analytics.FRAME_COLUMNS)
+    assert df["audit_id"].tolist() == ["a1", "a2", "b1", "b2", "c1"]
+    assert df["month"].tolist() == ["2026-05"] * 5
+    assert df["date"].tolist() == ["2026-05-03", "2026-05-20", "2026-05-05", "2026-05-25", "2026-05-10"]
+    assert df["n_critical"].tolist() == [0, 0, 1, 0, 0]
+    assert df["overall"].tolist() == [80.0, 90.0, 40.0, 70.0, 90.0]
+    assert df["visit_at"].iloc[0] == pd.Timestamp("2026-05-03T07:30:00", tz="UTC")
+
+
+def test_frame__of_nothing_has_the_same_columns() -> None:
+    df = frame([])
+    assert df.empty and list(df.columns) == list(analytics.FRAME_COLUMNS)
+    assert df["overall"].dtype == "float64"
+
+
+# --- the aggregates -----------------------------------------------------------------------
+
+
+def test_ranking__may_by_hand(mini: Checklist) -> None:
+    assert ranking(ROWS, LOCATIONS, MAY, checklist=mini) == [
+        # c: 90 from c1; a: (80 + 90) / 2; b: (40 + 70) / 2, one critical failure
+        RankRow("loc-c", "Сокол", "Москва", 90.0, "wow", None, 1, 0, 1),
+        RankRow("loc-a", "Арбат", "Москва", 85.0, "wow", 15.0, 2, 0, 2),  # April: 70
+        RankRow("loc-b", "Невский", "СПб", 55.0, "disappointment", -5.0, 2, 1, 3),  # April: 60
+    ]
+
+
+def test_ranking__previous_period_read_from_all_rows_when_given(mini: Checklist) -> None:
+    only_may = select(ROWS, MAY)
+    without = ranking(only_may, LOCATIONS, MAY, checklist=mini)
+    assert [r.change for r in without] == [None, None, None]
+    with_all = ranking(only_may, LOCATIONS, MAY, checklist=mini, all_rows=ROWS)
+    assert [r.change for r in with_all] == [None, 15.0, -5.0]
+
+
+def test_ranking__equal_scores_share_a_rank_and_no_checklist_means_no_level() -> None:
+    rows = [row("x1", "loc-a", "2026-05-01", 70.0), row("x2", "loc-b", "2026-05-01", 80.0),
+            row("x3", "loc-c", "2026-05-01", 70.0)]
+    out = ranking(rows, LOCATIONS, Filters())
+    assert [(r.location_id, r.rank, r.level) for r in out] == [
+        ("loc-b", 1, None), ("loc-a", 2, None), ("loc-c", 2, None)]  # ties: by name
+
+
+def test_heatmap__mean_of_section_percent_none_aware() -> None:
+    assert heatmap(ROWS, MAY) == [
+        HeatCell("loc-a", "entrance", 100.0, 2),
+        HeatCell("loc-a", "waiting", 70.0, 2),
+        HeatCell("loc-a", "office", 90.0, 1),  # a1 had the office all N/A
+        HeatCell("loc-b", "entrance", 62.5, 2),
+        HeatCell("loc-b", "waiting", 100.0, 1),
+        HeatCell("loc-b", "office", 25.0, 2),
+        HeatCell("loc-c", "entrance", 90.0, 1),
+        HeatCell("loc-c", "waiting", 90.0, 1),
+        HeatCell("loc-c", "office", None, 0),
+    ]
+
+
+def test_heatmap__rows_of_one_version_with_other_sections_still_counted() -> None:
+    rows = [row("x1", "loc-a", "2026-05-01", 70.0, sections={"entrance": 40.0, "waiting": 20.0}),
+            row("x2", "loc-a", "2026-05-02", 70.0, sections={"waiting": 60.0, "entrance": 80.0}),
+            row("x3", "loc-a", "2026-05-03", 70.0, sections={"entrance": 30.0})]
+    assert heatmap(rows, Filters()) == [HeatCell("loc-a", "entrance", 50.0, 3),
+                                        HeatCell("loc-a", "waiting", 40.0, 2)]
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [
+    ((), [TrendPoint("2026-04", "network", 65.0, 2), TrendPoint("2026-05", "network", 74.0, 5)]),
+    (("loc-a", "loc-z"), [TrendPoint("2026-04", "network", 65.0, 2),
+                          TrendPoint("2026-05", "network", 74.0, 5),
+                          TrendPoint("2026-04", "loc-a", 70.0, 1),
+                          TrendPoint("2026-05", "loc-a", 85.0, 2)]),
+])
+def test_trend__network_then_each_chosen_location(chosen: tuple[str, ...],
+                                                  expected: list[TrendPoint]) -> None:
+    assert trend(ROWS, Filters(template_id="mini"), chosen) == expected
+
+
+def test_worst_items__fail_rate_over_audits_where_applicable() -> None:
+    assert worst_items(ROWS, MAY) == [
+        ItemFailRate("entrance.dry", 2, 4, 0.5, "mini"),  # c1 marked it N/A
+        ItemFailRate("waiting.wait", 2, 5, 0.4, "mini"),
+        ItemFailRate("office.guard", 1, 5, 0.2, "mini"),
+    ]
+    assert worst_items(ROWS, MAY, limit=1) == [ItemFailRate("entrance.dry", 2, 4, 0.5, "mini")]
+
+
+def test_worst_items__equal_rates_more_failures_first() -> None:
+    rows = [row("o1", "loc-a", "2026-05-01", 50.0, findings=("a.x",), na=("b.y",)),
+            row("o2", "loc-a", "2026-05-02", 50.0, findings=("a.x", "b.y")),
+            row("o3", "loc-a", "2026-05-03", 50.0, findings=("b.y",)),
+            row("o4", "loc-a", "2026-05-04", 50.0, findings=("a.x",))]
+    # a.x: 3 of 4; b.y: 2 of 3 — then a tie broken by failures
+    assert [(w.key, w.failed, w.applicable) for w in worst_items(rows, Filters())] == [
+        ("a.x", 3, 4), ("b.y", 2, 3)]
+    rows.append(row("o5", "loc-a", "2026-05-05", 50.0, findings=("b.y",)))
+    assert [(w.key, w.failed, w.applicable) for w in worst_items(rows, Filters())] == [
+        ("b.y", 3, 4), ("a.x", 3, 5)]
+
+
+@pytest.mark.parametrize(("threshold", "flags"), [(10.0, [True, True]), (15.0, [True, False])])
+@pytest.mark.parametrize("mode", [None, "mystery", "self"])
+def test_self_vs_mystery__gap_per_location_with_both_kinds(threshold: float, flags: list[bool],
+                                                            mode: str | None) -> None:
+    f = Filters(date_from="2026-05-01", date_to="2026-05-31", mode=mode)
+    assert self_vs_mystery(ROWS, f, threshold=threshold) == [
+        Gap("loc-b", 70.0, 40.0, 30.0, 1, 1, flags[0]),
+        Gap("loc-a", 90.0, 80.0, 10.0, 1, 1, flags[1]),  # loc-c has mystery audits only
+    ]
+
+
+def test_location_history__submitted_audits_newest_first() -> None:
+    assert [r.audit_id for r in location_history(ROWS, "loc-a")] == ["a2", "a1", "a3"]
+    assert [r.audit_id for r in location_history(ROWS, "loc-c")] == ["c-other", "c1"]
+
+
+def test_section_trend__each_section_by_month() -> None:
+    assert section_trend(ROWS, "loc-a", Filters(template_id="mini")) == [
+        TrendPoint("2026-04", "entrance", 50.0, 1), TrendPoint("2026-05", "entrance", 100.0, 2),
+        TrendPoint("2026-04", "waiting", 100.0, 1), TrendPoint("2026-05", "waiting", 70.0, 2),
+        TrendPoint("2026-04", "office", 80.0, 1), TrendPoint("2026-05", "office", 90.0, 1),
+    ]
+    assert section_trend(ROWS, "loc-z", Filters()) == []
+
+
+def test_compare__two_locations_side_by_side() -> None:
+    out = compare(ROWS, "loc-a", "loc-b", MAY)
+    assert out["a"] == {"location_id": "loc-a", "score": 85.0, "audits": 2, "critical": 0,
+                        "sections": {"entrance": 100.0, "waiting": 70.0, "office": 90.0},
+                        "self_score": 90.0, "mystery_score": 80.0, "gap": 10.0}
+    assert out["b"] == {"location_id": "loc-b", "score": 55.0, "audits": 2, "critical": 1,
+                        "sections": {"entrance": 62.5, "waiting": 100.0, "office": 25.0},
+                        "self_score": 70.0, "mystery_score": 40.0, "gap": 30.0}
+    assert out["sections"] == [
+        {"section_id": "entrance", "a": 100.0, "b": 62.5, "diff": 37.5},
+        {"section_id": "waiting", "a": 70.0, "b": 100.0, "diff": -30.0},
+        {"section_id": "office", "a": 90.0, "b": 25.0, "diff": 65.0},
+    ]
+
+
+def test_compare__mode_filters_scores_but_not_the_gap() -> None:
+    out = compare(ROWS, "loc-a", "loc-c", dataclasses.replace(MAY, mode="mystery"))
+    assert (out["a"]["score"], out["a"]["audits"], out["a"]["gap"]) == (80.0, 1, 10.0)
+    assert out["b"]["gap"] is None  # loc-c has no self-audits
+    assert out["sections"][2] == {"section_id": "office", "a": None, "b": None, "diff": None}
+
+
+@pytest.mark.parametrize("f", [MAY, Filters(template_id="mini"), Filters(mode="mystery"),
+                               Filters(region="СПб"), Filters(date_from="2030-01-01")])
+def test_dashboard__equals_each_function_on_its_own(mini: Checklist, f: Filters) -> None:
+    d = dashboard(ROWS, LOCATIONS, f, checklist=mini, chosen=("loc-b",))
+    assert d.ranking == ranking(ROWS, LOCATIONS, f, checklist=mini)
+    assert d.heatmap == heatmap(ROWS, f)
+    assert d.trend == trend(ROWS, f, ("loc-b",))
+    assert d.worst_items == worst_items(ROWS, f)
+    assert d.gaps == self_vs_mystery(ROWS, f)
+    assert d.audits == len(select(ROWS, f))
+    assert d.sections == tuple(dict.fromkeys(c.section_id for c in d.heatmap))
+
+
+def test_dashboard__of_nothing_is_empty() -> None:
+    d = dashboard([], LOCATIONS, Filters())
+    assert (d.audits, d.ranking, d.heatmap, d.trend, d.worst_items, d.gaps) == (0, [], [], [], [], [])
+
+
+# --- the demo's stories -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[SummaryRow], dict[str, str]]:
+    store = TinyStore(Path(tmp_path_factory.mktemp("demo")) / "d")
+    result = generate(store, seed=1, audits=240, today=date(2026, 11, 1))
+    return store.list_summaries(), result.stories
+
+
+def story(stories: dict[str, str], words: str) -> str:
+    return next(loc for loc, text in stories.items() if words in text)
+
+
+def test_demo__weak_restroom_is_the_worst_heatmap_cell(
+        demo: tuple[list[SummaryRow], dict[str, str]]) -> None:
+    rows, stories = demo
+    cells = [c for c in heatmap(rows, Filters(template_id="service-point")) if c.score is not None]
+    worst = min(cells, key=lambda c: c.score or 0.0)
+    assert (worst.location_id, worst.section_id) == (story(stories, "restroom"), "restroom")
+
+
+def test_demo__flattering_self_audits_top_the_flagged_gaps(
+        demo: tuple[list[SummaryRow], dict[str, str]]) -> None:
+    rows, stories = demo
+    gaps = self_vs_mystery(rows, Filters())
+    assert gaps[0].location_id == story(stories, "flattering") and gaps[0].flagged
+
+
+def test_demo__improving_location_trend_rises(demo: tuple[list[SummaryRow], dict[str, str]]) -> None:
+    rows, stories = demo
+    loc = story(stories, "improving")
+    points = [p.score for p in trend(rows, Filters(), [loc]) if p.series == loc]
+    assert len(points) == 12
+    assert sum(points[-3:]) / 3 > sum(points[:3]) / 3 + 20
