@@ -1,0 +1,130 @@
+"""Who may do what, as a table: role × action × whose object → allowed, every cell."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from audit import access
+from audit.model import AuditHeader, User
+
+SHOPPER = User(name="sam", role="shopper", locations=("loc-a",))
+ROAMER = User(name="rita", role="shopper", locations=(), any_location=True)
+MANAGER = User(name="mia", role="manager", locations=("loc-a",))
+HQ = User(name="boss", role="hq")
+DISABLED_HQ = User(name="old", role="hq", disabled=True)
+PEOPLE = {"shopper": SHOPPER, "manager": MANAGER, "hq": HQ}
+
+
+def audit(*, auditor: str, location: str = "loc-a", mode: str = "mystery", status: str = "submitted",
+          published: bool = False) -> AuditHeader:
+    return AuditHeader(id="a1", template_id="t", template_version=1, location_id=location, mode=mode,
+                       auditor=auditor, lang="ru", status=status, published=published)
+
+
+# whose object → the audit it stands for
+OBJECTS = {
+    "own draft": audit(auditor="sam", status="draft"),
+    "own submitted": audit(auditor="sam"),
+    "other shopper's draft": audit(auditor="sue", status="draft"),
+    "other shopper's submitted": audit(auditor="sue"),
+    "mystery at my location, unpublished": audit(auditor="sue"),
+    "mystery at my location, published": audit(auditor="sue", published=True),
+    "mystery elsewhere, published": audit(auditor="sue", location="loc-b", published=True),
+    "own self-audit draft": audit(auditor="mia", mode="self", status="draft"),
+    "colleague's self-audit at my location": audit(auditor="max", mode="self"),
+    "colleague's self-audit draft at my location": audit(auditor="max", mode="self", status="draft"),
+    "self-audit elsewhere": audit(auditor="max", mode="self", location="loc-b"),
+}
+
+V, E, R, P, S, G = (access.VIEW_AUDIT, access.EDIT_AUDIT, access.REOPEN, access.PUBLISH,
+                    access.SEE_AUDITOR, access.SEE_GPS)
+
+# role → object → the actions allowed; everything else is refused
+ALLOWED: dict[str, dict[str, set[str]]] = {
+    "shopper": {
+        "own draft": {V, E, S},
+        "own submitted": {V, S},
+        "other shopper's draft": set(),
+        "other shopper's submitted": set(),
+        "mystery at my location, unpublished": set(),
+        "mystery at my location, published": set(),
+        "mystery elsewhere, published": set(),
+        "own self-audit draft": set(),
+        "colleague's self-audit at my location": set(),
+        "colleague's self-audit draft at my location": set(),
+        "self-audit elsewhere": set(),
+    },
+    "manager": {
+        "own draft": set(),  # a shopper's draft at the manager's location
+        "own submitted": set(),  # unpublished mystery audit
+        "other shopper's draft": set(),
+        "other shopper's submitted": set(),
+        "mystery at my location, unpublished": set(),
+        "mystery at my location, published": {V},  # never S: the shopper stays a code
+        "mystery elsewhere, published": set(),
+        "own self-audit draft": {V, E, S},
+        "colleague's self-audit at my location": {V, S},
+        "colleague's self-audit draft at my location": {S},
+        "self-audit elsewhere": set(),
+    },
+    "hq": {name: {V, E, R, P, S, G} for name in OBJECTS},
+}
+
+
+@pytest.mark.parametrize(("role", "what", "action"),
+                         list(itertools.product(PEOPLE, OBJECTS, access.AUDIT_ACTIONS)))
+def test_audit_access_table(role: str, what: str, action: str) -> None:
+    # HQ may even "edit" a submitted audit here; the store itself still refuses until reopened
+    assert access.may(PEOPLE[role], action, OBJECTS[what]) is (action in ALLOWED[role][what])
+
+
+GLOBAL = {"shopper": set(), "manager": set(), "hq": set(access.GLOBAL_ACTIONS)}
+
+
+@pytest.mark.parametrize(("role", "action"), list(itertools.product(PEOPLE, access.GLOBAL_ACTIONS)))
+def test_global_access_table(role: str, action: str) -> None:
+    assert access.may(PEOPLE[role], action) is (action in GLOBAL[role])
+
+
+@pytest.mark.parametrize(("who", "action", "location", "allowed"), [
+    (SHOPPER, access.START_MYSTERY, "loc-a", True),
+    (SHOPPER, access.START_MYSTERY, "loc-b", False),
+    (SHOPPER, access.START_SELF, "loc-a", False),
+    (ROAMER, access.START_MYSTERY, "loc-b", True),  # HQ allowed this shopper any location
+    (MANAGER, access.START_SELF, "loc-a", True),
+    (MANAGER, access.START_SELF, "loc-b", False),
+    (MANAGER, access.START_MYSTERY, "loc-a", False),
+    (HQ, access.START_MYSTERY, "loc-b", True),
+    (HQ, access.START_SELF, "loc-b", True),
+    (DISABLED_HQ, access.START_SELF, "loc-a", False),
+])
+def test_location_access_table(who: User, action: str, location: str, allowed: bool) -> None:
+    assert access.may(who, action, location) is allowed
+    assert access.may(who, action, access.LocationRef(location)) is allowed
+
+
+def test_nobody_signed_in__may_nothing() -> None:
+    for action in (*access.GLOBAL_ACTIONS, *access.AUDIT_ACTIONS):
+        assert not access.may(None, action, OBJECTS["own draft"])
+    assert access.startable_modes(None) == ()
+
+
+def test_disabled_account__may_nothing() -> None:
+    assert not access.may(DISABLED_HQ, access.VIEW_AUDIT, OBJECTS["own draft"])
+    assert not access.may(DISABLED_HQ, access.MANAGE_PEOPLE)
+
+
+def test_auditor_label__manager_sees_a_code_for_a_mystery_shopper() -> None:
+    published = OBJECTS["mystery at my location, published"]
+    codes = {"sue": "S-1A2B3C"}
+    assert access.auditor_label(MANAGER, published, codes) == "S-1A2B3C"
+    assert access.auditor_label(HQ, published, codes) == "sue"
+    assert access.auditor_label(MANAGER, OBJECTS["colleague's self-audit at my location"], codes) == "max"
+
+
+def test_startable_modes__by_role() -> None:
+    assert access.startable_modes(SHOPPER) == ("mystery",)
+    assert access.startable_modes(MANAGER) == ("self",)
+    assert access.startable_modes(HQ) == ("mystery", "self")

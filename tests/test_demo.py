@@ -1,0 +1,92 @@
+"""The demo network tells the stories HQ should be able to find."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from audit.demo import generate
+from audit.model import SummaryRow
+from audit.store.tinydb import TinyStore
+
+TODAY = date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[TinyStore, dict[str, str]]:
+    store = TinyStore(tmp_path_factory.mktemp("demo"))
+    result = generate(store, seed=1, today=TODAY)
+    return store, result.stories
+
+
+def _mean(xs: list[float | None]) -> float:
+    return statistics.mean(x for x in xs if x is not None)
+
+
+def test_demo__size_and_shape(demo: tuple[TinyStore, dict[str, str]]) -> None:
+    store, _ = demo
+    locations = store.list_locations()
+    assert len(locations) >= 12
+    assert len({loc.region for loc in locations}) >= 3
+    assert all(loc.name and loc.address and loc.hours for loc in locations)
+    rows = store.list_summaries()
+    assert len(rows) >= 200 and all(r.status == "submitted" for r in rows)
+    assert {r.mode for r in rows} == {"mystery", "self"}
+    months = {r.visit_at[:7] for r in rows}
+    assert len(months) >= 12
+    assert min(r.visit_at for r in rows)[:10] >= "2025-11-01"
+    assert max(r.visit_at for r in rows)[:10] <= TODAY.isoformat()
+    roles = {u.role for u in store.list_users()}
+    assert roles == {"hq", "shopper", "manager"}
+    audit = store.get_audit(rows[0].audit_id)
+    assert audit is not None and audit.answers  # answers are there for item-level views
+
+
+def test_demo__a_branch_weak_on_restrooms(demo: tuple[TinyStore, dict[str, str]]) -> None:
+    store, stories = demo
+    weak = next(k for k, v in stories.items() if "restroom" in v)
+    by_loc: dict[str, list[float | None]] = defaultdict(list)
+    for r in store.list_summaries():
+        if "restroom" in r.sections:
+            by_loc[r.location_id].append(r.sections["restroom"])
+    means = {loc: _mean(v) for loc, v in by_loc.items()}
+    assert min(means, key=means.__getitem__) == weak
+    assert means[weak] < 50
+
+
+def test_demo__self_audits_that_flatter(demo: tuple[TinyStore, dict[str, str]]) -> None:
+    store, stories = demo
+    flatterer = next(k for k, v in stories.items() if "flattering" in v)
+    gaps = {}
+    by: dict[tuple[str, str], list[float | None]] = defaultdict(list)
+    for r in store.list_summaries():
+        if r.template_id == "service-point":
+            by[(r.location_id, r.mode)].append(r.computed)
+    for loc in {k[0] for k in by}:
+        if by[(loc, "self")] and by[(loc, "mystery")]:
+            gaps[loc] = _mean(by[(loc, "self")]) - _mean(by[(loc, "mystery")])
+    assert max(gaps, key=gaps.__getitem__) == flatterer
+    assert gaps[flatterer] > 15
+
+
+def test_demo__a_branch_improving_month_by_month(demo: tuple[TinyStore, dict[str, str]]) -> None:
+    store, stories = demo
+    improving = next(k for k, v in stories.items() if "improving" in v)
+    rows: list[SummaryRow] = sorted((r for r in store.list_summaries()
+                                     if r.location_id == improving and r.mode == "mystery"),
+                                    key=lambda r: r.visit_at)
+    third = len(rows) // 3
+    assert _mean([r.computed for r in rows[-third:]]) > _mean([r.computed for r in rows[:third]]) + 20
+
+
+def test_demo__is_reproducible_by_seed(tmp_path: Path) -> None:
+    a, b, c = (TinyStore(tmp_path / n) for n in "abc")
+    generate(a, seed=5, audits=30, today=TODAY, with_users=False)
+    generate(b, seed=5, audits=30, today=TODAY, with_users=False)
+    generate(c, seed=6, audits=30, today=TODAY, with_users=False)
+    assert a.list_summaries() == b.list_summaries()
+    assert a.list_summaries() != c.list_summaries()
