@@ -35,8 +35,8 @@ def subcommands() -> list[list[str]]:
     found: list[list[str]] = [[]]
 
     def walk(parser: argparse.ArgumentParser, prefix: list[str]) -> None:
-        for action in parser._actions:  # noqa: SLF001  argparse offers no public walk
-            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
                 for name, sub in action.choices.items():
                     found.append([*prefix, name])
                     walk(sub, [*prefix, name])
