@@ -207,6 +207,13 @@ def set_visit_time(store: Store, actor: User, audit_id: str, visit_at: str) -> A
     return new
 
 
+def set_section(store: Store, actor: User, audit_id: str, section: str) -> None:
+    """Remember where the walkthrough is, for the next session on any device."""
+    header = _editable_header(store, actor, audit_id)
+    if header.section != section:
+        store.update_header(audit_id, dataclasses.replace(header, section=section))
+
+
 def _with_event(header: AuditHeader, kind: str, by: str, at: str, **extra: Any) -> AuditHeader:
     event = {"type": kind, "by": by, "at": at, **extra}
     return dataclasses.replace(header, events=(*header.events, event))

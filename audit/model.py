@@ -320,6 +320,7 @@ class AuditHeader:
     submitted_at: str = ""
     published: bool = False
     events: tuple[dict[str, Any], ...] = ()
+    section: str = ""  # where the walkthrough was left, so a reload or another device resumes there
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -336,6 +337,7 @@ class AuditHeader:
             "submitted_at": self.submitted_at,
             "published": self.published,
             "events": list(self.events),
+            "section": self.section,
         }
 
     @classmethod
@@ -354,6 +356,7 @@ class AuditHeader:
             submitted_at=d.get("submitted_at", ""),
             published=bool(d.get("published", False)),
             events=tuple(d.get("events", ())),
+            section=d.get("section", ""),
         )
 
 

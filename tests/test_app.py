@@ -194,7 +194,9 @@ def test_walkthrough__every_item_type_saves_at_once(data: TinyStore, people: dic
     assert a.answers["entrance.door"].value == "heavy"
 
     at.button(key="nav.next").click().run()
-    assert at.query_params["s"] == "waiting"
+    assert [h.value for h in at.subheader] == ["Waiting"]
+    header = data.get_header(audit_id)
+    assert header is not None and header.section == "waiting"  # remembered for the next session
     at.pills(key="waiting.comforts").set_value(["water", "wifi"]).run()
     at.button(key="waiting.wait.start").click().run()
     a = data.get_audit(audit_id)
@@ -322,13 +324,15 @@ def test_drafts__resume_and_delete_with_confirmation(data: TinyStore, people: di
     assert data.get_audit(drop) is None and data.get_audit(keep) is not None
 
 
-def test_reload__same_section_and_answers_from_the_url(data: TinyStore, people: dict[str, User]) -> None:
+def test_reload__same_section_and_answers_from_the_audit_link(data: TinyStore,
+                                                             people: dict[str, User]) -> None:
     sam = people["shopper"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
-    at = open_audit(app_as(data, sam).run(), audit_id, "waiting")
+    at = open_audit(app_as(data, sam).run(), audit_id)
+    at.button(key="nav.next").click().run()
     at.number_input(key="waiting.chairs").set_value(7).run()
-    fresh = open_audit(app_as(data, sam).run(), audit_id, "waiting")  # a new session, same URL
+    fresh = open_audit(app_as(data, sam).run(), audit_id)  # the phone slept: a new session, /?id=…
     assert [h.value for h in fresh.subheader] == ["Waiting"]
     assert fresh.number_input(key="waiting.chairs").value == 7
 

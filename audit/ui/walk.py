@@ -16,15 +16,36 @@ from audit.ui.common import T, esc, fmt_score, get_store, lang, level_badge
 REVIEW = "review"
 
 
-def section_param(checklist: Checklist) -> str:
-    """The section shown, from the URL (?s=parking); the first one when absent or unknown."""
-    wanted = st.query_params.get("s", "")
+def current_section(user: User, audit: Audit, checklist: Checklist) -> str:
+    """The section to show: a link's ?s=… when it is new, else where this audit was left.
+
+    The section is remembered with the audit rather than written into the URL: in a multipage
+    app Streamlit 1.67 shows query-string changes in the address bar one run late, so a reload
+    would land on the section before. Remembered with the audit, a reload, another device or
+    a phone waking up all resume where the shopper was.
+    """
     ids = [s.id for s in checklist.sections] + [REVIEW]
-    return wanted if wanted in ids else checklist.sections[0].id
+    key, seen_key = f"_section.{audit.id}", f"_section_link.{audit.id}"
+    target = st.session_state.pop("_goto", None)
+    link = st.query_params.get("s")
+    if target is None and link in ids and link != st.session_state.get(seen_key):
+        target = link
+        st.query_params.pop("s", None)  # a link is followed once; then the audit remembers
+    st.session_state[seen_key] = link
+    if target in ids:
+        st.session_state[key] = target
+        try:
+            audits.set_section(get_store(), user, audit.id, target)
+        except StoreError:
+            pass  # remembering the section is a convenience; the answers are what matter
+    elif st.session_state.get(key) not in ids:
+        st.session_state[key] = audit.header.section if audit.header.section in ids else ids[0]
+    return str(st.session_state[key])
 
 
 def go(section_id: str) -> None:
-    st.query_params["s"] = section_id
+    """Callback: show another section in the run that follows."""
+    st.session_state["_goto"] = section_id
 
 
 def render(user: User, audit_id: str) -> None:
@@ -62,10 +83,9 @@ def _walk(user: User, audit_id: str) -> None:
         st.warning(T("err.not_found"))
         return
     if not audit.is_draft:
-        st.rerun()
+        st.rerun(scope="app")
     checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
     location = store.get_location(audit.header.location_id)
-    current = section_param(checklist)
     prog = progress(checklist, audit.answers)
     done, total = prog[""]
     st.progress(done / total if total else 0.0, text=T("ui.progress", done=done, total=total))
@@ -80,13 +100,14 @@ def _walk(user: User, audit_id: str) -> None:
         mark = "●" if d == n else ("◐" if d else "○")
         return f"{mark} {names[sid]} · {d}/{n}"
 
+    current = current_section(user, audit, checklist)
     idx = ids.index(current)
     nav = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
     nav.button("", icon=":material/chevron_left:", key="nav.back", disabled=idx == 0,
                on_click=go, args=(ids[max(0, idx - 1)],), help=T("ui.back"))
     nav.selectbox(T("ui.jump"), ids, index=idx, format_func=label, key=f"nav.jump.{current}",
-                  label_visibility="collapsed", on_change=lambda: go(
-                      st.session_state[f"nav.jump.{current}"]), width="stretch")
+                  label_visibility="collapsed", on_change=_jump, args=(f"nav.jump.{current}",),
+                  width="stretch")
     nav.button("", icon=":material/chevron_right:", key="nav.next",
                disabled=idx == len(ids) - 1, on_click=go, args=(ids[min(len(ids) - 1, idx + 1)],),
                help=T("ui.next"), type="primary")
@@ -95,7 +116,7 @@ def _walk(user: User, audit_id: str) -> None:
         _review(user, audit, checklist)
         return
     section = checklist.section(current)
-    assert section is not None  # noqa: S101  section_param only returns known ids
+    assert section is not None  # noqa: S101  current_section only returns known ids
     st.subheader(section.title.get(lang()), anchor=False)
     if section.description:
         st.caption(section.description.get(lang()))
@@ -134,6 +155,10 @@ def _walk(user: User, audit_id: str) -> None:
                   on_click=go, args=(ids[idx + 1],), width="stretch")
 
 
+def _jump(key: str) -> None:
+    go(st.session_state[key])
+
+
 def _review(user: User, audit: Audit, checklist: Checklist) -> None:
     store = get_store()
     score = score_audit(checklist, audit.answers)
@@ -160,7 +185,6 @@ def _review(user: User, audit: Audit, checklist: Checklist) -> None:
         except StoreError as err:
             st.error(error_text(err, lang()))
             return
-        st.query_params.pop("s", None)
         st.rerun(scope="app")
     st.button(T("ui.delete_draft"), icon=":material/delete:", key="delete", type="tertiary",
               on_click=st.session_state.__setitem__, args=("_confirm_delete", audit.id))

@@ -158,9 +158,16 @@ def test_phone__sign_in_tap_a_section_photo_reload_submit(server, browser, tmp_p
     a = store.get_audit(audit_id)
     assert a is not None and len(a.answers["entrance.dry"].photos) == 1
 
-    # the phone sleeps, the page reloads: same audit, every answer in place, still signed in
+    # on to the next section; the phone sleeps, the page reloads: still signed in, the same
+    # audit and section, and going back shows every answer in place
+    page.locator(box("nav.next")).tap()
+    expect(page.get_by_role("heading", name="Waiting")).to_be_visible()
     page.reload()
+    expect(page.get_by_role("heading", name="Waiting")).to_be_visible()
     expect(page.get_by_text("3 of 11 answered")).to_be_visible()
+    snap(page, tmp_path, "06a-reloaded-same-section")
+    page.locator(box("nav.back")).tap()
+    expect(page.get_by_role("heading", name="Entrance")).to_be_visible()
     for key, label in [("entrance.dry", "No"), ("entrance.clean", "4"), ("entrance.door", "Open")]:
         expect(option(page, key, label)).to_have_attribute("aria-checked", "true")
     expect(page.locator(box("box.entrance.dry")).locator("img").first).to_be_visible()
