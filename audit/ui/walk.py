@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from audit import access, audits
@@ -34,10 +36,8 @@ def current_section(user: User, audit: Audit, checklist: Checklist) -> str:
     st.session_state[seen_key] = link
     if target in ids:
         st.session_state[key] = target
-        try:
+        with contextlib.suppress(StoreError):  # a convenience; the answers are what matter
             audits.set_section(get_store(), user, audit.id, target)
-        except StoreError:
-            pass  # remembering the section is a convenience; the answers are what matter
     elif st.session_state.get(key) not in ids:
         st.session_state[key] = audit.header.section if audit.header.section in ids else ids[0]
     return str(st.session_state[key])
