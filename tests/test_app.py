@@ -266,6 +266,15 @@ def test_walkthrough__photos_upload_camera_and_bad_files(data: TinyStore,
     assert a.answers["entrance.clean"].value == 2  # nothing already saved was lost
     sha = a.answers["entrance.dry"].photos[0]
     assert a.photos[sha].width == 640
+    # the uploader comes back empty; a second photo joins the first, the same bytes elsewhere
+    # are stored once
+    at.file_uploader(key="entrance.dry.photos.1").set_value(
+        ("puddle2.jpg", jpeg((10, 10, 200)), "image/jpeg")).run()
+    at.file_uploader(key="entrance.door.photos").set_value(("again.jpg", jpeg(), "image/jpeg")).run()
+    a = data.get_audit(audit_id)
+    assert a is not None and len(a.answers["entrance.dry"].photos) == 2
+    assert a.answers["entrance.door"].photos == (sha,)
+    assert len(list((data.photo_dir / "photos").rglob("*.thumb.jpg"))) == 2
     at.toggle(key="entrance.clean.cam").set_value(True).run()
     at.camera_input(key="entrance.clean.camera").set_value(
         ("camera.jpg", jpeg((10, 120, 10)), "image/jpeg")).run()

@@ -105,7 +105,7 @@ def _hours_inputs(prefix: str, hours: dict[str, list[str] | None]) -> dict[str, 
     for day in WEEKDAYS:
         span = hours.get(day)
         out[day] = grid.text_input(T(f"day.{day}"), value=f"{span[0]}–{span[1]}" if span else "",
-                                   key=f"{prefix}.{day}", placeholder="09:00–18:00", width=140)
+                                   key=f"{prefix}.{day}", placeholder=T("answer.closed"), width=140)
     return out
 
 

@@ -175,6 +175,9 @@ def _on_photos(user: User, audit: Audit, key: str, widget: str) -> None:
         st.session_state[f"_photo_err.{key}"] = errors
     else:
         st.session_state.pop(f"_photo_err.{key}", None)
+    # a fresh, empty uploader next time: the stored photos show as thumbnails instead
+    counter = f"_uploads.{key}"
+    st.session_state[counter] = st.session_state.get(counter, 0) + 1
 
 
 def _remove_photo(user: User, audit_id: str, key: str, sha: str) -> None:
@@ -298,7 +301,7 @@ def _hours(user: User, aid: str, key: str, week: dict[str, Any], location: Locat
     st.caption(T("ui.hours_hint"))
     grid = st.container(horizontal=True, gap="small")
     for day in WEEKDAYS:
-        grid.text_input(T(f"day.{day}"), key=f"{key}.{day}", placeholder="09:00–18:00",
+        grid.text_input(T(f"day.{day}"), key=f"{key}.{day}", placeholder=T("answer.closed"),
                         on_change=_on_hours, args=(user, aid, key), disabled=disabled, width=140)
 
 
@@ -334,15 +337,16 @@ def photo_block(user: User, audit: Audit, key: str, *, disabled: bool, want: boo
         if thumbs:
             st.image(thumbs, width=96, caption=captions)
         pick = st.pills(T("ui.open_photo"), list(range(1, len(shas) + 1)), key=f"{key}.zoom",
-                        label_visibility="collapsed")
+                        format_func=lambda i: f"🔍 {i}", label_visibility="collapsed")
         if pick and pick <= len(shas):
             st.session_state["_zoom_key"] = f"{key}.zoom"
             _photo_dialog(user, audit, key, shas[pick - 1], disabled)
     if disabled:
         return
+    n = st.session_state.get(f"_uploads.{key}", 0)
+    widget = f"{key}.photos" if n == 0 else f"{key}.photos.{n}"
     st.file_uploader(T("ui.add_photos"), type=PHOTO_TYPES, accept_multiple_files=True,
-                     key=f"{key}.photos", on_change=_on_photos,
-                     args=(user, audit, key, f"{key}.photos"),
+                     key=widget, on_change=_on_photos, args=(user, audit, key, widget),
                      label_visibility="visible" if want else "collapsed")
     if st.toggle(T("ui.use_camera"), key=f"{key}.cam"):
         st.camera_input(T("ui.take_photo"), key=f"{key}.camera", resolution="1080p",
