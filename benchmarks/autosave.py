@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit import audits  # noqa: E402
-from audit.demo import generate  # noqa: E402
-from audit.store.tinydb import TinyStore  # noqa: E402
+from audit import audits
+from audit.demo import generate
+from audit.store.tinydb import TinyStore
 
 
 def build(root: Path, n: int) -> tuple[TinyStore, str]:
