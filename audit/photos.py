@@ -6,9 +6,7 @@ import contextlib
 import hashlib
 import io
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +16,7 @@ from typing import Any, Literal
 import pillow_heif
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
+from audit.files import fsync_folder, write_atomic
 from audit.model import PhotoRef
 
 # iPhones upload HEIC; registering once at import lets Image.open recognise it by content.
@@ -583,8 +582,8 @@ class PhotoStore:
             return False
         folder.mkdir(parents=True, exist_ok=True)
         for path, data in missing:
-            _write_atomic(path, data)
-        _fsync_dir(folder)
+            write_atomic(path, data, sync_folder=False)
+        fsync_folder(folder)
         return True
 
     def get(self, sha256: str, kind: PhotoKind) -> bytes:
@@ -613,29 +612,3 @@ class PhotoStore:
         if not isinstance(sha256, str) or not _SHA256_RE.fullmatch(sha256):
             raise KeyError(f"not a photo id: {sha256!r}")
         return self.root / "photos" / sha256[:2]
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the renames themselves durable; Windows cannot open a folder, and needs not.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)

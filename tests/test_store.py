@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from audit.model import Answer, Location, User
 from audit.scoring import AnswerError
 from audit.store import AuditFilter, AuditLocked, NotFound, Store, StoreError, StoreUnavailable
 from audit.store.tinydb import TinyStore
-from tests.conftest import populate
+from audit.templates import add_template
+from tests.conftest import MINI_YAML, populate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,8 +103,7 @@ def test_submitted_audit__is_read_only_until_hq_reopens(store: Store,
 
 
 def test_template_version__kept_by_started_audits(store: Store, network: dict[str, User]) -> None:
-    from audit.templates import add_template, get_checklist
-    from tests.conftest import MINI_YAML
+    from audit.templates import get_checklist
 
     sam = network["shopper"]
     audit_id = start(store, sam)
@@ -137,9 +138,6 @@ def test_crafted_audit_id__is_not_found(store: Store) -> None:
 
 def test_threads__8_writers_200_answers_each_lose_nothing(tmp_path: Path) -> None:
     store = TinyStore(tmp_path / "data")
-    from audit.templates import add_template
-    from tests.conftest import MINI_YAML
-
     store.put_location(Location(id="loc-a", name="A", region="R"))
     add_template(store, MINI_YAML, by="t")
     people = [User(name=f"u{i}", role="shopper", locations=("loc-a",)) for i in range(8)]
@@ -187,7 +185,8 @@ WRITER = """
 import sys
 from audit.model import Answer
 from audit.store.tinydb import TinyStore
-from tests.conftest import populate
+from audit.templates import add_template
+from tests.conftest import MINI_YAML, populate
 store = TinyStore(sys.argv[1])
 audit_id, start = sys.argv[2], int(sys.argv[3])
 n = start
@@ -199,17 +198,20 @@ while True:
 """
 
 
-def test_sigkill_mid_write__every_reported_answer_survives(tmp_path: Path) -> None:
+def _tiny_with_draft(tmp_path: Path) -> tuple[TinyStore, User, str]:
+    """A TinyDB store with one location, the mini checklist, a shopper and their draft."""
     store = TinyStore(tmp_path / "data")
-    from audit.templates import add_template
-    from tests.conftest import MINI_YAML
-
     store.put_location(Location(id="loc-a", name="A", region="R"))
     add_template(store, MINI_YAML, by="t")
     sam = User(name="sam", role="shopper", locations=("loc-a",))
     store.put_user(sam)
     audit_id = audits.start_audit(store, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
+    return store, sam, audit_id
+
+
+def test_sigkill_mid_write__every_reported_answer_survives(tmp_path: Path) -> None:
+    _, _, audit_id = _tiny_with_draft(tmp_path)
     reported: list[int] = []
     next_n = 0
     for round_ in range(6):
@@ -245,27 +247,26 @@ def test_unwritable_data_folder__clear_error(tmp_path: Path) -> None:
 
 
 def test_write_failure__clear_error_and_saved_answers_kept(tmp_path: Path) -> None:
-    store = TinyStore(tmp_path / "data")
-    from audit.templates import add_template
-    from tests.conftest import MINI_YAML
-
-    store.put_location(Location(id="loc-a", name="A", region="R"))
-    add_template(store, MINI_YAML, by="t")
-    sam = User(name="sam", role="shopper", locations=("loc-a",))
-    store.put_user(sam)
-    audit_id = audits.start_audit(store, sam, location_id="loc-a", template_id="mini",
-                                  mode="mystery", lang="en").id
+    store, sam, audit_id = _tiny_with_draft(tmp_path)
     audits.answer(store, sam, audit_id, "entrance.clean", value=3)
-    # a folder squatting on the temp file's name makes the write fail the way a full disk would
-    squat = tmp_path / "data" / "audits" / f".{audit_id}.json.{os.getpid()}.{threading.get_ident()}.tmp"
-    squat.mkdir()
-    with pytest.raises(StoreError) as info:
-        audits.answer(store, sam, audit_id, "entrance.clean", value=5)
-    assert "cannot write" in str(info.value)
-    squat.rmdir()
+    path = tmp_path / "data" / "audits" / f"{audit_id}.json"
+    # a file size limit just above the audit file makes the next write fail as a full disk does
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (path.stat().st_size + 100, hard))
+    try:
+        with pytest.raises(StoreError) as info:
+            audits.answer(store, sam, audit_id, "entrance.clean", comment="ж" * 5000)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+    assert "cannot write" in str(info.value) and "too large" in str(info.value).lower()
+    assert not list(path.parent.glob("*.tmp"))  # no half-written leftovers
     a = TinyStore(tmp_path / "data").get_audit(audit_id)
     assert a is not None and a.answers["entrance.clean"].value == 3
-    assert store.get_audit(audit_id).answers["entrance.clean"].value == 3  # type: ignore[union-attr]
+    assert a.answers["entrance.clean"].comment == ""
+    b = store.get_audit(audit_id)  # the same store object still reads what is on disk
+    assert b is not None and b.answers["entrance.clean"].comment == ""
 
 
 def test_corrupt_index__clear_error(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import yaml
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
+from audit.files import write_atomic
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
 from audit.store import (
     AuditFilter,
@@ -43,29 +44,12 @@ def file_lock(path: Path) -> threading.RLock:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write a temp file beside `path`, fsync it, rename over `path`, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    """write_atomic, with a failure worded for a person and typed as a StoreError."""
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        write_atomic(path, data)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}", path=str(path),
                          reason=exc.strerror or str(exc)) from exc
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 class AtomicJSONStorage(Storage):
