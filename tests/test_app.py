@@ -14,7 +14,7 @@ from audit import accounts, audits
 from audit.demo import DEMO_PASSWORD, generate
 from audit.model import Location, User
 from audit.store.tinydb import TinyStore
-from tests.conftest import MINI_YAML, populate
+from tests.conftest import MINI_YAML, answer_mini, populate
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -288,12 +288,7 @@ def test_review__submit_refused_until_required_photo__then_read_only(
     sam = people["shopper"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
-    for key, value in [("entrance.dry", True), ("entrance.clean", 5), ("entrance.door", "open"),
-                       ("waiting.comforts", ["water"]), ("waiting.wait", {"minutes": 3}),
-                       ("office.hours", {"mon": ["09:00", "20:00"]}),
-                       ("office.site", {"text": "ok", "flagged": [], "typos": []}),
-                       ("office.guard", False)]:
-        audits.answer(data, sam, audit_id, key, value=value)
+    answer_mini(data, sam, audit_id, office__guard=False)
     at = open_audit(app_as(data, sam).run(), audit_id, "review")
     assert "1 things are missing" in texts(at)
     assert any("Photo: Office › Photo of the front" in b.label for b in at.button)
@@ -386,12 +381,7 @@ def test_manager__sees_published_mystery_audit_with_a_code_not_the_shopper(
     sam, boss, mia = people["shopper"], people["hq"], people["manager"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
-    for key, value in [("entrance.dry", True), ("entrance.clean", 5), ("entrance.door", "open"),
-                       ("waiting.comforts", ["water"]), ("waiting.wait", {"minutes": 3}),
-                       ("office.hours", {"mon": ["09:00", "20:00"]}),
-                       ("office.site", {"text": "", "flagged": [], "typos": []}),
-                       ("office.guard", True)]:
-        audits.answer(data, sam, audit_id, key, value=value)
+    answer_mini(data, sam, audit_id)
     audits.answer(data, sam, audit_id, "office.facade", add_photo="b" * 64)
     audits.submit(data, sam, audit_id)
     before = open_audit(app_as(data, mia).run(), audit_id)

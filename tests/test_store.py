@@ -19,7 +19,7 @@ from audit.scoring import AnswerError
 from audit.store import AuditFilter, AuditLocked, NotFound, Store, StoreError, StoreUnavailable
 from audit.store.tinydb import TinyStore
 from audit.templates import add_template
-from tests.conftest import MINI_YAML, populate
+from tests.conftest import MINI_YAML, answer_mini, populate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,12 +71,7 @@ def test_submitted_audit__is_read_only_until_hq_reopens(store: Store,
                                                         network: dict[str, User]) -> None:
     sam, boss = network["shopper"], network["hq"]
     audit_id = start(store, sam)
-    for key, value in [("entrance.dry", True), ("entrance.clean", 5), ("entrance.door", "open"),
-                       ("waiting.comforts", ["water"]), ("waiting.wait", {"minutes": 2}),
-                       ("office.hours", {"mon": ["09:00", "21:00"]}),
-                       ("office.site", {"text": "", "flagged": [], "typos": []}),
-                       ("office.guard", True)]:
-        audits.answer(store, sam, audit_id, key, value=value)
+    answer_mini(store, sam, audit_id)
     with pytest.raises(audits.SubmitRefused) as refused:
         audits.submit(store, sam, audit_id)
     assert refused.value.missing == [("office.facade", "photo")]
@@ -186,7 +181,7 @@ import sys
 from audit.model import Answer
 from audit.store.tinydb import TinyStore
 from audit.templates import add_template
-from tests.conftest import MINI_YAML, populate
+from tests.conftest import MINI_YAML, answer_mini, populate
 store = TinyStore(sys.argv[1])
 audit_id, start = sys.argv[2], int(sys.argv[3])
 n = start
