@@ -200,6 +200,18 @@ def attach_photo(store: Store, actor: User, audit_id: str, key: str, ref: PhotoR
     return answer(store, actor, audit_id, key, add_photo=ref.sha256, now=now)
 
 
+def caption_photo(store: Store, actor: User, audit_id: str, sha256: str, caption: str) -> PhotoRef:
+    """Say what a photo shows; printed under it in the PDF."""
+    _editable_header(store, actor, audit_id)
+    audit = store.get_audit(audit_id)
+    ref = audit.photos.get(sha256) if audit else None
+    if ref is None:
+        raise NotFound(f"no photo {sha256!r} in audit {audit_id!r}", audit_id=audit_id)
+    new = dataclasses.replace(ref, caption=caption.strip()[:200])
+    store.save_photo_ref(audit_id, new)
+    return new
+
+
 def set_visit_time(store: Store, actor: User, audit_id: str, visit_at: str) -> AuditHeader:
     header = _editable_header(store, actor, audit_id)
     new = dataclasses.replace(header, visit_at=visit_at)

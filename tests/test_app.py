@@ -275,6 +275,11 @@ def test_walkthrough__photos_upload_camera_and_bad_files(data: TinyStore,
     assert a is not None and len(a.answers["entrance.dry"].photos) == 2
     assert a.answers["entrance.door"].photos == (sha,)
     assert len(list((data.photo_dir / "photos").rglob("*.thumb.jpg"))) == 2
+    # tap a thumbnail: the display copy, a caption, delete
+    at.pills(key="entrance.dry.zoom").set_value(1).run()
+    at.text_input(key=f"entrance.dry.caption.{sha[:12]}").input("лужа у двери").run()
+    a = data.get_audit(audit_id)
+    assert a is not None and a.photos[sha].caption == "лужа у двери"
     at.toggle(key="entrance.clean.cam").set_value(True).run()
     at.camera_input(key="entrance.clean.camera").set_value(
         ("camera.jpg", jpeg((10, 120, 10)), "image/jpeg")).run()
@@ -463,3 +468,46 @@ def test_demo_network__hq_pages_render_without_errors(tmp_path: Path,
         assert not at.exception, page
     row = store.list_summaries()[0]
     assert not open_audit(at, row.audit_id).exception
+
+
+def test_originals_off__only_the_light_copies_are_kept(data: TinyStore, people: dict[str, User]) -> None:
+    data.put_settings({"keep_originals": False})
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    at = open_audit(app_as(data, sam).run(), audit_id)
+    at.file_uploader(key="entrance.dry.photos").set_value(("p.jpg", jpeg(), "image/jpeg")).run()
+    stored = sorted(p.name.split(".", 1)[1] for p in (data.photo_dir / "photos").rglob("*.*"))
+    assert stored == ["display.jpg", "thumb.jpg"]
+
+
+def test_company_sign_in__email_mapped_to_a_role(data: TinyStore, people: dict[str, User]) -> None:
+    accounts.update_user(data, "mia", email="mia@example.com")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
+                          "cookie_secret": "s" * 32, "client_id": "x", "client_secret": "y",
+                          "server_metadata_url": "https://login.example.com/.well-known/openid-configuration"}
+    at.user = {"is_logged_in": True, "email": "Mia@Example.com", "name": "Mia"}
+    at.run()
+    assert not at.exception
+    assert "signout" in [b.key for b in at.button]
+    assert at.session_state["_user"].name == "mia"  # the account HQ mapped the e-mail to
+    stranger = AppTest.from_file(APP, default_timeout=60)
+    stranger.session_state["lang"] = "en"
+    stranger.secrets["auth"] = at.secrets["auth"]
+    stranger.user = {"is_logged_in": True, "email": "eve@example.com"}
+    stranger.run()
+    assert "signout" not in [b.key for b in stranger.button]
+    assert "eve@example.com has no account here yet" in texts(stranger)
+
+
+def test_admin__huge_template_upload_refused(data: TinyStore, people: dict[str, User]) -> None:
+    at = app_as(data, people["hq"]).run()
+    at.switch_page("audit/ui/pages/admin.py").run()
+    at.segmented_control(key="admin.part").set_value("templates").run()
+    before = data.list_templates()
+    huge = MINI_YAML + "#" + "x" * 1_200_000 + "\n"
+    at.file_uploader(key="tpl.upload").set_value(("big.yaml", huge.encode(), "application/yaml")).run()
+    assert any("larger than 1000 KB" in c.value for c in at.code)
+    assert data.list_templates() == before

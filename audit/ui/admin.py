@@ -203,9 +203,11 @@ def brand() -> None:
         colour = st.color_picker(T("ui.brand_colour"), value=settings.get("brand_colour", "#1f5f8b"),
                                  key="brand.colour")
         logo = st.file_uploader(T("ui.brand_logo"), type=["png", "jpg", "jpeg"], key="brand.logo")
+        keep = st.checkbox(T("ui.keep_originals"), value=bool(settings.get("keep_originals", True)),
+                           key="brand.keep", help=T("ui.keep_originals_help"))
         go = st.form_submit_button(T("ui.save"), type="primary")
     if go:
-        new = {"brand_name": name.strip(), "brand_colour": colour}
+        new = {"brand_name": name.strip(), "brand_colour": colour, "keep_originals": keep}
         if logo is not None:
             data = logo.getvalue()
             if len(data) > MAX_LOGO or not (data.startswith(b"\x89PNG") or data.startswith(b"\xff\xd8")):

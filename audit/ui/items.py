@@ -151,7 +151,8 @@ def _on_photos(user: User, audit: Audit, key: str, widget: str) -> None:
         files = [files]
     done: set[str] = st.session_state.setdefault("_photos_done", set())
     errors: list[str] = []
-    photos = PhotoStore(store.photo_dir)
+    photos = PhotoStore(store.photo_dir,
+                        keep_originals=bool(store.get_settings().get("keep_originals", True)))
     for f in files:
         if f.file_id in done:
             continue
@@ -178,6 +179,13 @@ def _on_photos(user: User, audit: Audit, key: str, widget: str) -> None:
     # a fresh, empty uploader next time: the stored photos show as thumbnails instead
     counter = f"_uploads.{key}"
     st.session_state[counter] = st.session_state.get(counter, 0) + 1
+
+
+def _on_caption(user: User, audit_id: str, sha: str, widget: str) -> None:
+    try:
+        audits.caption_photo(get_store(), user, audit_id, sha, st.session_state.get(widget) or "")
+    except StoreError as err:
+        st.session_state[f"_photo_err.{sha}"] = [error_text(err, lang())]
 
 
 def _remove_photo(user: User, audit_id: str, key: str, sha: str) -> None:
@@ -377,7 +385,13 @@ def _photo_dialog(user: User, audit: Audit, key: str, sha: str, disabled: bool) 
                 bits.append(f"GPS {ref.gps[0]:.5f}, {ref.gps[1]:.5f}")
             bits += [T(f"ui.flag_{f.split(':')[0]}") for f in ref.flags]
         st.caption(" · ".join(bits))
+        if disabled and ref.caption:
+            st.text(ref.caption)
     if not disabled:
+        cap_key = f"{key}.caption.{sha[:12]}"
+        _init(cap_key, ref.caption if ref else "")
+        st.text_input(T("ui.caption"), key=cap_key, on_change=_on_caption,
+                      args=(user, audit.id, sha, cap_key), max_chars=200)
         st.button(T("ui.delete_photo"), icon=":material/delete:", key=f"{key}.del.{sha[:8]}",
                   on_click=_remove_photo, args=(user, audit.id, key, sha))
 
