@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -511,3 +511,16 @@ def test_admin__huge_template_upload_refused(data: TinyStore, people: dict[str, 
     at.file_uploader(key="tpl.upload").set_value(("big.yaml", huge.encode(), "application/yaml")).run()
     assert any("larger than 1000 KB" in c.value for c in at.code)
     assert data.list_templates() == before
+
+
+def test_start__visit_time_in_the_shoppers_time_zone_stored_as_utc(data: TinyStore,
+                                                                   people: dict[str, User]) -> None:
+    at = app_as(data, people["shopper"])
+    at.context["timezone"] = "Europe/Moscow"
+    at.run()
+    at.switch_page("audit/ui/pages/start.py").run()
+    at.date_input(key="start.date").set_value(date(2026, 5, 1))
+    at.time_input(key="start.time").set_value(time(10, 0))
+    at.button(key="start.go").click().run()
+    (row,) = data.list_summaries()
+    assert row.visit_at == "2026-05-01T07:00:00+00:00"

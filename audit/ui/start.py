@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import contextlib
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -11,6 +13,15 @@ from audit.i18n import error_text
 from audit.store import StoreError
 from audit.templates import latest_templates
 from audit.ui.common import LANGS, T, get_store, labeller, lang
+
+
+def browser_zone() -> tzinfo:
+    """The shopper's own time zone (the browser says it), else the server's."""
+    name = st.context.timezone
+    if name:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(name)
+    return datetime.now().astimezone().tzinfo or UTC
 
 
 def render() -> None:
@@ -40,7 +51,7 @@ def render() -> None:
                                key="start.template")
     audit_lang = st.segmented_control(T("ui.audit_language"), list(LANGS), default=lang(),
                                       key="start.lang", format_func=LANGS.__getitem__) or lang()
-    now = datetime.now().astimezone()
+    now = datetime.now(browser_zone())
     cols = st.columns(2)
     day = cols[0].date_input(T("ui.visit_date"), value=now.date(), key="start.date",
                              max_value=now.date())
