@@ -128,12 +128,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 photo=display_photo(store), generated_at=_now())
     except (report.FontMissing, ValueError) as err:
         raise CliError(str(err)) from err
-    out = Path(args.output)
-    try:
-        out.write_bytes(pdf)
-    except OSError as err:
-        raise CliError(f"cannot write {out}: {err.strerror}") from err
-    print(f"wrote {out} ({len(pdf) // 1024} KB)")
+    _write(Path(args.output), pdf)
     return 0
 
 
@@ -151,12 +146,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ValueError as err:  # an unknown format or a bad date
         raise CliError(str(err)) from err
     for path, data in output_files(args.output, files).items():
-        try:
-            path.write_bytes(data)
-        except OSError as err:
-            raise CliError(f"cannot write {path}: {err.strerror}") from err
-        print(f"wrote {path}")
+        _write(path, data)
     return 0
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as err:
+        raise CliError(f"cannot write {path}: {err.strerror}") from err
+    print(f"wrote {path} ({len(data) // 1024} KB)")
 
 
 def build_parser() -> argparse.ArgumentParser:
