@@ -18,7 +18,6 @@ from audit.model import (
     PhotoRef,
     SummaryRow,
     User,
-    item_key,
 )
 from audit.scoring import AnswerError, check_value, missing_for_submit, progress, score_audit
 from audit.store import AuditLocked, NotFound, Store, StoreError
@@ -212,13 +211,6 @@ def caption_photo(store: Store, actor: User, audit_id: str, sha256: str, caption
     return new
 
 
-def set_visit_time(store: Store, actor: User, audit_id: str, visit_at: str) -> AuditHeader:
-    header = _editable_header(store, actor, audit_id)
-    new = dataclasses.replace(header, visit_at=visit_at)
-    store.update_header(audit_id, new)
-    return new
-
-
 def set_section(store: Store, actor: User, audit_id: str, section: str) -> None:
     """Remember where the walkthrough is, for the next session on any device."""
     header = _editable_header(store, actor, audit_id)
@@ -299,7 +291,3 @@ def visible_summaries(store: Store, actor: User | None,
 def auditor_codes(store: Store) -> dict[str, str]:
     """Shopper name → code, for showing mystery audits without naming the shopper."""
     return {u.name: u.code for u in store.list_users() if u.code}
-
-
-def item_keys(checklist: Checklist) -> list[str]:
-    return [item_key(s, i) for s, i in checklist.items()]

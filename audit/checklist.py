@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -779,24 +778,5 @@ def decode(raw: bytes, source: str) -> str:
                                          "загрузите .yaml чек-лист в кодировке UTF-8"))]) from exc
 
 
-def iter_problems(paths: list[str]) -> Iterator[tuple[str, list[Problem]]]:
-    for path in paths:
-        try:
-            load_checklist(path)
-            yield path, []
-        except ChecklistError as err:
-            yield path, err.problems
-
-
 def shipped_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "checklists"
-
-
-def shipped_checklists() -> dict[str, Checklist]:
-    """The templates in checklists/, by id."""
-    out: dict[str, Checklist] = {}
-    for path in sorted(shipped_dir().glob("*.yaml")):
-        c = load_checklist(path)
-        out[c.id] = c
-    return out
-

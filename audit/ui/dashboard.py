@@ -28,8 +28,7 @@ def _colour_scale(checklist: Checklist | None) -> alt.Scale:
     return alt.Scale(domain=[0, average, wow, 100], range=[RED, "#f1c40f", "#8bc34a", GREEN])
 
 
-def _filters(rows: list[SummaryRow], locations: dict[str, Location], user: User,
-             key: str) -> tuple[analytics.Filters, Checklist | None]:
+def _filters(locations: dict[str, Location], key: str) -> tuple[analytics.Filters, Checklist | None]:
     store = get_store()
     templates = latest_templates(store)
     today = date.today()
@@ -81,7 +80,7 @@ def render() -> None:
     locations = {loc.id: loc for loc in store.list_locations()}
     rows = _visible_rows(user)
     st.header(T("nav.dashboard"), anchor=False)
-    f, checklist = _filters(rows, locations, user, "dash")
+    f, checklist = _filters(locations, "dash")
     names = {k: v.name for k, v in locations.items()}
     chosen = st.multiselect(T("ui.chosen_locations"), list(names), key="dash.chosen",
                             format_func=names.__getitem__, max_selections=6,
@@ -106,7 +105,7 @@ def render() -> None:
     with tabs[5]:
         _compare(rows, f, names, checklist)
     with tabs[6]:
-        _exports(user, rows, f, locations, checklist)
+        _exports(rows, f, locations, checklist)
 
 
 def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
@@ -244,7 +243,7 @@ def _compare(rows: list[SummaryRow], f: analytics.Filters, names: dict[str, str]
         st.altair_chart(chart, width="stretch")
 
 
-def _exports(user: User, rows: list[SummaryRow], f: analytics.Filters,
+def _exports(rows: list[SummaryRow], f: analytics.Filters,
              locations: dict[str, Location], checklist: Checklist | None) -> None:
     from audit import export
     from audit.ui.report_buttons import network_pdf_button
@@ -263,7 +262,7 @@ def _exports(user: User, rows: list[SummaryRow], f: analytics.Filters,
                             width="stretch")
     with cols[2]:
         if checklist is not None:
-            network_pdf_button(user, rows, f, locations, checklist)
+            network_pdf_button(rows, f, locations, checklist)
 
 
 # -- locations --------------------------------------------------------------------------------

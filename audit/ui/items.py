@@ -10,8 +10,8 @@ from typing import Any
 import streamlit as st
 
 from audit import audits
-from audit.i18n import answer_text, error_text, explain, t
-from audit.model import WEEKDAYS, Answer, Audit, Checklist, Item, ItemScore, Location, User
+from audit.i18n import error_text, t
+from audit.model import WEEKDAYS, Audit, Checklist, Item, Location, User
 from audit.photos import PhotoError, PhotoStore, message, prepare_photo, reuse_flags
 from audit.scoring import AnswerError, wait_minutes
 from audit.store import StoreError
@@ -402,13 +402,6 @@ def comment_block(user: User, audit: Audit, key: str, *, disabled: bool) -> None
     st.text_area(T("ui.comment"), key=f"{key}.comment", on_change=_on_comment,
                  args=(user, audit.id, key), height=68, disabled=disabled,
                  placeholder=T("ui.comment_hint"))
-
-
-def score_line(item: Item, s: ItemScore | None, answer: Answer | None) -> str:
-    if s is None:
-        return ""
-    text = f"{answer_text(item, answer, lang())} · {explain(item, s, lang())}"
-    return text
 
 
 def checklist_item(checklist: Checklist, key: str) -> Item:

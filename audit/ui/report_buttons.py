@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from audit.analytics import Filters
-from audit.model import Audit, Checklist, Location, SummaryRow, User
+from audit.model import Audit, Checklist, Location, SummaryRow
 from audit.report import render_audit_pdf, render_network_pdf
 from audit.reporting import brand_of, display_photo, pdf_auditor_label
 from audit.ui.common import LANGS, T, get_store, lang
@@ -17,7 +17,7 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
+def audit_pdf_button(audit: Audit, checklist: Checklist) -> None:
     """The audit's PDF, in a language chosen now, whatever the audit was taken in."""
     store = get_store()
     cols = st.columns([1, 2], vertical_alignment="bottom")
@@ -35,7 +35,7 @@ def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
                             type="primary", width="stretch")
 
 
-def network_pdf_button(user: User, rows: list[SummaryRow], f: Filters,
+def network_pdf_button(rows: list[SummaryRow], f: Filters,
                        locations: dict[str, Location], checklist: Checklist) -> None:
     """The network report for the dashboard's filters."""
     store = get_store()

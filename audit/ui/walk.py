@@ -7,7 +7,7 @@ import contextlib
 import streamlit as st
 
 from audit import access, audits
-from audit.i18n import answer_text, error_text, explain, level_name
+from audit.i18n import answer_text, error_text, explain
 from audit.model import Audit, Checklist, User, item_key
 from audit.scoring import missing_for_submit, progress, score_audit, score_item
 from audit.store import NotFound, StoreError
@@ -249,12 +249,11 @@ def _findings(checklist: Checklist, audit: Audit, score) -> None:  # type: ignor
 def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
     from audit.ui import report_buttons
 
-    store = get_store()
     score = score_audit(checklist, audit.answers)
     st.info(T("ui.submitted_read_only", time=audit.header.submitted_at[:16].replace("T", " ")),
             icon=":material/lock:")
     _score_header(score, checklist)
-    report_buttons.audit_pdf_button(user, audit, checklist)
+    report_buttons.audit_pdf_button(audit, checklist)
     if user.role == "hq":
         _hq_actions(user, audit)
     _findings(checklist, audit, score)
@@ -272,7 +271,6 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
                 st.markdown(line)
                 if ans and ans.photos:
                     items.photo_block(user, audit, key, disabled=True, want=False)
-    _ = store
 
 
 def _hq_actions(user: User, audit: Audit) -> None:
@@ -308,7 +306,3 @@ def _photo_page(user: User, audit: Audit, sha: str) -> None:
         st.caption(f"GPS {ref.gps[0]:.5f}, {ref.gps[1]:.5f}")
     st.page_link("audit/ui/pages/audits.py", label=T("ui.back"), icon=":material/arrow_back:",
                  query_params={"id": audit.id})
-
-
-def level_text(checklist: Checklist, level: str | None) -> str:
-    return level_name(level, lang(), checklist)
