@@ -117,13 +117,10 @@ _DEFAULT_COLOUR = "#1f5f8b"
 _LABELS: dict[str, tuple[str, str]] = {
     "audit_report": ("Audit report", "Отчёт об аудите"),
     "network_report": ("Network report", "Отчёт по сети"),
-    "location": ("Location", "Точка"),
-    "region": ("Region", "Регион"),
     "visit": ("Visit", "Визит"),
     "checklist": ("Checklist", "Чек-лист"),
     "version": ("version {version}", "версия {version}"),
     "mode": ("Mode", "Формат"),
-    "auditor": ("Auditor", "Аудитор"),
     "audit_id": ("Audit ID", "Номер аудита"),
     "chart": ("Score by section", "Оценка по разделам"),
     "findings": ("Findings", "Замечания"),
@@ -137,9 +134,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "item": ("Item", "Пункт"),
     "critical_item": ("● critical item", "● критичный пункт"),
     "answer": ("Answer", "Ответ"),
-    "points": ("Points", "Баллы"),
     "photos": ("Photos", "Фото"),
-    "comment": ("Comment", "Комментарий"),
     "photo_missing": ("⚠ photo missing", "⚠ фото не найдено"),
     "taken": ("taken {at}", "снято {at}"),
     "flag_old": ("⚠ taken long before the visit", "⚠ снято задолго до визита"),
@@ -157,10 +152,8 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Оценка раздела — набранные баллы, делённые на возможные. Итоговая оценка — среднее "
         "оценок разделов, взвешенное по весам разделов, среди разделов, где было что набрать.",
     ),
-    "section": ("Section", "Раздел"),
     "earned": ("Earned", "Набрано"),
     "possible": ("Possible", "Возможно"),
-    "score": ("Score", "Оценка"),
     "weight": ("Weight", "Вес"),
     "weighted": ("Weight × score", "Вес × оценка"),
     "total": ("Total", "Итого"),
@@ -178,16 +171,12 @@ _LABELS: dict[str, tuple[str, str]] = {
     "level_from": ("{level} from {min}%", "{level} — от {min}%"),
     "page": ("page {page} of {pages}", "стр. {page} из {pages}"),
     "generated": ("generated {at}", "создан {at}"),
-    "period": ("Period", "Период"),
     "all_time": ("all time", "за всё время"),
     "all_regions": ("all regions", "все регионы"),
     "ranking": ("Locations ranked", "Рейтинг точек"),
     "rank": ("#", "№"),
-    "level": ("Level", "Уровень"),
-    "change": ("Change", "Изменение"),
     "change_note": ("Change: percentage points since the previous period of the same length.",
                     "Изменение: в процентных пунктах к предыдущему периоду той же длины."),
-    "audits": ("Audits", "Аудиты"),
     "heatmap": ("Score by section and location", "Оценка по разделам и точкам"),
     "heatmap_note": ("Mean section score, %. {levels}", "Средняя оценка раздела, %. {levels}"),
     "worst": ("Items failed most often", "Чаще всего невыполненные пункты"),
@@ -204,6 +193,9 @@ _LABELS: dict[str, tuple[str, str]] = {
 
 
 def _l(key: str, lang: str, **params: Any) -> str:
+    """A report label; the words the screens also use come from i18n (`ui.<key>`)."""
+    if key not in _LABELS:
+        return t(f"ui.{key}", lang, **params)
     en, ru = _LABELS[key]
     text = ru if lang == "ru" else en
     return text.format(**params) if params else text
