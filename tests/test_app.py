@@ -483,8 +483,7 @@ def test_originals_off__only_the_light_copies_are_kept(data: TinyStore, people: 
 
 def test_company_sign_in__email_mapped_to_a_role(data: TinyStore, people: dict[str, User]) -> None:
     accounts.update_user(data, "mia", email="mia@example.com")
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lang"] = "en"
+    at = app_as(data)
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
                           "cookie_secret": "s" * 32, "client_id": "x", "client_secret": "y",
                           "server_metadata_url": "https://login.example.com/.well-known/openid-configuration"}
@@ -493,8 +492,7 @@ def test_company_sign_in__email_mapped_to_a_role(data: TinyStore, people: dict[s
     assert not at.exception
     assert "signout" in [b.key for b in at.button]
     assert at.session_state["_user"].name == "mia"  # the account HQ mapped the e-mail to
-    stranger = AppTest.from_file(APP, default_timeout=60)
-    stranger.session_state["lang"] = "en"
+    stranger = app_as(data)
     stranger.secrets["auth"] = at.secrets["auth"]
     stranger.user = {"is_logged_in": True, "email": "eve@example.com"}
     stranger.run()
