@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -153,9 +154,9 @@ def _on_photos(user: User, audit: Audit, key: str, widget: str) -> None:
     errors: list[str] = []
     photos = PhotoStore(store.photo_dir,
                         keep_originals=bool(store.get_settings().get("keep_originals", True)))
-    for f in files:
-        if f.file_id in done:
-            continue
+    new = [f for f in files if f.file_id not in done]
+    known = store.known_photo_hashes() if new else []  # the archive's hashes, read once
+    for f in new:
         done.add(f.file_id)
         try:
             prepared = prepare_photo(f.getvalue())
@@ -164,10 +165,9 @@ def _on_photos(user: User, audit: Audit, key: str, widget: str) -> None:
             continue
         photos.put(prepared)
         ref = prepared.to_ref(now_iso())
-        flags = reuse_flags(ref, audit_id=audit.id, visit_at=audit.header.visit_at,
-                            known=store.known_photo_hashes())
+        flags = reuse_flags(ref, audit_id=audit.id, visit_at=audit.header.visit_at, known=known)
         if flags:
-            ref = type(ref)(**{**ref.__dict__, "flags": flags})
+            ref = dataclasses.replace(ref, flags=flags)
         try:
             audits.attach_photo(store, user, audit.id, key, ref)
         except StoreError as err:
