@@ -118,11 +118,11 @@ def sign_in(store: Store, name: str, password: str, *, now: datetime | None = No
         raise AccountError("bad_credentials", "wrong name or password") from None
     if user.disabled:
         raise AccountError("disabled", "this account is disabled; ask HQ")
-    if user.failed_logins or user.locked_until or _hasher.check_needs_rehash(user.password_hash):
+    stale_hash = _hasher.check_needs_rehash(user.password_hash)
+    if user.failed_logins or user.locked_until or stale_hash:
         user = dataclasses.replace(user, failed_logins=0, locked_until="",
-                                   password_hash=(hash_password(password)
-                                                  if _hasher.check_needs_rehash(user.password_hash)
-                                                  else user.password_hash))
+                                   password_hash=hash_password(password) if stale_hash
+                                   else user.password_hash)
         store.put_user(user)
     return user
 

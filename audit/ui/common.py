@@ -79,9 +79,7 @@ def show_error(err: Exception) -> None:
 def oidc_configured() -> bool:
     try:
         return "auth" in st.secrets
-    except (FileNotFoundError, KeyError, AttributeError):
-        return False
-    except Exception:
+    except Exception:  # a missing or broken secrets.toml must not lock everyone out
         return False
 
 
