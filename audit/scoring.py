@@ -312,6 +312,26 @@ def score_audit(checklist: Checklist, answers: Mapping[str, Answer] | Iterable[A
     )
 
 
+def impacts(score: AuditScore) -> dict[str, float]:
+    """Points of 100 each finding cost the computed overall score (before any critical cap).
+
+    An item's share of the total is its section's weight share times its share of the
+    section's possible points, so a parking item and a service item that both read
+    "0 of 2" cost what their sections weigh. The values of one audit sum to 100 − computed.
+    """
+    counted = [s for s in score.sections if s.possible > 0]
+    total_weight = sum(s.weight for s in counted)
+    out: dict[str, float] = {}
+    if not total_weight:
+        return out
+    for section in counted:
+        share = section.weight / total_weight
+        for item in section.items:
+            if item.is_finding and item.possible > 0:
+                out[item.key] = 100.0 * share * (item.possible - item.earned) / section.possible
+    return out
+
+
 def progress(checklist: Checklist, answers: Mapping[str, Answer]) -> dict[str, tuple[int, int]]:
     """Answered of total per section id (N/A counts as answered); key "" is the whole audit."""
     out: dict[str, tuple[int, int]] = {}

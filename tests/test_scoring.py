@@ -278,3 +278,22 @@ def test_section_without_anything_possible__left_out(mini: Checklist) -> None:
 def test_item_helpers(mini: Checklist) -> None:
     assert isinstance(mini.section("office"), Section)
     assert mini.item("nope.x") is None
+
+
+def test_impacts__sum_to_what_the_computed_score_lost(mini) -> None:  # type: ignore[no-untyped-def]
+    from audit.model import Answer
+    from audit.scoring import impacts, score_audit
+
+    answers = {k: Answer(key=k, value=v) for k, v in {
+        "entrance.dry": False, "entrance.clean": 3, "entrance.door": "heavy",
+        "waiting.comforts": ["water"], "waiting.wait": {"minutes": 8},
+        "office.guard": True}.items()}
+    score = score_audit(mini, answers)
+    cost = impacts(score)
+    assert set(cost) == {f.key for f in score.findings}
+    assert score.computed is not None
+    assert abs(sum(cost.values()) - (100 - score.computed)) < 1e-9
+    # the entrance weighs 2 of 4 section weights; "dry" is 2 of its 4 points, all lost
+    entrance = next(s for s in score.sections if s.id == "entrance")
+    counted = sum(s.weight for s in score.sections if s.possible > 0)
+    assert cost["entrance.dry"] == pytest.approx(100 * entrance.weight / counted * 2 / entrance.possible)
