@@ -19,7 +19,7 @@ from audit.model import (
     SummaryRow,
     User,
 )
-from audit.scoring import AnswerError, check_value, missing_for_submit, progress, score_audit
+from audit.scoring import AnswerError, check_value, impacts, missing_for_submit, progress, score_audit
 from audit.store import AuditLocked, NotFound, Store, StoreError
 from audit.templates import get_checklist, now_iso
 
@@ -103,7 +103,10 @@ def summary_of(header: AuditHeader, checklist: Checklist, answers: dict[str, Ans
         critical=score.critical_failures,
         sections={s.id: _round(s.percent) for s in score.sections},
         findings=tuple(i.key for i in score.findings),
-        na=tuple(k for k, a in answers.items() if a.na),
+        na=tuple(k for k, a in answers.items() if a.na and checklist.item(k) is not None),
+        lost={k: round(v, 2) for k, v in impacts(score).items()},
+        skipped=tuple(i.key for sec in score.sections for i in sec.items
+                      if i.reason[0] in ("hidden", "section_na", "unanswered")),
     )
 
 
@@ -189,6 +192,37 @@ def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _
         )
 
     return store.save_answer(audit_id, key, update)
+
+
+def set_section_na(store: Store, actor: User, audit_id: str, section_id: str, reason: str, *,
+                   na: bool = True, now: str | None = None) -> Answer:
+    """Answer a whole section N/A in one step, with the reason; saved at once.
+
+    Recorded as an answer under the section's id (`Answer(key=section_id, na=True,
+    comment=reason)`), so the item answers underneath are kept and come back if the
+    section is put back (`na=False`). Raises AnswerError when the checklist does not allow
+    N/A for the section or the reason is empty.
+    """
+    header = _editable_header(store, actor, audit_id)
+    checklist = checklist_for(store, header)
+    section = checklist.section(section_id)
+    if section is None:
+        raise AnswerError("unknown_item", f"no section {section_id!r} in this checklist", key=section_id)
+    if not section.na:
+        raise AnswerError("section_na_not_allowed", "this section cannot be answered N/A as a whole",
+                          key=section_id)
+    reason = reason.strip()
+    if na and not reason:
+        raise AnswerError("na_reason_needed", "say why the section does not apply", key=section_id)
+    if len(reason) > 500:
+        raise AnswerError("too_long", "the reason is longer than 500 characters", limit=500)
+    at = now or now_iso()
+
+    def update(old: Answer | None) -> Answer:
+        return Answer(key=section_id, value=None, na=na, comment=reason if na else "",
+                      by=actor.name, at=at)
+
+    return store.save_answer(audit_id, section_id, update)
 
 
 def attach_photo(store: Store, actor: User, audit_id: str, key: str, ref: PhotoRef,

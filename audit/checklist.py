@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from audit.model import (
     UNSCORED_TYPES,
     Band,
     Checklist,
+    Condition,
     HoursRule,
     Item,
     Level,
@@ -29,7 +31,7 @@ from audit.model import (
 MAX_TEMPLATE_BYTES = 1_000_000
 
 TOP_KEYS = ("id", "version", "title", "description", "levels", "critical_cap", "sections")
-SECTION_KEYS = ("id", "title", "description", "weight", "items")
+SECTION_KEYS = ("id", "title", "description", "weight", "when", "na", "na_reason", "items")
 ITEM_KEYS = (
     "id",
     "text",
@@ -45,6 +47,8 @@ ITEM_KEYS = (
     "bands",
     "hours",
     "unit",
+    "when",
+    "summary",
 )
 BANDED_TYPES = ("number", "wait_time", "typo_check")
 # keys that only some item types take
@@ -60,6 +64,13 @@ OPTION_KEYS = ("id", "text", "score")
 BAND_KEYS = ("min", "max", "score")
 HOURS_KEYS = ("evening_after", "weekend")
 SCALE_KEYS = ("min", "max")
+# `when:` keys: a test on one answer, or any/all/not of other conditions
+WHEN_TEST_KEYS = ("item", "is", "min", "max")
+WHEN_KEYS = (*WHEN_TEST_KEYS, "any", "all", "not")
+# what a condition can test, and how: values (`is`), a range (`min`/`max`)
+WHEN_VALUE_TYPES = ("yes_no", "choice", "multi", "scale", "number")
+WHEN_RANGE_TYPES = ("scale", "number", "wait_time")
+MAX_WHEN_DEPTH = 8
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -159,6 +170,8 @@ class _Validator:
         self.source = source
         self.marks = marks
         self.problems: list[Problem] = []
+        # `when:` blocks wait until every section is read: they may name any item
+        self.whens: list[tuple[Path_, Any, str, str | None]] = []
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -362,6 +375,8 @@ class _Validator:
         levels = self.levels(root)
         cap = self.number(root, "critical_cap", (), 0.0, low=0, high=100)
         sections = self.sections(root)
+        if sections is not None:
+            sections = self.conditions(sections)
         if (ident is None or version is None or title is None or levels is None
                 or sections is None or self.problems):
             return None
@@ -437,14 +452,25 @@ class _Validator:
             title = self.text(d.get("title"), path + ("title",))
             description = self.text(d.get("description"), path + ("description",), required=False)
             weight = self.number(d, "weight", path, 1.0, positive=True)
-            items = self.items(d, path)
+            na = self.boolean(d, "na", path, False)
+            na_reason = self.text(d.get("na_reason"), path + ("na_reason",), required=False)
+            if na_reason is not None and not na:
+                self.add(path + ("na_reason",),
+                         _t("na_reason is given but the section may not be answered N/A",
+                            "na_reason задан, но раздел нельзя отметить «Н/П»"),
+                         _t("add `na: true` to the section, or remove na_reason",
+                            "добавьте разделу `na: true` или уберите na_reason"))
+            if ident and d.get("when") is not None:
+                self.whens.append((path + ("when",), d["when"], ident, None))
+            items = self.items(d, path, ident)
             if ident and title and items is not None and weight is not None:
                 out.append(Section(id=ident, title=title, items=items, weight=weight,
-                                   description=description))
+                                   description=description, na=na, na_reason=na_reason))
         self.unique(ids, _t("section", "раздела"))
         return tuple(out)
 
-    def items(self, section: dict[str, Any], spath: Path_) -> tuple[Item, ...] | None:
+    def items(self, section: dict[str, Any], spath: Path_, section_id: str | None
+              ) -> tuple[Item, ...] | None:
         raw = self.listing(section, "items", spath)
         if raw is None:
             return None
@@ -461,6 +487,8 @@ class _Validator:
             item = self.item(d, path, ident)
             if item is not None:
                 out.append(item)
+                if section_id and d.get("when") is not None:
+                    self.whens.append((path + ("when",), d["when"], section_id, item.id))
         self.unique(ids, _t("item", "пункта"))
         return tuple(out)
 
@@ -530,11 +558,251 @@ class _Validator:
                      _t("remove `critical: true`, or give it an answer that scores 0",
                         "уберите `critical: true` или добавьте ответ с оценкой 0"))
             return None
+        summary = self.boolean(d, "summary", path, False)
+        if summary and kind != "text":
+            self.add(path + ("summary",),
+                     _t(f"only a text item can be the visit's summary, not a {kind} item",
+                        f"итогом визита может быть только пункт типа text, а не {kind}"),
+                     _t("remove `summary: true`, or put it on a text item",
+                        "уберите `summary: true` или поставьте его у пункта типа text"))
         if ident is None or text is None or weight is None:
             return None
         return Item(id=ident, text=text, type=kind, weight=weight, critical=critical, na=na,
                     photo=photo, required=required, guidance=guidance, scale_min=scale_min,
-                    scale_max=scale_max, options=options, bands=bands, hours=hours, unit=unit)
+                    scale_max=scale_max, options=options, bands=bands, hours=hours, unit=unit,
+                    summary=summary)
+
+    # -- conditions ----------------------------------------------------------------------
+
+    def conditions(self, sections: tuple[Section, ...]) -> tuple[Section, ...]:
+        """Read every `when:` now that all items are known; attach them; refuse cycles."""
+        order = {s.id: i for i, s in enumerate(sections)}
+        items = {f"{s.id}.{i.id}": (s.id, i) for s in sections for i in s.items}
+        built: dict[tuple[str, str | None], Condition] = {}
+        places: dict[tuple[str, str | None], Path_] = {}
+        for path, raw, section_id, item_id in self.whens:
+            if section_id not in order:
+                continue
+            cond = self.condition(raw, path, section_id, item_id, order, items, 0)
+            if cond is not None:
+                built[(section_id, item_id)] = cond
+                places[(section_id, item_id)] = path
+        self.cycles(sections, built, places)
+        out = []
+        for s in sections:
+            new_items = tuple(dataclasses.replace(i, when=built.get((s.id, i.id))) for i in s.items)
+            out.append(dataclasses.replace(s, items=new_items, when=built.get((s.id, None))))
+        return tuple(out)
+
+    def condition(self, raw: Any, path: Path_, section_id: str, item_id: str | None,
+                  order: dict[str, int], items: dict[str, tuple[str, Item]], depth: int
+                  ) -> Condition | None:
+        example = _t('e.g. when: {item: promised-follow-up, is: "yes"}',
+                     'например when: {item: promised-follow-up, is: "yes"}')
+        d = self.mapping(raw, path, _t("a condition", "условие"))
+        if d is None:
+            return None
+        if depth >= MAX_WHEN_DEPTH:
+            self.add(path, _t(f"conditions nest deeper than {MAX_WHEN_DEPTH} levels",
+                              f"условия вложены глубже {MAX_WHEN_DEPTH} уровней"),
+                     _t("flatten them with any/all", "упростите их через any/all"))
+            return None
+        self.keys(d, path, WHEN_KEYS)
+        kinds = [k for k in ("item", "any", "all", "not") if k in d]
+        if len(kinds) != 1:
+            self.add(path, _t("a condition needs exactly one of item, any, all, not",
+                              "условию нужен ровно один из ключей item, any, all, not"), example)
+            return None
+        kind = kinds[0]
+        if kind != "item":
+            stray = [k for k in ("is", "min", "max") if k in d]
+            if stray:
+                self.add(path + (stray[0],),
+                         _t(f'"{stray[0]}" belongs beside `item:`, not beside `{kind}:`',
+                            f"«{stray[0]}» пишется рядом с `item:`, а не с `{kind}:`"), example)
+                return None
+        if kind == "not":
+            inner = self.condition(d["not"], path + ("not",), section_id, item_id, order, items,
+                                   depth + 1)
+            return None if inner is None else Condition(op="not", parts=(inner,))
+        if kind in ("any", "all"):
+            raw_parts = d[kind]
+            if not isinstance(raw_parts, list) or not raw_parts:
+                self.add(path + (kind,), _t(f"{kind} needs a list of conditions",
+                                            f"{kind} требует список условий"),
+                         _t(f"write {kind}: [{{item: …, is: …}}, {{item: …, is: …}}]",
+                            f"запишите {kind}: [{{item: …, is: …}}, {{item: …, is: …}}]"))
+                return None
+            parts = [self.condition(p, path + (kind, i), section_id, item_id, order, items, depth + 1)
+                     for i, p in enumerate(raw_parts)]
+            if any(p is None for p in parts):
+                return None
+            return Condition(op=kind, parts=tuple(p for p in parts if p is not None))
+        return self.condition_test(d, path, section_id, item_id, order, items)
+
+    def condition_test(self, d: dict[str, Any], path: Path_, section_id: str, item_id: str | None,
+                       order: dict[str, int], items: dict[str, tuple[str, Item]]) -> Condition | None:
+        ref = d["item"]
+        if not isinstance(ref, str) or not ref:
+            self.add(path + ("item",), _t("item must be an item id", "item должен быть id пункта"),
+                     _t("an id from this section, or section-id.item-id",
+                        "id пункта этого раздела или id-раздела.id-пункта"))
+            return None
+        key = ref if "." in ref else f"{section_id}.{ref}"
+        if key not in items:
+            close = difflib.get_close_matches(key, list(items), n=1, cutoff=0.6)
+            self.add(path + ("item",), _t(f'no item "{ref}" to test', f"нет пункта «{ref}» для проверки"),
+                     _t(f'did you mean "{close[0]}"?', f"может быть, «{close[0]}»?") if close
+                     else _t("name an item of this section by its id, or another section's as "
+                             "section-id.item-id",
+                             "укажите id пункта этого раздела или id-раздела.id-пункта другого"))
+            return None
+        ref_section, target = items[key]
+        if item_id is None and ref_section == section_id:
+            self.add(path + ("item",),
+                     _t(f"a section's condition cannot test its own item \"{ref}\"",
+                        f"условие раздела не может проверять его собственный пункт «{ref}»"),
+                     _t("test an item of an earlier section, or put the condition on the items",
+                        "проверяйте пункт из раздела выше или поставьте условие на пункты"))
+            return None
+        if order[ref_section] > order[section_id]:
+            self.add(path + ("item",),
+                     _t(f'"{ref}" is in a later section; a condition can only test what was asked before',
+                        f"«{ref}» в разделе ниже; условие может проверять только то, что спрошено раньше"),
+                     _t("move the tested item to an earlier section, or the condition to a later one",
+                        "перенесите проверяемый пункт выше или условие ниже"))
+            return None
+        kind = target.type
+        if kind not in WHEN_VALUE_TYPES and kind not in WHEN_RANGE_TYPES:
+            self.add(path + ("item",),
+                     _t(f'"{ref}" is a {kind} item, which a condition cannot test',
+                        f"«{ref}» — пункт типа {kind}, его нельзя проверять в условии"),
+                     _t("test a yes_no, choice, multi, scale, number or wait_time item",
+                        "проверяйте пункт типа yes_no, choice, multi, scale, number или wait_time"))
+            return None
+        if not any(k in d for k in ("is", "min", "max")):
+            self.add(path, _t("the condition says what to test but not the answer to match",
+                              "в условии нет ответа, с которым сравнивать"),
+                     _t("add `is:` (or `min:`/`max:` for numbers)",
+                        "добавьте `is:` (или `min:`/`max:` для чисел)"))
+            return None
+        values: tuple[Any, ...] = ()
+        if "is" in d:
+            checked = self.condition_values(d["is"], path + ("is",), target, ref)
+            if checked is None:
+                return None
+            values = checked
+        low = high = None
+        if "min" in d or "max" in d:
+            if kind not in WHEN_RANGE_TYPES:
+                self.add(path + ("min" if "min" in d else "max",),
+                         _t(f"min/max cannot match a {kind} item",
+                            f"min/max не подходит к пункту типа {kind}"),
+                         _t("use `is:` with the answers to match", "используйте `is:` с нужными ответами"))
+                return None
+            low = self.number(d, "min", path, None)
+            high = self.number(d, "max", path, None)
+            if ("min" in d and low is None) or ("max" in d and high is None):
+                return None
+            top = float(target.scale_max) if kind == "scale" else None
+            bottom = float(target.scale_min) if kind == "scale" else 0.0
+            empty = (low is not None and high is not None and low > high) or \
+                (high is not None and high < bottom) or (top is not None and low is not None and low > top)
+            if empty:
+                self.add(path, _t("no answer can fall between this min and max",
+                                  "ни один ответ не попадёт между этими min и max"),
+                         _t("check the bounds against the item's answers",
+                            "сверьте границы с возможными ответами пункта"))
+                return None
+        return Condition(op="is", item=key, values=values, min=low, max=high)
+
+    def condition_values(self, raw: Any, path: Path_, target: Item, ref: str) -> tuple[Any, ...] | None:
+        kind = target.type
+        listed = raw if isinstance(raw, list) else [raw]
+        if not listed:
+            self.add(path, _t("`is:` lists no answer", "в `is:` нет ни одного ответа"), NO_HINT)
+            return None
+        out: list[Any] = []
+        for v in listed:
+            if kind == "yes_no":
+                # YAML 1.1 reads a bare yes/no as true/false; "yes" in quotes stays text
+                value = {"yes": True, "no": False}.get(v, v) if isinstance(v, str) else v
+                if not isinstance(value, bool):
+                    self.add(path, _t(f'a yes_no item is never "{v}"', f"пункт yes_no не бывает «{v}»"),
+                             _t('write is: "yes" or is: "no"', 'запишите is: "yes" или is: "no"'))
+                    return None
+                out.append(value)
+            elif kind in ("choice", "multi"):
+                ids = [o.id for o in target.options]
+                if not isinstance(v, str) or v not in ids:
+                    close = difflib.get_close_matches(str(v), ids, n=1, cutoff=0.6)
+                    self.add(path, _t(f'"{ref}" has no option "{v}"', f"у «{ref}» нет варианта «{v}»"),
+                             _t(f'did you mean "{close[0]}"?', f"может быть, «{close[0]}»?") if close
+                             else _t("options: " + ", ".join(ids), "варианты: " + ", ".join(ids)))
+                    return None
+                out.append(v)
+            elif kind in ("scale", "number"):
+                ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+                if ok and kind == "scale":
+                    ok = float(v).is_integer() and target.scale_min <= v <= target.scale_max
+                if not ok or (kind == "number" and v < 0):
+                    what = (f"a whole number from {target.scale_min} to {target.scale_max}"
+                            if kind == "scale" else "a number from 0")
+                    what_ru = (f"целое число от {target.scale_min} до {target.scale_max}"
+                               if kind == "scale" else "число от 0")
+                    self.add(path, _t(f'"{ref}" can never be {v!r}: it takes {what}',
+                                      f"«{ref}» не бывает {v!r}: ответ — {what_ru}"), NO_HINT)
+                    return None
+                out.append(v)
+            else:
+                self.add(path, _t(f"a {kind} item is matched by min/max, not by `is:`",
+                                  f"пункт типа {kind} проверяется через min/max, а не `is:`"),
+                         _t("e.g. when: {item: wait, min: 10}", "например when: {item: wait, min: 10}"))
+                return None
+        return tuple(out)
+
+    def cycles(self, sections: tuple[Section, ...], built: dict[tuple[str, str | None], Condition],
+               places: dict[tuple[str, str | None], Path_]) -> None:
+        """Items whose conditions lead back to themselves could never be shown: name the loop."""
+        deps: dict[str, list[str]] = {}
+        where: dict[str, Path_] = {}
+        for s in sections:
+            section_cond = built.get((s.id, None))
+            for i in s.items:
+                key = f"{s.id}.{i.id}"
+                own = built.get((s.id, i.id))
+                deps[key] = [*(own.items() if own else ()), *(section_cond.items() if section_cond else ())]
+                if own is not None:
+                    where[key] = places[(s.id, i.id)]
+        state: dict[str, int] = {}  # 1: on the path, 2: done
+        reported: set[frozenset[str]] = set()
+        for start in deps:
+            if start in state:
+                continue
+            # depth-first without recursion: a long chain of conditions must not hit the stack limit
+            trail: list[str] = [start]
+            todo: list[list[str]] = [list(deps[start])]
+            state[start] = 1
+            while trail:
+                if not todo[-1]:
+                    state[trail.pop()] = 2
+                    todo.pop()
+                    continue
+                nxt = todo[-1].pop()
+                if state.get(nxt) == 1:
+                    loop = trail[trail.index(nxt):] + [nxt]
+                    if frozenset(loop) not in reported:
+                        reported.add(frozenset(loop))
+                        shown = " → ".join(loop)
+                        self.add(where.get(trail[-1], ()),
+                                 _t(f"these conditions form a cycle: {shown}",
+                                    f"условия замыкаются в круг: {shown}"),
+                                 _t("let each item depend only on items that do not depend on it",
+                                    "пусть пункт зависит только от пунктов, которые не зависят от него"))
+                elif nxt in deps and nxt not in state:
+                    state[nxt] = 1
+                    trail.append(nxt)
+                    todo.append(list(deps[nxt]))
 
     @staticmethod
     def can_fail(kind: str, options: tuple[Option, ...], bands: tuple[Band, ...],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.model import WEEKDAYS, Answer, Checklist, Item, ItemScore
+from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore
 
 DEFAULT_LANG = "ru"
 
@@ -59,6 +59,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "why.points": ("{earned:g} of {possible:g} points", "баллы: {earned:g} из {possible:g}"),
     "why.value_wait_time": ("{n:g} min", "{n:g} мин"),
     "why.value_typo_check": ("typos: {n:g}", "опечаток: {n:g}"),
+    "why.hidden": ("skipped: asked only when {when}", "пропущен: задаётся, только если {when}"),
+    "why.section_na": ("the section does not apply: {reason}", "раздел не применим: {reason}"),
+    "why.section_na_no_reason": ("the section does not apply", "раздел не применим"),
+    "when.is": ("“{item}” is {values}", "«{item}» — {values}"),
+    "when.or": (" or ", " или "),
+    "when.and": (" and ", " и "),
+    "when.not": ("not ({inner})", "не ({inner})"),
+    "when.min": ("at least {n}", "не меньше {n}"),
+    "when.max": ("at most {n}", "не больше {n}"),
     # scores
     "score.overall": ("Overall score", "Итоговая оценка"),
     "score.computed": ("Computed score", "Рассчитанная оценка"),
@@ -81,6 +90,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.not_text": ("Text is needed.", "Нужен текст."),
     "err.unknown_item": ("This item is not in the checklist.", "Этого пункта нет в чек-листе."),
     "err.na_not_allowed": ("N/A is not allowed for this item.", "Для этого пункта Н/П не допускается."),
+    "err.section_na_not_allowed": ("This section cannot be marked as not applicable.",
+                                   "Этот раздел нельзя отметить как неприменимый."),
+    "err.na_reason_needed": ("Say why the section does not apply.", "Укажите, почему раздел не применим."),
     "err.too_long": ("The text is longer than {limit} characters.", "Текст длиннее {limit} символов."),
     "err.not_found": ("Not found.", "Не найдено."),
     "err.audit_locked": ("This audit is submitted and read-only. Ask HQ to reopen it.",
@@ -315,7 +327,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
 STRINGS.update(UI_STRINGS)
 
 
-def t(key: str, lang: str, **params: Any) -> str:
+def t(key: str, lang: str, /, **params: Any) -> str:
     """The string for `key` in `lang`, with `params` filled in; the key itself if unknown."""
     pair = STRINGS.get(key)
     if pair is None:
@@ -409,9 +421,51 @@ def hours_text(week: dict[str, Any], lang: str) -> str:
     return "; ".join(parts)
 
 
-def explain(item: Item, s: ItemScore, lang: str) -> str:
+def condition_text(cond: Condition, checklist: Checklist | None, lang: str) -> str:
+    """A `when:` condition in words: «Обещали перезвонить» — «Да» или «Нет»."""
+    if cond.op in ("any", "all"):
+        joined = t("when.or" if cond.op == "any" else "when.and", lang).join(
+            condition_text(p, checklist, lang) for p in cond.parts)
+        return f"({joined})" if len(cond.parts) > 1 else joined
+    if cond.op == "not":
+        return t("when.not", lang, inner=condition_text(cond.parts[0], checklist, lang))
+    item = checklist.item(cond.item) if checklist is not None else None
+    name = item.text.get(lang) if item is not None else cond.item
+    words: list[str] = []
+    for v in cond.values:
+        if isinstance(v, bool):
+            words.append(t("answer.yes" if v else "answer.no", lang))
+        elif item is not None and item.option(str(v)) is not None:
+            words.append(item.option(str(v)).text.get(lang))  # type: ignore[union-attr]
+        else:
+            words.append(_num(v) if isinstance(v, (int, float)) else str(v))
+    parts = [t("when.or", lang).join(f"«{w}»" if lang == "ru" else f"“{w}”" for w in words)] if words else []
+    if cond.min is not None:
+        parts.append(t("when.min", lang, n=_num(cond.min)))
+    if cond.max is not None:
+        parts.append(t("when.max", lang, n=_num(cond.max)))
+    return t("when.is", lang, item=name, values=t("when.and", lang).join(parts))
+
+
+def condition_of(data: dict[str, Any]) -> Condition:
+    """A condition back from `Condition.to_data()`, e.g. out of a score's reason."""
+    if "any" in data or "all" in data:
+        op = "any" if "any" in data else "all"
+        return Condition(op=op, parts=tuple(condition_of(p) for p in data[op]))
+    if "not" in data:
+        return Condition(op="not", parts=(condition_of(data["not"]),))
+    return Condition(op="is", item=str(data.get("item", "")), values=tuple(data.get("is", ())),
+                     min=data.get("min"), max=data.get("max"))
+
+
+def explain(item: Item, s: ItemScore, lang: str, checklist: Checklist | None = None) -> str:
     """Why this item scored what it did, in the reader's language."""
     code, params = s.reason
+    if code == "hidden":
+        return t("why.hidden", lang, when=condition_text(condition_of(params.get("when", {})), checklist, lang))
+    if code == "section_na":
+        reason = str(params.get("reason") or "").strip()
+        return t("why.section_na", lang, reason=reason) if reason else t("why.section_na_no_reason", lang)
     if code in ("na", "na_not_allowed", "unanswered", "unscored", "invalid", "yes", "no"):
         why = t(f"why.{code}", lang)
     elif code == "scale":

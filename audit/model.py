@@ -64,6 +64,46 @@ class HoursRule:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """When an item or a section applies, as data: `audit.conditions` evaluates it.
+
+    `op` is "is" (a test on one answer), "any", "all" or "not" (of `parts`). An "is" test
+    names the item by its full key and matches when the item is shown, answered, not N/A,
+    and its value is one of `values` (yes_no: true/false; choice: an option id; multi: any
+    chosen option id; scale, number: a number) and within `min`..`max` (inclusive; scale,
+    number, wait_time in minutes).
+    """
+
+    op: str
+    item: str = ""
+    values: tuple[Any, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    parts: tuple[Condition, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON-ready data, the YAML's shape with full keys: what a phone evaluates."""
+        if self.op in ("any", "all"):
+            return {self.op: [p.to_data() for p in self.parts]}
+        if self.op == "not":
+            return {"not": self.parts[0].to_data()}
+        out: dict[str, Any] = {"item": self.item}
+        if self.values:
+            out["is"] = list(self.values)
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        return out
+
+    def items(self) -> tuple[str, ...]:
+        """Every item key this condition reads."""
+        if self.op == "is":
+            return (self.item,)
+        return tuple(k for p in self.parts for k in p.items())
+
+
+@dataclass(frozen=True)
 class Item:
     id: str
     text: Text
@@ -80,6 +120,8 @@ class Item:
     bands: tuple[Band, ...] = ()
     hours: HoursRule | None = None
     unit: Text | None = None
+    when: Condition | None = None  # shown and scored only when this matches
+    summary: bool = False  # a text item holding the auditor's own summary of the visit
 
     @property
     def is_scored(self) -> bool:
@@ -96,6 +138,9 @@ class Section:
     items: tuple[Item, ...]
     weight: float = 1.0
     description: Text | None = None
+    when: Condition | None = None  # the whole section is shown and scored only when this matches
+    na: bool = False  # the whole section may be answered N/A in one tap, with a reason
+    na_reason: Text | None = None  # the reason offered for that tap ("no customer restroom")
 
 
 @dataclass(frozen=True)
@@ -453,6 +498,11 @@ class SummaryRow:
     na: tuple[str, ...] = ()
     answered: int = 0
     total: int = 0
+    # points of 100 each finding cost the overall (audit.scoring.impacts), rounded to 0.01
+    lost: dict[str, float] = field(default_factory=dict)
+    # scored items that did not apply for another reason than their own N/A: hidden by a
+    # condition, in a section answered N/A, or left unanswered
+    skipped: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -477,6 +527,8 @@ class SummaryRow:
             "na": list(self.na),
             "answered": self.answered,
             "total": self.total,
+            "lost": dict(self.lost),
+            "skipped": list(self.skipped),
         }
 
     @classmethod
@@ -503,4 +555,6 @@ class SummaryRow:
             na=tuple(d.get("na", ())),
             answered=int(d.get("answered", 0)),
             total=int(d.get("total", 0)),
+            lost={str(k): float(v) for k, v in (d.get("lost") or {}).items()},
+            skipped=tuple(d.get("skipped", ())),
         )

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from audit.conditions import Visibility, visibility
 from audit.model import (
     WEEKDAYS,
     Answer,
@@ -276,15 +277,31 @@ def level_for(checklist: Checklist, percent: float | None) -> str | None:
 
 
 def score_audit(checklist: Checklist, answers: Mapping[str, Answer] | Iterable[Answer]) -> AuditScore:
-    """Score answers against the checklist they were given for."""
+    """Score answers against the checklist they were given for.
+
+    An item hidden by a `when:` condition (its own or its section's) scores as if the
+    checklist had no such item; the items of a section answered N/A as a whole score
+    0 of 0, like items answered N/A one by one. Both say why in their reason.
+    """
     by_key = dict(answers) if isinstance(answers, Mapping) else {a.key: a for a in answers}
+    vis = visibility(checklist, by_key)
     sections: list[SectionScore] = []
     critical: list[str] = []
     for section in checklist.sections:
         items = []
+        na_reason = vis.na_sections.get(section.id)
         for item in section.items:
             key = item_key(section, item)
-            s = score_item(item, key, by_key.get(key))
+            if key in vis.hidden:
+                when = vis.hidden[key]
+                s = ItemScore(key, 0.0, 0.0, None, "skipped: its condition does not match",
+                              ("hidden", {"when": when.to_data(),
+                                          "by": "section" if section.id in vis.hidden_sections else "item"}))
+            elif na_reason is not None:
+                s = ItemScore(key, 0.0, 0.0, None, "the section was answered N/A; not counted",
+                              ("section_na", {"reason": na_reason}))
+            else:
+                s = score_item(item, key, by_key.get(key))
             if s.is_critical_failure:
                 critical.append(key)
             items.append(s)
@@ -332,19 +349,30 @@ def impacts(score: AuditScore) -> dict[str, float]:
     return out
 
 
-def progress(checklist: Checklist, answers: Mapping[str, Answer]) -> dict[str, tuple[int, int]]:
-    """Answered of total per section id (N/A counts as answered); key "" is the whole audit."""
+def progress(checklist: Checklist, answers: Mapping[str, Answer],
+             vis: Visibility | None = None) -> dict[str, tuple[int, int]]:
+    """Answered of shown per section id; key "" is the whole audit.
+
+    N/A counts as answered, and so does every item of a section answered N/A as a whole;
+    an item hidden by a condition is not counted at all.
+    """
+    vis = vis or visibility(checklist, answers)
     out: dict[str, tuple[int, int]] = {}
     done_all = total_all = 0
     for section in checklist.sections:
-        done = 0
+        done = total = 0
+        whole_na = section.id in vis.na_sections
         for item in section.items:
-            a = answers.get(item_key(section, item))
-            if a is not None and a.is_answered:
+            key = item_key(section, item)
+            if not vis.shows(key):
+                continue
+            total += 1
+            a = answers.get(key)
+            if whole_na or (a is not None and a.is_answered):
                 done += 1
-        out[section.id] = (done, len(section.items))
+        out[section.id] = (done, total)
         done_all += done
-        total_all += len(section.items)
+        total_all += total
     out[""] = (done_all, total_all)
     return out
 
@@ -352,12 +380,18 @@ def progress(checklist: Checklist, answers: Mapping[str, Answer]) -> dict[str, t
 def missing_for_submit(
     checklist: Checklist, answers: Mapping[str, Answer], score: AuditScore | None = None
 ) -> list[tuple[str, str]]:
-    """(item key, "answer" | "photo") for every required thing still missing."""
+    """(item key, "answer" | "photo") for every required thing still missing.
+
+    Items hidden by a condition, and the items of a section answered N/A, ask for nothing.
+    """
     score = score or score_audit(checklist, answers)
+    vis = visibility(checklist, answers)
     missing: list[tuple[str, str]] = []
     for section in checklist.sections:
         for item in section.items:
             key = item_key(section, item)
+            if not vis.applies(key):
+                continue
             a = answers.get(key)
             answered = a is not None and a.is_answered
             if item.required and item.type != "photo" and not answered:
