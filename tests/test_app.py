@@ -522,3 +522,44 @@ def test_start__visit_time_in_the_shoppers_time_zone_stored_as_utc(data: TinySto
     at.button(key="start.go").click().run()
     (row,) = data.list_summaries()
     assert row.visit_at == "2026-05-01T07:00:00+00:00"
+
+
+def test_walkthrough__condition_shows_an_item_and_a_section_is_skipped_in_one_tap(
+        data: TinyStore, people: dict[str, User]) -> None:
+    from audit.templates import add_template
+    from tests.test_conditions import COND_YAML
+
+    add_template(data, COND_YAML, by="test")
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="cond",
+                                  mode="mystery", lang="ru").id
+    at = open_audit(app_as(data, sam, lang="ru").run(), audit_id)
+    assert not at.exception
+    shown = {w.key for w in at.segmented_control}
+    assert "talk.promised" in shown and "talk.kept" not in shown  # nothing promised yet
+    at.segmented_control(key="talk.promised").set_value("yes").run()
+    assert "talk.kept" in {w.key for w in at.segmented_control}  # appears in the same screen
+    at.segmented_control(key="talk.promised").set_value("no").run()
+    assert "talk.kept" not in {w.key for w in at.segmented_control}
+    at.pills(key="talk.channel").set_value("none").run()  # the parking section's condition fails
+    assert not any("Парковка" in o for o in at.selectbox(key="nav.jump.talk").options)
+    at.pills(key="talk.channel").set_value("phone").run()
+    assert any("Парковка" in o for o in at.selectbox(key="nav.jump.talk").options)
+
+    at.button(key="nav.next").click().run()
+    assert [h.value for h in at.subheader] == ["Туалет"]
+    tap = at.button(key="na.restroom")
+    assert "В отделении нет туалета для клиентов" in tap.label
+    tap.click().run()
+    assert not at.exception
+    a = data.get_audit(audit_id)
+    assert a is not None and a.answers["restroom"].na
+    assert a.answers["restroom"].comment == "В отделении нет туалета для клиентов"
+    assert "restroom.clean" not in {w.key for w in at.segmented_control}  # nothing left to answer
+    assert "Пропущен: В отделении нет туалета для клиентов" in texts(at)
+    assert "● Туалет · 2/2" in at.selectbox(key="nav.jump.restroom").options
+
+    at.button(key="na.restroom.undo").click().run()
+    assert "restroom.clean" in {w.key for w in at.segmented_control}
+    a = data.get_audit(audit_id)
+    assert a is not None and not a.answers["restroom"].na

@@ -7,9 +7,10 @@ import contextlib
 import streamlit as st
 
 from audit import access, audits
+from audit.conditions import Visibility, visibility
 from audit.i18n import answer_text, error_text, explain
-from audit.model import Audit, Checklist, User, item_key
-from audit.scoring import missing_for_submit, progress, score_audit, score_item
+from audit.model import Audit, Checklist, Section, User, item_key
+from audit.scoring import AnswerError, missing_for_submit, progress, score_audit, score_item
 from audit.store import NotFound, StoreError
 from audit.templates import get_checklist
 from audit.ui import items
@@ -86,11 +87,13 @@ def _walk(user: User, audit_id: str) -> None:
         st.rerun(scope="app")
     checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
     location = store.get_location(audit.header.location_id)
-    prog = progress(checklist, audit.answers)
+    vis = visibility(checklist, audit.answers)
+    prog = progress(checklist, audit.answers, vis)
     done, total = prog[""]
     st.progress(done / total if total else 0.0, text=T("ui.progress", done=done, total=total))
 
-    ids = [s.id for s in checklist.sections] + [REVIEW]
+    # a section whose condition does not match is left out, as if the checklist had none
+    ids = [s.id for s in checklist.sections if vis.shows_section(s.id)] + [REVIEW]
     names = {s.id: s.title.get(lang()) for s in checklist.sections} | {REVIEW: T("ui.review")}
 
     def label(sid: str) -> str:
@@ -101,6 +104,9 @@ def _walk(user: User, audit_id: str) -> None:
         return f"{mark} {names[sid]} · {d}/{n}"
 
     current = current_section(user, audit, checklist)
+    if current not in ids:  # hidden by an answer given since: the next section that shows
+        order = [s.id for s in checklist.sections]
+        current = next((sid for sid in order[order.index(current):] if sid in ids), REVIEW)
     idx = ids.index(current)
     nav = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
     nav.button("", icon=":material/chevron_left:", key="nav.back", disabled=idx == 0,
@@ -120,7 +126,11 @@ def _walk(user: User, audit_id: str) -> None:
     st.subheader(section.title.get(lang()), anchor=False)
     if section.description:
         st.caption(section.description.get(lang()))
-    for item in section.items:
+    if section.na and _section_na(user, audit.id, section, vis):
+        section_items = ()  # the whole section does not apply: nothing to answer here
+    else:
+        section_items = tuple(i for i in section.items if vis.shows(item_key(section, i)))
+    for item in section_items:
         key = item_key(section, item)
         s = score_item(item, key, audit.answers.get(key))  # this section only: taps stay cheap
         with st.container(border=True, key=f"box.{key}"):
@@ -153,6 +163,39 @@ def _walk(user: User, audit_id: str) -> None:
     bottom.button(T("ui.next") if idx < len(ids) - 2 else T("ui.review"),
                   icon=":material/chevron_right:", key="nav.next2", type="primary",
                   on_click=go, args=(ids[idx + 1],), width="stretch")
+
+
+def _section_na(user: User, audit_id: str, section: Section, vis: Visibility) -> bool:
+    """The one-tap "this section does not apply" with its reason, or the way back; True when N/A."""
+    reason = vis.na_sections.get(section.id)
+    if reason is not None:
+        st.info(T("ui.section_na_done", reason=esc(reason)), icon=":material/block:")
+        st.button(T("ui.section_na_undo"), key=f"na.{section.id}.undo", icon=":material/undo:",
+                  on_click=_set_section_na, args=(user, audit_id, section.id, "", False))
+        return True
+    default = section.na_reason.get(lang()) if section.na_reason else ""
+    if default:
+        st.button(T("ui.section_na_tap", reason=default), key=f"na.{section.id}", icon=":material/block:",
+                  on_click=_set_section_na, args=(user, audit_id, section.id, default, True), width="stretch")
+    else:
+        with st.popover(T("ui.section_na"), icon=":material/block:", width="stretch"):
+            st.text_input(T("ui.section_na_reason"), key=f"na.{section.id}.reason", max_chars=500)
+            st.button(T("ui.section_na"), key=f"na.{section.id}", on_click=_set_section_na,
+                      args=(user, audit_id, section.id, None, True))
+    err = st.session_state.get(f"_na_err.{section.id}")
+    if err:
+        st.error(err, icon=":material/error:")
+    return False
+
+
+def _set_section_na(user: User, audit_id: str, section_id: str, reason: str | None, na: bool) -> None:
+    if reason is None:  # typed in the popover
+        reason = st.session_state.get(f"na.{section_id}.reason") or ""
+    st.session_state.pop(f"_na_err.{section_id}", None)
+    try:
+        audits.set_section_na(get_store(), user, audit_id, section_id, reason, na=na)
+    except (AnswerError, StoreError) as err:
+        st.session_state[f"_na_err.{section_id}"] = error_text(err, lang())
 
 
 def _jump(key: str) -> None:
@@ -243,7 +286,7 @@ def _findings(checklist: Checklist, audit: Audit, score) -> None:  # type: ignor
             mark = "🔴 " if f.is_critical_failure else ""
             st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — "
                         f"{esc(answer_text(item, audit.answers.get(f.key), lang()))}  \n"
-                        f":gray[{esc(explain(item, f, lang()))}]")
+                        f":gray[{esc(explain(item, f, lang(), checklist))}]")
 
 
 def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
@@ -258,12 +301,17 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
         _hq_actions(user, audit)
     _findings(checklist, audit, score)
     for section, s in zip(checklist.sections, score.sections, strict=True):
+        shown = [(item, si) for item, si in zip(section.items, s.items, strict=True)
+                 if si.reason[0] != "hidden"]
+        if not shown:
+            continue
         with st.expander(f"{section.title.get(lang())} · {fmt_score(s.percent)}"):
-            for item in section.items:
+            for item, si in shown:
                 key = item_key(section, item)
                 ans = audit.answers.get(key)
                 line = f"**{esc(item.text.get(lang()))}**  \n{esc(answer_text(item, ans, lang()))}"
-                si = s.items[section.items.index(item)]
+                if si.reason[0] == "section_na":
+                    line += f" · :gray[{esc(explain(item, si, lang()))}]"
                 if si.possible:
                     line += f" · :gray[{si.earned:g}/{si.possible:g}]"
                 if ans and ans.comment:
