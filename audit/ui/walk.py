@@ -126,10 +126,9 @@ def _walk(user: User, audit_id: str) -> None:
     st.subheader(section.title.get(lang()), anchor=False)
     if section.description:
         st.caption(section.description.get(lang()))
-    if section.na and _section_na(user, audit.id, section, vis):
-        section_items = ()  # the whole section does not apply: nothing to answer here
-    else:
-        section_items = tuple(i for i in section.items if vis.shows(item_key(section, i)))
+    # a section answered N/A as a whole has nothing left to answer
+    skipped = section.na and _section_na(user, audit.id, section, vis)
+    section_items = [] if skipped else [i for i in section.items if vis.shows(item_key(section, i))]
     for item in section_items:
         key = item_key(section, item)
         s = score_item(item, key, audit.answers.get(key))  # this section only: taps stay cheap
