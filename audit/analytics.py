@@ -559,3 +559,71 @@ def dashboard(rows: Sequence[SummaryRow], locations: Mapping[str, Location], f: 
         worst_items=_worst_items(t, limit),
         gaps=_gaps(both, threshold),
     )
+
+
+# --- worst items by what they cost: pure, over per-item tallies ------------------------------
+
+
+@dataclass(frozen=True)
+class ItemTally:
+    """One checklist item over a set of audits (a month's rollup carries one per item).
+
+    `applicable`: audits where the item was scored; `failed`: audits where it lost points
+    (for a yes/no item, the audits that said no); `lost`: the points of 100 it cost the
+    overall scores (audit.scoring.impacts), summed over those audits.
+    """
+
+    template_id: str
+    key: str
+    applicable: int
+    failed: int
+    lost: float
+
+    @property
+    def fail_rate(self) -> float:
+        return self.failed / self.applicable if self.applicable else 0.0
+
+    @property
+    def mean_lost(self) -> float:
+        """Points of 100 the item costs an audit it applies to, on average."""
+        return self.lost / self.applicable if self.applicable else 0.0
+
+
+def item_tallies(rows: Sequence[SummaryRow]) -> list[ItemTally]:
+    """Per (template, item) tallies of the given rows, from each row's `lost`, `na` and `skipped`.
+
+    Only items that lost points somewhere are listed; an item is applicable in every row of
+    its template except those where it was N/A or skipped.
+    """
+    by_template: dict[str, list[SummaryRow]] = {}
+    for r in rows:
+        by_template.setdefault(r.template_id, []).append(r)
+    out: list[ItemTally] = []
+    for template_id, group in by_template.items():
+        lost: dict[str, float] = {}
+        failed: Counter[str] = Counter()
+        for r in group:
+            for key, points in r.lost.items():
+                lost[key] = lost.get(key, 0.0) + points
+                failed[key] += 1
+        if not lost:
+            continue
+        out_of = Counter(k for r in group for k in itertools.chain(r.na, r.skipped) if k in lost)
+        for key in sorted(lost):
+            applicable = max(len(group) - out_of[key], failed[key])
+            out.append(ItemTally(template_id, key, applicable, failed[key], lost[key]))
+    return out
+
+
+def worst_by_loss(tallies: Sequence[ItemTally], *, limit: int = 15) -> list[ItemTally]:
+    """Tallies of the same item added up (months into a period), the largest total loss first."""
+    summed: dict[tuple[str, str], list[float]] = {}
+    for tally in tallies:
+        acc = summed.setdefault((tally.template_id, tally.key), [0, 0, 0.0])
+        acc[0] += tally.applicable
+        acc[1] += tally.failed
+        acc[2] += tally.lost
+    out = [ItemTally(tid, key, int(a), int(f), lost)
+           for (tid, key), (a, f, lost) in summed.items() if lost > 0]
+    out.sort(key=lambda x: (-round(x.lost, 6), x.template_id, x.key))
+    return out[:max(limit, 0)]

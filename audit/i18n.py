@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore
@@ -370,8 +371,12 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def answer_text(item: Item, answer: Answer | None, lang: str) -> str:
-    """The answer as it reads on a screen or in a PDF (user text is returned as-is)."""
+def answer_text(item: Item, answer: Answer | None, lang: str,
+                number: Callable[[float], str] | None = None) -> str:
+    """The answer as it reads on a screen or in a PDF (user text is returned as-is).
+
+    `number` writes numbers and minutes the reader's way (the PDF passes Babel's: "7,6").
+    """
     if answer is None or not answer.is_answered:
         return t("answer.none", lang)
     if answer.na:
@@ -394,10 +399,12 @@ def answer_text(item: Item, answer: Answer | None, lang: str) -> str:
         minutes = wait_minutes(v)
         if minutes is None:
             return t("answer.none", lang)
+        if number is not None:
+            return t("answer.minutes", lang, value=0).replace("0", number(round(minutes, 1)), 1)
         return t("answer.minutes", lang, value=round(minutes, 1))
     if kind == "number":
         unit = item.unit.get(lang) if item.unit else ""
-        return f"{_num(float(v))} {unit}".strip()
+        return f"{(number or _num)(float(v))} {unit}".strip()
     if kind == "hours":
         return hours_text(v or {}, lang)
     if kind == "typo_check":

@@ -600,6 +600,12 @@ class PhotoStore:
                 return path.read_bytes()
         raise KeyError(f"{sha256} ({kind})")
 
+    def path(self, sha256: str, kind: PhotoKind) -> Path:
+        """Where a display copy or thumbnail lives (it may be missing); KeyError for a bad id."""
+        if kind not in ("display", "thumb"):
+            raise ValueError(f"only the copies have one path, not {kind!r}")
+        return self._folder(sha256) / f"{sha256}.{kind}.jpg"
+
     def exists(self, sha256: str) -> bool:
         try:
             folder = self._folder(sha256)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from pathlib import Path
 
 from audit.audits import auditor_codes
 from audit.model import Audit
 from audit.photos import PhotoStore
-from audit.report import Brand
-from audit.store import Store
+from audit.report import AuditContext, Brand
+from audit.store import AuditFilter, Store
 
-PhotoLookup = Callable[[str], bytes | None]
+PhotoLookup = Callable[[str], Path | None]
 
 def brand_of(store: Store) -> Brand:
     """Brand name, colour and logo from the settings HQ keeps; defaults where unset."""
@@ -21,7 +22,7 @@ def brand_of(store: Store) -> Brand:
         logo = base64.b64decode(s["brand_logo"]) if s.get("brand_logo") else None
     except (binascii.Error, ValueError):
         logo = None
-    return Brand(name=s.get("brand_name") or Brand().name,
+    return Brand(name=s.get("brand_name") or "",
                  colour=s.get("brand_colour") or Brand().colour, logo=logo)
 
 
@@ -34,13 +35,44 @@ def pdf_auditor_label(store: Store, audit: Audit) -> str:
 
 
 def display_photo(store: Store) -> PhotoLookup:
-    """sha256 → the prepared display JPEG, or None when the file is gone."""
+    """sha256 → the path of the prepared display JPEG, or None when the file is gone.
+
+    A path, not bytes: ReportLab copies a JPEG file into the PDF as it is.
+    """
     photos = PhotoStore(store.photo_dir)
 
-    def lookup(sha: str) -> bytes | None:
+    def lookup(sha: str) -> Path | None:
         try:
-            return photos.get(sha, "display")
+            path = photos.path(sha, "display")
         except KeyError:
             return None
+        return path if path.is_file() else None
 
     return lookup
+
+
+def audit_context(store: Store, audit: Audit) -> AuditContext:
+    """The audit against the location's previous audit and the network in the visit's month.
+
+    Both read summary rows of the same checklist and mode: a self-audit is compared with
+    self-audits, a mystery audit with mystery audits. The network's month is read through the
+    store's filter, so it costs one month of rows, not the archive.
+    """
+    h = audit.header
+    visit = h.visit_at or h.started_at
+    mine = store.list_summaries(AuditFilter(status="submitted", location_ids=(h.location_id,),
+                                            template_id=h.template_id, mode=h.mode))
+    before = [r for r in mine if r.audit_id != h.id and r.overall is not None
+              and (r.visit_at or r.started_at, r.audit_id) < (visit, h.id)]
+    previous = max(before, key=lambda r: (r.visit_at or r.started_at, r.audit_id), default=None)
+    month = visit[:7]
+    network = [r.overall for r in store.list_summaries(AuditFilter(
+        status="submitted", template_id=h.template_id, mode=h.mode, date_from=month, date_to=month))
+        if r.overall is not None]
+    return AuditContext(
+        previous_score=previous.overall if previous else None,
+        previous_at=(previous.visit_at or previous.started_at) if previous else "",
+        network_score=sum(network) / len(network) if network else None,
+        network_audits=len(network),
+        period=month,
+    )

@@ -24,7 +24,7 @@ from audit.report import (
     render_audit_pdf,
     render_network_pdf,
 )
-from audit.scoring import score_audit
+from audit.scoring import impacts, score_audit
 from audit.store.tinydb import TinyStore
 from audit.templates import get_checklist
 
@@ -52,20 +52,23 @@ def phone_photo(seed: int, size: tuple[int, int] = (1200, 900)) -> bytes:
 
 
 class Photos:
-    """Prepared display copies by sha256, as the photo store hands them to the report."""
+    """Prepared display copies by sha256, as the photo store hands them to the report: files."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.display: dict[str, bytes] = {}
         self.refs: dict[str, PhotoRef] = {}
 
     def add(self, seed: int, **ref: Any) -> str:
         prepared = prepare_photo(phone_photo(seed))
         self.display[prepared.sha256] = prepared.display
+        (self.folder / f"{prepared.sha256}.display.jpg").write_bytes(prepared.display)
         self.refs[prepared.sha256] = replace(prepared.to_ref(VISIT), **ref)
         return prepared.sha256
 
-    def get(self, sha256: str) -> bytes | None:
-        return self.display.get(sha256)
+    def get(self, sha256: str) -> Path | None:
+        path = self.folder / f"{sha256}.display.jpg"
+        return path if sha256 in self.display else None
 
 
 def mini_answers(photos: Photos, *, guard_sober: bool = True, comment: str = "Лужа у входа",
@@ -98,7 +101,7 @@ def mini_audit(answers: dict[str, Answer], photos: Photos, *, lang: str = "ru") 
 
 def render(audit: Audit, checklist: Checklist, photos: Photos, **kwargs: Any) -> bytes:
     options: dict[str, Any] = {"location": LOCATION, "lang": "ru", "auditor_label": "S-1A2B3C",
-                               "photo": photos.get, "generated_at": GENERATED}
+                               "photo": photos.get, "generated_at": GENERATED, "audience": "branch"}
     options.update(kwargs)
     return render_audit_pdf(audit, checklist, **options)
 
@@ -125,8 +128,8 @@ def image_streams(pdf: bytes) -> dict[int, Any]:
 
 
 @pytest.fixture
-def photos() -> Photos:
-    return Photos()
+def photos(tmp_path: Path) -> Photos:
+    return Photos(tmp_path)
 
 
 @pytest.fixture
@@ -145,7 +148,9 @@ def test_audit_pdf__in_russian__reads_back_item_texts_scores_and_page_x_of_n(
     score = score_audit(mini, audit_ru.answers)
     assert "У входа сухо, нет луж" in text
     assert "Охранник трезв" in text
-    assert f"{round(score.overall or 0, 1):g}%" in text
+    # Russian writes a decimal comma and a space before the percent sign
+    assert f"{round(score.overall or 0, 1):g} %".replace(".", ",") in text
+    assert f"{round(score.overall or 0, 1):g}%" not in text
     assert f"стр. 1 из {len(reader.pages)}" in text
     assert f"стр. {len(reader.pages)} из {len(reader.pages)}" in text
     assert "Средний уровень" in text or "Вау" in text or "Разочарование" in text
@@ -185,21 +190,39 @@ def test_audit_pdf__every_section_item_answer_and_points_are_listed(
 def test_audit_pdf__wait_time_week_and_typos__are_shown_in_full(
         mini: Checklist, photos: Photos, audit_ru: Audit) -> None:
     text = flat(text_of(render(audit_ru, mini, photos, lang="en")))
-    assert "12:31:05 → 12:38:40" in text  # the stopwatch's start and end
+    assert "09:31:05 → 09:38:40" in text  # the stopwatch's start and end, in UTC by default
+    assert "14 Mar 2025, 09:30 UTC" in text
     assert "7.6 min" in text
     assert "09:00–18:00" in text and "closed" in text  # the week, day by day
     assert "Звонитте" in text and "Website text" in text
 
 
-def test_audit_pdf__findings__come_first_with_critical_ones_on_top(mini: Checklist, photos: Photos) -> None:
+def test_audit_pdf__findings__sorted_by_what_they_cost_the_total(mini: Checklist, photos: Photos) -> None:
     audit = mini_audit(mini_answers(photos, guard_sober=False), photos)
+    score = score_audit(mini, audit.answers)
+    cost = impacts(score)
     pdf = render(audit, mini, photos, lang="en")
-    findings_page = flat(PdfReader(io.BytesIO(pdf)).pages[1].extract_text())
-    assert findings_page.startswith("Findings") or "Findings" in findings_page[:80]
-    guard = findings_page.index("The guard is sober")
-    dry = findings_page.index("The entrance is dry, no puddle")
-    assert guard < dry
-    assert "Critical failure" in findings_page
+    pages = [flat(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
+    findings = " ".join(pages[1:3])
+    findings = findings[findings.index("Findings"):]
+    by_cost = sorted(score.findings, key=lambda f: -cost[f.key])
+    positions = [findings.index(mini.item(f.key).text.en) for f in by_cost]  # type: ignore[union-attr]
+    assert positions == sorted(positions)
+    # the entrance weighs twice the office: its "no" costs more than the critical guard's
+    assert cost["entrance.dry"] > cost["office.guard"]
+    assert f"cost {round(cost['entrance.dry'], 1):g} points of 100" in findings
+    assert "Critical failure" in findings
+    assert "→ 0 of 2 points" not in findings  # the technical line lives in the appendix
+    assert "no → 0 of 2 points" in pages[-1]
+
+
+def test_audit_pdf__time_zone__prints_times_in_it_and_says_which(
+        mini: Checklist, photos: Photos, audit_ru: Audit) -> None:
+    text = flat(text_of(render(audit_ru, mini, photos, lang="ru", tz="Europe/Moscow")))
+    assert "14 мар. 2025, 12:30 UTC+03:00" in text
+    assert "12:31:05 → 12:38:40" in text
+    with pytest.raises(ValueError, match="unknown time zone"):
+        render(audit_ru, mini, photos, tz="Mars/Olympus")
 
 
 def test_audit_pdf__critical_failure__shows_banner_with_computed_and_capped_scores(
@@ -387,7 +410,8 @@ def test_network_pdf__lists_locations_in_ranking_order_with_section_titles(
     pdf = network_pdf(store, checklist)
     text = flat(text_of(pdf))
     locations = {loc.id: loc for loc in store.list_locations()}
-    f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id)
+    f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id,
+                          mode="mystery")  # the network report ranks mystery audits by default
     ranked = analytics.ranking(store.list_summaries(), locations, f, checklist=checklist)
     assert len(ranked) >= 5
     first_page = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
@@ -395,7 +419,8 @@ def test_network_pdf__lists_locations_in_ranking_order_with_section_titles(
     assert positions == sorted(positions)
     for section in checklist.sections:
         assert section.title.ru in text
-    assert "Рейтинг точек" in text and "Чаще всего невыполненные пункты" in text
+    assert "Рейтинг точек" in text and "Пункты, стоившие больше всего баллов" in text
+    assert "Оценка по месяцам" in text
     assert "Тайный покупатель и самопроверка" in text
 
 
@@ -403,8 +428,9 @@ def test_network_pdf__in_english__names_sections_and_the_most_failed_items(
         network: tuple[TinyStore, Checklist]) -> None:
     store, checklist = network
     text = flat(text_of(network_pdf(store, checklist, lang="en")))
-    f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id)
-    worst = analytics.worst_items(store.list_summaries(), f)
+    f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id,
+                          mode="mystery")
+    worst = analytics.worst_by_loss(analytics.item_tallies(analytics.select(store.list_summaries(), f)))
     for row in worst[:3]:
         item = checklist.item(row.key)
         assert item is not None and item.text.en in text
@@ -453,7 +479,8 @@ def test_network_pdf__change__is_measured_against_the_previous_period_in_all_row
     store, checklist = network
     every = store.list_summaries()
     locations = {loc.id: loc for loc in store.list_locations()}
-    f = analytics.Filters(date_from="2025-04-01", date_to="2025-06-30", template_id=checklist.id)
+    f = analytics.Filters(date_from="2025-04-01", date_to="2025-06-30", template_id=checklist.id,
+                          mode="mystery")
     period = analytics.select(every, f)
     ranked = analytics.ranking(period, locations, f, checklist=checklist, all_rows=every)
     changes = [r.change for r in ranked if r.change is not None]

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from audit.analytics import Filters
-from audit.model import Audit, Checklist, Location, SummaryRow
+from audit.model import Audit, Checklist, Location, SummaryRow, User
 from audit.report import render_audit_pdf, render_network_pdf
-from audit.reporting import brand_of, display_photo, pdf_auditor_label
+from audit.reporting import audit_context, brand_of, display_photo, pdf_auditor_label
 from audit.ui.common import LANGS, T, get_store, lang
 
 
@@ -17,8 +17,11 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def audit_pdf_button(audit: Audit, checklist: Checklist) -> None:
-    """The audit's PDF, in a language chosen now, whatever the audit was taken in."""
+def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
+    """The audit's PDF, in a language chosen now, whatever the audit was taken in.
+
+    Only HQ's copy carries the photo re-use flags: a manager's PDF reaches the branch.
+    """
     store = get_store()
     cols = st.columns([1, 2], vertical_alignment="bottom")
     pdf_lang = cols[0].segmented_control(T("ui.pdf_language"), list(LANGS), default=lang(),
@@ -28,7 +31,8 @@ def audit_pdf_button(audit: Audit, checklist: Checklist) -> None:
         return render_audit_pdf(
             audit, checklist, location=store.get_location(audit.header.location_id), lang=pdf_lang,
             brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
-            photo=display_photo(store), generated_at=_now())
+            photo=display_photo(store), generated_at=_now(),
+            audience="hq" if user.role == "hq" else "branch", context=audit_context(store, audit))
 
     cols[1].download_button(T("ui.download_pdf"), data=build, file_name=f"audit-{audit.id}-{pdf_lang}.pdf",
                             mime="application/pdf", icon=":material/picture_as_pdf:", key="pdf.audit",
@@ -44,7 +48,7 @@ def network_pdf_button(rows: list[SummaryRow], f: Filters,
     def build() -> bytes:
         return render_network_pdf(
             rows, locations, checklist, lang=pdf_lang, brand=brand_of(store), date_from=f.date_from,
-            date_to=f.date_to, region=f.region, generated_at=_now())
+            date_to=f.date_to, region=f.region, generated_at=_now(), mode=f.mode)
 
     st.download_button("PDF", data=build, file_name=f"network-{f.date_from}-{f.date_to}.pdf",
                        mime="application/pdf", icon=":material/picture_as_pdf:", key="pdf.network",

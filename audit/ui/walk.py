@@ -295,7 +295,7 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
     st.info(T("ui.submitted_read_only", time=audit.header.submitted_at[:16].replace("T", " ")),
             icon=":material/lock:")
     _score_header(score, checklist)
-    report_buttons.audit_pdf_button(audit, checklist)
+    report_buttons.audit_pdf_button(user, audit, checklist)
     if user.role == "hq":
         _hq_actions(user, audit)
     _findings(checklist, audit, score)
