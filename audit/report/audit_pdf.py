@@ -292,8 +292,9 @@ class _AuditReport:
         st, lang, score, fmt = self.st, self.lang, self.score, self.fmt
         white = colors.white
         runs = [st.run("⚠ " + t("score.critical", lang), bold=True, size=12, colour=white)]
-        runs += [st.run(f"• {self._item_title(k)}", size=9.5, colour=white, space_before=2)
-                 for k in score.critical_failures]
+        # page 1 must stay one page: a long item text is cut here and whole in the findings
+        runs += [st.run(f"• {_clip(self._item_title(k), 160)}", size=9.5, colour=white, space_before=2)
+                 for k in score.critical_failures[:5]]
         if score.cap is not None:
             runs.append(st.run(
                 f"{t('score.computed', lang)}: {fmt.pct(score.computed)} → {t('score.overall', lang)}: "
@@ -324,7 +325,7 @@ class _AuditReport:
             answer = self.audit.answers.get(s.key)
             tone = _RED if s.is_critical_failure else _AMBER
             text: list[Any] = [
-                st.p(f"{self.numbers.get(s.key, '')} {item.text.get(lang)}", title),
+                st.p(f"{self.numbers.get(s.key, '')} {_clip(item.text.get(lang), 150)}", title),
                 st.p(section.title.get(lang), st.small),
                 st.m(f'<font name="{st.fam.bold}" color="{tone.hexval()}">{escape(self._costs(s.key))}</font>'
                      f" · {escape(_l('answer', lang))}: {_markup(self._answer(item, answer), st.fam)}",
@@ -337,6 +338,8 @@ class _AuditReport:
                             if p is not None), None)
             cell: Any = picture.fitted(photo_w - 10, photo_h) if picture is not None else ""
             rows.append([text, cell])
+            if picture is None:  # the text takes the photo's room
+                style.append(("SPAN", (0, n), (1, n)))
             style += [("BACKGROUND", (0, n), (-1, n), _RED_PALE if s.is_critical_failure else _PALE),
                       ("LINEBEFORE", (0, n), (0, n), 3, tone, "butt"),
                       ("LINEBELOW", (0, n), (-1, n), 2, colors.white, "butt")]
@@ -370,7 +373,7 @@ class _AuditReport:
                 answer = self.audit.answers.get(item_key(section, item))
                 if not item.summary or s.reason[0] == "hidden" or answer is None or answer.na:
                     continue
-                text = str(answer.value or "").strip()
+                text = _clip(str(answer.value or "").strip(), 700)
                 if text:
                     quotes.append(st.p(f"«{text}»" if lang == "ru" else f"“{text}”", ParagraphStyle(
                         "quote", st.body, fontSize=9.5, leading=13, textColor=_INK, leftIndent=4 * mm,
@@ -556,13 +559,13 @@ class _AuditReport:
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                 ("LINEBELOW", (0, 0), (-1, -1), 1, st.brand),
             ])
-            # a heading is never left alone at the foot of a page
-            out += [CondPageBreak(40 * mm), Spacer(1, 5 * mm), head]
             if na_reason is not None:
-                out += [Spacer(1, 2 * mm), st.text(st.run(
+                out += [CondPageBreak(30 * mm), Spacer(1, 5 * mm), head, Spacer(1, 2 * mm), st.text(st.run(
                     explain(section.items[0], ss.items[0], lang), size=9, colour=_INK))]
                 continue
-            out.append(self._section_table(section, ss.items))
+            table = self._section_table(section, ss.items)
+            # a heading never stands alone at the foot of a page: it needs room for its first row
+            out += [CondPageBreak(20 * mm + table.first_row_height(self.width)), Spacer(1, 5 * mm), head, table]
         return out
 
     def _section_table(self, section: Section, scores: Sequence[ItemScore]) -> _Rows:

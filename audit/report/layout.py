@@ -381,6 +381,11 @@ class _Rows(Flowable):  # type: ignore[misc]
             self._heights = [self._row_height(r) for r in self.rows]
         return sum(self.widths), self._head_h + sum(self._heights)
 
+    def first_row_height(self, width: float) -> float:
+        """The header and the first row: what must fit under a heading."""
+        self.wrap(width, 1e6)
+        return self._head_h + (self._heights[0] if self._heights else 0.0)
+
     def split(self, avail_width: float, avail_height: float) -> list[Any]:
         self.wrap(avail_width, avail_height)
         used, n = self._head_h, 0
