@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from audit import accounts
 from audit.audits import summary_of
-from audit.model import WEEKDAYS, Answer, Audit, AuditHeader, Checklist, Item, Location, User
-from audit.scoring import score_audit
+from audit.conditions import visibility
+from audit.demo_photos import IMPRESSED, SCENE_OF, SPOILED_DEFAULT, comment_for, scene
+from audit.model import WEEKDAYS, Answer, Audit, AuditHeader, Checklist, Item, Location, PhotoRef, User
+from audit.photos import PhotoStore, PreparedPhoto, prepare_photo
+from audit.scoring import impacts, score_audit
 from audit.store import Store
 from audit.templates import get_checklist, install_shipped
 
@@ -41,16 +46,11 @@ HOURS_OFFICE = _week(["09:00", "18:00"], None, None)  # while the customer is at
 HOURS_LATE = _week(["09:00", "20:00"], ["10:00", "17:00"], None)
 HOURS_MALL = _week(["10:00", "22:00"], ["10:00", "22:00"], ["10:00", "22:00"])
 
-COMMENTS = [
-    "Сотрудник был приветлив, но отвлекался на телефон.",
-    "Staff member was friendly but kept checking their phone.",
-    "У входа лужа, уборщица мыла пол прямо в проходе.",
-    "Очередь двигалась медленно, работало одно окно из трёх.",
-    "Great tip on the cheaper plan — saved me money.",
-    "Назвали меня по имени и записали фамилию без ошибок.",
-    "Кулер с водой пуст, кофемашина не работает.",
-    "Парковка занята машинами сотрудников.",
-]
+# locations (by position) without a customer restroom or a car park: their audits skip the
+# section in one tap, as a shopper would
+NO_RESTROOM = (10, 13)
+NO_PARKING = (5,)
+PHOTO_SHARE = 0.6  # of the audits with a finding that has a scene, one photo of it
 TYPO_TEXTS = [
     ("Мы работаем для вас каждый день, кроме воскресенья.", []),
     ("Мы работаем для вас каждый день, крооме воскресенья.", ["крооме"]),
@@ -127,8 +127,26 @@ def _answer_value(item: Item, q: float, rng: random.Random, loc: Location,
         text, typos = TYPO_TEXTS[0 if good else rng.randrange(1, len(TYPO_TEXTS))]
         return {"text": text, "flagged": list(typos), "typos": list(typos)}, False
     if t == "text":
-        return (rng.choice(COMMENTS) if rng.random() < 0.5 else None), False
+        return None, False  # the auditor's own words come after the answers: see _texts
     return None, False
+
+
+def _texts(template: Checklist, answers: dict[str, Answer], cost: dict[str, float], lang: str,
+           rng: random.Random, by: str, at: str) -> None:
+    """The free-text items: what impressed (a pleasant detail) and what spoiled the visit (the
+    comment of the costliest finding), in the audit's language."""
+    worst = max(cost, key=lambda k: (cost[k], k), default="")
+    spoiled = comment_for(worst.partition(".")[2], lang) or SPOILED_DEFAULT[0 if lang == "ru" else 1]
+    for section in template.sections:
+        for item in section.items:
+            if item.type != "text" or rng.random() < 0.35:
+                continue
+            key = f"{section.id}.{item.id}"
+            if any(w in item.id for w in ("spoiled", "improve")):
+                text = spoiled
+            else:
+                text = rng.choice(IMPRESSED)[0 if lang == "ru" else 1]
+            answers[key] = Answer(key=key, value=text, by=by, at=at)
 
 
 def _locations(n: int, rng: random.Random) -> list[Location]:
@@ -145,9 +163,16 @@ def _locations(n: int, rng: random.Random) -> list[Location]:
 
 
 def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int = 15,
-             today: date | None = None, with_users: bool = True) -> DemoResult:
-    """Fill `store` with a demo network. The same seed and `today` give the same data."""
+             today: date | None = None, with_users: bool = True, photos: bool = True) -> DemoResult:
+    """Fill `store` with a demo network. The same seed and `today` give the same data.
+
+    With `photos`, a share of the findings that can be photographed (a puddle, a dirty
+    restroom, a car on the customer spaces…) carry a generated photo, stored through the
+    photo pipeline like an upload.
+    """
     rng = random.Random(seed)
+    photo_store = PhotoStore(store.photo_dir)
+    pending: list[PreparedPhoto] = []
     end = today or datetime.now(UTC).date()
     install_shipped(store, by="demo")
     templates: list[Checklist] = [get_checklist(store, t) for t in
@@ -201,6 +226,8 @@ def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int =
         template = templates[0] if rng.random() < 0.7 else rng.choice(templates[1:])
         auditor = (rng.choice(shoppers) if mode == "mystery"
                    else f"manager{position[loc.id] + 1}" if position[loc.id] < 40 else "hq")
+        lang = "ru" if rng.random() < 0.7 else "en"
+        at = (visit + timedelta(minutes=5)).isoformat()
         answers: dict[str, Answer] = {}
         for section in template.sections:
             q = pattern.base + pattern.monthly_gain * month_index
@@ -209,20 +236,42 @@ def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int =
             if mode == "self":
                 q += pattern.self_bonus
             q = _clip(q + rng.gauss(0, 0.05))
+            skipped = {"restroom": NO_RESTROOM, "parking": NO_PARKING}.get(section.id, ())
+            if section.na and section.na_reason and position[loc.id] in skipped:
+                answers[section.id] = Answer(key=section.id, na=True, comment=section.na_reason.get(lang),
+                                             by=auditor, at=at)
+                continue
             for item in section.items:
                 value, na = _answer_value(item, q, rng, loc, visit)
                 if value is None and not na:
                     continue
                 key = f"{section.id}.{item.id}"
-                comment = rng.choice(COMMENTS) if rng.random() < 0.08 else ""
-                answers[key] = Answer(key=key, value=value, na=na, comment=comment, by=auditor,
-                                      at=(visit + timedelta(minutes=5)).isoformat())
+                answers[key] = Answer(key=key, value=value, na=na, by=auditor, at=at)
+        # what a condition hides was never asked: no answer for it
+        hidden = visibility(template, answers).hidden
+        answers = {k: a for k, a in answers.items() if k not in hidden}
+        score = score_audit(template, answers)
+        cost = impacts(score)
+        for key in cost:  # a finding's comment says what was wrong, when there is something to say
+            text = comment_for(key.partition(".")[2], lang)
+            if text and rng.random() < 0.45:
+                answers[key] = dataclasses.replace(answers[key], comment=text)
+        _texts(template, answers, cost, lang, rng, auditor, at)
         audit_id = f"demo-{seed}-{n:05d}"
+        refs: dict[str, PhotoRef] = {}
+        if photos:
+            shots = [k for k in sorted(cost, key=lambda k: (-cost[k], k)) if k.partition(".")[2] in SCENE_OF]
+            if shots and rng.random() < PHOTO_SHARE:
+                key = shots[0]
+                prepared = prepare_photo(scene(SCENE_OF[key.partition(".")[2]], seed * 100_000 + n))
+                pending.append(prepared)
+                refs[prepared.sha256] = prepared.to_ref(at)
+                answers[key] = dataclasses.replace(answers[key], photos=(prepared.sha256,))
         submitted = (visit + timedelta(minutes=rng.randint(20, 90))).isoformat()
         header = AuditHeader(
             id=audit_id, template_id=template.id, template_version=template.version,
             location_id=loc.id, mode=mode, auditor=auditor,
-            lang="ru" if rng.random() < 0.7 else "en", status="submitted",
+            lang=lang, status="submitted",
             started_at=visit.isoformat(), visit_at=visit.isoformat(), submitted_at=submitted,
             published=mode == "mystery" and rng.random() < 0.85,
             events=({"type": "started", "by": auditor, "at": visit.isoformat()},
@@ -230,6 +279,9 @@ def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int =
         )
         score = score_audit(template, answers)
         row = summary_of(header, template, answers, score, region=loc.region)
-        built.append((Audit(header=header, answers=answers), row))
+        built.append((Audit(header=header, answers=answers, photos=refs), row))
+    # each file is fsynced: written a few at a time, the disk's wait overlaps
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(photo_store.put, pending))
     count = store.import_audits(built)
     return DemoResult(locations=len(locs), users=len(users), audits=count, stories=stories)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import statistics
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from audit.demo import generate
+from audit.demo_photos import FINDING_COMMENTS, SCENE_OF, comment_for
 from audit.model import SummaryRow
+from audit.photos import PhotoStore
 from audit.store.tinydb import TinyStore
 
 TODAY = date(2026, 11, 1)
@@ -51,7 +55,7 @@ def test_demo__a_branch_weak_on_restrooms(demo: tuple[TinyStore, dict[str, str]]
     weak = next(k for k, v in stories.items() if "restroom" in v)
     by_loc: dict[str, list[float | None]] = defaultdict(list)
     for r in store.list_summaries():
-        if "restroom" in r.sections:
+        if r.sections.get("restroom") is not None:  # None: a branch without a customer restroom
             by_loc[r.location_id].append(r.sections["restroom"])
     means = {loc: _mean(v) for loc, v in by_loc.items()}
     assert min(means, key=means.__getitem__) == weak
@@ -90,3 +94,43 @@ def test_demo__is_reproducible_by_seed(tmp_path: Path) -> None:
     generate(c, seed=6, audits=30, today=TODAY, with_users=False)
     assert a.list_summaries() == b.list_summaries()
     assert a.list_summaries() != c.list_summaries()
+    photos_a = {r.audit_id: a.get_audit(r.audit_id).photos for r in a.list_summaries()}  # type: ignore[union-attr]
+    photos_b = {r.audit_id: b.get_audit(r.audit_id).photos for r in b.list_summaries()}  # type: ignore[union-attr]
+    assert photos_a == photos_b and any(photos_a.values())
+
+
+def test_demo__findings_carry_photos_and_comments_that_match_them(
+        demo: tuple[TinyStore, dict[str, str]]) -> None:
+    store, _ = demo
+    photos = PhotoStore(store.photo_dir)
+    with_photo = commented = 0
+    audits = [store.get_audit(r.audit_id) for r in store.list_summaries()]
+    for audit in audits:
+        assert audit is not None
+        lang = audit.header.lang
+        for key, answer in audit.answers.items():
+            item_id = key.partition(".")[2]
+            if answer.comment and item_id in FINDING_COMMENTS:
+                # about this item, in the audit's language
+                assert answer.comment == comment_for(item_id, lang)
+                commented += 1
+            for sha in answer.photos:
+                assert item_id in SCENE_OF  # a photo only where there is something to see
+                assert sha in audit.photos and photos.exists(sha)
+                assert Image.open(io.BytesIO(photos.get(sha, "display"))).size[0] > 0
+                with_photo += 1
+    assert with_photo >= len(audits) // 5
+    assert commented >= len(audits) // 5
+
+
+def test_demo__branches_without_a_restroom_skip_the_section_in_one_answer(
+        demo: tuple[TinyStore, dict[str, str]]) -> None:
+    store, _ = demo
+    skipped = [store.get_audit(r.audit_id) for r in store.list_summaries()
+               if r.template_id == "service-point" and r.sections.get("restroom") is None]
+    assert skipped
+    for audit in skipped:
+        assert audit is not None
+        mark = audit.answers["restroom"]
+        assert mark.na and mark.comment
+        assert not [k for k in audit.answers if k.startswith("restroom.")]
