@@ -73,7 +73,8 @@ def answer_for(item: Item, n: int, bad_every: int = 5) -> Any:
     if item.type == "wait_time":
         return {"start": "2025-03-14T12:31:05+03:00", "end": "2025-03-14T12:38:40+03:00"}
     if item.type == "hours":
-        week: dict[str, list[str] | None] = {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+        week: dict[str, list[str] | None] = {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu",
+                                                                             "fri")}
         week.update(sat=["10:00", "16:00"], sun=None)
         return week
     if item.type == "typo_check":
@@ -95,14 +96,17 @@ def answered(checklist: Checklist, photos: PhotoFiles, *, photo_every: int = 4, 
         if n % photo_every == 0 and used < max_photos:
             shas = tuple(photos.add(1000 + used * per_item + i) for i in range(per_item))
             used += 1
-        answers[key] = Answer(key=key, value=answer_for(item, n), comment=COMMENTS[n % 3] if n % 4 == 0 else "",
+        comment = COMMENTS[n % 3] if n % 4 == 0 else ""
+        answers[key] = Answer(key=key, value=answer_for(item, n), comment=comment,
                               photos=shas)
     return answers
 
 
-def audit_of(checklist: Checklist, answers: dict[str, Answer], photos: PhotoFiles, mode: str = "mystery") -> Audit:
+def audit_of(checklist: Checklist, answers: dict[str, Answer], photos: PhotoFiles,
+             mode: str = "mystery") -> Audit:
     header = AuditHeader(id="layout-1", template_id=checklist.id, template_version=checklist.version,
-                         location_id=LOCATION.id, mode=mode, auditor="shopper1", lang="ru", status="submitted",
+                         location_id=LOCATION.id, mode=mode, auditor="shopper1", lang="ru",
+                         status="submitted",
                          started_at=VISIT, visit_at=VISIT, submitted_at=VISIT)
     return Audit(header=header, answers=answers, photos=dict(photos.refs))
 
@@ -122,7 +126,8 @@ def long_texts(checklist: Checklist) -> Checklist:
         items = tuple(dataclasses.replace(i, text=dataclasses.replace(
             i.text, ru=stretch(i.text.ru, filler), en=stretch(i.text.en, filler_en))) for i in s.items)
         sections.append(dataclasses.replace(s, items=items, title=dataclasses.replace(
-            s.title, ru=s.title.ru + " и всё, что с этим связано", en=s.title.en + " and all that goes with it")))
+            s.title, ru=s.title.ru + " и всё, что с этим связано",
+            en=s.title.en + " and all that goes with it")))
     return dataclasses.replace(checklist, sections=tuple(sections))
 
 

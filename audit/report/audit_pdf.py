@@ -565,7 +565,8 @@ class _AuditReport:
                 continue
             table = self._section_table(section, ss.items)
             # a heading never stands alone at the foot of a page: it needs room for its first row
-            out += [CondPageBreak(20 * mm + table.first_row_height(self.width)), Spacer(1, 5 * mm), head, table]
+            room = 20 * mm + table.first_row_height(self.width)
+            out += [CondPageBreak(room), Spacer(1, 5 * mm), head, table]
         return out
 
     def _section_table(self, section: Section, scores: Sequence[ItemScore]) -> _Rows:
