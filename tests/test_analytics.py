@@ -347,3 +347,29 @@ def test_demo__improving_location_trend_rises(demo: tuple[list[SummaryRow], dict
     points = [p.score for p in trend(rows, Filters(), [loc]) if p.series == loc]
     assert len(points) == 12
     assert sum(points[-3:]) / 3 > sum(points[:3]) / 3 + 20
+
+
+def test_worst_by_loss__ranks_by_points_lost_not_by_how_often_an_item_fell_short() -> None:
+    from audit.analytics import ItemTally, item_tallies, worst_by_loss
+
+    def row(i: int, lost: dict[str, float], na: tuple[str, ...] = (),
+            skipped: tuple[str, ...] = ()) -> SummaryRow:
+        return SummaryRow(audit_id=f"a{i}", location_id="l", region="r", template_id="t", template_version=1,
+                          mode="mystery", auditor="s", status="submitted", started_at="2025-01-01",
+                          lost=lost, na=na, skipped=skipped)
+
+    rows = [
+        row(1, {"s.scale": 0.5, "s.door": 6.0}),
+        row(2, {"s.scale": 0.5}),
+        row(3, {"s.scale": 0.5}, na=("s.door",)),
+        row(4, {}, skipped=("s.door",)),
+    ]
+    tallies = item_tallies(rows)
+    assert {t.key: (t.applicable, t.failed, t.lost) for t in tallies} == {
+        "s.scale": (4, 3, 1.5), "s.door": (2, 1, 6.0)}
+    worst = worst_by_loss(tallies)
+    assert [t.key for t in worst] == ["s.door", "s.scale"]  # one big loss beats three small ones
+    assert worst[0].fail_rate == 0.5 and worst[0].mean_lost == 3.0
+    # a month's tallies add up into a period's
+    months = worst_by_loss([ItemTally("t", "s.door", 2, 1, 6.0), ItemTally("t", "s.door", 3, 2, 4.0)])
+    assert months == [ItemTally("t", "s.door", 5, 3, 10.0)]

@@ -166,3 +166,29 @@ def test_unwritable_data_dir__clear_error_exit_1(tmp_path: Path) -> None:
     done = run("--data-dir", str(blocker / "data"), "users", "list")
     assert done.returncode == 1
     assert "cannot use the data folder" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_report__network_mode_option__ranks_the_chosen_audits(demo_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "net.pdf"
+    counts = {}
+    for mode in ("mystery", "self", "both"):
+        done = run("--data-dir", str(demo_dir), "report", "--network", "--mode", mode, "-o", str(out),
+                   "--lang", "en")
+        assert done.returncode == 0, done.stderr
+        first = " ".join(PdfReader(out).pages[0].extract_text().split())
+        counts[mode] = int(first.split("Audits ")[1].split()[0])
+    rows = [r for r in TinyStore(demo_dir).list_summaries() if r.template_id == "service-point"]
+    assert counts["mystery"] == sum(r.mode == "mystery" for r in rows)
+    assert counts["both"] == counts["mystery"] + counts["self"] == len(rows)
+    bad = run("--data-dir", str(demo_dir), "report", "--network", "--mode", "secret", "-o", str(out))
+    assert bad.returncode != 0 and "invalid choice" in bad.stderr
+
+
+def test_report__time_zone_option__prints_times_in_it(demo_dir: Path, tmp_path: Path) -> None:
+    audit_id = TinyStore(demo_dir).list_summaries()[-1].audit_id
+    out = tmp_path / "a.pdf"
+    done = run("--data-dir", str(demo_dir), "report", audit_id, "-o", str(out), "--tz", "Asia/Yekaterinburg")
+    assert done.returncode == 0, done.stderr
+    assert "UTC+05:00" in PdfReader(out).pages[0].extract_text()
+    bad = run("--data-dir", str(demo_dir), "report", audit_id, "-o", str(out), "--tz", "Mars/Olympus")
+    assert bad.returncode == 1 and "unknown time zone" in bad.stderr and "Traceback" not in bad.stderr

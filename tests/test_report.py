@@ -491,3 +491,140 @@ def test_network_pdf__change__is_measured_against_the_previous_period_in_all_row
     for change in changes:
         r = round(change, 1)
         assert f"{'+' if r > 0 else '−' if r < 0 else '±'}{abs(r):g}" in first_page
+
+
+# --- the summary page -------------------------------------------------------------------------
+
+
+SUMMARY_YAML = """
+      - id: notes
+        text: {ru: "Заметки", en: "Notes"}
+        type: text
+        summary: true
+"""
+
+
+def summary_checklist(mini: Checklist) -> Checklist:
+    from audit.checklist import parse_checklist
+    from tests.conftest import MINI_YAML
+
+    text = MINI_YAML.replace('''      - id: notes
+        text: {ru: "Заметки", en: "Notes"}
+        type: text
+''', SUMMARY_YAML.lstrip("\\n"))
+    assert text != MINI_YAML
+    return parse_checklist(text)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_summary_page__score_comparisons_top_three_strengths_and_the_shoppers_words(
+        mini: Checklist, photos: Photos, lang: str) -> None:
+    from audit.report import AuditContext
+
+    checklist = summary_checklist(mini)
+    audit = mini_audit(mini_answers(photos, guard_sober=False, notes="Очередь двигалась медленно"), photos)
+    score = score_audit(checklist, audit.answers)
+    cost = impacts(score)
+    context = AuditContext(previous_score=52.25, previous_at="2025-02-10T11:00:00+00:00", network_score=71.25,
+                           network_audits=21, period="2025-03")
+    pdf = render(audit, checklist, photos, lang=lang, context=context)
+    first = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert score.overall is not None and score.computed is not None
+    words = {
+        "ru": ("Что исправить в первую очередь", "Лучшие разделы", "Визит словами тайного покупателя",
+               "к прошлому аудиту", "к сети за март 2025", "стоило"),
+        "en": ("What to fix first", "Strongest sections", "The visit in the shopper's words",
+               "against the previous audit", "against the network in March 2025", "cost"),
+    }[lang]
+    for w in words:
+        assert w in first
+    diff_prev = round(score.overall - 52.25, 1)
+    sign = "+" if diff_prev > 0 else "−"
+    number = f"{abs(diff_prev):g}"
+    assert f"{sign}{number.replace('.', ',') if lang == 'ru' else number}" in first
+    ranked = sorted(cost, key=lambda k: -cost[k])
+    fix_first = first[first.index(words[0]):first.index(words[1])]
+    positions = [fix_first.index(mini.item(k).text.get(lang)) for k in ranked[:3]]  # type: ignore[union-attr]
+    assert positions == sorted(positions)
+    assert mini.item(ranked[3]).text.get(lang) not in fix_first  # type: ignore[union-attr]
+    assert "Очередь двигалась медленно" in first
+    # the first finding's photo is on page 1
+    first_images = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"].get_object().get("/XObject")
+    assert first_images is not None and len(first_images.get_object()) >= 1
+
+
+def test_summary_page__first_audit_of_a_location__says_so(mini: Checklist, photos: Photos,
+                                                          audit_ru: Audit) -> None:
+    first = flat(PdfReader(io.BytesIO(render(audit_ru, mini, photos, lang="en"))).pages[0].extract_text())
+    assert "The first audit of this location with this checklist." in first
+
+
+@pytest.mark.parametrize(("lang", "name"), [("ru", "Аудит клиентского пути"),
+                                            ("en", "Customer journey audit")])
+def test_brand__unset__falls_back_to_the_product_name_in_the_reports_language(
+        mini: Checklist, photos: Photos, audit_ru: Audit, lang: str, name: str) -> None:
+    text = flat(text_of(render(audit_ru, mini, photos, lang=lang, brand=Brand())))
+    assert name in text
+    other = "Customer journey audit" if lang == "ru" else "Аудит клиентского пути"
+    assert other not in text
+
+
+# --- who the PDF is for -----------------------------------------------------------------------
+
+
+def test_photo_reuse_flags__only_in_hqs_pdf_never_in_one_the_branch_downloads(
+        mini: Checklist, photos: Photos) -> None:
+    answers = mini_answers(photos)
+    audit = mini_audit(answers, photos)
+    flagged = {sha: replace(ref, flags=("duplicate:other-audit-42", "similar:other-audit-43", "old"))
+               for sha, ref in audit.photos.items()}
+    audit = replace(audit, photos=flagged)
+    hq = flat(text_of(render(audit, mini, photos, lang="en", audience="hq")))
+    branch = flat(text_of(render(audit, mini, photos, lang="en", audience="branch")))
+    assert "same photo as audit other-audit-42" in hq and "other-audit-43" in hq
+    assert "taken long before the visit" in hq
+    for leak in ("other-audit-42", "other-audit-43", "same photo", "looks like a photo", "long before"):
+        assert leak not in branch
+    with pytest.raises(ValueError, match="audience"):
+        render(audit, mini, photos, audience="shopper")
+
+
+# --- the network: modes -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "label"), [("mystery", "Mystery shopping"), ("self", "Self-audit"),
+                                             ("both", "Mystery shopping and self-audits")])
+def test_network_pdf__mode__filters_the_ranking_and_says_which(
+        network: tuple[TinyStore, Checklist], mode: str, label: str) -> None:
+    store, checklist = network
+    locations = {loc.id: loc for loc in store.list_locations()}
+    pdf = network_pdf(store, checklist, lang="en", mode=mode)
+    first = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert f"Mode {label}" in first
+    f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id, mode=mode)
+    audits = len(analytics.select(store.list_summaries(), f))
+    assert f"Audits {audits}" in first
+    ranked = analytics.ranking(store.list_summaries(), locations, f, checklist=checklist)
+    for r in ranked[:3]:
+        score = f"{round(r.score or 0, 1):g}%"
+        assert score in first
+
+
+def test_network_pdf__unknown_mode__refused_with_the_choices(network: tuple[TinyStore, Checklist]) -> None:
+    store, checklist = network
+    with pytest.raises(analytics.FilterError, match="mystery, self or both"):
+        network_pdf(store, checklist, mode="secret")
+
+
+def test_network_pdf__trend_page__names_the_most_improved_location(
+        tmp_path: Path) -> None:
+    store = TinyStore(tmp_path / "data")
+    result = demo.generate(store, seed=2, audits=240, locations=12, today=date(2025, 12, 31),
+                           with_users=False, photos=False)
+    improving = next(k for k, v in result.stories.items() if "improving" in v)
+    checklist = get_checklist(store, "service-point")
+    text = flat(text_of(network_pdf(store, checklist, lang="en", date_from="2025-01-01",
+                                    date_to="2025-12-31", mode="both")))
+    trend = text[text.index("Score by month"):]
+    name = next(loc.name for loc in store.list_locations() if loc.id == improving)
+    assert name in trend[:2000]
