@@ -12,7 +12,7 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table
 
 from audit.i18n import answer_text, explain, level_name, t
 from audit.model import (
@@ -66,7 +66,6 @@ from audit.report.styles import (
     _family,
     _l,
     _level_colour,
-    _markup,
     _printable,
     _score_colour,
     _tint,
@@ -220,7 +219,7 @@ class _AuditReport:
                  t(f"mode.{header.mode}", lang), f"{_l('auditor', lang)}: {auditor_label}"]
         if loc and loc.address:
             facts.insert(0, loc.address)
-        out.append(st.p(" · ".join(f for f in facts if f), st.small))
+        out.append(st.text(st.run(" · ".join(f for f in facts if f), size=8, colour=_GREY)))
         out.append(Spacer(1, 4 * mm))
         out.append(self._score_block(context))
         if self.score.is_critical_failure:
@@ -234,19 +233,14 @@ class _AuditReport:
     def _score_block(self, context: AuditContext) -> Table:
         st, lang, score, fmt = self.st, self.lang, self.score, self.fmt
         colour = _level_colour(score.level)
-        right: list[Any] = [
-            st.p(t("score.overall", lang), ParagraphStyle("sl", st.small, fontName=st.fam.bold)),
-            st.p(level_name(score.level, lang, self.checklist),
-                 ParagraphStyle("lv", st.body, fontName=st.fam.bold, fontSize=15, leading=19,
-                                textColor=colour)),
-        ]
+        runs = [st.run(t("score.overall", lang), bold=True, size=8, colour=_GREY),
+                st.run(level_name(score.level, lang, self.checklist), bold=True, size=15, colour=colour,
+                       space_before=1)]
         if score.is_critical_failure and score.cap is not None:
-            right.append(st.p(f"{t('score.computed', lang)}: {fmt.pct(score.computed)} · "
-                              f"{_l('capped', lang, cap=fmt.pct(score.cap))}", st.small))
-        compare = self._comparisons(context)
-        if compare:
-            right.append(Spacer(1, 1.5 * mm))
-            right += compare
+            runs.append(st.run(f"{t('score.computed', lang)}: {fmt.pct(score.computed)} · "
+                               f"{_l('capped', lang, cap=fmt.pct(score.cap))}", size=8, colour=_GREY))
+        runs += self._comparisons(context)
+        right = st.text(*runs)
         # the score as a plain cell string: a table cell never wraps "38,5 %" at its space
         table = _Table([[_printable(fmt.pct(score.overall), st.fam), right]], font=st.fam.regular,
                        colWidths=[64 * mm, self.width - 64 * mm])
@@ -262,30 +256,28 @@ class _AuditReport:
         ])
         return table
 
-    def _comparisons(self, context: AuditContext) -> list[Paragraph]:
-        """"+3.2 pts on the previous audit (12 Feb 2025)", "−1.5 pts on the network's March"."""
+    def _comparisons(self, context: AuditContext) -> list[_Run]:
+        """"+3.2 pts against the previous audit (12 Feb 2025: …)", "−1.5 pts against the network in March"."""
         st, lang, fmt, overall = self.st, self.lang, self.fmt, self.score.overall
-        out: list[Paragraph] = []
+        out: list[_Run] = []
         if overall is None:
             return out
-        style = ParagraphStyle("cmp", st.body, fontSize=9, leading=12)
         pairs = []
         if context.previous_score is not None:
             pairs.append((overall - context.previous_score,
                           _l("vs_previous", lang, score=fmt.pct(context.previous_score),
                              date=fmt.day(context.previous_at))))
         else:
-            out.append(st.p(_l("first_audit", lang), ParagraphStyle("cmp0", style, textColor=_GREY)))
+            out.append(st.run(_l("first_audit", lang), size=9, colour=_GREY, space_before=4))
         if context.network_score is not None:
             pairs.append((overall - context.network_score,
                           _l("vs_network", lang, score=fmt.pct(context.network_score),
                              period=fmt.month(context.period), count=context.network_audits)))
-        for diff, words in pairs:
+        for i, (diff, words) in enumerate(pairs):
             r = round(diff, 1)
             tone = _LEVEL_COLOURS["wow"] if r > 0 else _RED if r < 0 else _GREY
-            out.append(st.m(f'<font name="{st.fam.bold}" color="{tone.hexval()}">'
-                            f"{escape(_l('pts', lang, diff=fmt.signed(diff)))}</font> "
-                            f"{_markup(words, st.fam)}", style))
+            out.append(st.run(f"{_l('pts', lang, diff=fmt.signed(diff))} {words}", bold=True, size=9, colour=tone,
+                              space_before=4 if i == 0 and context.previous_score is not None else 1))
         return out
 
     def _critical_banner(self) -> Table:
@@ -313,8 +305,6 @@ class _AuditReport:
         if not top:
             return [st.p(_l("fix_first", lang), st.h2), st.p(_l("no_findings", lang))]
         photo_w, photo_h = 42 * mm, 31 * mm
-        title = ParagraphStyle("ff", st.body, fontName=st.fam.bold, fontSize=10, leading=13)
-        note = ParagraphStyle("ffn", st.body, fontSize=8.5, leading=11, textColor=_INK)
         rows: list[list[Any]] = []
         style: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 5),
@@ -324,16 +314,13 @@ class _AuditReport:
             section, item = self.items[s.key]
             answer = self.audit.answers.get(s.key)
             tone = _RED if s.is_critical_failure else _AMBER
-            text: list[Any] = [
-                st.p(f"{self.numbers.get(s.key, '')} {_clip(item.text.get(lang), 150)}", title),
-                st.p(section.title.get(lang), st.small),
-                st.m(f'<font name="{st.fam.bold}" color="{tone.hexval()}">{escape(self._costs(s.key))}</font>'
-                     f" · {escape(_l('answer', lang))}: {_markup(self._answer(item, answer), st.fam)}",
-                     ParagraphStyle("ffc", st.body, fontSize=9, leading=12, spaceBefore=2)),
-            ]
+            runs = [st.run(f"{self.numbers.get(s.key, '')} {_clip(item.text.get(lang), 150)}", bold=True, size=10),
+                    st.run(section.title.get(lang), size=8, colour=_GREY),
+                    st.run(self._costs(s.key), bold=True, size=9, colour=tone, space_before=2),
+                    st.run(f"{_l('answer', lang)}: {self._answer(item, answer)}", size=9)]
             if answer is not None and answer.comment.strip():
-                text.append(st.p(_clip(answer.comment.strip(), 220),
-                                 ParagraphStyle("ffq", note, spaceBefore=2)))
+                runs.append(st.run(_clip(answer.comment.strip(), 220), size=8.5, colour=_INK, space_before=2))
+            text = st.text(*runs)
             picture = next((p for p in (self.photos.get(sha) for sha in (answer.photos if answer else ()))
                             if p is not None), None)
             cell: Any = picture.fitted(photo_w - 10, photo_h) if picture is not None else ""
@@ -354,11 +341,9 @@ class _AuditReport:
                                               [s.id for s, _ in counted].index(p[0].id)))[:3]
         if not best:
             return []
-        name = ParagraphStyle("sn", st.body, fontSize=9.5, leading=12)
-        rows = [[st.p(s.title.get(lang), name),
-                 st.p(fmt.pct(ss.percent), ParagraphStyle(
-                     "sp", name, fontName=st.fam.bold, alignment=2,
-                     textColor=_score_colour(self.checklist, ss.percent)))]
+        rows = [[st.text(st.run(s.title.get(lang), size=9.5)),
+                 st.text(st.run(fmt.pct(ss.percent), bold=True, size=9.5,
+                                colour=_score_colour(self.checklist, ss.percent)), align="right")]
                 for s, ss in best]
         table = _Table(rows, colWidths=[self.width - 30 * mm, 30 * mm], font=st.fam.regular,
                        style=[*_grid(), ("LEFTPADDING", (0, 0), (0, -1), 0)])

@@ -382,13 +382,26 @@ class Fmt:
         self.tz = tz
         pattern = self.locale.percent_formats[None].pattern  # "#,##0 %" in ru, "#,##0%" in en
         self._percent = pattern.replace("#,##0", "#,##0.#", 1)
+        # a report writes the same few numbers hundreds of times ("1 / 1"): format each once
+        self._nums: dict[float, str] = {}
+        self._pcts: dict[float, str] = {}
 
     def num(self, x: float) -> str:
         """Points and weights: up to two decimals, as the reader writes them."""
-        return str(format_decimal(round(x, 2), "#,##0.##", locale=self.locale))
+        r = round(x, 2)
+        found = self._nums.get(r)
+        if found is None:
+            found = self._nums[r] = str(format_decimal(r, "#,##0.##", locale=self.locale))
+        return found
 
     def pct(self, x: float | None) -> str:
-        return "—" if x is None else str(format_percent(round(x, 1) / 100, self._percent, locale=self.locale))
+        if x is None:
+            return "—"
+        r = round(x, 1)
+        found = self._pcts.get(r)
+        if found is None:
+            found = self._pcts[r] = str(format_percent(r / 100, self._percent, locale=self.locale))
+        return found
 
     def pct0(self, x: float | None) -> str:
         """A percentage without decimals, for tight table cells."""
@@ -406,7 +419,7 @@ class Fmt:
         r = round(x, 1)
         form = self.locale.plural_form(r if r != int(r) else int(r))
         words = _POINTS_RU if self.lang == "ru" else _POINTS_EN
-        return f"{format_decimal(r, '#,##0.#', locale=self.locale)} {words.get(form, words['other'])}"
+        return f"{self.num(r)} {words.get(form, words['other'])}"
 
     def _local(self, iso: str) -> datetime | None:
         try:
