@@ -276,8 +276,9 @@ class _AuditReport:
         for i, (diff, words) in enumerate(pairs):
             r = round(diff, 1)
             tone = _LEVEL_COLOURS["wow"] if r > 0 else _RED if r < 0 else _GREY
-            out.append(st.run(f"{_l('pts', lang, diff=fmt.signed(diff))} {words}", bold=True, size=9, colour=tone,
-                              space_before=4 if i == 0 and context.previous_score is not None else 1))
+            gap = 4 if i == 0 and context.previous_score is not None else 1
+            out.append(st.run(f"{_l('pts', lang, diff=fmt.signed(diff))} {words}", bold=True, size=9,
+                              colour=tone, space_before=gap))
         return out
 
     def _critical_banner(self) -> Table:
@@ -314,7 +315,8 @@ class _AuditReport:
             section, item = self.items[s.key]
             answer = self.audit.answers.get(s.key)
             tone = _RED if s.is_critical_failure else _AMBER
-            runs = [st.run(f"{self.numbers.get(s.key, '')} {_clip(item.text.get(lang), 150)}", bold=True, size=10),
+            title = f"{self.numbers.get(s.key, '')} {_clip(item.text.get(lang), 150)}"
+            runs = [st.run(title, bold=True, size=10),
                     st.run(section.title.get(lang), size=8, colour=_GREY),
                     st.run(self._costs(s.key), bold=True, size=9, colour=tone, space_before=2),
                     st.run(f"{_l('answer', lang)}: {self._answer(item, answer)}", size=9)]
