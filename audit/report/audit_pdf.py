@@ -35,13 +35,12 @@ from audit.report.layout import (
     _build,
     _Frame,
     _grid,
-    _head_style,
+    _Heading,
     _Photos,
     _picture,
     _Row,
     _Rows,
     _Run,
-    _strings_style,
     _Styles,
     _Table,
     _Text,
@@ -535,17 +534,13 @@ class _AuditReport:
             points = _l("section_score", lang, earned=fmt.num(ss.earned), possible=fmt.num(ss.possible),
                         weight=fmt.num(ss.weight))
             right = t("answer.na", lang) if na_reason is not None else fmt.pct(ss.percent)
-            # the points line shares the title's baseline: both cells are bottom-aligned
-            head = _Table([[
+            # the points line shares the title's baseline
+            head = _Heading(
                 st.text(st.run(f"{si}. {section.title.get(lang)}", bold=True, size=12.5, colour=st.brand)),
-                _Text([_Run(points if na_reason is None else "", st.fam.regular, 7.5, _GREY, 13.4)],
-                      align="right"),
-                _Text([_Run(right, st.fam.bold, 12.5, colour)], align="right"),
-            ]], colWidths=[None, 58 * mm, 24 * mm], font=st.fam.regular, style=[
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                ("LINEBELOW", (0, 0), (-1, -1), 1, st.brand),
-            ])
+                [(_Text([_Run(points if na_reason is None else "", st.fam.regular, 7.5, _GREY, 13.4)],
+                        align="right"), 58 * mm),
+                 (_Text([_Run(right, st.fam.bold, 12.5, colour)], align="right"), 24 * mm)],
+                st.brand)
             if na_reason is not None:
                 out += [CondPageBreak(30 * mm), Spacer(1, 5 * mm), head, Spacer(1, 2 * mm), st.text(st.run(
                     explain(section.items[0], ss.items[0], lang), size=9, colour=_INK))]
@@ -610,26 +605,30 @@ class _AuditReport:
         fam = st.fam
         out: list[Any] = [st.p(_l("appendix", lang), st.h1), st.p(_l("appendix_intro", lang)),
                           Spacer(1, 4 * mm)]
-        rows: list[list[Any]] = [[_l(k, lang) for k in ("section", "earned", "possible", "score", "weight",
-                                                         "weighted")]]
-        style = [*_grid(), *_head_style(fam), *_strings_style(fam, (1, 1), (-1, -1)),
-                 ("ALIGN", (1, 0), (-1, -1), "RIGHT")]
+        header = [_l(k, lang) for k in ("section", "earned", "possible", "score", "weight", "weighted")]
+        rows: list[_Row] = []
         weights = weighted = 0.0
+
+        def cells(texts: Sequence[str], *, bold: bool = False, colour: colors.Color = _BLACK) -> list[Any]:
+            return [st.text(st.run(v, bold=bold, colour=colour), align="left" if n == 0 else "right")
+                    for n, v in enumerate(texts)]
+
         for section, ss in self.shown:
             counted = ss.possible > 0
             contribution = ss.weight * (ss.percent or 0.0)
             if counted:
                 weights += ss.weight
                 weighted += contribution
-            else:  # nothing possible: the section is left out of the mean
-                style.append(("TEXTCOLOR", (1, len(rows)), (-1, len(rows)), _GREY))
-            rows.append([st.text(st.run(section.title.get(lang))), fmt.num(ss.earned), fmt.num(ss.possible),
-                         fmt.pct(ss.percent), fmt.num(ss.weight), fmt.num(contribution) if counted else "—"])
-        rows.append([_l("total", lang), "", "", "", fmt.num(weights), fmt.num(weighted)])
-        style += [*_strings_style(fam, (0, -1), (-1, -1), bold=True),
-                  ("LINEABOVE", (0, -1), (-1, -1), 0.8, _GREY)]
+            # a section with nothing possible is left out of the mean: grey
+            rows.append(_Row(cells([section.title.get(lang), fmt.num(ss.earned), fmt.num(ss.possible),
+                                    fmt.pct(ss.percent), fmt.num(ss.weight),
+                                    fmt.num(contribution) if counted else "—"],
+                                   colour=_BLACK if counted else _GREY)))
+        total = [_l("total", lang), "", "", "", fmt.num(weights), fmt.num(weighted)]
+        rows.append(_Row(cells(total, bold=True)))
         widths = [self.width - 5 * 24 * mm] + [24 * mm] * 5
-        out.append(_Table(rows, colWidths=widths, repeatRows=1, style=style, font=fam.regular))
+        out.append(_Rows(widths, header, rows, fam=fam, align=["left"] + ["right"] * 5,
+                         page_height=self.page_height))
         out.append(Spacer(1, 4 * mm))
 
         lines: list[_Run] = []
