@@ -225,6 +225,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
                          "Перед отправкой не хватает: {count}"),
     "ui.missing_answer": ("Answer", "Ответ"),
     "ui.missing_photo": ("Photo", "Фото"),
+    "ui.skipped_items": ("Not asked after earlier answers ({count})", "Не спрашивались после предыдущих ответов ({count})"),
     "ui.why_points_lost": ("Why points were lost ({count})", "Почему потеряны баллы ({count})"),
     "ui.submit": ("Submit audit", "Отправить аудит"),
     "ui.delete_draft": ("Delete this draft", "Удалить черновик"),

@@ -559,6 +559,11 @@ def test_walkthrough__condition_shows_an_item_and_a_section_is_skipped_in_one_ta
     assert "Пропущен: В отделении нет туалета для клиентов" in texts(at)
     assert "● Туалет · 2/2" in at.selectbox(key="nav.jump.restroom").options
 
+    at.selectbox(key="nav.jump.restroom").select("review").run()
+    assert "Не спрашивались после предыдущих ответов" in " ".join(e.label for e in at.expander)
+    assert "пропущен: задаётся, только если «Обещали перезвонить» — «Да»" in texts(at)
+    at.query_params["s"] = "restroom"
+    at.run()
     at.button(key="na.restroom.undo").click().run()
     assert "restroom.clean" in {w.key for w in at.segmented_control}
     a = data.get_audit(audit_id)

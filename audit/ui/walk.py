@@ -217,6 +217,7 @@ def _review(user: User, audit: Audit, checklist: Checklist) -> None:
                       on_click=go, args=(section_id,), icon=":material/arrow_forward:",
                       type="tertiary")
     _findings(checklist, audit, score)
+    _skipped(checklist, score)
     if st.button(T("ui.submit"), type="primary", icon=":material/send:", key="submit",
                  width="stretch"):
         try:
@@ -286,6 +287,17 @@ def _findings(checklist: Checklist, audit: Audit, score) -> None:  # type: ignor
             st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — "
                         f"{esc(answer_text(item, audit.answers.get(f.key), lang()))}  \n"
                         f":gray[{esc(explain(item, f, lang(), checklist))}]")
+
+
+def _skipped(checklist: Checklist, score) -> None:  # type: ignore[no-untyped-def]
+    """Items a condition left out, each with the answer that would have asked it."""
+    hidden = [i for s in score.sections for i in s.items if i.reason[0] == "hidden"]
+    if not hidden:
+        return
+    with st.expander(T("ui.skipped_items", count=len(hidden)), icon=":material/visibility_off:"):
+        for s in hidden:
+            item = items.checklist_item(checklist, s.key)
+            st.markdown(f"{esc(item.text.get(lang()))}  \n:gray[{esc(explain(item, s, lang(), checklist))}]")
 
 
 def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
