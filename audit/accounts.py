@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import math
 import re
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
@@ -32,8 +34,6 @@ _hasher = PasswordHasher()
 # verified against when the name is unknown, so a wrong name costs as long as a wrong password
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 _hash_slots = threading.BoundedSemaphore(limits.PASSWORD_HASH_SLOTS)
-_per_account = RateLimiter("rate_limited", "sign-in attempts", *limits.SIGN_IN_PER_ACCOUNT)
-_per_address = RateLimiter("rate_limited", "sign-in attempts", *limits.SIGN_IN_PER_ADDRESS)
 _pruned: dict[str, float] = {}  # store → when this process last removed expired sessions
 
 
@@ -103,7 +103,7 @@ def create_first_hq(store: Store, name: str, password: str) -> User:
 
 
 def _minutes_left(until: str, at: datetime) -> int:
-    return max(1, int((datetime.fromisoformat(until) - at).total_seconds() // 60) + 1)
+    return max(1, math.ceil((datetime.fromisoformat(until) - at).total_seconds() / 60))
 
 
 def _is_locked(until: str, at: datetime) -> bool:
@@ -134,11 +134,25 @@ def _hash_slot() -> Iterator[None]:
         _hash_slots.release()
 
 
-def _rate_limit(store: Store, name: str, address: str | None) -> None:
+@dataclass(frozen=True)
+class SignInPolicy:
+    """How many failures lock a name, and how often one name or one address may try."""
+
+    max_failures: int = MAX_FAILURES
+    per_account: RateLimiter = field(default_factory=lambda: RateLimiter(
+        "rate_limited", "sign-in attempts", *limits.SIGN_IN_PER_ACCOUNT))
+    per_address: RateLimiter = field(default_factory=lambda: RateLimiter(
+        "rate_limited", "sign-in attempts", *limits.SIGN_IN_PER_ADDRESS))
+
+
+DEFAULT_POLICY = SignInPolicy()
+
+
+def _rate_limit(store: Store, name: str, address: str | None, policy: SignInPolicy) -> None:
     try:
-        _per_account.hit(f"{store!r}|{name}")
+        policy.per_account.hit(f"{store!r}|{name}")
         if address:
-            _per_address.hit(f"{store!r}|{address}")
+            policy.per_address.hit(f"{store!r}|{address}")
     except RateLimited as err:
         raise AccountError("rate_limited", str(err), **err.params) from None
 
@@ -179,8 +193,8 @@ _unknown = _UnknownNames()
 
 
 def sign_in(store: Store, name: str, password: str, *, address: str | None = None,
-            now: datetime | None = None, max_failures: int = MAX_FAILURES) -> User:
-    """The user if the password is right; counts failures and locks after `max_failures`.
+            now: datetime | None = None, policy: SignInPolicy = DEFAULT_POLICY) -> User:
+    """The user if the password is right; counts failures and locks after the policy's max.
 
     The count is a read-modify-write under the store's lock, so parallel attempts are each
     counted and none slips past a lock set meanwhile. Attempts are rate-limited per name and
@@ -188,12 +202,14 @@ def sign_in(store: Store, name: str, password: str, *, address: str | None = Non
     """
     at = now or _now()
     key = name.strip().lower()
-    _rate_limit(store, key, address)
+    max_failures = policy.max_failures
     user = store.get_user(key)
     if user is None or not user.password_hash:
-        _refuse_unknown(f"{store!r}|{key}", password, at, max_failures)
+        _refuse_unknown(f"{store!r}|{key}", password, at, max_failures,
+                        lambda: _rate_limit(store, key, address, policy))
     if _is_locked(user.locked_until, at):
         raise _locked(user.locked_until, at)
+    _rate_limit(store, key, address, policy)
     if not _verify(user.password_hash, password):
         _count_failure(store, user.name, at, max_failures)
     if user.disabled:
@@ -221,10 +237,12 @@ def sign_in(store: Store, name: str, password: str, *, address: str | None = Non
     return now_user
 
 
-def _refuse_unknown(key: str, password: str, at: datetime, max_failures: int) -> NoReturn:
+def _refuse_unknown(key: str, password: str, at: datetime, max_failures: int,
+                    rate_limit: Callable[[], None]) -> NoReturn:
     until = _unknown.locked_until(key, at)
     if until:
         raise _locked(until, at)
+    rate_limit()
     # a wrong name costs one Argon2 verify, as a wrong password does
     _verify(_DUMMY_HASH, password)
     until = _unknown.fail(key, at, max_failures)
