@@ -21,8 +21,8 @@ PHOTO_MAX_PIXELS = 50_000_000
 # What decoding may allocate (Pillow's buffers at the size it really decodes, after a JPEG
 # is reduced): above the shared budget one decode runs at a time per process; above the
 # maximum the photo is refused before any pixel is decoded.
-PHOTO_DECODE_SHARED_BYTES = 64 * 1024 * 1024
-PHOTO_DECODE_MAX_BYTES = 224 * 1024 * 1024
+PHOTO_DECODE_SHARED_BYTES = 128 * 1024 * 1024
+PHOTO_DECODE_MAX_BYTES = 256 * 1024 * 1024
 PHOTO_DECODE_WAIT_SECONDS = 60.0
 UPLOADS_PER_MINUTE = 30  # photos one person may send per minute (the upload route calls it)
 LOGO_MAX_BYTES = 500_000
