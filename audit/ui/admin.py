@@ -14,7 +14,7 @@ from audit.i18n import error_text
 from audit.model import ROLES, WEEKDAYS, Location
 from audit.store import StoreError
 from audit.templates import add_template
-from audit.ui.common import T, get_store, labeller, lang
+from audit.ui.common import T, esc, get_store, labeller, lang
 from audit.ui.items import parse_span
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -66,7 +66,7 @@ def people() -> None:
     for u in store.list_users():
         state = " :red-badge[" + T("ui.disabled") + "]" if u.disabled else ""
         where = ", ".join(names.get(x, x) for x in u.locations)
-        with st.expander(f"{u.display_name or u.name} · {T('role.' + u.role)}{state}"):
+        with st.expander(f"{esc(u.display_name or u.name)} · {T('role.' + u.role)}{state}"):
             st.text(f"{u.name} · {u.email or '—'} · {where or '—'}")
             with st.form(f"person.edit.{u.name}"):
                 role = st.segmented_control(T("ui.role"), ROLES, default=u.role, key=f"pe.role.{u.name}",
@@ -131,7 +131,7 @@ def locations() -> None:
         if go:
             _save_location(None, ident.strip(), name, region, address, raw)
     for loc in store.list_locations():
-        with st.expander(f"{loc.name} · {loc.region}"), st.form(f"loc.edit.{loc.id}"):
+        with st.expander(f"{esc(loc.name)} · {esc(loc.region)}"), st.form(f"loc.edit.{loc.id}"):
             st.text(loc.id)
             name = st.text_input(T("ui.name"), value=loc.name, key=f"le.name.{loc.id}")
             region = st.text_input(T("ui.region"), value=loc.region, key=f"le.region.{loc.id}")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import os
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -120,10 +120,17 @@ def set_cookie(token: str | None) -> None:
     st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
 
 
+_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+
+
 def esc(text: str) -> str:
-    """User text for markdown: shown literally, never as markup."""
-    return html.escape(text).replace("*", "\\*").replace("_", "\\_").replace("`", "\\`") \
-        .replace("[", "\\[").replace("]", "\\]").replace("#", "\\#").replace("$", "\\$")
+    """People's text (names, addresses, checklist texts, answers) for st.markdown and labels.
+
+    Every ASCII punctuation mark is backslash-escaped, which CommonMark always reads as the
+    literal character: no emphasis, links, images (tracking pixels), HTML, headings or lists,
+    and none of Streamlit's own `:red[…]`, `:material/…:` or `$…$`. Line breaks become spaces.
+    """
+    return _MARKUP.sub(r"\\\1", " ".join(text.splitlines()))
 
 
 def level_badge(level: str | None) -> str:

@@ -299,15 +299,15 @@ def render_locations() -> None:
 def _location_page(user: User, loc: Location) -> None:
     store = get_store()
     st.set_page_config(layout="wide")
-    st.header(loc.name, anchor=False)
-    st.caption(f"{loc.region} · {loc.address}")
+    st.header(esc(loc.name), anchor=False)
+    st.caption(f"{esc(loc.region)} · {esc(loc.address)}")
     rows = [r for r in _visible_rows(user) if r.location_id == loc.id]
     history = analytics.location_history(rows, loc.id)
     if not history:
         st.info(T("ui.no_audits_yet"))
         return
     templates = sorted({r.template_id for r in history}, key=lambda t: (t != "service-point", t))
-    titles_by_id = {t: get_checklist(store, t).title.get(lang()) for t in templates}
+    titles_by_id = {t: esc(get_checklist(store, t).title.get(lang())) for t in templates}
     template_id = st.segmented_control(T("ui.template"), templates, default=templates[0],
                                        key="loc.template", format_func=titles_by_id.__getitem__
                                        ) or templates[0]
