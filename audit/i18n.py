@@ -82,6 +82,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.unknown_item": ("This item is not in the checklist.", "Этого пункта нет в чек-листе."),
     "err.na_not_allowed": ("N/A is not allowed for this item.", "Для этого пункта Н/П не допускается."),
     "err.too_long": ("The text is longer than {limit} characters.", "Текст длиннее {limit} символов."),
+    "err.too_many_words": ("More than {limit} words.", "Больше {limit} слов."),
     "err.not_found": ("Not found.", "Не найдено."),
     "err.audit_locked": ("This audit is submitted and read-only. Ask HQ to reopen it.",
                          "Аудит отправлен и доступен только для чтения. Попросите головной офис открыть его."),
@@ -270,7 +271,8 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.brand_name": ("Brand name on reports", "Название бренда в отчётах"),
     "ui.brand_colour": ("Brand colour", "Цвет бренда"),
     "ui.brand_logo": ("Logo (PNG or JPEG)", "Логотип (PNG или JPEG)"),
-    "err.bad_logo": ("The logo must be a PNG or JPEG under 500 KB.", "Логотип — PNG или JPEG до 500 КБ."),
+    "err.bad_logo": ("The logo must be a PNG or JPEG of at most {kb} KB, {mp} megapixels and {side} pixels a side.",
+                     "Логотип — PNG или JPEG не больше {kb} КБ, {mp} Мп и {side} пикселей по стороне."),
     # dashboard and locations
     "ui.period": ("Period", "Период"),
     "ui.all_regions": ("All regions", "Все регионы"),

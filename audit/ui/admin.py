@@ -12,13 +12,13 @@ from audit import access, accounts
 from audit.checklist import ChecklistError
 from audit.i18n import error_text
 from audit.model import ROLES, WEEKDAYS, Location
+from audit.reporting import LogoError, check_logo
 from audit.store import StoreError
 from audit.templates import add_template
 from audit.ui.common import T, esc, get_store, labeller, lang
 from audit.ui.items import parse_span
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-MAX_LOGO = 500_000
 
 
 def render() -> None:
@@ -210,8 +210,10 @@ def brand() -> None:
         new = {"brand_name": name.strip(), "brand_colour": colour, "keep_originals": keep}
         if logo is not None:
             data = logo.getvalue()
-            if len(data) > MAX_LOGO or not (data.startswith(b"\x89PNG") or data.startswith(b"\xff\xd8")):
-                st.error(T("err.bad_logo"))
+            try:
+                check_logo(data)
+            except LogoError as err:
+                st.error(error_text(err, lang()))
                 return
             new["brand_logo"] = base64.b64encode(data).decode()
         store.put_settings(new)
