@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import warnings
 from collections.abc import Callable
 
 from PIL import Image, UnidentifiedImageError
@@ -35,8 +36,10 @@ def check_logo(data: bytes) -> None:
     if len(data) > limits.LOGO_MAX_BYTES:
         raise LogoError(f"the logo is {len(data)} bytes; at most {limits.LOGO_MAX_BYTES}", **params)
     try:
-        with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as im:
-            width, height = im.size
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below
+            with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as im:
+                width, height = im.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError):
         raise LogoError("the logo is not a PNG or JPEG picture", **params) from None
