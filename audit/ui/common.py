@@ -121,6 +121,7 @@ def set_cookie(token: str | None) -> None:
 
 
 _MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+_AUTOLINK = re.compile(r":/|www\.|@\w", re.IGNORECASE)
 
 
 def esc(text: str) -> str:
@@ -129,8 +130,12 @@ def esc(text: str) -> str:
     Every ASCII punctuation mark is backslash-escaped, which CommonMark always reads as the
     literal character: no emphasis, links, images (tracking pixels), HTML, headings or lists,
     and none of Streamlit's own `:red[…]`, `:material/…:` or `$…$`. Line breaks become spaces.
+    GitHub's autolinks are found in the text after escapes are read, so an invisible word
+    joiner goes into "://", "www." and "@": a pasted address stays text, not a link.
     """
-    return _MARKUP.sub(r"\\\1", " ".join(text.splitlines()))
+    flat = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u2060" + m.group(0)[-1],
+                         " ".join(text.splitlines()))
+    return _MARKUP.sub(r"\\\1", flat)
 
 
 def level_badge(level: str | None) -> str:
