@@ -65,6 +65,8 @@ NUMBER_RANGES: dict[str, NumberRange] = {
 
 # -- the typo check ----------------------------------------------------------------------------
 TYPO_CHECK_WORD_MAX = 30  # letters; a longer "word" is flagged without looking for a fix
+TYPO_CHECK_SUGGESTIONS = 30  # unknown words per text that get a correction looked for
+TYPO_CHECK_FULL_SEARCHES = 5  # of those, Russian ones looked up in the full dictionary (slow)
 TYPO_CHECK_SECONDS = 1.5  # work per text inside the worker; the rest is left unchecked
 TYPO_CHECK_TIMEOUT = 6.0  # what the caller waits for the worker, start-up included
 TYPO_CHECK_WORKERS = 1  # processes; 0 checks in the caller's thread (tests, the CLI)
