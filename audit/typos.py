@@ -22,6 +22,7 @@ import queue
 import re
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing.connection import Connection
@@ -29,19 +30,19 @@ from typing import Any
 
 from audit import limits
 
-WORD_RE = re.compile(r"[A-Za-zА-Яа-яЁё]+(?:[-'’][A-Za-zА-Яа-яЁё]+)*")
+WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")  # letters of any alphabet: café, Öffnung
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 LATIN = re.compile(r"[A-Za-z]")
 # addresses, e-mails, handles and tags are not prose: blanked out before words are read
-NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[@#]\w+|\b[\w-]+\.(?:ru|com|рф|org|net|uk)\b",
-                       re.IGNORECASE)
+NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[@#]\w+"
+                       r"|\b[\w-]+\.(?:ru|com|рф|org|net|uk)\b", re.IGNORECASE)
 SENTENCE_END = re.compile(r"(?:[.!?…]|^|\n)[\s\"'«»“”()\[\]\d.)•·*-]*$")
 MAX_TEXT = limits.TYPO_TEXT_MAX_CHARS
 # Words websites use that the dictionaries lack (ru as lemmas: their forms are known through
 # pymorphy3's guess of the lemma). Kept short: every entry is a typo the check can no longer see.
 KNOWN = frozenset({"wi-fi", "e-mail", "email", "online", "whatsapp", "telegram", "viber", "wifi",
                    "sms", "ok", "cashback", "contactless", "app", "apps", "login", "logins",
-                   "smartphone", "smartphones", "checkout", "e-gift", "wi-fi"})
+                   "smartphone", "smartphones", "checkout", "e-gift"})
 KNOWN_RU_LEMMAS = frozenset({"кэшбэк", "кешбэк", "кешбек", "самовывоз", "промокод", "маркетплейс",
                              "эквайринг", "автоплатёж", "постамат", "вайфай", "телеграм", "вотсап",
                              "ватсап", "вайбер", "сторис", "коворкинг"})
@@ -88,7 +89,8 @@ class TypoCheck:
         pair = _NOTES.get(self.status)
         if pair is None:
             return None
-        return pair[1 if lang == "ru" else 0].format(chars=f"{self.checked_chars:,}".replace(",", " "))
+        chars = f"{self.checked_chars:,}"
+        return pair[1].format(chars=chars.replace(",", " ")) if lang == "ru" else pair[0].format(chars=chars)
 
 
 def suspect_words(text: str) -> list[Suspect]:
@@ -179,6 +181,9 @@ class _Dictionaries:
             return any(p.normal_form in KNOWN_RU_LEMMAS for p in self.morph.parse(word)[:3])
         if word in self.en_freq:
             return True
+        folded = _fold(word)
+        if folded != word and folded in self.en_freq:
+            return True  # café, naïve, résumé
         # possessives and contractions: customer's, isn't, we'll, you're
         for tail in ("'s", "n't", "'ll", "'re", "'ve", "'d", "'m", "s'"):
             if word.endswith(tail) and len(word) > len(tail) + 1:
@@ -247,6 +252,11 @@ def _edits(word: str, letters: str) -> set[str]:
     out.update(left + ch + right for left, right in splits for ch in letters)
     out.discard(word)
     return out
+
+
+def _fold(word: str) -> str:
+    """Latin letters without their accents (é → e); other letters as they are."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
 
 
 def _like(original: str, fix: str) -> str:
