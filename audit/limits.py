@@ -68,5 +68,6 @@ TYPO_CHECK_WORD_MAX = 30  # letters; a longer "word" is flagged without looking 
 TYPO_CHECK_SUGGESTIONS = 30  # unknown words per text that get a correction looked for
 TYPO_CHECK_FULL_SEARCHES = 5  # of those, Russian ones looked up in the full dictionary (slow)
 TYPO_CHECK_SECONDS = 1.5  # work per text inside the worker; the rest is left unchecked
-TYPO_CHECK_TIMEOUT = 6.0  # what the caller waits for the worker, start-up included
+TYPO_CHECK_TIMEOUT = 6.0  # what the caller waits for a free worker, then for its answer
+TYPO_CHECK_START_SECONDS = 30.0  # a new worker's start (loading the dictionaries takes ~1 s)
 TYPO_CHECK_WORKERS = 1  # processes; 0 checks in the caller's thread (tests, the CLI)

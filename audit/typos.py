@@ -319,7 +319,7 @@ class _Pool:
         try:
             if not worker.ready:
                 # the first text also waits for the dictionaries to load (about a second)
-                if not worker.conn.poll(30) or worker.conn.recv() != "ready":
+                if not worker.conn.poll(limits.TYPO_CHECK_START_SECONDS) or worker.conn.recv() != "ready":
                     raise EOFError
                 worker.ready = True
             worker.conn.send(text)
