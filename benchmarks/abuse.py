@@ -15,6 +15,7 @@ ratio ≤ 3, photo peak memory ratio ≤ 2, sign-in burst ≤ 30 × one sign-in 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import random
@@ -131,10 +132,8 @@ def photo_part() -> tuple[float, str]:
     jpeg, bomb = phone_jpeg(1), webp_bomb()
 
     def refuse() -> None:
-        try:
+        with contextlib.suppress(PhotoError):
             prepare_photo(bomb)
-        except PhotoError:
-            pass
 
     floor_ms = median_ms(lambda: prepare_photo(jpeg), 7)
     bomb_ms = median_ms(refuse, 7)
@@ -164,10 +163,8 @@ def sign_in_part() -> tuple[float, str]:
 
         def guess(i: int) -> None:
             barrier.wait()
-            try:
+            with contextlib.suppress(accounts.AccountError):
                 accounts.sign_in(store, f"nobody-{batch}-{i}", "secret-pass", policy=policy)
-            except accounts.AccountError:
-                pass
 
         threads = [threading.Thread(target=guess, args=(i,)) for i in range(24)]
         for t in threads:
