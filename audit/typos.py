@@ -16,16 +16,19 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib.resources
-import multiprocessing
 import os
 import queue
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from audit import limits
@@ -114,9 +117,10 @@ def check_typos(text: str) -> TypoCheck:
 
 
 def check_text(text: str, *, seconds: float = limits.TYPO_CHECK_SECONDS) -> TypoCheck:
-    """The check, in this thread, stopping at the size and time budgets."""
+    """The check, in this thread, stopping at the size budget and after `seconds` of CPU."""
     dicts = _dictionaries()  # loaded once per process, before the clock starts
-    deadline = time.monotonic() + seconds
+    # CPU time, not the wall clock: on a busy machine the same work must give the same answer
+    deadline = time.process_time() + seconds
     status = "ok"
     if len(text) > MAX_TEXT:
         text, status = text[:MAX_TEXT], "truncated"
@@ -125,7 +129,7 @@ def check_text(text: str, *, seconds: float = limits.TYPO_CHECK_SECONDS) -> Typo
     out: list[Suspect] = []
     budget = _Budget()
     for match in WORD_RE.finditer(prose):
-        if time.monotonic() > deadline:
+        if time.process_time() > deadline:
             return TypoCheck(tuple(out), "out_of_time", match.start())
         word = match.group(0)
         key = word.lower().replace("’", "'")
@@ -282,8 +286,9 @@ def _worker_count() -> int:
         return limits.TYPO_CHECK_WORKERS
 
 
-def _serve(conn: Connection) -> None:
-    """A worker: load the dictionaries once, then check texts until the pipe closes."""
+def _serve(fd: int) -> None:
+    """A worker: load the dictionaries once, then check texts until the socket closes."""
+    conn = Connection(fd)
     _dictionaries()
     conn.send("ready")
     while True:
@@ -355,20 +360,28 @@ class _Pool:
 
 
 def _start() -> _Worker:
-    # spawn, not fork: the server has threads, and a forked copy of them is not safe
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    process = ctx.Process(target=_serve, args=(child,), daemon=True, name="audit-typo-check")
-    process.start()
-    child.close()
-    return _Worker(process, parent)
+    # A fresh interpreter, not multiprocessing: a Streamlit script thread has the app script
+    # as __main__, which multiprocessing's spawn would run again in the child; and a fork of
+    # a threaded server is not safe.
+    ours, theirs = socket.socketpair()
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)}
+    process = subprocess.Popen(  # noqa: S603  this interpreter and a fixed line of code
+        [sys.executable, "-c", "import sys; from audit.typos import _serve; _serve(int(sys.argv[1]))",
+         str(theirs.fileno())],
+        pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, close_fds=True)
+    theirs.close()
+    return _Worker(process, Connection(ours.detach()))
 
 
 def _stop(worker: _Worker) -> None:
     with contextlib.suppress(OSError):
         worker.conn.close()
-    worker.process.kill()
-    worker.process.join(timeout=5)
+    with contextlib.suppress(OSError):
+        worker.process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.process.wait(timeout=5)
 
 
 _pools: dict[int, _Pool] = {}

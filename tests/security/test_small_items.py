@@ -18,7 +18,6 @@ from audit.export import export
 from audit.i18n import error_text
 from audit.model import User
 from audit.ratelimit import RateLimited, photo_uploads
-from audit.reporting import LogoError, brand_of, check_logo
 from audit.scoring import AnswerError
 from audit.store import Store
 from audit.store.tinydb import TinyStore
@@ -131,6 +130,8 @@ def _png(size: tuple[int, int]) -> bytes:
 
 
 def test_logo__small_file_of_144_megapixels__refused_and_old_one_dropped(store: Store) -> None:
+    from audit.reporting import LogoError, brand_of, check_logo
+
     bomb = _png((12_000, 12_000))
     assert len(bomb) < 300_000
     with pytest.raises(LogoError) as err:
@@ -144,6 +145,32 @@ def test_logo__small_file_of_144_megapixels__refused_and_old_one_dropped(store: 
     store.put_settings({"brand_logo": base64.b64encode(bomb).decode()})
     brand = brand_of(store)
     assert brand.logo is None and brand.name == "Сеть"
+
+
+def test_logo__admin_upload_of_the_bomb__refused_in_russian_and_the_brand_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from audit import accounts
+    from tests.conftest import populate
+
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    data = TinyStore(tmp_path / "data")
+    people = populate(data)
+    good = base64.b64encode(_png((400, 160))).decode()
+    data.put_settings({"brand_name": "Сеть", "brand_logo": good})
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.session_state["lang"] = "ru"
+    at.session_state["_token"] = accounts.start_session(data, people["hq"])
+    at.run()
+    at.switch_page("audit/ui/pages/admin.py").run()
+    at.segmented_control(key="admin.part").set_value("brand").run()
+    at.file_uploader(key="brand.logo").set_value(("logo.png", _png((12_000, 12_000)), "image/png"))
+    at.button(key="FormSubmitter:brand-Сохранить").click().run()
+    assert not at.exception
+    assert any("Логотип — PNG или JPEG не больше" in e.value for e in at.error)
+    assert data.get_settings()["brand_logo"] == good
 
 
 # -- uploads per minute ------------------------------------------------------------------------

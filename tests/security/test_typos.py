@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from audit import limits, typos
-from audit.typos import WORD_RE, Suspect, TypoCheck, check_text, check_typos, suspect_words
+from audit.typos import WORD_RE, Suspect, suspect_words
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "typos"
@@ -88,6 +88,8 @@ def test_the_pastes_that_took_minutes__finish_within_a_bound(text: str) -> None:
 
 
 def test_a_megabyte_paste__checked_up_to_the_budget_and_the_shopper_told() -> None:
+    from audit.typos import TypoCheck, check_typos
+
     text = "Наши консультанты ответят на вопросы. " * 30_000
     result = check_typos(text)
     assert result.status == "truncated" and result.suspects == ()
@@ -98,6 +100,8 @@ def test_a_megabyte_paste__checked_up_to_the_budget_and_the_shopper_told() -> No
 
 
 def test_time_budget__a_text_of_unknown_words_stops_and_says_so() -> None:
+    from audit.typos import check_text
+
     rng = random.Random(3)
     garbage = " ".join("".join(rng.choice("бвгджзклмнпрстфхцчшщ") for _ in range(8))
                        for _ in range(1100))
@@ -108,18 +112,22 @@ def test_time_budget__a_text_of_unknown_words_stops_and_says_so() -> None:
 
 
 def test_an_overlong_word__offered_without_a_search() -> None:
+    from audit.typos import check_text
+
     word = "а" * (limits.TYPO_CHECK_WORD_MAX + 50)
     assert check_text(f"Слово {word} здесь.").suspects == (Suspect(word, None),)
 
 
 def test_worker_pool__a_dead_worker_is_replaced() -> None:
+    from audit.typos import check_typos
+
     if typos._worker_count() == 0:
         pytest.skip("typo workers are switched off (AUDIT_TYPO_WORKERS=0)")
     assert check_typos("Мы всегда радв помочь.").suspects[0].word == "радв"
     pool = typos._pool(typos._worker_count())
     worker = pool.idle.get(timeout=10)
     worker.process.kill()
-    worker.process.join(timeout=10)
+    worker.process.wait(timeout=10)
     pool.idle.put(worker)
     assert check_typos("Мы всегда радв помочь.").status == "unavailable"
     assert check_typos("Мы всегда радв помочь.").suspects[0].word == "радв"
