@@ -18,9 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import random
 import statistics
-import string
 import subprocess
 import sys
 import tempfile
@@ -41,6 +39,7 @@ from audit.photos import PhotoError, prepare_photo  # noqa: E402
 from audit.store.tinydb import TinyStore  # noqa: E402
 from audit.typos import check_typos  # noqa: E402
 from benchmarks.photo import phone_jpeg  # noqa: E402
+from tests.security.inputs import GERMAN, random_latin  # noqa: E402
 
 MB = 2**20
 RUSSIAN = (ROOT / "tests/security/typos/tune/ru-bank-deposits.txt").read_text(encoding="utf-8") + \
@@ -63,25 +62,12 @@ def ordinary_russian(words: int) -> str:
     return " ".join(clean.split()[:words])
 
 
-def random_latin(chars: int, seed: int = 7) -> str:
-    rng = random.Random(seed)
-    words: list[str] = []
-    while len(" ".join(words)) < chars:
-        words.append("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 12))))
-    return " ".join(words)[:chars]
-
-
-GERMAN = ("Die Öffnungszeiten unserer Filiale sind montags bis freitags von neun bis achtzehn Uhr. "
-          "Bitte vereinbaren Sie einen Termin für eine persönliche Beratung zu Krediten und Konten. "
-          "Unsere Mitarbeiter helfen Ihnen gerne weiter und beantworten alle Fragen.")[:309]
-
-
 def typo_part() -> tuple[float, str]:
     floor_text = ordinary_russian(300)
     check_typos(floor_text)  # start the worker and load its dictionaries
     floor = median_ms(lambda: check_typos(floor_text), 15)
     latin = median_ms(lambda: check_typos(random_latin(839)), 15)
-    german = median_ms(lambda: check_typos(GERMAN), 15)
+    german = median_ms(lambda: check_typos(GERMAN[:309]), 15)
     worst = max(latin, german)
     ratio = worst / floor
     print(f"typo: ratio={ratio:.2f} (839 random Latin chars {latin:.1f} ms, 309 German chars "

@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from audit import accounts, limits
+from audit import limits
 from audit.checklist import ChecklistError, parse_checklist
 from audit.store import Store
-from audit.store.tinydb import TinyStore
 from audit.templates import add_template
 from tests.conftest import MINI_YAML, populate
+from tests.security.inputs import admin_part
 from tests.security.memory import peak_growth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,17 +143,8 @@ def test_aliases_within_limits__still_accepted() -> None:
 
 def test_admin_upload__billion_laughs_shows_the_problem_in_russian(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
-    data = TinyStore(tmp_path / "data")
-    people = populate(data)
+    at, data = admin_part(tmp_path, monkeypatch, "templates")
     before = data.list_templates()
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
-    at.session_state["lang"] = "ru"
-    at.session_state["_token"] = accounts.start_session(data, people["hq"])
-    at.run()
-    at.switch_page("audit/ui/pages/admin.py").run()
-    at.segmented_control(key="admin.part").set_value("templates").run()
     at.file_uploader(key="tpl.upload").set_value(("laughs.yaml", LAUGHS.encode(),
                                                   "application/yaml")).run()
     assert not at.exception

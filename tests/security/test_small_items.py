@@ -22,6 +22,7 @@ from audit.scoring import AnswerError
 from audit.store import Store
 from audit.store.tinydb import TinyStore
 from tests.conftest import answer_mini
+from tests.security.inputs import admin_part
 
 ROOT = Path(__file__).resolve().parents[2]
 MB_TEXT = "ж" * 1_000_000
@@ -149,23 +150,9 @@ def test_logo__small_file_of_144_megapixels__refused_and_old_one_dropped(store: 
 
 def test_logo__admin_upload_of_the_bomb__refused_in_russian_and_the_brand_kept(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    from audit import accounts
-    from tests.conftest import populate
-
-    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
-    data = TinyStore(tmp_path / "data")
-    people = populate(data)
+    at, data = admin_part(tmp_path, monkeypatch, "brand")
     good = base64.b64encode(_png((400, 160))).decode()
     data.put_settings({"brand_name": "Сеть", "brand_logo": good})
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
-    at.session_state["lang"] = "ru"
-    at.session_state["_token"] = accounts.start_session(data, people["hq"])
-    at.run()
-    at.switch_page("audit/ui/pages/admin.py").run()
-    at.segmented_control(key="admin.part").set_value("brand").run()
     at.file_uploader(key="brand.logo").set_value(("logo.png", _png((12_000, 12_000)), "image/png"))
     at.button(key="FormSubmitter:brand-Сохранить").click().run()
     assert not at.exception

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import string
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from audit import limits, typos
 from audit.typos import WORD_RE, Suspect, suspect_words
+from tests.security.inputs import GERMAN, random_latin
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "typos"
@@ -63,20 +63,7 @@ def test_latin_letters_inside_a_russian_word__offered_with_the_fix() -> None:
     assert suspect_words("Наш сaйт работает круглосуточно.") == [Suspect("сaйт", "сайт")]
 
 
-def _random_latin(chars: int, seed: int = 7) -> str:
-    rng = random.Random(seed)
-    words: list[str] = []
-    while len(" ".join(words)) < chars:
-        words.append("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 12))))
-    return " ".join(words)[:chars]
-
-
-GERMAN = ("Die Öffnungszeiten unserer Filiale sind montags bis freitags von neun bis achtzehn Uhr. "
-          "Bitte vereinbaren Sie einen Termin für eine persönliche Beratung zu Krediten und Konten. "
-          "Unsere Mitarbeiter helfen Ihnen gerne weiter und beantworten alle Fragen.")
-
-
-@pytest.mark.parametrize("text", [_random_latin(839), GERMAN[:309]], ids=["latin-839", "german-309"])
+@pytest.mark.parametrize("text", [random_latin(839), GERMAN[:309]], ids=["latin-839", "german-309"])
 def test_the_pastes_that_took_minutes__finish_within_a_bound(text: str) -> None:
     # the old check took 192 s and 8.4 s of CPU on these; a child process that is still
     # working after 60 s is ended and the test fails (a bound, not a timing)
