@@ -116,13 +116,13 @@ def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checkli
     cols[0].metric(T("ui.audits_in_filter"), d.audits)
     if scored:
         worst = scored[-1]
-        cols[1].metric(T("ui.weakest_location"), names.get(worst.location_id, worst.location_id),
+        cols[1].metric(T("ui.weakest_location"), esc(names.get(worst.location_id, worst.location_id)),
                        delta=None if worst.change is None else f"{worst.change:+.0f}",
                        help=T("ui.change_help"))
         cols[1].caption(f"{fmt_score(worst.score)} {level_badge(worst.level)}")
     if cells:
         low = min(cells, key=lambda c: c.score or 0)
-        cols[2].metric(T("ui.weakest_cell"), f"{titles.get(low.section_id, low.section_id)}")
+        cols[2].metric(T("ui.weakest_cell"), esc(titles.get(low.section_id, low.section_id)))
         cols[2].caption(f"{esc(names.get(low.location_id, low.location_id))} · {fmt_score(low.score)}")
     flagged = [g for g in d.gaps if g.flagged]
     if flagged:
