@@ -120,22 +120,26 @@ def set_cookie(token: str | None) -> None:
     st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
 
 
-_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
-_AUTOLINK = re.compile(r":/|www\.|@\w", re.IGNORECASE)
+# Characters Markdown or Streamlit give a meaning inside a line ("/" too: Streamlit finds
+# `:material/icon:` in the source); `-`, `+`, `=` and `.` mean something only where a line
+# starts, so only a leading one is escaped.
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>()#!|~$:&^/])")
+_LEADING = re.compile(r"^(\d*)([-+=.])")
+_AUTOLINK = re.compile(r":[/\w]|www\.|@\w", re.IGNORECASE)
 
 
 def esc(text: str) -> str:
     """People's text (names, addresses, checklist texts, answers) for st.markdown and labels.
 
-    Every ASCII punctuation mark is backslash-escaped, which CommonMark always reads as the
-    literal character: no emphasis, links, images (tracking pixels), HTML, headings or lists,
+    Markdown's punctuation is backslash-escaped, which CommonMark always reads as the literal
+    character: no emphasis, links, images (tracking pixels), HTML, headings or lists,
     and none of Streamlit's own `:red[…]`, `:material/…:` or `$…$`. Line breaks become spaces.
-    GitHub's autolinks are found in the text after escapes are read, so an invisible word
-    joiner goes into "://", "www." and "@": a pasted address stays text, not a link.
+    Autolinks and emoji shortcodes are found in the text after escapes are read, so an
+    invisible word joiner goes into "://", ":smile:", "www." and "@": they stay text.
     """
     flat = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u2060" + m.group(0)[-1],
                          " ".join(text.splitlines()))
-    return _MARKUP.sub(r"\\\1", flat)
+    return _LEADING.sub(r"\1\\\2", _MARKUP.sub(r"\\\1", flat))
 
 
 def level_badge(level: str | None) -> str:

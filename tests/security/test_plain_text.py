@@ -21,7 +21,7 @@ TRACKER = "127.0.0.1:9"  # the discard port: nothing answers, but a request woul
 NAME = f"Арбат **жирный** ![p](http://{TRACKER}/name.png) :red[красный] $x^2$"
 REGION = f"[клик](http://{TRACKER}/region) _курсив_"
 ADDRESS = f"<img src=http://{TRACKER}/address.png> # улица"
-PERSON = f"Иван ![i](http://{TRACKER}/person.png) :material/warning: `код`"
+PERSON = f"Иван ![i](http://{TRACKER}/person.png) :material/warning: `код` :smile:"
 
 
 @pytest.fixture(scope="module")
@@ -68,20 +68,25 @@ def test_hq_pages__hostile_names_read_literally_and_fetch_nothing(
     def shown() -> str:  # what a person reads (the word joiners esc adds are invisible)
         return page.inner_text("body").replace("\u2060", "")
 
+    def appears(*starts: str) -> None:  # poll until each is drawn (the page runs in steps)
+        for start in starts:
+            expect(page.get_by_text(start).first).to_be_visible()
+
     page.goto(url + "/location")
-    expect(page.get_by_text("Арбат **жирный**").first).to_be_visible()
+    appears("Арбат **жирный**", "[клик]")
     assert NAME in shown() and REGION in shown()
     page.screenshot(path=str(tmp_path / "locations.png"))
     page.goto(url + "/location?id=loc-a")
     expect(page.get_by_role("heading", name="Арбат **жирный**")).to_be_visible()
+    appears("<img src")
     assert NAME in shown() and ADDRESS in shown()
     page.screenshot(path=str(tmp_path / "location.png"))
     page.goto(url + "/admin")
-    expect(page.get_by_text("Иван ![i]").first).to_be_visible()
+    appears("Иван ![i]")
     assert PERSON in shown()
     page.screenshot(path=str(tmp_path / "admin.png"))
     option(page, "admin.part", "Точки").tap()
-    expect(page.get_by_text("Арбат **жирный**").first).to_be_visible()
+    appears("Арбат **жирный**")
     assert NAME in shown()
     page.screenshot(path=str(tmp_path / "admin-locations.png"))
 

@@ -76,7 +76,14 @@ def _generous_policy() -> accounts.SignInPolicy:
                                  per_address=RateLimiter("rate_limited", "tries", 10_000, 60))
 
 
+def _cheap_hash(store: Store, name: str) -> None:
+    """A cheap hash, so that the store's read-modify-write, not Argon2, is what races."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("secret-pass")
+    store.update_user(name, lambda u: dataclasses.replace(u, password_hash=cheap))
+
+
 def test_forty_threads__every_failure_counted(store: Store, network: dict[str, User]) -> None:
+    _cheap_hash(store, "sam")
     policy = _generous_policy()
     results = _all_at_once(40, lambda i: _attempt(store, "sam", f"wrong-{i}", policy=policy))
     assert Counter(results) == {"bad_credentials": 40}
@@ -109,22 +116,21 @@ for i in range(n):
 
 
 @pytest.mark.parametrize("kind", [
+    # Not strict: without a cross-process lock a lost count is likely but not certain. Drop
+    # the mark when the store layout work (issue 14) brings TinyDB's cross-process file lock.
     pytest.param("tinydb", marks=pytest.mark.xfail(
-        strict=True, reason="TinyDB's lock holds across threads only; the cross-process file "
-                            "lock comes with the store layout work (issue 14)")),
+        strict=False, reason="TinyDB's lock holds across threads only; the cross-process file "
+                             "lock comes with the store layout work (issue 14)")),
     "postgres",
 ])
 def test_two_processes__every_failure_counted(kind: str, tmp_path: Path,
                                               request: pytest.FixtureRequest) -> None:
     store = make_store(kind, tmp_path, request)
     accounts.create_user(store, "sam", "shopper", "secret-pass")
-    # a cheap hash, so that the store's read-modify-write, not Argon2, is what races
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("secret-pass")
-
-    store.update_user("sam", lambda u: dataclasses.replace(u, password_hash=cheap))
+    _cheap_hash(store, "sam")
     target = str(tmp_path / "data") if kind == "tinydb" else store.url  # type: ignore[attr-defined]
     go = tmp_path / "go"
-    n = 60
+    n = 150
     procs = [subprocess.Popen([sys.executable, "-c", _RACER, target, str(go), str(n)],
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
     time.sleep(0.5)  # both have imported and opened the store (not a timing assertion)
