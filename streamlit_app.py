@@ -6,7 +6,7 @@ import streamlit as st
 
 from audit.store import StoreError
 from audit.ui import auth
-from audit.ui.common import T, begin_run, current_user, get_store, phone_css, show_error
+from audit.ui.common import T, begin_run, current_user, esc, get_store, phone_css, show_error
 
 st.set_page_config(page_title="Customer journey audit", page_icon=":material/fact_check:",
                    layout="centered", initial_sidebar_state="collapsed")
@@ -56,7 +56,7 @@ if user is None:
 page = st.navigation(pages(BY_ROLE[user.role]), position="top")
 auth.pending_cookie()
 with st.sidebar:
-    st.markdown(f"**{user.display_name or user.name}** · {T('role.' + user.role)}")
+    st.markdown(f"**{esc(user.display_name or user.name)}** · {T('role.' + user.role)}")
     auth.language_picker("lang.side")
     if st.button(T("ui.sign_out"), icon=":material/logout:", key="signout"):
         auth.sign_out()

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from audit import access
+from audit import access, limits
 from audit.model import (
     MODES,
     Answer,
@@ -169,8 +169,9 @@ def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _
     checked = _KEEP if value is _KEEP else check_value(item, value)
     if na and not item.na:
         raise AnswerError("na_not_allowed", "N/A is not allowed for this item", key=key)
-    if comment is not None and len(comment) > 5000:
-        raise AnswerError("too_long", "the comment is longer than 5000 characters", limit=5000)
+    if comment is not None and len(comment) > limits.COMMENT_MAX_CHARS:
+        raise AnswerError("too_long", f"the comment is longer than {limits.COMMENT_MAX_CHARS} "
+                          "characters", limit=limits.COMMENT_MAX_CHARS)
     at = now or now_iso()
 
     def update(old: Answer | None) -> Answer:

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from audit import limits
+from audit.checklist_limits import Refusal, check_sizes, scan_yaml
 from audit.model import (
     ITEM_TYPES,
     LANGS,
@@ -28,7 +30,7 @@ from audit.model import (
     Text,
 )
 
-MAX_TEMPLATE_BYTES = 1_000_000
+MAX_TEMPLATE_BYTES = limits.TEMPLATE_MAX_BYTES
 
 TOP_KEYS = ("id", "version", "title", "description", "levels", "critical_cap", "sections")
 SECTION_KEYS = ("id", "title", "description", "weight", "when", "na", "na_reason", "items")
@@ -982,6 +984,9 @@ def _parse(text: str, source: str) -> tuple[Checklist | None, list[Problem]]:
                                  f"файл больше {MAX_TEMPLATE_BYTES // 1000} КБ"),
                               _t("a checklist is a few dozen KB; is this the right file?",
                                  "чек-лист занимает десятки КБ; тот ли это файл?"))]
+    refused = scan_yaml(text)
+    if refused:
+        return None, [_refusal(source, r) for r in refused]
     marks = _Marks()
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -999,6 +1004,9 @@ def _parse(text: str, source: str) -> tuple[Checklist | None, list[Problem]]:
                               _t("start from a shipped checklist in checklists/",
                                  "начните с готового чек-листа из checklists/"))]
     marks.walk(node)
+    refused = check_sizes(data)
+    if refused:  # before the item parser: a 30,000-item file is refused, not parsed
+        return None, [_refusal(source, r, marks) for r in refused]
     v = _Validator(source, marks)
     for path, key in marks.duplicates:
         v.add(path, _t(f'key "{key}" appears twice here', f"ключ «{key}» встречается дважды"),
@@ -1008,6 +1016,11 @@ def _parse(text: str, source: str) -> tuple[Checklist | None, list[Problem]]:
     if v.problems:
         return None, v.problems
     return checklist, []
+
+
+def _refusal(source: str, r: Refusal, marks: _Marks | None = None) -> Problem:
+    line, column = (r.line, r.column) if marks is None else marks.find(r.path)
+    return Problem(source, place_of(r.path), r.message, r.hint, line, column)
 
 
 def parse_checklist(text: str, *, source: str = "<checklist>") -> Checklist:

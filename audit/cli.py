@@ -18,7 +18,18 @@ class CliError(Exception):
     """A message for stderr; the command exits with status 1."""
 
 
-def _store(args: argparse.Namespace) -> Store:
+def _store(args: argparse.Namespace, *, create: bool = False) -> Store:
+    """The store; only commands that fill one (`demo`, `users add`) may start a new folder.
+
+    A mistyped --data-dir must not become an empty store that silently answers "nothing".
+    With AUDIT_DATABASE_URL the folder holds photos only and is made as needed.
+    """
+    folder = Path(args.data_dir)
+    if not os.environ.get("AUDIT_DATABASE_URL") and not (folder / "index.json").exists():
+        if not create:
+            raise CliError(f"no data in {folder}: check --data-dir (or AUDIT_DATA_DIR); "
+                           "`audit demo` or `audit users add` starts a new data folder")
+        print(f"starting a new data folder in {folder.resolve()}", file=sys.stderr)
     return open_store(args.data_dir)
 
 
@@ -39,11 +50,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from audit.demo import DEMO_PASSWORD, generate
 
-    store = _store(args)
+    try:
+        today = date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        raise CliError(f"--today {args.today} is not a date; write it as YYYY-MM-DD, "
+                       "e.g. 2026-02-28") from None
+    store = _store(args, create=True)
     if store.list_summaries() and not args.force:
         raise CliError(f"{args.data_dir} already holds audits; use an empty folder or --force "
                        "to add demo data beside them")
-    today = date.fromisoformat(args.today) if args.today else None
     result = generate(store, seed=args.seed, audits=args.audits, locations=args.locations,
                       today=today)
     print(f"{result.locations} locations, {result.users} people, {result.audits} audits "
@@ -70,7 +85,7 @@ def _password_from_env_or_prompt(env: str) -> str:
 def cmd_users(args: argparse.Namespace) -> int:
     from audit import accounts
 
-    store = _store(args)
+    store = _store(args, create=args.users_cmd == "add")
     if args.users_cmd == "list":
         for u in store.list_users():
             locs = ",".join(u.locations) or ("any" if u.any_location else "-")
@@ -162,18 +177,23 @@ def _write(path: Path, data: bytes) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="audit", description="Customer-journey audits: checklists, demo data, reports.")
-    parser.add_argument("--data-dir", default=os.environ.get("AUDIT_DATA_DIR", "data"),
-                        help="data folder of the embedded store (default: $AUDIT_DATA_DIR or ./data)")
+    data_help = "data folder of the embedded store (default: $AUDIT_DATA_DIR or ./data)"
+    parser.add_argument("--data-dir", default=os.environ.get("AUDIT_DATA_DIR", "data"), help=data_help)
+    # accepted after the subcommand too (`audit demo --data-dir D`); SUPPRESS keeps the value
+    # given before it when none is given after
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_help)
     sub = parser.add_subparsers(dest="cmd", required=True)
 
-    p = sub.add_parser("validate", help="check checklist YAML files and list every problem",
+    p = sub.add_parser("validate", parents=[data_dir],
+                       help="check checklist YAML files and list every problem",
                        description="Check checklist YAML files; print 'ok' per good file, every "
                                    "problem of a bad one, and exit 1 if any is bad.")
     p.add_argument("files", nargs="+", help="checklist .yaml files")
     p.add_argument("--lang", choices=("en", "ru"), default="en", help="language of the messages")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("demo", help="fill a store with a realistic demo network",
+    p = sub.add_parser("demo", parents=[data_dir], help="fill a store with a realistic demo network",
                        description="Fill the data folder with demo locations, people and a year "
                                    "of audits. The same seed (and --today) gives the same data.")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -183,11 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="add to a store that already has audits")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("users", help="add, list people, change passwords",
+    p = sub.add_parser("users", parents=[data_dir], help="add, list people, change passwords",
                        description="Manage local accounts. Passwords come from a prompt or "
                                    "$AUDIT_PASSWORD, never from an argument.")
     users = p.add_subparsers(dest="users_cmd", required=True)
-    u = users.add_parser("add", help="add a person", description="Add a person with a role.")
+    u = users.add_parser("add", parents=[data_dir], help="add a person",
+                         description="Add a person with a role.")
     u.add_argument("name", help="sign-in name: lowercase letters, digits, . _ -")
     u.add_argument("--role", required=True, choices=("shopper", "manager", "hq"))
     u.add_argument("--location", action="append", help="a location id they work with (repeat)")
@@ -196,14 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--any-location", action="store_true",
                    help="a shopper who may audit any location")
     u.set_defaults(func=cmd_users)
-    u = users.add_parser("list", help="list people", description="List people and their roles.")
+    u = users.add_parser("list", parents=[data_dir], help="list people",
+                         description="List people and their roles.")
     u.set_defaults(func=cmd_users)
-    u = users.add_parser("passwd", help="change a password",
+    u = users.add_parser("passwd", parents=[data_dir], help="change a password",
                          description="Change a password; the person's other sessions end.")
     u.add_argument("name")
     u.set_defaults(func=cmd_users)
 
-    p = sub.add_parser("report", help="a scored PDF of one audit, or the network report",
+    p = sub.add_parser("report", parents=[data_dir], help="a scored PDF of one audit, or the network report",
                        description="Write a PDF: one audit by id, or with --network the network "
                                    "report for a period, region and template.")
     p.add_argument("audit_id", nargs="?", help="the audit's id")
@@ -222,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the PDF file to write")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("export", help="audits and their answers as CSV or XLSX",
+    p = sub.add_parser("export", parents=[data_dir], help="audits and their answers as CSV or XLSX",
                        description="Export submitted audits and their item-level answers. With csv "
                                    "two files are written beside -o (…-audits.csv, …-answers.csv); "
                                    "with xlsx one workbook with two sheets.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
@@ -148,7 +149,7 @@ def to_csv(df: pd.DataFrame) -> bytes:
     for col in safe.columns:
         if safe[col].dtype == object or isinstance(safe[col].dtype, pd.StringDtype):
             safe[col] = safe[col].map(_defused)
-    text: str = safe.to_csv(index=False, lineterminator="\r\n")
+    text: str = safe.to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     return text.encode("utf-8-sig")
 
 

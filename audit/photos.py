@@ -7,7 +7,8 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, Literal
 import pillow_heif
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
+from audit import limits
 from audit.files import fsync_folder, write_atomic
 from audit.model import PhotoRef
 
@@ -30,6 +32,8 @@ PHOTO_ERROR_CODES: tuple[str, ...] = (
     "too_many_pixels",  # params: width, height (None when Pillow refused first), limit (pixels)
     "truncated",  # params: {}
     "corrupt",  # params: format
+    "too_much_memory",  # params: width, height, megabytes (what decoding would take), limit (MB)
+    "busy",  # params: {}  (other large photos are being decoded; send it again)
 )
 
 DISPLAY_LONG_EDGE = 1600
@@ -128,6 +132,18 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "The photo is damaged and cannot be read. Send it again or take a new one.",
         "ru": "Фото повреждено, и прочитать его не удалось. Отправьте его ещё раз или сделайте новый снимок.",
     },
+    "too_much_memory": {
+        "en": "The picture is too large to process: {width} × {height} pixels would take about "
+        "{megabytes} MB of memory, and the limit is {limit} MB. "
+        "Send a photo taken at the camera's standard resolution.",
+        "ru": "Изображение слишком велико для обработки: {width} × {height} пикселей заняли бы "
+        "около {megabytes} МБ памяти, а допускается не больше {limit} МБ. "
+        "Отправьте фото, снятое в стандартном разрешении камеры.",
+    },
+    "busy": {
+        "en": "The server is busy with other large photos. Send this one again in a minute.",
+        "ru": "Сервер занят обработкой других больших фото. Отправьте это фото ещё раз через минуту.",
+    },
 }
 
 
@@ -173,6 +189,9 @@ def _render(code: str, params: Mapping[str, Any], lang: str) -> str:
             megapixels=_number(_ceil1(width * height / 1e6), lang),
             limit=limit,
         )
+    if code == "too_much_memory":
+        return _MESSAGES[code][lang].format(**{**params, "megabytes": f"{params['megabytes']:,}"
+                                               .replace(",", " ")})
     return _MESSAGES[code][lang].format(**params)
 
 
@@ -221,9 +240,17 @@ class PreparedPhoto:
 
 
 def prepare_photo(
-    data: bytes, *, max_bytes: int = 25 * 1024 * 1024, max_pixels: int = 50_000_000
+    data: bytes, *, max_bytes: int = limits.PHOTO_MAX_BYTES,
+    max_pixels: int = limits.PHOTO_MAX_PIXELS,
+    max_decode_bytes: int = limits.PHOTO_DECODE_MAX_BYTES,
 ) -> PreparedPhoto:
-    """Check an upload and make its display copy, thumbnail and metadata; raise PhotoError."""
+    """Check an upload and make its display copy, thumbnail and metadata; raise PhotoError.
+
+    Memory is bounded, not only pixels: what decoding would take is estimated from the
+    header before any pixel is decoded; over `max_decode_bytes` the photo is refused, and
+    the decodes of one process share a budget (a large one waits for the others, then runs
+    alone).
+    """
     data = bytes(data)
     if not data:
         raise PhotoError("empty")
@@ -239,11 +266,18 @@ def prepare_photo(
         if source_format == "JPEG":
             # libjpeg decodes at 1/2, 1/4 or 1/8 scale: a 12 MP photo costs a 3 MP decode.
             im.draft("RGB", _fit(im.size, DISPLAY_LONG_EDGE))
-        _load(im, source_format, max_pixels)
-        exif = _exif(im)
-        icc = im.info.get("icc_profile")
-        # Resize first, then turn and colour-convert: both are cheaper on 2 MP than on 12 MP.
-        display_im = _shrink(_flatten(im), DISPLAY_LONG_EDGE)
+        need = decode_cost(im.size, im.mode, source_format)
+        if need > max_decode_bytes:
+            raise PhotoError("too_much_memory", width=width, height=height,
+                             megabytes=math.ceil(need / 2**20), limit=max_decode_bytes // 2**20)
+        with _decodes.hold(need):
+            _load(im, source_format, max_pixels)
+            exif = _exif(im)
+            icc = im.info.get("icc_profile")
+            # Resize first, then flatten, turn and colour-convert: all cheaper on 2 MP than
+            # on 12 MP, and the full-size picture is never copied.
+            display_im = _flatten(_shrink(im, DISPLAY_LONG_EDGE) if im.mode in _RESIZABLE
+                                  else _shrink(_flatten(im), DISPLAY_LONG_EDGE))
     # Pillow carries info (EXIF, XMP, JPEG comments, ICC) along and writes some of it back
     # unasked: the copies start with none of it, so nothing about the phone leaves with them.
     display_im.info.clear()
@@ -273,6 +307,50 @@ def prepare_photo(
         gps=_gps(exif),
         phash=_dhash(thumb_im),
     )
+
+
+# Peak bytes per decoded pixel, measured with tests/security/test_photo_memory.py: Pillow
+# keeps 4 bytes for every RGB pixel; the WebP and HEIF decoders hold their own full-size
+# buffer beside Pillow's; a palette or 16-bit PNG is converted at full size once.
+_COST_PER_PIXEL = {"JPEG": 11, "PNG": 11, "WEBP": 17, "HEIF": 10}
+_COST_CONVERTED_PNG = 15
+# Modes Pillow resizes as they are (RGBA with premultiplied alpha): no full-size conversion.
+_RESIZABLE = ("RGB", "RGBA", "L", "LA")
+
+
+def decode_cost(size: tuple[int, int], mode: str, source_format: str) -> int:
+    """Bytes that decoding and shrinking a picture of this size and mode may take at peak."""
+    per_pixel = _COST_PER_PIXEL[source_format]
+    if source_format == "PNG" and mode not in _RESIZABLE:
+        per_pixel = _COST_CONVERTED_PNG
+    return size[0] * size[1] * per_pixel
+
+
+class _DecodeBudget:
+    """Decodes in this process share `total` bytes; one that needs more waits to run alone."""
+
+    def __init__(self, total: int, wait: float) -> None:
+        self.total = total
+        self.wait = wait
+        self.used = 0
+        self._cond = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, need: int) -> Iterator[None]:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.used == 0 or self.used + need <= self.total,
+                                       timeout=self.wait):
+                raise PhotoError("busy")
+            self.used += need
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.used -= need
+                self._cond.notify_all()
+
+
+_decodes = _DecodeBudget(limits.PHOTO_DECODE_SHARED_BYTES, limits.PHOTO_DECODE_WAIT_SECONDS)
 
 
 def _open(data: bytes, max_pixels: int) -> ImageFile.ImageFile:

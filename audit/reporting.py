@@ -4,23 +4,62 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from PIL import Image, UnidentifiedImageError
+
+from audit import limits
 from audit.audits import auditor_codes
 from audit.model import Audit
 from audit.photos import PhotoStore
 from audit.report import AuditContext, Brand
-from audit.store import AuditFilter, Store
+from audit.store import AuditFilter, Store, StoreError
 
 PhotoLookup = Callable[[str], Path | None]
 
+class LogoError(StoreError):
+    """A brand logo that would make every PDF slow or fail; the message says the limits."""
+
+    code = "bad_logo"
+
+
+def check_logo(data: bytes) -> None:
+    """Refuse a logo that is not a PNG or JPEG within the byte and pixel limits.
+
+    Only the header is read: a 17 KB PNG of 12,000 × 12,000 pixels is refused without
+    decoding it (ReportLab would decode it at full size for every PDF).
+    """
+    params = {"kb": limits.LOGO_MAX_BYTES // 1000, "mp": limits.LOGO_MAX_PIXELS // 1_000_000,
+              "side": limits.LOGO_MAX_SIDE}
+    if len(data) > limits.LOGO_MAX_BYTES:
+        raise LogoError(f"the logo is {len(data)} bytes; at most {limits.LOGO_MAX_BYTES}", **params)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below
+            with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as im:
+                width, height = im.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError):
+        raise LogoError("the logo is not a PNG or JPEG picture", **params) from None
+    if width * height > limits.LOGO_MAX_PIXELS or max(width, height) > limits.LOGO_MAX_SIDE:
+        raise LogoError(f"the logo is {width} × {height} pixels; at most "
+                        f"{limits.LOGO_MAX_PIXELS} pixels and {limits.LOGO_MAX_SIDE} a side", **params)
+
+
 def brand_of(store: Store) -> Brand:
-    """Brand name, colour and logo from the settings HQ keeps; defaults where unset."""
+    """Brand name, colour and logo from the settings HQ keeps; defaults where unset.
+
+    A logo stored before the limits existed, and over them, is left out of the PDFs.
+    """
     s = store.get_settings()
     try:
         logo = base64.b64decode(s["brand_logo"]) if s.get("brand_logo") else None
-    except (binascii.Error, ValueError):
+        if logo is not None:
+            check_logo(logo)
+    except (binascii.Error, ValueError, LogoError):
         logo = None
     return Brand(name=s.get("brand_name") or "",
                  colour=s.get("brand_colour") or Brand().colour, logo=logo)

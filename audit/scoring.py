@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from audit import limits
 from audit.conditions import Visibility, visibility
 from audit.model import (
     WEEKDAYS,
@@ -99,6 +100,7 @@ def check_value(item: Item, value: Any) -> Any:
             raise AnswerError("not_number", "a number is needed")
         if value < 0:
             raise AnswerError("negative", "the number cannot be negative")
+        _within(value, limits.NUMBER_RANGES["number"])
         return float(value)
     if t == "wait_time":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -121,9 +123,14 @@ def check_value(item: Item, value: Any) -> Any:
                 raise AnswerError("not_number", "a number of minutes is needed")
             if minutes < 0:
                 raise AnswerError("negative", "the number cannot be negative")
+            _within(minutes, limits.NUMBER_RANGES["wait_time"])
             out["minutes"] = float(minutes)
-        if out.get("start") and out.get("end") and out["end"] < out["start"]:
-            raise AnswerError("end_before_start", "served before waiting started")
+        if out.get("start") and out.get("end"):
+            if out["end"] < out["start"]:
+                raise AnswerError("end_before_start", "served before waiting started")
+            measured = wait_minutes({"start": out["start"], "end": out["end"]})
+            if measured is not None:
+                _within(measured, limits.NUMBER_RANGES["wait_time"])
         return out or None
     if t == "hours":
         if not isinstance(value, dict):
@@ -146,12 +153,32 @@ def check_value(item: Item, value: Any) -> Any:
         typos = [str(w) for w in value.get("typos", []) or []]
         if not isinstance(text, str):
             raise AnswerError("bad_typos", "website text must be text")
+        _short_enough(text, limits.TYPO_TEXT_MAX_CHARS)
+        for words in (flagged, typos):
+            if len(words) > limits.TYPO_WORDS_MAX:
+                raise AnswerError("too_many_words", f"more than {limits.TYPO_WORDS_MAX} words",
+                                  limit=limits.TYPO_WORDS_MAX)
+            for word in words:
+                _short_enough(word, limits.TYPO_WORD_MAX_CHARS)
         return {"text": text, "flagged": flagged, "typos": typos}
     if t in ("text", "photo"):
         if value is not None and not isinstance(value, str):
             raise AnswerError("not_text", "text is needed")
+        if value is not None:
+            _short_enough(value, limits.TEXT_ANSWER_MAX_CHARS)
         return value
     raise AnswerError("unknown_type", f"unknown item type {t}")
+
+
+def _within(value: float, allowed: limits.NumberRange) -> None:
+    if not allowed.low <= value <= allowed.high:
+        raise AnswerError("out_of_range", f"pick {allowed.low:g}–{allowed.high:g}",
+                          low=f"{allowed.low:g}", high=f"{allowed.high:,.0f}".replace(",", " "))
+
+
+def _short_enough(text: str, most: int) -> None:
+    if len(text) > most:
+        raise AnswerError("too_long", f"longer than {most} characters", limit=most)
 
 
 def hours_parts(item: Item, week: Mapping[str, Any]) -> dict[str, Any]:

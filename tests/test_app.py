@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from audit import accounts, audits
+from audit import accounts, audits, limits
 from audit.demo import DEMO_PASSWORD, generate
 from audit.model import Location, User
 from audit.store.tinydb import TinyStore
@@ -507,7 +507,7 @@ def test_admin__huge_template_upload_refused(data: TinyStore, people: dict[str, 
     before = data.list_templates()
     huge = MINI_YAML + "#" + "x" * 1_200_000 + "\n"
     at.file_uploader(key="tpl.upload").set_value(("big.yaml", huge.encode(), "application/yaml")).run()
-    assert any("larger than 1000 KB" in c.value for c in at.code)
+    assert any(f"larger than {limits.TEMPLATE_MAX_BYTES // 1000} KB" in c.value for c in at.code)
     assert data.list_templates() == before
 
 

@@ -163,7 +163,7 @@ def test_export__csv_and_xlsx_read_back(demo_dir: Path, tmp_path: Path) -> None:
 def test_unwritable_data_dir__clear_error_exit_1(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    done = run("--data-dir", str(blocker / "data"), "users", "list")
+    done = run("--data-dir", str(blocker / "data"), "demo", "--audits", "12")
     assert done.returncode == 1
     assert "cannot use the data folder" in done.stderr and "Traceback" not in done.stderr
 

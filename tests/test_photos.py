@@ -845,6 +845,8 @@ SAMPLE_PARAMS: dict[str, dict[str, object]] = {
     "too_many_pixels": {"width": 9000, "height": 9000, "limit": 50_000_000},
     "truncated": {},
     "corrupt": {"format": "JPEG"},
+    "too_much_memory": {"width": 16000, "height": 3000, "megabytes": 778, "limit": 256},
+    "busy": {},
 }
 
 

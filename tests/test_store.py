@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import audits
+from audit import audits, limits
 from audit.model import Answer, Location, User
 from audit.scoring import AnswerError
 from audit.store import AuditFilter, AuditLocked, NotFound, Store, StoreError, StoreUnavailable
@@ -251,7 +251,7 @@ def test_write_failure__clear_error_and_saved_answers_kept(tmp_path: Path) -> No
     resource.setrlimit(resource.RLIMIT_FSIZE, (path.stat().st_size + 100, hard))
     try:
         with pytest.raises(StoreError) as info:
-            audits.answer(store, sam, audit_id, "entrance.clean", comment="ж" * 5000)
+            audits.answer(store, sam, audit_id, "entrance.clean", comment="ж" * limits.COMMENT_MAX_CHARS)
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         signal.signal(signal.SIGXFSZ, old_handler)

@@ -124,6 +124,15 @@ class PostgresStore:
             cur.execute("INSERT INTO users (name, doc) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
                         "SET doc = EXCLUDED.doc", (user.name, Jsonb(user.to_dict())))
 
+    def update_user(self, name: str, change: Callable[[User], User]) -> User | None:
+        with self._tx() as cur:
+            row = cur.execute("SELECT doc FROM users WHERE name = %s FOR UPDATE", (name,)).fetchone()
+            if row is None:
+                return None
+            new = change(User.from_dict(row[0]))
+            cur.execute("UPDATE users SET doc = %s WHERE name = %s", (Jsonb(new.to_dict()), name))
+        return new
+
     def user_count(self) -> int:
         with self._tx() as cur:
             row = cur.execute("SELECT count(*) FROM users").fetchone()
@@ -149,6 +158,11 @@ class PostgresStore:
     def delete_session(self, token_hash: str) -> None:
         with self._tx() as cur:
             cur.execute("DELETE FROM sessions WHERE token_hash = %s", (token_hash,))
+
+    def prune_sessions(self, now: str) -> int:
+        with self._tx() as cur:
+            cur.execute('DELETE FROM sessions WHERE expires_at COLLATE "C" <= %s', (now,))
+            return cur.rowcount
 
     # -- templates -------------------------------------------------------------------------
 

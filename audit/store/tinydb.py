@@ -197,6 +197,16 @@ class TinyStore:
         with self._index.locked():
             self._table("users").upsert(user.to_dict(), Query().name == user.name)
 
+    def update_user(self, name: str, change: Callable[[User], User]) -> User | None:
+        with self._index.locked():
+            table = self._table("users")
+            row = table.get(Query().name == name)
+            if row is None:
+                return None
+            new = change(User.from_dict(row))
+            table.update(new.to_dict(), doc_ids=[row.doc_id])
+        return new
+
     def user_count(self) -> int:
         with self._index.locked():
             return len(self._table("users"))
@@ -219,6 +229,15 @@ class TinyStore:
     def delete_session(self, token_hash: str) -> None:
         with self._index.locked():
             self._table("sessions").remove(Query().token_hash == token_hash)
+
+    def prune_sessions(self, now: str) -> int:
+        expired = Query().expires_at <= now
+        with self._index.locked():
+            table = self._table("sessions")
+            # look before removing: a remove rewrites the whole index even when nothing matched
+            if not table.contains(expired):
+                return 0
+            return len(table.remove(expired))
 
     # -- templates -------------------------------------------------------------------------
 

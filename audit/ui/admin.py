@@ -12,13 +12,13 @@ from audit import access, accounts
 from audit.checklist import ChecklistError
 from audit.i18n import error_text
 from audit.model import ROLES, WEEKDAYS, Location
+from audit.reporting import LogoError, check_logo
 from audit.store import StoreError
 from audit.templates import add_template
-from audit.ui.common import T, get_store, labeller, lang
+from audit.ui.common import T, esc, get_store, labeller, lang
 from audit.ui.items import parse_span
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-MAX_LOGO = 500_000
 
 
 def render() -> None:
@@ -66,7 +66,7 @@ def people() -> None:
     for u in store.list_users():
         state = " :red-badge[" + T("ui.disabled") + "]" if u.disabled else ""
         where = ", ".join(names.get(x, x) for x in u.locations)
-        with st.expander(f"{u.display_name or u.name} · {T('role.' + u.role)}{state}"):
+        with st.expander(f"{esc(u.display_name or u.name)} · {T('role.' + u.role)}{state}"):
             st.text(f"{u.name} · {u.email or '—'} · {where or '—'}")
             with st.form(f"person.edit.{u.name}"):
                 role = st.segmented_control(T("ui.role"), ROLES, default=u.role, key=f"pe.role.{u.name}",
@@ -131,7 +131,7 @@ def locations() -> None:
         if go:
             _save_location(None, ident.strip(), name, region, address, raw)
     for loc in store.list_locations():
-        with st.expander(f"{loc.name} · {loc.region}"), st.form(f"loc.edit.{loc.id}"):
+        with st.expander(f"{esc(loc.name)} · {esc(loc.region)}"), st.form(f"loc.edit.{loc.id}"):
             st.text(loc.id)
             name = st.text_input(T("ui.name"), value=loc.name, key=f"le.name.{loc.id}")
             region = st.text_input(T("ui.region"), value=loc.region, key=f"le.region.{loc.id}")
@@ -210,8 +210,10 @@ def brand() -> None:
         new = {"brand_name": name.strip(), "brand_colour": colour, "keep_originals": keep}
         if logo is not None:
             data = logo.getvalue()
-            if len(data) > MAX_LOGO or not (data.startswith(b"\x89PNG") or data.startswith(b"\xff\xd8")):
-                st.error(T("err.bad_logo"))
+            try:
+                check_logo(data)
+            except LogoError as err:
+                st.error(error_text(err, lang()))
                 return
             new["brand_logo"] = base64.b64encode(data).decode()
         store.put_settings(new)

@@ -49,7 +49,7 @@ def sign_in_page() -> None:
         go = st.form_submit_button(T("ui.sign_in"), type="primary", width="stretch")
     if go:
         try:
-            user = accounts.sign_in(store, name, password)
+            user = accounts.sign_in(store, name, password, address=st.context.ip_address)
         except accounts.AccountError as err:
             st.error(error_text(err, lang()), icon=":material/lock:")
         except StoreError as err:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import os
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -120,10 +120,26 @@ def set_cookie(token: str | None) -> None:
     st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
 
 
+# Characters Markdown or Streamlit give a meaning inside a line ("/" too: Streamlit finds
+# `:material/icon:` in the source); `-`, `+`, `=` and `.` mean something only where a line
+# starts, so only a leading one is escaped.
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>()#!|~$:&^/])")
+_LEADING = re.compile(r"^(\d*)([-+=.])")
+_AUTOLINK = re.compile(r":[/\w]|www\.|@\w", re.IGNORECASE)
+
+
 def esc(text: str) -> str:
-    """User text for markdown: shown literally, never as markup."""
-    return html.escape(text).replace("*", "\\*").replace("_", "\\_").replace("`", "\\`") \
-        .replace("[", "\\[").replace("]", "\\]").replace("#", "\\#").replace("$", "\\$")
+    """People's text (names, addresses, checklist texts, answers) for st.markdown and labels.
+
+    Markdown's punctuation is backslash-escaped, which CommonMark always reads as the literal
+    character: no emphasis, links, images (tracking pixels), HTML, headings or lists,
+    and none of Streamlit's own `:red[…]`, `:material/…:` or `$…$`. Line breaks become spaces.
+    Autolinks and emoji shortcodes are found in the text after escapes are read, so an
+    invisible word joiner goes into "://", ":smile:", "www." and "@": they stay text.
+    """
+    flat = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u2060" + m.group(0)[-1],
+                         " ".join(text.splitlines()))
+    return _LEADING.sub(r"\1\\\2", _MARKUP.sub(r"\\\1", flat))
 
 
 def level_badge(level: str | None) -> str:

@@ -116,13 +116,13 @@ def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checkli
     cols[0].metric(T("ui.audits_in_filter"), d.audits)
     if scored:
         worst = scored[-1]
-        cols[1].metric(T("ui.weakest_location"), names.get(worst.location_id, worst.location_id),
+        cols[1].metric(T("ui.weakest_location"), esc(names.get(worst.location_id, worst.location_id)),
                        delta=None if worst.change is None else f"{worst.change:+.0f}",
                        help=T("ui.change_help"))
         cols[1].caption(f"{fmt_score(worst.score)} {level_badge(worst.level)}")
     if cells:
         low = min(cells, key=lambda c: c.score or 0)
-        cols[2].metric(T("ui.weakest_cell"), f"{titles.get(low.section_id, low.section_id)}")
+        cols[2].metric(T("ui.weakest_cell"), esc(titles.get(low.section_id, low.section_id)))
         cols[2].caption(f"{esc(names.get(low.location_id, low.location_id))} · {fmt_score(low.score)}")
     flagged = [g for g in d.gaps if g.flagged]
     if flagged:
@@ -299,15 +299,15 @@ def render_locations() -> None:
 def _location_page(user: User, loc: Location) -> None:
     store = get_store()
     st.set_page_config(layout="wide")
-    st.header(loc.name, anchor=False)
-    st.caption(f"{loc.region} · {loc.address}")
+    st.header(esc(loc.name), anchor=False)
+    st.caption(f"{esc(loc.region)} · {esc(loc.address)}")
     rows = [r for r in _visible_rows(user) if r.location_id == loc.id]
     history = analytics.location_history(rows, loc.id)
     if not history:
         st.info(T("ui.no_audits_yet"))
         return
     templates = sorted({r.template_id for r in history}, key=lambda t: (t != "service-point", t))
-    titles_by_id = {t: get_checklist(store, t).title.get(lang()) for t in templates}
+    titles_by_id = {t: esc(get_checklist(store, t).title.get(lang())) for t in templates}
     template_id = st.segmented_control(T("ui.template"), templates, default=templates[0],
                                        key="loc.template", format_func=titles_by_id.__getitem__
                                        ) or templates[0]

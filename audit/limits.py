@@ -1,0 +1,73 @@
+"""Every limit the product enforces against abuse, in one place; the README's table lists them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# -- sign-in ---------------------------------------------------------------------------------
+SIGN_IN_MAX_FAILURES = 5  # wrong passwords in a row before the account is locked
+SIGN_IN_LOCK_MINUTES = 15
+SIGN_IN_PER_ACCOUNT = (10, 60)  # attempts per name (known or not) per this many seconds
+SIGN_IN_PER_ADDRESS = (30, 300)  # attempts per client address per this many seconds
+# Argon2id takes 64 MiB per hash: this many run at once per process, the rest wait their turn
+PASSWORD_HASH_SLOTS = 2
+PASSWORD_HASH_WAIT_SECONDS = 20.0  # a sign-in that waits longer is told to try again
+SESSION_DAYS = 14
+SESSION_PRUNE_EVERY_SECONDS = 3600  # expired sessions are removed at most this often
+
+# -- photos and other uploads ------------------------------------------------------------------
+PHOTO_MAX_BYTES = 25 * 1024 * 1024
+PHOTO_MAX_PIXELS = 50_000_000
+# What decoding may allocate (Pillow's buffers at the size it really decodes, after a JPEG
+# is reduced): above the shared budget one decode runs at a time per process; above the
+# maximum the photo is refused before any pixel is decoded.
+PHOTO_DECODE_SHARED_BYTES = 128 * 1024 * 1024
+PHOTO_DECODE_MAX_BYTES = 256 * 1024 * 1024
+PHOTO_DECODE_WAIT_SECONDS = 60.0
+UPLOADS_PER_MINUTE = 30  # photos one person may send per minute (the upload route calls it)
+LOGO_MAX_BYTES = 500_000
+LOGO_MAX_PIXELS = 4_000_000
+LOGO_MAX_SIDE = 4000
+
+# -- checklists (templates) --------------------------------------------------------------------
+TEMPLATE_MAX_BYTES = 300_000
+TEMPLATE_MAX_DEPTH = 16  # nesting of YAML mappings and lists
+TEMPLATE_MAX_NODES = 60_000  # YAML values after aliases are expanded
+TEMPLATE_MAX_SECTIONS = 40
+TEMPLATE_MAX_ITEMS = 400  # in the whole checklist
+TEMPLATE_MAX_ITEMS_PER_SECTION = 80
+TEMPLATE_MAX_OPTIONS = 20  # options of one choice item, bands of one banded item
+TEMPLATE_MAX_ID = 64  # characters of an id
+TEMPLATE_MAX_TITLE = 200  # characters of a title or an option's text, per language
+TEMPLATE_MAX_TEXT = 600  # characters of an item's text, per language
+TEMPLATE_MAX_LONG_TEXT = 3000  # characters of guidance or a description, per language
+
+# -- answers -----------------------------------------------------------------------------------
+TEXT_ANSWER_MAX_CHARS = 5000
+COMMENT_MAX_CHARS = 2000
+TYPO_TEXT_MAX_CHARS = 10_000  # a website text pasted for the typo check
+TYPO_WORDS_MAX = 200  # flagged or confirmed words kept with one answer
+TYPO_WORD_MAX_CHARS = 40
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    low: float
+    high: float
+
+
+# Numbers an answer may hold when the checklist says nothing narrower: a wait of more than a
+# day, or a count in the millions, is a slip of the thumb or an attack, never an observation.
+NUMBER_RANGES: dict[str, NumberRange] = {
+    "number": NumberRange(0, 1_000_000),
+    "wait_time": NumberRange(0, 24 * 60),
+}
+
+# -- the typo check ----------------------------------------------------------------------------
+TYPO_CHECK_WORD_MAX = 30  # letters; a longer "word" is flagged without looking for a fix
+TYPO_CHECK_SUGGESTIONS = 30  # unknown words per text that get a correction looked for
+TYPO_CHECK_FULL_SEARCHES = 5  # of those, Russian ones looked up in the full dictionary (slow)
+TYPO_CHECK_SECONDS = 1.5  # CPU per text inside the worker; the rest is left unchecked
+TYPO_CHECK_TIMEOUT = 20.0  # what the caller waits for a free worker, then for its answer
+TYPO_CHECK_START_SECONDS = 30.0  # a new worker's start (loading the dictionaries takes ~1 s)
+TYPO_CHECK_WORKERS = 1  # processes; 0 checks in the caller's thread (tests, the CLI)
