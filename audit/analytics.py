@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from operator import attrgetter, itemgetter
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
-
 from audit.model import MODES, Checklist, Location, SummaryRow
+from audit.rollups import Rollup, Rollups
 from audit.scoring import level_for
 
 NETWORK = "network"  # the series name of the whole network in a trend
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 
 class FilterError(ValueError):
@@ -115,53 +106,6 @@ def previous_period(f: Filters) -> Filters | None:
     return replace(f, date_from=prev_start.isoformat(), date_to=prev_end.isoformat())
 
 
-# --- the frame ----------------------------------------------------------------------------
-
-_TEXT_FIELDS = ("audit_id", "location_id", "region", "template_id", "mode", "auditor", "status",
-                "level")
-_FIELDS = (*_TEXT_FIELDS, "template_version", "published", "overall", "computed", "visit_at",
-           "started_at", "critical")
-FRAME_COLUMNS = ("audit_id", "location_id", "region", "template_id", "template_version", "mode",
-                 "auditor", "status", "published", "visit_at", "date", "month", "overall",
-                 "computed", "level", "n_critical")
-
-
-def frame(rows: Sequence[SummaryRow]) -> pd.DataFrame:
-    """One row per audit, in the rows' order, with a RangeIndex.
-
-    `visit_at` is the visit as a UTC timestamp; `date` ("YYYY-MM-DD") and `month` ("YYYY-MM")
-    are the visit's day as the auditor recorded it, the same day `select` filters on.
-    """
-    if not rows:
-        return pd.DataFrame({name: pd.Series([], dtype=_EMPTY_DTYPES.get(name, object))
-                             for name in FRAME_COLUMNS})
-    # one C-level pass: a tuple per row, transposed into a tuple per field
-    cols = dict(zip(_FIELDS, zip(*map(attrgetter(*_FIELDS), rows), strict=True), strict=True))
-    when = [v or s for v, s in zip(cols["visit_at"], cols["started_at"], strict=True)]
-    # object columns: pandas' string inference costs more than every aggregate after it
-    data: dict[str, Any] = {name: _objects(cols[name]) for name in _TEXT_FIELDS}
-    data["template_version"] = np.array(cols["template_version"], dtype=np.int64)
-    data["published"] = np.array(cols["published"], dtype=bool)
-    data["visit_at"] = pd.to_datetime(pd.Series(when, dtype=object), utc=True, format="ISO8601",
-                                      errors="coerce")
-    data["date"] = _objects([w[:10] for w in when])
-    data["month"] = _objects([w[:7] for w in when])
-    data["overall"] = np.array(cols["overall"], dtype=np.float64)
-    data["computed"] = np.array(cols["computed"], dtype=np.float64)
-    data["n_critical"] = np.fromiter(map(len, cols["critical"]), dtype=np.int64, count=len(rows))
-    return pd.DataFrame({name: data[name] for name in FRAME_COLUMNS}, copy=False)
-
-
-def _objects(values: Sequence[Any]) -> pd.Series:
-    return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)
-
-
-_EMPTY_DTYPES: dict[str, Any] = {
-    "template_version": np.int64, "published": bool, "visit_at": "datetime64[ns, UTC]",
-    "overall": np.float64, "computed": np.float64, "n_critical": np.int64,
-}
-
-
 # --- results ------------------------------------------------------------------------------
 
 
@@ -201,6 +145,7 @@ class ItemFailRate:
     applicable: int
     rate: float  # failed / applicable, 0..1
     template_id: str = ""  # the item's checklist: the UI needs it to show the item's text
+    lost: float = 0.0  # mean points of 100 the item cost the overall, per audit it applied to
 
 
 @dataclass(frozen=True)
@@ -216,82 +161,137 @@ class Gap:
 
 @dataclass(frozen=True)
 class Dashboard:
-    """Every HQ aggregate for one set of filters, computed from one frame."""
+    """Every HQ aggregate for one set of filters, computed from one selection of rollups."""
 
     filters: Filters
     audits: int  # audits matching the filters
     ranking: list[RankRow] = field(default_factory=list)
     heatmap: list[HeatCell] = field(default_factory=list)
-    sections: tuple[str, ...] = ()  # heatmap columns, in checklist order
+    sections: tuple[str, ...] = ()  # heatmap columns, in the order the audits name them
     trend: list[TrendPoint] = field(default_factory=list)
     worst_items: list[ItemFailRate] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
 
 
-# --- the working table: the frame plus the nested parts of the rows, aligned -----------------
 
 
-class _Table:
-    """Selected rows and their frame; group codes are computed once and shared."""
-
-    def __init__(self, rows: list[SummaryRow]) -> None:
-        self.rows = rows
-        self.df = frame(rows)
-        codes, uniques = pd.factorize(self.df["location_id"], sort=True)
-        self.loc_codes: IntArray = np.asarray(codes, dtype=np.intp)
-        self.loc_ids: list[str] = [str(u) for u in uniques]
-        self.overall: FloatArray = self.df["overall"].to_numpy(dtype=np.float64)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def take(self, mask: npt.NDArray[np.bool_]) -> _Table:
-        return _Table([r for r, keep in zip(self.rows, mask.tolist(), strict=True) if keep])
-
-    def mode_mask(self, mode: str) -> npt.NDArray[np.bool_]:
-        return np.asarray(self.df["mode"].to_numpy() == mode, dtype=np.bool_)
+# --- periods --------------------------------------------------------------------------------
 
 
-def _means(codes: IntArray, values: FloatArray, n: int) -> tuple[FloatArray, IntArray, IntArray]:
-    """Per group code: NaN-skipping mean, values counted, and rows."""
-    seen = ~np.isnan(values)
-    sums = np.bincount(codes, weights=np.where(seen, values, 0.0), minlength=n)
-    counted = np.bincount(codes, weights=seen, minlength=n).astype(np.intp)
-    size = np.bincount(codes, minlength=n).astype(np.intp)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(counted > 0, sums / np.maximum(counted, 1), np.nan)
-    return mean, counted, size
+def month_filters(first: str, last: str, **others: Any) -> Filters:
+    """Filters for whole months, "YYYY-MM" to "YYYY-MM" inclusive (the dashboard's period)."""
+    for name, value in (("from", first), ("to", last)):
+        try:
+            ok = len(value) == 7 and date.fromisoformat(value + "-01").isoformat()[:7] == value
+        except ValueError:
+            ok = False
+        if not ok:
+            raise FilterError(f"month {name} {value!r} is not a month; write it as YYYY-MM, e.g. 2026-05")
+    end = _add_months(date.fromisoformat(last + "-01"), 1) - timedelta(days=1)
+    return Filters(date_from=first + "-01", date_to=end.isoformat(), **others)
 
 
-def _opt(x: float) -> float | None:
-    return None if x != x else x  # NaN → None
+def months_to_read(f: Filters) -> tuple[str | None, str | None]:
+    """The months of rollups `f` needs: its period and the period before it (for the change)."""
+    prev = previous_period(f)
+    first = (prev.date_from if prev is not None else f.date_from) or None
+    return (first[:7] if first else None, f.date_to[:7] if f.date_to else None)
 
 
-def _location_means(rows: Sequence[SummaryRow]) -> dict[str, float]:
-    sums: dict[str, list[float]] = {}
-    for r in rows:
-        if r.overall is not None:
-            acc = sums.setdefault(r.location_id, [0.0, 0.0])
-            acc[0] += r.overall
-            acc[1] += 1
-    return {loc: s / n for loc, (s, n) in sums.items()}
+def _check_months(data: Rollups, f: Filters) -> None:
+    """Monthly rollups answer for whole months only; say so rather than answer wrongly."""
+    if not any(len(r.period) == 7 for r in data.locations) and not any(
+            len(r.period) == 7 for r in data.items):
+        return
+    if f.date_from is not None and not f.date_from.endswith("-01"):
+        raise FilterError(f"the period must start on the first of a month, not {f.date_from}; "
+                          "HQ's views add up whole months")
+    if f.date_to is not None:
+        after = date.fromisoformat(f.date_to) + timedelta(days=1)
+        if after.day != 1:
+            raise FilterError(f"the period must end on the last day of a month, not {f.date_to}; "
+                              "HQ's views add up whole months")
 
 
-def _ranking(t: _Table, locations: Mapping[str, Location], checklist: Checklist | None,
+def _in_period(period: str, f: Filters) -> bool:
+    n = len(period)
+    lo = f.date_from[:n] if f.date_from else None
+    hi = f.date_to[:n] if f.date_to else None
+    return not ((lo is not None and period < lo) or (hi is not None and period > hi))
+
+
+# --- picking rollups ------------------------------------------------------------------------
+
+
+def _pick(data: Rollups, f: Filters, *, any_mode: bool = False) -> list[Rollup]:
+    _check_months(data, f)
+    wanted = set(f.location_ids) if f.location_ids is not None else None
+    return [r for r in data.locations
+            if (f.template_id is None or r.template_id == f.template_id)
+            and (any_mode or f.mode is None or r.mode == f.mode)
+            and (f.region is None or r.region == f.region)
+            and (wanted is None or r.location_id in wanted)
+            and _in_period(r.period, f)]
+
+
+def _mean(total: int, n: int) -> float | None:
+    return total / n / 100 if n else None
+
+
+class _Sums:
+    """Score sums of some groups: audits, overall (sum, n), critical, sections."""
+
+    __slots__ = ("audits", "critical", "n", "sections", "total")
+
+    def __init__(self) -> None:
+        self.audits = self.critical = self.total = self.n = 0
+        self.sections: dict[str, list[int]] = {}
+
+    def add(self, r: Rollup, *, sections: bool = False) -> None:
+        self.audits += r.audits
+        self.critical += r.critical
+        self.total += r.overall[0]
+        self.n += r.overall[1]
+        if sections:
+            for sid, total, counted, present in r.sections:
+                acc = self.sections.setdefault(sid, [0, 0, 0])
+                acc[0] += total
+                acc[1] += counted
+                acc[2] += present
+
+    @property
+    def mean(self) -> float | None:
+        return _mean(self.total, self.n)
+
+
+def _by_location(groups: Iterable[Rollup], *, sections: bool = False) -> dict[str, _Sums]:
+    out: dict[str, _Sums] = {}
+    for r in groups:
+        acc = out.get(r.location_id)
+        if acc is None:
+            acc = out[r.location_id] = _Sums()
+        acc.add(r, sections=sections)
+    return out
+
+
+def _section_order(groups: Iterable[Rollup]) -> list[str]:
+    return list(dict.fromkeys(sid for r in groups for sid, *_ in r.sections))
+
+
+# --- the aggregates -----------------------------------------------------------------------
+
+
+def _ranking(groups: Sequence[Rollup], locations: Mapping[str, Location], checklist: Checklist | None,
              previous: Mapping[str, float]) -> list[RankRow]:
-    if not len(t):
-        return []
-    n = len(t.loc_ids)
-    mean, _, size = _means(t.loc_codes, t.overall, n)
-    critical = np.bincount(t.loc_codes, weights=t.df["n_critical"].to_numpy() > 0, minlength=n)
-    region_of = dict(zip(t.df["location_id"].tolist(), t.df["region"].tolist(), strict=True))
-    scores = [_opt(x) for x in mean.tolist()]
-    order = sorted(range(n), key=lambda i: (scores[i] is None, -(scores[i] or 0.0),
-                                            _name(locations, t.loc_ids[i]), t.loc_ids[i]))
+    sums = _by_location(groups)
+    regions = {r.location_id: r.region for r in groups}
+    scores = {loc: acc.mean for loc, acc in sums.items()}
+    order = sorted(sums, key=lambda i: (scores[i] is None, -(scores[i] or 0.0),
+                                        _name(locations, i), i))
     out: list[RankRow] = []
     rank, last = 0, object()
-    for pos, i in enumerate(order, start=1):
-        loc_id, score = t.loc_ids[i], scores[i]
+    for pos, loc_id in enumerate(order, start=1):
+        score = scores[loc_id]
         if score != last:
             rank, last = pos, score
         loc = locations.get(loc_id)
@@ -299,12 +299,12 @@ def _ranking(t: _Table, locations: Mapping[str, Location], checklist: Checklist 
         out.append(RankRow(
             location_id=loc_id,
             name=loc.name if loc else loc_id,
-            region=loc.region if loc else region_of.get(loc_id, ""),
+            region=loc.region if loc else regions.get(loc_id, ""),
             score=score,
             level=level_for(checklist, score) if checklist is not None else None,
             change=None if score is None or before is None else score - before,
-            audits=int(size[i]),
-            critical=int(critical[i]),
+            audits=sums[loc_id].audits,
+            critical=sums[loc_id].critical,
             rank=rank,
         ))
     return out
@@ -315,169 +315,123 @@ def _name(locations: Mapping[str, Location], loc_id: str) -> str:
     return loc.name if loc else loc_id
 
 
-def _section_blocks(rows: Sequence[SummaryRow]) -> list[tuple[tuple[str, ...], IntArray, FloatArray]]:
-    """(section ids, row positions, percents with NaN for None) per set of section ids.
-
-    Rows of one template version share their sections, so grouping by it and reading each
-    row with one itemgetter call is fast; a row whose sections differ gets its own block.
-    """
-    by_version: dict[tuple[str, int], list[int]] = {}
-    for i, key in enumerate(zip(map(attrgetter("template_id"), rows),
-                                map(attrgetter("template_version"), rows), strict=True)):
-        by_version.setdefault(key, []).append(i)
-    blocks: dict[tuple[str, ...], list[tuple[list[int], list[Any]]]] = {}
-    for positions in by_version.values():
-        keys = tuple(rows[positions[0]].sections)
-        get = itemgetter(*keys) if keys else None
-        width = len(keys)
-        try:
-            sections = [rows[i].sections for i in positions]
-            if get is None or any(len(s) != width for s in sections):
-                raise KeyError(keys)
-            values = [get(s) for s in sections] if width > 1 else [(get(s),) for s in sections]
-            blocks.setdefault(keys, []).append((positions, values))
-        except KeyError:  # a template version whose rows disagree: group row by row
-            for i in positions:
-                own = tuple(rows[i].sections)
-                if own:
-                    blocks.setdefault(own, []).append(([i], [tuple(rows[i].sections.values())]))
-    out = []
-    for keys, parts in blocks.items():
-        pos = np.fromiter(itertools.chain.from_iterable(p for p, _ in parts), dtype=np.intp)
-        vals = np.array(list(itertools.chain.from_iterable(v for _, v in parts)), dtype=np.float64)
-        out.append((keys, pos, vals.reshape(len(pos), len(keys))))
-    return out
+def _previous_means(data: Rollups, f: Filters) -> dict[str, float]:
+    prev = previous_period(f)
+    if prev is None:
+        return {}
+    return {loc: m for loc, acc in _by_location(_pick(data, prev)).items()
+            if (m := acc.mean) is not None}
 
 
-def _section_order(blocks: Sequence[tuple[tuple[str, ...], IntArray, FloatArray]]) -> list[str]:
-    return list(dict.fromkeys(itertools.chain.from_iterable(k for k, _, _ in blocks)))
-
-
-def _heatmap(t: _Table) -> tuple[list[HeatCell], tuple[str, ...]]:
-    if not len(t):
-        return [], ()
-    blocks = _section_blocks(t.rows)
-    sections = _section_order(blocks)
-    n_loc, n_sec = len(t.loc_ids), len(sections)
-    sums = np.zeros((n_loc, n_sec))
-    counted = np.zeros((n_loc, n_sec), dtype=np.intp)
-    present = np.zeros((n_loc, n_sec), dtype=bool)
-    col_of = {s: j for j, s in enumerate(sections)}
-    for keys, pos, vals in blocks:
-        codes = t.loc_codes[pos]
-        has_rows = np.bincount(codes, minlength=n_loc) > 0
-        for k, sec in enumerate(keys):
-            j = col_of[sec]
-            column = vals[:, k]
-            seen = ~np.isnan(column)
-            sums[:, j] += np.bincount(codes, weights=np.where(seen, column, 0.0), minlength=n_loc)
-            counted[:, j] += np.bincount(codes, weights=seen, minlength=n_loc).astype(np.intp)
-            present[:, j] |= has_rows
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(counted > 0, sums / np.maximum(counted, 1), np.nan)
-    li, sj = np.nonzero(present)  # row-major: by location id, then checklist order
-    cells = [HeatCell(t.loc_ids[i], sections[j], _opt(m), c) for i, j, m, c in
-             zip(li.tolist(), sj.tolist(), mean[li, sj].tolist(), counted[li, sj].tolist(),
-                 strict=True)]
+def _heatmap(groups: Sequence[Rollup]) -> tuple[list[HeatCell], tuple[str, ...]]:
+    sections = _section_order(groups)
+    sums = _by_location(groups, sections=True)
+    cells = []
+    for loc_id in sorted(sums):
+        per = sums[loc_id].sections
+        for sid in sections:
+            acc = per.get(sid)
+            if acc is not None and acc[2] > 0:
+                cells.append(HeatCell(loc_id, sid, _mean(acc[0], acc[1]), acc[1]))
     return cells, tuple(sections)
 
 
-def _month_series(t: _Table, mask: npt.NDArray[np.bool_] | None, values: FloatArray,
-                  series: str) -> list[TrendPoint]:
-    months = t.df["month"].to_numpy()
-    if mask is not None:
-        months, values = months[mask], values[mask]
-    if not len(values):
-        return []
-    codes, uniques = pd.factorize(months, sort=True)
-    mean, counted, _ = _means(np.asarray(codes, dtype=np.intp), values, len(uniques))
-    return [TrendPoint(str(m), series, float(x), int(c))
-            for m, x, c in zip(uniques.tolist(), mean.tolist(), counted.tolist(), strict=True)
-            if c > 0]
+def _month_points(groups: Iterable[Rollup], series: str,
+                  value: Callable[[Rollup], tuple[int, int] | None]) -> list[TrendPoint]:
+    by_month: dict[str, list[int]] = {}
+    for r in groups:
+        got = value(r)
+        if got is None:
+            continue
+        acc = by_month.setdefault(r.period[:7], [0, 0])
+        acc[0] += got[0]
+        acc[1] += got[1]
+    return [TrendPoint(m, series, total / n / 100, n)
+            for m, (total, n) in sorted(by_month.items()) if n > 0]
 
 
-def _trend(t: _Table, location_ids: Sequence[str]) -> list[TrendPoint]:
-    out = _month_series(t, None, t.overall, NETWORK)
-    loc_col = t.df["location_id"].to_numpy()
+def _trend(groups: Sequence[Rollup], location_ids: Sequence[str]) -> list[TrendPoint]:
+    out = _month_points(groups, NETWORK, lambda r: r.overall)
     for loc_id in dict.fromkeys(location_ids):
-        out += _month_series(t, loc_col == loc_id, t.overall, loc_id)
+        out += _month_points((r for r in groups if r.location_id == loc_id), loc_id,
+                             lambda r: r.overall)
     return out
 
 
-def _worst_items(t: _Table, limit: int) -> list[ItemFailRate]:
-    by_template: dict[str, list[SummaryRow]] = {}
-    for r in t.rows:
-        by_template.setdefault(r.template_id, []).append(r)
-    found: list[tuple[float, int, str, str, int]] = []
-    for template_id, rows in by_template.items():
-        failed = Counter(itertools.chain.from_iterable(map(attrgetter("findings"), rows)))
+def _worst_items(data: Rollups, f: Filters, limit: int) -> list[ItemFailRate]:
+    if f.location_ids is not None:
+        raise FilterError("the most failed items are counted for the network, not per location; "
+                          "drop the location filter")
+    _check_months(data, f)
+    audits: dict[str, int] = {}
+    per_item: dict[tuple[str, str], list[int]] = {}
+    for g in data.items:
+        if ((f.template_id is not None and g.template_id != f.template_id)
+                or (f.mode is not None and g.mode != f.mode)
+                or (f.region is not None and g.region != f.region) or not _in_period(g.period, f)):
+            continue
+        audits[g.template_id] = audits.get(g.template_id, 0) + g.audits
+        for key, na, failed, lost in g.items:
+            acc = per_item.setdefault((g.template_id, key), [0, 0, 0])
+            acc[0] += na
+            acc[1] += failed
+            acc[2] += lost
+    found: list[ItemFailRate] = []
+    for (template_id, key), (na, failed, lost) in per_item.items():
         if not failed:
             continue
-        na = Counter(k for k in itertools.chain.from_iterable(map(attrgetter("na"), rows))
-                     if k in failed)
-        audits = len(rows)
-        for key, n in failed.items():
-            applicable = max(audits - na[key], n)
-            found.append((n / applicable, n, key, template_id, applicable))
-    found.sort(key=lambda x: (-x[0], -x[1], x[2], x[3]))
-    return [ItemFailRate(key, n, applicable, rate, template_id)
-            for rate, n, key, template_id, applicable in found[:max(limit, 0)]]
+        applicable = max(audits[template_id] - na, failed)
+        found.append(ItemFailRate(key, failed, applicable, failed / applicable, template_id,
+                                  lost / 100 / applicable))
+    found.sort(key=lambda w: (-w.rate, -w.failed, w.key, w.template_id))
+    return found[:max(limit, 0)]
 
 
-def _gaps(t: _Table, threshold: float) -> list[Gap]:
-    if not len(t):
-        return []
-    n = len(t.loc_ids)
-    mine = t.mode_mask("self")
-    theirs = t.mode_mask("mystery")
-    s_mean, s_n, _ = _means(t.loc_codes[mine], t.overall[mine], n)
-    m_mean, m_n, _ = _means(t.loc_codes[theirs], t.overall[theirs], n)
-    out = [Gap(t.loc_ids[i], s, m, s - m, sn, mn, s - m >= threshold)
-           for i, (s, m, sn, mn) in enumerate(zip(s_mean.tolist(), m_mean.tolist(), s_n.tolist(),
-                                                  m_n.tolist(), strict=True))
-           if sn > 0 and mn > 0]
+def _gaps(groups: Sequence[Rollup], threshold: float) -> list[Gap]:
+    own = _by_location(r for r in groups if r.mode == "self")
+    theirs = _by_location(r for r in groups if r.mode == "mystery")
+    out = []
+    for loc_id in sorted(own.keys() & theirs.keys()):
+        s, m = own[loc_id], theirs[loc_id]
+        if s.mean is None or m.mean is None:
+            continue
+        gap = s.mean - m.mean
+        out.append(Gap(loc_id, s.mean, m.mean, gap, s.n, m.n, gap >= threshold))
     out.sort(key=lambda g: (-g.gap, g.location_id))
     return out
 
 
-def _table_for(rows: Sequence[SummaryRow], f: Filters) -> _Table:
-    return _Table(select(rows, f))
+# --- the public functions: rollups in, values out -------------------------------------------
 
 
-def _previous_means(rows: Sequence[SummaryRow], f: Filters) -> dict[str, float]:
-    prev = previous_period(f)
-    return _location_means(select(rows, prev)) if prev is not None else {}
+def ranking(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
+            checklist: Checklist | None = None, previous: Rollups | None = None) -> list[RankRow]:
+    """Locations with audits in the period, best first, with the change since the period before.
+
+    The period before is looked up in `previous` when given, else in `data`.
+    """
+    prev = _previous_means(previous if previous is not None else data, f)
+    return _ranking(_pick(data, f), locations, checklist, prev)
 
 
-# --- the public functions -----------------------------------------------------------------
-
-
-def ranking(rows: Sequence[SummaryRow], locations: Mapping[str, Location], f: Filters, *,
-            checklist: Checklist | None = None,
-            all_rows: Sequence[SummaryRow] | None = None) -> list[RankRow]:
-    """Locations with audits in the period, best first, with the change since the period before."""
-    previous = _previous_means(all_rows if all_rows is not None else rows, f)
-    return _ranking(_table_for(rows, f), locations, checklist, previous)
-
-
-def heatmap(rows: Sequence[SummaryRow], f: Filters) -> list[HeatCell]:
+def heatmap(data: Rollups, f: Filters) -> list[HeatCell]:
     """Mean section percent per location and section (None-aware), by location then section."""
-    return _heatmap(_table_for(rows, f))[0]
+    return _heatmap(_pick(data, f))[0]
 
 
-def trend(rows: Sequence[SummaryRow], f: Filters, location_ids: Sequence[str] = ()) -> list[TrendPoint]:
+def trend(data: Rollups, f: Filters, location_ids: Sequence[str] = ()) -> list[TrendPoint]:
     """Mean overall per month: the network first, then each chosen location."""
-    return _trend(_table_for(rows, f), location_ids)
+    return _trend(_pick(data, f), location_ids)
 
 
-def worst_items(rows: Sequence[SummaryRow], f: Filters, *, limit: int = 15) -> list[ItemFailRate]:
+def worst_items(data: Rollups, f: Filters, *, limit: int = 15) -> list[ItemFailRate]:
     """Items most often failed: audits with the item among findings ÷ audits it applied to."""
-    return _worst_items(_table_for(rows, f), limit)
+    return _worst_items(data, f, limit)
 
 
-def self_vs_mystery(rows: Sequence[SummaryRow], f: Filters, *, threshold: float = 10.0) -> list[Gap]:
+def self_vs_mystery(data: Rollups, f: Filters, *, threshold: float = 10.0) -> list[Gap]:
     """Per location with both kinds: self-audit mean minus mystery mean, largest gap first."""
-    return _gaps(_table_for(rows, replace(f, mode=None)), threshold)
+    return _gaps(_pick(data, f, any_mode=True), threshold)
 
 
 def location_history(rows: Sequence[SummaryRow], location_id: str) -> list[SummaryRow]:
@@ -486,31 +440,40 @@ def location_history(rows: Sequence[SummaryRow], location_id: str) -> list[Summa
     return sorted(mine, key=lambda r: (r.visit_at or r.started_at, r.audit_id), reverse=True)
 
 
-def section_trend(rows: Sequence[SummaryRow], location_id: str, f: Filters) -> list[TrendPoint]:
+def section_trend(data: Rollups, location_id: str, f: Filters) -> list[TrendPoint]:
     """One location's mean section percent per month; `series` is the section id."""
-    t = _table_for(rows, replace(f, location_ids=(location_id,)))
+    groups = _pick(data, replace(f, location_ids=(location_id,)))
     out: list[TrendPoint] = []
-    if not len(t):
-        return out
-    blocks = _section_blocks(t.rows)
-    for sec in _section_order(blocks):
-        values = np.full(len(t), np.nan)
-        for keys, pos, vals in blocks:
-            if sec in keys:
-                values[pos] = vals[:, keys.index(sec)]
-        out += _month_series(t, None, values, sec)
+    for sid in _section_order(groups):
+        out += _month_points(groups, sid, _section_value(sid))
     return out
 
 
-def compare(rows: Sequence[SummaryRow], a: str, b: str, f: Filters) -> dict[str, Any]:
+def _section_value(section_id: str) -> Callable[[Rollup], tuple[int, int] | None]:
+    def value(r: Rollup) -> tuple[int, int] | None:
+        return next(((t, n) for s, t, n, _ in r.sections if s == section_id), None)
+
+    return value
+
+
+def mode_trend(data: Rollups, location_id: str, f: Filters) -> list[TrendPoint]:
+    """One location's mean overall per month and mode; `series` is the mode."""
+    groups = _pick(data, replace(f, location_ids=(location_id,)), any_mode=True)
+    out: list[TrendPoint] = []
+    for mode in MODES:
+        out += _month_points((r for r in groups if r.mode == mode), mode, lambda r: r.overall)
+    return out
+
+
+def compare(data: Rollups, a: str, b: str, f: Filters) -> dict[str, Any]:
     """Two locations side by side.
 
     {"a": side, "b": side, "sections": [{"section_id", "a", "b", "diff"}]} where a side is
     {"location_id", "score", "audits", "critical", "sections": {id: mean},
      "self_score", "mystery_score", "gap"}; scores are None where there is nothing to average.
     """
-    both = _table_for(rows, replace(f, location_ids=(a, b), mode=None))
-    t = both if f.mode is None else both.take(both.mode_mask(f.mode))
+    both = _pick(data, replace(f, location_ids=(a, b)), any_mode=True)
+    t = both if f.mode is None else [r for r in both if r.mode == f.mode]
     cells, sections = _heatmap(t)
     per_section = {(c.location_id, c.section_id): c.score for c in cells}
     rank = {r.location_id: r for r in _ranking(t, {}, None, {})}
@@ -538,24 +501,25 @@ def compare(rows: Sequence[SummaryRow], a: str, b: str, f: Filters) -> dict[str,
     return {"a": left, "b": right, "sections": rows_out}
 
 
-def dashboard(rows: Sequence[SummaryRow], locations: Mapping[str, Location], f: Filters, *,
+def dashboard(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
               checklist: Checklist | None = None, chosen: Sequence[str] = (),
-              threshold: float = 10.0, limit: int = 15) -> Dashboard:
-    """Every HQ aggregate at once: one selection, one frame, shared group codes.
+              threshold: float = 10.0, limit: int = 15, previous: Rollups | None = None) -> Dashboard:
+    """Every HQ aggregate at once over one selection of rollups.
 
-    The frame holds both modes so the self-vs-mystery gap can ignore `f.mode`; the other
-    aggregates read the rows of `f.mode` only.
+    The selection holds both modes so the self-vs-mystery gap can ignore `f.mode`; the other
+    aggregates read the groups of `f.mode` only.
     """
-    both = _table_for(rows, replace(f, mode=None))
-    t = both if f.mode is None else both.take(both.mode_mask(f.mode))
+    both = _pick(data, f, any_mode=True)
+    t = both if f.mode is None else [r for r in both if r.mode == f.mode]
     cells, sections = _heatmap(t)
     return Dashboard(
         filters=f,
-        audits=len(t),
-        ranking=_ranking(t, locations, checklist, _previous_means(rows, f)),
+        audits=sum(r.audits for r in t),
+        ranking=_ranking(t, locations, checklist,
+                         _previous_means(previous if previous is not None else data, f)),
         heatmap=cells,
         sections=sections,
         trend=_trend(t, chosen),
-        worst_items=_worst_items(t, limit),
+        worst_items=_worst_items(data, f, limit),
         gaps=_gaps(both, threshold),
     )

@@ -19,7 +19,14 @@ from audit.model import (
     SummaryRow,
     User,
 )
-from audit.scoring import AnswerError, check_value, missing_for_submit, progress, score_audit
+from audit.scoring import (
+    AnswerError,
+    check_value,
+    impacts,
+    missing_for_submit,
+    progress,
+    score_audit,
+)
 from audit.store import AuditLocked, NotFound, Store, StoreError
 from audit.templates import get_checklist, now_iso
 
@@ -104,6 +111,7 @@ def summary_of(header: AuditHeader, checklist: Checklist, answers: dict[str, Ans
         sections={s.id: _round(s.percent) for s in score.sections},
         findings=tuple(i.key for i in score.findings),
         na=tuple(k for k, a in answers.items() if a.na),
+        losses={k: round(v, 2) for k, v in impacts(score).items()},
     )
 
 
@@ -237,11 +245,9 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
     at = now or now_iso()
     new = _with_event(dataclasses.replace(audit.header, status="submitted", submitted_at=at),
                       "submitted", actor.name, at)
-    store.update_header(audit_id, new)
     row = summary_of(new, checklist, audit.answers, score,
                      region=region_of(store, header.location_id))
-    store.put_summary(row)
-    store.index_photo_hashes(audit_id, audit.photos.values())
+    store.submit_audit(new, row, list(audit.photos.values()))
     return row
 
 
@@ -255,10 +261,10 @@ def reopen(store: Store, actor: User, audit_id: str, reason: str,
     at = now or now_iso()
     new = _with_event(dataclasses.replace(header, status="draft"), "reopened", actor.name, at,
                       reason=reason)
-    store.update_header(audit_id, new, allow_submitted=True)
     old = store.get_summary(audit_id)
-    if old is not None:
-        store.put_summary(dataclasses.replace(old, status="draft"))
+    if old is None:
+        raise _not_found(audit_id)
+    store.reopen_audit(new, dataclasses.replace(old, status="draft"))
     return new
 
 
@@ -270,10 +276,10 @@ def publish(store: Store, actor: User, audit_id: str, published: bool = True,
     at = now or now_iso()
     new = _with_event(dataclasses.replace(header, published=published),
                       "published" if published else "unpublished", actor.name, at)
-    store.update_header(audit_id, new, allow_submitted=True)
     old = store.get_summary(audit_id)
-    if old is not None:
-        store.put_summary(dataclasses.replace(old, published=published))
+    if old is None:
+        raise _not_found(audit_id)
+    store.publish_audit(new, dataclasses.replace(old, published=published))
     return new
 
 

@@ -453,6 +453,8 @@ class SummaryRow:
     na: tuple[str, ...] = ()
     answered: int = 0
     total: int = 0
+    # item key → points of 100 the finding cost the overall (audit.scoring.impacts), rounded
+    losses: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -477,6 +479,7 @@ class SummaryRow:
             "na": list(self.na),
             "answered": self.answered,
             "total": self.total,
+            "losses": dict(self.losses),
         }
 
     @classmethod
@@ -503,4 +506,5 @@ class SummaryRow:
             na=tuple(d.get("na", ())),
             answered=int(d.get("answered", 0)),
             total=int(d.get("total", 0)),
+            losses=dict(d.get("losses") or {}),
         )

@@ -1575,13 +1575,16 @@ def render_network_pdf(
     `all_rows`, when given, is where the previous period is looked up (default: `rows`).
     Dates are YYYY-MM-DD, inclusive; a bad one raises analytics.FilterError.
     """
-    # pandas is heavy to import, and only the network report needs it
+    # only the network report needs these
     from audit import analytics
+    from audit.rollups import rollups_of
 
     fam = _family()
     f = analytics.Filters(date_from=date_from, date_to=date_to, region=region, template_id=checklist.id)
-    dash = analytics.dashboard(rows, locations, f, checklist=checklist)
-    ranked = (analytics.ranking(rows, locations, f, checklist=checklist, all_rows=all_rows)
+    data = rollups_of(rows, daily=True)  # by day: a report's period need not be whole months
+    dash = analytics.dashboard(data, locations, f, checklist=checklist)
+    ranked = (analytics.ranking(data, locations, f, checklist=checklist,
+                                previous=rollups_of(all_rows, daily=True))
               if all_rows is not None else dash.ranking)
     st = _Styles(fam, _colour(brand.colour))
     pagesize = landscape(A4)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from audit.audits import auditor_codes
 from audit.model import Audit
-from audit.photos import PhotoStore
 from audit.report import Brand
 from audit.store import Store
 
@@ -35,7 +34,7 @@ def pdf_auditor_label(store: Store, audit: Audit) -> str:
 
 def display_photo(store: Store) -> PhotoLookup:
     """sha256 → the prepared display JPEG, or None when the file is gone."""
-    photos = PhotoStore(store.photo_dir)
+    photos = store.photo_files()
 
     def lookup(sha: str) -> bytes | None:
         try:

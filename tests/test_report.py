@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 from audit import analytics, demo
+from audit.rollups import rollups_of
 from audit.model import Answer, Audit, AuditHeader, Checklist, Location, PhotoRef
 from audit.photos import prepare_photo
 from audit.report import (
@@ -388,7 +389,7 @@ def test_network_pdf__lists_locations_in_ranking_order_with_section_titles(
     text = flat(text_of(pdf))
     locations = {loc.id: loc for loc in store.list_locations()}
     f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id)
-    ranked = analytics.ranking(store.list_summaries(), locations, f, checklist=checklist)
+    ranked = analytics.ranking(store.get_rollups(), locations, f, checklist=checklist)
     assert len(ranked) >= 5
     first_page = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
     positions = [first_page.index(f" {r.name} ") for r in ranked]
@@ -404,7 +405,7 @@ def test_network_pdf__in_english__names_sections_and_the_most_failed_items(
     store, checklist = network
     text = flat(text_of(network_pdf(store, checklist, lang="en")))
     f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id)
-    worst = analytics.worst_items(store.list_summaries(), f)
+    worst = analytics.worst_items(store.get_rollups(), f)
     for row in worst[:3]:
         item = checklist.item(row.key)
         assert item is not None and item.text.en in text
@@ -455,7 +456,8 @@ def test_network_pdf__change__is_measured_against_the_previous_period_in_all_row
     locations = {loc.id: loc for loc in store.list_locations()}
     f = analytics.Filters(date_from="2025-04-01", date_to="2025-06-30", template_id=checklist.id)
     period = analytics.select(every, f)
-    ranked = analytics.ranking(period, locations, f, checklist=checklist, all_rows=every)
+    ranked = analytics.ranking(rollups_of(period), locations, f, checklist=checklist,
+                               previous=store.get_rollups())
     changes = [r.change for r in ranked if r.change is not None]
     assert changes
     pdf = render_network_pdf(period, locations, checklist, lang="en", date_from=f.date_from,

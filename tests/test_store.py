@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import audits
+from audit import accounts, audits
 from audit.model import Answer, Location, User
 from audit.scoring import AnswerError
 from audit.store import AuditFilter, AuditLocked, NotFound, Store, StoreError, StoreUnavailable
@@ -37,12 +37,22 @@ def test_locations_and_users__round_trip(store: Store, network: dict[str, User])
     assert store.user_count() == 5
 
 
-def test_index_is_readable_utf8_json(tmp_path: Path) -> None:
+def test_every_file_is_readable_utf8_json(tmp_path: Path) -> None:
     store = TinyStore(tmp_path / "data")
-    populate(store)
-    raw = (store.root / "index.json").read_text(encoding="utf-8")
+    people = populate(store)
+    audit_id = start(store, people["shopper"])
+    answer_mini(store, people["shopper"], audit_id)
+    audits.answer(store, people["shopper"], audit_id, "office.facade", add_photo="a" * 64)
+    audits.submit(store, people["shopper"], audit_id)
+    accounts.start_session(store, people["shopper"])
+    files = [p for p in store.root.rglob("*.json")]
+    assert {p.relative_to(store.root).parts[0] for p in files} >= {
+        "store.json", "locations.json", "people.json", "templates.json", "sessions", "audits",
+        "rows", "index", "rollups"}
+    for path in files:
+        json.loads(path.read_text(encoding="utf-8"))
+    raw = (store.root / "locations.json").read_text(encoding="utf-8")
     assert "Арбат" in raw  # ensure_ascii=False keeps Cyrillic readable
-    json.loads(raw)
 
 
 def test_answer__records_who_and_when(store: Store, network: dict[str, User]) -> None:
@@ -264,9 +274,9 @@ def test_write_failure__clear_error_and_saved_answers_kept(tmp_path: Path) -> No
     assert b is not None and b.answers["entrance.clean"].comment == ""
 
 
-def test_corrupt_index__clear_error(tmp_path: Path) -> None:
+def test_corrupt_file__clear_error(tmp_path: Path) -> None:
     store = TinyStore(tmp_path / "data")
-    (tmp_path / "data" / "index.json").write_text("{not json")
+    (tmp_path / "data" / "locations.json").write_text("{not json")
     with pytest.raises(StoreError) as info:
         store.list_locations()
-    assert "not valid JSON" in str(info.value)
+    assert "locations.json is not valid JSON" in str(info.value)

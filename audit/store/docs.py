@@ -1,0 +1,154 @@
+"""JSON files as documents: parsed once per change, shared by every store object in a process.
+
+A parsed file is cached under its path with the signature of the file it came from (inode,
+mtime, size, read from the same open descriptor as the bytes), so a file replaced by another
+thread or process is read again. What `read` returns is shared: callers never change it in
+place; a writer builds new objects and `write`s them. The cache holds at most BUDGET bytes of
+files, least recently used out first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from audit.files import write_atomic
+
+T = TypeVar("T")
+Sig = tuple[int, int, int]
+
+BUDGET = 96 * 1024 * 1024
+MAX_ENTRIES = 50_000
+
+
+class DocError(Exception):
+    """A file that cannot be read or written; `.path` and `.reason` say which and why."""
+
+    def __init__(self, message: str, path: Path, reason: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+
+
+class _Entry:
+    __slots__ = ("data", "derived", "sig", "size")
+
+    def __init__(self, sig: Sig, data: Any, size: int) -> None:
+        self.sig = sig
+        self.data = data
+        self.size = size
+        self.derived: dict[str, Any] = {}
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[str, _Entry] = OrderedDict()
+        self.total = 0
+
+    def get(self, key: str, sig: Sig) -> _Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry.sig != sig:
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: _Entry) -> None:
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.total -= old.size
+            self.entries[key] = entry
+            self.total += entry.size
+            while self.entries and (self.total > BUDGET or len(self.entries) > MAX_ENTRIES):
+                _, gone = self.entries.popitem(last=False)
+                self.total -= gone.size
+
+    def drop(self, key: str) -> None:
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.total -= old.size
+
+
+_cache = _Cache()
+
+
+def _entry(path: Path) -> _Entry | None:
+    key = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DocError(f"cannot read {path}: {exc.strerror}", path, exc.strerror or str(exc)) from exc
+    try:
+        st = os.fstat(fd)
+        sig = (st.st_ino, st.st_mtime_ns, st.st_size)
+        hit = _cache.get(key, sig)
+        if hit is not None:
+            return hit
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            raw = f.read()
+    except OSError as exc:
+        raise DocError(f"cannot read {path}: {exc.strerror}", path, exc.strerror or str(exc)) from exc
+    finally:
+        os.close(fd)
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DocError(f"{path} is not valid JSON ({exc}); restore it from a backup or run "
+                       "`audit reindex`", path, str(exc)) from exc
+    entry = _Entry(sig, data, len(raw))
+    _cache.put(key, entry)
+    return entry
+
+
+def read(path: Path) -> Any | None:
+    """The parsed file, or None when there is none. Shared: do not change it."""
+    entry = _entry(path)
+    return None if entry is None else entry.data
+
+
+def read_derived(path: Path, name: str, derive: Callable[[Any], T]) -> T | None:
+    """derive(parsed file), computed once per version of the file; None when there is none."""
+    entry = _entry(path)
+    if entry is None:
+        return None
+    if name not in entry.derived:
+        entry.derived[name] = derive(entry.data)
+    value: T = entry.derived[name]
+    return value
+
+
+def dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def write(path: Path, data: Any, *, sync_folder: bool = True) -> None:
+    """Replace the file atomically with readable UTF-8 JSON; OSError becomes DocError."""
+    payload = dumps(data)
+    _cache.drop(str(path))
+    try:
+        try:
+            write_atomic(path, payload, sync_folder=sync_folder)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, payload, sync_folder=sync_folder)
+    except OSError as exc:
+        raise DocError(f"cannot write {path}: {exc.strerror or exc}", path,
+                       exc.strerror or str(exc)) from exc
+
+
+def remove(path: Path) -> None:
+    _cache.drop(str(path))
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise DocError(f"cannot remove {path}: {exc.strerror}", path, exc.strerror or str(exc)) from exc
