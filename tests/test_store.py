@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,29 @@ def test_corrupt_file__clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as info:
         store.list_locations()
     assert "locations.json is not valid JSON" in str(info.value)
+
+
+def test_read_folder__kept_until_the_folder_changes(tmp_path: Path) -> None:
+    from audit.store import docs
+
+    folder = tmp_path / "months"
+    docs.write(folder / "a.json", [1])
+
+    def settle() -> None:  # as if nothing had been written for a while
+        past = time.time_ns() - 10 * docs.RACY_NS
+        os.utime(folder, ns=(past, past))
+
+    def read() -> list[tuple[str, object]]:
+        return docs.read_folder(folder, "test", lambda stem, d: [(stem, d)])
+
+    settle()
+    assert read() == [("a", [1])]
+    docs.write(folder / "b.json", [2])
+    assert read() == [("a", [1]), ("b", [2])]
+    settle()
+    assert read() == [("a", [1]), ("b", [2])]
+    docs.write(folder / "a.json", [3])
+    settle()
+    assert read() == [("a", [3]), ("b", [2])]
+    docs.remove(folder / "b.json")
+    assert read() == [("a", [3])]

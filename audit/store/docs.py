@@ -9,9 +9,11 @@ files, least recently used out first.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -125,6 +127,37 @@ def read_derived(path: Path, name: str, derive: Callable[[Any], T]) -> T | None:
         entry.derived[name] = derive(entry.data)
     value: T = entry.derived[name]
     return value
+
+
+# A folder's mtime changes with every file written, added or removed in it, but only as often
+# as the clock ticks: a folder changed this recently may change again unseen, so its listing
+# is not kept until it has been still for a while.
+RACY_NS = 2_000_000_000
+_folders: dict[tuple[str, str], tuple[tuple[int, int], list[Any]]] = {}
+
+
+def read_folder(folder: Path, name: str, derive: Callable[[str, Any], list[T]]) -> list[T]:
+    """derive(file stem, parsed file) for every *.json in `folder`, joined; kept per folder
+    until the folder changes, so reading a folder again costs one stat."""
+    key = (str(folder), name)
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        return []
+    sig = (st.st_ino, st.st_mtime_ns)
+    hit = _folders.get(key)
+    if hit is not None and hit[0] == sig:
+        found: list[T] = hit[1]
+        return found
+    out: list[T] = []
+    for entry in sorted(os.listdir(folder)):
+        if entry.endswith(".json") and not entry.startswith("."):
+            got = read_derived(folder / entry, name, functools.partial(derive, entry[:-5]))
+            if got:
+                out += got
+    if time.time_ns() - st.st_mtime_ns > RACY_NS:
+        _folders[key] = (sig, out)
+    return out
 
 
 def dumps(data: Any) -> bytes:

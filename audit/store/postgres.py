@@ -668,12 +668,17 @@ class PostgresStore(AuditActions):
         for key, part in [*sorted(locs.items()), *sorted(items.items())]:
             self._save_group(cur, key, rollups.add(self._lock_group(cur, key), part))
 
-    def _write_rollups(self, cur: psycopg.Cursor[Any], rows: Sequence[SummaryRow]) -> int:
+    @staticmethod
+    def _write_rollups(cur: psycopg.Cursor[Any], rows: Sequence[SummaryRow]) -> int:
+        """Every rollup anew from these rows (a rebuild: the tables are emptied first)."""
+        locs, items = rollups.build(rows)
         cur.execute("DELETE FROM rollup_groups")
         cur.execute("DELETE FROM rollup_items")
-        self._add_rollups(cur, rows)
-        row = cur.execute("SELECT count(*) FROM rollup_groups").fetchone()
-        return int(row[0]) if row else 0
+        cur.executemany("INSERT INTO rollup_groups VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                        [(*k, Jsonb(g)) for k, g in locs.items()])
+        cur.executemany("INSERT INTO rollup_items VALUES (%s, %s, %s, %s, %s)",
+                        [(*k, Jsonb(g)) for k, g in items.items()])
+        return len(locs)
 
     # -- rollups ---------------------------------------------------------------------------
 

@@ -849,40 +849,26 @@ class TinyStore(AuditActions):
 
     def get_rollups(self, first_month: str | None = None, last_month: str | None = None,
                     template_id: str | None = None, location_id: str | None = None) -> Rollups:
-        """Every group of these months (of one template, one location: then no item groups)."""
+        """Every group of these months (of one template; of one location: then no item groups).
+
+        A month's groups are kept in memory until its folder changes: HQ's next look at the
+        same months costs a stat per month, however many locations there are.
+        """
         locs: list[rollups.Rollup] = []
         items: list[rollups.ItemRollup] = []
         for month in self._rollup_months(first_month, last_month):
-            folder = self.root / "rollups" / month / "loc"
+            folder = self.root / "rollups" / month
             if location_id is not None:
-                names = [f"{_part(location_id)}.json"]
+                path = folder / "loc" / f"{_part(location_id)}.json"
+                got = docs.read_derived(path, "rollups",
+                                        functools.partial(_location_rollups, month, location_id))
             else:
-                try:
-                    names = sorted(os.listdir(folder))
-                except FileNotFoundError:
-                    names = []
-            for name in names:
-                if not name.endswith(".json"):
-                    continue
-                loc_id = _unpart(name[:-5])
-                got = docs.read_derived(folder / name, "rollups",
-                                        functools.partial(_location_rollups, month, loc_id))
-                if got:
-                    locs += got if template_id is None else [r for r in got if r.template_id == template_id]
-            if location_id is not None:
-                continue
-            folder = self.root / "rollups" / month / "items"
-            try:
-                names = sorted(os.listdir(folder))
-            except FileNotFoundError:
-                names = []
-            for name in names:
-                tid = _unpart(name[:-5])
-                if not name.endswith(".json") or (template_id is not None and tid != template_id):
-                    continue
-                got_items = docs.read_derived(folder / name, "rollups",
-                                              functools.partial(_item_rollups, month, tid))
-                items += got_items or []
+                got = docs.read_folder(folder / "loc", "rollups",
+                                       functools.partial(_folder_rollups, month))
+                items += [g for g in docs.read_folder(folder / "items", "rollups",
+                                                      functools.partial(_folder_items, month))
+                          if template_id is None or g.template_id == template_id]
+            locs += [r for r in got or [] if template_id is None or r.template_id == template_id]
         return Rollups(tuple(locs), tuple(items))
 
     # -- photos ----------------------------------------------------------------------------
@@ -1000,6 +986,14 @@ def _location_rollups(month: str, location_id: str, doc: Any) -> list[rollups.Ro
         template_id, mode, shown, region = key.split("|", 3)
         out.append(rollups.to_rollup((month, location_id, template_id, mode, region, shown == "1"), g))
     return out
+
+
+def _folder_rollups(month: str, stem: str, doc: Any) -> list[rollups.Rollup]:
+    return _location_rollups(month, _unpart(stem), doc)
+
+
+def _folder_items(month: str, stem: str, doc: Any) -> list[rollups.ItemRollup]:
+    return _item_rollups(month, _unpart(stem), doc)
 
 
 def _item_rollups(month: str, template_id: str, doc: Any) -> list[rollups.ItemRollup]:
