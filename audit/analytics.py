@@ -434,12 +434,6 @@ def self_vs_mystery(data: Rollups, f: Filters, *, threshold: float = 10.0) -> li
     return _gaps(_pick(data, f, any_mode=True), threshold)
 
 
-def location_history(rows: Sequence[SummaryRow], location_id: str) -> list[SummaryRow]:
-    """A location's submitted audits, newest visit first."""
-    mine = [r for r in rows if r.location_id == location_id and r.status == "submitted"]
-    return sorted(mine, key=lambda r: (r.visit_at or r.started_at, r.audit_id), reverse=True)
-
-
 def section_trend(data: Rollups, location_id: str, f: Filters) -> list[TrendPoint]:
     """One location's mean section percent per month; `series` is the section id."""
     groups = _pick(data, replace(f, location_ids=(location_id,)))

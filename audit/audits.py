@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from audit import access
@@ -286,12 +285,6 @@ def publish(store: Store, actor: User, audit_id: str, published: bool = True,
 def delete_draft(store: Store, actor: User, audit_id: str) -> None:
     _editable_header(store, actor, audit_id)
     store.delete_audit(audit_id)
-
-
-def visible_summaries(store: Store, actor: User | None,
-                      keep: Callable[[SummaryRow], bool] | None = None) -> list[SummaryRow]:
-    rows = [r for r in store.list_summaries() if access.may(actor, access.VIEW_AUDIT, r)]
-    return [r for r in rows if keep(r)] if keep else rows
 
 
 def auditor_codes(store: Store) -> dict[str, str]:

@@ -19,7 +19,6 @@ from audit.analytics import (
     compare,
     dashboard,
     heatmap,
-    location_history,
     mode_trend,
     month_filters,
     months_to_read,
@@ -300,11 +299,6 @@ def test_self_vs_mystery__gap_per_location_with_both_kinds(threshold: float, fla
         Gap("loc-b", 70.0, 40.0, 30.0, 1, 1, flags[0]),
         Gap("loc-a", 90.0, 80.0, 10.0, 1, 1, flags[1]),  # loc-c has mystery audits only
     ]
-
-
-def test_location_history__submitted_audits_newest_first() -> None:
-    assert [r.audit_id for r in location_history(ROWS, "loc-a")] == ["a2", "a1", "a3"]
-    assert [r.audit_id for r in location_history(ROWS, "loc-c")] == ["c-other", "c1"]
 
 
 def test_section_trend__each_section_by_month() -> None:

@@ -558,11 +558,6 @@ class PostgresStore(AuditActions):
         else:
             cur.execute(f"UPDATE {table} SET doc = %s WHERE {where}", (Jsonb(group), *key))
 
-    def put_summary(self, row: SummaryRow) -> None:
-        with self._tx() as cur:
-            self._lock(cur, row.audit_id, None)
-            self._place_row(cur, self._row(cur, row.audit_id, lock=True), row)
-
     def get_summary(self, audit_id: str) -> SummaryRow | None:
         with self._tx() as cur:
             return self._row(cur, audit_id)

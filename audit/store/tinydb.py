@@ -626,14 +626,6 @@ class TinyStore(AuditActions):
         self._audit_action(audit_id, lambda h: self._paths_of_header(header)
                            if _header_month(h) != _header_month(header) else [], act)
 
-    def put_summary(self, row: SummaryRow) -> None:
-        def act(tx: _Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
-            if old is None:
-                raise NotFound(f"no audit {row.audit_id!r}", audit_id=row.audit_id)
-            self._place_row(tx, self._old_row(tx, old), row)
-
-        self._audit_action(row.audit_id, lambda h: self._paths_of_row(row), act)
-
     def get_summary(self, audit_id: str) -> SummaryRow | None:
         header = self.get_header(audit_id)
         if header is None:
