@@ -56,6 +56,23 @@ def test_every_file_is_readable_utf8_json(tmp_path: Path) -> None:
     assert "Арбат" in raw  # ensure_ascii=False keeps Cyrillic readable
 
 
+def test_audit_file__is_still_a_tinydb_database(tmp_path: Path) -> None:
+    from tinydb import TinyDB
+
+    from audit.store.tinydb import AtomicJSONStorage
+
+    store = TinyStore(tmp_path / "data")
+    people = populate(store)
+    audit_id = start(store, people["shopper"])
+    audits.answer(store, people["shopper"], audit_id, "entrance.clean", value=4)
+    db = TinyDB(tmp_path / "data" / "audits" / f"{audit_id}.json", storage=AtomicJSONStorage)
+    assert [a["value"] for a in db.table("answers").all()] == [4]
+    assert db.table("header").get(doc_id=1)["id"] == audit_id  # type: ignore[index]
+    db.table("answers").insert({"key": "entrance.dry", "value": True})  # TinyDB's own write
+    a = store.get_audit(audit_id)
+    assert a is not None and a.answers["entrance.dry"].value is True
+
+
 def test_answer__records_who_and_when(store: Store, network: dict[str, User]) -> None:
     sam = network["shopper"]
     audit_id = start(store, sam)
