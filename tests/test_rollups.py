@@ -3,6 +3,7 @@ finds every near duplicate a full scan finds. Hypothesis drives both stores."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit import audits
-from audit.model import Location, PhotoRef, User
+from audit.model import Location, PhotoRef, SummaryRow, User
 from audit.photos import reuse_flags
 from audit.rollups import add, item_part, location_part, rollups_of
 from audit.store import AuditFilter, NotFound, Store, StoreError
@@ -117,10 +118,16 @@ def test_rollups__after_random_submits_reopens_and_versions__equal_a_computation
         branch = rollups_of([r for r in rows if r.mode == "self" or r.published]).canonical()
         assert store.get_rollups().for_branch().canonical().locations == branch.locations
         for who in {r.auditor for r in rows}:  # and each person's index holds exactly their rows
-            assert sorted(store.recent_summaries(AuditFilter(auditor=who), limit=None),
-                          key=lambda r: r.audit_id) == [r for r in rows if r.auditor == who]
+            listed = sorted(store.recent_summaries(AuditFilter(auditor=who), limit=None),
+                            key=lambda r: r.audit_id)
+            assert [listing(r) for r in listed] == [listing(r) for r in rows if r.auditor == who]
     finally:
         close(store)
+
+
+def listing(row: SummaryRow) -> SummaryRow:
+    """What a list of audits shows of a row."""
+    return dataclasses.replace(row, sections={}, findings=(), na=(), losses={})
 
 
 def close(store: Store) -> None:

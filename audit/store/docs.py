@@ -1,9 +1,10 @@
 """JSON files as documents: parsed once per change, shared by every store object in a process.
 
 A parsed file is cached under its path with the signature of the file it came from (inode,
-mtime, size, read from the same open descriptor as the bytes), so a file replaced by another
-thread or process is read again. What `read` returns is shared: callers never change it in
-place; a writer builds new objects and `write`s them. The cache holds at most BUDGET bytes of
+mtime, size, read from the same open descriptor as the bytes; or, after a write, those of the
+file written), so a file replaced by another thread or process is read again. What `read`
+returns is shared: callers never change it in place; a writer builds new objects and
+`write`s them, and does not touch them afterwards. The cache holds at most BUDGET bytes of
 files, least recently used out first.
 """
 
@@ -165,18 +166,23 @@ def dumps(data: Any) -> bytes:
 
 
 def write(path: Path, data: Any, *, sync_folder: bool = True) -> None:
-    """Replace the file atomically with readable UTF-8 JSON; OSError becomes DocError."""
+    """Replace the file atomically with readable UTF-8 JSON; OSError becomes DocError.
+
+    `data` is kept as the parsed file under the written file's own signature, so the next
+    read in this process costs no parse; from then on it is shared and must not change.
+    """
     payload = dumps(data)
     _cache.drop(str(path))
     try:
         try:
-            write_atomic(path, payload, sync_folder=sync_folder)
+            st = write_atomic(path, payload, sync_folder=sync_folder)
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, payload, sync_folder=sync_folder)
+            st = write_atomic(path, payload, sync_folder=sync_folder)
     except OSError as exc:
         raise DocError(f"cannot write {path}: {exc.strerror or exc}", path,
                        exc.strerror or str(exc)) from exc
+    _cache.put(str(path), _Entry((st.st_ino, st.st_mtime_ns, st.st_size), data, len(payload)))
 
 
 def remove(path: Path) -> None:

@@ -664,7 +664,7 @@ class TinyStore(AuditActions):
         if new is not None:
             d = new.to_dict()
             tx.get(self._rows_path(new.location_id, _row_month(new)))[audit_id] = d
-            tx.get(self._person_path(new.auditor, _row_month(new)))[audit_id] = d
+            tx.get(self._person_path(new.auditor, _row_month(new)))[audit_id] = _list_row(d)
         drafts_path = self._drafts_path(some.auditor)
         was_draft = old is not None and old.status == "draft"
         is_draft = new is not None and new.status == "draft"
@@ -693,7 +693,7 @@ class TinyStore(AuditActions):
         path = self._recent_path()
         rows = [r for r in tx.get(path, list) if r.get("audit_id") != audit_id]
         if row is not None:
-            rows.append(row.to_dict())
+            rows.append(_list_row(row.to_dict()))
             rows.sort(key=lambda r: (r.get("submitted_at", ""), r["audit_id"]), reverse=True)
             del rows[RECENT:]
         tx.put(path, rows)
@@ -755,9 +755,10 @@ class TinyStore(AuditActions):
         except FileNotFoundError:
             return []
 
-    def _sources(self, flt: AuditFilter) -> list[Path]:
-        """The folders of month shards that can hold rows matching `flt`."""
-        if flt.auditor is not None:
+    def _sources(self, flt: AuditFilter, *, whole: bool = False) -> list[Path]:
+        """The folders of month shards that can hold rows matching `flt`: the person's own
+        index (list rows), unless `whole` rows are wanted; else the locations'."""
+        if flt.auditor is not None and not whole:
             return [self.root / "index" / "people" / _part(flt.auditor)]
         return self._location_folders(flt.location_ids)
 
@@ -769,7 +770,7 @@ class TinyStore(AuditActions):
         flt = flt or AuditFilter()
         lo, hi = self._month_range(flt)
         out = []
-        for folder in self._sources(flt):
+        for folder in self._sources(flt, whole=True):
             for month in self._months_in(folder):
                 if (lo and month < lo) or (hi and month > hi):
                     continue
@@ -793,7 +794,9 @@ class TinyStore(AuditActions):
 
         One person's rows come from their own index (drafts from its drafts list), some
         locations' from their month shards, newest month first, reading only as many months
-        as the limit needs; the network's latest submitted rows from index/recent.json.
+        as the limit needs; the network's latest submitted rows from index/recent.json. Rows
+        from a person's index or the network's latest are list rows: without section
+        percents, findings, N/A or points lost (get_summary has the whole row).
         """
         def wanted(row: SummaryRow) -> bool:
             return flt.matches(row) and (keep is None or keep(row))
@@ -950,6 +953,15 @@ class TinyStore(AuditActions):
 
     def put_settings(self, settings: dict[str, Any]) -> None:
         self._update("settings.json", lambda d: d.update(settings))
+
+
+# What a list of audits shows needs none of these; a person's index and the network's latest
+# leave them out (a quarter of the size), the location's shard keeps the whole row.
+_NOT_LISTED = ("sections", "findings", "na", "losses")
+
+
+def _list_row(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k not in _NOT_LISTED}
 
 
 def _set_or_pop(d: dict[str, Any], key: str, value: Any) -> None:
