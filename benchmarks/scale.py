@@ -63,7 +63,7 @@ from audit.store.postgres import PostgresStore  # noqa: E402
 from audit.store.tinydb import TinyStore, _install  # noqa: E402
 from audit.templates import get_checklist, install_shipped, now_iso  # noqa: E402
 
-VERSION = "scale-4"  # change when the data generated or a layout changes
+VERSION = "scale-5"  # change when the data generated or a layout changes
 APP = str(ROOT / "streamlit_app.py")
 DASHBOARD, LOCATIONS = "audit/ui/pages/dashboard.py", "audit/ui/pages/locations.py"
 START = "audit/ui/pages/start.py"
@@ -112,38 +112,59 @@ def pool() -> list[tuple[Audit, SummaryRow]]:
 
 def history(n: int, locs: list[Location], users: list[User]
             ) -> Iterator[tuple[Audit, SummaryRow, list[tuple[str, str]]]]:
-    """n audits over the 12 months before today: (audit, row, photo hashes as (sha, phash))."""
+    """n audits over the 12 months before today: (audit, row, photo hashes as (sha, phash)).
+
+    The people the timings act as (shopper1, and manager1 of loc-001) have the same own
+    history in every store, ten audits a month, and so do the drafts in progress: what differs
+    between a small and a big store is the rest of the archive only.
+    """
     rng = random.Random(n)
+    same = random.Random(1)  # what is the same in every store
     demo = pool()
     shoppers_of: dict[str, list[str]] = {}
     for u in users:
-        if u.role == "shopper":
+        if u.role == "shopper" and u.name != "shopper1":
             for loc in u.locations:
                 shoppers_of.setdefault(loc, []).append(u.name)
     manager_of = {u.locations[0]: u.name for u in users if u.role == "manager"}
-    # drafts in progress do not grow with the archive: the same in every store
-    drafts = [("shopper", u.name) for u in users if u.role == "shopper" for _ in range(2)]
-    drafts += [("manager", u.name) for u in users if u.role == "manager"][::10]
+    by_name = {u.name: u for u in users}
     today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     first = today - timedelta(days=365)
-    for i in range(n):
-        loc = locs[i % LOCS]
-        draft_of = drafts[i - (n - len(drafts))] if i >= n - len(drafts) else None
-        if draft_of is not None:
-            kind, who = draft_of
-            user = next(u for u in users if u.name == who)
-            loc = next(x for x in locs if x.id == user.locations[0])
-            mode = "mystery" if kind == "shopper" else "self"
-            visit = today - timedelta(days=rng.randrange(0, 10))
-        else:
-            mode = "self" if rng.random() < 0.4 else "mystery"
-            visit = first + timedelta(seconds=rng.randrange(int((today - first).total_seconds())))
-            who = manager_of[loc.id] if mode == "self" else rng.choice(shoppers_of.get(loc.id, ["shopper1"]))
-        base_audit, base_row = demo[rng.randrange(len(demo))]
+
+    def when(r: random.Random) -> datetime:
+        return first + timedelta(seconds=r.randrange(int((today - first).total_seconds())))
+
+    # (who, location, mode, visit, draft) for each audit
+    slots: list[tuple[str, str, str, datetime, bool]] = []
+    for month in range(12):
+        for k in range(10):
+            visit = first + timedelta(days=30 * month + same.randrange(30), hours=k % 8)
+            slots.append(("shopper1", same.choice(by_name["shopper1"].locations), "mystery", visit, False))
+            mode = "self" if k % 2 else "mystery"
+            who = "manager1" if mode == "self" else same.choice(shoppers_of.get("loc-001", ["shopper2"]))
+            slots.append((who, "loc-001", mode, visit, False))
+    for u in users:  # drafts in progress: two per shopper, one per tenth manager
+        for _ in range(2 if u.role == "shopper" else 1 if u.role == "manager" and
+                       int(u.name[7:]) % 10 == 1 else 0):
+            loc_id = u.locations[0]
+            slots.append((u.name, loc_id, "mystery" if u.role == "shopper" else "self",
+                          today - timedelta(days=same.randrange(0, 10)), True))
+    fixed = len(slots)
+    others = [loc for loc in locs if loc.id != "loc-001"]
+    while len(slots) < n:
+        loc = others[len(slots) % len(others)]
+        mode = "self" if rng.random() < 0.4 else "mystery"
+        who = manager_of[loc.id] if mode == "self" else rng.choice(shoppers_of.get(loc.id, ["shopper2"]))
+        slots.append((who, loc.id, mode, when(rng), False))
+    loc_by_id = {loc.id: loc for loc in locs}
+    for i, (who, loc_id, mode, visit, is_draft) in enumerate(slots[:n]):
+        r = same if i < fixed else rng
+        loc = loc_by_id[loc_id]
+        base_audit, base_row = demo[r.randrange(len(demo))]
         audit_id = f"h{n}-{i:06d}"
         at = visit.isoformat()
-        status = "draft" if draft_of is not None else "submitted"
-        published = mode == "mystery" and rng.random() < 0.85
+        status = "draft" if is_draft else "submitted"
+        published = mode == "mystery" and r.random() < 0.85
         keep = set(base_row.findings) | set(base_row.na)
         keep |= set(list(base_audit.answers)[:5])
         answers = {k: dataclasses.replace(a, by=who, at=at) for k, a in base_audit.answers.items()
@@ -169,9 +190,19 @@ def history(n: int, locs: list[Location], users: list[User]
                                       region=loc.region, mode=mode, auditor=who, status=status,
                                       started_at=at, visit_at=at, submitted_at=done,
                                       published=published)
-            hashes = [(hashlib.sha256(f"{audit_id}-{k}".encode()).hexdigest(),
-                       f"{rng.getrandbits(64) | 0x0F0F0F:016x}") for k in range(rng.randrange(6))]
+            hashes = [(hashlib.sha256(f"{audit_id}-{k}".encode()).hexdigest(), random_hash(r))
+                      for k in range(r.randrange(6))]
         yield Audit(header=header, answers=answers), row, hashes
+
+
+def random_hash(rng: random.Random) -> str:
+    """A 64-bit picture hash, uniform (real ones bunch up more), and one the check reads."""
+    from audit.photos import hash_pieces
+
+    while True:
+        phash = f"{rng.getrandbits(64):016x}"
+        if hash_pieces(phash) is not None:
+            return phash
 
 
 def audit_doc(audit: Audit) -> dict[str, Any]:
@@ -479,7 +510,7 @@ class Case:
 
     def reuse_check(self) -> float:
         ref = PhotoRef(sha256=hashlib.sha256(b"probe").hexdigest(), width=1, height=1, size=1,
-                       uploaded_at=now_iso(), phash=f"{random.Random(1).getrandbits(64) | 0x0F0F0F:016x}")
+                       uploaded_at=now_iso(), phash=random_hash(random.Random(1)))
         return timed(lambda: reuse_flags(ref, audit_id="x", visit_at=None,
                                          known=self.store.photo_candidates(ref.sha256, ref.phash)))
 
