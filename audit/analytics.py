@@ -224,14 +224,27 @@ def _in_period(period: str, f: Filters) -> bool:
 
 
 def _pick(data: Rollups, f: Filters, *, any_mode: bool = False) -> list[Rollup]:
+    """The location groups `f` selects, in the data's order (one plain loop: HQ's pages run
+    it over every group of a year)."""
     _check_months(data, f)
     wanted = set(f.location_ids) if f.location_ids is not None else None
-    return [r for r in data.locations
-            if (f.template_id is None or r.template_id == f.template_id)
-            and (any_mode or f.mode is None or r.mode == f.mode)
-            and (f.region is None or r.region == f.region)
-            and (wanted is None or r.location_id in wanted)
-            and _in_period(r.period, f)]
+    template_id, region = f.template_id, f.region
+    mode = None if any_mode else f.mode
+    bounds: dict[int, tuple[str | None, str | None]] = {}
+    out = []
+    for r in data.locations:
+        if ((template_id is not None and r.template_id != template_id)
+                or (mode is not None and r.mode != mode)
+                or (region is not None and r.region != region)
+                or (wanted is not None and r.location_id not in wanted)):
+            continue
+        period = r.period
+        lo, hi = bounds.get(len(period)) or bounds.setdefault(len(period), (
+            f.date_from[:len(period)] if f.date_from else None,
+            f.date_to[:len(period)] if f.date_to else None))
+        if (lo is None or period >= lo) and (hi is None or period <= hi):
+            out.append(r)
+    return out
 
 
 def _mean(total: int, n: int) -> float | None:
@@ -247,44 +260,57 @@ class _Sums:
         self.audits = self.critical = self.total = self.n = 0
         self.sections: dict[str, list[int]] = {}
 
-    def add(self, r: Rollup, *, sections: bool = False) -> None:
+    def add(self, r: Rollup, order: dict[str, None] | None = None) -> None:
+        """Add a group; with `order`, its sections too (new section ids noted there, in turn)."""
         self.audits += r.audits
         self.critical += r.critical
         self.total += r.overall[0]
         self.n += r.overall[1]
-        if sections:
+        if order is not None:
+            mine = self.sections
             for sid, total, counted, present in r.sections:
-                acc = self.sections.setdefault(sid, [0, 0, 0])
+                acc = mine.get(sid)
+                if acc is None:
+                    acc = mine[sid] = [0, 0, 0]
+                    if sid not in order:
+                        order[sid] = None
                 acc[0] += total
                 acc[1] += counted
                 acc[2] += present
+
+    def merge(self, other: _Sums) -> None:
+        self.audits += other.audits
+        self.critical += other.critical
+        self.total += other.total
+        self.n += other.n
+        for sid, (total, counted, present) in other.sections.items():
+            acc = self.sections.setdefault(sid, [0, 0, 0])
+            acc[0] += total
+            acc[1] += counted
+            acc[2] += present
 
     @property
     def mean(self) -> float | None:
         return _mean(self.total, self.n)
 
 
-def _by_location(groups: Iterable[Rollup], *, sections: bool = False) -> dict[str, _Sums]:
+def _by_location(groups: Iterable[Rollup], order: dict[str, None] | None = None) -> dict[str, _Sums]:
+    """Sums per location id (and per section, when `order` is given to note section ids in)."""
     out: dict[str, _Sums] = {}
     for r in groups:
         acc = out.get(r.location_id)
         if acc is None:
             acc = out[r.location_id] = _Sums()
-        acc.add(r, sections=sections)
+        acc.add(r, order)
     return out
-
-
-def _section_order(groups: Iterable[Rollup]) -> list[str]:
-    return list(dict.fromkeys(sid for r in groups for sid, *_ in r.sections))
 
 
 # --- the aggregates -----------------------------------------------------------------------
 
 
-def _ranking(groups: Sequence[Rollup], locations: Mapping[str, Location], checklist: Checklist | None,
+def _ranking(sums: Mapping[str, _Sums], regions: Mapping[str, str],
+             locations: Mapping[str, Location], checklist: Checklist | None,
              previous: Mapping[str, float]) -> list[RankRow]:
-    sums = _by_location(groups)
-    regions = {r.location_id: r.region for r in groups}
     scores = {loc: acc.mean for loc, acc in sums.items()}
     order = sorted(sums, key=lambda i: (scores[i] is None, -(scores[i] or 0.0),
                                         _name(locations, i), i))
@@ -310,6 +336,10 @@ def _ranking(groups: Sequence[Rollup], locations: Mapping[str, Location], checkl
     return out
 
 
+def _regions(groups: Iterable[Rollup]) -> dict[str, str]:
+    return {r.location_id: r.region for r in groups}
+
+
 def _name(locations: Mapping[str, Location], loc_id: str) -> str:
     loc = locations.get(loc_id)
     return loc.name if loc else loc_id
@@ -323,9 +353,7 @@ def _previous_means(data: Rollups, f: Filters) -> dict[str, float]:
             if (m := acc.mean) is not None}
 
 
-def _heatmap(groups: Sequence[Rollup]) -> tuple[list[HeatCell], tuple[str, ...]]:
-    sections = _section_order(groups)
-    sums = _by_location(groups, sections=True)
+def _heatmap(sums: Mapping[str, _Sums], sections: Sequence[str]) -> list[HeatCell]:
     cells = []
     for loc_id in sorted(sums):
         per = sums[loc_id].sections
@@ -333,7 +361,14 @@ def _heatmap(groups: Sequence[Rollup]) -> tuple[list[HeatCell], tuple[str, ...]]
             acc = per.get(sid)
             if acc is not None and acc[2] > 0:
                 cells.append(HeatCell(loc_id, sid, _mean(acc[0], acc[1]), acc[1]))
-    return cells, tuple(sections)
+    return cells
+
+
+def _with_sections(groups: Iterable[Rollup]) -> tuple[dict[str, _Sums], tuple[str, ...]]:
+    """Per-location sums with sections, and the section ids in the order the groups name them."""
+    order: dict[str, None] = {}
+    sums = _by_location(groups, order)
+    return sums, tuple(order)
 
 
 def _month_points(groups: Iterable[Rollup], series: str,
@@ -387,9 +422,8 @@ def _worst_items(data: Rollups, f: Filters, limit: int) -> list[ItemFailRate]:
     return found[:max(limit, 0)]
 
 
-def _gaps(groups: Sequence[Rollup], threshold: float) -> list[Gap]:
-    own = _by_location(r for r in groups if r.mode == "self")
-    theirs = _by_location(r for r in groups if r.mode == "mystery")
+def _gaps(own: Mapping[str, _Sums], theirs: Mapping[str, _Sums], threshold: float) -> list[Gap]:
+    """Self-audit means (`own`) against mystery means (`theirs`), per location with both."""
     out = []
     for loc_id in sorted(own.keys() & theirs.keys()):
         s, m = own[loc_id], theirs[loc_id]
@@ -399,6 +433,11 @@ def _gaps(groups: Sequence[Rollup], threshold: float) -> list[Gap]:
         out.append(Gap(loc_id, s.mean, m.mean, gap, s.n, m.n, gap >= threshold))
     out.sort(key=lambda g: (-g.gap, g.location_id))
     return out
+
+
+def _gaps_of(groups: Sequence[Rollup], threshold: float) -> list[Gap]:
+    return _gaps(_by_location(r for r in groups if r.mode == "self"),
+                 _by_location(r for r in groups if r.mode == "mystery"), threshold)
 
 
 # --- the public functions: rollups in, values out -------------------------------------------
@@ -411,12 +450,13 @@ def ranking(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
     The period before is looked up in `previous` when given, else in `data`.
     """
     prev = _previous_means(previous if previous is not None else data, f)
-    return _ranking(_pick(data, f), locations, checklist, prev)
+    groups = _pick(data, f)
+    return _ranking(_by_location(groups), _regions(groups), locations, checklist, prev)
 
 
 def heatmap(data: Rollups, f: Filters) -> list[HeatCell]:
     """Mean section percent per location and section (None-aware), by location then section."""
-    return _heatmap(_pick(data, f))[0]
+    return _heatmap(*_with_sections(_pick(data, f)))
 
 
 def trend(data: Rollups, f: Filters, location_ids: Sequence[str] = ()) -> list[TrendPoint]:
@@ -431,14 +471,14 @@ def worst_items(data: Rollups, f: Filters, *, limit: int = 15) -> list[ItemFailR
 
 def self_vs_mystery(data: Rollups, f: Filters, *, threshold: float = 10.0) -> list[Gap]:
     """Per location with both kinds: self-audit mean minus mystery mean, largest gap first."""
-    return _gaps(_pick(data, f, any_mode=True), threshold)
+    return _gaps_of(_pick(data, f, any_mode=True), threshold)
 
 
 def section_trend(data: Rollups, location_id: str, f: Filters) -> list[TrendPoint]:
     """One location's mean section percent per month; `series` is the section id."""
     groups = _pick(data, replace(f, location_ids=(location_id,)))
     out: list[TrendPoint] = []
-    for sid in _section_order(groups):
+    for sid in _with_sections(groups)[1]:
         out += _month_points(groups, sid, _section_value(sid))
     return out
 
@@ -468,10 +508,10 @@ def compare(data: Rollups, a: str, b: str, f: Filters) -> dict[str, Any]:
     """
     both = _pick(data, replace(f, location_ids=(a, b)), any_mode=True)
     t = both if f.mode is None else [r for r in both if r.mode == f.mode]
-    cells, sections = _heatmap(t)
-    per_section = {(c.location_id, c.section_id): c.score for c in cells}
-    rank = {r.location_id: r for r in _ranking(t, {}, None, {})}
-    gaps = {g.location_id: g for g in _gaps(both, 0.0)}
+    sums, sections = _with_sections(t)
+    per_section = {(c.location_id, c.section_id): c.score for c in _heatmap(sums, sections)}
+    rank = {r.location_id: r for r in _ranking(sums, _regions(t), {}, None, {})}
+    gaps = {g.location_id: g for g in _gaps_of(both, 0.0)}
 
     def side(loc_id: str) -> dict[str, Any]:
         r, g = rank.get(loc_id), gaps.get(loc_id)
@@ -504,16 +544,31 @@ def dashboard(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
     aggregates read the groups of `f.mode` only.
     """
     both = _pick(data, f, any_mode=True)
+    # one pass: sums per mode and location, sections noted only for the modes f shows
+    per_mode: dict[str, dict[str, _Sums]] = {}
+    order: dict[str, None] = {}
+    for r in both:
+        by_loc = per_mode.setdefault(r.mode, {})
+        acc = by_loc.get(r.location_id)
+        if acc is None:
+            acc = by_loc[r.location_id] = _Sums()
+        acc.add(r, order if f.mode is None or r.mode == f.mode else None)
+    sums: dict[str, _Sums] = {}
+    for mode, by_loc in per_mode.items():
+        if f.mode is not None and mode != f.mode:
+            continue
+        for loc_id, acc in by_loc.items():
+            sums.setdefault(loc_id, _Sums()).merge(acc)
     t = both if f.mode is None else [r for r in both if r.mode == f.mode]
-    cells, sections = _heatmap(t)
+    sections = tuple(order)
     return Dashboard(
         filters=f,
-        audits=sum(r.audits for r in t),
-        ranking=_ranking(t, locations, checklist,
+        audits=sum(acc.audits for acc in sums.values()),
+        ranking=_ranking(sums, _regions(t), locations, checklist,
                          _previous_means(previous if previous is not None else data, f)),
-        heatmap=cells,
+        heatmap=_heatmap(sums, sections),
         sections=sections,
         trend=_trend(t, chosen),
         worst_items=_worst_items(data, f, limit),
-        gaps=_gaps(both, threshold),
+        gaps=_gaps(per_mode.get("self", {}), per_mode.get("mystery", {}), threshold),
     )
