@@ -187,3 +187,24 @@ def test_photo_candidates__flag_what_a_scan_of_every_hash_flags(
         by_scan = reuse_flags(probe, audit_id="new", visit_at=None, known=everything)
         assert sorted(by_index) == sorted(by_scan)
         assert f"duplicate:{audit_id}" in by_index
+
+
+@pytest.mark.parametrize("kind", ["tinydb", "postgres"])
+def test_get_rollups__another_replica_sees_a_submit_at_once(kind: str, tmp_path: Path,
+                                                          request: pytest.FixtureRequest) -> None:
+    from audit.store.postgres import PostgresStore
+    from audit.store.tinydb import TinyStore
+
+    writer = make_store(kind, tmp_path, request)
+    people = people_of(writer)
+    reader: Store = (TinyStore(tmp_path / "data") if kind == "tinydb"
+                     else PostgresStore(writer.url, photo_dir=tmp_path))  # type: ignore[attr-defined]
+    request.addfinalizer(lambda: close(reader))
+    run(writer, people, [("start", "loc-a", "mystery"), ("start", "loc-b", "mystery"),
+                         ("submit", 0, {"entrance__clean": 2}),
+                         ("submit", 1, {"office__guard": False})])
+    assert len(reader.get_rollups().locations) == 2
+    first = min(r.audit_id for r in writer.list_summaries())
+    audits.reopen(writer, people["hq"], first, "check")
+    assert reader.get_rollups().canonical() == rollups_of(writer.list_summaries()).canonical()
+    assert len(reader.get_rollups().locations) == 1
