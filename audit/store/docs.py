@@ -113,19 +113,41 @@ def _entry(path: Path) -> _Entry | None:
     return entry
 
 
+_GONE = object()  # a parsed file let go of once only what was derived from it is kept
+
+
 def read(path: Path) -> Any | None:
     """The parsed file, or None when there is none. Shared: do not change it."""
-    entry = _entry(path)
-    return None if entry is None else entry.data
+    for _ in range(3):
+        entry = _entry(path)
+        if entry is None:
+            return None
+        data = entry.data  # once: another thread may let it go meanwhile
+        if data is not _GONE:
+            return data
+        _cache.drop(str(path))
+    raise DocError(f"{path} keeps changing while it is read; try again", path, "changing")
 
 
 def read_derived(path: Path, name: str, derive: Callable[[Any], T]) -> T | None:
-    """derive(parsed file), computed once per version of the file; None when there is none."""
+    """derive(parsed file), computed once per version of the file; None when there is none.
+
+    Only the derived value is kept: a year of HQ's rollups is many small files, and holding
+    their parsed JSON as well would give the garbage collector millions more objects to walk.
+    """
     entry = _entry(path)
     if entry is None:
         return None
     if name not in entry.derived:
-        entry.derived[name] = derive(entry.data)
+        data = entry.data
+        if data is _GONE:
+            _cache.drop(str(path))
+            fresh = _entry(path)
+            if fresh is None:
+                return None
+            entry, data = fresh, fresh.data
+        entry.derived[name] = derive(data)
+        entry.data = _GONE
     value: T = entry.derived[name]
     return value
 

@@ -796,13 +796,20 @@ class PostgresStore(AuditActions):
             self._index_hashes(cur, audit_id, list(refs))
 
     def photo_candidates(self, sha256: str, phash: str) -> list[tuple[str, str, str]]:
-        """The same bytes, or any of the 7 hash pieces in common: index look-ups only."""
+        """The same bytes, or a hash piece in common and within NEAR_DISTANCE bits: index
+        look-ups, the bits counted in the database."""
+        from audit.photos import NEAR_DISTANCE
+
         pieces = _pieces(phash)
-        cond = ["sha256 = %s"] + [f"p{i} = %s" for i, v in enumerate(pieces) if v is not None]
-        args = [sha256] + [v for v in pieces if v is not None]
+        near = [f"p{i} = %s" for i, v in enumerate(pieces) if v is not None]
+        args: list[Any] = [sha256, *(v for v in pieces if v is not None)]
+        sql = "SELECT DISTINCT audit_id, sha256, phash FROM photo_hashes WHERE sha256 = %s"
+        if near:
+            sql += (f" OR (({' OR '.join(near)}) AND length(replace((('x' || phash)::bit(64) # "
+                    "('x' || %s)::bit(64))::text, '0', '')) <= %s)")
+            args += [phash, NEAR_DISTANCE]
         with self._tx() as cur:
-            rows = cur.execute("SELECT DISTINCT audit_id, sha256, phash FROM photo_hashes WHERE "
-                               + " OR ".join(cond), args).fetchall()
+            rows = cur.execute(sql, args).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
     def known_photo_hashes(self) -> list[tuple[str, str, str]]:

@@ -874,14 +874,23 @@ class TinyStore(AuditActions):
             self._index_hashes(tx, audit_id, refs)
 
     def photo_candidates(self, sha256: str, phash: str) -> list[tuple[str, str, str]]:
-        """Photos of other audits that may match: the same bytes, or a hash piece in common."""
+        """Photos of other audits that may match: the same bytes, or a hash piece in common
+        and within NEAR_DISTANCE bits (each piece file kept parsed, its hashes as numbers)."""
+        from audit.photos import NEAR_DISTANCE
+
         out: dict[tuple[str, str], str] = {}
         if len(sha256) == 64:
             for audit_id in (read_doc(self._sha_path(sha256)) or {}).get(sha256) or []:
                 out[(audit_id, sha256)] = phash
-        for path in self._near_paths(phash):
-            for audit_id, entries in (read_doc(path) or {}).items():
-                for sha, ph in entries:
+        paths = self._near_paths(phash)
+        probe = int(phash, 16) if paths else 0
+        for path in paths:
+            try:
+                entries = docs.read_derived(path, "near", _near_entries) or []
+            except docs.DocError as err:
+                raise _doc_error(err) from err
+            for audit_id, sha, ph, value in entries:
+                if (value ^ probe).bit_count() <= NEAR_DISTANCE:
                     out.setdefault((audit_id, sha), ph)
         return [(a, s, p) for (a, s), p in out.items()]
 
@@ -962,6 +971,11 @@ _NOT_LISTED = ("sections", "findings", "na", "losses")
 
 def _list_row(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k not in _NOT_LISTED}
+
+
+def _near_entries(doc: Any) -> list[tuple[str, str, str, int]]:
+    return [(audit_id, sha, ph, int(ph, 16)) for audit_id, entries in (doc or {}).items()
+            for sha, ph in entries]
 
 
 def _set_or_pop(d: dict[str, Any], key: str, value: Any) -> None:
