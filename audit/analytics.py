@@ -247,6 +247,35 @@ def _pick(data: Rollups, f: Filters, *, any_mode: bool = False) -> list[Rollup]:
     return out
 
 
+def _pick_with_previous(data: Rollups, f: Filters) -> tuple[list[Rollup], list[Rollup]]:
+    """_pick(data, f, any_mode=True) and _pick(data, previous_period(f)) in one pass."""
+    prev = previous_period(f)
+    if prev is None:
+        return _pick(data, f, any_mode=True), []
+    _check_months(data, f)
+    wanted = set(f.location_ids) if f.location_ids is not None else None
+    template_id, region, mode = f.template_id, f.region, f.mode
+    spans: dict[int, tuple[str, str, str, str]] = {}
+    now: list[Rollup] = []
+    before: list[Rollup] = []
+    for r in data.locations:
+        if ((template_id is not None and r.template_id != template_id)
+                or (region is not None and r.region != region)
+                or (wanted is not None and r.location_id not in wanted)):
+            continue
+        period = r.period
+        n = len(period)
+        span = spans.get(n)
+        if span is None:
+            span = spans[n] = (f.date_from[:n], f.date_to[:n],  # type: ignore[index]
+                               prev.date_from[:n], prev.date_to[:n])  # type: ignore[index]
+        if span[0] <= period <= span[1]:
+            now.append(r)
+        elif span[2] <= period <= span[3] and (mode is None or r.mode == mode):
+            before.append(r)
+    return now, before
+
+
 def _mean(total: int, n: int) -> float | None:
     return total / n / 100 if n else None
 
@@ -543,7 +572,12 @@ def dashboard(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
     The selection holds both modes so the self-vs-mystery gap can ignore `f.mode`; the other
     aggregates read the groups of `f.mode` only.
     """
-    both = _pick(data, f, any_mode=True)
+    if previous is None:
+        both, before = _pick_with_previous(data, f)
+    else:
+        both = _pick(data, f, any_mode=True)
+        prev = previous_period(f)
+        before = _pick(previous, prev) if prev is not None else []
     # one pass: sums per mode and location, sections noted only for the modes f shows
     per_mode: dict[str, dict[str, _Sums]] = {}
     order: dict[str, None] = {}
@@ -565,7 +599,8 @@ def dashboard(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
         filters=f,
         audits=sum(acc.audits for acc in sums.values()),
         ranking=_ranking(sums, _regions(t), locations, checklist,
-                         _previous_means(previous if previous is not None else data, f)),
+                         {loc: m for loc, acc in _by_location(before).items()
+                          if (m := acc.mean) is not None}),
         heatmap=_heatmap(sums, sections),
         sections=sections,
         trend=_trend(t, chosen),

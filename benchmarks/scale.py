@@ -522,57 +522,86 @@ import os, pickle
 import altair as alt
 import streamlit as st
 
+RED = "#c0392b"
 st.set_page_config(layout="wide")
 f = pickle.load(open(os.environ["SCALE_FLOOR"], "rb"))
 st.header("Дашборд", anchor=False)
 with st.container(border=True):
     cols = st.columns(2)
-    cols[0].select_slider("Период", f["months"], value=(f["months"][-6], f["months"][-1]), key="p")
+    cols[0].select_slider("Период (месяцы)", f["months"], value=(f["months"][-6], f["months"][-1]), key="p")
     cols[1].selectbox("Чек-лист", f["templates"], key="t")
     cols = st.columns(2)
     cols[0].selectbox("Регион", [""] + f["regions"], key="r")
     cols[1].segmented_control("Режим", ["both", "mystery", "self"], default="both", key="m")
-st.multiselect("Точки", f["names"], max_selections=6, key="c")
+st.multiselect("Точки в динамике", f["names"], max_selections=6, key="c",
+               placeholder="До 6 точек")
 cols = st.columns(3)
 cols[0].metric("Аудитов", f["audits"])
-cols[1].metric("Слабейшая точка", f["weakest"][0], delta=f["weakest"][1])
-cols[2].metric("Слабейший раздел", f["weakest_cell"])
+cols[1].metric("Слабейшая точка", f["weakest"][0], delta=f["weakest"][1], help="…")
+cols[1].caption(f["weakest"][2])
+cols[2].metric("Слабейший раздел", f["weakest_cell"][0])
+cols[2].caption(f["weakest_cell"][1])
+st.warning(f["headline"], icon=":material/flag:")
 tabs = st.tabs(["Рейтинг", "Карта", "Динамика", "Пункты", "Разрыв", "Сравнение", "Экспорт"])
 with tabs[0]:
     st.dataframe(f["ranking"], hide_index=True, width="stretch", column_config={
-        "score": st.column_config.ProgressColumn("score", min_value=0, max_value=100, format="%.0f%%"),
-        "change": st.column_config.NumberColumn("change", format="%+.1f"),
+        "Балл": st.column_config.ProgressColumn("Балл", min_value=0, max_value=100, format="%.0f%%"),
+        "Изменение": st.column_config.NumberColumn("Изменение", format="%+.1f"),
         "link": st.column_config.LinkColumn(" ", display_text="↗")})
 with tabs[1]:
-    base = alt.Chart(f["heatmap"]).encode(x=alt.X("section:N", sort=f["sections"]),
-                                          y=alt.Y("location:N", sort=f["order"]))
-    st.altair_chart(base.mark_rect().encode(color="score:Q", tooltip=["location", "section", "score"])
-                    + base.mark_text(fontSize=10).encode(text=alt.Text("score:Q", format=".0f")),
-                    width="stretch", height=120 + 26 * len(f["order"]))
+    base = alt.Chart(f["heatmap"]).encode(
+        x=alt.X("section:N", sort=f["sections"], title=None,
+                axis=alt.Axis(labelAngle=-35, labelLimit=160, labelOverlap=False, orient="top")),
+        y=alt.Y("location:N", sort=f["order"], title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)))
+    rect = base.mark_rect().encode(
+        color=alt.Color("score:Q", scale=alt.Scale(domain=[0, 60, 85, 100],
+                        range=[RED, "#f1c40f", "#8bc34a", "#2e8b57"]), legend=alt.Legend(title="%")),
+        tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f"), "audits"])
+    text = base.mark_text(fontSize=10).encode(text=alt.Text("score:Q", format=".0f"),
+                                              color=alt.value("#1b1b1b"))
+    st.altair_chart(rect + text, width="stretch", height=120 + 26 * len(f["order"]))
 with tabs[2]:
     st.altair_chart(alt.Chart(f["trend"]).mark_line(point=True).encode(
-        x="month:O", y="score:Q", color="series:N"), width="stretch")
+        x=alt.X("month:O", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["series", "month", alt.Tooltip("score:Q", format=".0f"), "audits"]), width="stretch")
+    st.caption("…")
 with tabs[3]:
-    st.altair_chart(alt.Chart(f["worst"]).mark_bar().encode(x="rate:Q", y=alt.Y("item:N", sort="-x"),
-                    tooltip=["item", "rate", "failed", "applicable", "lost"]),
-                    width="stretch", height=60 + 26 * len(f["worst"]))
+    st.altair_chart(alt.Chart(f["worst"]).mark_bar(color=RED).encode(
+        x=alt.X("rate:Q", title="%", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("item:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+        tooltip=["item", alt.Tooltip("rate:Q", format=".0f"), "failed", "applicable",
+                 alt.Tooltip("lost:Q", format=".1f", title="…")]),
+        width="stretch", height=60 + 26 * len(f["worst"]))
 with tabs[4]:
-    st.altair_chart(alt.Chart(f["gaps"]).mark_bar().encode(x="gap:Q", y=alt.Y("location:N", sort="-x")),
-                    width="stretch", height=60 + 26 * len(f["gaps"]))
+    st.altair_chart(alt.Chart(f["gaps"]).mark_bar().encode(
+        x=alt.X("gap:Q", title="…"), y=alt.Y("location:N", sort="-x", title=None,
+                                              axis=alt.Axis(labelOverlap=False)),
+        color=alt.condition("datum.flagged", alt.value(RED), alt.value("#7f8c8d")),
+        tooltip=["location", alt.Tooltip("self:Q", format=".0f"), alt.Tooltip("mystery:Q", format=".0f"),
+                 alt.Tooltip("gap:Q", format="+.0f"), "n"]),
+        width="stretch", height=60 + 26 * len(f["gaps"]))
+    st.caption("…")
 with tabs[5]:
     cols = st.columns(2)
     cols[0].selectbox("A", f["names"], index=0, key="a")
     cols[1].selectbox("B", f["names"], index=1, key="b")
     for col, side in zip(st.columns(2), f["compare_sides"]):
-        col.metric(side[0], side[1])
-    st.altair_chart(alt.Chart(f["compare"]).mark_bar().encode(x="score:Q", y="section:N",
-                    yOffset="location:N", color="location:N"), width="stretch")
+        col.metric(side[0], side[1], help="…")
+    st.altair_chart(alt.Chart(f["compare"]).mark_bar().encode(
+        x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+        y=alt.Y("section:N", title=None, sort=f["sections"]), yOffset="location:N",
+        color=alt.Color("location:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f")]), width="stretch")
 with tabs[6]:
     st.caption(f"{f['audits']} audits")
     cols = st.columns(3)
-    cols[0].download_button("CSV", data=b"", file_name="a.csv", key="e1")
-    cols[1].download_button("XLSX", data=b"", file_name="a.xlsx", key="e2")
-    cols[2].download_button("PDF", data=b"", file_name="a.pdf", key="e3")
+    cols[0].download_button("CSV", data=b"", file_name="a.csv", key="e1", icon=":material/table:",
+                            width="stretch")
+    cols[1].download_button("XLSX", data=b"", file_name="a.xlsx", key="e2", icon=":material/grid_on:",
+                            width="stretch")
+    cols[2].download_button("PDF", data=b"", file_name="a.pdf", key="e3",
+                            icon=":material/picture_as_pdf:", width="stretch")
 '''
 
 
@@ -594,24 +623,31 @@ def floor_frames(store: Store, path: Path) -> None:
     cmp = analytics.compare(data, ids[0], ids[1], f)
     scored = [r for r in d.ranking if r.score is not None]
     low = min((c for c in d.heatmap if c.score is not None), key=lambda c: c.score or 0)
+    flagged = [g for g in d.gaps if g.flagged]
     frames = {
-        "months": months, "templates": [c.title.ru for c in [checklist]],
+        "months": months, "templates": [checklist.title.ru],
         "regions": sorted({loc.region for loc in locations.values()}), "names": list(names.values()),
-        "audits": d.audits, "weakest": (scored[-1].name, f"{scored[-1].change or 0:+.0f}"),
-        "weakest_cell": titles.get(low.section_id, low.section_id),
-        "ranking": pd.DataFrame([{"#": r.rank, "location": r.name, "region": r.region, "score": r.score,
-                                  "level": r.level, "change": r.change, "audits": r.audits,
-                                  "critical": r.critical, "link": f"location?id={r.location_id}"}
+        "audits": d.audits,
+        "weakest": (scored[-1].name, f"{scored[-1].change or 0:+.0f}", f"{scored[-1].score:.0f}%"),
+        "weakest_cell": (titles.get(low.section_id, low.section_id),
+                         f"{names[low.location_id]} · {low.score:.0f}%"),
+        "headline": f"{names[flagged[0].location_id]}: {flagged[0].gap:+.0f}" if flagged else "",
+        "ranking": pd.DataFrame([{"#": r.rank, "Точка": r.name, "Регион": r.region, "Балл": r.score,
+                                  "Уровень": r.level, "Изменение": r.change, "Аудиты": r.audits,
+                                  "Критичные": r.critical, "link": f"location?id={r.location_id}"}
                                  for r in d.ranking]),
         "heatmap": pd.DataFrame([{"location": names[c.location_id], "section": titles.get(c.section_id),
                                   "score": c.score, "audits": c.audits}
                                  for c in d.heatmap if c.score is not None]),
         "order": [names[r.location_id] for r in d.ranking],
         "sections": [titles.get(s, s) for s in d.sections],
-        "trend": pd.DataFrame([{"month": p.month, "series": p.series, "score": p.score} for p in d.trend]),
+        "trend": pd.DataFrame([{"month": p.month, "series": p.series, "score": p.score,
+                                "audits": p.audits} for p in d.trend]),
         "worst": pd.DataFrame([{"item": w.key, "rate": 100 * w.rate, "failed": w.failed,
                                 "applicable": w.applicable, "lost": w.lost} for w in d.worst_items]),
-        "gaps": pd.DataFrame([{"location": names[g.location_id], "gap": g.gap} for g in d.gaps]),
+        "gaps": pd.DataFrame([{"location": names[g.location_id], "gap": g.gap, "self": g.self_score,
+                               "mystery": g.mystery_score, "flagged": g.flagged,
+                               "n": f"{g.self_audits}/{g.mystery_audits}"} for g in d.gaps]),
         "compare_sides": [(names[s["location_id"]], f"{s['score'] or 0:.0f}%")
                           for s in (cmp["a"], cmp["b"])],
         "compare": pd.DataFrame([{"section": titles.get(s["section_id"]), "location": who,
