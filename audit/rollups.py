@@ -12,7 +12,7 @@ Groups are plain JSON-shaped dicts: both stores keep them, and `build` computes 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from audit.model import SummaryRow
@@ -172,6 +172,9 @@ class Rollups:
 
     locations: tuple[Rollup, ...] = ()
     items: tuple[ItemRollup, ...] = ()
+    # what the store read, as a value that changes whenever any of it changes (None: unknown);
+    # equal tokens mean equal rollups, so what is computed from them may be kept
+    token: Any = field(default=None, compare=False)
 
     def __add__(self, other: Rollups) -> Rollups:
         return Rollups(self.locations + other.locations, self.items + other.items)

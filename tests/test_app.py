@@ -542,3 +542,41 @@ def test_start__visit_time_in_the_shoppers_time_zone_stored_as_utc(data: Store,
     at.button(key="start.go").click().run()
     (row,) = data.list_summaries()
     assert row.visit_at == "2026-05-01T07:00:00+00:00"
+
+
+def test_dashboard__a_submit_shows_at_once_whatever_was_kept(data: Store, people: dict[str, User],
+                                                             tmp_path: Path) -> None:
+    import os
+    import time as clock
+
+    from audit.store import docs
+
+    sam, boss = people["shopper"], people["hq"]
+
+    def submitted() -> None:
+        audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                      mode="mystery", lang="en").id
+        answer_mini(data, sam, audit_id)
+        audits.answer(data, sam, audit_id, "office.facade", add_photo="f" * 64)
+        audits.submit(data, sam, audit_id)
+
+    def settle() -> None:  # as if nothing had been written for a while: kept in memory
+        past = clock.time_ns() - 10 * docs.RACY_NS
+        for folder in (tmp_path / "data" / "rollups").rglob("*"):
+            if folder.is_dir():
+                os.utime(folder, ns=(past, past))
+
+    def audits_shown() -> int:
+        at = app_as(data, boss).run()
+        at.switch_page("audit/ui/pages/dashboard.py").run()
+        assert not at.exception
+        return int(next(m.value for m in at.metric if m.label == "Audits"))
+
+    submitted()
+    settle()
+    assert audits_shown() == 1
+    assert audits_shown() == 1  # the second look is served from what was kept
+    submitted()
+    assert audits_shown() == 2
+    settle()
+    assert audits_shown() == 2

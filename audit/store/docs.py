@@ -159,19 +159,24 @@ RACY_NS = 2_000_000_000
 _folders: dict[tuple[str, str], tuple[tuple[int, int], list[Any]]] = {}
 
 
-def read_folder(folder: Path, name: str, derive: Callable[[str, Any], list[T]]) -> list[T]:
+def read_folder(folder: Path, name: str, derive: Callable[[str, Any], list[T]]
+                ) -> tuple[list[T], tuple[int, int] | None]:
     """derive(file stem, parsed file) for every *.json in `folder`, joined; kept per folder
-    until the folder changes, so reading a folder again costs one stat."""
+    until the folder changes, so reading a folder again costs one stat.
+
+    Also returns the folder's signature when what was read is known to be all of it as of
+    that signature (None for a folder changed too recently to tell, or one that is gone).
+    """
     key = (str(folder), name)
     try:
         st = os.stat(folder)
     except FileNotFoundError:
-        return []
+        return [], (0, 0)  # nothing there: all of it, until the folder appears
     sig = (st.st_ino, st.st_mtime_ns)
     hit = _folders.get(key)
     if hit is not None and hit[0] == sig:
         found: list[T] = hit[1]
-        return found
+        return found, sig
     out: list[T] = []
     for entry in sorted(os.listdir(folder)):
         if entry.endswith(".json") and not entry.startswith("."):
@@ -180,7 +185,8 @@ def read_folder(folder: Path, name: str, derive: Callable[[str, Any], list[T]]) 
                 out += got
     if time.time_ns() - st.st_mtime_ns > RACY_NS:
         _folders[key] = (sig, out)
-    return out
+        return out, sig
+    return out, None
 
 
 def dumps(data: Any) -> bytes:

@@ -729,7 +729,8 @@ class PostgresStore(AuditActions):
             _, month_locs, month_items = self._months[m]
             out_locs += [r for r in month_locs if template_id is None or r.template_id == template_id]
             out_items += [g for g in month_items if template_id is None or g.template_id == template_id]
-        return Rollups(tuple(out_locs), tuple(out_items))
+        return Rollups(tuple(out_locs), tuple(out_items),
+                       (repr(self), template_id, tuple(versions)))
 
     def _location_rollups(self, first_month: str | None, last_month: str | None,
                           template_id: str | None, location_id: str) -> Rollups:

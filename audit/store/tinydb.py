@@ -851,20 +851,26 @@ class TinyStore(AuditActions):
         """
         locs: list[rollups.Rollup] = []
         items: list[rollups.ItemRollup] = []
+        token: list[Any] | None = [str(self.root), template_id]
         for month in self._rollup_months(first_month, last_month):
             folder = self.root / "rollups" / month
             if location_id is not None:
                 path = folder / "loc" / f"{_part(location_id)}.json"
                 got = docs.read_derived(path, "rollups",
                                         functools.partial(_location_rollups, month, location_id))
+                token = None
             else:
-                got = docs.read_folder(folder / "loc", "rollups",
-                                       functools.partial(_folder_rollups, month))
-                items += [g for g in docs.read_folder(folder / "items", "rollups",
-                                                      functools.partial(_folder_items, month))
-                          if template_id is None or g.template_id == template_id]
+                got, loc_sig = docs.read_folder(folder / "loc", "rollups",
+                                                functools.partial(_folder_rollups, month))
+                found, item_sig = docs.read_folder(folder / "items", "rollups",
+                                                   functools.partial(_folder_items, month))
+                items += [g for g in found if template_id is None or g.template_id == template_id]
+                if token is not None and loc_sig is not None and item_sig is not None:
+                    token += [month, loc_sig, item_sig]
+                else:
+                    token = None
             locs += [r for r in got or [] if template_id is None or r.template_id == template_id]
-        return Rollups(tuple(locs), tuple(items))
+        return Rollups(tuple(locs), tuple(items), None if token is None else tuple(token))
 
     # -- photos ----------------------------------------------------------------------------
 

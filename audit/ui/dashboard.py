@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -103,7 +105,7 @@ def render() -> None:
                             format_func=names.__getitem__, max_selections=6,
                             placeholder=T("ui.pick_locations"))
     data = store.get_rollups(*analytics.months_to_read(f), template_id=f.template_id)
-    d = analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen)
+    d = _dashboard(data, locations, f, checklist, chosen)
     if not d.audits:
         st.info(T("ui.no_audits_in_filter"), icon=":material/filter_alt_off:")
         return
@@ -124,6 +126,30 @@ def render() -> None:
         _compare(data, f, names, checklist)
     with tabs[6]:
         _exports(d, f, locations, checklist)
+
+
+_computed: OrderedDict[tuple[Any, ...], analytics.Dashboard] = OrderedDict()
+_computed_lock = threading.Lock()
+
+
+def _dashboard(data: Rollups, locations: dict[str, Location], f: analytics.Filters,
+               checklist: Checklist | None, chosen: list[str]) -> analytics.Dashboard:
+    """analytics.dashboard, kept while the rollups it read are unchanged (their token says so):
+    every widget HQ touches reruns the page, and most leave the figures as they were."""
+    if data.token is None:
+        return analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen)
+    key = (data.token, f, checklist.id if checklist else None,
+           checklist.version if checklist else None, tuple(chosen),
+           tuple((loc.id, loc.name, loc.region) for loc in locations.values()))
+    with _computed_lock:
+        hit = _computed.get(key)
+    if hit is None:
+        hit = analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen)
+        with _computed_lock:
+            _computed[key] = hit
+            while len(_computed) > 32:
+                _computed.popitem(last=False)
+    return hit
 
 
 def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
