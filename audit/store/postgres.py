@@ -108,7 +108,9 @@ CREATE TABLE rollup_items (
     month text COLLATE "C" NOT NULL, template_id text NOT NULL, mode text NOT NULL,
     region text NOT NULL, doc jsonb NOT NULL,
     PRIMARY KEY (month, template_id, mode, region));
-CREATE TABLE rollup_months (month text COLLATE "C" PRIMARY KEY, version bigint NOT NULL);
+CREATE TABLE rollup_versions (
+    month text COLLATE "C" NOT NULL, template_id text NOT NULL, version bigint NOT NULL,
+    PRIMARY KEY (month, template_id));
 CREATE TABLE photo_files (
     sha256 text NOT NULL, kind text NOT NULL, ext text NOT NULL, data bytea NOT NULL,
     PRIMARY KEY (sha256, kind));
@@ -187,8 +189,9 @@ class PostgresStore(AuditActions):
                 f"cannot connect to PostgreSQL: {exc}. Check AUDIT_DATABASE_URL.",
                 reason=str(exc)) from exc
         self.migrated_from = self._schema(migrate)
-        # month → (its version, its groups, its item groups), see get_rollups
-        self._months: dict[str, tuple[int, tuple[rollups.Rollup, ...], tuple[rollups.ItemRollup, ...]]] = {}
+        # (month, checklist) → (its version, its groups, its item groups), see get_rollups
+        self._months: dict[tuple[str, str], tuple[int, tuple[rollups.Rollup, ...],
+                                                  tuple[rollups.ItemRollup, ...]]] = {}
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.url.rsplit('@', 1)[-1]!r})"
@@ -526,7 +529,7 @@ class PostgresStore(AuditActions):
         for row, sign in changes:
             loc_parts.setdefault(rollups.location_key(row), []).append((rollups.location_part(row), sign))
             item_parts.setdefault(rollups.item_key(row), []).append((rollups.item_part(row), sign))
-        PostgresStore._touch_months(cur, sorted({k[0] for k in item_parts}))
+        PostgresStore._touch_months(cur, sorted({(k[0], k[1]) for k in item_parts}))
         for lk in sorted(loc_parts):
             group: rollups.Group | None = PostgresStore._lock_group(cur, lk)
             for part, sign in loc_parts[lk]:
@@ -539,11 +542,12 @@ class PostgresStore(AuditActions):
             PostgresStore._save_group(cur, ik, group)
 
     @staticmethod
-    def _touch_months(cur: psycopg.Cursor[Any], months: Sequence[str]) -> None:
-        """A month's rollups changed: readers holding that month in memory read it again."""
-        for month in months:
-            cur.execute("INSERT INTO rollup_months VALUES (%s, 1) ON CONFLICT (month) DO UPDATE "
-                        "SET version = rollup_months.version + 1", (month,))
+    def _touch_months(cur: psycopg.Cursor[Any], keys: Sequence[tuple[str, str]]) -> None:
+        """A month's rollups of a checklist changed: readers holding them read them again."""
+        for month, template_id in keys:
+            cur.execute("INSERT INTO rollup_versions VALUES (%s, %s, 1) ON CONFLICT (month, "
+                        "template_id) DO UPDATE SET version = rollup_versions.version + 1",
+                        (month, template_id))
 
     @staticmethod
     def _group_table(key: tuple[Any, ...]) -> tuple[str, str]:
@@ -671,7 +675,7 @@ class PostgresStore(AuditActions):
     def _add_rollups(self, cur: psycopg.Cursor[Any], rows: Sequence[SummaryRow]) -> None:
         """Add many rows' parts at once: one read-modify-write per group, not per row."""
         locs, items = rollups.build(rows)
-        self._touch_months(cur, sorted({k[0] for k in items}))
+        self._touch_months(cur, sorted({(k[0], k[1]) for k in items}))
         for key, part in [*sorted(locs.items()), *sorted(items.items())]:
             self._save_group(cur, key, rollups.add(self._lock_group(cur, key), part))
 
@@ -681,8 +685,8 @@ class PostgresStore(AuditActions):
         locs, items = rollups.build(rows)
         cur.execute("DELETE FROM rollup_groups")
         cur.execute("DELETE FROM rollup_items")
-        cur.execute("UPDATE rollup_months SET version = version + 1")
-        PostgresStore._touch_months(cur, sorted({k[0] for k in items}))
+        cur.execute("UPDATE rollup_versions SET version = version + 1")
+        PostgresStore._touch_months(cur, sorted({(k[0], k[1]) for k in items}))
         cur.executemany("INSERT INTO rollup_groups VALUES (%s, %s, %s, %s, %s, %s, %s)",
                         [(*k, Jsonb(g)) for k, g in locs.items()])
         cur.executemany("INSERT INTO rollup_items VALUES (%s, %s, %s, %s, %s)",
@@ -695,42 +699,49 @@ class PostgresStore(AuditActions):
                     template_id: str | None = None, location_id: str | None = None) -> Rollups:
         """Every group of these months (of one template; of one location: then no item groups).
 
-        A month's groups are kept in this process under the month's version, which every
-        change to them raises in its own transaction: HQ's next look reads only the months
-        that changed since.
+        A month's groups of a checklist are kept in this process under their version, which
+        every change to them raises in its own transaction: HQ's next look reads only what
+        changed since.
         """
         if location_id is not None:
             return self._location_rollups(first_month, last_month, template_id, location_id)
+        where, args = "month >= %s AND month <= %s", [first_month or "", last_month or "\uffff"]
+        if template_id is not None:
+            where += " AND template_id = %s"
+            args.append(template_id)
         with self._tx() as cur:
-            versions = cur.execute(
-                "SELECT month, version FROM rollup_months WHERE month >= %s AND month <= %s "
-                "ORDER BY month", (first_month or "", last_month or "\uffff")).fetchall()
-            stale = [m for m, v in versions if self._months.get(m, (None,))[0] != v]
+            versions = [(m, t, v) for m, t, v in cur.execute(
+                f"SELECT month, template_id, version FROM rollup_versions WHERE {where} "
+                "ORDER BY month, template_id", args).fetchall()]
+            stale = {(m, t): v for m, t, v in versions if self._months.get((m, t), (None,))[0] != v}
             if stale:
-                got_locs = cur.execute(
-                    "SELECT month, location_id, template_id, mode, region, branch, doc FROM "
-                    "rollup_groups WHERE month = ANY(%s) ORDER BY month, location_id",
-                    (stale,)).fetchall()
-                got_items = cur.execute(
-                    "SELECT month, template_id, mode, region, doc FROM rollup_items "
-                    "WHERE month = ANY(%s) ORDER BY month, template_id", (stale,)).fetchall()
-                fresh: dict[str, tuple[list[rollups.Rollup], list[rollups.ItemRollup]]] = {
-                    m: ([], []) for m in stale}
-                for r in got_locs:
-                    fresh[r[0]][0].append(rollups.to_rollup((r[0], r[1], r[2], r[3], r[4], r[5]), r[6]))
-                for r in got_items:
-                    fresh[r[0]][1].append(rollups.to_item_rollup((r[0], r[1], r[2], r[3]), r[4]))
-                version = dict(versions)
-                for m, (new_locs, new_items) in fresh.items():
-                    self._months[m] = (version[m], tuple(new_locs), tuple(new_items))
+                months = sorted({m for m, _ in stale})
+                templates = sorted({t for _, t in stale})
+                fresh: dict[tuple[str, str], tuple[list[rollups.Rollup], list[rollups.ItemRollup]]] = {
+                    key: ([], []) for key in stale}
+                for r in cur.execute(
+                        "SELECT month, location_id, template_id, mode, region, branch, doc FROM "
+                        "rollup_groups WHERE month = ANY(%s) AND template_id = ANY(%s) "
+                        "ORDER BY month, location_id", (months, templates)).fetchall():
+                    if (r[0], r[2]) in fresh:
+                        fresh[(r[0], r[2])][0].append(
+                            rollups.to_rollup((r[0], r[1], r[2], r[3], r[4], r[5]), r[6]))
+                for r in cur.execute(
+                        "SELECT month, template_id, mode, region, doc FROM rollup_items "
+                        "WHERE month = ANY(%s) AND template_id = ANY(%s) ORDER BY month, template_id",
+                        (months, templates)).fetchall():
+                    if (r[0], r[1]) in fresh:
+                        fresh[(r[0], r[1])][1].append(
+                            rollups.to_item_rollup((r[0], r[1], r[2], r[3]), r[4]))
+                for key, (new_locs, new_items) in fresh.items():
+                    self._months[key] = (stale[key], tuple(new_locs), tuple(new_items))
         out_locs: list[rollups.Rollup] = []
         out_items: list[rollups.ItemRollup] = []
-        for m, _ in versions:
-            _, month_locs, month_items = self._months[m]
-            out_locs += [r for r in month_locs if template_id is None or r.template_id == template_id]
-            out_items += [g for g in month_items if template_id is None or g.template_id == template_id]
-        return Rollups(tuple(out_locs), tuple(out_items),
-                       (repr(self), template_id, tuple(versions)))
+        for m, t, _ in versions:
+            _, month_locs, month_items = self._months[(m, t)]
+            out_locs += month_locs
+            out_items += month_items
+        return Rollups(tuple(out_locs), tuple(out_items), (repr(self), template_id, tuple(versions)))
 
     def _location_rollups(self, first_month: str | None, last_month: str | None,
                           template_id: str | None, location_id: str) -> Rollups:
@@ -750,9 +761,7 @@ class PostgresStore(AuditActions):
 
     def rollup_months(self) -> list[str]:
         with self._tx() as cur:
-            rows = cur.execute("SELECT month FROM rollup_months WHERE EXISTS (SELECT 1 FROM "
-                               "rollup_items i WHERE i.month = rollup_months.month) "
-                               "ORDER BY month").fetchall()
+            rows = cur.execute("SELECT DISTINCT month FROM rollup_items ORDER BY month").fetchall()
         return [r[0] for r in rows]
 
     def rebuild_derived(self, row_of: Callable[[Audit, SummaryRow | None], SummaryRow],
