@@ -128,6 +128,9 @@ def render() -> None:
         _exports(d, f, locations, checklist)
 
 
+# A few views are kept: each holds thousands of small objects, and every one of them makes
+# the garbage collector's full passes over the process longer.
+KEPT = 6
 _computed: OrderedDict[tuple[Any, ...], analytics.Dashboard] = OrderedDict()
 _computed_lock = threading.Lock()
 
@@ -147,7 +150,7 @@ def _dashboard(data: Rollups, locations: dict[str, Location], f: analytics.Filte
         hit = analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen)
         with _computed_lock:
             _computed[key] = hit
-            while len(_computed) > 32:
+            while len(_computed) > KEPT:
                 _computed.popitem(last=False)
     return hit
 
