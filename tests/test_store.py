@@ -311,14 +311,16 @@ def test_read_folder__kept_until_the_folder_changes(tmp_path: Path) -> None:
         os.utime(folder, ns=(past, past))
 
     def read() -> list[tuple[str, object]]:
-        return docs.read_folder(folder, "test", lambda stem, d: [(stem, d)])
+        return docs.read_folder(folder, "test", lambda stem, d: [(stem, d)])[0]
 
     settle()
     assert read() == [("a", [1])]
     docs.write(folder / "b.json", [2])
     assert read() == [("a", [1]), ("b", [2])]
+    assert docs.read_folder(folder, "test", lambda stem, d: [])[1] is None  # too fresh to vouch for
     settle()
     assert read() == [("a", [1]), ("b", [2])]
+    assert docs.read_folder(folder, "test", lambda stem, d: [])[1] is not None
     docs.write(folder / "a.json", [3])
     settle()
     assert read() == [("a", [3]), ("b", [2])]
