@@ -1,26 +1,17 @@
-"""HQ comparisons over summary rows: ranking, heatmap, trends, worst items, self vs mystery."""
+"""HQ comparisons over rollups: ranking, heatmap, trends, worst items, self vs mystery."""
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from operator import attrgetter, itemgetter
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
-
 from audit.model import MODES, Checklist, Location, SummaryRow
+from audit.rollups import Rollup, Rollups
 from audit.scoring import level_for
 
 NETWORK = "network"  # the series name of the whole network in a trend
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 
 class FilterError(ValueError):
@@ -115,53 +106,6 @@ def previous_period(f: Filters) -> Filters | None:
     return replace(f, date_from=prev_start.isoformat(), date_to=prev_end.isoformat())
 
 
-# --- the frame ----------------------------------------------------------------------------
-
-_TEXT_FIELDS = ("audit_id", "location_id", "region", "template_id", "mode", "auditor", "status",
-                "level")
-_FIELDS = (*_TEXT_FIELDS, "template_version", "published", "overall", "computed", "visit_at",
-           "started_at", "critical")
-FRAME_COLUMNS = ("audit_id", "location_id", "region", "template_id", "template_version", "mode",
-                 "auditor", "status", "published", "visit_at", "date", "month", "overall",
-                 "computed", "level", "n_critical")
-
-
-def frame(rows: Sequence[SummaryRow]) -> pd.DataFrame:
-    """One row per audit, in the rows' order, with a RangeIndex.
-
-    `visit_at` is the visit as a UTC timestamp; `date` ("YYYY-MM-DD") and `month` ("YYYY-MM")
-    are the visit's day as the auditor recorded it, the same day `select` filters on.
-    """
-    if not rows:
-        return pd.DataFrame({name: pd.Series([], dtype=_EMPTY_DTYPES.get(name, object))
-                             for name in FRAME_COLUMNS})
-    # one C-level pass: a tuple per row, transposed into a tuple per field
-    cols = dict(zip(_FIELDS, zip(*map(attrgetter(*_FIELDS), rows), strict=True), strict=True))
-    when = [v or s for v, s in zip(cols["visit_at"], cols["started_at"], strict=True)]
-    # object columns: pandas' string inference costs more than every aggregate after it
-    data: dict[str, Any] = {name: _objects(cols[name]) for name in _TEXT_FIELDS}
-    data["template_version"] = np.array(cols["template_version"], dtype=np.int64)
-    data["published"] = np.array(cols["published"], dtype=bool)
-    data["visit_at"] = pd.to_datetime(pd.Series(when, dtype=object), utc=True, format="ISO8601",
-                                      errors="coerce")
-    data["date"] = _objects([w[:10] for w in when])
-    data["month"] = _objects([w[:7] for w in when])
-    data["overall"] = np.array(cols["overall"], dtype=np.float64)
-    data["computed"] = np.array(cols["computed"], dtype=np.float64)
-    data["n_critical"] = np.fromiter(map(len, cols["critical"]), dtype=np.int64, count=len(rows))
-    return pd.DataFrame({name: data[name] for name in FRAME_COLUMNS}, copy=False)
-
-
-def _objects(values: Sequence[Any]) -> pd.Series:
-    return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)
-
-
-_EMPTY_DTYPES: dict[str, Any] = {
-    "template_version": np.int64, "published": bool, "visit_at": "datetime64[ns, UTC]",
-    "overall": np.float64, "computed": np.float64, "n_critical": np.int64,
-}
-
-
 # --- results ------------------------------------------------------------------------------
 
 
@@ -195,12 +139,30 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
-class ItemFailRate:
+class ItemTally:
+    """One checklist item over a set of audits (an item rollup carries one per item).
+
+    `applicable`: audits where the item was scored (not N/A, not hidden by a condition, not in
+    a section answered N/A, not left unanswered); `failed`: audits where it lost points (for a
+    yes/no item, the audits that said no); `lost`: the points of 100 it cost the overall
+    scores (audit.scoring.impacts), summed over those audits.
+    """
+
+    template_id: str
     key: str  # "section.item"
-    failed: int
     applicable: int
-    rate: float  # failed / applicable, 0..1
-    template_id: str = ""  # the item's checklist: the UI needs it to show the item's text
+    failed: int
+    lost: float
+
+    @property
+    def fail_rate(self) -> float:
+        """Failed ÷ applicable: reads true only for an item answered pass or fail (yes/no)."""
+        return self.failed / self.applicable if self.applicable else 0.0
+
+    @property
+    def mean_lost(self) -> float:
+        """Points of 100 the item costs an audit it applies to, on average."""
+        return self.lost / self.applicable if self.applicable else 0.0
 
 
 @dataclass(frozen=True)
@@ -216,82 +178,190 @@ class Gap:
 
 @dataclass(frozen=True)
 class Dashboard:
-    """Every HQ aggregate for one set of filters, computed from one frame."""
+    """Every HQ aggregate for one set of filters, computed from one selection of rollups."""
 
     filters: Filters
     audits: int  # audits matching the filters
     ranking: list[RankRow] = field(default_factory=list)
     heatmap: list[HeatCell] = field(default_factory=list)
-    sections: tuple[str, ...] = ()  # heatmap columns, in checklist order
+    sections: tuple[str, ...] = ()  # heatmap columns, in the order the audits name them
     trend: list[TrendPoint] = field(default_factory=list)
-    worst_items: list[ItemFailRate] = field(default_factory=list)
+    worst_items: list[ItemTally] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
 
 
-# --- the working table: the frame plus the nested parts of the rows, aligned -----------------
+# --- periods --------------------------------------------------------------------------------
 
 
-class _Table:
-    """Selected rows and their frame; group codes are computed once and shared."""
-
-    def __init__(self, rows: list[SummaryRow]) -> None:
-        self.rows = rows
-        self.df = frame(rows)
-        codes, uniques = pd.factorize(self.df["location_id"], sort=True)
-        self.loc_codes: IntArray = np.asarray(codes, dtype=np.intp)
-        self.loc_ids: list[str] = [str(u) for u in uniques]
-        self.overall: FloatArray = self.df["overall"].to_numpy(dtype=np.float64)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def take(self, mask: npt.NDArray[np.bool_]) -> _Table:
-        return _Table([r for r, keep in zip(self.rows, mask.tolist(), strict=True) if keep])
-
-    def mode_mask(self, mode: str) -> npt.NDArray[np.bool_]:
-        return np.asarray(self.df["mode"].to_numpy() == mode, dtype=np.bool_)
+def month_filters(first: str, last: str, **others: Any) -> Filters:
+    """Filters for whole months, "YYYY-MM" to "YYYY-MM" inclusive (the dashboard's period)."""
+    for name, value in (("from", first), ("to", last)):
+        try:
+            ok = len(value) == 7 and date.fromisoformat(value + "-01").isoformat()[:7] == value
+        except ValueError:
+            ok = False
+        if not ok:
+            raise FilterError(f"month {name} {value!r} is not a month; write it as YYYY-MM, e.g. 2026-05")
+    end = _add_months(date.fromisoformat(last + "-01"), 1) - timedelta(days=1)
+    return Filters(date_from=first + "-01", date_to=end.isoformat(), **others)
 
 
-def _means(codes: IntArray, values: FloatArray, n: int) -> tuple[FloatArray, IntArray, IntArray]:
-    """Per group code: NaN-skipping mean, values counted, and rows."""
-    seen = ~np.isnan(values)
-    sums = np.bincount(codes, weights=np.where(seen, values, 0.0), minlength=n)
-    counted = np.bincount(codes, weights=seen, minlength=n).astype(np.intp)
-    size = np.bincount(codes, minlength=n).astype(np.intp)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(counted > 0, sums / np.maximum(counted, 1), np.nan)
-    return mean, counted, size
+def months_to_read(f: Filters) -> tuple[str | None, str | None]:
+    """The months of rollups `f` needs: its period and the period before it (for the change)."""
+    prev = previous_period(f)
+    first = (prev.date_from if prev is not None else f.date_from) or None
+    return (first[:7] if first else None, f.date_to[:7] if f.date_to else None)
 
 
-def _opt(x: float) -> float | None:
-    return None if x != x else x  # NaN → None
+def _check_months(data: Rollups, f: Filters) -> None:
+    """Monthly rollups answer for whole months only; say so rather than answer wrongly."""
+    if not any(len(r.period) == 7 for r in data.locations) and not any(
+            len(r.period) == 7 for r in data.items):
+        return
+    if f.date_from is not None and not f.date_from.endswith("-01"):
+        raise FilterError(f"the period must start on the first of a month, not {f.date_from}; "
+                          "HQ's views add up whole months")
+    if f.date_to is not None:
+        after = date.fromisoformat(f.date_to) + timedelta(days=1)
+        if after.day != 1:
+            raise FilterError(f"the period must end on the last day of a month, not {f.date_to}; "
+                              "HQ's views add up whole months")
 
 
-def _location_means(rows: Sequence[SummaryRow]) -> dict[str, float]:
-    sums: dict[str, list[float]] = {}
-    for r in rows:
-        if r.overall is not None:
-            acc = sums.setdefault(r.location_id, [0.0, 0.0])
-            acc[0] += r.overall
-            acc[1] += 1
-    return {loc: s / n for loc, (s, n) in sums.items()}
+def _in_period(period: str, f: Filters) -> bool:
+    n = len(period)
+    lo = f.date_from[:n] if f.date_from else None
+    hi = f.date_to[:n] if f.date_to else None
+    return not ((lo is not None and period < lo) or (hi is not None and period > hi))
 
 
-def _ranking(t: _Table, locations: Mapping[str, Location], checklist: Checklist | None,
+# --- picking rollups ------------------------------------------------------------------------
+
+
+def _pick(data: Rollups, f: Filters, *, any_mode: bool = False) -> list[Rollup]:
+    """The location groups `f` selects, in the data's order (one plain loop: HQ's pages run
+    it over every group of a year)."""
+    _check_months(data, f)
+    wanted = set(f.location_ids) if f.location_ids is not None else None
+    template_id, region = f.template_id, f.region
+    mode = None if any_mode else f.mode
+    bounds: dict[int, tuple[str | None, str | None]] = {}
+    out = []
+    for r in data.locations:
+        if ((template_id is not None and r.template_id != template_id)
+                or (mode is not None and r.mode != mode)
+                or (region is not None and r.region != region)
+                or (wanted is not None and r.location_id not in wanted)):
+            continue
+        period = r.period
+        lo, hi = bounds.get(len(period)) or bounds.setdefault(len(period), (
+            f.date_from[:len(period)] if f.date_from else None,
+            f.date_to[:len(period)] if f.date_to else None))
+        if (lo is None or period >= lo) and (hi is None or period <= hi):
+            out.append(r)
+    return out
+
+
+def _pick_with_previous(data: Rollups, f: Filters) -> tuple[list[Rollup], list[Rollup]]:
+    """_pick(data, f, any_mode=True) and _pick(data, previous_period(f)) in one pass."""
+    prev = previous_period(f)
+    if prev is None:
+        return _pick(data, f, any_mode=True), []
+    _check_months(data, f)
+    wanted = set(f.location_ids) if f.location_ids is not None else None
+    template_id, region, mode = f.template_id, f.region, f.mode
+    spans: dict[int, tuple[str, str, str, str]] = {}
+    now: list[Rollup] = []
+    before: list[Rollup] = []
+    for r in data.locations:
+        if ((template_id is not None and r.template_id != template_id)
+                or (region is not None and r.region != region)
+                or (wanted is not None and r.location_id not in wanted)):
+            continue
+        period = r.period
+        n = len(period)
+        span = spans.get(n)
+        if span is None:
+            span = spans[n] = (f.date_from[:n], f.date_to[:n],  # type: ignore[index]
+                               prev.date_from[:n], prev.date_to[:n])  # type: ignore[index]
+        if span[0] <= period <= span[1]:
+            now.append(r)
+        elif span[2] <= period <= span[3] and (mode is None or r.mode == mode):
+            before.append(r)
+    return now, before
+
+
+def _mean(total: int, n: int) -> float | None:
+    return total / n / 100 if n else None
+
+
+class _Sums:
+    """Score sums of some groups: audits, overall (sum, n), critical, sections."""
+
+    __slots__ = ("audits", "critical", "n", "sections", "total")
+
+    def __init__(self) -> None:
+        self.audits = self.critical = self.total = self.n = 0
+        self.sections: dict[str, list[int]] = {}
+
+    def add(self, r: Rollup, order: dict[str, None] | None = None) -> None:
+        """Add a group; with `order`, its sections too (new section ids noted there, in turn)."""
+        self.audits += r.audits
+        self.critical += r.critical
+        self.total += r.overall[0]
+        self.n += r.overall[1]
+        if order is not None:
+            mine = self.sections
+            for sid, total, counted, present in r.sections:
+                acc = mine.get(sid)
+                if acc is None:
+                    acc = mine[sid] = [0, 0, 0]
+                    if sid not in order:
+                        order[sid] = None
+                acc[0] += total
+                acc[1] += counted
+                acc[2] += present
+
+    def merge(self, other: _Sums) -> None:
+        self.audits += other.audits
+        self.critical += other.critical
+        self.total += other.total
+        self.n += other.n
+        for sid, (total, counted, present) in other.sections.items():
+            acc = self.sections.setdefault(sid, [0, 0, 0])
+            acc[0] += total
+            acc[1] += counted
+            acc[2] += present
+
+    @property
+    def mean(self) -> float | None:
+        return _mean(self.total, self.n)
+
+
+def _by_location(groups: Iterable[Rollup], order: dict[str, None] | None = None) -> dict[str, _Sums]:
+    """Sums per location id (and per section, when `order` is given to note section ids in)."""
+    out: dict[str, _Sums] = {}
+    for r in groups:
+        acc = out.get(r.location_id)
+        if acc is None:
+            acc = out[r.location_id] = _Sums()
+        acc.add(r, order)
+    return out
+
+
+# --- the aggregates -----------------------------------------------------------------------
+
+
+def _ranking(sums: Mapping[str, _Sums], regions: Mapping[str, str],
+             locations: Mapping[str, Location], checklist: Checklist | None,
              previous: Mapping[str, float]) -> list[RankRow]:
-    if not len(t):
-        return []
-    n = len(t.loc_ids)
-    mean, _, size = _means(t.loc_codes, t.overall, n)
-    critical = np.bincount(t.loc_codes, weights=t.df["n_critical"].to_numpy() > 0, minlength=n)
-    region_of = dict(zip(t.df["location_id"].tolist(), t.df["region"].tolist(), strict=True))
-    scores = [_opt(x) for x in mean.tolist()]
-    order = sorted(range(n), key=lambda i: (scores[i] is None, -(scores[i] or 0.0),
-                                            _name(locations, t.loc_ids[i]), t.loc_ids[i]))
+    scores = {loc: acc.mean for loc, acc in sums.items()}
+    order = sorted(sums, key=lambda i: (scores[i] is None, -(scores[i] or 0.0),
+                                        _name(locations, i), i))
     out: list[RankRow] = []
     rank, last = 0, object()
-    for pos, i in enumerate(order, start=1):
-        loc_id, score = t.loc_ids[i], scores[i]
+    for pos, loc_id in enumerate(order, start=1):
+        score = scores[loc_id]
         if score != last:
             rank, last = pos, score
         loc = locations.get(loc_id)
@@ -299,15 +369,19 @@ def _ranking(t: _Table, locations: Mapping[str, Location], checklist: Checklist 
         out.append(RankRow(
             location_id=loc_id,
             name=loc.name if loc else loc_id,
-            region=loc.region if loc else region_of.get(loc_id, ""),
+            region=loc.region if loc else regions.get(loc_id, ""),
             score=score,
             level=level_for(checklist, score) if checklist is not None else None,
             change=None if score is None or before is None else score - before,
-            audits=int(size[i]),
-            critical=int(critical[i]),
+            audits=sums[loc_id].audits,
+            critical=sums[loc_id].critical,
             rank=rank,
         ))
     return out
+
+
+def _regions(groups: Iterable[Rollup]) -> dict[str, str]:
+    return {r.location_id: r.region for r in groups}
 
 
 def _name(locations: Mapping[str, Location], loc_id: str) -> str:
@@ -315,206 +389,184 @@ def _name(locations: Mapping[str, Location], loc_id: str) -> str:
     return loc.name if loc else loc_id
 
 
-def _section_blocks(rows: Sequence[SummaryRow]) -> list[tuple[tuple[str, ...], IntArray, FloatArray]]:
-    """(section ids, row positions, percents with NaN for None) per set of section ids.
-
-    Rows of one template version share their sections, so grouping by it and reading each
-    row with one itemgetter call is fast; a row whose sections differ gets its own block.
-    """
-    by_version: dict[tuple[str, int], list[int]] = {}
-    for i, key in enumerate(zip(map(attrgetter("template_id"), rows),
-                                map(attrgetter("template_version"), rows), strict=True)):
-        by_version.setdefault(key, []).append(i)
-    blocks: dict[tuple[str, ...], list[tuple[list[int], list[Any]]]] = {}
-    for positions in by_version.values():
-        keys = tuple(rows[positions[0]].sections)
-        get = itemgetter(*keys) if keys else None
-        width = len(keys)
-        try:
-            sections = [rows[i].sections for i in positions]
-            if get is None or any(len(s) != width for s in sections):
-                raise KeyError(keys)
-            values = [get(s) for s in sections] if width > 1 else [(get(s),) for s in sections]
-            blocks.setdefault(keys, []).append((positions, values))
-        except KeyError:  # a template version whose rows disagree: group row by row
-            for i in positions:
-                own = tuple(rows[i].sections)
-                if own:
-                    blocks.setdefault(own, []).append(([i], [tuple(rows[i].sections.values())]))
-    out = []
-    for keys, parts in blocks.items():
-        pos = np.fromiter(itertools.chain.from_iterable(p for p, _ in parts), dtype=np.intp)
-        vals = np.array(list(itertools.chain.from_iterable(v for _, v in parts)), dtype=np.float64)
-        out.append((keys, pos, vals.reshape(len(pos), len(keys))))
-    return out
+def _previous_means(data: Rollups, f: Filters) -> dict[str, float]:
+    prev = previous_period(f)
+    if prev is None:
+        return {}
+    return {loc: m for loc, acc in _by_location(_pick(data, prev)).items()
+            if (m := acc.mean) is not None}
 
 
-def _section_order(blocks: Sequence[tuple[tuple[str, ...], IntArray, FloatArray]]) -> list[str]:
-    return list(dict.fromkeys(itertools.chain.from_iterable(k for k, _, _ in blocks)))
+def _heatmap(sums: Mapping[str, _Sums], sections: Sequence[str]) -> list[HeatCell]:
+    cells = []
+    for loc_id in sorted(sums):
+        per = sums[loc_id].sections
+        for sid in sections:
+            acc = per.get(sid)
+            if acc is not None and acc[2] > 0:
+                cells.append(HeatCell(loc_id, sid, _mean(acc[0], acc[1]), acc[1]))
+    return cells
 
 
-def _heatmap(t: _Table) -> tuple[list[HeatCell], tuple[str, ...]]:
-    if not len(t):
-        return [], ()
-    blocks = _section_blocks(t.rows)
-    sections = _section_order(blocks)
-    n_loc, n_sec = len(t.loc_ids), len(sections)
-    sums = np.zeros((n_loc, n_sec))
-    counted = np.zeros((n_loc, n_sec), dtype=np.intp)
-    present = np.zeros((n_loc, n_sec), dtype=bool)
-    col_of = {s: j for j, s in enumerate(sections)}
-    for keys, pos, vals in blocks:
-        codes = t.loc_codes[pos]
-        has_rows = np.bincount(codes, minlength=n_loc) > 0
-        for k, sec in enumerate(keys):
-            j = col_of[sec]
-            column = vals[:, k]
-            seen = ~np.isnan(column)
-            sums[:, j] += np.bincount(codes, weights=np.where(seen, column, 0.0), minlength=n_loc)
-            counted[:, j] += np.bincount(codes, weights=seen, minlength=n_loc).astype(np.intp)
-            present[:, j] |= has_rows
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(counted > 0, sums / np.maximum(counted, 1), np.nan)
-    li, sj = np.nonzero(present)  # row-major: by location id, then checklist order
-    cells = [HeatCell(t.loc_ids[i], sections[j], _opt(m), c) for i, j, m, c in
-             zip(li.tolist(), sj.tolist(), mean[li, sj].tolist(), counted[li, sj].tolist(),
-                 strict=True)]
-    return cells, tuple(sections)
+def _with_sections(groups: Iterable[Rollup]) -> tuple[dict[str, _Sums], tuple[str, ...]]:
+    """Per-location sums with sections, and the section ids in the order the groups name them."""
+    order: dict[str, None] = {}
+    sums = _by_location(groups, order)
+    return sums, tuple(order)
 
 
-def _month_series(t: _Table, mask: npt.NDArray[np.bool_] | None, values: FloatArray,
-                  series: str) -> list[TrendPoint]:
-    months = t.df["month"].to_numpy()
-    if mask is not None:
-        months, values = months[mask], values[mask]
-    if not len(values):
-        return []
-    codes, uniques = pd.factorize(months, sort=True)
-    mean, counted, _ = _means(np.asarray(codes, dtype=np.intp), values, len(uniques))
-    return [TrendPoint(str(m), series, float(x), int(c))
-            for m, x, c in zip(uniques.tolist(), mean.tolist(), counted.tolist(), strict=True)
-            if c > 0]
-
-
-def _trend(t: _Table, location_ids: Sequence[str]) -> list[TrendPoint]:
-    out = _month_series(t, None, t.overall, NETWORK)
-    loc_col = t.df["location_id"].to_numpy()
-    for loc_id in dict.fromkeys(location_ids):
-        out += _month_series(t, loc_col == loc_id, t.overall, loc_id)
-    return out
-
-
-def _worst_items(t: _Table, limit: int) -> list[ItemFailRate]:
-    by_template: dict[str, list[SummaryRow]] = {}
-    for r in t.rows:
-        by_template.setdefault(r.template_id, []).append(r)
-    found: list[tuple[float, int, str, str, int]] = []
-    for template_id, rows in by_template.items():
-        failed = Counter(itertools.chain.from_iterable(map(attrgetter("findings"), rows)))
-        if not failed:
+def _month_points(groups: Iterable[Rollup], series: str,
+                  value: Callable[[Rollup], tuple[int, int] | None]) -> list[TrendPoint]:
+    by_month: dict[str, list[int]] = {}
+    for r in groups:
+        got = value(r)
+        if got is None:
             continue
-        na = Counter(k for k in itertools.chain.from_iterable(map(attrgetter("na"), rows))
-                     if k in failed)
-        audits = len(rows)
-        for key, n in failed.items():
-            applicable = max(audits - na[key], n)
-            found.append((n / applicable, n, key, template_id, applicable))
-    found.sort(key=lambda x: (-x[0], -x[1], x[2], x[3]))
-    return [ItemFailRate(key, n, applicable, rate, template_id)
-            for rate, n, key, template_id, applicable in found[:max(limit, 0)]]
+        acc = by_month.setdefault(r.period[:7], [0, 0])
+        acc[0] += got[0]
+        acc[1] += got[1]
+    return [TrendPoint(m, series, total / n / 100, n)
+            for m, (total, n) in sorted(by_month.items()) if n > 0]
 
 
-def _gaps(t: _Table, threshold: float) -> list[Gap]:
-    if not len(t):
-        return []
-    n = len(t.loc_ids)
-    mine = t.mode_mask("self")
-    theirs = t.mode_mask("mystery")
-    s_mean, s_n, _ = _means(t.loc_codes[mine], t.overall[mine], n)
-    m_mean, m_n, _ = _means(t.loc_codes[theirs], t.overall[theirs], n)
-    out = [Gap(t.loc_ids[i], s, m, s - m, sn, mn, s - m >= threshold)
-           for i, (s, m, sn, mn) in enumerate(zip(s_mean.tolist(), m_mean.tolist(), s_n.tolist(),
-                                                  m_n.tolist(), strict=True))
-           if sn > 0 and mn > 0]
+def _trend(groups: Sequence[Rollup], location_ids: Sequence[str]) -> list[TrendPoint]:
+    out = _month_points(groups, NETWORK, lambda r: r.overall)
+    for loc_id in dict.fromkeys(location_ids):
+        out += _month_points((r for r in groups if r.location_id == loc_id), loc_id,
+                             lambda r: r.overall)
+    return out
+
+
+def item_tallies(data: Rollups, f: Filters) -> list[ItemTally]:
+    """One tally per item that lost points over the item rollups `f` selects (days or months
+    of one checklist, mode and region): an item missing from a group applied to all its audits."""
+    if f.location_ids is not None:
+        raise FilterError("the items that cost the most are counted for the network, not per "
+                          "location; drop the location filter")
+    _check_months(data, f)
+    audits: dict[str, int] = {}
+    per_item: dict[tuple[str, str], list[int]] = {}
+    for g in data.items:
+        if ((f.template_id is not None and g.template_id != f.template_id)
+                or (f.mode is not None and g.mode != f.mode)
+                or (f.region is not None and g.region != f.region) or not _in_period(g.period, f)):
+            continue
+        audits[g.template_id] = audits.get(g.template_id, 0) + g.audits
+        for key, not_applicable, failed, lost in g.items:
+            acc = per_item.setdefault((g.template_id, key), [0, 0, 0])
+            acc[0] += not_applicable
+            acc[1] += failed
+            acc[2] += lost
+    return [ItemTally(template_id, key, max(audits[template_id] - out, failed), failed, lost / 100)
+            for (template_id, key), (out, failed, lost) in per_item.items() if failed or lost]
+
+
+def worst_by_loss(tallies: Sequence[ItemTally], *, limit: int = 15) -> list[ItemTally]:
+    """Tallies of the same item added up (e.g. two periods into one), the largest total loss
+    first; equal losses by checklist and key."""
+    summed: dict[tuple[str, str], list[float]] = {}
+    for tally in tallies:
+        acc = summed.setdefault((tally.template_id, tally.key), [0, 0, 0.0])
+        acc[0] += tally.applicable
+        acc[1] += tally.failed
+        acc[2] += tally.lost
+    out = [ItemTally(tid, key, int(a), int(f), lost)
+           for (tid, key), (a, f, lost) in summed.items() if lost > 0]
+    out.sort(key=lambda x: (-round(x.lost, 6), x.template_id, x.key))
+    return out[:max(limit, 0)]
+
+
+def _gaps(own: Mapping[str, _Sums], theirs: Mapping[str, _Sums], threshold: float) -> list[Gap]:
+    """Self-audit means (`own`) against mystery means (`theirs`), per location with both."""
+    out = []
+    for loc_id in sorted(own.keys() & theirs.keys()):
+        s, m = own[loc_id], theirs[loc_id]
+        if s.mean is None or m.mean is None:
+            continue
+        gap = s.mean - m.mean
+        out.append(Gap(loc_id, s.mean, m.mean, gap, s.n, m.n, gap >= threshold))
     out.sort(key=lambda g: (-g.gap, g.location_id))
     return out
 
 
-def _table_for(rows: Sequence[SummaryRow], f: Filters) -> _Table:
-    return _Table(select(rows, f))
+def _gaps_of(groups: Sequence[Rollup], threshold: float) -> list[Gap]:
+    return _gaps(_by_location(r for r in groups if r.mode == "self"),
+                 _by_location(r for r in groups if r.mode == "mystery"), threshold)
 
 
-def _previous_means(rows: Sequence[SummaryRow], f: Filters) -> dict[str, float]:
-    prev = previous_period(f)
-    return _location_means(select(rows, prev)) if prev is not None else {}
+# --- the public functions: rollups in, values out -------------------------------------------
 
 
-# --- the public functions -----------------------------------------------------------------
+def ranking(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
+            checklist: Checklist | None = None, previous: Rollups | None = None) -> list[RankRow]:
+    """Locations with audits in the period, best first, with the change since the period before.
+
+    The period before is looked up in `previous` when given, else in `data`.
+    """
+    prev = _previous_means(previous if previous is not None else data, f)
+    groups = _pick(data, f)
+    return _ranking(_by_location(groups), _regions(groups), locations, checklist, prev)
 
 
-def ranking(rows: Sequence[SummaryRow], locations: Mapping[str, Location], f: Filters, *,
-            checklist: Checklist | None = None,
-            all_rows: Sequence[SummaryRow] | None = None) -> list[RankRow]:
-    """Locations with audits in the period, best first, with the change since the period before."""
-    previous = _previous_means(all_rows if all_rows is not None else rows, f)
-    return _ranking(_table_for(rows, f), locations, checklist, previous)
-
-
-def heatmap(rows: Sequence[SummaryRow], f: Filters) -> list[HeatCell]:
+def heatmap(data: Rollups, f: Filters) -> list[HeatCell]:
     """Mean section percent per location and section (None-aware), by location then section."""
-    return _heatmap(_table_for(rows, f))[0]
+    return _heatmap(*_with_sections(_pick(data, f)))
 
 
-def trend(rows: Sequence[SummaryRow], f: Filters, location_ids: Sequence[str] = ()) -> list[TrendPoint]:
+def trend(data: Rollups, f: Filters, location_ids: Sequence[str] = ()) -> list[TrendPoint]:
     """Mean overall per month: the network first, then each chosen location."""
-    return _trend(_table_for(rows, f), location_ids)
+    return _trend(_pick(data, f), location_ids)
 
 
-def worst_items(rows: Sequence[SummaryRow], f: Filters, *, limit: int = 15) -> list[ItemFailRate]:
-    """Items most often failed: audits with the item among findings ÷ audits it applied to."""
-    return _worst_items(_table_for(rows, f), limit)
+def worst_items(data: Rollups, f: Filters, *, limit: int = 15) -> list[ItemTally]:
+    """The items that cost the most weighted points over the period, network-wide; each with
+    its fail rate beside (meaningful for yes/no items)."""
+    return worst_by_loss(item_tallies(data, f), limit=limit)
 
 
-def self_vs_mystery(rows: Sequence[SummaryRow], f: Filters, *, threshold: float = 10.0) -> list[Gap]:
+def self_vs_mystery(data: Rollups, f: Filters, *, threshold: float = 10.0) -> list[Gap]:
     """Per location with both kinds: self-audit mean minus mystery mean, largest gap first."""
-    return _gaps(_table_for(rows, replace(f, mode=None)), threshold)
+    return _gaps_of(_pick(data, f, any_mode=True), threshold)
 
 
-def location_history(rows: Sequence[SummaryRow], location_id: str) -> list[SummaryRow]:
-    """A location's submitted audits, newest visit first."""
-    mine = [r for r in rows if r.location_id == location_id and r.status == "submitted"]
-    return sorted(mine, key=lambda r: (r.visit_at or r.started_at, r.audit_id), reverse=True)
-
-
-def section_trend(rows: Sequence[SummaryRow], location_id: str, f: Filters) -> list[TrendPoint]:
+def section_trend(data: Rollups, location_id: str, f: Filters) -> list[TrendPoint]:
     """One location's mean section percent per month; `series` is the section id."""
-    t = _table_for(rows, replace(f, location_ids=(location_id,)))
+    groups = _pick(data, replace(f, location_ids=(location_id,)))
     out: list[TrendPoint] = []
-    if not len(t):
-        return out
-    blocks = _section_blocks(t.rows)
-    for sec in _section_order(blocks):
-        values = np.full(len(t), np.nan)
-        for keys, pos, vals in blocks:
-            if sec in keys:
-                values[pos] = vals[:, keys.index(sec)]
-        out += _month_series(t, None, values, sec)
+    for sid in _with_sections(groups)[1]:
+        out += _month_points(groups, sid, _section_value(sid))
     return out
 
 
-def compare(rows: Sequence[SummaryRow], a: str, b: str, f: Filters) -> dict[str, Any]:
+def _section_value(section_id: str) -> Callable[[Rollup], tuple[int, int] | None]:
+    def value(r: Rollup) -> tuple[int, int] | None:
+        return next(((t, n) for s, t, n, _ in r.sections if s == section_id), None)
+
+    return value
+
+
+def mode_trend(data: Rollups, location_id: str, f: Filters) -> list[TrendPoint]:
+    """One location's mean overall per month and mode; `series` is the mode."""
+    groups = _pick(data, replace(f, location_ids=(location_id,)), any_mode=True)
+    out: list[TrendPoint] = []
+    for mode in MODES:
+        out += _month_points((r for r in groups if r.mode == mode), mode, lambda r: r.overall)
+    return out
+
+
+def compare(data: Rollups, a: str, b: str, f: Filters) -> dict[str, Any]:
     """Two locations side by side.
 
     {"a": side, "b": side, "sections": [{"section_id", "a", "b", "diff"}]} where a side is
     {"location_id", "score", "audits", "critical", "sections": {id: mean},
      "self_score", "mystery_score", "gap"}; scores are None where there is nothing to average.
     """
-    both = _table_for(rows, replace(f, location_ids=(a, b), mode=None))
-    t = both if f.mode is None else both.take(both.mode_mask(f.mode))
-    cells, sections = _heatmap(t)
-    per_section = {(c.location_id, c.section_id): c.score for c in cells}
-    rank = {r.location_id: r for r in _ranking(t, {}, None, {})}
-    gaps = {g.location_id: g for g in _gaps(both, 0.0)}
+    both = _pick(data, replace(f, location_ids=(a, b)), any_mode=True)
+    t = both if f.mode is None else [r for r in both if r.mode == f.mode]
+    sums, sections = _with_sections(t)
+    per_section = {(c.location_id, c.section_id): c.score for c in _heatmap(sums, sections)}
+    rank = {r.location_id: r for r in _ranking(sums, _regions(t), {}, None, {})}
+    gaps = {g.location_id: g for g in _gaps_of(both, 0.0)}
 
     def side(loc_id: str) -> dict[str, Any]:
         r, g = rank.get(loc_id), gaps.get(loc_id)
@@ -538,92 +590,46 @@ def compare(rows: Sequence[SummaryRow], a: str, b: str, f: Filters) -> dict[str,
     return {"a": left, "b": right, "sections": rows_out}
 
 
-def dashboard(rows: Sequence[SummaryRow], locations: Mapping[str, Location], f: Filters, *,
+def dashboard(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
               checklist: Checklist | None = None, chosen: Sequence[str] = (),
-              threshold: float = 10.0, limit: int = 15) -> Dashboard:
-    """Every HQ aggregate at once: one selection, one frame, shared group codes.
+              threshold: float = 10.0, limit: int = 15, previous: Rollups | None = None) -> Dashboard:
+    """Every HQ aggregate at once over one selection of rollups.
 
-    The frame holds both modes so the self-vs-mystery gap can ignore `f.mode`; the other
-    aggregates read the rows of `f.mode` only.
+    The selection holds both modes so the self-vs-mystery gap can ignore `f.mode`; the other
+    aggregates read the groups of `f.mode` only.
     """
-    both = _table_for(rows, replace(f, mode=None))
-    t = both if f.mode is None else both.take(both.mode_mask(f.mode))
-    cells, sections = _heatmap(t)
+    if previous is None:
+        both, before = _pick_with_previous(data, f)
+    else:
+        both = _pick(data, f, any_mode=True)
+        prev = previous_period(f)
+        before = _pick(previous, prev) if prev is not None else []
+    # one pass: sums per mode and location, sections noted only for the modes f shows
+    per_mode: dict[str, dict[str, _Sums]] = {}
+    order: dict[str, None] = {}
+    for r in both:
+        by_loc = per_mode.setdefault(r.mode, {})
+        acc = by_loc.get(r.location_id)
+        if acc is None:
+            acc = by_loc[r.location_id] = _Sums()
+        acc.add(r, order if f.mode is None or r.mode == f.mode else None)
+    sums: dict[str, _Sums] = {}
+    for mode, by_loc in per_mode.items():
+        if f.mode is not None and mode != f.mode:
+            continue
+        for loc_id, acc in by_loc.items():
+            sums.setdefault(loc_id, _Sums()).merge(acc)
+    t = both if f.mode is None else [r for r in both if r.mode == f.mode]
+    sections = tuple(order)
     return Dashboard(
         filters=f,
-        audits=len(t),
-        ranking=_ranking(t, locations, checklist, _previous_means(rows, f)),
-        heatmap=cells,
+        audits=sum(acc.audits for acc in sums.values()),
+        ranking=_ranking(sums, _regions(t), locations, checklist,
+                         {loc: m for loc, acc in _by_location(before).items()
+                          if (m := acc.mean) is not None}),
+        heatmap=_heatmap(sums, sections),
         sections=sections,
         trend=_trend(t, chosen),
-        worst_items=_worst_items(t, limit),
-        gaps=_gaps(both, threshold),
+        worst_items=worst_items(data, f, limit=limit),
+        gaps=_gaps(per_mode.get("self", {}), per_mode.get("mystery", {}), threshold),
     )
-
-
-# --- worst items by what they cost: pure, over per-item tallies ------------------------------
-
-
-@dataclass(frozen=True)
-class ItemTally:
-    """One checklist item over a set of audits (a month's rollup carries one per item).
-
-    `applicable`: audits where the item was scored; `failed`: audits where it lost points
-    (for a yes/no item, the audits that said no); `lost`: the points of 100 it cost the
-    overall scores (audit.scoring.impacts), summed over those audits.
-    """
-
-    template_id: str
-    key: str
-    applicable: int
-    failed: int
-    lost: float
-
-    @property
-    def fail_rate(self) -> float:
-        return self.failed / self.applicable if self.applicable else 0.0
-
-    @property
-    def mean_lost(self) -> float:
-        """Points of 100 the item costs an audit it applies to, on average."""
-        return self.lost / self.applicable if self.applicable else 0.0
-
-
-def item_tallies(rows: Sequence[SummaryRow]) -> list[ItemTally]:
-    """Per (template, item) tallies of the given rows, from each row's `lost`, `na` and `skipped`.
-
-    Only items that lost points somewhere are listed; an item is applicable in every row of
-    its template except those where it was N/A or skipped.
-    """
-    by_template: dict[str, list[SummaryRow]] = {}
-    for r in rows:
-        by_template.setdefault(r.template_id, []).append(r)
-    out: list[ItemTally] = []
-    for template_id, group in by_template.items():
-        lost: dict[str, float] = {}
-        failed: Counter[str] = Counter()
-        for r in group:
-            for key, points in r.lost.items():
-                lost[key] = lost.get(key, 0.0) + points
-                failed[key] += 1
-        if not lost:
-            continue
-        out_of = Counter(k for r in group for k in itertools.chain(r.na, r.skipped) if k in lost)
-        for key in sorted(lost):
-            applicable = max(len(group) - out_of[key], failed[key])
-            out.append(ItemTally(template_id, key, applicable, failed[key], lost[key]))
-    return out
-
-
-def worst_by_loss(tallies: Sequence[ItemTally], *, limit: int = 15) -> list[ItemTally]:
-    """Tallies of the same item added up (months into a period), the largest total loss first."""
-    summed: dict[tuple[str, str], list[float]] = {}
-    for tally in tallies:
-        acc = summed.setdefault((tally.template_id, tally.key), [0, 0, 0.0])
-        acc[0] += tally.applicable
-        acc[1] += tally.failed
-        acc[2] += tally.lost
-    out = [ItemTally(tid, key, int(a), int(f), lost)
-           for (tid, key), (a, f, lost) in summed.items() if lost > 0]
-    out.sort(key=lambda x: (-round(x.lost, 6), x.template_id, x.key))
-    return out[:max(limit, 0)]

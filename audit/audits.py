@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from audit import access, limits
@@ -19,7 +18,14 @@ from audit.model import (
     SummaryRow,
     User,
 )
-from audit.scoring import AnswerError, check_value, impacts, missing_for_submit, progress, score_audit
+from audit.scoring import (
+    AnswerError,
+    check_value,
+    impacts,
+    missing_for_submit,
+    progress,
+    score_audit,
+)
 from audit.store import AuditLocked, NotFound, Store, StoreError
 from audit.templates import get_checklist, now_iso
 
@@ -272,11 +278,9 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
     at = now or now_iso()
     new = _with_event(dataclasses.replace(audit.header, status="submitted", submitted_at=at),
                       "submitted", actor.name, at)
-    store.update_header(audit_id, new)
     row = summary_of(new, checklist, audit.answers, score,
                      region=region_of(store, header.location_id))
-    store.put_summary(row)
-    store.index_photo_hashes(audit_id, audit.photos.values())
+    store.submit_audit(new, row, list(audit.photos.values()))
     return row
 
 
@@ -290,10 +294,10 @@ def reopen(store: Store, actor: User, audit_id: str, reason: str,
     at = now or now_iso()
     new = _with_event(dataclasses.replace(header, status="draft"), "reopened", actor.name, at,
                       reason=reason)
-    store.update_header(audit_id, new, allow_submitted=True)
     old = store.get_summary(audit_id)
-    if old is not None:
-        store.put_summary(dataclasses.replace(old, status="draft"))
+    if old is None:
+        raise _not_found(audit_id)
+    store.reopen_audit(new, dataclasses.replace(old, status="draft"))
     return new
 
 
@@ -305,22 +309,16 @@ def publish(store: Store, actor: User, audit_id: str, published: bool = True,
     at = now or now_iso()
     new = _with_event(dataclasses.replace(header, published=published),
                       "published" if published else "unpublished", actor.name, at)
-    store.update_header(audit_id, new, allow_submitted=True)
     old = store.get_summary(audit_id)
-    if old is not None:
-        store.put_summary(dataclasses.replace(old, published=published))
+    if old is None:
+        raise _not_found(audit_id)
+    store.publish_audit(new, dataclasses.replace(old, published=published))
     return new
 
 
 def delete_draft(store: Store, actor: User, audit_id: str) -> None:
     _editable_header(store, actor, audit_id)
     store.delete_audit(audit_id)
-
-
-def visible_summaries(store: Store, actor: User | None,
-                      keep: Callable[[SummaryRow], bool] | None = None) -> list[SummaryRow]:
-    rows = [r for r in store.list_summaries() if access.may(actor, access.VIEW_AUDIT, r)]
-    return [r for r in rows if keep(r)] if keep else rows
 
 
 def auditor_codes(store: Store) -> dict[str, str]:

@@ -134,11 +134,23 @@ NO_HINT = Text("", "")
 
 
 class _Marks:
-    """Line/column of every node in the YAML, keyed by its path; also finds duplicate keys."""
+    """Line/column of every node in the YAML, keyed by its path; also finds duplicate keys.
 
-    def __init__(self) -> None:
+    Walking the nodes costs more than the rest of a parse, so it happens only when a problem
+    is reported (or a duplicate key needs its place): a valid checklist never pays for it.
+    """
+
+    def __init__(self, node: yaml.Node | None = None) -> None:
         self.at: dict[Path_, tuple[int, int]] = {}
         self.duplicates: list[tuple[Path_, str]] = []
+        self._node = node
+        if node is not None and _has_duplicate_keys(node):
+            self._walk_once()
+
+    def _walk_once(self) -> None:
+        node, self._node = self._node, None
+        if node is not None:
+            self.walk(node)
 
     def walk(self, node: yaml.Node, path: Path_ = ()) -> None:
         self.at[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -160,11 +172,30 @@ class _Marks:
                 self.walk(child, path + (i,))
 
     def find(self, path: Path_) -> tuple[int | None, int | None]:
+        self._walk_once()
         while path:
             if path in self.at:
                 return self.at[path]
             path = path[:-1]
         return self.at.get((), (None, None))
+
+
+def _has_duplicate_keys(node: yaml.Node) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, yaml.MappingNode):
+            keys = [str(k.value) for k, _ in n.value]
+            if len(keys) != len(set(keys)):
+                return True
+            stack += [v for _, v in n.value]
+        elif isinstance(n, yaml.SequenceNode):
+            stack += n.value
+    return False
+
+
+# libyaml's C parser when PyYAML was built with it: ten times faster than the pure one
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Validator:
@@ -984,13 +1015,16 @@ def _parse(text: str, source: str) -> tuple[Checklist | None, list[Problem]]:
                                  f"файл больше {MAX_TEMPLATE_BYTES // 1000} КБ"),
                               _t("a checklist is a few dozen KB; is this the right file?",
                                  "чек-лист занимает десятки КБ; тот ли это файл?"))]
-    refused = scan_yaml(text)
+    refused = scan_yaml(text)  # depth and alias expansion, before anything is built
     if refused:
         return None, [_refusal(source, r) for r in refused]
-    marks = _Marks()
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         what = getattr(exc, "problem", None) or str(exc)
@@ -1003,7 +1037,7 @@ def _parse(text: str, source: str) -> tuple[Checklist | None, list[Problem]]:
         return None, [Problem(source, "", _t("the file is empty", "файл пуст"),
                               _t("start from a shipped checklist in checklists/",
                                  "начните с готового чек-листа из checklists/"))]
-    marks.walk(node)
+    marks = _Marks(node)  # walked only if a problem needs its place
     refused = check_sizes(data)
     if refused:  # before the item parser: a 30,000-item file is refused, not parsed
         return None, [_refusal(source, r, marks) for r in refused]

@@ -18,6 +18,11 @@ class CliError(Exception):
     """A message for stderr; the command exits with status 1."""
 
 
+def _holds_a_store(folder: Path) -> bool:
+    """A store's marker (store.json), or an older layout's index.json that `audit migrate` upgrades."""
+    return (folder / "store.json").exists() or (folder / "index.json").exists()
+
+
 def _store(args: argparse.Namespace, *, create: bool = False) -> Store:
     """The store; only commands that fill one (`demo`, `users add`) may start a new folder.
 
@@ -25,7 +30,7 @@ def _store(args: argparse.Namespace, *, create: bool = False) -> Store:
     With AUDIT_DATABASE_URL the folder holds photos only and is made as needed.
     """
     folder = Path(args.data_dir)
-    if not os.environ.get("AUDIT_DATABASE_URL") and not (folder / "index.json").exists():
+    if not os.environ.get("AUDIT_DATABASE_URL") and not _holds_a_store(folder):
         if not create:
             raise CliError(f"no data in {folder}: check --data-dir (or AUDIT_DATA_DIR); "
                            "`audit demo` or `audit users add` starts a new data folder")
@@ -166,6 +171,36 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the data folder (or, with AUDIT_DATABASE_URL, the database) in place."""
+    from audit.maintenance import migrate_database, migrate_folder
+
+    url = os.environ.get("AUDIT_DATABASE_URL", "")
+    if url:
+        migrate_database(url, Path(args.data_dir), print)
+    else:
+        migrate_folder(Path(args.data_dir), print)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from audit.maintenance import reindex
+
+    store = _store(args)
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if tenth != shown[0]:
+            shown[0] = tenth
+            print(f"  {done} of {total} audits", file=sys.stderr)
+
+    counts = reindex(store, progress)
+    print(f"rebuilt {counts.rows} rows, {counts.groups} rollup files or groups and "
+          f"{counts.photos} photo hashes from the audits")
+    return 0
+
+
 def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
@@ -255,6 +290,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "ru"), default="en", help="language of item texts")
     p.add_argument("-o", "--output", required=True, help="file (or folder) to write")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("migrate", help="upgrade the data folder or database to this version",
+                       description="Upgrade the store in place. A data folder: copies index.json to "
+                                   "backups/ first, builds the new files beside the old, switches, "
+                                   "checks counts and a sample, and says what it did; run it again "
+                                   "after an interruption. With AUDIT_DATABASE_URL: applies the "
+                                   "pending schema steps in one transaction. Stop the app first.")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("reindex", help="rebuild rows, rollups and indexes from the audits",
+                       description="Rebuild every summary row, per-person and per-location index, "
+                                   "monthly rollup and photo hash from the audits themselves. "
+                                   "Writers wait while it runs.")
+    p.set_defaults(func=cmd_reindex)
     return parser
 
 

@@ -21,7 +21,7 @@ from audit.analytics import Filters, select
 from audit.i18n import answer_text
 from audit.model import LANGS, Location, SummaryRow
 from audit.scoring import score_audit
-from audit.store import Store
+from audit.store import AuditFilter, Store
 from audit.templates import get_checklist
 
 FORMATS = ("csv", "xlsx")
@@ -247,7 +247,10 @@ def export(store: Store, *, fmt: str, date_from: str | None = None, date_to: str
     f = replace(base, date_from=base.date_from if date_from is None else date_from,
                 date_to=base.date_to if date_to is None else date_to,
                 region=base.region if region is None else region)
-    rows = select(store.list_summaries(), f)
+    # the store reads only the months (and, on PostgreSQL, the rows) the filters can match
+    rows = select(store.list_summaries(AuditFilter(
+        status="submitted", region=f.region, template_id=f.template_id, mode=f.mode,
+        location_ids=f.location_ids, date_from=f.date_from, date_to=f.date_to)), f)
     if visible is not None:
         rows = [r for r in rows if visible(r)]
     rows.sort(key=lambda r: (_visit(r), r.audit_id))

@@ -8,11 +8,13 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
+def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> os.stat_result:
     """Replace `path` with `data` so that a crash at any moment leaves the old or the new file.
 
-    Raises OSError (a full disk, a read-only folder) with nothing changed; the temp file is
-    removed. With sync_folder=False the caller fsyncs the folder once after several writes.
+    Returns the new file's stat as written (its inode, mtime and size stay the same after the
+    rename), so a reader can tell this version from a later one. Raises OSError (a full disk,
+    a read-only folder) with nothing changed; the temp file is removed. With sync_folder=False
+    the caller fsyncs the folder once after several writes.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -20,12 +22,14 @@ def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+            written = os.fstat(f.fileno())
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     if sync_folder:
         fsync_folder(path.parent)
+    return written
 
 
 def fsync_folder(folder: Path) -> None:

@@ -101,6 +101,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "Аудит отправлен и доступен только для чтения. Попросите головной офис открыть его."),
     "err.store_unavailable": ("The data store cannot be used: {reason}",
                               "Хранилище данных недоступно: {reason}"),
+    "err.layout_outdated": ("The data was saved by an older version of the app. Stop the app, run `{command}` (it keeps a copy first), then start the app again.",
+                            "Данные сохранены старой версией приложения. Остановите приложение, выполните `{command}` (сначала будет сделана копия) и запустите приложение снова."),
+    "err.layout_too_new": ("The data was saved by a newer version of the app (format {found}; this one knows {known}). Update the app.",
+                           "Данные сохранены более новой версией приложения (формат {found}, эта знает {known}). Обновите приложение."),
     "err.store_error": ("Could not save: {reason}. Nothing already saved was lost; try again.",
                         "Не удалось сохранить: {reason}. Сохранённое ранее не потеряно; попробуйте ещё раз."),
     "err.submit_refused": ("{count} required answers or photos are missing.",
@@ -180,6 +184,8 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.my_submitted": ("Submitted", "Отправленные"),
     "ui.recent_network": ("Recent audits in the network", "Последние аудиты в сети"),
     "ui.recent_mine": ("Recent audits of my locations", "Последние аудиты моих точек"),
+    "ui.show_month": ("Show", "Показать"),
+    "ui.latest_n": ("The latest {n}", "Последние {n}"),
     "ui.resume": ("Resume", "Продолжить"),
     "ui.open": ("Open", "Открыть"),
     # walkthrough
@@ -293,7 +299,16 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "err.bad_logo": ("The logo must be a PNG or JPEG of at most {kb} KB, {mp} megapixels and {side} pixels a side.",
                      "Логотип — PNG или JPEG не больше {kb} КБ, {mp} Мп и {side} пикселей по стороне."),
     # dashboard and locations
-    "ui.period": ("Period", "Период"),
+    "ui.period": ("Period (months)", "Период (месяцы)"),
+    "ui.points_lost": ("Points lost per audit", "Потеряно баллов за аудит"),
+    "ui.points_lost_total": ("Points lost", "Потеряно баллов"),
+    "ui.item": ("Item", "Пункт"),
+    "ui.items_hint": ("Items by the points of 100 they cost the period's audits, after section "
+                      "weights. Fail rate: the share of audits that answered no, for yes/no items "
+                      "only.",
+                      "Пункты по баллам (из 100), которые они стоили аудитам периода, с учётом весов "
+                      "разделов. Доля нарушений — доля аудитов с ответом «нет», только для пунктов "
+                      "«да/нет»."),
     "ui.all_regions": ("All regions", "Все регионы"),
     "ui.mode_both": ("Both", "Оба"),
     "ui.mode_mystery": ("Mystery", "Тайный покупатель"),
@@ -311,7 +326,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.tab_ranking": ("Ranking", "Рейтинг"),
     "ui.tab_heatmap": ("Heatmap", "Тепловая карта"),
     "ui.tab_trends": ("Trends", "Динамика"),
-    "ui.tab_items": ("Worst items", "Частые нарушения"),
+    "ui.tab_items": ("Worst items", "Худшие пункты"),
     "ui.tab_gap": ("Mystery vs self", "Тайный vs самопроверка"),
     "ui.tab_compare": ("Compare", "Сравнение"),
     "ui.tab_export": ("Export", "Выгрузка"),

@@ -602,6 +602,26 @@ def reuse_flags(
     return tuple(flags)
 
 
+# A 64-bit hash in 7 pieces: two hashes within 6 bits of each other differ in at most 6
+# pieces, so they share at least one piece exactly (pigeonhole). An index by piece finds every
+# near duplicate with 7 exact look-ups, whatever the archive's size.
+NEAR_PIECES = (10, 9, 9, 9, 9, 9, 9)
+NEAR_DISTANCE = len(NEAR_PIECES) - 1
+
+
+def hash_pieces(phash: str) -> tuple[int, ...] | None:
+    """The values of a 64-bit hash's 7 pieces, or None for a hash the re-use check ignores."""
+    if len(phash) != 16 or not _is_informative(phash):
+        return None
+    bits = int(phash, 16)
+    out = []
+    shift = 64
+    for width in NEAR_PIECES:
+        shift -= width
+        out.append((bits >> shift) & ((1 << width) - 1))
+    return tuple(out)
+
+
 def _is_informative(phash: str) -> bool:
     try:
         ones = int(phash, 16).bit_count()

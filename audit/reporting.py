@@ -18,7 +18,7 @@ from audit.photos import PhotoStore
 from audit.report import AuditContext, Brand
 from audit.store import AuditFilter, Store, StoreError
 
-PhotoLookup = Callable[[str], Path | None]
+PhotoLookup = Callable[[str], Path | bytes | None]
 
 class LogoError(StoreError):
     """A brand logo that would make every PDF slow or fail; the message says the limits."""
@@ -74,15 +74,23 @@ def pdf_auditor_label(store: Store, audit: Audit) -> str:
 
 
 def display_photo(store: Store) -> PhotoLookup:
-    """sha256 → the path of the prepared display JPEG, or None when the file is gone.
-
-    A path, not bytes: ReportLab copies a JPEG file into the PDF as it is.
+    """sha256 → the prepared display JPEG: its path where the store keeps photos as files
+    (ReportLab copies a JPEG file into the PDF as it is), else its bytes; None when it is gone.
     """
-    photos = PhotoStore(store.photo_dir)
+    photos = store.photo_files()
+    if not isinstance(photos, PhotoStore):  # PostgreSQL keeps the bytes in the database
+        def read(sha: str) -> bytes | None:
+            try:
+                return photos.get(sha, "display")
+            except KeyError:
+                return None
+
+        return read
+    folder = photos
 
     def lookup(sha: str) -> Path | None:
         try:
-            path = photos.path(sha, "display")
+            path = folder.path(sha, "display")
         except KeyError:
             return None
         return path if path.is_file() else None

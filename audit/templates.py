@@ -21,11 +21,11 @@ def now_iso() -> str:
 def install_shipped(store: Store, *, by: str = "system") -> list[str]:
     """Add every shipped checklist whose (id, version) the store lacks; return what was added."""
     added = []
-    known = {(t.id, t.version) for t in store.list_templates()}
+    known = store.latest_versions()
     for path in sorted(shipped_dir().glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
         checklist = parse_checklist(text, source=path.name)
-        if any(tid == checklist.id and v >= checklist.version for tid, v in known):
+        if known.get(checklist.id, 0) >= checklist.version:
             continue
         store.put_template(checklist.id, checklist.version, text, by, now_iso())
         added.append(f"{checklist.id} v{checklist.version}")
@@ -40,24 +40,30 @@ def add_template(store: Store, raw: bytes | str, *, by: str, source: str = "uplo
     """
     text = decode(raw, source) if isinstance(raw, bytes) else raw
     checklist = parse_checklist(text, source=source)
-    latest = store.get_template_text(checklist.id)
-    version = checklist.version if latest is None else max(checklist.version, latest[0] + 1)
+    latest = store.latest_versions().get(checklist.id)
+    version = checklist.version if latest is None else max(checklist.version, latest + 1)
     store.put_template(checklist.id, version, text, by, now_iso())
     return dataclasses.replace(checklist, version=version)
 
 
 def get_checklist(store: Store, template_id: str, version: int | None = None) -> Checklist:
-    """A stored template version (the latest when version is None), parsed once per process."""
-    if version is not None:
-        key = (repr(store), template_id, version)
-        with _cache_guard:
-            hit = _cache.get(key)
-        if hit is not None:
-            return hit
+    """A stored template version (the latest when version is None), parsed once per process.
+
+    The latest version comes from the store's metadata, so asking for it reads no YAML; the
+    parsed checklist is cached by (store, id, version): a stored version never changes.
+    """
+    if version is None:
+        version = store.latest_versions().get(template_id)
+        if version is None:
+            raise NotFound(f"no template {template_id!r}", template=template_id)
+    key = (repr(store), template_id, version)
+    with _cache_guard:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
     found = store.get_template_text(template_id, version)
     if found is None:
-        raise NotFound(f"no template {template_id!r}" + (f" v{version}" if version else ""),
-                       template=template_id)
+        raise NotFound(f"no template {template_id!r} v{version}", template=template_id)
     stored_version, text = found
     try:
         checklist = parse_checklist(text, source=f"{template_id} v{stored_version}")
@@ -75,5 +81,6 @@ MAIN_TEMPLATE = "service-point"
 
 def latest_templates(store: Store) -> list[Checklist]:
     """The latest version of each template, the whole-journey checklist first."""
-    ids = sorted({t.id for t in store.list_templates()}, key=lambda i: (i != MAIN_TEMPLATE, i))
-    return [get_checklist(store, tid) for tid in ids]
+    versions = store.latest_versions()
+    ids = sorted(versions, key=lambda i: (i != MAIN_TEMPLATE, i))
+    return [get_checklist(store, tid, versions[tid]) for tid in ids]

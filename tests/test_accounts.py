@@ -19,9 +19,10 @@ T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 def test_password__hashed_never_stored_in_clear(tmp_path: Path) -> None:
     store = TinyStore(tmp_path / "d")
     accounts.create_user(store, "sam", "shopper", "very-secret-1")
-    raw = (tmp_path / "d" / "index.json").read_text(encoding="utf-8")
+    raw = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "d").rglob("*.json"))
     assert "very-secret-1" not in raw
-    assert json.loads(raw)["users"]["1"]["password_hash"].startswith("$argon2id$")
+    people = json.loads((tmp_path / "d" / "people.json").read_text(encoding="utf-8"))
+    assert people["sam"]["password_hash"].startswith("$argon2id$")
 
 
 def test_sign_in__right_and_wrong(store: Store, network: dict[str, User]) -> None:

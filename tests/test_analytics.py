@@ -6,23 +6,22 @@ import dataclasses
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from audit import analytics
 from audit.analytics import (
     FilterError,
     Filters,
     Gap,
     HeatCell,
-    ItemFailRate,
+    ItemTally,
     RankRow,
     TrendPoint,
     compare,
     dashboard,
-    frame,
     heatmap,
-    location_history,
+    mode_trend,
+    month_filters,
+    months_to_read,
     previous_period,
     ranking,
     section_trend,
@@ -34,6 +33,7 @@ from audit.analytics import (
 from audit.checklist import parse_checklist
 from audit.demo import generate
 from audit.model import Checklist, Location, SummaryRow
+from audit.rollups import Rollups, rollups_of
 from audit.store.tinydb import TinyStore
 from tests.conftest import MINI_YAML
 
@@ -48,7 +48,7 @@ MAY = Filters(date_from="2026-05-01", date_to="2026-05-31", template_id="mini")
 def row(audit_id: str, loc: str, day: str, overall: float | None, *, mode: str = "mystery",
         sections: dict[str, float | None] | None = None, critical: tuple[str, ...] = (),
         findings: tuple[str, ...] = (), na: tuple[str, ...] = (), template: str = "mini",
-        status: str = "submitted") -> SummaryRow:
+        status: str = "submitted", lost: dict[str, float] | None = None) -> SummaryRow:
     return SummaryRow(
         audit_id=audit_id, location_id=loc, region=LOCATIONS[loc].region, template_id=template,
         template_version=1, mode=mode, auditor="sam" if mode == "mystery" else "mia",
@@ -56,6 +56,7 @@ def row(audit_id: str, loc: str, day: str, overall: float | None, *, mode: str =
         submitted_at=f"{day}T11:00:00+03:00" if status == "submitted" else "",
         overall=overall, computed=overall, critical=critical, sections=sections or {},
         findings=findings, na=na,
+        lost={key: 5.0 for key in findings} if lost is None else lost,  # points of 100 each cost
     )
 
 
@@ -69,7 +70,8 @@ ROWS = [
         findings=("entrance.dry",)),
     row("b1", "loc-b", "2026-05-05", 40.0, critical=("office.guard",),
         sections={"entrance": 50.0, "waiting": None, "office": 0.0},
-        findings=("entrance.dry", "office.guard"), na=("waiting.comforts",)),
+        findings=("entrance.dry", "office.guard"), na=("waiting.comforts",),
+        lost={"entrance.dry": 5.0, "office.guard": 30.0}),
     row("b2", "loc-b", "2026-05-25", 70.0, mode="self",
         sections={"entrance": 75.0, "waiting": 100.0, "office": 50.0}, findings=("entrance.dry",),
         na=("waiting.comforts",)),
@@ -80,6 +82,7 @@ ROWS = [
     row("c-other", "loc-c", "2026-05-12", 50.0, template="other", sections={"x": 50.0},
         findings=("x.y",)),
 ]
+R = rollups_of(ROWS)  # by month, as a store keeps them
 
 
 @pytest.fixture(scope="module")
@@ -143,31 +146,57 @@ def test_previous_period__none_without_both_dates(f: Filters) -> None:
     assert previous_period(f) is None
 
 
-# --- the frame ----------------------------------------------------------------------------
+# --- periods of monthly rollups -----------------------------------------------------------
 
 
-def test_frame__one_row_per_audit_with_month_and_critical_count() -> None:
-    df = frame(select(ROWS, MAY))
-    assert list(df.columns) == list(analytics.FRAME_COLUMNS)
-    assert df["audit_id"].tolist() == ["a1", "a2", "b1", "b2", "c1"]
-    assert df["month"].tolist() == ["2026-05"] * 5
-    assert df["date"].tolist() == ["2026-05-03", "2026-05-20", "2026-05-05", "2026-05-25", "2026-05-10"]
-    assert df["n_critical"].tolist() == [0, 0, 1, 0, 0]
-    assert df["overall"].tolist() == [80.0, 90.0, 40.0, 70.0, 90.0]
-    assert df["visit_at"].iloc[0] == pd.Timestamp("2026-05-03T07:30:00", tz="UTC")
+@pytest.mark.parametrize(("first", "last", "date_from", "date_to"), [
+    ("2026-05", "2026-05", "2026-05-01", "2026-05-31"),
+    ("2026-01", "2026-02", "2026-01-01", "2026-02-28"),
+    ("2024-02", "2024-02", "2024-02-01", "2024-02-29"),
+    ("2025-11", "2026-01", "2025-11-01", "2026-01-31"),
+])
+def test_month_filters__whole_months(first: str, last: str, date_from: str, date_to: str) -> None:
+    assert month_filters(first, last, region="Москва") == Filters(
+        date_from=date_from, date_to=date_to, region="Москва")
 
 
-def test_frame__of_nothing_has_the_same_columns() -> None:
-    df = frame([])
-    assert df.empty and list(df.columns) == list(analytics.FRAME_COLUMNS)
-    assert df["overall"].dtype == "float64"
+@pytest.mark.parametrize(("first", "last", "message"), [
+    ("2026-5", "2026-05", "YYYY-MM"), ("2026-13", "2026-12", "YYYY-MM"),
+    ("2026-06", "2026-05", "swap"),
+])
+def test_month_filters__bad_months_refused_with_a_hint(first: str, last: str, message: str) -> None:
+    with pytest.raises(FilterError, match=message):
+        month_filters(first, last)
+
+
+def test_months_to_read__the_period_and_the_one_before() -> None:
+    assert months_to_read(month_filters("2026-04", "2026-06")) == ("2026-01", "2026-06")
+    assert months_to_read(Filters(date_from="2026-04-01")) == ("2026-04", None)
+    assert months_to_read(Filters()) == (None, None)
+
+
+@pytest.mark.parametrize("f", [Filters(date_from="2026-05-03"), Filters(date_to="2026-05-30"),
+                               Filters(date_from="2026-05-02", date_to="2026-05-31")])
+def test_monthly_rollups__refuse_part_of_a_month(f: Filters) -> None:
+    with pytest.raises(FilterError, match="month"):
+        ranking(R, LOCATIONS, f)
+    with pytest.raises(FilterError, match="month"):
+        worst_items(R, f)
+
+
+def test_daily_rollups__answer_any_span_of_days(mini: Checklist) -> None:
+    f = Filters(date_from="2026-05-04", date_to="2026-05-20", template_id="mini")
+    daily = rollups_of(ROWS, daily=True)
+    assert [(r.location_id, r.score, r.audits) for r in ranking(daily, LOCATIONS, f)] == [
+        ("loc-a", 90.0, 1), ("loc-c", 90.0, 1), ("loc-b", 40.0, 1)]  # a2, c1, b1; ties by name
+    assert [p.month for p in trend(daily, f)] == ["2026-05"]  # days still add up by month
 
 
 # --- the aggregates -----------------------------------------------------------------------
 
 
 def test_ranking__may_by_hand(mini: Checklist) -> None:
-    assert ranking(ROWS, LOCATIONS, MAY, checklist=mini) == [
+    assert ranking(R, LOCATIONS, MAY, checklist=mini) == [
         # c: 90 from c1; a: (80 + 90) / 2; b: (40 + 70) / 2, one critical failure
         RankRow("loc-c", "Сокол", "Москва", 90.0, "wow", None, 1, 0, 1),
         RankRow("loc-a", "Арбат", "Москва", 85.0, "wow", 15.0, 2, 0, 2),  # April: 70
@@ -175,24 +204,24 @@ def test_ranking__may_by_hand(mini: Checklist) -> None:
     ]
 
 
-def test_ranking__previous_period_read_from_all_rows_when_given(mini: Checklist) -> None:
-    only_may = select(ROWS, MAY)
+def test_ranking__previous_period_read_from_previous_when_given(mini: Checklist) -> None:
+    only_may = rollups_of(select(ROWS, MAY))
     without = ranking(only_may, LOCATIONS, MAY, checklist=mini)
     assert [r.change for r in without] == [None, None, None]
-    with_all = ranking(only_may, LOCATIONS, MAY, checklist=mini, all_rows=ROWS)
+    with_all = ranking(only_may, LOCATIONS, MAY, checklist=mini, previous=R)
     assert [r.change for r in with_all] == [None, 15.0, -5.0]
 
 
 def test_ranking__equal_scores_share_a_rank_and_no_checklist_means_no_level() -> None:
     rows = [row("x1", "loc-a", "2026-05-01", 70.0), row("x2", "loc-b", "2026-05-01", 80.0),
             row("x3", "loc-c", "2026-05-01", 70.0)]
-    out = ranking(rows, LOCATIONS, Filters())
+    out = ranking(rollups_of(rows), LOCATIONS, Filters())
     assert [(r.location_id, r.rank, r.level) for r in out] == [
         ("loc-b", 1, None), ("loc-a", 2, None), ("loc-c", 2, None)]  # ties: by name
 
 
 def test_heatmap__mean_of_section_percent_none_aware() -> None:
-    assert heatmap(ROWS, MAY) == [
+    assert heatmap(R, MAY) == [
         HeatCell("loc-a", "entrance", 100.0, 2),
         HeatCell("loc-a", "waiting", 70.0, 2),
         HeatCell("loc-a", "office", 90.0, 1),  # a1 had the office all N/A
@@ -209,7 +238,7 @@ def test_heatmap__rows_of_one_version_with_other_sections_still_counted() -> Non
     rows = [row("x1", "loc-a", "2026-05-01", 70.0, sections={"entrance": 40.0, "waiting": 20.0}),
             row("x2", "loc-a", "2026-05-02", 70.0, sections={"waiting": 60.0, "entrance": 80.0}),
             row("x3", "loc-a", "2026-05-03", 70.0, sections={"entrance": 30.0})]
-    assert heatmap(rows, Filters()) == [HeatCell("loc-a", "entrance", 50.0, 3),
+    assert heatmap(rollups_of(rows), Filters()) == [HeatCell("loc-a", "entrance", 50.0, 3),
                                         HeatCell("loc-a", "waiting", 40.0, 2)]
 
 
@@ -222,29 +251,31 @@ def test_heatmap__rows_of_one_version_with_other_sections_still_counted() -> Non
 ])
 def test_trend__network_then_each_chosen_location(chosen: tuple[str, ...],
                                                   expected: list[TrendPoint]) -> None:
-    assert trend(ROWS, Filters(template_id="mini"), chosen) == expected
+    assert trend(R, Filters(template_id="mini"), chosen) == expected
 
 
-def test_worst_items__fail_rate_over_audits_where_applicable() -> None:
-    assert worst_items(ROWS, MAY) == [
-        ItemFailRate("entrance.dry", 2, 4, 0.5, "mini"),  # c1 marked it N/A
-        ItemFailRate("waiting.wait", 2, 5, 0.4, "mini"),
-        ItemFailRate("office.guard", 1, 5, 0.2, "mini"),
+def test_worst_items__largest_loss_first__fail_rate_over_audits_where_applicable() -> None:
+    assert worst_items(R, MAY) == [
+        ItemTally("mini", "office.guard", 5, 1, 30.0),  # one critical failure costs the most
+        ItemTally("mini", "entrance.dry", 4, 2, 10.0),  # c1 marked it N/A
+        ItemTally("mini", "waiting.wait", 5, 2, 10.0),  # equal loss: by key
     ]
-    assert worst_items(ROWS, MAY, limit=1) == [ItemFailRate("entrance.dry", 2, 4, 0.5, "mini")]
+    assert worst_items(R, MAY, limit=1) == [ItemTally("mini", "office.guard", 5, 1, 30.0)]
+    assert worst_items(R, MAY)[1].fail_rate == 0.5
 
 
-def test_worst_items__equal_rates_more_failures_first() -> None:
-    rows = [row("o1", "loc-a", "2026-05-01", 50.0, findings=("a.x",), na=("b.y",)),
-            row("o2", "loc-a", "2026-05-02", 50.0, findings=("a.x", "b.y")),
-            row("o3", "loc-a", "2026-05-03", 50.0, findings=("b.y",)),
-            row("o4", "loc-a", "2026-05-04", 50.0, findings=("a.x",))]
-    # a.x: 3 of 4; b.y: 2 of 3 — then a tie broken by failures
-    assert [(w.key, w.failed, w.applicable) for w in worst_items(rows, Filters())] == [
-        ("a.x", 3, 4), ("b.y", 2, 3)]
-    rows.append(row("o5", "loc-a", "2026-05-05", 50.0, findings=("b.y",)))
-    assert [(w.key, w.failed, w.applicable) for w in worst_items(rows, Filters())] == [
-        ("b.y", 3, 4), ("a.x", 3, 5)]
+def test_worst_items__mean_points_lost_per_audit_it_applied_to() -> None:
+    rows = [row("l1", "loc-a", "2026-05-01", 80.0, findings=("a.x",), lost={"a.x": 12.5}),
+            row("l2", "loc-a", "2026-05-02", 70.0, findings=("a.x",), lost={"a.x": 7.25}),
+            row("l3", "loc-a", "2026-05-03", 100.0, na=("a.x",)),
+            row("l4", "loc-a", "2026-05-04", 100.0)]
+    (w,) = worst_items(rollups_of(rows), Filters())
+    assert (w.failed, w.applicable, w.fail_rate, w.mean_lost) == (2, 3, 2 / 3, (12.5 + 7.25) / 3)
+
+
+def test_worst_items__are_network_wide_not_per_location() -> None:
+    with pytest.raises(FilterError, match="network"):
+        worst_items(R, Filters(location_ids=("loc-a",)))
 
 
 @pytest.mark.parametrize(("threshold", "flags"), [(10.0, [True, True]), (15.0, [True, False])])
@@ -252,28 +283,29 @@ def test_worst_items__equal_rates_more_failures_first() -> None:
 def test_self_vs_mystery__gap_per_location_with_both_kinds(threshold: float, flags: list[bool],
                                                             mode: str | None) -> None:
     f = Filters(date_from="2026-05-01", date_to="2026-05-31", mode=mode)
-    assert self_vs_mystery(ROWS, f, threshold=threshold) == [
+    assert self_vs_mystery(R, f, threshold=threshold) == [
         Gap("loc-b", 70.0, 40.0, 30.0, 1, 1, flags[0]),
         Gap("loc-a", 90.0, 80.0, 10.0, 1, 1, flags[1]),  # loc-c has mystery audits only
     ]
 
 
-def test_location_history__submitted_audits_newest_first() -> None:
-    assert [r.audit_id for r in location_history(ROWS, "loc-a")] == ["a2", "a1", "a3"]
-    assert [r.audit_id for r in location_history(ROWS, "loc-c")] == ["c-other", "c1"]
-
-
 def test_section_trend__each_section_by_month() -> None:
-    assert section_trend(ROWS, "loc-a", Filters(template_id="mini")) == [
+    assert section_trend(R, "loc-a", Filters(template_id="mini")) == [
         TrendPoint("2026-04", "entrance", 50.0, 1), TrendPoint("2026-05", "entrance", 100.0, 2),
         TrendPoint("2026-04", "waiting", 100.0, 1), TrendPoint("2026-05", "waiting", 70.0, 2),
         TrendPoint("2026-04", "office", 80.0, 1), TrendPoint("2026-05", "office", 90.0, 1),
     ]
-    assert section_trend(ROWS, "loc-z", Filters()) == []
+    assert section_trend(R, "loc-z", Filters()) == []
+
+
+def test_mode_trend__each_mode_by_month() -> None:
+    assert mode_trend(R, "loc-a", Filters(template_id="mini")) == [
+        TrendPoint("2026-04", "mystery", 70.0, 1), TrendPoint("2026-05", "mystery", 80.0, 1),
+        TrendPoint("2026-05", "self", 90.0, 1)]
 
 
 def test_compare__two_locations_side_by_side() -> None:
-    out = compare(ROWS, "loc-a", "loc-b", MAY)
+    out = compare(R, "loc-a", "loc-b", MAY)
     assert out["a"] == {"location_id": "loc-a", "score": 85.0, "audits": 2, "critical": 0,
                         "sections": {"entrance": 100.0, "waiting": 70.0, "office": 90.0},
                         "self_score": 90.0, "mystery_score": 80.0, "gap": 10.0}
@@ -288,7 +320,7 @@ def test_compare__two_locations_side_by_side() -> None:
 
 
 def test_compare__mode_filters_scores_but_not_the_gap() -> None:
-    out = compare(ROWS, "loc-a", "loc-c", dataclasses.replace(MAY, mode="mystery"))
+    out = compare(R, "loc-a", "loc-c", dataclasses.replace(MAY, mode="mystery"))
     assert (out["a"]["score"], out["a"]["audits"], out["a"]["gap"]) == (80.0, 1, 10.0)
     assert out["b"]["gap"] is None  # loc-c has no self-audits
     assert out["sections"][2] == {"section_id": "office", "a": None, "b": None, "diff": None}
@@ -297,18 +329,18 @@ def test_compare__mode_filters_scores_but_not_the_gap() -> None:
 @pytest.mark.parametrize("f", [MAY, Filters(template_id="mini"), Filters(mode="mystery"),
                                Filters(region="СПб"), Filters(date_from="2030-01-01")])
 def test_dashboard__equals_each_function_on_its_own(mini: Checklist, f: Filters) -> None:
-    d = dashboard(ROWS, LOCATIONS, f, checklist=mini, chosen=("loc-b",))
-    assert d.ranking == ranking(ROWS, LOCATIONS, f, checklist=mini)
-    assert d.heatmap == heatmap(ROWS, f)
-    assert d.trend == trend(ROWS, f, ("loc-b",))
-    assert d.worst_items == worst_items(ROWS, f)
-    assert d.gaps == self_vs_mystery(ROWS, f)
+    d = dashboard(R, LOCATIONS, f, checklist=mini, chosen=("loc-b",))
+    assert d.ranking == ranking(R, LOCATIONS, f, checklist=mini)
+    assert d.heatmap == heatmap(R, f)
+    assert d.trend == trend(R, f, ("loc-b",))
+    assert d.worst_items == worst_items(R, f)
+    assert d.gaps == self_vs_mystery(R, f)
     assert d.audits == len(select(ROWS, f))
     assert d.sections == tuple(dict.fromkeys(c.section_id for c in d.heatmap))
 
 
 def test_dashboard__of_nothing_is_empty() -> None:
-    d = dashboard([], LOCATIONS, Filters())
+    d = dashboard(Rollups(), LOCATIONS, Filters())
     assert (d.audits, d.ranking, d.heatmap, d.trend, d.worst_items, d.gaps) == (0, [], [], [], [], [])
 
 
@@ -316,10 +348,10 @@ def test_dashboard__of_nothing_is_empty() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[SummaryRow], dict[str, str]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Rollups, dict[str, str]]:
     store = TinyStore(Path(tmp_path_factory.mktemp("demo")) / "d")
     result = generate(store, seed=1, audits=240, today=date(2026, 11, 1))
-    return store.list_summaries(), result.stories
+    return store.get_rollups(), result.stories
 
 
 def story(stories: dict[str, str], words: str) -> str:
@@ -327,7 +359,7 @@ def story(stories: dict[str, str], words: str) -> str:
 
 
 def test_demo__weak_restroom_is_the_worst_heatmap_cell(
-        demo: tuple[list[SummaryRow], dict[str, str]]) -> None:
+        demo: tuple[Rollups, dict[str, str]]) -> None:
     rows, stories = demo
     cells = [c for c in heatmap(rows, Filters(template_id="service-point")) if c.score is not None]
     worst = min(cells, key=lambda c: c.score or 0.0)
@@ -335,13 +367,13 @@ def test_demo__weak_restroom_is_the_worst_heatmap_cell(
 
 
 def test_demo__flattering_self_audits_top_the_flagged_gaps(
-        demo: tuple[list[SummaryRow], dict[str, str]]) -> None:
+        demo: tuple[Rollups, dict[str, str]]) -> None:
     rows, stories = demo
     gaps = self_vs_mystery(rows, Filters())
     assert gaps[0].location_id == story(stories, "flattering") and gaps[0].flagged
 
 
-def test_demo__improving_location_trend_rises(demo: tuple[list[SummaryRow], dict[str, str]]) -> None:
+def test_demo__improving_location_trend_rises(demo: tuple[Rollups, dict[str, str]]) -> None:
     rows, stories = demo
     loc = story(stories, "improving")
     points = [p.score for p in trend(rows, Filters(), [loc]) if p.series == loc]
@@ -350,13 +382,13 @@ def test_demo__improving_location_trend_rises(demo: tuple[list[SummaryRow], dict
 
 
 def test_worst_by_loss__ranks_by_points_lost_not_by_how_often_an_item_fell_short() -> None:
-    from audit.analytics import ItemTally, item_tallies, worst_by_loss
+    from audit.analytics import item_tallies, worst_by_loss
 
     def row(i: int, lost: dict[str, float], na: tuple[str, ...] = (),
             skipped: tuple[str, ...] = ()) -> SummaryRow:
         return SummaryRow(audit_id=f"a{i}", location_id="l", region="r", template_id="t", template_version=1,
                           mode="mystery", auditor="s", status="submitted", started_at="2025-01-01",
-                          lost=lost, na=na, skipped=skipped)
+                          findings=tuple(lost), lost=lost, na=na, skipped=skipped)
 
     rows = [
         row(1, {"s.scale": 0.5, "s.door": 6.0}),
@@ -364,7 +396,7 @@ def test_worst_by_loss__ranks_by_points_lost_not_by_how_often_an_item_fell_short
         row(3, {"s.scale": 0.5}, na=("s.door",)),
         row(4, {}, skipped=("s.door",)),
     ]
-    tallies = item_tallies(rows)
+    tallies = item_tallies(rollups_of(rows), Filters())
     assert {t.key: (t.applicable, t.failed, t.lost) for t in tallies} == {
         "s.scale": (4, 3, 1.5), "s.door": (2, 1, 6.0)}
     worst = worst_by_loss(tallies)

@@ -111,7 +111,8 @@ def test_users__add_list_passwd_password_never_an_argument(tmp_path: Path) -> No
     bad = run("--data-dir", d, "users", "add", "max", "--role", "manager", "--location", "nowhere",
               env={"AUDIT_PASSWORD": "manager-pass"})
     assert bad.returncode == 1 and "no location nowhere" in bad.stderr
-    assert "manager-pass" not in (tmp_path / "index.json").read_text(encoding="utf-8")
+    stored = "".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.json"))
+    assert "manager-pass" not in stored and "another-pass" not in stored
     parser = build_parser()
     with pytest.raises(SystemExit):
         parser.parse_args(["users", "add", "x", "--role", "hq", "--password", "p"])

@@ -24,6 +24,7 @@ from audit.report import (
     render_audit_pdf,
     render_network_pdf,
 )
+from audit.rollups import rollups_of
 from audit.scoring import impacts, score_audit
 from audit.store.tinydb import TinyStore
 from audit.templates import get_checklist
@@ -412,7 +413,7 @@ def test_network_pdf__lists_locations_in_ranking_order_with_section_titles(
     locations = {loc.id: loc for loc in store.list_locations()}
     f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id,
                           mode="mystery")  # the network report ranks mystery audits by default
-    ranked = analytics.ranking(store.list_summaries(), locations, f, checklist=checklist)
+    ranked = analytics.ranking(store.get_rollups(), locations, f, checklist=checklist)
     assert len(ranked) >= 5
     first_page = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
     positions = [first_page.index(f" {r.name} ") for r in ranked]
@@ -430,7 +431,7 @@ def test_network_pdf__in_english__names_sections_and_the_most_failed_items(
     text = flat(text_of(network_pdf(store, checklist, lang="en")))
     f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id,
                           mode="mystery")
-    worst = analytics.worst_by_loss(analytics.item_tallies(analytics.select(store.list_summaries(), f)))
+    worst = analytics.worst_items(store.get_rollups(), f)
     for row in worst[:3]:
         item = checklist.item(row.key)
         assert item is not None and item.text.en in text
@@ -482,7 +483,8 @@ def test_network_pdf__change__is_measured_against_the_previous_period_in_all_row
     f = analytics.Filters(date_from="2025-04-01", date_to="2025-06-30", template_id=checklist.id,
                           mode="mystery")
     period = analytics.select(every, f)
-    ranked = analytics.ranking(period, locations, f, checklist=checklist, all_rows=every)
+    ranked = analytics.ranking(rollups_of(period), locations, f, checklist=checklist,
+                               previous=store.get_rollups())
     changes = [r.change for r in ranked if r.change is not None]
     assert changes
     pdf = render_network_pdf(period, locations, checklist, lang="en", date_from=f.date_from,
@@ -604,7 +606,7 @@ def test_network_pdf__mode__filters_the_ranking_and_says_which(
     f = analytics.Filters(date_from="2025-01-01", date_to="2025-06-30", template_id=checklist.id, mode=mode)
     audits = len(analytics.select(store.list_summaries(), f))
     assert f"Audits {audits}" in first
-    ranked = analytics.ranking(store.list_summaries(), locations, f, checklist=checklist)
+    ranked = analytics.ranking(store.get_rollups(), locations, f, checklist=checklist)
     for r in ranked[:3]:
         score = f"{round(r.score or 0, 1):g}%"
         assert score in first

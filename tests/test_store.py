@@ -9,11 +9,12 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from audit import audits, limits
+from audit import accounts, audits, limits
 from audit.model import Answer, Location, User
 from audit.scoring import AnswerError
 from audit.store import AuditFilter, AuditLocked, NotFound, Store, StoreError, StoreUnavailable
@@ -37,12 +38,39 @@ def test_locations_and_users__round_trip(store: Store, network: dict[str, User])
     assert store.user_count() == 5
 
 
-def test_index_is_readable_utf8_json(tmp_path: Path) -> None:
+def test_every_file_is_readable_utf8_json(tmp_path: Path) -> None:
     store = TinyStore(tmp_path / "data")
-    populate(store)
-    raw = (store.root / "index.json").read_text(encoding="utf-8")
+    people = populate(store)
+    audit_id = start(store, people["shopper"])
+    answer_mini(store, people["shopper"], audit_id)
+    audits.answer(store, people["shopper"], audit_id, "office.facade", add_photo="a" * 64)
+    audits.submit(store, people["shopper"], audit_id)
+    accounts.start_session(store, people["shopper"])
+    files = list(store.root.rglob("*.json"))
+    assert {p.relative_to(store.root).parts[0] for p in files} >= {
+        "store.json", "locations.json", "people.json", "templates.json", "sessions", "audits",
+        "rows", "index", "rollups"}
+    for path in files:
+        json.loads(path.read_text(encoding="utf-8"))
+    raw = (store.root / "locations.json").read_text(encoding="utf-8")
     assert "Арбат" in raw  # ensure_ascii=False keeps Cyrillic readable
-    json.loads(raw)
+
+
+def test_audit_file__is_still_a_tinydb_database(tmp_path: Path) -> None:
+    from tinydb import TinyDB
+
+    from audit.store.tinydb import AtomicJSONStorage
+
+    store = TinyStore(tmp_path / "data")
+    people = populate(store)
+    audit_id = start(store, people["shopper"])
+    audits.answer(store, people["shopper"], audit_id, "entrance.clean", value=4)
+    db = TinyDB(tmp_path / "data" / "audits" / f"{audit_id}.json", storage=AtomicJSONStorage)
+    assert [a["value"] for a in db.table("answers").all()] == [4]
+    assert db.table("header").get(doc_id=1)["id"] == audit_id  # type: ignore[index]
+    db.table("answers").insert({"key": "entrance.dry", "value": True})  # TinyDB's own write
+    a = store.get_audit(audit_id)
+    assert a is not None and a.answers["entrance.dry"].value is True
 
 
 def test_answer__records_who_and_when(store: Store, network: dict[str, User]) -> None:
@@ -264,9 +292,37 @@ def test_write_failure__clear_error_and_saved_answers_kept(tmp_path: Path) -> No
     assert b is not None and b.answers["entrance.clean"].comment == ""
 
 
-def test_corrupt_index__clear_error(tmp_path: Path) -> None:
+def test_corrupt_file__clear_error(tmp_path: Path) -> None:
     store = TinyStore(tmp_path / "data")
-    (tmp_path / "data" / "index.json").write_text("{not json")
+    (tmp_path / "data" / "locations.json").write_text("{not json")
     with pytest.raises(StoreError) as info:
         store.list_locations()
-    assert "not valid JSON" in str(info.value)
+    assert "locations.json is not valid JSON" in str(info.value)
+
+
+def test_read_folder__kept_until_the_folder_changes(tmp_path: Path) -> None:
+    from audit.store import docs
+
+    folder = tmp_path / "months"
+    docs.write(folder / "a.json", [1])
+
+    def settle() -> None:  # as if nothing had been written for a while
+        past = time.time_ns() - 10 * docs.RACY_NS
+        os.utime(folder, ns=(past, past))
+
+    def read() -> list[tuple[str, object]]:
+        return docs.read_folder(folder, "test", lambda stem, d: [(stem, d)])[0]
+
+    settle()
+    assert read() == [("a", [1])]
+    docs.write(folder / "b.json", [2])
+    assert read() == [("a", [1]), ("b", [2])]
+    assert docs.read_folder(folder, "test", lambda stem, d: [])[1] is None  # too fresh to vouch for
+    settle()
+    assert read() == [("a", [1]), ("b", [2])]
+    assert docs.read_folder(folder, "test", lambda stem, d: [])[1] is not None
+    docs.write(folder / "a.json", [3])
+    settle()
+    assert read() == [("a", [3]), ("b", [2])]
+    docs.remove(folder / "b.json")
+    assert read() == [("a", [3])]

@@ -74,8 +74,9 @@ def render_network_pdf(
     is looked up (default: `rows`). Dates are YYYY-MM-DD, inclusive; a bad date or mode
     raises analytics.FilterError.
     """
-    # pandas is heavy to import, and only the network report needs it
+    # only the network report needs these
     from audit import analytics
+    from audit.rollups import rollups_of
 
     brand = brand or Brand()
     fam = _family()
@@ -83,10 +84,11 @@ def render_network_pdf(
     lang = fmt.lang
     f = analytics.Filters(date_from=date_from, date_to=date_to, region=region, template_id=checklist.id,
                           mode=mode)
-    dash = analytics.dashboard(rows, locations, f, checklist=checklist)
-    ranked = (analytics.ranking(rows, locations, f, checklist=checklist, all_rows=all_rows)
+    data = rollups_of(rows, daily=True)  # by day: a report's period need not be whole months
+    dash = analytics.dashboard(data, locations, f, checklist=checklist)
+    ranked = (analytics.ranking(data, locations, f, checklist=checklist,
+                                previous=rollups_of(all_rows, daily=True))
               if all_rows is not None else dash.ranking)
-    selected = analytics.select(rows, f)
     st = _Styles(fam, _colour(brand.colour))
     pagesize = landscape(A4)
     report = _NetworkReport(checklist, locations, fmt, st, pagesize)
@@ -97,9 +99,9 @@ def render_network_pdf(
         story.append(st.p(_l("no_data", lang)))
     else:
         story += report.ranking(ranked)
-        story += report.trend(analytics.trend(selected, f, [r.location_id for r in ranked]))
+        story += report.trend(analytics.trend(data, f, [r.location_id for r in ranked]))
         story += report.heatmap(ranked, dash.heatmap, dash.sections)
-        story += report.worst(analytics.worst_by_loss(analytics.item_tallies(selected)))
+        story += report.worst(dash.worst_items)
         story += report.gaps(dash.gaps)
     title = checklist.title.get(lang)
     brand_name = brand.name.strip() or _l("product", lang)

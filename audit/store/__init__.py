@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
+from audit.rollups import Rollups
+
+if TYPE_CHECKING:  # Pillow is heavy; only photo uploads need it
+    from audit.photos import PhotoKind, PreparedPhoto
 
 
 class StoreError(Exception):
@@ -35,6 +39,18 @@ class StoreUnavailable(StoreError):
     """The data folder or database cannot be used; the message says how to fix it."""
 
     code = "store_unavailable"
+
+
+class LayoutOutdated(StoreUnavailable):
+    """The data was written by an older version; `audit migrate` upgrades it (params: command)."""
+
+    code = "layout_outdated"
+
+
+class LayoutTooNew(StoreUnavailable):
+    """The data was written by a newer version of the app than this one (params: found, known)."""
+
+    code = "layout_too_new"
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,47 @@ class AuditFilter:
         return not (self.date_to is not None and when[: len(self.date_to)] > self.date_to)
 
 
+class PhotoFiles(Protocol):
+    """Photo bytes by content (sha256): the files of a folder, or rows of a database."""
+
+    def put(self, p: PreparedPhoto) -> bool: ...
+    def get(self, sha256: str, kind: PhotoKind) -> bytes: ...
+    def exists(self, sha256: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class DerivedCounts:
+    """What `rebuild_derived` wrote: rows, rollup groups and indexed photos."""
+
+    rows: int
+    groups: int
+    photos: int
+
+
+class AuditActions:
+    """The per-action entry points both backends share; each implements `_state_change`.
+
+    Each action is one call into the backend, so that a journal for crash atomicity across
+    its writes can later be added in one place.
+    """
+
+    def _state_change(self, header: AuditHeader, row: SummaryRow, *, expect: str | None,
+                      photos: Sequence[PhotoRef] = ()) -> None:
+        raise NotImplementedError
+
+    def submit_audit(self, header: AuditHeader, row: SummaryRow, photos: Sequence[PhotoRef]) -> None:
+        """A draft becomes submitted: its file, row, indexes, rollups and photo hashes."""
+        self._state_change(header, row, expect="draft", photos=photos)
+
+    def reopen_audit(self, header: AuditHeader, row: SummaryRow) -> None:
+        """A submitted audit becomes a draft again and leaves the rollups."""
+        self._state_change(header, row, expect="submitted")
+
+    def publish_audit(self, header: AuditHeader, row: SummaryRow) -> None:
+        """Published or not: its file and row (and which rollups a branch may read)."""
+        self._state_change(header, row, expect=None)
+
+
 class Store(Protocol):
     """What the product needs from storage. Logic lives in audit/*, not here."""
 
@@ -119,9 +176,16 @@ class Store(Protocol):
     def get_template_text(self, template_id: str, version: int | None = None
                           ) -> tuple[int, str] | None: ...
     def list_templates(self) -> list[TemplateInfo]: ...
+    def latest_versions(self) -> dict[str, int]: ...  # template id → its latest version, no YAML read
 
-    # audits: a header and answers per audit, a summary row per audit in the index
+    # audits: a header and answers per audit, a summary row per audit in the index. An action
+    # that changes an audit's state writes its file, its row, the indexes and the rollups in
+    # one call, so that each action's multi-file write lives in one place.
     def create_audit(self, header: AuditHeader, summary: SummaryRow) -> None: ...
+    def submit_audit(self, header: AuditHeader, row: SummaryRow,
+                     photos: Sequence[PhotoRef]) -> None: ...  # a draft becomes submitted
+    def reopen_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...  # submitted → draft
+    def publish_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...
     def get_audit(self, audit_id: str) -> Audit | None: ...
     def get_header(self, audit_id: str) -> AuditHeader | None: ...
     def save_answer(self, audit_id: str, key: str,
@@ -129,17 +193,32 @@ class Store(Protocol):
     def save_photo_ref(self, audit_id: str, ref: PhotoRef) -> None: ...
     def update_header(self, audit_id: str, header: AuditHeader, *,
                       allow_submitted: bool = False) -> None: ...
-    def put_summary(self, row: SummaryRow) -> None: ...
     def get_summary(self, audit_id: str) -> SummaryRow | None: ...
     def list_summaries(self, flt: AuditFilter | None = None) -> list[SummaryRow]: ...
+    # newest visit first: a person's rows (flt.auditor), some locations', or the network's
+    # latest submitted; a person's and the network's may be list rows, without sections,
+    # findings, N/A and points lost
+    def recent_summaries(self, flt: AuditFilter, *, month: str | None = None,
+                         limit: int | None = 30,
+                         keep: Callable[[SummaryRow], bool] | None = None) -> list[SummaryRow]: ...
+    def summary_months(self, flt: AuditFilter) -> list[str]: ...
     def delete_audit(self, audit_id: str) -> None: ...
     def import_audits(self, audits: Iterable[tuple[Audit, SummaryRow]]) -> int: ...
+    def audit_ids(self) -> Iterator[str]: ...
 
-    # photos: bytes live in a content-addressed folder (audit.photos.PhotoStore) that every
-    # backend shares; the store keeps the hash index that re-use checks read
+    # rollups for HQ: months "YYYY-MM", inclusive; None means open-ended
+    def get_rollups(self, first_month: str | None = None, last_month: str | None = None,
+                    template_id: str | None = None, location_id: str | None = None) -> Rollups: ...
+    def rollup_months(self) -> list[str]: ...  # months with submitted audits, oldest first
+    def rebuild_derived(self, row_of: Callable[[Audit, SummaryRow | None], SummaryRow],
+                        progress: Callable[[int, int], None] | None = None) -> DerivedCounts: ...
+
+    # photos: bytes through photo_files(); the hash index the re-use check reads
     @property
     def photo_dir(self) -> Path: ...
+    def photo_files(self, keep_originals: bool = True) -> PhotoFiles: ...
     def index_photo_hashes(self, audit_id: str, refs: Iterable[PhotoRef]) -> None: ...
+    def photo_candidates(self, sha256: str, phash: str) -> list[tuple[str, str, str]]: ...
     def known_photo_hashes(self) -> list[tuple[str, str, str]]: ...
 
     # settings (brand, options HQ sets)

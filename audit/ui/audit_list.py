@@ -6,10 +6,12 @@ import streamlit as st
 
 from audit import access, audits
 from audit.model import Location, SummaryRow, User
+from audit.store import AuditFilter
 from audit.ui import walk
 from audit.ui.common import T, esc, fmt_score, get_store, level_badge
 
 PAGE = "audit/ui/pages/audits.py"
+LATEST = 30  # audits a list shows before one picks a month
 
 
 def render() -> None:
@@ -19,28 +21,48 @@ def render() -> None:
         walk.render(user, audit_id)
         return
     store = get_store()
-    rows = audits.visible_summaries(store, user)
     locations = {loc.id: loc for loc in store.list_locations()}
-    mine = sorted((r for r in rows if r.auditor == user.name), key=lambda r: r.started_at, reverse=True)
-    drafts = [r for r in mine if r.status == "draft"]
+    codes = audits.auditor_codes(store)
+    # each list reads the person's own index or their locations' newest months: never the archive
+    drafts = store.recent_summaries(AuditFilter(auditor=user.name, status="draft"), limit=None)
     st.header(T("ui.my_drafts"), anchor=False)
     if not drafts:
         st.caption(T("ui.no_drafts"))
         st.page_link("audit/ui/pages/start.py", label=T("ui.start_audit"), icon=":material/add_circle:")
-    codes = audits.auditor_codes(store)
     for r in drafts:
         _row(r, locations, user, codes, draft=True)
-    done = [r for r in mine if r.status == "submitted"]
-    if done:
-        st.header(T("ui.my_submitted"), anchor=False)
-        for r in done[:30]:
-            _row(r, locations, user, codes, draft=False)
-    others = sorted((r for r in rows if r.auditor != user.name and r.status == "submitted"),
-                    key=lambda r: r.visit_at, reverse=True)
-    if others and user.role in ("manager", "hq"):
-        st.header(T("ui.recent_network") if user.role == "hq" else T("ui.recent_mine"), anchor=False)
-        for r in others[:30]:
-            _row(r, locations, user, codes, draft=False)
+    mine = AuditFilter(auditor=user.name, status="submitted")
+    if user.role == "manager":
+        theirs = AuditFilter(location_ids=user.locations, status="submitted")
+        _submitted(user, T("ui.recent_mine"), theirs, locations, codes, key="list.mine")
+        return
+    _submitted(user, T("ui.my_submitted"), mine, locations, codes, key="list.own")
+    if user.role == "hq":
+        others = store.recent_summaries(AuditFilter(status="submitted"), limit=LATEST,
+                                        keep=lambda r: r.auditor != user.name)
+        if others:
+            st.header(T("ui.recent_network"), anchor=False)
+            for r in others:
+                _row(r, locations, user, codes, draft=False)
+
+
+def _submitted(user: User, title: str, flt: AuditFilter, locations: dict[str, Location],
+               codes: dict[str, str], *, key: str) -> None:
+    """The latest submitted audits, or those of a month picked from the months there are."""
+    store = get_store()
+    months = store.summary_months(flt)
+    if not months:
+        return
+    st.header(title, anchor=False)
+    latest = T("ui.latest_n", n=LATEST)  # fixed now: Streamlit may format options later
+    month = st.selectbox(T("ui.show_month"), ["", *months], key=key,
+                         format_func=lambda m: m or latest)
+    rows = store.recent_summaries(flt, month=month or None, limit=None if month else LATEST,
+                                  keep=lambda r: access.may(user, access.VIEW_AUDIT, r))
+    for r in rows:
+        _row(r, locations, user, codes, draft=False)
+    if not rows:
+        st.caption(T("ui.no_audits_yet"))
 
 
 def _row(r: SummaryRow, locations: dict[str, Location], user: User, codes: dict[str, str], *,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import altair as alt
@@ -11,14 +15,16 @@ import streamlit as st
 
 from audit import access, analytics, audits
 from audit.i18n import answer_text, level_name
-from audit.model import Checklist, Location, SummaryRow, User
-from audit.store import NotFound
+from audit.model import Checklist, Item, Location, SummaryRow, User
+from audit.rollups import Rollups
+from audit.store import AuditFilter, NotFound, Store
 from audit.templates import get_checklist, latest_templates
 from audit.ui.common import T, esc, fmt_score, get_store, labeller, lang, level_badge
 
 LOCATION_PAGE = "audit/ui/pages/locations.py"
 AUDIT_PAGE = "audit/ui/pages/audits.py"
 RED, AMBER, GREEN = "#c0392b", "#e6a23c", "#2e8b57"
+LATEST = 30  # audits a list shows before one asks for a month
 
 
 def _colour_scale(checklist: Checklist | None) -> alt.Scale:
@@ -28,14 +34,29 @@ def _colour_scale(checklist: Checklist | None) -> alt.Scale:
     return alt.Scale(domain=[0, average, wow, 100], range=[RED, "#f1c40f", "#8bc34a", GREEN])
 
 
+def _months_back(month: str, n: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 - n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_options(store: Store) -> list[str]:
+    """Every month from the first with audits (at least two years back) to this one."""
+    current = date.today().isoformat()[:7]
+    known = store.rollup_months()
+    first = min([_months_back(current, 23), *known[:1]])
+    span = (int(current[:4]) - int(first[:4])) * 12 + int(current[5:7]) - int(first[5:7])
+    return [_months_back(current, n) for n in range(span, -1, -1)]
+
+
 def _filters(locations: dict[str, Location], key: str) -> tuple[analytics.Filters, Checklist | None]:
+    """HQ's filters; the period is whole months, since the views add up monthly rollups."""
     store = get_store()
     templates = latest_templates(store)
-    today = date.today()
+    months = _month_options(store)
     with st.container(border=True):
         cols = st.columns(2)
-        period = cols[0].date_input(T("ui.period"), value=(today - timedelta(days=182), today),
-                                    key=f"{key}.period", max_value=today)
+        first, last = cols[0].select_slider(T("ui.period"), months, key=f"{key}.period",
+                                            value=(months[-6], months[-1]))
         titles = {c.id: c.title.get(lang()) for c in templates}
         template_id = cols[1].selectbox(T("ui.template"), list(titles), key=f"{key}.template",
                                         format_func=titles.__getitem__) if titles else None
@@ -45,29 +66,27 @@ def _filters(locations: dict[str, Location], key: str) -> tuple[analytics.Filter
                                    format_func=lambda r: r or T("ui.all_regions"))
         mode = cols[1].segmented_control(T("ui.mode"), ["both", "mystery", "self"], default="both",
                                          key=f"{key}.mode", format_func=labeller("ui.mode_"))
-    days = list(period) if isinstance(period, tuple) else [period]
-    start, end = (days[0], days[-1]) if days else (None, None)  # one day picked so far: that day
-    f = analytics.Filters(date_from=start.isoformat() if start else None,
-                          date_to=end.isoformat() if end else None, region=region or None,
-                          template_id=template_id, mode=None if mode in (None, "both") else mode)
+    f = analytics.month_filters(first, last, region=region or None, template_id=template_id,
+                                mode=None if mode in (None, "both") else mode)
     checklist = get_checklist(store, template_id) if template_id else None
     return f, checklist
 
 
-def _visible_rows(user: User) -> list[SummaryRow]:
-    return audits.visible_summaries(get_store(), user, lambda r: r.status == "submitted")
+def _row_filter(f: analytics.Filters, *, date_from: str | None = None) -> AuditFilter:
+    """The submitted rows behind `f` (exports and the network PDF read rows, not rollups)."""
+    return AuditFilter(status="submitted", template_id=f.template_id, region=f.region,
+                       mode=f.mode, date_from=date_from or f.date_from, date_to=f.date_to)
 
 
 def _section_titles(checklist: Checklist | None) -> dict[str, str]:
     return {s.id: s.title.get(lang()) for s in checklist.sections} if checklist else {}
 
 
-def _item_text(store: Any, template_id: str, key: str) -> str:
+def _item(store: Any, template_id: str, key: str) -> Item | None:
     try:
-        item = get_checklist(store, template_id).item(key)
+        return get_checklist(store, template_id).item(key)
     except NotFound:
-        item = None
-    return item.text.get(lang()) if item else key
+        return None
 
 
 def render() -> None:
@@ -78,14 +97,14 @@ def render() -> None:
     st.set_page_config(layout="wide")  # a laptop screen: tables and heatmaps need the width
     store = get_store()
     locations = {loc.id: loc for loc in store.list_locations()}
-    rows = _visible_rows(user)
     st.header(T("nav.dashboard"), anchor=False)
     f, checklist = _filters(locations, "dash")
     names = {k: v.name for k, v in locations.items()}
     chosen = st.multiselect(T("ui.chosen_locations"), list(names), key="dash.chosen",
                             format_func=names.__getitem__, max_selections=6,
                             placeholder=T("ui.pick_locations"))
-    d = analytics.dashboard(rows, locations, f, checklist=checklist, chosen=chosen)
+    data = store.get_rollups(*analytics.months_to_read(f), template_id=f.template_id)
+    d = _dashboard(data, locations, f, checklist, chosen)
     if not d.audits:
         st.info(T("ui.no_audits_in_filter"), icon=":material/filter_alt_off:")
         return
@@ -103,9 +122,36 @@ def render() -> None:
     with tabs[4]:
         _gaps(d, names)
     with tabs[5]:
-        _compare(rows, f, names, checklist)
+        _compare(data, f, names, checklist)
     with tabs[6]:
-        _exports(rows, f, locations, checklist)
+        _exports(d, f, locations, checklist)
+
+
+# A few views are kept: each holds thousands of small objects, and every one of them makes
+# the garbage collector's full passes over the process longer.
+KEPT = 6
+_computed: OrderedDict[tuple[Any, ...], analytics.Dashboard] = OrderedDict()
+_computed_lock = threading.Lock()
+
+
+def _dashboard(data: Rollups, locations: dict[str, Location], f: analytics.Filters,
+               checklist: Checklist | None, chosen: list[str]) -> analytics.Dashboard:
+    """analytics.dashboard, kept while the rollups it read are unchanged (their token says so):
+    every widget HQ touches reruns the page, and most leave the figures as they were."""
+    if data.token is None:
+        return analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen)
+    key = (data.token, f, checklist.id if checklist else None,
+           checklist.version if checklist else None, tuple(chosen),
+           tuple((loc.id, loc.name, loc.region) for loc in locations.values()))
+    with _computed_lock:
+        hit = _computed.get(key)
+    if hit is None:
+        hit = analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen)
+        with _computed_lock:
+            _computed[key] = hit
+            while len(_computed) > KEPT:
+                _computed.popitem(last=False)
+    return hit
 
 
 def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
@@ -188,15 +234,32 @@ def _trends(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist 
 
 
 def _worst(d: analytics.Dashboard, store: Any) -> None:
-    data = pd.DataFrame([{"item": _item_text(store, w.template_id, w.key), "rate": 100 * w.rate,
-                          "failed": w.failed, "applicable": w.applicable} for w in d.worst_items])
+    """Items by the weighted points they cost, the largest first; the fail rate beside, for
+    yes/no items only (a 7 of 10 is a lost point, not a failure)."""
+    rows = []
+    for w in d.worst_items:
+        item = _item(store, w.template_id, w.key)
+        rows.append({"item": item.text.get(lang()) if item else w.key, "lost": w.lost,
+                     "per_audit": w.mean_lost, "audits": w.applicable,
+                     "rate": 100 * w.fail_rate if item is not None and item.type == "yes_no" else None})
+    data = pd.DataFrame(rows)
     if data.empty:
         return
+    order = list(dict.fromkeys(data["item"]))
     chart = alt.Chart(data).mark_bar(color=RED).encode(
-        x=alt.X("rate:Q", title=T("ui.fail_rate"), scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("item:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-        tooltip=["item", alt.Tooltip("rate:Q", format=".0f"), "failed", "applicable"])
+        x=alt.X("lost:Q", title=T("ui.points_lost_total")),
+        y=alt.Y("item:N", sort=order, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+        tooltip=["item", alt.Tooltip("lost:Q", format=".1f", title=T("ui.points_lost_total")),
+                 alt.Tooltip("per_audit:Q", format=".2f", title=T("ui.points_lost")),
+                 alt.Tooltip("audits:Q", title=T("ui.audits"))])
     st.altair_chart(chart, width="stretch", height=60 + 26 * len(data))
+    st.caption(T("ui.items_hint"))
+    st.dataframe(data.rename(columns={
+        "item": T("ui.item"), "lost": T("ui.points_lost_total"), "per_audit": T("ui.points_lost"),
+        "audits": T("ui.audits"), "rate": T("ui.fail_rate")}), hide_index=True, width="stretch",
+        column_config={T("ui.points_lost_total"): st.column_config.NumberColumn(format="%.1f"),
+                       T("ui.points_lost"): st.column_config.NumberColumn(format="%.2f"),
+                       T("ui.fail_rate"): st.column_config.NumberColumn(format="%.0f%%")})
 
 
 def _gaps(d: analytics.Dashboard, names: dict[str, str]) -> None:
@@ -216,7 +279,7 @@ def _gaps(d: analytics.Dashboard, names: dict[str, str]) -> None:
     st.caption(T("ui.gap_hint"))
 
 
-def _compare(rows: list[SummaryRow], f: analytics.Filters, names: dict[str, str],
+def _compare(data: Rollups, f: analytics.Filters, names: dict[str, str],
              checklist: Checklist | None) -> None:
     ids = list(names)
     if len(ids) < 2:
@@ -224,17 +287,17 @@ def _compare(rows: list[SummaryRow], f: analytics.Filters, names: dict[str, str]
     cols = st.columns(2)
     a = cols[0].selectbox("A", ids, index=0, key="cmp.a", format_func=names.__getitem__)
     b = cols[1].selectbox("B", ids, index=1, key="cmp.b", format_func=names.__getitem__)
-    result = analytics.compare(rows, a, b, f)
+    result = analytics.compare(data, a, b, f)
     for col, side in zip(st.columns(2), (result["a"], result["b"]), strict=True):
-        col.metric(names.get(side["location_id"], side["location_id"]), fmt_score(side["score"]),
+        col.metric(esc(names.get(side["location_id"], side["location_id"])), fmt_score(side["score"]),
                    help=T("ui.audits") + f": {side['audits']}")
     titles = _section_titles(checklist)
-    data = pd.DataFrame([{"section": titles.get(s["section_id"], s["section_id"]),
+    bars = pd.DataFrame([{"section": titles.get(s["section_id"], s["section_id"]),
                           "location": names[who], "score": s[key]}
                          for s in result["sections"] for who, key in ((a, "a"), (b, "b"))
                          if s[key] is not None])
-    if not data.empty:
-        chart = alt.Chart(data).mark_bar().encode(
+    if not bars.empty:
+        chart = alt.Chart(bars).mark_bar().encode(
             x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
             y=alt.Y("section:N", title=None, sort=[titles.get(s, s) for s in titles]),
             yOffset="location:N", color=alt.Color("location:N", title=None,
@@ -243,26 +306,36 @@ def _compare(rows: list[SummaryRow], f: analytics.Filters, names: dict[str, str]
         st.altair_chart(chart, width="stretch")
 
 
-def _exports(rows: list[SummaryRow], f: analytics.Filters,
+def _exports(d: analytics.Dashboard, f: analytics.Filters,
              locations: dict[str, Location], checklist: Checklist | None) -> None:
+    """Files built from the rows, only when a button is tapped."""
     from audit import export
     from audit.ui.report_buttons import network_pdf_button
 
     store = get_store()
-    chosen = analytics.select(rows, f)
-    st.caption(T("ui.export_hint", count=len(chosen)))
+
+    def rows() -> list[SummaryRow]:
+        found = store.list_summaries(_row_filter(f))
+        return sorted(found, key=lambda r: (r.visit_at or r.started_at, r.audit_id))
+
+    def with_previous() -> list[SummaryRow]:  # the report measures change against these too
+        prev = analytics.previous_period(f)
+        return store.list_summaries(_row_filter(replace(f, mode=None),
+                                                date_from=prev.date_from if prev else None))
+
+    st.caption(T("ui.export_hint", count=d.audits))
     cols = st.columns(3)
-    cols[0].download_button("CSV", data=lambda: export.export_rows(store, chosen, fmt="csv", lang=lang())
+    cols[0].download_button("CSV", data=lambda: export.export_rows(store, rows(), fmt="csv", lang=lang())
                             ["audits.csv"], file_name="audits.csv", mime="text/csv", key="exp.csv",
                             icon=":material/table:", width="stretch")
-    cols[1].download_button("XLSX", data=lambda: export.export_rows(store, chosen, fmt="xlsx",
+    cols[1].download_button("XLSX", data=lambda: export.export_rows(store, rows(), fmt="xlsx",
                                                                       lang=lang())["xlsx"],
                             file_name="audits.xlsx", key="exp.xlsx", icon=":material/grid_on:",
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             width="stretch")
     with cols[2]:
         if checklist is not None:
-            network_pdf_button(rows, f, locations, checklist)
+            network_pdf_button(with_previous, f, locations, checklist)
 
 
 # -- locations --------------------------------------------------------------------------------
@@ -281,51 +354,55 @@ def render_locations() -> None:
         _location_page(user, locations[wanted])
         return
     st.header(T("nav.locations"), anchor=False)
-    rows = _visible_rows(user)
-    latest: dict[str, SummaryRow] = {}
-    for row in sorted(rows, key=lambda r: r.visit_at):
-        latest[row.location_id] = row
     for loc in locations.values():
-        r = latest.get(loc.id)
+        latest = store.recent_summaries(AuditFilter(location_ids=(loc.id,), status="submitted"),
+                                        limit=1, keep=_visible_to(user))
         with st.container(border=True):
             line = f"**{esc(loc.name)}** · {esc(loc.region)}"
-            if r is not None:
+            if latest:
+                r = latest[0]
                 line += f"  \n{fmt_score(r.overall)} {level_badge(r.level)} · {r.visit_at[:10]}"
             st.markdown(line)
             st.page_link(LOCATION_PAGE, label=T("ui.open"), icon=":material/storefront:",
                          query_params={"id": loc.id})
 
 
+def _visible_to(user: User) -> Callable[[SummaryRow], bool]:
+    return lambda r: access.may(user, access.VIEW_AUDIT, r)
+
+
 def _location_page(user: User, loc: Location) -> None:
+    """A location's months from its rollups; its latest audits from its own row shards."""
     store = get_store()
     st.set_page_config(layout="wide")
     st.header(esc(loc.name), anchor=False)
     st.caption(f"{esc(loc.region)} · {esc(loc.address)}")
-    rows = [r for r in _visible_rows(user) if r.location_id == loc.id]
-    history = analytics.location_history(rows, loc.id)
-    if not history:
+    data = store.get_rollups(location_id=loc.id)
+    if user.role != "hq":  # managers see self-audits and published mystery audits only
+        data = data.for_branch()
+    templates = sorted({r.template_id for r in data.locations}, key=lambda t: (t != "service-point", t))
+    if not templates:
         st.info(T("ui.no_audits_yet"))
         return
-    templates = sorted({r.template_id for r in history}, key=lambda t: (t != "service-point", t))
     titles_by_id = {t: esc(get_checklist(store, t).title.get(lang())) for t in templates}
     template_id = st.segmented_control(T("ui.template"), templates, default=templates[0],
                                        key="loc.template", format_func=titles_by_id.__getitem__
                                        ) or templates[0]
     checklist = get_checklist(store, template_id)
     f = analytics.Filters(template_id=template_id)
-    mine = [r for r in history if r.template_id == template_id]
-    data = pd.DataFrame([{"visit": r.visit_at[:10], "score": r.overall,
-                          "mode": T("mode." + r.mode)} for r in mine if r.overall is not None])
-    if not data.empty:
-        chart = alt.Chart(data).mark_line(point=True).encode(
-            x=alt.X("visit:T", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+    history = pd.DataFrame([{"month": p.month, "score": p.score, "audits": p.audits,
+                             "mode": T("mode." + p.series)}
+                            for p in analytics.mode_trend(data, loc.id, f)])
+    if not history.empty:
+        chart = alt.Chart(history).mark_line(point=True).encode(
+            x=alt.X("month:O", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
             color=alt.Color("mode:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["visit:T", alt.Tooltip("score:Q", format=".0f"), "mode"])
+            tooltip=["month", alt.Tooltip("score:Q", format=".0f"), "mode", "audits"])
         st.subheader(T("ui.history"), anchor=False)
         st.altair_chart(chart, width="stretch")
     titles = _section_titles(checklist)
     sec = pd.DataFrame([{"month": p.month, "section": titles.get(p.series, p.series), "score": p.score}
-                        for p in analytics.section_trend(rows, loc.id, f)])
+                        for p in analytics.section_trend(data, loc.id, f)])
     if not sec.empty:
         st.subheader(T("ui.sections_over_time"), anchor=False)
         chart = alt.Chart(sec).mark_rect().encode(
@@ -333,24 +410,44 @@ def _location_page(user: User, loc: Location) -> None:
             color=alt.Color("score:Q", scale=_colour_scale(checklist), legend=alt.Legend(title="%")),
             tooltip=["section", "month", alt.Tooltip("score:Q", format=".0f")])
         st.altair_chart(chart, width="stretch")
-    newest = mine[0] if mine else None
-    if newest is not None and newest.findings:
-        st.subheader(T("ui.latest_findings", date=newest.visit_at[:10]), anchor=False)
-        audit = store.get_audit(newest.audit_id)
-        for key in newest.findings:
+    visible = _visible_to(user)
+    newest = store.recent_summaries(AuditFilter(location_ids=(loc.id,), status="submitted",
+                                                template_id=template_id), limit=1, keep=visible)
+    if newest and newest[0].findings:
+        latest = newest[0]
+        st.subheader(T("ui.latest_findings", date=latest.visit_at[:10]), anchor=False)
+        audit = store.get_audit(latest.audit_id)
+        for key in latest.findings:
             item = checklist.item(key)
             if item is None:
                 continue
             ans = audit.answers.get(key) if audit else None
-            mark = "🔴 " if key in newest.critical else ""
+            mark = "🔴 " if key in latest.critical else ""
             st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — {esc(answer_text(item, ans, lang()))}")
+    _location_audits(user, loc, checklist, visible)
+
+
+def _location_audits(user: User, loc: Location, checklist: Checklist,
+                     visible: Callable[[SummaryRow], bool]) -> None:
+    """The latest audits of every checklist, or one month's, newest first."""
+    store = get_store()
     st.subheader(T("ui.audits"), anchor=False)
+    flt = AuditFilter(location_ids=(loc.id,), status="submitted")
+    months = store.summary_months(flt)
+    latest = T("ui.latest_n", n=LATEST)  # fixed now: Streamlit may format options later
+    month = st.selectbox(T("ui.show_month"), ["", *months], key="loc.month",
+                         format_func=lambda m: m or latest)
+    rows = store.recent_summaries(flt, month=month or None, limit=None if month else LATEST,
+                                  keep=visible)
     codes = audits.auditor_codes(store)
     table = pd.DataFrame([{
         T("ui.visit_date"): r.visit_at[:16].replace("T", " "), T("mode.mystery"): T("mode." + r.mode),
         T("ui.score"): r.overall, T("ui.level"): level_name(r.level, lang(), checklist),
         T("ui.auditor"): access.auditor_label(user, r, codes), "link": f"/?id={r.audit_id}"}
-        for r in history])
+        for r in rows])
+    if table.empty:
+        st.caption(T("ui.no_audits_yet"))
+        return
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         T("ui.score"): st.column_config.NumberColumn(format="%.0f%%"),
         "link": st.column_config.LinkColumn(" ", display_text="↗")})

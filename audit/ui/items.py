@@ -13,7 +13,7 @@ import streamlit as st
 from audit import audits
 from audit.i18n import error_text, t
 from audit.model import WEEKDAYS, Audit, Checklist, Item, Location, User
-from audit.photos import PhotoError, PhotoStore, message, prepare_photo, reuse_flags
+from audit.photos import PhotoError, message, prepare_photo, reuse_flags
 from audit.scoring import AnswerError, wait_minutes
 from audit.store import StoreError
 from audit.typos import suspect_words
@@ -152,10 +152,8 @@ def _on_photos(user: User, audit: Audit, key: str, widget: str) -> None:
         files = [files]
     done: set[str] = st.session_state.setdefault("_photos_done", set())
     errors: list[str] = []
-    photos = PhotoStore(store.photo_dir,
-                        keep_originals=bool(store.get_settings().get("keep_originals", True)))
+    photos = store.photo_files(keep_originals=bool(store.get_settings().get("keep_originals", True)))
     new = [f for f in files if f.file_id not in done]
-    known = store.known_photo_hashes() if new else []  # the archive's hashes, read once
     for f in new:
         done.add(f.file_id)
         try:
@@ -165,6 +163,8 @@ def _on_photos(user: User, audit: Audit, key: str, widget: str) -> None:
             continue
         photos.put(prepared)
         ref = prepared.to_ref(now_iso())
+        # only photos that share the bytes or a piece of the hash: a look-up, not a scan
+        known = store.photo_candidates(ref.sha256, ref.phash)
         flags = reuse_flags(ref, audit_id=audit.id, visit_at=audit.header.visit_at, known=known)
         if flags:
             ref = dataclasses.replace(ref, flags=flags)
@@ -332,7 +332,7 @@ def photo_block(user: User, audit: Audit, key: str, *, disabled: bool, want: boo
     ans = audit.answers.get(key)
     shas = list(ans.photos) if ans else []
     if shas:
-        photos = PhotoStore(store.photo_dir)
+        photos = store.photo_files()
         thumbs, captions = [], []
         for i, sha in enumerate(shas, 1):
             try:
@@ -371,7 +371,7 @@ def _close_zoom() -> None:
 def _photo_dialog(user: User, audit: Audit, key: str, sha: str, disabled: bool) -> None:
     store = get_store()
     try:
-        st.image(PhotoStore(store.photo_dir).get(sha, "display"))
+        st.image(store.photo_files().get(sha, "display"))
     except KeyError:
         st.warning(T("err.not_found"))
         return

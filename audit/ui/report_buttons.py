@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -39,15 +40,15 @@ def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
                             type="primary", width="stretch")
 
 
-def network_pdf_button(rows: list[SummaryRow], f: Filters,
+def network_pdf_button(rows: Callable[[], Sequence[SummaryRow]], f: Filters,
                        locations: dict[str, Location], checklist: Checklist) -> None:
-    """The network report for the dashboard's filters."""
+    """The network report for the dashboard's filters; `rows` is read only when it is tapped."""
     store = get_store()
     pdf_lang = lang()
 
     def build() -> bytes:
         return render_network_pdf(
-            rows, locations, checklist, lang=pdf_lang, brand=brand_of(store), date_from=f.date_from,
+            rows(), locations, checklist, lang=pdf_lang, brand=brand_of(store), date_from=f.date_from,
             date_to=f.date_to, region=f.region, generated_at=_now(), mode=f.mode)
 
     st.download_button("PDF", data=build, file_name=f"network-{f.date_from}-{f.date_to}.pdf",

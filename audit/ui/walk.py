@@ -349,15 +349,13 @@ def _hq_actions(user: User, audit: Audit) -> None:
 
 def _photo_page(user: User, audit: Audit, sha: str) -> None:
     """?photo=SHA: the display copy, if this photo belongs to an audit the person may see."""
-    from audit.photos import PhotoStore
-
     ref = audit.photos.get(sha)
     attached = any(sha in a.photos for a in audit.answers.values())
     if ref is None or not attached:
         st.warning(T("err.not_found"), icon=":material/search_off:")
         return
     try:
-        st.image(PhotoStore(get_store().photo_dir).get(sha, "display"))
+        st.image(get_store().photo_files().get(sha, "display"))
     except KeyError:
         st.warning(T("err.not_found"))
         return

@@ -115,14 +115,7 @@ for i in range(n):
 """
 
 
-@pytest.mark.parametrize("kind", [
-    # Not strict: without a cross-process lock a lost count is likely but not certain. Drop
-    # the mark when the store layout work (issue 14) brings TinyDB's cross-process file lock.
-    pytest.param("tinydb", marks=pytest.mark.xfail(
-        strict=False, reason="TinyDB's lock holds across threads only; the cross-process file "
-                             "lock comes with the store layout work (issue 14)")),
-    "postgres",
-])
+@pytest.mark.parametrize("kind", ["tinydb", "postgres"])
 def test_two_processes__every_failure_counted(kind: str, tmp_path: Path,
                                               request: pytest.FixtureRequest) -> None:
     store = make_store(kind, tmp_path, request)

@@ -210,9 +210,13 @@ def test_cli__mistyped_data_dir__refused_not_created(tmp_path: Path, args: tuple
     real = tmp_path / "data"
     store = TinyStore(real)
     store.put_settings({"brand_name": "Сеть"})
-    saved = (real / "index.json").read_bytes()
+    def files() -> dict[str, bytes]:
+        return {str(f.relative_to(real)): f.read_bytes() for f in sorted(real.rglob("*")) if f.is_file()}
+
+    saved = files()
+    assert saved
     done = _cli("--data-dir", "dta", *args, cwd=tmp_path)
     assert done.returncode == 1
     assert "no data in dta: check --data-dir" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "dta").exists()
-    assert (real / "index.json").read_bytes() == saved
+    assert files() == saved
