@@ -13,7 +13,7 @@ from audit.i18n import error_text
 from audit.model import Location, User
 from audit.proof import BadPosition, check_position
 from audit.store import Store, StoreError
-from audit.visits import Plan, PlanError, Visit, VisitError, VisitFilter, Window
+from audit.visits import Plan, PlanError, Visit, VisitError, VisitFilter
 from tests.conftest import answer_mini
 
 MSK = "Europe/Moscow"
