@@ -704,10 +704,10 @@ class TinyStore(AuditActions):
     def _roll(self, tx: _Tx, row: SummaryRow, sign: int) -> None:
         month = _row_month(row)
         doc = tx.get(self._rollup_path(month, row.location_id))
-        key = _group_key(rollups.location_key(row)[2:])
+        key = _group_key((row.template_id, row.mode, rollups.shown_to_branch(row), row.region))
         _set_or_pop(doc, key, rollups.add(doc.get(key), rollups.location_part(row), sign))
         items = tx.get(self._items_path(month, row.template_id))
-        key = _group_key(rollups.item_key(row)[2:])
+        key = _group_key((row.mode, row.region))
         _set_or_pop(items, key, rollups.add(items.get(key), rollups.item_part(row), sign))
 
     def _index_hashes(self, tx: _Tx, audit_id: str, refs: Iterable[PhotoRef]) -> None:
