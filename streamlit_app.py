@@ -19,18 +19,24 @@ PAGES = {  # name: (file, icon, URL path)
     "start": ("audit/ui/pages/start.py", ":material/add_circle:", "start"),
     "locations": ("audit/ui/pages/locations.py", ":material/storefront:", "location"),
     "admin": ("audit/ui/pages/admin.py", ":material/settings:", "admin"),
+    "plan": ("audit/ui/pages/plan.py", ":material/event:", "visits"),
+    "review": ("audit/ui/pages/review.py", ":material/rate_review:", "review"),
 }
 BY_ROLE = {
-    "shopper": ("audits", "start"),
+    "shopper": ("audits", "start"),  # the audits page opens with "My visits" for a shopper
     "manager": ("audits", "start", "locations"),
-    "hq": ("dashboard", "locations", "audits", "start", "admin"),
+    "reviewer": ("review", "audits"),
+    "hq": ("dashboard", "plan", "review", "locations", "audits", "start", "admin"),
 }
 
 
-def pages(names: tuple[str, ...] | list[str]) -> list[st.Page]:
+def pages(names: tuple[str, ...] | list[str], role: str = "") -> list[st.Page]:
     """The pages in the reader's language; "/" is always the audits page, for everyone, so an
-    audit link (/?id=…&s=…) reads the same signed in or out."""
-    return [st.Page(PAGES[n][0], title=T(f"nav.{n}"), icon=PAGES[n][1], url_path=PAGES[n][2],
+    audit link (/?id=…&s=…) reads the same signed in or out. A shopper's reads "My visits"."""
+    def title(n: str) -> str:
+        return T("nav.visits") if n == "audits" and role == "shopper" else T(f"nav.{n}")
+
+    return [st.Page(PAGES[n][0], title=title(n), icon=PAGES[n][1], url_path=PAGES[n][2],
                     default=n == "audits") for n in names]
 
 
@@ -53,7 +59,7 @@ if user is None:
         auth.sign_in_page()
     st.stop()
 
-page = st.navigation(pages(BY_ROLE[user.role]), position="top")
+page = st.navigation(pages(BY_ROLE[user.role], user.role), position="top")
 auth.pending_cookie()
 with st.sidebar:
     st.markdown(f"**{user.display_name or user.name}** · {T('role.' + user.role)}")

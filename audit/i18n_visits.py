@@ -109,6 +109,107 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stage.submitted": ("Submitted", "Отправлен"),
     "stage.in_review": ("In review", "На проверке"),
     "stage.published": ("Published", "Опубликован"),
+    # the position element
+    "geo.ask": ("Share my position", "Поделиться местоположением"),
+    "geo.asking": ("Asking the phone…", "Спрашиваем телефон…"),
+    "geo.denied": ("Position not shared. You can go on without it; HQ will see "
+                   "“no position given”.", "Местоположение не передано. Можно продолжить без "
+                   "него; головной офис увидит «местоположение не передано»."),
+    "geo.failed": ("The phone could not find its position. Try again outdoors, or go on without.",
+                   "Телефон не смог определить местоположение. Попробуйте на улице или "
+                   "продолжите без него."),
+    "geo.unsupported": ("This browser cannot report a position.",
+                        "Этот браузер не сообщает местоположение."),
+    "geo.have": ("Position received (±{accuracy} m).", "Местоположение получено (±{accuracy} м)."),
+    "geo.why_start": (
+        "To prove the visit took place, please share where you are as you start. Only HQ sees "
+        "it — never the branch — and only the distance to the branch is shown.",
+        "Чтобы подтвердить визит, пожалуйста, поделитесь местоположением в начале. Его видит "
+        "только головной офис — не точка, — и показывается лишь расстояние до точки."),
+    "geo.why_submit": (
+        "Before you submit, please share your position once more: it confirms you were on site. "
+        "Only HQ sees it.",
+        "Перед отправкой, пожалуйста, поделитесь местоположением ещё раз: это подтверждает, "
+        "что вы были на месте. Его видит только головной офис."),
+    # my visits
+    "visit.none": ("No visits planned for you right now.", "Сейчас для вас нет запланированных "
+                   "визитов."),
+    "visit.scenario": ("Scenario", "Сценарий"),
+    "visit.continue": ("Continue the audit", "Продолжить аудит"),
+    "visit.start": ("Start visit", "Начать визит"),
+    "visit.starting": ("Starting the visit to {name}", "Начинаем визит в {name}"),
+    "visit.start_now": ("Start the audit", "Начать аудит"),
+    "visit.outside_window": ("outside its window", "вне окна визита"),
+    # HQ's visits page
+    "visit.tab_coverage": ("Coverage", "Покрытие"),
+    "visit.tab_plan": ("Plan visits", "Планирование"),
+    "visit.tab_shoppers": ("Shoppers", "Покупатели"),
+    "visit.months": ("Months", "Месяцы"),
+    "visit.all_regions": ("All regions", "Все регионы"),
+    "visit.show": ("Only rows with", "Только строки, где есть"),
+    "visit.no_visits": ("No visits planned in these months.", "В эти месяцы визитов нет."),
+    "visit.month": ("Month", "Месяц"),
+    "visit.late_shoppers": ("Late shoppers", "Опаздывающие покупатели"),
+    "visit.shopper": ("Shopper", "Покупатель"),
+    "visit.doubtful_list": ("{count} doubtful visits: far away or outside the window",
+                            "Сомнительных визитов: {count} — далеко от точки или вне окна"),
+    "visit.every_location_in": ("Every location in region", "Все точки региона"),
+    "visit.or_locations": ("and/or these locations", "и/или эти точки"),
+    "visit.from": ("From", "С"),
+    "visit.to": ("To", "По"),
+    "visit.per_month": ("Visits a month per location", "Визитов в месяц на точку"),
+    "visit.per_month_help": ("0: one visit per location in the whole span. 2: the month in two "
+                             "halves, one visit in each.", "0: один визит на точку за весь "
+                             "период. 2: месяц делится пополам, по визиту в каждой половине."),
+    "visit.weekdays": ("Only on these weekdays", "Только в эти дни недели"),
+    "visit.time_from": ("From (local time)", "С (местное время)"),
+    "visit.time_to": ("To (local time)", "До (местное время)"),
+    "visit.shoppers": ("Shoppers", "Покупатели"),
+    "visit.shoppers_help": ("Several are taken in turn; none leaves the visits open to any "
+                            "shopper of the region.", "Несколько — по очереди; если никого не "
+                            "выбрать, визит может взять любой покупатель региона."),
+    "visit.scenario_ru": ("Scenario (Russian)", "Сценарий (по-русски)"),
+    "visit.scenario_en": ("Scenario (English)", "Сценарий (по-английски)"),
+    "visit.make_plan": ("Plan the visits", "Запланировать визиты"),
+    "visit.planned_n": ("{count} visits planned.", "Запланировано визитов: {count}."),
+    "visit.plans": ("Latest plans", "Последние планы"),
+    "visit.on_time": ("On time", "Вовремя"),
+    "visit.grade": ("Grade", "Оценка"),
+    "visit.graded": ("Graded", "Оценено"),
+    # review
+    "review.empty": ("Nothing waits for review.", "На проверке ничего нет."),
+    "review.open": ("Review", "Проверить"),
+    "review.sent_back_banner": ("Sent back by the reviewer: {note}. Comments on {count} items "
+                                "are shown on those items; fix them and submit again.",
+                                "Возвращено проверяющим: {note}. Комментарии к пунктам "
+                                "({count}) показаны у самих пунктов; исправьте и отправьте "
+                                "снова."),
+    "review.proof": ("Proof of visit (HQ only)", "Подтверждение визита (только головной офис)"),
+    "review.proof_start": ("At start", "В начале"),
+    "review.proof_submit": ("At submit", "При отправке"),
+    "review.proof_photo": ("Photo {sha}", "Фото {sha}"),
+    "review.title": ("Review", "Проверка"),
+    "review.item": ("Item", "Пункт"),
+    "review.comment": ("Comment for the shopper", "Комментарий для покупателя"),
+    "review.add_comment": ("Add the comment", "Добавить комментарий"),
+    "review.publish": ("Publish to the branch", "Опубликовать для точки"),
+    "review.send_back": ("Send back to the shopper", "Вернуть покупателю"),
+    "review.send_back_note": ("What to fix", "Что исправить"),
+    "review.grade": ("Grade the shopper's report", "Оценка отчёта покупателя"),
+    "review.grade_note": ("Note on the grade", "Пояснение к оценке"),
+    "review.save_grade": ("Save the grade", "Сохранить оценку"),
+    "review.history": ("History ({count} steps)", "История (шагов: {count})"),
+    # admin
+    "place.lat": ("Latitude", "Широта"),
+    "place.lon": ("Longitude", "Долгота"),
+    "place.tz": ("Time zone", "Часовой пояс"),
+    "place.from_photo": ("Take the coordinates and the zone from a photo's GPS",
+                         "Взять координаты и пояс из GPS фотографии"),
+    "place.no_gps": ("This photo has no GPS position.", "В этой фотографии нет GPS-координат."),
+    "place.from_photo_done": ("Saved from the photo: {lat:.5f}, {lon:.5f}, {zone}.",
+                              "Сохранено из фото: {lat:.5f}, {lon:.5f}, {zone}."),
+    "place.regions": ("Regions (reviewers; shoppers take open visits there)",
+                      "Регионы (проверяющие; покупатели берут там открытые визиты)"),
     # visit states
     "visit.upcoming": ("Upcoming", "Предстоит"),
     "visit.due": ("Due now", "Пора"),

@@ -154,6 +154,15 @@ def pending_comments(header: AuditHeader) -> list[dict[str, Any]]:
     return out[::-1]
 
 
+def sent_back_comments(header: AuditHeader) -> list[dict[str, Any]]:
+    """The comments the last send-back carried (made between its submit and it)."""
+    events = list(header.events)
+    last = max((i for i, e in enumerate(events) if e.get("type") == "sent_back"), default=None)
+    if last is None:
+        return []
+    return pending_comments(dataclasses.replace(header, events=tuple(events[:last])))
+
+
 def item_comments(header: AuditHeader, key: str) -> list[dict[str, Any]]:
     """Every reviewer's comment on this item, oldest first."""
     return [e for e in header.events if e.get("type") == "comment" and e.get("key") == key]
