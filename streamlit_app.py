@@ -19,7 +19,7 @@ PAGES = {  # name: (file, icon, URL path)
     "start": ("audit/ui/pages/start.py", ":material/add_circle:", "start"),
     "locations": ("audit/ui/pages/locations.py", ":material/storefront:", "location"),
     "admin": ("audit/ui/pages/admin.py", ":material/settings:", "admin"),
-    "plan": ("audit/ui/pages/plan.py", ":material/event:", "visits"),
+    "plan": ("audit/ui/pages/plan.py", ":material/event:", "plan"),
     "review": ("audit/ui/pages/review.py", ":material/rate_review:", "review"),
 }
 BY_ROLE = {

@@ -147,8 +147,9 @@ def coverage_view() -> None:
     first, last = _month_range("cov.months")
     regions = sorted({loc.region for loc in locations.values()})
     cols = st.columns(2)
+    every = T("visit.all_regions")  # fixed now: Streamlit may format options later
     region = cols[0].selectbox(T("ui.region"), ["", *regions], key="cov.region",
-                               format_func=lambda r: r or T("visit.all_regions"))
+                               format_func=lambda r: r or every)
     only = cols[1].multiselect(T("visit.show"), list(visits.COVERAGE) + ["doubtful"],
                                key="cov.only", format_func=labeller("visit."))
     now = visits.now_utc()
