@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,12 +14,24 @@ from audit import accounts, audits, review, visits
 from audit.model import User
 from audit.store.tinydb import TinyStore
 from audit.visits import Plan, VisitFilter
-from tests.conftest import answer_mini
-from tests.test_app import app_as, data, open_audit, people, texts  # noqa: F401  fixtures
+from tests.conftest import answer_mini, populate
+from tests.test_app import app_as, open_audit, texts
 
 PLAN_PAGE = "audit/ui/pages/plan.py"
 REVIEW_PAGE = "audit/ui/pages/review.py"
 ADMIN = "audit/ui/pages/admin.py"
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TinyStore:
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    return TinyStore(tmp_path / "data")
+
+
+@pytest.fixture
+def people(data: TinyStore) -> dict[str, User]:
+    return populate(data)
 
 
 def heads(at: AppTest) -> list[str]:
@@ -168,8 +181,8 @@ def test_admin__location_coordinates_and_zone_saved_bad_ones_refused(
     assert loc.address == "ул. Арбат, 1"  # what was there stays
 
 
-def _in_review(store: TinyStore, people: dict[str, User]) -> str:
-    sam = people["shopper"]
+def _in_review(store: TinyStore, who: dict[str, User]) -> str:
+    sam = who["shopper"]
     audit_id = audits.start_audit(store, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
     answer_mini(store, sam, audit_id)
