@@ -170,9 +170,10 @@ def coverage_view() -> None:
                       T("visit.doubtful"): cell.doubtful})
     totals = visits.CoverageCell(*(sum(getattr(c, k) for c in grid.values())
                                    for k in ("planned", "done", "overdue", "missed", "doubtful")))
-    m = st.columns(5)
-    for col, k in zip(m, ("planned", "done", "overdue", "missed", "doubtful"), strict=True):
-        col.metric(T(f"visit.{k}"), getattr(totals, k))
+    colours = {"planned": "blue", "done": "green", "overdue": "orange", "missed": "red",
+               "doubtful": "violet"}
+    st.markdown(" ".join(f":{c}-badge[{T('visit.' + k)}: {getattr(totals, k)}]"
+                         for k, c in colours.items()))
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="cov.grid")
     late = visits.late_shoppers(visits.shopper_stats(rows, now))
     if late:
