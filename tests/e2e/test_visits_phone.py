@@ -60,13 +60,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Tiny
         proc.wait(timeout=20)
 
 
-def _start_visit(browser, url: str, who: str, where: dict[str, float], folder: Path,  # type: ignore[no-untyped-def]
+def _start_visit(chromium, url: str, who: str, where: dict[str, float], folder: Path,  # type: ignore[no-untyped-def]
                  name: str) -> None:
     from playwright.sync_api import expect
 
-    ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                              has_touch=True, locale="en-US", geolocation=where,
-                              permissions=["geolocation"])
+    ctx = chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                               has_touch=True, locale="en-US", geolocation=where,
+                               permissions=["geolocation"])
     page = ctx.new_page()
     page.set_default_timeout(30_000)
     page.goto(url)
@@ -89,7 +89,7 @@ def _start_visit(browser, url: str, who: str, where: dict[str, float], folder: P
     ctx.close()
 
 
-def test_phone__start_a_visit_on_site_and_far_away(server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_phone__start_a_visit_on_site_and_far_away(server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811  the shared fixture
     from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)  # a shared, loaded machine: generous, never a sleep
