@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import functools
 import dataclasses
 import hashlib
 import secrets
@@ -386,8 +387,15 @@ def state(v: Visit, now: str) -> str:
         return "started" if v.status == "started" else "upcoming"
     if now <= v.closes_at:
         return "started" if v.status == "started" else "due"
-    closed = parse_utc(v.closes_at)
-    return "overdue" if parse_utc(now) - closed <= GRACE else "missed"
+    return "overdue" if v.closes_at >= _grace_cut(now) else "missed"
+
+
+@functools.lru_cache(maxsize=16)
+def _grace_cut(now: str) -> str:
+    """The oldest close that is still overdue at `now`. Stored times are all `utc_iso` strings
+    (UTC, whole seconds, "+00:00"), so they compare as text in time order; a page classifies
+    thousands of visits against one `now`."""
+    return utc_iso(parse_utc(now) - GRACE)
 
 
 def may_start(v: Visit, now: str) -> bool:
