@@ -40,3 +40,17 @@ def test_check_zone__unknown_name_says_how_to_fix() -> None:
 ])
 def test_zone_at__picks_the_zone_of_a_point(lat: float, lon: float, zone: str) -> None:
     assert zone_at(lat, lon) == zone
+
+
+def test_export__visit_times_in_the_locations_zone_with_the_zone_named() -> None:
+    from audit.export import audits_table
+    from audit.model import Location, SummaryRow
+
+    row = SummaryRow(audit_id="a1", location_id="m", region="R", template_id="t",
+                     template_version=1, mode="mystery", auditor="sam", status="submitted",
+                     started_at="2026-03-05T21:00:00+00:00", visit_at="2026-03-05T21:30:00+00:00",
+                     submitted_at="2026-03-05T22:10:00+00:00")
+    df = audits_table([row], {"m": Location("m", "Арбат", "R", tz="Europe/Moscow")})
+    rec = df.to_dict("records")[0]
+    assert (rec["visit_date"], rec["visit_time"], rec["time_zone"], rec["submitted_at"]) == (
+        "2026-03-06", "00:30", "Europe/Moscow", "2026-03-06 01:10")
