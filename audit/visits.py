@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import functools
 import dataclasses
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -102,9 +102,6 @@ class Plan:
             time_to=d.get("time_to", ""), shoppers=tuple(d.get("shoppers", ())),
             scenario_ru=d.get("scenario_ru", ""), scenario_en=d.get("scenario_en", ""),
             created_by=d.get("created_by", ""), created_at=d.get("created_at", ""))
-
-
-VISIT_STATUSES = ("planned", "started", "done", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -375,9 +372,6 @@ def expand(plan: Plan, locations: Mapping[str, Location], people: Mapping[str, U
 
 # --- what a visit means today ----------------------------------------------------------------
 
-STATES = ("upcoming", "due", "started", "overdue", "missed", "done", "cancelled")
-
-
 def state(v: Visit, now: str) -> str:
     """upcoming (not open yet), due (open now), started (its audit is a draft), overdue (the
     window closed less than GRACE ago), missed (longer), done, cancelled."""
@@ -396,11 +390,6 @@ def _grace_cut(now: str) -> str:
     (UTC, whole seconds, "+00:00"), so they compare as text in time order; a page classifies
     thousands of visits against one `now`."""
     return utc_iso(parse_utc(now) - GRACE)
-
-
-def may_start(v: Visit, now: str) -> bool:
-    """Whether the visit can be started now: due, overdue (flagged late), or upcoming today."""
-    return state(v, now) in ("due", "overdue", "upcoming", "started")
 
 
 @dataclass(frozen=True)
@@ -436,17 +425,6 @@ def my_visits(visits: Iterable[Visit], now: str, *, done_days: int = 14) -> MyVi
 COVERAGE = ("planned", "done", "overdue", "missed")
 
 
-def coverage_class(v: Visit, now: str) -> str | None:
-    """The grid's column for a visit: planned (still to come or under way), done, overdue,
-    missed; None for a cancelled one."""
-    s = state(v, now)
-    if s == "cancelled":
-        return None
-    if s in ("upcoming", "due", "started"):
-        return "planned"
-    return s
-
-
 @dataclass(frozen=True)
 class CoverageCell:
     planned: int = 0
@@ -471,19 +449,7 @@ def is_doubtful(v: Visit, on_site_m: float) -> bool:
 def coverage(visits: Iterable[Visit], now: str, *, on_site_m: float = 200.0
              ) -> dict[tuple[str, str], CoverageCell]:
     """(location id, month) → counts of planned, done, overdue, missed and doubtful visits."""
-    counts: dict[tuple[str, str], list[int]] = {}
-    index = {"planned": 0, "done": 1, "overdue": 2, "missed": 3}
-    for v in visits:
-        c = coverage_class(v, now)
-        if c is None:
-            continue
-        cell = counts.get((v.location_id, v.month))
-        if cell is None:
-            cell = counts[(v.location_id, v.month)] = [0, 0, 0, 0, 0]
-        cell[index[c]] += 1
-        if c == "done" and is_doubtful(v, on_site_m):
-            cell[4] += 1
-    return {k: CoverageCell(*c) for k, c in counts.items()}
+    return overview(visits, now, on_site_m=on_site_m)[0]
 
 
 @dataclass(frozen=True)
@@ -507,15 +473,34 @@ class ShopperStats:
 
 
 def shopper_stats(visits: Iterable[Visit], now: str) -> list[ShopperStats]:
-    """Per shopper: visits, done, on time, overdue, missed, mean grade; latest first by lateness."""
+    """Per shopper: visits, done, on time, overdue, missed, mean grade; the latest first."""
+    return overview(visits, now)[1]
+
+
+_COLUMN = {"upcoming": 0, "due": 0, "started": 0, "done": 1, "overdue": 2, "missed": 3}
+
+
+def overview(visits: Iterable[Visit], now: str, *, on_site_m: float = 200.0
+             ) -> tuple[dict[tuple[str, str], CoverageCell], list[ShopperStats]]:
+    """HQ's coverage page in one pass over the visits: the grid and the shoppers' figures."""
+    counts: dict[tuple[str, str], list[int]] = {}
     acc: dict[str, list[int]] = {}
     for v in visits:
-        if not v.shopper:
-            continue
         s = state(v, now)
         if s == "cancelled":
             continue
-        a = acc.setdefault(v.shopper, [0] * 7)
+        key = (v.location_id, v.month)
+        cell = counts.get(key)
+        if cell is None:
+            cell = counts[key] = [0, 0, 0, 0, 0]
+        cell[_COLUMN[s]] += 1
+        if s == "done" and is_doubtful(v, on_site_m):
+            cell[4] += 1
+        if not v.shopper:
+            continue
+        a = acc.get(v.shopper)
+        if a is None:
+            a = acc[v.shopper] = [0] * 7
         a[0] += 1
         if s == "done":
             a[1] += 1
@@ -527,16 +512,13 @@ def shopper_stats(visits: Iterable[Visit], now: str) -> list[ShopperStats]:
         if v.grade is not None:
             a[5] += 1
             a[6] += v.grade
-    out = [ShopperStats(name, *a) for name, a in acc.items()]
-    return sorted(out, key=lambda s: (-(s.overdue + s.missed), s.shopper))
+    stats = sorted((ShopperStats(name, *a) for name, a in acc.items()),
+                   key=lambda st: (-(st.overdue + st.missed), st.shopper))
+    return {k: CoverageCell(*c) for k, c in counts.items()}, stats
 
 
 def late_shoppers(stats: Sequence[ShopperStats]) -> list[ShopperStats]:
     return [s for s in stats if s.overdue or s.missed]
-
-
-def month_of(iso_utc: str, tz_name: str) -> str:
-    return parse_utc(iso_utc).astimezone(zone(tz_name)).strftime("%Y-%m")
 
 
 def shift_month(month: str, n: int) -> str:
@@ -687,21 +669,6 @@ def record_grade(store: Store, visit_id: str, value: int, note: str, by: str) ->
     with contextlib.suppress(StoreError):  # the grade is in the audit's history all the same
         store.update_visit(visit_id, lambda v: dataclasses.replace(
             v, grade=value, grade_note=note, graded_by=by))
-
-
-def cancel_visit(store: Store, actor: User, visit_id: str) -> Visit:
-    from audit import access
-
-    if not access.may(actor, access.PLAN_VISITS):
-        raise VisitError("visit_not_found", f"no visit {visit_id!r}", visit_id=visit_id)
-
-    def cancel(v: Visit) -> Visit:
-        if v.status != "planned":
-            raise VisitError("visit_already_started", "this visit is already under way",
-                             audit_id=v.audit_id)
-        return dataclasses.replace(v, status="cancelled")
-
-    return store.update_visit(visit_id, cancel)
 
 
 def people_months(now: str, back: int = 1, ahead: int = 1) -> tuple[str, str]:

@@ -162,8 +162,8 @@ def main() -> None:
         df = floor_frame(rows)
 
         def ours_coverage() -> Any:
-            got = store.list_visits(VisitFilter(FIRST, LAST))
-            return visits.coverage(got, NOW), visits.late_shoppers(visits.shopper_stats(got, NOW))
+            grid, stats = visits.overview(store.list_visits(VisitFilter(FIRST, LAST)), NOW)
+            return grid, visits.late_shoppers(stats)
 
         def ours_mine() -> visits.MyVisits:
             return visits.my_visits(visits.shopper_visits(store, shopper, NOW), NOW)

@@ -154,7 +154,7 @@ def coverage_view() -> None:
                                key="cov.only", format_func=labeller("visit."))
     now = visits.now_utc()
     rows = store.list_visits(VisitFilter(first, last, region=region or None))
-    grid = visits.coverage(rows, now)
+    grid, stats = visits.overview(rows, now)
     if not grid:
         st.info(T("visit.no_visits"), icon=":material/event_busy:")
         return
@@ -175,7 +175,7 @@ def coverage_view() -> None:
     st.markdown(" ".join(f":{c}-badge[{T('visit.' + k)}: {getattr(totals, k)}]"
                          for k, c in colours.items()))
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="cov.grid")
-    late = visits.late_shoppers(visits.shopper_stats(rows, now))
+    late = visits.late_shoppers(stats)
     if late:
         st.subheader(T("visit.late_shoppers"), anchor=False)
         st.dataframe(pd.DataFrame([{T("visit.shopper"): s.shopper, T("visit.overdue"): s.overdue,
