@@ -240,3 +240,31 @@ def test_review__publish_grade_history_and_the_branch_sees_it(
     mia = open_audit(app_as(data, people["manager"]), audit_id)
     assert not mia.exception and "Published" in texts(mia)
     assert "sam" not in " ".join(str(m.value) for m in mia.markdown if "·" in str(m.value))
+
+
+def test_audit_page__hq_sees_start_submit_and_photo_positions_as_distances(
+        data: TinyStore, people: dict[str, User]) -> None:
+    from audit.model import PhotoRef
+    from audit.proof import check_position, distance_m
+
+    _place(data)
+    v = _plan_now(data, people["hq"])[0]
+    sam = people["shopper"]
+    header = visits.start_visit(data, sam, v.id, lang="en",
+                                position=check_position(55.7524, 37.5935, 10))
+    answer_mini(data, sam, header.id)
+    ref = PhotoRef(sha256="b" * 64, width=10, height=10, size=100, uploaded_at="",
+                   gps=(55.7820, 37.5930))
+    audits.attach_photo(data, sam, header.id, "office.facade", ref)
+    visits.submit(data, sam, header.id, position=check_position(55.7820, 37.5930, 25))
+    at = open_audit(app_as(data, people["hq"]), header.id)
+    assert not at.exception
+    shown = texts(at)
+    near = round(distance_m(55.7520, 37.5930, 55.7524, 37.5935))
+    far = distance_m(55.7520, 37.5930, 55.7820, 37.5930) / 1000
+    assert f"At start: **on site ({near} m)**" in shown
+    assert f"At submit: **far ({far:.1f} km)**" in shown
+    assert f"Photo bbbbbbbb: far ({far:.1f} km)" in shown
+    manager_or_shopper = open_audit(app_as(data, sam), header.id)
+    assert "Proof of visit" not in texts(manager_or_shopper)
+    assert "km" not in texts(manager_or_shopper)
