@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -429,3 +430,28 @@ def test_submit__records_the_submit_position_and_closes_the_visit(store: Store,
     assert got.submit_distance is not None and 7000 < got.submit_distance < 8000
     cell = visits.coverage([got], "2026-03-06T00:00:00+00:00")[("loc-a", "2026-03")]
     assert (cell.done, cell.doubtful) == (1, 1)
+
+
+def test_postgres__schema_2_database_gains_the_visit_tables(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A database an older app left at schema 2 is brought to 3, its audits untouched."""
+    import psycopg
+
+    from audit.store.postgres import LATEST, PostgresStore
+    from tests.conftest import make_store, populate
+
+    pg = make_store("postgres", tmp_path, request)
+    assert isinstance(pg, PostgresStore) and LATEST == 3
+    people = populate(pg)
+    audit_id = audits.start_audit(pg, people["shopper"], location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    with psycopg.connect(pg.url, autocommit=True) as conn:  # as the previous version left it
+        conn.execute("DROP TABLE visits; DROP TABLE visit_plans; "
+                     "DELETE FROM schema_version WHERE version = 3")
+    again = PostgresStore(pg.url, photo_dir=tmp_path / "data")
+    request.addfinalizer(again.close)
+    assert again.migrated_from == 2 and again.schema_version() == 3
+    assert again.get_header(audit_id) is not None
+    _network(again, people)
+    made = visits.plan_visits(again, people["hq"], plan(id="", location_ids=("loc-a",)))
+    assert again.list_visits(VisitFilter()) == made
