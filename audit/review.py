@@ -191,12 +191,13 @@ class HistoryLine:
 
 
 def history_lines(header: AuditHeader, location: Location | None, lang: str, *,
-                  who: dict[str, str] | None = None, see_positions: bool = False
-                  ) -> list[HistoryLine]:
+                  who: dict[str, str] | None = None, see_positions: bool = False,
+                  items: dict[str, str] | None = None) -> list[HistoryLine]:
     """Who did what when, oldest first, times in the location's zone.
 
     `who` maps a person's name to what this reader may see of them (a shopper's code for a
-    branch manager); positions are left out unless the reader may see them (HQ).
+    branch manager); positions are left out unless the reader may see them (HQ); `items`
+    names the items comments are about (item key → its text in `lang`).
     """
     from audit.i18n import t
     from audit.proof import proof_of, proof_text
@@ -217,7 +218,8 @@ def history_lines(header: AuditHeader, location: Location | None, lang: str, *,
             was_sent_back = True
             params["note"] = e.get("note") or "—"
         elif kind == "comment":
-            params = {"item": e.get("key", ""), "text": e.get("text", "")}
+            key_ = str(e.get("key", ""))
+            params = {"item": (items or {}).get(key_, key_), "text": e.get("text", "")}
         elif kind == "graded":
             params = {"grade": e.get("grade"), "note": e.get("note") or "—"}
         elif kind == "reopened":

@@ -85,6 +85,9 @@ def test_review_round_trip__send_back_fix_resubmit_publish(store: Store, network
                                                 "Resubmitted after fixes",
                                                 "Shopper's report graded 4/5: Clear photos"]
     assert lines[3].when == "2026-03-06 13:05 Europe/Moscow" and lines[3].who == "rex"
+    named = review.history_lines(header, None, "ru", items={"entrance.clean": "«Чистота»"})
+    assert named[2].what == "Комментарий к «Чистота»: Photo of the mat, please"
+    assert named[2].when == "2026-03-06 10:00 UTC"  # no location: UTC, and says so
 
 
 def test_review__reviewer_outside_the_region_or_a_shopper_cannot(store: Store,

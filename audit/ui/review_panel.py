@@ -57,7 +57,8 @@ def panel(user: User, audit: Audit, checklist: Checklist) -> None:
         _review_actions(user, audit, checklist)
     if user.role == "hq":
         _hq_actions(user, audit)
-    _history(user, header, location, region)
+    _history(user, header, location, region, {f"{sec.id}.{it.id}": f"«{it.text.get(lang())}»"
+                                              for sec, it in checklist.items()})
 
 
 def _proof(audit: Audit, location: Location | None) -> None:
@@ -87,9 +88,9 @@ def _review_actions(user: User, audit: Audit, checklist: Checklist) -> None:
     stage = review.stage(header)
     if stage not in ("in_review", "published"):
         return
-    keys = [k for k, _ in ((f"{s.id}.{i.id}", i) for s, i in checklist.items())]
     texts = {f"{s.id}.{i.id}": f"{s.title.get(lang())} › {i.text.get(lang())}"
              for s, i in checklist.items()}
+    keys = list(texts)
     with st.container(border=True, key="review.box"):
         st.markdown(f"**{T('review.title')}**")
         if stage == "in_review":
@@ -140,12 +141,13 @@ def _hq_actions(user: User, audit: Audit) -> None:
 
 
 def _history(user: User, header: AuditHeader, location: Location | None,
-             region: str | None) -> None:
+             region: str | None, items: dict[str, str]) -> None:
     codes = audits.auditor_codes(get_store())
     who = {header.auditor: access.auditor_label(user, header, codes)} \
         if not access.may(user, access.SEE_AUDITOR, header, region=region) else {}
     lines = review.history_lines(header, location, lang(), who=who,
-                                 see_positions=access.may(user, access.SEE_GPS, header))
+                                 see_positions=access.may(user, access.SEE_GPS, header),
+                                 items=items)
     with st.expander(T("review.history", count=len(lines)), icon=":material/history:"):
         for ln in lines:
             st.markdown(f":gray[{esc(ln.when)}] · **{esc(ln.who)}** · {esc(ln.what)}")
