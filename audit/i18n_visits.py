@@ -149,6 +149,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "visit.show": ("Only rows with", "Только строки, где есть"),
     "visit.no_visits": ("No visits planned in these months.", "В эти месяцы визитов нет."),
     "visit.month": ("Month", "Месяц"),
+    "visit.grid_legend": ("Each cell: visits done of all planned in the month; ⚠ overdue, "
+                          "✗ missed, ? doubtful (done far away or outside the window).",
+                          "В клетке: выполнено визитов из запланированных за месяц; "
+                          "⚠ просрочено, ✗ пропущено, ? сомнительно (далеко или вне окна)."),
     "visit.late_shoppers": ("Late shoppers", "Опаздывающие покупатели"),
     "visit.shopper": ("Shopper", "Покупатель"),
     "visit.doubtful_list": ("{count} doubtful visits: far away or outside the window",

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from audit import accounts, audits, review, visits
 from audit.model import User
 from audit.store.tinydb import TinyStore
+from audit.ui.visits import cell_text
 from audit.visits import Plan, VisitFilter
 from tests.conftest import answer_mini, populate
 from tests.test_app import app_as, open_audit, texts
@@ -134,7 +135,10 @@ def test_hq_visits_page__plans_a_month_and_shows_coverage_and_shoppers(
     at.segmented_control(key="plan.part").set_value("coverage").run()
     assert not at.exception
     grid = at.dataframe[0].value
-    assert list(grid["Planned"] + grid["Done"] + grid["Overdue"] + grid["Missed"]) == [2]
+    month = date.today().strftime("%Y-%m")
+    cell = visits.coverage(made, visits.now_utc())[("loc-a", month)]
+    assert cell.total == 2
+    assert list(grid["Location"]) == ["Арбат"] and list(grid[month]) == [cell_text(cell)]
     at.segmented_control(key="plan.part").set_value("shoppers").run()
     table = at.dataframe[0].value
     assert list(table["Shopper"]) == ["sam"] and list(table["Planned"]) == [2]

@@ -158,23 +158,24 @@ def coverage_view() -> None:
     if not grid:
         st.info(T("visit.no_visits"), icon=":material/event_busy:")
         return
-    table = []
-    for (loc_id, month), cell in sorted(grid.items(), key=lambda kv: (
-            locations[kv[0][0]].name if kv[0][0] in locations else kv[0][0], kv[0][1])):
+    months = sorted({m for _, m in grid})
+    rows_by_loc: dict[str, dict[str, str]] = {}
+    for (loc_id, month), cell in grid.items():
         if only and not any(getattr(cell, k) for k in only):
             continue
         loc = locations.get(loc_id)
-        table.append({T("ui.location"): loc.name if loc else loc_id, T("visit.month"): month,
-                      T("visit.planned"): cell.planned, T("visit.done"): cell.done,
-                      T("visit.overdue"): cell.overdue, T("visit.missed"): cell.missed,
-                      T("visit.doubtful"): cell.doubtful})
+        row = rows_by_loc.setdefault(loc_id, {T("ui.location"): loc.name if loc else loc_id})
+        row[month] = cell_text(cell)
     totals = visits.CoverageCell(*(sum(getattr(c, k) for c in grid.values())
                                    for k in ("planned", "done", "overdue", "missed", "doubtful")))
     colours = {"planned": "blue", "done": "green", "overdue": "orange", "missed": "red",
                "doubtful": "violet"}
     st.markdown(" ".join(f":{c}-badge[{T('visit.' + k)}: {getattr(totals, k)}]"
                          for k, c in colours.items()))
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="cov.grid")
+    table = pd.DataFrame(sorted(rows_by_loc.values(), key=lambda r: r[T("ui.location")]),
+                         columns=[T("ui.location"), *months]).fillna("")
+    st.dataframe(table, hide_index=True, width="stretch", key="cov.grid")
+    st.caption(T("visit.grid_legend"))
     late = visits.late_shoppers(stats)
     if late:
         st.subheader(T("visit.late_shoppers"), anchor=False)
@@ -191,6 +192,15 @@ def coverage_view() -> None:
                 if v.audit_id:
                     st.page_link(AUDITS, label=T("ui.open"), icon=":material/visibility:",
                                  query_params={"id": v.audit_id})
+
+
+def cell_text(cell: visits.CoverageCell) -> str:
+    """One grid cell: done of planned in all, then what is late, missed or doubtful."""
+    text = f"{cell.done}/{cell.total}"
+    for mark, n in (("⚠", cell.overdue), ("✗", cell.missed), ("?", cell.doubtful)):
+        if n:
+            text += f" {mark}{n}"
+    return text
 
 
 def _doubt(v: Visit, loc: Location | None) -> str:
