@@ -25,7 +25,7 @@ PAGES = {  # name: (file, icon, URL path)
 BY_ROLE = {
     "shopper": ("audits", "start"),  # the audits page opens with "My visits" for a shopper
     "manager": ("audits", "start", "locations"),
-    "reviewer": ("review", "audits"),
+    "reviewer": ("audits",),  # the audits page opens with the review queue for a reviewer
     "hq": ("dashboard", "plan", "review", "locations", "audits", "start", "admin"),
 }
 
@@ -34,7 +34,9 @@ def pages(names: tuple[str, ...] | list[str], role: str = "") -> list[st.Page]:
     """The pages in the reader's language; "/" is always the audits page, for everyone, so an
     audit link (/?id=…&s=…) reads the same signed in or out. A shopper's reads "My visits"."""
     def title(n: str) -> str:
-        return T("nav.visits") if n == "audits" and role == "shopper" else T(f"nav.{n}")
+        if n == "audits" and role in ("shopper", "reviewer"):
+            return T("nav.visits" if role == "shopper" else "nav.review")
+        return T(f"nav.{n}")
 
     return [st.Page(PAGES[n][0], title=title(n), icon=PAGES[n][1], url_path=PAGES[n][2],
                     default=n == "audits") for n in names]

@@ -204,10 +204,12 @@ def test_review__queue_comment_send_back_then_shopper_sees_the_comment(
         data: TinyStore, people: dict[str, User], rex: User) -> None:
     _place(data)
     audit_id = _in_review(data, people)
-    at = app_as(data, rex).run()
-    at.switch_page(REVIEW_PAGE).run()
+    at = app_as(data, rex).run()  # a reviewer's home is the queue
     assert not at.exception
     assert "Review" in [p.label for p in at.get("page_link")]
+    hq = app_as(data, people["hq"])
+    hq.switch_page(REVIEW_PAGE).run()
+    assert not hq.exception and "Review" in [p.label for p in hq.get("page_link")]
     at = open_audit(at, audit_id)
     assert not at.exception and "In review" in texts(at)
     at.selectbox(key="review.key").set_value("entrance.clean")

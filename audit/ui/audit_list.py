@@ -23,6 +23,9 @@ def render() -> None:
         walk.render(user, audit_id)
         return
     store = get_store()
+    if user.role == "reviewer":  # a reviewer's home is what waits for review
+        visits_ui.render_review_queue()
+        return
     if user.role == "shopper":
         visits_ui.my_visits(user)  # a shopper's home: their planned visits first
     locations = {loc.id: loc for loc in store.list_locations()}
