@@ -19,18 +19,26 @@ PAGES = {  # name: (file, icon, URL path)
     "start": ("audit/ui/pages/start.py", ":material/add_circle:", "start"),
     "locations": ("audit/ui/pages/locations.py", ":material/storefront:", "location"),
     "admin": ("audit/ui/pages/admin.py", ":material/settings:", "admin"),
+    "plan": ("audit/ui/pages/plan.py", ":material/event:", "plan"),
+    "review": ("audit/ui/pages/review.py", ":material/rate_review:", "review"),
 }
 BY_ROLE = {
-    "shopper": ("audits", "start"),
+    "shopper": ("audits", "start"),  # the audits page opens with "My visits" for a shopper
     "manager": ("audits", "start", "locations"),
-    "hq": ("dashboard", "locations", "audits", "start", "admin"),
+    "reviewer": ("audits",),  # the audits page opens with the review queue for a reviewer
+    "hq": ("dashboard", "plan", "review", "locations", "audits", "start", "admin"),
 }
 
 
-def pages(names: tuple[str, ...] | list[str]) -> list[st.Page]:
+def pages(names: tuple[str, ...] | list[str], role: str = "") -> list[st.Page]:
     """The pages in the reader's language; "/" is always the audits page, for everyone, so an
-    audit link (/?id=…&s=…) reads the same signed in or out."""
-    return [st.Page(PAGES[n][0], title=T(f"nav.{n}"), icon=PAGES[n][1], url_path=PAGES[n][2],
+    audit link (/?id=…&s=…) reads the same signed in or out. A shopper's reads "My visits"."""
+    def title(n: str) -> str:
+        if n == "audits" and role in ("shopper", "reviewer"):
+            return T("nav.visits" if role == "shopper" else "nav.review")
+        return T(f"nav.{n}")
+
+    return [st.Page(PAGES[n][0], title=title(n), icon=PAGES[n][1], url_path=PAGES[n][2],
                     default=n == "audits") for n in names]
 
 
@@ -53,7 +61,7 @@ if user is None:
         auth.sign_in_page()
     st.stop()
 
-page = st.navigation(pages(BY_ROLE[user.role]), position="top")
+page = st.navigation(pages(BY_ROLE[user.role], user.role), position="top")
 auth.pending_cookie()
 with st.sidebar:
     st.markdown(f"**{esc(user.display_name or user.name)}** · {T('role.' + user.role)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from audit.model import User
+from audit.model import ROLES, User
 
 # Actions on no particular object
 MANAGE_PEOPLE = "manage_people"
@@ -14,6 +14,8 @@ MANAGE_TEMPLATES = "manage_templates"
 VIEW_DASHBOARD = "view_dashboard"
 EXPORT = "export"
 NETWORK_REPORT = "network_report"
+PLAN_VISITS = "plan_visits"  # plans, recurring rules, the coverage grid, shoppers' grades
+REVIEW_QUEUE = "review_queue"  # the list of mystery audits waiting for review
 # Actions on a location
 START_MYSTERY = "start_mystery"
 START_SELF = "start_self"
@@ -23,12 +25,17 @@ EDIT_AUDIT = "edit_audit"  # answer, attach photos, submit, delete a draft
 REOPEN = "reopen"
 PUBLISH = "publish"
 SEE_AUDITOR = "see_auditor"  # the shopper's name rather than their code
-SEE_GPS = "see_gps"
+SEE_GPS = "see_gps"  # positions: photo GPS, and where the phone was at start and submit
+REVIEW = "review"  # comment on items, send back, grade the shopper (publish is PUBLISH)
+# Actions on a planned visit (a VisitLike)
+VIEW_VISIT = "view_visit"
+START_VISIT = "start_visit"
 
 GLOBAL_ACTIONS = (MANAGE_PEOPLE, MANAGE_LOCATIONS, MANAGE_TEMPLATES, VIEW_DASHBOARD, EXPORT,
-                  NETWORK_REPORT)
+                  NETWORK_REPORT, PLAN_VISITS, REVIEW_QUEUE)
 LOCATION_ACTIONS = (START_MYSTERY, START_SELF)
-AUDIT_ACTIONS = (VIEW_AUDIT, EDIT_AUDIT, REOPEN, PUBLISH, SEE_AUDITOR, SEE_GPS)
+AUDIT_ACTIONS = (VIEW_AUDIT, EDIT_AUDIT, REOPEN, PUBLISH, SEE_AUDITOR, SEE_GPS, REVIEW)
+VISIT_ACTIONS = (VIEW_VISIT, START_VISIT)
 
 
 class AuditLike(Protocol):
@@ -46,24 +53,73 @@ class AuditLike(Protocol):
     def published(self) -> bool: ...
 
 
+class VisitLike(Protocol):
+    """What the rules read of a planned visit (audit.visits.Visit)."""
+
+    @property
+    def shopper(self) -> str: ...  # "" while open for any shopper of the region
+    @property
+    def location_id(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class LocationRef:
     id: str
 
 
 def _active(user: User | None) -> bool:
-    return user is not None and not user.disabled and user.role in ("shopper", "manager", "hq")
+    return user is not None and not user.disabled and user.role in ROLES
 
 
-def may(user: User | None, action: str, obj: AuditLike | LocationRef | str | None = None) -> bool:
-    """True if `user` may do `action` on `obj` (an audit, a location id, or nothing)."""
+def _is_visit(obj: object) -> bool:
+    return hasattr(obj, "shopper") and hasattr(obj, "region")
+
+
+def _reviewer_may(user: User, action: str, obj: object, region: str | None) -> bool:
+    """A reviewer reads and reviews submitted mystery audits of locations in their regions."""
+    if action in GLOBAL_ACTIONS:
+        return action == REVIEW_QUEUE
+    if action == VIEW_VISIT and _is_visit(obj):
+        return getattr(obj, "region", None) in user.regions
+    if action not in AUDIT_ACTIONS or obj is None or isinstance(obj, (str, LocationRef)) \
+            or _is_visit(obj):
+        return False
+    audit: AuditLike = obj  # type: ignore[assignment]
+    if region is None or region not in user.regions or audit.mode != "mystery":
+        return False
+    return action in (VIEW_AUDIT, SEE_AUDITOR, REVIEW, PUBLISH) and audit.status == "submitted"
+
+
+def _shopper_may_visit(user: User, visit: VisitLike) -> bool:
+    """Their own visits, and open ones where they may shop (their locations or regions)."""
+    if visit.shopper:
+        return visit.shopper == user.name
+    return (visit.location_id in user.locations or user.any_location
+            or visit.region in user.regions)
+
+
+def may(user: User | None, action: str,
+        obj: AuditLike | VisitLike | LocationRef | str | None = None, *,
+        region: str | None = None) -> bool:
+    """True if `user` may do `action` on `obj` (an audit, a visit, a location id, or nothing).
+
+    `region` is the audit's location's region; only a reviewer's rights depend on it.
+    """
     if not _active(user):
         return False
     assert user is not None  # noqa: S101  narrowed by _active
     if user.role == "hq":
         return True
+    if user.role == "reviewer":
+        return _reviewer_may(user, action, obj, region)
     if action in GLOBAL_ACTIONS:
         return False
+    if action in VISIT_ACTIONS:
+        if not _is_visit(obj) or user.role != "shopper":
+            return False
+        return _shopper_may_visit(user, obj)  # type: ignore[arg-type]
 
     if action in LOCATION_ACTIONS:
         loc = obj.id if isinstance(obj, LocationRef) else obj
@@ -73,11 +129,12 @@ def may(user: User | None, action: str, obj: AuditLike | LocationRef | str | Non
             return action == START_MYSTERY and (loc in user.locations or user.any_location)
         return action == START_SELF and loc in user.locations  # manager
 
-    if action not in AUDIT_ACTIONS or obj is None or isinstance(obj, (str, LocationRef)):
+    if action not in AUDIT_ACTIONS or obj is None or isinstance(obj, (str, LocationRef)) \
+            or _is_visit(obj):
         return False
-    audit = obj
+    audit: AuditLike = obj  # type: ignore[assignment]
     own = audit.auditor == user.name
-    if action in (REOPEN, PUBLISH, SEE_GPS):
+    if action in (REOPEN, PUBLISH, SEE_GPS, REVIEW):
         return False
     if action == EDIT_AUDIT:
         return own and audit.status == "draft"
@@ -110,4 +167,5 @@ def startable_modes(user: User | None) -> tuple[str, ...]:
     if not _active(user):
         return ()
     assert user is not None  # noqa: S101
-    return {"shopper": ("mystery",), "manager": ("self",), "hq": ("mystery", "self")}[user.role]
+    return {"shopper": ("mystery",), "manager": ("self",), "reviewer": (),
+            "hq": ("mystery", "self")}[user.role]

@@ -68,7 +68,7 @@ def check_name(name: str) -> None:
 
 def create_user(store: Store, name: str, role: str, password: str | None, *,
                 locations: tuple[str, ...] = (), display_name: str = "", email: str = "",
-                any_location: bool = False) -> User:
+                any_location: bool = False, regions: tuple[str, ...] = ()) -> User:
     check_name(name)
     if role not in ROLES:
         raise AccountError("bad_role", f"role must be one of {', '.join(ROLES)}", role=role)
@@ -90,6 +90,7 @@ def create_user(store: Store, name: str, role: str, password: str | None, *,
         code="S-" + secrets.token_hex(3).upper() if role == "shopper" else "",
         password_hash=hash_password(password) if password is not None else "",
         any_location=any_location,
+        regions=tuple(regions),
     )
     store.put_user(user)
     return user

@@ -55,10 +55,16 @@ def _not_found(audit_id: str) -> NotFound:
     return NotFound(f"no audit {audit_id!r}", audit_id=audit_id)
 
 
+def _region_for(store: Store, actor: User | None, header: AuditHeader) -> str | None:
+    """The audit's region where the rules need it (a reviewer's rights follow regions)."""
+    return region_of(store, header.location_id) if actor and actor.role == "reviewer" else None
+
+
 def load_audit(store: Store, actor: User | None, audit_id: str) -> Audit:
     """The audit if `actor` may see it; otherwise NotFound, the same as for a missing id."""
     audit = store.get_audit(audit_id)
-    if audit is None or not access.may(actor, access.VIEW_AUDIT, audit.header):
+    if audit is None or not access.may(actor, access.VIEW_AUDIT, audit.header,
+                                       region=_region_for(store, actor, audit.header)):
         raise _not_found(audit_id)
     return audit
 
@@ -66,7 +72,8 @@ def load_audit(store: Store, actor: User | None, audit_id: str) -> Audit:
 def load_header(store: Store, actor: User | None, audit_id: str) -> AuditHeader:
     """The audit's header if `actor` may see it; NotFound otherwise, as for a missing id."""
     header = store.get_header(audit_id)
-    if header is None or not access.may(actor, access.VIEW_AUDIT, header):
+    if header is None or not access.may(actor, access.VIEW_AUDIT, header,
+                                        region=_region_for(store, actor, header)):
         raise _not_found(audit_id)
     return header
 
@@ -122,11 +129,14 @@ def _round(x: float | None) -> float | None:
 
 def start_audit(store: Store, actor: User, *, location_id: str, template_id: str, mode: str,
                 lang: str, visit_at: str | None = None, now: str | None = None,
-                audit_id: str | None = None) -> AuditHeader:
+                audit_id: str | None = None, visit_id: str = "") -> AuditHeader:
+    """A new draft. With `visit_id` (audit.visits.start_visit, which has checked the visit is
+    the actor's) the planned visit, not the actor's locations, allows the location."""
     if mode not in MODES:
         raise StoreError(f"unknown mode {mode!r}", mode=mode)
     action = access.START_MYSTERY if mode == "mystery" else access.START_SELF
-    if store.get_location(location_id) is None or not access.may(actor, action, location_id):
+    if store.get_location(location_id) is None or not (
+            visit_id or access.may(actor, action, location_id)):
         raise NotFound(f"no location {location_id!r}", location_id=location_id)
     checklist = get_checklist(store, template_id)
     at = now or now_iso()
@@ -142,6 +152,7 @@ def start_audit(store: Store, actor: User, *, location_id: str, template_id: str
         started_at=at,
         visit_at=visit_at or at,
         events=({"type": "started", "by": actor.name, "at": at},),
+        visit_id=visit_id,
     )
     store.create_audit(header, summary_of(header, checklist, {},
                                           region=region_of(store, location_id)))

@@ -102,7 +102,8 @@ def cmd_users(args: argparse.Namespace) -> int:
         user = accounts.create_user(store, args.name, args.role, password,
                                     locations=tuple(args.location or ()), email=args.email or "",
                                     display_name=args.display_name or "",
-                                    any_location=args.any_location)
+                                    any_location=args.any_location,
+                                    regions=tuple(args.region or ()))
         print(f"added {user.name} ({user.role})")
         return 0
     if args.users_cmd == "passwd":
@@ -245,12 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     u = users.add_parser("add", parents=[data_dir], help="add a person",
                          description="Add a person with a role.")
     u.add_argument("name", help="sign-in name: lowercase letters, digits, . _ -")
-    u.add_argument("--role", required=True, choices=("shopper", "manager", "hq"))
+    u.add_argument("--role", required=True, choices=("shopper", "manager", "reviewer", "hq"))
     u.add_argument("--location", action="append", help="a location id they work with (repeat)")
     u.add_argument("--email", help="e-mail for single sign-on")
     u.add_argument("--display-name", help="name shown in the app")
     u.add_argument("--any-location", action="store_true",
                    help="a shopper who may audit any location")
+    u.add_argument("--region", action="append",
+                   help="a region a reviewer reviews, or where a shopper takes open visits (repeat)")
     u.set_defaults(func=cmd_users)
     u = users.add_parser("list", parents=[data_dir], help="list people",
                          description="List people and their roles.")

@@ -23,11 +23,13 @@ from audit.model import LANGS, Location, SummaryRow
 from audit.scoring import score_audit
 from audit.store import AuditFilter, Store
 from audit.templates import get_checklist
+from audit.zones import format_time, zone_label
 
 FORMATS = ("csv", "xlsx")
 SECTION_PREFIX = "section:"
 AUDIT_COLUMNS = ("audit_id", "location_id", "location_name", "region", "template_id",
-                 "template_version", "mode", "auditor", "visit_date", "visit_time", "status",
+                 "template_version", "mode", "auditor", "visit_date", "visit_time", "time_zone",
+                 "status",
                  "submitted_at", "overall", "computed", "level", "critical")
 ANSWER_COLUMNS = ("audit_id", "location_id", "key", "section", "item", "type", "answer", "na",
                   "finding", "earned", "possible", "comment", "photos", "by", "at")
@@ -59,7 +61,8 @@ def audits_table(rows: Sequence[SummaryRow], locations: Mapping[str, Location], 
     records: list[dict[str, Any]] = []
     for r in rows:
         loc = locations.get(r.location_id)
-        when = _visit(r)
+        tz = loc.tz if loc else ""
+        when = format_time(_visit(r), tz, label=False)  # "YYYY-MM-DD HH:MM" where the branch is
         record: dict[str, Any] = {
             "audit_id": r.audit_id,
             "location_id": r.location_id,
@@ -71,8 +74,9 @@ def audits_table(rows: Sequence[SummaryRow], locations: Mapping[str, Location], 
             "auditor": auditor_label(r) if auditor_label else r.auditor,
             "visit_date": when[:10],
             "visit_time": when[11:16],
+            "time_zone": zone_label(tz),
             "status": r.status,
-            "submitted_at": r.submitted_at,
+            "submitted_at": format_time(r.submitted_at, tz, label=False) if r.submitted_at else "",
             "overall": r.overall,
             "computed": r.computed,
             "level": r.level or "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from audit.i18n_visits import STRINGS as VISIT_STRINGS
 from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore
 
 DEFAULT_LANG = "ru"
@@ -355,6 +356,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
                       "Корпоративный вход сопоставляет e-mail с человеком, у которого он указан в профиле."),
 }
 STRINGS.update(UI_STRINGS)
+STRINGS.update(VISIT_STRINGS)
 
 
 def t(key: str, lang: str, /, **params: Any) -> str:

@@ -24,7 +24,7 @@ UNSCORED_TYPES = ("text", "photo")
 PHOTO_RULES = ("none", "optional", "required", "on_fail")
 LEVEL_KEYS = ("disappointment", "average", "wow")
 MODES = ("mystery", "self")
-ROLES = ("shopper", "manager", "hq")
+ROLES = ("shopper", "manager", "reviewer", "hq")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -279,6 +279,9 @@ class Location:
     address: str = ""
     hours: dict[str, list[str] | None] = field(default_factory=dict)
     active: bool = True
+    lat: float | None = None  # where the branch is: proof of visit measures distances from it
+    lon: float | None = None
+    tz: str = ""  # IANA time zone name; times of this location are shown in it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -288,6 +291,9 @@ class Location:
             "address": self.address,
             "hours": self.hours,
             "active": self.active,
+            "lat": self.lat,
+            "lon": self.lon,
+            "tz": self.tz,
         }
 
     @classmethod
@@ -299,6 +305,9 @@ class Location:
             address=d.get("address", ""),
             hours=dict(d.get("hours") or {}),
             active=bool(d.get("active", True)),
+            lat=None if d.get("lat") is None else float(d["lat"]),
+            lon=None if d.get("lon") is None else float(d["lon"]),
+            tz=d.get("tz", "") or "",
         )
 
 
@@ -315,6 +324,7 @@ class User:
     failed_logins: int = 0
     locked_until: str = ""
     any_location: bool = False
+    regions: tuple[str, ...] = ()  # the regions a reviewer covers
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -329,6 +339,7 @@ class User:
             "failed_logins": self.failed_logins,
             "locked_until": self.locked_until,
             "any_location": self.any_location,
+            "regions": list(self.regions),
         }
 
     @classmethod
@@ -345,6 +356,7 @@ class User:
             failed_logins=int(d.get("failed_logins", 0)),
             locked_until=d.get("locked_until", ""),
             any_location=bool(d.get("any_location", False)),
+            regions=tuple(d.get("regions", ()) or ()),
         )
 
 
@@ -366,6 +378,7 @@ class AuditHeader:
     published: bool = False
     events: tuple[dict[str, Any], ...] = ()
     section: str = ""  # where the walkthrough was left, so a reload or another device resumes there
+    visit_id: str = ""  # the planned visit this audit carries out, if any
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -383,6 +396,7 @@ class AuditHeader:
             "published": self.published,
             "events": list(self.events),
             "section": self.section,
+            "visit_id": self.visit_id,
         }
 
     @classmethod
@@ -402,6 +416,7 @@ class AuditHeader:
             published=bool(d.get("published", False)),
             events=tuple(d.get("events", ())),
             section=d.get("section", ""),
+            visit_id=d.get("visit_id", "") or "",
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import pytest
 
@@ -38,8 +39,8 @@ OBJECTS = {
     "self-audit elsewhere": audit(auditor="max", mode="self", location="loc-b"),
 }
 
-V, E, R, P, S, G = (access.VIEW_AUDIT, access.EDIT_AUDIT, access.REOPEN, access.PUBLISH,
-                    access.SEE_AUDITOR, access.SEE_GPS)
+V, E, R, P, S, G, RV = (access.VIEW_AUDIT, access.EDIT_AUDIT, access.REOPEN, access.PUBLISH,
+                        access.SEE_AUDITOR, access.SEE_GPS, access.REVIEW)
 
 # role → object → the actions allowed; everything else is refused
 ALLOWED: dict[str, dict[str, set[str]]] = {
@@ -69,7 +70,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "colleague's self-audit draft at my location": {S},
         "self-audit elsewhere": set(),
     },
-    "hq": {name: {V, E, R, P, S, G} for name in OBJECTS},
+    "hq": {name: {V, E, R, P, S, G, RV} for name in OBJECTS},
 }
 
 
@@ -80,12 +81,92 @@ def test_audit_access_table(role: str, what: str, action: str) -> None:
     assert access.may(PEOPLE[role], action, OBJECTS[what]) is (action in ALLOWED[role][what])
 
 
-GLOBAL = {"shopper": set(), "manager": set(), "hq": set(access.GLOBAL_ACTIONS)}
+GLOBAL = {"shopper": set(), "manager": set(), "reviewer": {access.REVIEW_QUEUE},
+          "hq": set(access.GLOBAL_ACTIONS)}
 
 
-@pytest.mark.parametrize(("role", "action"), list(itertools.product(PEOPLE, access.GLOBAL_ACTIONS)))
+@pytest.mark.parametrize(("role", "action"),
+                         list(itertools.product([*PEOPLE, "reviewer"], access.GLOBAL_ACTIONS)))
 def test_global_access_table(role: str, action: str) -> None:
-    assert access.may(PEOPLE[role], action) is (action in GLOBAL[role])
+    assert access.may(({"reviewer": REVIEWER} | PEOPLE)[role], action) is (action in GLOBAL[role])
+
+
+# -- reviews: a reviewer covers regions; the audit's region comes with the question ----------
+
+REVIEWER = User(name="rex", role="reviewer", regions=("Москва",))
+# whose object → (the audit, its location's region)
+REVIEW_OBJECTS = {
+    "mystery in my region, in review": (audit(auditor="sue"), "Москва"),
+    "mystery in my region, published": (audit(auditor="sue", published=True), "Москва"),
+    "mystery in my region, sent back (a draft)": (audit(auditor="sue", status="draft"), "Москва"),
+    "mystery elsewhere, in review": (audit(auditor="sue", location="loc-b"), "СПб"),
+    "self-audit in my region": (audit(auditor="mia", mode="self"), "Москва"),
+}
+REVIEWER_ALLOWED: dict[str, set[str]] = {
+    "mystery in my region, in review": {V, S, RV, P},
+    "mystery in my region, published": {V, S, RV, P},
+    "mystery in my region, sent back (a draft)": set(),
+    "mystery elsewhere, in review": set(),
+    "self-audit in my region": set(),
+}
+
+
+@pytest.mark.parametrize(("what", "action"),
+                         list(itertools.product(REVIEW_OBJECTS, access.AUDIT_ACTIONS)))
+def test_reviewer_access_table(what: str, action: str) -> None:
+    header, region = REVIEW_OBJECTS[what]
+    assert access.may(REVIEWER, action, header, region=region) is (
+        action in REVIEWER_ALLOWED[what])
+    assert not access.may(REVIEWER, action, header)  # without the region: nothing
+
+
+@pytest.mark.parametrize(("role", "action"), list(itertools.product(PEOPLE, access.AUDIT_ACTIONS)))
+def test_region_changes_nothing_for_other_roles(role: str, action: str) -> None:
+    for name, header in OBJECTS.items():
+        assert access.may(PEOPLE[role], action, header, region="Москва") is (
+            action in ALLOWED[role][name])
+
+
+# -- planned visits: role × whose visit ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class V_:
+    shopper: str
+    location_id: str = "loc-a"
+    region: str = "Москва"
+
+
+VISITS = {
+    "my visit": V_("sam"),
+    "another shopper's visit": V_("sue"),
+    "open visit at my location": V_(""),
+    "open visit elsewhere": V_("", "loc-b", "СПб"),
+}
+VW, ST = access.VIEW_VISIT, access.START_VISIT
+VISIT_ALLOWED: dict[str, dict[str, set[str]]] = {
+    "shopper": {"my visit": {VW, ST}, "another shopper's visit": set(),
+                "open visit at my location": {VW, ST}, "open visit elsewhere": set()},
+    "manager": {name: set() for name in VISITS},  # the branch never learns of a visit
+    "reviewer": {"my visit": {VW}, "another shopper's visit": {VW},
+                 "open visit at my location": {VW}, "open visit elsewhere": set()},
+    "hq": {name: {VW, ST} for name in VISITS},
+}
+
+
+@pytest.mark.parametrize(("role", "what", "action"),
+                         list(itertools.product(VISIT_ALLOWED, VISITS, access.VISIT_ACTIONS)))
+def test_visit_access_table(role: str, what: str, action: str) -> None:
+    who = ({"reviewer": REVIEWER} | PEOPLE)[role]
+    assert access.may(who, action, VISITS[what]) is (action in VISIT_ALLOWED[role][what])
+
+
+def test_visit_access__roamer_and_region_shopper_may_take_open_visits_anywhere_allowed() -> None:
+    assert access.may(ROAMER, access.START_VISIT, VISITS["open visit elsewhere"])
+    spb = User(name="ivan", role="shopper", regions=("СПб",))
+    assert access.may(spb, access.START_VISIT, VISITS["open visit elsewhere"])
+    assert not access.may(spb, access.START_VISIT, VISITS["open visit at my location"])
+    assert not access.may(DISABLED_HQ, access.START_VISIT, VISITS["my visit"])
 
 
 @pytest.mark.parametrize(("who", "action", "location", "allowed"), [

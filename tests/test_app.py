@@ -72,8 +72,9 @@ def app_as(store: Store, user: User | None = None, *, lang: str = "en") -> AppTe
 
 
 def texts(at: AppTest) -> str:
-    """What the screen says: Markdown's backslash escapes read as the characters they show."""
-    parts = [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown]
+    """What the screen says: Markdown's backslash escapes read as the characters they show, and
+    the invisible word joiners esc() puts after a colon (no emoji shortcode) dropped."""
+    parts = [re.sub(r"\\(.)", r"\1", m.value).replace("\u2060", "") for m in at.markdown]
     parts += [e.value for e in at.error] + [w.value for w in at.warning]
     parts += [i.value for i in at.info] + [s.value for s in at.success] + [c.value for c in at.caption]
     return "\n".join(str(p) for p in parts)

@@ -17,6 +17,7 @@ from audit.i18n import answer_text
 from audit.model import SummaryRow, User
 from audit.store import Store
 from audit.templates import get_checklist
+from audit.zones import format_time
 
 GOOD: dict[str, Any] = {
     "entrance.dry": True, "entrance.clean": 5, "entrance.door": "open",
@@ -90,7 +91,9 @@ def check_audits(df: pd.DataFrame, store: Store) -> None:
         assert rec["overall"] == pytest.approx(r.overall)
         assert rec["computed"] == pytest.approx(r.computed)
         assert (rec["critical"] if isinstance(rec["critical"], str) else "") == "; ".join(r.critical)
-        assert rec["visit_date"] == r.visit_at[:10] and rec["visit_time"] == r.visit_at[11:16]
+        local = format_time(r.visit_at, "", label=False)  # these locations have no zone: UTC
+        assert (rec["visit_date"], rec["visit_time"], rec["time_zone"]) == (
+            local[:10], local[11:16], "UTC")
         for section, percent in r.sections.items():
             assert rec[f"section:{section}"] == pytest.approx(percent, nan_ok=True)
     names = dict(zip(df["location_id"], df["location_name"], strict=True))

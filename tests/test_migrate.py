@@ -28,7 +28,7 @@ from audit.demo import DEMO_PASSWORD
 from audit.maintenance import reindex
 from audit.model import SummaryRow
 from audit.rollups import rollups_of
-from audit.store import AuditFilter, LayoutOutdated
+from audit.store import AuditFilter, LayoutOutdated, postgres
 from audit.store.tinydb import TinyStore
 from tests.conftest import make_store
 
@@ -261,7 +261,6 @@ def v1_database(server: str, name: str) -> str:
 
 def test_postgres__old_schema_refused_when_big_and_audit_migrate_upgrades_it(
         postgres_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from audit.store import postgres
 
     url = v1_database(postgres_server, f"v1big_{os.getpid()}")
     monkeypatch.setattr(postgres, "AUTO_MIGRATE_ROWS", 10)  # 43 audits count as big here
@@ -273,10 +272,10 @@ def test_postgres__old_schema_refused_when_big_and_audit_migrate_upgrades_it(
                           cwd=ROOT, capture_output=True, text=True, check=False,
                           env={**os.environ, "AUDIT_DATABASE_URL": url})
     assert done.returncode == 0, done.stderr
-    assert "from version 1 to 2" in done.stdout and "rollups equal" in done.stdout
+    assert f"from version 1 to {postgres.LATEST}" in done.stdout and "rollups equal" in done.stdout
     store = postgres.PostgresStore(url, photo_dir=tmp_path / "elsewhere")
     try:
-        assert store.schema_version() == 2
+        assert store.schema_version() == postgres.LATEST
         rows = store.list_summaries()
         assert {r.audit_id: {k: v for k, v in r.to_dict().items() if k not in ("lost", "skipped")} for r in rows} \
             == {k: {**v, "region": v.get("region", "")} for k, v in old_rows().items()}
@@ -296,11 +295,11 @@ def test_postgres__a_small_old_database_is_upgraded_when_the_app_starts(
     url = v1_database(postgres_server, f"v1small_{os.getpid()}")
     store = PostgresStore(url, photo_dir=tmp_path)
     try:
-        assert (store.migrated_from, store.schema_version()) == (1, 2)
+        assert (store.migrated_from, store.schema_version()) == (1, postgres.LATEST)
         assert len(store.list_summaries()) == 43
         assert store.get_rollups().canonical() == rollups_of(store.list_summaries()).canonical()
         again = PostgresStore(url, photo_dir=tmp_path)
-        assert again.migrated_from == 2  # nothing left to do
+        assert again.migrated_from == postgres.LATEST  # nothing left to do
         again.close()
     finally:
         store.close()

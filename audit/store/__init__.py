@@ -13,6 +13,7 @@ from audit.rollups import Rollups
 
 if TYPE_CHECKING:  # Pillow is heavy; only photo uploads need it
     from audit.photos import PhotoKind, PreparedPhoto
+    from audit.visits import Plan, Visit, VisitFilter
 
 
 class StoreError(Exception):
@@ -143,6 +144,14 @@ class AuditActions:
         """Published or not: its file and row (and which rollups a branch may read)."""
         self._state_change(header, row, expect=None)
 
+    def send_back_audit(self, header: AuditHeader, row: SummaryRow) -> None:
+        """Review: a submitted mystery audit goes back to its shopper as a draft."""
+        self._state_change(header, row, expect="submitted")
+
+    def publish_reviewed_audit(self, header: AuditHeader, row: SummaryRow) -> None:
+        """Review: a submitted audit is published; refused if it was sent back meanwhile."""
+        self._state_change(header, row, expect="submitted")
+
 
 class Store(Protocol):
     """What the product needs from storage. Logic lives in audit/*, not here."""
@@ -186,6 +195,8 @@ class Store(Protocol):
                      photos: Sequence[PhotoRef]) -> None: ...  # a draft becomes submitted
     def reopen_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...  # submitted → draft
     def publish_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...
+    def send_back_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...  # submitted → draft
+    def publish_reviewed_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...
     def get_audit(self, audit_id: str) -> Audit | None: ...
     def get_header(self, audit_id: str) -> AuditHeader | None: ...
     def save_answer(self, audit_id: str, key: str,
@@ -220,6 +231,13 @@ class Store(Protocol):
     def index_photo_hashes(self, audit_id: str, refs: Iterable[PhotoRef]) -> None: ...
     def photo_candidates(self, sha256: str, phash: str) -> list[tuple[str, str, str]]: ...
     def known_photo_hashes(self) -> list[tuple[str, str, str]]: ...
+
+    # visit plans and their visits: by month of the window, and by shopper
+    def put_plan(self, plan: Plan, visits: Sequence[Visit]) -> None: ...  # all new, or nothing
+    def list_plans(self) -> list[Plan]: ...
+    def get_visit(self, visit_id: str) -> Visit | None: ...
+    def update_visit(self, visit_id: str, update: Callable[[Visit], Visit]) -> Visit: ...
+    def list_visits(self, flt: VisitFilter) -> list[Visit]: ...
 
     # settings (brand, options HQ sets)
     def get_settings(self) -> dict[str, Any]: ...

@@ -40,6 +40,7 @@ from audit.store.tinydb import _yaml_title
 
 if TYPE_CHECKING:
     from audit.photos import PhotoKind, PreparedPhoto
+    from audit.visits import Plan, Visit, VisitFilter
 
 # Each step takes the schema from the version before it to its own version.
 SCHEMA_V1 = """
@@ -116,7 +117,24 @@ CREATE TABLE photo_files (
     PRIMARY KEY (sha256, kind));
 """
 
-LATEST = 2
+# Visit plans and their visits (issue 12): visits filed by month of the window and by shopper;
+# open visits (no shopper yet) found by region.
+SCHEMA_V3 = """
+CREATE TABLE visit_plans (
+    id text PRIMARY KEY, created_at text COLLATE "C" NOT NULL, doc jsonb NOT NULL);
+CREATE TABLE visits (
+    id text PRIMARY KEY, plan_id text NOT NULL, month text COLLATE "C" NOT NULL,
+    location_id text NOT NULL, region text NOT NULL, shopper text NOT NULL,
+    status text NOT NULL, opens_at text COLLATE "C" NOT NULL, closes_at text COLLATE "C" NOT NULL,
+    doc jsonb NOT NULL);
+CREATE INDEX visits_month ON visits (month, location_id);
+CREATE INDEX visits_shopper ON visits (shopper, month);
+CREATE INDEX visits_location ON visits (location_id, month);
+CREATE INDEX visits_open ON visits (region, month) WHERE shopper = '';
+CREATE INDEX visits_plan ON visits (plan_id);
+"""
+
+LATEST = 3
 AUTO_MIGRATE_ROWS = 20_000  # above this many audits the app asks for `audit migrate` instead
 _ADVISORY_KEY = 0x617564_6974  # "audit": replicas starting at once migrate one at a time
 _PIECES = ", ".join(f"p{i}" for i in range(7))
@@ -273,6 +291,9 @@ class PostgresStore(AuditActions):
                 cur.execute(f"UPDATE photo_hashes SET ({_PIECES}) = ROW(%s, %s, %s, %s, %s, %s, %s) "
                             "WHERE audit_id = %s AND sha256 = %s", (*_pieces(phash), audit_id, sha))
             cur.execute("INSERT INTO schema_version (version) VALUES (2)")
+        if found < 3:
+            cur.execute(SCHEMA_V3)
+            cur.execute("INSERT INTO schema_version (version) VALUES (3)")
 
     def import_photo_folder(self) -> int:
         """Photos an older version kept as files, copied into the database (audit migrate)."""
@@ -841,6 +862,82 @@ class PostgresStore(AuditActions):
             rows = cur.execute("SELECT audit_id, sha256, phash FROM photo_hashes "
                                "ORDER BY audit_id, sha256").fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
+
+    # -- visit plans and visits --------------------------------------------------------------
+
+    @staticmethod
+    def _put_visit(cur: psycopg.Cursor[Any], v: Visit, *, new: bool) -> None:
+        args = (v.id, v.plan_id, v.month, v.location_id, v.region, v.shopper, v.status,
+                v.opens_at, v.closes_at, Jsonb(v.to_dict()))
+        if new:
+            cur.execute("INSERT INTO visits (id, plan_id, month, location_id, region, shopper, "
+                        "status, opens_at, closes_at, doc) VALUES "
+                        "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", args)
+        else:
+            cur.execute("UPDATE visits SET plan_id = %s, month = %s, location_id = %s, "
+                        "region = %s, shopper = %s, status = %s, opens_at = %s, closes_at = %s, "
+                        "doc = %s WHERE id = %s", (*args[1:], v.id))
+
+    def put_plan(self, plan: Plan, visits: Sequence[Visit]) -> None:
+        try:
+            with self._tx() as cur:
+                cur.execute("INSERT INTO visit_plans (id, created_at, doc) VALUES (%s, %s, %s)",
+                            (plan.id, plan.created_at, Jsonb(plan.to_dict())))
+                for v in visits:
+                    self._put_visit(cur, v, new=True)
+        except psycopg.errors.UniqueViolation as exc:
+            raise StoreError(f"plan {plan.id} or one of its visits already exists",
+                             plan_id=plan.id) from exc
+
+    def list_plans(self) -> list[Plan]:
+        from audit.visits import Plan
+
+        with self._tx() as cur:
+            rows = cur.execute("SELECT doc FROM visit_plans ORDER BY created_at DESC, id DESC"
+                               ).fetchall()
+        return [Plan.from_dict(r[0]) for r in rows]
+
+    def get_visit(self, visit_id: str) -> Visit | None:
+        from audit.visits import Visit
+
+        with self._tx() as cur:
+            row = cur.execute("SELECT doc FROM visits WHERE id = %s", (visit_id,)).fetchone()
+        return Visit.from_dict(row[0]) if row else None
+
+    def update_visit(self, visit_id: str, update: Callable[[Visit], Visit]) -> Visit:
+        from audit.visits import Visit
+
+        with self._tx() as cur:
+            row = cur.execute("SELECT doc FROM visits WHERE id = %s FOR UPDATE",
+                              (visit_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no visit {visit_id!r}", visit_id=visit_id)
+            current = Visit.from_dict(row[0])
+            new = update(current)
+            if new.id != visit_id or new.month != current.month:
+                raise StoreError("a visit keeps its id and month", visit_id=visit_id)
+            self._put_visit(cur, new, new=False)
+        return new
+
+    def list_visits(self, flt: VisitFilter) -> list[Visit]:
+        from audit.visits import Visit
+
+        where: list[str] = ["TRUE"]
+        args: list[Any] = []
+        for cond, value in (("month >= %s", flt.first_month), ("month <= %s", flt.last_month),
+                            ("shopper = %s", flt.shopper), ("region = %s", flt.region)):
+            if value is not None:
+                where.append(cond)
+                args.append(value)
+        if flt.location_ids is not None:
+            where.append("location_id = ANY(%s)")
+            args.append(list(flt.location_ids))
+        if flt.open_only:
+            where.append("shopper = ''")
+        with self._tx() as cur:
+            rows = cur.execute(f"SELECT doc FROM visits WHERE {' AND '.join(where)} "
+                               "ORDER BY month, id", args).fetchall()
+        return [Visit.from_dict(r[0]) for r in rows]
 
     # -- settings --------------------------------------------------------------------------
 

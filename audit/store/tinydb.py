@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from tinydb.storages import Storage
@@ -44,11 +44,15 @@ from audit.store import (
 )
 from audit.store.locks import FolderLocks
 
+if TYPE_CHECKING:
+    from audit.visits import Plan, Visit, VisitFilter
+
 LAYOUT = 2
 MARKER = "store.json"
 AUDIT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+VISIT_ID_RE = re.compile(r"^v(\d{4}-\d{2})-[0-9a-f]{12}$")
 RECENT = 100  # submitted rows kept in index/recent.json for HQ's "latest in the network"
 
 
@@ -973,6 +977,112 @@ class TinyStore(AuditActions):
             groups = _install(self.root, self.locks, ".rebuild", rows, hashes, {})
         return DerivedCounts(rows=len(rows), groups=groups, photos=len(hashes))
 
+    # -- visit plans and visits: by month of the window, and by shopper ----------------------
+
+    def _plans_path(self) -> Path:
+        return self.root / "plans.json"
+
+    def _visits_path(self, month: str) -> Path:
+        return self.root / "visits" / f"{month}.json"
+
+    def _shopper_visits_path(self, shopper: str, month: str) -> Path:
+        return self.root / "visits" / "people" / _part(shopper) / f"{month}.json"
+
+    def _visit_paths(self, v: Visit) -> list[Path]:
+        paths = [self._visits_path(v.month)]
+        if v.shopper:
+            paths.append(self._shopper_visits_path(v.shopper, v.month))
+        return paths
+
+    def put_plan(self, plan: Plan, visits: Sequence[Visit]) -> None:
+        paths = {self._plans_path()}
+        for v in visits:
+            paths.update(self._visit_paths(v))
+        with _Tx(self, paths) as tx:
+            if plan.id in (tx.peek(self._plans_path()) or {}):
+                raise StoreError(f"plan {plan.id} already exists", plan_id=plan.id)
+            for v in visits:
+                if v.id in (tx.peek(self._visits_path(v.month)) or {}):
+                    raise StoreError(f"visit {v.id} already exists", visit_id=v.id)
+            tx.get(self._plans_path())[plan.id] = plan.to_dict()
+            for v in visits:
+                d = v.to_dict()
+                for path in self._visit_paths(v):
+                    tx.get(path)[v.id] = d
+
+    def list_plans(self) -> list[Plan]:
+        from audit.visits import Plan
+
+        plans = [Plan.from_dict(d) for d in self._doc("plans.json").values()]
+        return sorted(plans, key=lambda p: (p.created_at, p.id), reverse=True)
+
+    def get_visit(self, visit_id: str) -> Visit | None:
+        from audit.visits import Visit
+
+        m = VISIT_ID_RE.match(visit_id)
+        if m is None:
+            return None
+        d = (read_doc(self._visits_path(m.group(1))) or {}).get(visit_id)
+        return Visit.from_dict(d) if d else None
+
+    def update_visit(self, visit_id: str, update: Callable[[Visit], Visit]) -> Visit:
+        """Read-modify-write one visit under the locks of its month and its shoppers' files.
+
+        The files to lock follow from the shopper before and after; should `update` hand the
+        visit to someone not foreseen (another process changed it), look again.
+        """
+        m = VISIT_ID_RE.match(visit_id)
+        if m is None:
+            raise NotFound(f"no visit {visit_id!r}", visit_id=visit_id)
+        for _ in range(10):
+            old = self.get_visit(visit_id)
+            if old is None:
+                raise NotFound(f"no visit {visit_id!r}", visit_id=visit_id)
+            guess = update(old)
+            paths = set(self._visit_paths(old)) | set(self._visit_paths(guess))
+            with _Tx(self, paths) as tx:
+                from audit.visits import Visit
+
+                d = (tx.peek(self._visits_path(old.month)) or {}).get(visit_id)
+                if d is None:
+                    raise NotFound(f"no visit {visit_id!r}", visit_id=visit_id)
+                current = Visit.from_dict(d)
+                new = update(current)
+                wanted = set(self._visit_paths(current)) | set(self._visit_paths(new))
+                if not wanted <= paths:
+                    tx.pending.clear()
+                    continue
+                if new.id != visit_id or new.month != current.month:
+                    raise StoreError("a visit keeps its id and month", visit_id=visit_id)
+                if current.shopper and current.shopper != new.shopper:
+                    tx.get(self._shopper_visits_path(current.shopper, current.month)).pop(
+                        visit_id, None)
+                nd = new.to_dict()
+                for path in self._visit_paths(new):
+                    tx.get(path)[visit_id] = nd
+                return new
+        raise StoreError(f"visit {visit_id} keeps changing; try again", visit_id=visit_id)
+
+    def _visit_months(self, folder: Path, flt: VisitFilter) -> list[Path]:
+        return [folder / f"{m}.json" for m in sorted(self._months_in(folder))
+                if (flt.first_month is None or m >= flt.first_month)
+                and (flt.last_month is None or m <= flt.last_month)]
+
+    def list_visits(self, flt: VisitFilter) -> list[Visit]:
+        """Visits matching `flt`: one shopper's from their own files, else the months' files.
+
+        Each file is parsed into Visits once per version of the file (the parse cache)."""
+        folder = (self._shopper_visits_path(flt.shopper, "x").parent if flt.shopper is not None
+                  else self.root / "visits")
+        # the files are chosen by month (and shopper): only the other conditions need a test
+        every = flt.location_ids is None and flt.region is None and not flt.open_only
+        out: list[Visit] = []
+        for path in self._visit_months(folder, flt):
+            got = docs.read_derived(path, "visits", _visits_of)
+            if got:
+                out += got if every else [v for v in got if flt.matches(v)]
+        return out
+
     # -- settings --------------------------------------------------------------------------
 
     def get_settings(self) -> dict[str, Any]:
@@ -1122,6 +1232,10 @@ def install_from_layout1(root: Path, tables: dict[str, Any], rows: Sequence[Summ
     with locks.exclusive():
         _install(root, locks, ".migrate", rows, hashes, files)
         create_marker(root)
+def _visits_of(doc: Any) -> list[Visit]:
+    from audit.visits import Visit
+
+    return [Visit.from_dict(d) for d in (doc or {}).values()]
 
 
 def create_marker(root: Path) -> None:

@@ -15,6 +15,7 @@ from audit.model import ROLES, WEEKDAYS, Location
 from audit.reporting import LogoError, check_logo
 from audit.store import StoreError
 from audit.templates import add_template
+from audit.ui import place
 from audit.ui.common import T, esc, get_store, labeller, lang
 from audit.ui.items import parse_span
 
@@ -31,6 +32,10 @@ def render() -> None:
                                 default="people", key="admin.part", label_visibility="collapsed",
                                 format_func=labeller("ui."), width="stretch") or "people"
     {"people": people, "locations": locations, "templates": templates, "brand": brand}[part]()
+
+
+def _regions() -> list[str]:
+    return sorted({loc.region for loc in get_store().list_locations() if loc.region})
 
 
 def _location_names() -> dict[str, str]:
@@ -50,6 +55,7 @@ def people() -> None:
                                   format_func=names.__getitem__)
             email = st.text_input(T("ui.email"), key="person.email")
             anywhere = st.checkbox(T("ui.any_location"), key="person.any")
+            regions = st.multiselect(T("place.regions"), _regions(), key="person.regions")
             password = st.text_input(T("ui.password"), type="password", key="person.password",
                                      autocomplete="new-password")
             go = st.form_submit_button(T("ui.add_person"), type="primary")
@@ -57,7 +63,8 @@ def people() -> None:
             try:
                 accounts.create_user(store, name.strip().lower(), role or "shopper", password,
                                      locations=tuple(locs), display_name=display.strip(),
-                                     email=email, any_location=anywhere)
+                                     email=email, any_location=anywhere,
+                                     regions=tuple(regions))
             except StoreError as err:
                 st.error(error_text(err, lang()))
             else:
@@ -76,11 +83,14 @@ def people() -> None:
                                       format_func=names.__getitem__)
                 email = st.text_input(T("ui.email"), value=u.email, key=f"pe.email.{u.name}")
                 anywhere = st.checkbox(T("ui.any_location"), value=u.any_location, key=f"pe.any.{u.name}")
+                regions = st.multiselect(T("place.regions"), _regions(), key=f"pe.regions.{u.name}",
+                                         default=[r for r in u.regions if r in _regions()])
                 disabled = st.checkbox(T("ui.disabled"), value=u.disabled, key=f"pe.dis.{u.name}")
                 if st.form_submit_button(T("ui.save")):
                     try:
                         accounts.update_user(store, u.name, role=role or u.role, locations=tuple(locs),
-                                             email=email, any_location=anywhere, disabled=disabled)
+                                             email=email, any_location=anywhere, disabled=disabled,
+                                             regions=tuple(regions))
                     except StoreError as err:
                         st.error(error_text(err, lang()))
                     else:
@@ -125,25 +135,29 @@ def locations() -> None:
             name = st.text_input(T("ui.name"), key="loc.name")
             region = st.text_input(T("ui.region"), key="loc.region")
             address = st.text_input(T("ui.address"), key="loc.address")
+            where = place.fields(None, "loc.place")
             st.caption(T("ui.hours") + " · " + T("ui.hours_hint"))
             raw = _hours_inputs("loc.hours", {})
             go = st.form_submit_button(T("ui.add_location"), type="primary")
         if go:
-            _save_location(None, ident.strip(), name, region, address, raw)
+            _save_location(None, ident.strip(), name, region, address, raw, where)
     for loc in store.list_locations():
-        with st.expander(f"{esc(loc.name)} · {esc(loc.region)}"), st.form(f"loc.edit.{loc.id}"):
-            st.text(loc.id)
-            name = st.text_input(T("ui.name"), value=loc.name, key=f"le.name.{loc.id}")
-            region = st.text_input(T("ui.region"), value=loc.region, key=f"le.region.{loc.id}")
-            address = st.text_input(T("ui.address"), value=loc.address, key=f"le.addr.{loc.id}")
-            st.caption(T("ui.hours") + " · " + T("ui.hours_hint"))
-            raw = _hours_inputs(f"le.hours.{loc.id}", loc.hours)
-            if st.form_submit_button(T("ui.save")):
-                _save_location(loc, loc.id, name, region, address, raw)
+        with st.expander(f"{esc(loc.name)} · {esc(loc.region)}"):
+            with st.form(f"loc.edit.{loc.id}"):
+                st.text(loc.id)
+                name = st.text_input(T("ui.name"), value=loc.name, key=f"le.name.{loc.id}")
+                region = st.text_input(T("ui.region"), value=loc.region, key=f"le.region.{loc.id}")
+                address = st.text_input(T("ui.address"), value=loc.address, key=f"le.addr.{loc.id}")
+                where = place.fields(loc, f"le.place.{loc.id}")
+                st.caption(T("ui.hours") + " · " + T("ui.hours_hint"))
+                raw = _hours_inputs(f"le.hours.{loc.id}", loc.hours)
+                if st.form_submit_button(T("ui.save")):
+                    _save_location(loc, loc.id, name, region, address, raw, where)
+            place.from_photo(loc)
 
 
 def _save_location(old: Location | None, ident: str, name: str, region: str, address: str,
-                   raw: dict[str, str]) -> None:
+                   raw: dict[str, str], where: dict[str, str]) -> None:
     store = get_store()
     if not LOCATION_ID_RE.match(ident):
         st.error(T("ui.bad_location_id"))
@@ -155,11 +169,12 @@ def _save_location(old: Location | None, ident: str, name: str, region: str, add
         st.error(T("ui.name_required"))
         return
     hours = _parse_hours(raw)
-    if hours is None:
+    spot = place.checked(where)
+    if hours is None or spot is None:
         return
     base = old or Location(id=ident, name="", region="")
     store.put_location(dataclasses.replace(base, name=name.strip(), region=region.strip(),
-                                           address=address.strip(), hours=hours))
+                                           address=address.strip(), hours=hours, **spot))
     st.success(T("ui.saved"))
 
 

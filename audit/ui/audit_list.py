@@ -7,8 +7,10 @@ import streamlit as st
 from audit import access, audits
 from audit.model import Location, SummaryRow, User
 from audit.store import AuditFilter
+from audit.ui import visits as visits_ui
 from audit.ui import walk
 from audit.ui.common import T, esc, fmt_score, get_store, level_badge
+from audit.zones import format_time
 
 PAGE = "audit/ui/pages/audits.py"
 LATEST = 30  # audits a list shows before one picks a month
@@ -21,6 +23,11 @@ def render() -> None:
         walk.render(user, audit_id)
         return
     store = get_store()
+    if user.role == "reviewer":  # a reviewer's home is what waits for review
+        visits_ui.render_review_queue()
+        return
+    if user.role == "shopper":
+        visits_ui.my_visits(user)  # a shopper's home: their planned visits first
     locations = {loc.id: loc for loc in store.list_locations()}
     codes = audits.auditor_codes(store)
     # each list reads the person's own index or their locations' newest months: never the archive
@@ -69,7 +76,7 @@ def _row(r: SummaryRow, locations: dict[str, Location], user: User, codes: dict[
          draft: bool) -> None:
     loc = locations.get(r.location_id)
     name = esc(loc.name) if loc else r.location_id
-    when = (r.visit_at or r.started_at)[:16].replace("T", " ")
+    when = format_time(r.visit_at or r.started_at, loc.tz if loc else "")
     with st.container(border=True):
         line = f"**{name}** · {T('mode.' + r.mode)} · {when}"
         if draft:

@@ -6,14 +6,14 @@ import contextlib
 
 import streamlit as st
 
-from audit import access, audits
+from audit import access, audits, visits
 from audit.conditions import Visibility, visibility
 from audit.i18n import answer_text, error_text, explain
 from audit.model import Audit, Checklist, Section, User, item_key
 from audit.scoring import AnswerError, missing_for_submit, progress, score_audit, score_item
 from audit.store import NotFound, StoreError
 from audit.templates import get_checklist
-from audit.ui import items
+from audit.ui import items, review_panel
 from audit.ui.common import T, esc, fmt_score, get_store, lang, level_badge
 
 REVIEW = "review"
@@ -91,6 +91,7 @@ def _walk(user: User, audit_id: str) -> None:
     prog = progress(checklist, audit.answers, vis)
     done, total = prog[""]
     st.progress(done / total if total else 0.0, text=T("ui.progress", done=done, total=total))
+    review_panel.sent_back_banner(audit.header)
 
     # a section whose condition does not match is left out, as if the checklist had none
     ids = [s.id for s in checklist.sections if vis.shows_section(s.id)] + [REVIEW]
@@ -142,6 +143,7 @@ def _walk(user: User, audit_id: str) -> None:
             if item.guidance:
                 with st.expander(T("ui.guidance"), icon=":material/info:"):
                     st.markdown(esc(item.guidance.get(lang())))
+            review_panel.item_notes(audit.header, key)
             items.item_widget(user, audit, item, key, location=location)
             ans = audit.answers.get(key)
             needs_photo = item.photo == "required" or item.type == "photo" or (
@@ -218,10 +220,11 @@ def _review(user: User, audit: Audit, checklist: Checklist) -> None:
                       type="tertiary")
     _findings(checklist, audit, score)
     _skipped(checklist, score)
+    position = review_panel.submit_position(audit.id)
     if st.button(T("ui.submit"), type="primary", icon=":material/send:", key="submit",
                  width="stretch"):
         try:
-            audits.submit(store, user, audit.id)
+            visits.submit(store, user, audit.id, position=position)
         except audits.SubmitRefused as err:
             st.error(error_text(err, lang()), icon=":material/block:")
             return
@@ -304,12 +307,11 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
     from audit.ui import report_buttons
 
     score = score_audit(checklist, audit.answers)
-    st.info(T("ui.submitted_read_only", time=audit.header.submitted_at[:16].replace("T", " ")),
-            icon=":material/lock:")
+    st.info(review_panel.submitted_note(audit.header, get_store().get_location(
+        audit.header.location_id)), icon=":material/lock:")
     _score_header(score, checklist)
     report_buttons.audit_pdf_button(user, audit, checklist)
-    if user.role == "hq":
-        _hq_actions(user, audit)
+    review_panel.panel(user, audit, checklist)
     _findings(checklist, audit, score)
     for section, s in zip(checklist.sections, score.sections, strict=True):
         shown = [(item, si) for item, si in zip(section.items, s.items, strict=True)
@@ -330,21 +332,6 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
                 st.markdown(line)
                 if ans and ans.photos:
                     items.photo_block(user, audit, key, disabled=True, want=False)
-
-
-def _hq_actions(user: User, audit: Audit) -> None:
-    store = get_store()
-    cols = st.columns(2)
-    if audit.header.mode == "mystery":
-        label = T("ui.unpublish") if audit.header.published else T("ui.publish")
-        if cols[0].button(label, key="publish", icon=":material/visibility:"):
-            audits.publish(store, user, audit.id, not audit.header.published)
-            st.rerun()
-    with cols[1].popover(T("ui.reopen"), icon=":material/lock_open:"):
-        reason = st.text_input(T("ui.reopen_reason"), key="reopen.reason")
-        if st.button(T("ui.reopen"), key="reopen.go", disabled=not reason.strip()):
-            audits.reopen(store, user, audit.id, reason.strip())
-            st.rerun()
 
 
 def _photo_page(user: User, audit: Audit, sha: str) -> None:
