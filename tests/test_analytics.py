@@ -56,7 +56,7 @@ def row(audit_id: str, loc: str, day: str, overall: float | None, *, mode: str =
         submitted_at=f"{day}T11:00:00+03:00" if status == "submitted" else "",
         overall=overall, computed=overall, critical=critical, sections=sections or {},
         findings=findings, na=na,
-        lost={key: 5.0 for key in findings} if lost is None else lost,  # points of 100 each cost
+        lost=dict.fromkeys(findings, 5.0) if lost is None else lost,  # points of 100 each cost
     )
 
 
