@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.i18n_actions import ACTION_STRINGS
 from audit.model import WEEKDAYS, Answer, Checklist, Item, ItemScore
 
 DEFAULT_LANG = "ru"
@@ -320,6 +321,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
                       "Корпоративный вход сопоставляет e-mail с человеком, у которого он указан в профиле."),
 }
 STRINGS.update(UI_STRINGS)
+STRINGS.update(ACTION_STRINGS)
 
 
 def t(key: str, lang: str, **params: Any) -> str:

@@ -24,7 +24,7 @@ UNSCORED_TYPES = ("text", "photo")
 PHOTO_RULES = ("none", "optional", "required", "on_fail")
 LEVEL_KEYS = ("disappointment", "average", "wow")
 MODES = ("mystery", "self")
-ROLES = ("shopper", "manager", "hq")
+ROLES = ("shopper", "manager", "reviewer", "hq")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -270,6 +270,8 @@ class User:
     failed_logins: int = 0
     locked_until: str = ""
     any_location: bool = False
+    regions: tuple[str, ...] = ()  # the regions a reviewer covers
+    lang: str = ""  # the language of their e-mails; "" means the product's default
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -284,6 +286,8 @@ class User:
             "failed_logins": self.failed_logins,
             "locked_until": self.locked_until,
             "any_location": self.any_location,
+            "regions": list(self.regions),
+            "lang": self.lang,
         }
 
     @classmethod
@@ -300,6 +304,8 @@ class User:
             failed_logins=int(d.get("failed_logins", 0)),
             locked_until=d.get("locked_until", ""),
             any_location=bool(d.get("any_location", False)),
+            regions=tuple(d.get("regions", ()) or ()),
+            lang=d.get("lang", "") or "",
         )
 
 

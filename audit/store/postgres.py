@@ -36,6 +36,7 @@ from audit.store import (
     StoreUnavailable,
     TemplateInfo,
 )
+from audit.store.postgres_actions import SCHEMA_V3, PgActions
 from audit.store.tinydb import _yaml_title
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ CREATE TABLE photo_files (
     PRIMARY KEY (sha256, kind));
 """
 
-LATEST = 2
+LATEST = 3  # step 3 (audit/store/postgres_actions.py): corrective actions and the outbox
 AUTO_MIGRATE_ROWS = 20_000  # above this many audits the app asks for `audit migrate` instead
 _ADVISORY_KEY = 0x617564_6974  # "audit": replicas starting at once migrate one at a time
 _PIECES = ", ".join(f"p{i}" for i in range(7))
@@ -169,7 +170,7 @@ class PgPhotoFiles:
         return PhotoStore(self.store.photo_dir)
 
 
-class PostgresStore(AuditActions):
+class PostgresStore(PgActions, AuditActions):
     """One database for every replica: audits, rows, rollups, sessions and photos."""
 
     def __init__(self, url: str, *, photo_dir: Path, pool_size: int = 4,
@@ -267,6 +268,9 @@ class PostgresStore(AuditActions):
                 cur.execute(f"UPDATE photo_hashes SET ({_PIECES}) = ROW(%s, %s, %s, %s, %s, %s, %s) "
                             "WHERE audit_id = %s AND sha256 = %s", (*_pieces(phash), audit_id, sha))
             cur.execute("INSERT INTO schema_version (version) VALUES (2)")
+        if found < 3:
+            cur.execute(SCHEMA_V3)
+            cur.execute("INSERT INTO schema_version (version) VALUES (3)")
 
     def import_photo_folder(self) -> int:
         """Photos an older version kept as files, copied into the database (audit migrate)."""
