@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.store import StoreError
-from audit.ui import auth
+from audit.ui import auth, background
+from audit.ui.actions import land_first
 from audit.ui.common import T, begin_run, current_user, get_store, phone_css, show_error
 
 st.set_page_config(page_title="Customer journey audit", page_icon=":material/fact_check:",
@@ -19,11 +20,13 @@ PAGES = {  # name: (file, icon, URL path)
     "start": ("audit/ui/pages/start.py", ":material/add_circle:", "start"),
     "locations": ("audit/ui/pages/locations.py", ":material/storefront:", "location"),
     "admin": ("audit/ui/pages/admin.py", ":material/settings:", "admin"),
+    "actions": ("audit/ui/pages/actions.py", ":material/task_alt:", "actions"),
 }
 BY_ROLE = {
     "shopper": ("audits", "start"),
-    "manager": ("audits", "start", "locations"),
-    "hq": ("dashboard", "locations", "audits", "start", "admin"),
+    "manager": ("actions", "audits", "start", "locations"),
+    "reviewer": ("actions",),
+    "hq": ("dashboard", "actions", "locations", "audits", "start", "admin"),
 }
 
 
@@ -53,8 +56,12 @@ if user is None:
         auth.sign_in_page()
     st.stop()
 
-page = st.navigation(pages(BY_ROLE[user.role]), position="top")
+nav = pages(BY_ROLE[user.role])
+page = st.navigation(nav, position="top")
 auth.pending_cookie()
+background.ensure_drainer()
+if user.role == "manager" and page is nav[BY_ROLE["manager"].index("audits")]:
+    land_first(PAGES["actions"][0])  # "My actions" first after signing in
 with st.sidebar:
     st.markdown(f"**{user.display_name or user.name}** · {T('role.' + user.role)}")
     auth.language_picker("lang.side")

@@ -239,7 +239,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.brand": ("Brand and photos", "Бренд и фото"),
     "ui.role": ("Role", "Роль"),
     "ui.display_name": ("Display name", "Отображаемое имя"),
-    "ui.email": ("E-mail (for company sign-in)", "E-mail (для корпоративного входа)"),
+    "ui.email": ("E-mail (company sign-in and notifications)", "E-mail (корпоративный вход и уведомления)"),
     "ui.their_locations": ("Locations", "Точки"),
     "ui.any_location": ("May audit any location", "Может проверять любую точку"),
     "ui.disabled": ("Disabled", "Отключена"),

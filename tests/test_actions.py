@@ -264,7 +264,7 @@ def test_bad_input__evidence_that_is_not_a_photo(store: Store, network: dict[str
     action = by_key(store)["entrance.dry"]
     actions.add_evidence(store, mia, action.id, jpeg())
     kept = store.get_action(action.id)
-    for data in (b"%PDF-1.4 not a photo", "<svg/>".encode(), b""):
+    for data in (b"%PDF-1.4 not a photo", b"<svg/>", b""):
         with pytest.raises(PhotoError):
             actions.add_evidence(store, mia, action.id, data)
     assert store.get_action(action.id) == kept

@@ -14,7 +14,8 @@ from audit.i18n import error_text
 from audit.model import ROLES, WEEKDAYS, Location
 from audit.store import StoreError
 from audit.templates import add_template
-from audit.ui.common import T, get_store, labeller, lang
+from audit.ui import actions_admin
+from audit.ui.common import LANGS, T, get_store, labeller, lang
 from audit.ui.items import parse_span
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -27,14 +28,19 @@ def render() -> None:
         st.warning(T("err.not_found"))
         return
     st.header(T("nav.admin"), anchor=False)
-    part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand"],
+    part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand", "actions"],
                                 default="people", key="admin.part", label_visibility="collapsed",
                                 format_func=labeller("ui."), width="stretch") or "people"
-    {"people": people, "locations": locations, "templates": templates, "brand": brand}[part]()
+    {"people": people, "locations": locations, "templates": templates, "brand": brand,
+     "actions": actions_admin.render}[part]()
 
 
 def _location_names() -> dict[str, str]:
     return {loc.id: loc.name for loc in get_store().list_locations()}
+
+
+def _regions() -> list[str]:
+    return sorted({loc.region for loc in get_store().list_locations() if loc.region})
 
 
 def people() -> None:
@@ -49,6 +55,9 @@ def people() -> None:
             locs = st.multiselect(T("ui.their_locations"), list(names), key="person.locs",
                                   format_func=names.__getitem__)
             email = st.text_input(T("ui.email"), key="person.email")
+            mail_lang = st.segmented_control(T("ui.person_lang"), list(LANGS), default=lang(),
+                                             key="person.lang", format_func=LANGS.__getitem__)
+            regions = st.multiselect(T("ui.regions"), _regions(), key="person.regions")
             anywhere = st.checkbox(T("ui.any_location"), key="person.any")
             password = st.text_input(T("ui.password"), type="password", key="person.password",
                                      autocomplete="new-password")
@@ -58,6 +67,8 @@ def people() -> None:
                 accounts.create_user(store, name.strip().lower(), role or "shopper", password,
                                      locations=tuple(locs), display_name=display.strip(),
                                      email=email, any_location=anywhere)
+                accounts.update_user(store, name.strip().lower(), lang=mail_lang or "",
+                                     regions=tuple(regions))
             except StoreError as err:
                 st.error(error_text(err, lang()))
             else:
@@ -75,12 +86,18 @@ def people() -> None:
                                       default=[x for x in u.locations if x in names],
                                       format_func=names.__getitem__)
                 email = st.text_input(T("ui.email"), value=u.email, key=f"pe.email.{u.name}")
+                mail_lang = st.segmented_control(T("ui.person_lang"), list(LANGS),
+                                                 default=u.lang or None, key=f"pe.lang.{u.name}",
+                                                 format_func=LANGS.__getitem__)
+                regions = st.multiselect(T("ui.regions"), sorted({*_regions(), *u.regions}),
+                                         default=list(u.regions), key=f"pe.regions.{u.name}")
                 anywhere = st.checkbox(T("ui.any_location"), value=u.any_location, key=f"pe.any.{u.name}")
                 disabled = st.checkbox(T("ui.disabled"), value=u.disabled, key=f"pe.dis.{u.name}")
                 if st.form_submit_button(T("ui.save")):
                     try:
                         accounts.update_user(store, u.name, role=role or u.role, locations=tuple(locs),
-                                             email=email, any_location=anywhere, disabled=disabled)
+                                             email=email, any_location=anywhere, disabled=disabled,
+                                             lang=mail_lang or "", regions=tuple(regions))
                     except StoreError as err:
                         st.error(error_text(err, lang()))
                     else:

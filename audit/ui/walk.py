@@ -247,6 +247,7 @@ def _findings(checklist: Checklist, audit: Audit, score) -> None:  # type: ignor
 
 
 def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
+    from audit.ui import actions as actions_ui
     from audit.ui import report_buttons
 
     score = score_audit(checklist, audit.answers)
@@ -254,6 +255,7 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
             icon=":material/lock:")
     _score_header(score, checklist)
     report_buttons.audit_pdf_button(audit, checklist)
+    actions_ui.plan_link(user, audit.id)
     if user.role == "hq":
         _hq_actions(user, audit)
     _findings(checklist, audit, score)
