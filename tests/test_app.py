@@ -142,12 +142,13 @@ def test_changed_password__ends_other_sessions(data: TinyStore, people: dict[str
 
 @pytest.mark.parametrize(("role", "allowed", "refused"), [
     ("shopper", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py"],
-     ["audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py", "audit/ui/pages/locations.py"]),
-    ("manager", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py",
+     ["audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py", "audit/ui/pages/locations.py",
+      "audit/ui/pages/actions.py"]),
+    ("manager", ["audit/ui/pages/actions.py", "audit/ui/pages/audits.py", "audit/ui/pages/start.py",
                  "audit/ui/pages/locations.py"],
      ["audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py"]),
     ("hq", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py", "audit/ui/pages/locations.py",
-            "audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py"], []),
+            "audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py", "audit/ui/pages/actions.py"], []),
 ])
 def test_each_role__sees_its_pages_only(data: TinyStore, people: dict[str, User], role: str,
                                         allowed: list[str], refused: list[str]) -> None:
@@ -394,7 +395,9 @@ def test_manager__sees_published_mystery_audit_with_a_code_not_the_shopper(
     audits.publish(data, boss, audit_id)
     after = open_audit(app_as(data, mia).run(), audit_id)
     assert "Read-only" in texts(after)
-    listing = app_as(data, mia).run()
+    listing = app_as(data, mia).run()  # a manager lands on their actions first
+    assert "My actions" in [h.value for h in listing.header]
+    listing.switch_page(AUDITS).run()
     assert sam.code in texts(listing) and "sam" not in texts(listing).replace(sam.code, "")
 
 
