@@ -293,11 +293,12 @@ def build_email(m: Message, settings: SmtpSettings, attachment: tuple[str, bytes
     email["To"] = formataddr((m.user, m.to)) if m.user else m.to
     email["Subject"] = m.subject
     email["Message-ID"] = make_msgid(idstring=m.id, domain=settings.host)
-    email["Content-Language"] = m.lang
+    email["X-Audit-Message"] = m.id  # the outbox's id: a resend after a crash is recognisable
     email.set_content(m.body)
     if attachment is not None:
         name, data = attachment
         email.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    email["Content-Language"] = m.lang  # after the body: set_content drops Content-* headers
     return email
 
 
@@ -327,6 +328,10 @@ def send(settings: SmtpSettings, email: EmailMessage) -> None:
         text = err.smtp_error.decode("utf-8", "replace") if isinstance(err.smtp_error, bytes) \
             else str(err.smtp_error)
         raise SendError(f"{where} refused: {err.smtp_code} {text}") from err
+    except smtplib.SMTPServerDisconnected as err:
+        if "timed out" in str(err):  # smtplib reports a silent server this way
+            raise SendError(f"no answer from {where} within {settings.timeout:g} s") from err
+        raise SendError(f"{where} closed the connection: {err}") from err
     except smtplib.SMTPRecipientsRefused as err:
         raise SendError(f"{where} refused the recipient: {err.recipients}") from err
     except smtplib.SMTPException as err:

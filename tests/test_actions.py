@@ -385,9 +385,10 @@ def test_plan_lines_and_sign_off(store: Store, network: dict[str, User], mini) -
     assert (first.section, first.answer, first.owner, first.status) == ("Вход", "Нет", "mia", "Открыта")
     header = store.get_header(audit_id)
     assert header is not None and actions.sign_off(header, people) is None
-    with pytest.raises(ActionError):
-        actions.acknowledge(store, network["manager_b"], audit_id) if False else \
-            actions.acknowledge(store, network["hq"], audit_id)
+    with pytest.raises(ActionError):  # HQ reads it, but the sign-off is the branch manager's
+        actions.acknowledge(store, network["hq"], audit_id)
+    with pytest.raises(NotFound):  # another branch's manager cannot even see it
+        actions.acknowledge(store, network["manager_b"], audit_id)
     actions.acknowledge(store, network["manager"], audit_id, now="2026-06-01T09:30:00+00:00")
     header = store.get_header(audit_id)
     assert header is not None
