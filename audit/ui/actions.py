@@ -210,7 +210,10 @@ def _messages() -> None:
         (st.error if kind == "error" else st.success)(text)
 
 
+@st.fragment
 def _detail(user: User, action_id: str) -> None:
+    """A tap reruns only this, with the id it was opened with: the address bar catches up with
+    a link's query string one run late in a multipage app (see walk.current_section)."""
     store = get_store()
     st.page_link(PAGE, label=T("ui.act.back_to_list"), icon=":material/arrow_back:")
     try:
@@ -352,6 +355,7 @@ def plan_link(user: User, audit_id: str) -> None:
                      query_params={"audit": audit_id})
 
 
+@st.fragment
 def _plan(user: User, audit_id: str) -> None:
     from audit.audits import load_audit
 
