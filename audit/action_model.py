@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from audit.model import PhotoRef
@@ -191,8 +192,17 @@ class ActionFact(NamedTuple):
     done_at: str
     confirmed: bool
     repeats: int
+    days: float | None  # from (re)opening to done, for a done or verified action
+
+
+def days_to_close(status: str, opened_at: str, done_at: str) -> float | None:
+    if status not in CLOSED_STATUSES or not opened_at or not done_at:
+        return None
+    span = datetime.fromisoformat(done_at) - datetime.fromisoformat(opened_at)
+    return span.total_seconds() / 86400
 
 
 def fact_of(a: Action) -> ActionFact:
     return ActionFact(a.id, a.location_id, a.region, a.template_id, a.owner, a.status, a.due,
-                      a.opened_at, a.done_at, bool(a.confirmed_by), a.repeats)
+                      a.opened_at, a.done_at, bool(a.confirmed_by), a.repeats,
+                      days_to_close(a.status, a.opened_at, a.done_at))

@@ -13,7 +13,7 @@ import hashlib
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from audit import access
@@ -628,10 +628,6 @@ def visible_actions(store: Store, actor: User, flt: ActionFilter | None = None) 
     return [a for a in found if access.may_act(actor, access.VIEW_ACTION, a)]
 
 
-def days_between(start: str, end: str) -> float:
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
-
-
 @dataclass(frozen=True)
 class LocationActions:
     location_id: str
@@ -675,8 +671,7 @@ def metrics(facts: Iterable[ActionFact], today: str) -> ActionMetrics:
     rows = []
     all_days: list[float] = []
     for loc, fs in sorted(per.items()):
-        days = [days_between(f.opened_at, f.done_at) for f in fs
-                if f.status in CLOSED_STATUSES and f.done_at and f.opened_at]
+        days = [f.days for f in fs if f.days is not None]
         all_days += days
         open_ = [f for f in fs if f.status in ("open", "in_progress", "rejected")]
         rows.append(LocationActions(

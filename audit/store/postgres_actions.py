@@ -38,8 +38,11 @@ CREATE TABLE outbox_state (name text PRIMARY KEY, value text NOT NULL);
 """
 
 _LOCATION_LOCK = 0x6163  # with hashtext(location id): one location's actions change one at a time
-_FACT_COLUMNS = "id, location_id, region, template_id, owner, status, due, opened_at, done_at, " \
-                "confirmed, repeats"
+# days to close in SQL: ISO times with their offsets read as timestamptz
+_FACT_COLUMNS = ("id, location_id, region, template_id, owner, status, due, opened_at, done_at, "
+                 "confirmed, repeats, CASE WHEN status IN ('done', 'verified') AND opened_at <> '' "
+                 "AND done_at <> '' THEN extract(epoch FROM done_at::timestamptz - "
+                 "opened_at::timestamptz)::float8 / 86400 END")
 
 
 def _where(flt: ActionFilter | None) -> tuple[str, list[Any]]:

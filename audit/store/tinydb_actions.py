@@ -17,7 +17,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from audit.action_model import Action, ActionFact, ActionFilter, Message, OutboxStatus
+from audit.action_model import (
+    Action,
+    ActionFact,
+    ActionFilter,
+    Message,
+    OutboxStatus,
+    days_to_close,
+)
 from audit.store import StoreError, docs
 from audit.store.action_store import ActionChange
 
@@ -27,10 +34,11 @@ if TYPE_CHECKING:
 
 
 def _fact(d: dict[str, Any]) -> ActionFact:
+    status, opened, done = d.get("status", "open"), d.get("opened_at", "") or "", d.get("done_at", "") or ""
     return ActionFact(d["id"], d["location_id"], d.get("region", ""), d["template_id"],
-                      d.get("owner", "") or "", d.get("status", "open"), d.get("due", "") or "",
-                      d.get("opened_at", "") or "", d.get("done_at", "") or "",
-                      bool(d.get("confirmed_by")), int(d.get("repeats", 0)))
+                      d.get("owner", "") or "", status, d.get("due", "") or "", opened, done,
+                      bool(d.get("confirmed_by")), int(d.get("repeats", 0)),
+                      days_to_close(status, opened, done))
 
 
 def _actions_of(doc: Any) -> tuple[Action, ...]:
