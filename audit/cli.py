@@ -217,6 +217,36 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the data folder (or, with AUDIT_DATABASE_URL, the database) in place."""
+    from audit.maintenance import migrate_database, migrate_folder
+
+    url = os.environ.get("AUDIT_DATABASE_URL", "")
+    if url:
+        migrate_database(url, Path(args.data_dir), print)
+    else:
+        migrate_folder(Path(args.data_dir), print)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from audit.maintenance import reindex
+
+    store = _store(args)
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if tenth != shown[0]:
+            shown[0] = tenth
+            print(f"  {done} of {total} audits", file=sys.stderr)
+
+    counts = reindex(store, progress)
+    print(f"rebuilt {counts.rows} rows, {counts.groups} rollup files or groups and "
+          f"{counts.photos} photo hashes from the audits")
+    return 0
+
+
 def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
@@ -315,6 +345,19 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Make actions from audits visited since --since, oldest first.")
     a.add_argument("--since", help="first visit day, YYYY-MM-DD (default: every audit)")
     a.set_defaults(func=cmd_actions)
+    p = sub.add_parser("migrate", help="upgrade the data folder or database to this version",
+                       description="Upgrade the store in place. A data folder: copies index.json to "
+                                   "backups/ first, builds the new files beside the old, switches, "
+                                   "checks counts and a sample, and says what it did; run it again "
+                                   "after an interruption. With AUDIT_DATABASE_URL: applies the "
+                                   "pending schema steps in one transaction. Stop the app first.")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("reindex", help="rebuild rows, rollups and indexes from the audits",
+                       description="Rebuild every summary row, per-person and per-location index, "
+                                   "monthly rollup and photo hash from the audits themselves. "
+                                   "Writers wait while it runs.")
+    p.set_defaults(func=cmd_reindex)
     return parser
 
 

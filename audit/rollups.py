@@ -12,7 +12,7 @@ Groups are plain JSON-shaped dicts: both stores keep them, and `build` computes 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from audit.model import SummaryRow
@@ -175,6 +175,13 @@ class Rollups:
 
     def __add__(self, other: Rollups) -> Rollups:
         return Rollups(self.locations + other.locations, self.items + other.items)
+
+    def canonical(self) -> Rollups:
+        """The same sums in one order (groups, sections, items sorted): for comparing two."""
+        return Rollups(
+            tuple(sorted((replace(r, sections=tuple(sorted(r.sections))) for r in self.locations),
+                         key=repr)),
+            tuple(sorted((replace(g, items=tuple(sorted(g.items))) for g in self.items), key=repr)))
 
     def for_branch(self) -> Rollups:
         """Only what a location's managers may see (no unpublished mystery audits, no items)."""

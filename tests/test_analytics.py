@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from audit import analytics
 from audit.analytics import (
     FilterError,
     Filters,

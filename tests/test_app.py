@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date, time
 from pathlib import Path
 
@@ -13,8 +14,10 @@ from streamlit.testing.v1 import AppTest
 from audit import accounts, audits
 from audit.demo import DEMO_PASSWORD, generate
 from audit.model import Location, User
+from audit.store import Store
 from audit.store.tinydb import TinyStore
-from tests.conftest import MINI_YAML, answer_mini, populate
+from audit.ui.common import close_app_stores
+from tests.conftest import MINI_YAML, answer_mini, make_store, populate
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -27,19 +30,39 @@ def jpeg(colour: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (
     return buf.getvalue()
 
 
-@pytest.fixture
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TinyStore:
+@pytest.fixture(params=["tinydb", "postgres"])
+def data(request: pytest.FixtureRequest, tmp_path: Path,
+         monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """The app's store, on each backend: a data folder, or a database (photos in it too)."""
     monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
-    return TinyStore(tmp_path / "data")
+    store = make_store(request.param, tmp_path, request)
+    if request.param == "postgres":
+        monkeypatch.setenv("AUDIT_DATABASE_URL", store.url)  # type: ignore[attr-defined]
+    else:
+        monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    yield store
+    close_app_stores()
 
 
 @pytest.fixture
-def people(data: TinyStore) -> dict[str, User]:
+def people(data: Store) -> dict[str, User]:
     return populate(data)
 
 
-def app_as(store: TinyStore, user: User | None = None, *, lang: str = "en") -> AppTest:
+def stored_photos(store: Store) -> list[tuple[str, str]]:
+    """(sha256, kind) of every stored photo file, wherever this store keeps them."""
+    if isinstance(store, TinyStore):
+        return sorted((p.name.split(".", 1)[0], p.name.split(".", 1)[1].removesuffix(".jpg"))
+                      for p in (store.photo_dir / "photos").rglob("*.*"))
+    import psycopg
+
+    with psycopg.connect(store.url) as conn:  # type: ignore[attr-defined]
+        rows = conn.execute("SELECT sha256, CASE WHEN kind = 'original' THEN ext ELSE kind END "
+                            "FROM photo_files ORDER BY 1, 2").fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def app_as(store: Store, user: User | None = None, *, lang: str = "en") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
     if user is not None:
@@ -63,7 +86,7 @@ def open_audit(at: AppTest, audit_id: str, section: str | None = None) -> AppTes
 # -- first run and sign-in ------------------------------------------------------------------
 
 
-def test_first_run__offers_first_hq_account_only_while_nobody_exists(data: TinyStore) -> None:
+def test_first_run__offers_first_hq_account_only_while_nobody_exists(data: Store) -> None:
     at = app_as(data).run()
     assert not at.exception
     assert "Create account" in [b.label for b in at.button]
@@ -81,7 +104,7 @@ def test_first_run__offers_first_hq_account_only_while_nobody_exists(data: TinyS
     assert "signin.name" in [w.key for w in again.text_input]
 
 
-def test_first_run__demo_data_on_offer(data: TinyStore) -> None:
+def test_first_run__demo_data_on_offer(data: Store) -> None:
     at = app_as(data).run()
     at.button(key="first.demo").click().run()
     assert not at.exception
@@ -90,7 +113,7 @@ def test_first_run__demo_data_on_offer(data: TinyStore) -> None:
     assert data.get_user("hq") is not None
 
 
-def test_sign_in__wrong_password__clear_error(data: TinyStore, people: dict[str, User]) -> None:
+def test_sign_in__wrong_password__clear_error(data: Store, people: dict[str, User]) -> None:
     at = app_as(data).run()
     at.text_input(key="signin.name").input("sam")
     at.text_input(key="signin.password").input("nope")
@@ -101,7 +124,7 @@ def test_sign_in__wrong_password__clear_error(data: TinyStore, people: dict[str,
     assert "Wrong name or password." in texts(at)  # an unknown name reads the same
 
 
-def test_sign_in__repeated_failures_lock_the_account_and_say_so(data: TinyStore,
+def test_sign_in__repeated_failures_lock_the_account_and_say_so(data: Store,
                                                                  people: dict[str, User]) -> None:
     at = app_as(data).run()
     for _ in range(accounts.MAX_FAILURES):
@@ -115,7 +138,7 @@ def test_sign_in__repeated_failures_lock_the_account_and_say_so(data: TinyStore,
     assert "signout" not in [b.key for b in at.button]
 
 
-def test_sign_in__right_password__lands_on_audits(data: TinyStore, people: dict[str, User]) -> None:
+def test_sign_in__right_password__lands_on_audits(data: Store, people: dict[str, User]) -> None:
     at = app_as(data).run()
     at.text_input(key="signin.name").input("Sam")
     at.text_input(key="signin.password").input("secret-pass")
@@ -124,7 +147,7 @@ def test_sign_in__right_password__lands_on_audits(data: TinyStore, people: dict[
     assert "My drafts" in [h.value for h in at.header]
 
 
-def test_sign_out__ends_the_session(data: TinyStore, people: dict[str, User]) -> None:
+def test_sign_out__ends_the_session(data: Store, people: dict[str, User]) -> None:
     at = app_as(data, people["shopper"]).run()
     token = at.session_state["_token"]
     at.button(key="signout").click().run()
@@ -132,7 +155,7 @@ def test_sign_out__ends_the_session(data: TinyStore, people: dict[str, User]) ->
     assert accounts.session_user(data, token) is None
 
 
-def test_changed_password__ends_other_sessions(data: TinyStore, people: dict[str, User]) -> None:
+def test_changed_password__ends_other_sessions(data: Store, people: dict[str, User]) -> None:
     at = app_as(data, people["shopper"]).run()
     assert "signout" in [b.key for b in at.button]
     accounts.set_password(data, "sam", "another-pass")
@@ -150,7 +173,7 @@ def test_changed_password__ends_other_sessions(data: TinyStore, people: dict[str
     ("hq", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py", "audit/ui/pages/locations.py",
             "audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py", "audit/ui/pages/actions.py"], []),
 ])
-def test_each_role__sees_its_pages_only(data: TinyStore, people: dict[str, User], role: str,
+def test_each_role__sees_its_pages_only(data: Store, people: dict[str, User], role: str,
                                         allowed: list[str], refused: list[str]) -> None:
     at = app_as(data, people[role]).run()
     for page in allowed:
@@ -164,7 +187,7 @@ def test_each_role__sees_its_pages_only(data: TinyStore, people: dict[str, User]
 # -- the walkthrough --------------------------------------------------------------------------
 
 
-def test_start__only_assigned_locations_offered(data: TinyStore, people: dict[str, User]) -> None:
+def test_start__only_assigned_locations_offered(data: Store, people: dict[str, User]) -> None:
     at = app_as(data, people["shopper"]).run()
     at.switch_page("audit/ui/pages/start.py").run()
     assert at.selectbox(key="start.location").options == ["Арбат — ул. Арбат, 1"]
@@ -175,7 +198,7 @@ def test_start__only_assigned_locations_offered(data: TinyStore, people: dict[st
     assert at.query_params["id"] == row.audit_id
 
 
-def test_walkthrough__every_item_type_saves_at_once(data: TinyStore, people: dict[str, User]) -> None:
+def test_walkthrough__every_item_type_saves_at_once(data: Store, people: dict[str, User]) -> None:
     sam = people["shopper"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
@@ -232,7 +255,7 @@ def test_walkthrough__every_item_type_saves_at_once(data: TinyStore, people: dic
     assert not at.exception
 
 
-def test_walkthrough__na_and_bad_hours(data: TinyStore, people: dict[str, User]) -> None:
+def test_walkthrough__na_and_bad_hours(data: Store, people: dict[str, User]) -> None:
     sam = people["shopper"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
@@ -249,7 +272,7 @@ def test_walkthrough__na_and_bad_hours(data: TinyStore, people: dict[str, User])
     assert a is not None and a.answers["waiting.comforts"].na
 
 
-def test_walkthrough__photos_upload_camera_and_bad_files(data: TinyStore,
+def test_walkthrough__photos_upload_camera_and_bad_files(data: Store,
                                                          people: dict[str, User]) -> None:
     sam = people["shopper"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
@@ -275,7 +298,7 @@ def test_walkthrough__photos_upload_camera_and_bad_files(data: TinyStore,
     a = data.get_audit(audit_id)
     assert a is not None and len(a.answers["entrance.dry"].photos) == 2
     assert a.answers["entrance.door"].photos == (sha,)
-    assert len(list((data.photo_dir / "photos").rglob("*.thumb.jpg"))) == 2
+    assert len([k for _, k in stored_photos(data) if k == "thumb"]) == 2
     # tap a thumbnail: the display copy, a caption, delete
     at.pills(key="entrance.dry.zoom").set_value(1).run()
     at.text_input(key=f"entrance.dry.caption.{sha[:12]}").input("лужа у двери").run()
@@ -290,7 +313,7 @@ def test_walkthrough__photos_upload_camera_and_bad_files(data: TinyStore,
 
 
 def test_review__submit_refused_until_required_photo__then_read_only(
-        data: TinyStore, people: dict[str, User]) -> None:
+        data: Store, people: dict[str, User]) -> None:
     sam = people["shopper"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
@@ -319,7 +342,7 @@ def test_review__submit_refused_until_required_photo__then_read_only(
     assert "entrance.dry" not in [w.key for w in at.segmented_control]  # no answer widgets
 
 
-def test_drafts__resume_and_delete_with_confirmation(data: TinyStore, people: dict[str, User]) -> None:
+def test_drafts__resume_and_delete_with_confirmation(data: Store, people: dict[str, User]) -> None:
     sam = people["shopper"]
     keep = audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery",
                               lang="en").id
@@ -334,7 +357,7 @@ def test_drafts__resume_and_delete_with_confirmation(data: TinyStore, people: di
     assert data.get_audit(drop) is None and data.get_audit(keep) is not None
 
 
-def test_reload__same_section_and_answers_from_the_audit_link(data: TinyStore,
+def test_reload__same_section_and_answers_from_the_audit_link(data: Store,
                                                              people: dict[str, User]) -> None:
     sam = people["shopper"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
@@ -347,7 +370,7 @@ def test_reload__same_section_and_answers_from_the_audit_link(data: TinyStore,
     assert fresh.number_input(key="waiting.chairs").value == 7
 
 
-def test_two_tabs__each_answer_survives_later_write_wins(data: TinyStore,
+def test_two_tabs__each_answer_survives_later_write_wins(data: Store,
                                                          people: dict[str, User]) -> None:
     sam = people["shopper"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
@@ -369,7 +392,7 @@ def test_two_tabs__each_answer_survives_later_write_wins(data: TinyStore,
 
 
 def test_someone_elses_audit_url__reads_exactly_like_a_missing_one(
-        data: TinyStore, people: dict[str, User]) -> None:
+        data: Store, people: dict[str, User]) -> None:
     sam, sue = people["shopper"], people["shopper2"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
@@ -383,7 +406,7 @@ def test_someone_elses_audit_url__reads_exactly_like_a_missing_one(
 
 
 def test_manager__sees_published_mystery_audit_with_a_code_not_the_shopper(
-        data: TinyStore, people: dict[str, User]) -> None:
+        data: Store, people: dict[str, User]) -> None:
     sam, boss, mia = people["shopper"], people["hq"], people["manager"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
@@ -405,7 +428,7 @@ def test_manager__sees_published_mystery_audit_with_a_code_not_the_shopper(
 
 
 def test_admin__template_upload_with_errors_is_refused_with_reasons(
-        data: TinyStore, people: dict[str, User]) -> None:
+        data: Store, people: dict[str, User]) -> None:
     at = app_as(data, people["hq"]).run()
     at.switch_page("audit/ui/pages/admin.py").run()
     at.segmented_control(key="admin.part").set_value("templates").run()
@@ -424,7 +447,7 @@ def test_admin__template_upload_with_errors_is_refused_with_reasons(
 
 
 def test_admin__add_person_and_location_with_markup_shown_as_text(
-        data: TinyStore, people: dict[str, User]) -> None:
+        data: Store, people: dict[str, User]) -> None:
     at = app_as(data, people["hq"]).run()
     at.switch_page("audit/ui/pages/admin.py").run()
     at.segmented_control(key="admin.part").set_value("locations").run()
@@ -446,7 +469,7 @@ def test_admin__add_person_and_location_with_markup_shown_as_text(
     assert data.get_user("newbie") is None
 
 
-def test_markup_in_location_name__printed_literally_in_lists(data: TinyStore,
+def test_markup_in_location_name__printed_literally_in_lists(data: Store,
                                                              people: dict[str, User]) -> None:
     data.put_location(Location(id="loc-a", name="<b>Арбат</b> *1*", region="Москва"))
     sam = people["shopper"]
@@ -457,10 +480,8 @@ def test_markup_in_location_name__printed_literally_in_lists(data: TinyStore,
     assert "\\*1\\*" in md
 
 
-def test_demo_network__hq_pages_render_without_errors(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "demo"))
-    store = TinyStore(tmp_path / "demo")
+def test_demo_network__hq_pages_render_without_errors(data: Store) -> None:
+    store = data
     generate(store, seed=1, audits=60, today=date(2026, 11, 1))
     hq = store.get_user("hq")
     assert hq is not None
@@ -473,18 +494,17 @@ def test_demo_network__hq_pages_render_without_errors(tmp_path: Path,
     assert not open_audit(at, row.audit_id).exception
 
 
-def test_originals_off__only_the_light_copies_are_kept(data: TinyStore, people: dict[str, User]) -> None:
+def test_originals_off__only_the_light_copies_are_kept(data: Store, people: dict[str, User]) -> None:
     data.put_settings({"keep_originals": False})
     sam = people["shopper"]
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
     at = open_audit(app_as(data, sam).run(), audit_id)
     at.file_uploader(key="entrance.dry.photos").set_value(("p.jpg", jpeg(), "image/jpeg")).run()
-    stored = sorted(p.name.split(".", 1)[1] for p in (data.photo_dir / "photos").rglob("*.*"))
-    assert stored == ["display.jpg", "thumb.jpg"]
+    assert sorted(k for _, k in stored_photos(data)) == ["display", "thumb"]
 
 
-def test_company_sign_in__email_mapped_to_a_role(data: TinyStore, people: dict[str, User]) -> None:
+def test_company_sign_in__email_mapped_to_a_role(data: Store, people: dict[str, User]) -> None:
     accounts.update_user(data, "mia", email="mia@example.com")
     at = app_as(data)
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
@@ -503,7 +523,7 @@ def test_company_sign_in__email_mapped_to_a_role(data: TinyStore, people: dict[s
     assert "eve@example.com has no account here yet" in texts(stranger)
 
 
-def test_admin__huge_template_upload_refused(data: TinyStore, people: dict[str, User]) -> None:
+def test_admin__huge_template_upload_refused(data: Store, people: dict[str, User]) -> None:
     at = app_as(data, people["hq"]).run()
     at.switch_page("audit/ui/pages/admin.py").run()
     at.segmented_control(key="admin.part").set_value("templates").run()
@@ -514,7 +534,7 @@ def test_admin__huge_template_upload_refused(data: TinyStore, people: dict[str, 
     assert data.list_templates() == before
 
 
-def test_start__visit_time_in_the_shoppers_time_zone_stored_as_utc(data: TinyStore,
+def test_start__visit_time_in_the_shoppers_time_zone_stored_as_utc(data: Store,
                                                                    people: dict[str, User]) -> None:
     at = app_as(data, people["shopper"])
     at.context["timezone"] = "Europe/Moscow"

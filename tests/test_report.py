@@ -14,7 +14,6 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 from audit import analytics, demo
-from audit.rollups import rollups_of
 from audit.model import Answer, Audit, AuditHeader, Checklist, Location, PhotoRef
 from audit.photos import prepare_photo
 from audit.report import (
@@ -25,6 +24,7 @@ from audit.report import (
     render_audit_pdf,
     render_network_pdf,
 )
+from audit.rollups import rollups_of
 from audit.scoring import score_audit
 from audit.store.tinydb import TinyStore
 from audit.templates import get_checklist

@@ -45,7 +45,7 @@ def test_every_file_is_readable_utf8_json(tmp_path: Path) -> None:
     audits.answer(store, people["shopper"], audit_id, "office.facade", add_photo="a" * 64)
     audits.submit(store, people["shopper"], audit_id)
     accounts.start_session(store, people["shopper"])
-    files = [p for p in store.root.rglob("*.json")]
+    files = list(store.root.rglob("*.json"))
     assert {p.relative_to(store.root).parts[0] for p in files} >= {
         "store.json", "locations.json", "people.json", "templates.json", "sessions", "audits",
         "rows", "index", "rollups"}

@@ -204,8 +204,8 @@ class Store(ActionStore, Protocol):
     def get_rollups(self, first_month: str | None = None, last_month: str | None = None,
                     template_id: str | None = None, location_id: str | None = None) -> Rollups: ...
     def rollup_months(self) -> list[str]: ...  # months with submitted audits, oldest first
-    def rebuild_derived(self, rows: Iterable[SummaryRow],
-                        photos: Iterable[tuple[str, PhotoRef]]) -> DerivedCounts: ...
+    def rebuild_derived(self, row_of: Callable[[Audit, SummaryRow | None], SummaryRow],
+                        progress: Callable[[int, int], None] | None = None) -> DerivedCounts: ...
 
     # photos: bytes through photo_files(); the hash index the re-use check reads
     @property

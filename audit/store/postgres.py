@@ -405,13 +405,16 @@ class PostgresStore(PgActions, AuditActions):
 
     def get_audit(self, audit_id: str) -> Audit | None:
         with self._tx() as cur:
-            row = cur.execute("SELECT header FROM audits WHERE id = %s", (audit_id,)).fetchone()
-            if row is None:
-                return None
-            answers = cur.execute("SELECT doc FROM answers WHERE audit_id = %s",
-                                  (audit_id,)).fetchall()
-            photos = cur.execute("SELECT doc FROM audit_photos WHERE audit_id = %s",
-                                 (audit_id,)).fetchall()
+            return self._audit(cur, audit_id)
+
+    @staticmethod
+    def _audit(cur: psycopg.Cursor[Any], audit_id: str) -> Audit | None:
+        row = cur.execute("SELECT header FROM audits WHERE id = %s", (audit_id,)).fetchone()
+        if row is None:
+            return None
+        answers = cur.execute("SELECT doc FROM answers WHERE audit_id = %s", (audit_id,)).fetchall()
+        photos = cur.execute("SELECT doc FROM audit_photos WHERE audit_id = %s",
+                             (audit_id,)).fetchall()
         by_key = {a.key: a for a in (Answer.from_dict(r[0]) for r in answers)}
         refs = {p.sha256: p for p in (PhotoRef.from_dict(r[0]) for r in photos)}
         return Audit(header=AuditHeader.from_dict(row[0]), answers=by_key, photos=refs)
@@ -709,24 +712,32 @@ class PostgresStore(PgActions, AuditActions):
             rows = cur.execute("SELECT DISTINCT month FROM rollup_items ORDER BY month").fetchall()
         return [r[0] for r in rows]
 
-    def rebuild_derived(self, rows: Iterable[SummaryRow],
-                        photos: Iterable[tuple[str, PhotoRef]]) -> DerivedCounts:
-        rows = list(rows)
+    def rebuild_derived(self, row_of: Callable[[Audit, SummaryRow | None], SummaryRow],
+                        progress: Callable[[int, int], None] | None = None) -> DerivedCounts:
+        """Rows, rollups and photo hashes anew from the audits, in one transaction that holds
+        every writer off (readers go on reading the old ones until it commits)."""
         with self._tx() as cur:
-            cur.execute("LOCK TABLE summaries, rollup_groups, rollup_items, photo_hashes "
-                        "IN EXCLUSIVE MODE")
+            cur.execute("LOCK TABLE audits, answers, audit_photos, summaries, rollup_groups, "
+                        "rollup_items, photo_hashes IN EXCLUSIVE MODE")
+            ids = [r[0] for r in cur.execute("SELECT id FROM audits ORDER BY id").fetchall()]
+            rows: list[SummaryRow] = []
+            n_photos = 0
+            cur.execute("DELETE FROM photo_hashes")
+            for n, audit_id in enumerate(ids, start=1):
+                audit = self._audit(cur, audit_id)
+                if audit is None:
+                    continue
+                row = row_of(audit, self._row(cur, audit_id))
+                rows.append(row)
+                if row.status == "submitted" and audit.photos:
+                    self._index_hashes(cur, audit_id, list(audit.photos.values()))
+                    n_photos += len(audit.photos)
+                if progress is not None:
+                    progress(n, len(ids))
             cur.execute("DELETE FROM summaries")
             for row in rows:
                 self._insert_row(cur, row)
             groups = self._write_rollups(cur, [r for r in rows if r.status == "submitted"])
-            cur.execute("DELETE FROM photo_hashes")
-            by_audit: dict[str, list[PhotoRef]] = {}
-            n_photos = 0
-            for audit_id, ref in photos:
-                by_audit.setdefault(audit_id, []).append(ref)
-                n_photos += 1
-            for audit_id, refs in by_audit.items():
-                self._index_hashes(cur, audit_id, refs)
         return DerivedCounts(rows=len(rows), groups=groups, photos=n_photos)
 
     # -- photos ----------------------------------------------------------------------------

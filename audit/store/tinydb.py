@@ -217,6 +217,15 @@ class TinyStore(TinyActions, AuditActions):
         self.locks = FolderLocks(self.root)
 
     @classmethod
+    def migrating(cls, root: Path) -> TinyStore:
+        """The store a migration has just switched in, for its check, before index.json goes."""
+        store = cls._staging(Path(root), FolderLocks(Path(root)))
+        if layout_of(store.root) != LAYOUT:
+            raise StoreUnavailable(f"{root} has not been switched to layout {LAYOUT}",
+                                   path=str(root), reason="not migrated")
+        return store
+
+    @classmethod
     def _staging(cls, root: Path, locks: FolderLocks) -> TinyStore:
         """The same layout in another folder, under the live folder's locks (rebuilds)."""
         staged = cls.__new__(cls)
@@ -228,13 +237,13 @@ class TinyStore(TinyActions, AuditActions):
     def _prepare_folder(self) -> None:
         marker = self.root / MARKER
         try:
+            if (self.root / "index.json").exists():  # layout 1, or a migration not finished
+                raise LayoutOutdated(
+                    f"{self.root} holds data in an older layout (index.json). Stop the app, "
+                    f"then run `audit migrate --data-dir {self.root}` to upgrade it in place "
+                    "(it keeps a copy first).", path=str(self.root),
+                    command=f"audit migrate --data-dir {self.root}")
             if not marker.exists():
-                if (self.root / "index.json").exists():
-                    raise LayoutOutdated(
-                        f"{self.root} holds data in an older layout (index.json). Stop the app, "
-                        f"then run `audit migrate --data-dir {self.root}` to upgrade it in place "
-                        "(it keeps a copy first).", path=str(self.root),
-                        command=f"audit migrate --data-dir {self.root}")
                 self.root.mkdir(parents=True, exist_ok=True)
                 probe = self.root / f".write-probe-{os.getpid()}"
                 probe.write_bytes(b"ok")
@@ -701,28 +710,27 @@ class TinyStore(TinyActions, AuditActions):
     def _roll(self, tx: _Tx, row: SummaryRow, sign: int) -> None:
         month = _row_month(row)
         doc = tx.get(self._rollup_path(month, row.location_id))
-        key = _group_key(rollups.location_key(row)[2:])
+        key = _group_key((row.template_id, row.mode, rollups.shown_to_branch(row), row.region))
         _set_or_pop(doc, key, rollups.add(doc.get(key), rollups.location_part(row), sign))
         items = tx.get(self._items_path(month, row.template_id))
-        key = _group_key(rollups.item_key(row)[2:])
+        key = _group_key((row.mode, row.region))
         _set_or_pop(items, key, rollups.add(items.get(key), rollups.item_part(row), sign))
 
     def _index_hashes(self, tx: _Tx, audit_id: str, refs: Iterable[PhotoRef]) -> None:
-        from audit.photos import hash_pieces
-
         for r in refs:
-            if len(r.sha256) == 64:
-                shard = tx.get(self._sha_path(r.sha256))
-                ids = shard.get(r.sha256) or []
-                if audit_id not in ids:
-                    shard[r.sha256] = [*ids, audit_id]
-            if hash_pieces(r.phash) is None:
-                continue
-            for path in self._near_paths(r.phash):
-                shard = tx.get(path)
-                entries = shard.get(audit_id) or []
-                if [r.sha256, r.phash] not in entries:
-                    shard[audit_id] = [*entries, [r.sha256, r.phash]]
+            self._index_hash(tx, audit_id, r.sha256, r.phash)
+
+    def _index_hash(self, tx: _Tx, audit_id: str, sha256: str, phash: str) -> None:
+        if len(sha256) == 64:
+            shard = tx.get(self._sha_path(sha256))
+            ids = shard.get(sha256) or []
+            if audit_id not in ids:
+                shard[sha256] = [*ids, audit_id]
+        for path in self._near_paths(phash):
+            shard = tx.get(path)
+            entries = shard.get(audit_id) or []
+            if [sha256, phash] not in entries:
+                shard[audit_id] = [*entries, [sha256, phash]]
 
     def _unindex_hashes(self, tx: _Tx, audit_id: str, refs: Iterable[PhotoRef]) -> None:
         for r in refs:
@@ -934,46 +942,29 @@ class TinyStore(TinyActions, AuditActions):
             tx.flush()
         return n
 
-    def rebuild_derived(self, rows: Iterable[SummaryRow],
-                        photos: Iterable[tuple[str, PhotoRef]]) -> DerivedCounts:
-        """Rows, indexes, rollups and photo hashes written anew from these (audit reindex).
+    def rebuild_derived(self, row_of: Callable[[Audit, SummaryRow | None], SummaryRow],
+                        progress: Callable[[int, int], None] | None = None) -> DerivedCounts:
+        """Rows, indexes, rollups and photo hashes written anew from the audit files.
 
-        Built beside the live folders, then swapped in, with every writer held off.
+        `row_of(audit, its current row or None)` gives each audit's row. Every writer, in any
+        process, waits meanwhile; the new files are built beside the live ones, then swapped in.
         """
-        derived = ("rows", "index", "rollups", "hashes")
         with self.locks.exclusive():
-            stage = self.root / ".rebuild"
-            shutil.rmtree(stage, ignore_errors=True)
-            stage.mkdir()
-            staged = TinyStore._staging(stage, self.locks)
-            tx = _Tx(staged, [], locked=False)
-            n_rows = n_photos = 0
-            for row in rows:
-                staged._place_row(tx, None, row)
-                n_rows += 1
-                if len(tx.pending) > 20_000:
-                    tx.flush()
-            by_audit: dict[str, list[PhotoRef]] = {}
-            for audit_id, ref in photos:
-                by_audit.setdefault(audit_id, []).append(ref)
-                n_photos += 1
-            for audit_id, refs in by_audit.items():
-                staged._index_hashes(tx, audit_id, refs)
-                if len(tx.pending) > 20_000:
-                    tx.flush()
-            tx.flush()
-            groups = sum(len(files) for _, _, files in os.walk(stage / "rollups"))
-            old = self.root / ".rebuild-old"
-            shutil.rmtree(old, ignore_errors=True)
-            old.mkdir()
-            for name in derived:  # each rename is atomic; a crash between them is repaired by
-                if (self.root / name).exists():  # running the rebuild again
-                    (self.root / name).rename(old / name)
-                if (stage / name).exists():
-                    (stage / name).rename(self.root / name)
-            shutil.rmtree(old, ignore_errors=True)
-            shutil.rmtree(stage, ignore_errors=True)
-        return DerivedCounts(rows=n_rows, groups=groups, photos=n_photos)
+            ids = sorted(self.audit_ids())
+            rows: list[SummaryRow] = []
+            hashes: list[tuple[str, str, str]] = []
+            for n, audit_id in enumerate(ids, start=1):
+                audit = self.get_audit(audit_id)
+                if audit is None:
+                    continue
+                row = row_of(audit, self.get_summary(audit_id))
+                rows.append(row)
+                if row.status == "submitted":
+                    hashes += [(audit_id, p.sha256, p.phash) for p in audit.photos.values()]
+                if progress is not None:
+                    progress(n, len(ids))
+            groups = _install(self.root, self.locks, ".rebuild", rows, hashes, {})
+        return DerivedCounts(rows=len(rows), groups=groups, photos=len(hashes))
 
     # -- settings --------------------------------------------------------------------------
 
@@ -1018,6 +1009,90 @@ def _item_rollups(month: str, template_id: str, doc: Any) -> list[rollups.ItemRo
         mode, region = key.split("|", 1)
         out.append(rollups.to_item_rollup((month, template_id, mode, region), g))
     return out
+
+
+DERIVED = ("rows", "index", "rollups", "hashes")
+
+
+def _install(root: Path, locks: FolderLocks, stage_name: str, rows: Iterable[SummaryRow],
+             hashes: Iterable[tuple[str, str, str]], files: dict[str, Any]) -> int:
+    """Build rows, indexes, rollups, hashes (and `files`: name → JSON, or str for a text
+    file) in a staging folder, then move each over the live one; the rollup groups written.
+
+    The caller holds the folder exclusively. Each move is a rename; a crash between two leaves
+    what a second run (which builds everything again) puts right.
+    """
+    stage = root / stage_name
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
+    staged = TinyStore._staging(stage, locks)
+    tx = _Tx(staged, [], locked=False)
+    for name, data in files.items():
+        path = stage / name
+        if isinstance(data, str):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, data.encode("utf-8"))
+        else:
+            tx.put(path, data)
+    for row in rows:
+        staged._place_row(tx, None, row)
+        if len(tx.pending) > 20_000:  # keep memory flat on big archives
+            tx.flush()
+    for audit_id, sha256, phash in hashes:
+        staged._index_hash(tx, audit_id, sha256, phash)
+        if len(tx.pending) > 20_000:
+            tx.flush()
+    tx.flush()
+    groups = sum(len(names) for _, _, names in os.walk(stage / "rollups"))
+    trash = root / f"{stage_name}-old"
+    shutil.rmtree(trash, ignore_errors=True)
+    trash.mkdir()
+    for name in sorted({*DERIVED, *os.listdir(stage)}):
+        if (root / name).exists():
+            (root / name).rename(trash / name)
+        if (stage / name).exists():
+            (stage / name).rename(root / name)
+    shutil.rmtree(trash, ignore_errors=True)
+    shutil.rmtree(stage, ignore_errors=True)
+    fsync_folder(root)
+    return groups
+
+
+def layout_of(root: Path) -> int:
+    """2 for this layout (store.json), 1 for the older one (index.json only), 0 for no store."""
+    if (root / MARKER).exists():
+        found = read_doc(root / MARKER)
+        return int(found.get("layout", 0)) if isinstance(found, dict) else 0
+    return 1 if (root / "index.json").exists() else 0
+
+
+def install_from_layout1(root: Path, tables: dict[str, Any], rows: Sequence[SummaryRow]) -> None:
+    """Layout 2 written from layout 1's tables (and its rows, checked and completed by the
+    caller); store.json last, as the sign the switch is done. index.json stays: the caller
+    removes it once the result is checked."""
+    def values(name: str) -> list[dict[str, Any]]:
+        return list((tables.get(name) or {}).values())
+
+    files: dict[str, Any] = {
+        "locations.json": {r["id"]: r for r in values("locations")},
+        "people.json": {r["name"]: r for r in values("users")},
+        "settings.json": next(iter(values("settings")), {}),
+    }
+    meta: dict[str, dict[str, Any]] = {}
+    for t in values("templates"):
+        meta.setdefault(t["id"], {})[str(t["version"])] = {
+            "title_ru": t.get("title_ru", ""), "title_en": t.get("title_en", ""),
+            "uploaded_by": t.get("uploaded_by", ""), "uploaded_at": t.get("uploaded_at", "")}
+        files[f"templates/{_part(t['id'])}/{t['version']}.yaml"] = str(t["yaml"])
+    files["templates.json"] = meta
+    for sess in values("sessions"):
+        shard = TinyStore._staging(root, FolderLocks(root))._session_path(sess["token_hash"])
+        files.setdefault(f"sessions/{shard.name}", {})[sess["token_hash"]] = sess
+    hashes = [(h["audit_id"], h["sha256"], h.get("phash", "")) for h in values("photo_hashes")]
+    locks = FolderLocks(root)
+    with locks.exclusive():
+        _install(root, locks, ".migrate", rows, hashes, files)
+        create_marker(root)
 
 
 def create_marker(root: Path) -> None:

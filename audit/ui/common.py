@@ -39,6 +39,17 @@ def get_store() -> Store:
     return store
 
 
+def close_app_stores() -> None:
+    """Close and forget every store this process opened (tests start each with a new one)."""
+    with _stores_lock:
+        stores = list(_stores.values())
+        _stores.clear()
+    for store in stores:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+
+
 _run = threading.local()  # each session's script runs on its own thread
 
 

@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 
 from audit import audits
-from audit.store.tinydb import TinyStore
-from tests.conftest import IN_CI, _free_port, populate
+from audit.store import Store
+from tests.conftest import IN_CI, _free_port, make_store, populate
 
 pytestmark = pytest.mark.e2e
 
@@ -29,14 +29,18 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, TinyStore]]:
-    data = tmp_path_factory.mktemp("e2e") / "data"
-    store = TinyStore(data)
+@pytest.fixture(scope="module", params=["tinydb", "postgres"])
+def server(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
+    """The app served on each backend: a data folder, or a database holding photos too."""
+    folder = tmp_path_factory.mktemp("e2e")
+    store = make_store(request.param, folder, request)
     populate(store)
     port = _free_port()
-    env = {**os.environ, "AUDIT_DATA_DIR": str(data)}
+    env = {**os.environ, "AUDIT_DATA_DIR": str(folder / "data")}
     env.pop("AUDIT_DATABASE_URL", None)
+    if request.param == "postgres":
+        env["AUDIT_DATABASE_URL"] = store.url  # type: ignore[attr-defined]
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
          "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
