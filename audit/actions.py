@@ -119,9 +119,14 @@ def proposals(audit: Audit, score: AuditScore, settings: ActionSettings) -> list
     return out
 
 
-def action_id(audit_id: str, key: str) -> str:
-    """One action per finding: the same audit and item always give the same id."""
-    return hashlib.sha256(f"{audit_id}|{key}".encode()).hexdigest()[:20]
+def action_id(location_id: str, audit_id: str, key: str) -> str:
+    """One action per finding: the same audit and item always give the same id.
+
+    The first three characters come from the location, so a store can keep the ids of one
+    location's actions together (TinyDB writes one index file per change, not one per action).
+    """
+    where = hashlib.sha256(location_id.encode()).hexdigest()[:3]
+    return where + hashlib.sha256(f"{audit_id}|{key}".encode()).hexdigest()[:17]
 
 
 def due_from(day: str, critical: bool, settings: ActionSettings) -> str:
@@ -140,7 +145,7 @@ def _with(a: Action, event: dict[str, Any], **changes: Any) -> Action:
 def new_action(header: AuditHeader, p: Proposal, *, region: str, owner: str, due: str, now: str,
                by: str = "") -> Action:
     return Action(
-        id=action_id(header.id, p.key), location_id=header.location_id, region=region,
+        id=action_id(header.location_id, header.id, p.key), location_id=header.location_id, region=region,
         audit_id=header.id, template_id=header.template_id,
         template_version=header.template_version, mode=header.mode, key=p.key, section=p.section,
         answer=p.answer, na=p.na, comment=p.comment, photos=p.photos, loss=p.loss,
@@ -265,7 +270,7 @@ def on_audit_final(store: Store, audit: Audit, score: AuditScore, now: str | Non
         carried = {a.key for a in after.values() if a.template_id == header.template_id
                    and (a.is_open or (a.is_closed and a.done_at >= visit))}
         for p in wanted:
-            aid = action_id(header.id, p.key)
+            aid = action_id(header.location_id, header.id, p.key)
             if aid in after or p.key in carried:
                 continue  # made already, or an open action (perhaps a repeat) carries this finding
             out[aid] = new_action(header, p, region=region, owner=owner,
@@ -539,7 +544,7 @@ def request_action(store: Store, actor: User, audit_id: str, key: str, *, locati
         day = min(day, due_from(at, found.critical, settings))  # a manager may only bring it forward
 
     def change(current: list[Action]) -> list[Action]:
-        aid = action_id(audit_id, key)
+        aid = action_id(header.location_id, audit_id, key)
         if any(a.id == aid for a in current):
             raise ActionError("action_exists", "this finding already has an action")
         if any(a.key == key and a.template_id == header.template_id and a.is_open for a in current):
@@ -685,9 +690,8 @@ def metrics(facts: Iterable[ActionFact], today: str) -> ActionMetrics:
     network_median = statistics.median(all_days) if all_days else None
     fast = tuple(r.location_id for r in sorted(
         (r for r in rows if r.median_days is not None and network_median is not None
-         and r.median_days <= network_median and r.repeated
-         and r.repeated / (r.closed + r.repeated) >= 0.2),
-        key=lambda r: (-r.repeated / (r.closed + r.repeated), r.median_days or 0.0, r.location_id)))
+         and r.median_days <= network_median and (r.repeat_share or 0.0) >= FAILS_AGAIN),
+        key=lambda r: (-(r.repeat_share or 0.0), r.median_days or 0.0, r.location_id)))
     closed = sum(r.closed for r in rows)
     confirmed = sum(r.confirmed for r in rows)
     return ActionMetrics(

@@ -62,7 +62,7 @@ def make_actions(rows: Sequence[SummaryRow], n: int, seed: int) -> dict[str, lis
         critical = key in r.critical
         owner = f"mgr-{r.location_id}" if rnd.random() < 0.9 else "hq"
         a = Action(
-            id=actions.action_id(r.audit_id, key), location_id=r.location_id, region=r.region,
+            id=actions.action_id(r.location_id, r.audit_id, key), location_id=r.location_id, region=r.region,
             audit_id=r.audit_id, template_id=r.template_id, template_version=r.template_version,
             mode=r.mode, key=key, section=key.partition(".")[0], answer=False,
             loss=float(r.losses.get(key, 1.0)), critical=critical, owner=owner,

@@ -436,3 +436,36 @@ def test_outbox__claim_lease_finish_retry(store: Store) -> None:
                                                                         "refused")
     assert store.claim_once("digest", "2026-06-01") and not store.claim_once("digest", "2026-06-01")
     assert store.claim_once("digest", "2026-06-02")
+
+
+def test_export__actions_as_csv_and_xlsx_from_the_cli(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io as io_
+
+    from openpyxl import load_workbook
+
+    from audit.cli import main
+    from audit.store.tinydb import TinyStore
+    from tests.conftest import populate
+
+    store = TinyStore(tmp_path / "data")
+    people = populate(store)
+    mystery(store, people, entrance__dry=False, office__guard=False)
+    action = by_key(store)["entrance.dry"]
+    actions.set_note(store, people["manager"], action.id, "=HYPERLINK(\"http://x\")")
+    out = tmp_path / "out"
+    assert main(["--data-dir", str(store.root), "export", "--what", "actions", "--format", "csv",
+                 "--lang", "ru", "-o", str(out)]) == 0
+    text = (tmp_path / "out-actions.csv").read_bytes().decode("utf-8-sig")
+    rows = {r["key"]: r for r in csv.DictReader(io_.StringIO(text))}
+    assert set(rows) == {a.key for a in store.location_actions("loc-a")}
+    dry = rows["entrance.dry"]
+    assert (dry["finding"], dry["answer"], dry["owner"], dry["status"]) == (
+        "У входа сухо, нет луж", "Нет", "mia", "Открыта")
+    assert dry["note"].startswith("'=")  # a formula in a note is shown, never run
+    assert main(["--data-dir", str(store.root), "export", "--what", "actions", "--format", "xlsx",
+                 "-o", str(tmp_path / "acts.xlsx")]) == 0
+    sheet = load_workbook(tmp_path / "acts.xlsx")["actions"]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert header[:4] == ["action_id", "location_id", "location_name", "region"]
+    assert sheet.max_row == 1 + len(rows)

@@ -2,7 +2,8 @@
 
     actions/loc/<location>.json     every action of one location, by id
     actions/owner/<person>.json     an owner's index: action id → location
-    actions/ids/<ab>.json           action id → location, sharded by the id's first two characters
+    actions/ids/<abc>.json          action id → location, by the id's first three characters (which
+                                    audit.actions.action_id takes from the location)
     outbox/queue.json               messages waiting (or given up on), by id
     outbox/sent/<YYYY-MM>.json      sent messages of a month, without their bodies
     outbox/state.json               last sent, last error, last drain, once-a-day markers
@@ -79,7 +80,7 @@ class TinyActions:
         return self.root / "actions" / "owner" / f"{_part(owner)}.json"
 
     def _act_id_path(self, action_id: str) -> Path:
-        shard = action_id[:2] if action_id[:2].isalnum() and action_id[:2].isascii() else "xx"
+        shard = action_id[:3] if action_id[:3].isalnum() and action_id[:3].isascii() else "xxx"
         return self.root / "actions" / "ids" / f"{shard.lower()}.json"
 
     def _outbox(self, name: str) -> Path:
