@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -206,3 +208,56 @@ def fact_of(a: Action) -> ActionFact:
     return ActionFact(a.id, a.location_id, a.region, a.template_id, a.owner, a.status, a.due,
                       a.opened_at, a.done_at, bool(a.confirmed_by), a.repeats,
                       days_to_close(a.status, a.opened_at, a.done_at))
+
+
+@dataclass(frozen=True)
+class LocationActions:
+    location_id: str
+    open: int
+    overdue: int
+    closed: int  # done or verified
+    median_days: float | None  # from (re)opening to done
+    confirmed: int  # closed ones a later audit proved
+    repeats: int  # failures after a close
+    repeated: int  # actions that failed again at least once
+    repeated_open: int = 0  # of those, the ones open again now
+
+    @property
+    def confirmed_share(self) -> float | None:
+        return None if not self.closed else self.confirmed / self.closed
+
+    @property
+    def repeat_share(self) -> float | None:
+        """Of the actions ever closed (closed now, or reopened after a close), the share that failed again."""
+        ever = self.closed + self.repeated_open
+        return None if not ever else self.repeated / ever
+
+
+@dataclass(frozen=True)
+class ActionStats:
+    """Per-location sums of actions and the network's median days to close: what HQ's figures read."""
+
+    locations: tuple[LocationActions, ...] = ()
+    median_days: float | None = None
+
+
+def stats_of(facts: Iterable[ActionFact], today: str) -> ActionStats:
+    """The sums from the actions' facts (TinyDB; PostgreSQL sums the same in SQL)."""
+    per: dict[str, list[ActionFact]] = {}
+    for f in facts:
+        per.setdefault(f.location_id, []).append(f)
+    rows = []
+    all_days: list[float] = []
+    for loc, fs in sorted(per.items()):
+        days = [f.days for f in fs if f.days is not None]
+        all_days += days
+        open_ = [f for f in fs if f.status in OPEN_STATUSES]
+        rows.append(LocationActions(
+            location_id=loc, open=len(open_),
+            overdue=sum(1 for f in open_ if f.due and f.due < today),
+            closed=sum(1 for f in fs if f.status in CLOSED_STATUSES),
+            median_days=statistics.median(days) if days else None,
+            confirmed=sum(1 for f in fs if f.confirmed and f.status in CLOSED_STATUSES),
+            repeats=sum(f.repeats for f in fs), repeated=sum(1 for f in fs if f.repeats),
+            repeated_open=sum(1 for f in open_ if f.repeats)))
+    return ActionStats(tuple(rows), statistics.median(all_days) if all_days else None)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from audit import access
-from audit.action_model import CLOSED_STATUSES, Action, ActionFact, ActionFilter
+from audit.action_model import Action, ActionFilter, ActionStats, LocationActions
 from audit.model import Audit, AuditHeader, AuditScore, Checklist, PhotoRef, User
 from audit.scoring import impacts, score_audit
 from audit.store import NotFound, Store, StoreError
@@ -634,29 +633,6 @@ def visible_actions(store: Store, actor: User, flt: ActionFilter | None = None) 
 
 
 @dataclass(frozen=True)
-class LocationActions:
-    location_id: str
-    open: int
-    overdue: int
-    closed: int  # done or verified
-    median_days: float | None  # from (re)opening to done
-    confirmed: int  # closed ones a later audit proved
-    repeats: int  # failures after a close
-    repeated: int  # actions that failed again at least once
-    repeated_open: int = 0  # of those, the ones open again now
-
-    @property
-    def confirmed_share(self) -> float | None:
-        return None if not self.closed else self.confirmed / self.closed
-
-    @property
-    def repeat_share(self) -> float | None:
-        """Of the actions ever closed (closed now, or reopened after a close), the share that failed again."""
-        ever = self.closed + self.repeated_open
-        return None if not ever else self.repeated / ever
-
-
-@dataclass(frozen=True)
 class ActionMetrics:
     locations: tuple[LocationActions, ...]
     open: int
@@ -668,26 +644,10 @@ class ActionMetrics:
     fast_but_failing: tuple[str, ...]  # location ids: close faster than the network, fail again
 
 
-def metrics(facts: Iterable[ActionFact], today: str) -> ActionMetrics:
-    """HQ's figures: per location and for the network, from the actions' few fields."""
-    per: dict[str, list[ActionFact]] = {}
-    for f in facts:
-        per.setdefault(f.location_id, []).append(f)
-    rows = []
-    all_days: list[float] = []
-    for loc, fs in sorted(per.items()):
-        days = [f.days for f in fs if f.days is not None]
-        all_days += days
-        open_ = [f for f in fs if f.status in ("open", "in_progress", "rejected")]
-        rows.append(LocationActions(
-            location_id=loc, open=len(open_),
-            overdue=sum(1 for f in open_ if f.due and f.due < today),
-            closed=sum(1 for f in fs if f.status in CLOSED_STATUSES),
-            median_days=statistics.median(days) if days else None,
-            confirmed=sum(1 for f in fs if f.confirmed and f.status in CLOSED_STATUSES),
-            repeats=sum(f.repeats for f in fs), repeated=sum(1 for f in fs if f.repeats),
-            repeated_open=sum(1 for f in open_ if f.repeats)))
-    network_median = statistics.median(all_days) if all_days else None
+def metrics(stats: ActionStats) -> ActionMetrics:
+    """HQ's figures from the per-location sums a store gives (`Store.action_stats`)."""
+    rows = stats.locations
+    network_median = stats.median_days
     fast = tuple(r.location_id for r in sorted(
         (r for r in rows if r.median_days is not None and network_median is not None
          and r.median_days <= network_median and (r.repeat_share or 0.0) >= FAILS_AGAIN),

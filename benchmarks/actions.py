@@ -7,8 +7,9 @@ the pages call it:
 
 - my: "My actions" of one manager (their owner index and locations' files → overdue, this
   week, the rest), over 30 managers;
-- hq: HQ's action figures (facts of every action → per location open, overdue, median days
-  to close, share confirmed by a later audit, repeats; the fast-but-failing locations);
+- hq: HQ's action figures (per location open, overdue, median days to close, share
+  confirmed by a later audit, repeats — summed by the store, in SQL on PostgreSQL — and the
+  fast-but-failing locations);
 
 each against a floor: the same result computed the plain pandas way over the same 30,000
 rows, already in one DataFrame in memory. Runs are interleaved, medians compared; with
@@ -125,7 +126,7 @@ def check_same(store: Store, df: pd.DataFrame, owners: Sequence[str], today: str
         plain = floor_my(df, owner, today)
         for name in ("overdue", "this_week", "later", "waiting"):
             assert [a.id for a in getattr(ours, name)] == plain[name], (owner, name)
-    m = actions.metrics(store.action_facts(), today)
+    m = actions.metrics(store.action_stats(None, today))
     g = floor_hq(df, today)
     assert [r.location_id for r in m.locations] == list(g.index)
     assert [r.open for r in m.locations] == list(g["open"])
@@ -180,7 +181,7 @@ def run(store: Store, label: str, rows: Sequence[SummaryRow], n: int, repeat: in
             floor_my(df, owner, today)
 
     return [compare(f"{label}-my", ours_my, floor_my_all, repeat),
-            compare(f"{label}-hq", lambda: actions.metrics(store.action_facts(), today),
+            compare(f"{label}-hq", lambda: actions.metrics(store.action_stats(None, today)),
                     lambda: floor_hq(df, today), repeat)]
 
 

@@ -364,9 +364,9 @@ def test_metrics__per_location_and_the_fast_but_failing() -> None:
             closed("slow", 1, 20, confirmed_by="a9"), closed("slow", 2, 10),
             _at("open", "2026-06-01", id="o1", location_id="slow"),
             _at("open", "2026-07-01", id="o2", location_id="slow")]
-    from audit.action_model import fact_of
+    from audit.action_model import fact_of, stats_of
 
-    m = actions.metrics([fact_of(a) for a in rows], "2026-06-10")
+    m = actions.metrics(stats_of([fact_of(a) for a in rows], "2026-06-10"))
     fast, slow = m.locations
     assert (fast.location_id, fast.closed, fast.median_days, fast.repeats) == ("fast", 3, 1.0, 1)
     assert (slow.open, slow.overdue, slow.median_days, slow.confirmed_share) == (2, 1, 15.0, 0.5)
@@ -469,3 +469,24 @@ def test_export__actions_as_csv_and_xlsx_from_the_cli(tmp_path, capsys) -> None:
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert header[:4] == ["action_id", "location_id", "location_name", "region"]
     assert sheet.max_row == 1 + len(rows)
+
+
+def test_store__action_stats_equal_the_sums_of_the_facts(store: Store, network: dict[str, User]) -> None:
+    from audit.action_model import stats_of
+
+    mystery(store, network, entrance__dry=False, office__guard=False)
+    mystery(store, network, location="loc-b", entrance__dry=False)
+    a = by_key(store)["entrance.dry"]
+    actions.mark_done(store, network["manager"], a.id, note="ok")
+    soon = (date.today() + timedelta(days=30)).isoformat()
+    got = store.action_stats(None, soon)
+    want = stats_of(store.action_facts(), soon)
+    assert [dataclasses.replace(r, median_days=None) for r in got.locations] == \
+        [dataclasses.replace(r, median_days=None) for r in want.locations]
+    for g, w in zip(got.locations, want.locations, strict=True):  # SQL's float against Python's
+        assert (g.median_days is None) == (w.median_days is None)
+        assert g.median_days is None or g.median_days == pytest.approx(w.median_days, abs=1e-6)
+    assert got.median_days == pytest.approx(want.median_days, abs=1e-6)
+    assert sum(r.overdue for r in got.locations) == sum(r.open for r in got.locations) > 0
+    only_b = store.action_stats(ActionFilter(region="СПб"), soon)
+    assert [r.location_id for r in only_b.locations] == ["loc-b"]

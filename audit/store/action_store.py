@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from audit.action_model import Action, ActionFact, ActionFilter, Message, OutboxStatus
+from audit.action_model import Action, ActionFact, ActionFilter, ActionStats, Message, OutboxStatus
 
 # change(actions of one location) → the actions to write (new ones, or changed copies)
 ActionChange = Callable[[list[Action]], Sequence[Action]]
@@ -20,6 +20,7 @@ class ActionStore(Protocol):
     def audit_actions(self, audit_id: str, location_id: str) -> list[Action]: ...
     def list_actions(self, flt: ActionFilter | None = None) -> list[Action]: ...
     def action_facts(self, flt: ActionFilter | None = None) -> list[ActionFact]: ...
+    def action_stats(self, flt: ActionFilter | None, today: str) -> ActionStats: ...  # HQ's sums
 
     # the outbox: a message is claimed with a lease by one drainer at a time
     def enqueue_messages(self, messages: Sequence[Message]) -> int: ...  # ids already there: skipped

@@ -22,9 +22,11 @@ from audit.action_model import (
     Action,
     ActionFact,
     ActionFilter,
+    ActionStats,
     Message,
     OutboxStatus,
     days_to_close,
+    stats_of,
 )
 from audit.store import StoreError, docs
 from audit.store.action_store import ActionChange
@@ -178,6 +180,9 @@ class TinyActions:
                     and (flt.owner is None or f.owner == flt.owner)
                     and (flt.template_id is None or f.template_id == flt.template_id)]
         return out
+
+    def action_stats(self, flt: ActionFilter | None, today: str) -> ActionStats:
+        return stats_of(self.action_facts(flt), today)
 
     # -- outbox ----------------------------------------------------------------------------
 

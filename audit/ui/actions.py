@@ -419,7 +419,7 @@ def dashboard_tab(locations: dict[str, Location], region: str | None, template_i
     """Open and overdue actions per location, days to close, proof by later audits, repeats."""
     store = get_store()
     flt = ActionFilter(region=region, template_id=template_id)
-    m = actions.metrics(store.action_facts(flt), today())
+    m = actions.metrics(store.action_stats(flt, today()))
     if not m.locations:
         st.caption(T("ui.act.m.none"))
         return
