@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.store import StoreError
-from audit.ui import auth
+from audit.ui import auth, background
+from audit.ui.actions import land_first
 from audit.ui.common import T, begin_run, current_user, esc, get_store, phone_css, show_error
 
 st.set_page_config(page_title="Customer journey audit", page_icon=":material/fact_check:",
@@ -21,12 +22,13 @@ PAGES = {  # name: (file, icon, URL path)
     "admin": ("audit/ui/pages/admin.py", ":material/settings:", "admin"),
     "plan": ("audit/ui/pages/plan.py", ":material/event:", "plan"),
     "review": ("audit/ui/pages/review.py", ":material/rate_review:", "review"),
+    "actions": ("audit/ui/pages/actions.py", ":material/task_alt:", "actions"),
 }
 BY_ROLE = {
     "shopper": ("audits", "start"),  # the audits page opens with "My visits" for a shopper
-    "manager": ("audits", "start", "locations"),
-    "reviewer": ("audits",),  # the audits page opens with the review queue for a reviewer
-    "hq": ("dashboard", "plan", "review", "locations", "audits", "start", "admin"),
+    "manager": ("actions", "audits", "start", "locations"),  # "My actions" first after sign-in
+    "reviewer": ("audits", "actions"),  # the audits page opens with the review queue for a reviewer
+    "hq": ("dashboard", "plan", "review", "actions", "locations", "audits", "start", "admin"),
 }
 
 
@@ -61,8 +63,12 @@ if user is None:
         auth.sign_in_page()
     st.stop()
 
-page = st.navigation(pages(BY_ROLE[user.role], user.role), position="top")
+nav = pages(BY_ROLE[user.role], user.role)
+page = st.navigation(nav, position="top")
 auth.pending_cookie()
+background.ensure_drainer()
+if user.role == "manager" and page is nav[BY_ROLE["manager"].index("audits")]:
+    land_first(PAGES["actions"][0])  # "My actions" first after signing in
 with st.sidebar:
     st.markdown(f"**{esc(user.display_name or user.name)}** · {T('role.' + user.role)}")
     auth.language_picker("lang.side")

@@ -169,3 +169,60 @@ def startable_modes(user: User | None) -> tuple[str, ...]:
     assert user is not None  # noqa: S101
     return {"shopper": ("mystery",), "manager": ("self",), "reviewer": (),
             "hq": ("mystery", "self")}[user.role]
+
+
+# -- corrective actions (audit.actions) ---------------------------------------------------------
+# Shoppers never see them: a mystery shopper must not learn what a branch fixed.
+
+VIEW_ACTION = "view_action"
+WORK_ACTION = "work_action"  # start, note, evidence photos, mark done
+VERIFY_ACTION = "verify_action"  # verify or send back a done action; never one's own
+ASSIGN_ACTION = "assign_action"  # change the owner or the due date
+REQUEST_ACTION = "request_action"  # make an action from a finding that did not make one itself
+ACTION_ACTIONS = (VIEW_ACTION, WORK_ACTION, VERIFY_ACTION, ASSIGN_ACTION, REQUEST_ACTION)
+
+
+class ActionLike(Protocol):
+    """What the rules read of a corrective action (audit.action_model.Action)."""
+
+    @property
+    def location_id(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+
+
+def covers(user: User | None, location_id: str, region: str) -> bool:
+    """Whether the person answers for this location: its managers, its region's reviewers, HQ.
+
+    An action's owner must be one of them.
+    """
+    if user is None or user.disabled:
+        return False
+    if user.role == "hq":
+        return True
+    if user.role == "manager":
+        return location_id in user.locations
+    if user.role == "reviewer":
+        return bool(region) and region in user.regions
+    return False
+
+
+def may_act(user: User | None, action: str, obj: ActionLike) -> bool:
+    """True if `user` may do `action` (one of ACTION_ACTIONS) on the corrective action `obj`."""
+    if user is None or user.disabled or user.role not in ("manager", "reviewer", "hq"):
+        return False
+    own = bool(obj.owner) and obj.owner == user.name
+    mine = covers(user, obj.location_id, obj.region)
+    if action == VIEW_ACTION:
+        return own or mine
+    if action == WORK_ACTION:
+        return own or (user.role == "manager" and mine) or user.role == "hq"
+    if action == VERIFY_ACTION:
+        return not own and user.role in ("reviewer", "hq") and mine
+    if action in (ASSIGN_ACTION,):
+        return user.role in ("reviewer", "hq") and mine
+    if action == REQUEST_ACTION:
+        return mine
+    return False

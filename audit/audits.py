@@ -292,6 +292,10 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
     row = summary_of(new, checklist, audit.answers, score,
                      region=region_of(store, header.location_id))
     store.submit_audit(new, row, list(audit.photos.values()))
+    if new.mode == "self":  # a mystery audit reaches the branch when it is published
+        from audit.actions import on_audit_final
+
+        on_audit_final(store, dataclasses.replace(audit, header=new), score, at)
     return row
 
 
@@ -324,6 +328,10 @@ def publish(store: Store, actor: User, audit_id: str, published: bool = True,
     if old is None:
         raise _not_found(audit_id)
     store.publish_audit(new, dataclasses.replace(old, published=published))
+    if published and new.mode == "mystery" and new.status == "submitted":
+        from audit.actions import final_audit
+
+        final_audit(store, audit_id, at)  # its findings become the branch's actions
     return new
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from audit.checklist import ChecklistError, load_checklist
+from audit.model import ROLES
 from audit.store import Store, StoreError, open_store
 
 
@@ -159,6 +160,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from audit.export import export, output_files
 
     store = _store(args)
+    if args.what == "actions":
+        return _export_actions(store, args)
     codes = auditor_codes(store)
     try:
         files = export(store, fmt=args.format, date_from=args.date_from, date_to=args.date_to,
@@ -169,6 +172,70 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(str(err)) from err
     for path, data in output_files(args.output, files).items():
         _write(path, data)
+    return 0
+
+
+def _export_actions(store: Store, args: argparse.Namespace) -> int:
+    """Every corrective action (of one region with --region), created within --from/--to."""
+    from audit.action_export import export_actions
+    from audit.action_model import ActionFilter
+    from audit.export import output_files
+
+    found = store.list_actions(ActionFilter(region=args.region) if args.region else None)
+    found = [a for a in found if (not args.date_from or a.created_at[:10] >= args.date_from)
+             and (not args.date_to or a.created_at[:10] <= args.date_to)]
+    try:
+        files = export_actions(store, found, fmt=args.format, lang=args.lang, today=_now()[:10])
+    except ValueError as err:
+        raise CliError(str(err)) from err
+    into_folder = Path(args.output).is_dir()
+    for path, data in output_files(args.output, files).items():
+        _write(path.with_name("actions.xlsx") if into_folder and path.suffix == ".xlsx" else path, data)
+    return 0
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    """Queue the day's overdue digest (once a day) and send what waits; for cron."""
+    from audit import notify
+
+    settings = notify.smtp_settings()
+    if settings is None:
+        print("e-mail is not configured ([smtp] in .streamlit/secrets.toml or AUDIT_SMTP_HOST); "
+              "nothing sent", file=sys.stderr)
+        return 0 if args.quiet else 1
+    store = _store(args)
+    queued = notify.queue_digest(store, settings) if not args.no_digest else 0
+    sent = failed = 0
+    while True:
+        result = notify.drain(store, settings)
+        sent, failed = sent + result.sent, failed + result.failed
+        for err in result.errors:
+            print(f"audit notify: {err}", file=sys.stderr)
+        if result.sent + result.failed < notify.BATCH or result.failed:
+            break
+    status = store.outbox_status()
+    print(f"queued {queued} digest messages; sent {sent}, failed {failed}; "
+          f"{status.pending} waiting, {status.dead} given up")
+    return 1 if failed else 0
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    """Run the action hook again for audits that reached their branch (after an upgrade)."""
+    from audit.actions import final_audit, is_final
+    from audit.store import AuditFilter
+
+    store = _store(args)
+    rows = store.list_summaries(AuditFilter(status="submitted", date_from=args.since))
+    rows.sort(key=lambda r: (r.visit_at or r.started_at, r.audit_id))
+    made = weighed = 0
+    for row in rows:
+        header = store.get_header(row.audit_id)
+        if header is None or not is_final(header):
+            continue
+        result = final_audit(store, row.audit_id)
+        made += len(result.created)
+        weighed += 1
+    print(f"{weighed} audits weighed, {made} actions made")
     return 0
 
 
@@ -246,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     u = users.add_parser("add", parents=[data_dir], help="add a person",
                          description="Add a person with a role.")
     u.add_argument("name", help="sign-in name: lowercase letters, digits, . _ -")
-    u.add_argument("--role", required=True, choices=("shopper", "manager", "reviewer", "hq"))
+    u.add_argument("--role", required=True, choices=ROLES)
     u.add_argument("--location", action="append", help="a location id they work with (repeat)")
     u.add_argument("--email", help="e-mail for single sign-on")
     u.add_argument("--display-name", help="name shown in the app")
@@ -282,10 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the PDF file to write")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("export", parents=[data_dir], help="audits and their answers as CSV or XLSX",
+    p = sub.add_parser("export", parents=[data_dir],
+                       help="audits and their answers, or actions, as CSV or XLSX",
                        description="Export submitted audits and their item-level answers. With csv "
                                    "two files are written beside -o (…-audits.csv, …-answers.csv); "
-                                   "with xlsx one workbook with two sheets.")
+                                   "with xlsx one workbook with two sheets. --what actions writes "
+                                   "the corrective actions instead (…-actions.csv, or one sheet).")
+    p.add_argument("--what", choices=("audits", "actions"), default="audits",
+                   help="audits (default) or corrective actions")
     p.add_argument("--format", required=True, choices=("csv", "xlsx"))
     p.add_argument("--from", dest="date_from", help="first visit day, YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", help="last visit day, YYYY-MM-DD")
@@ -294,6 +365,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="file (or folder) to write")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("notify", help="send the e-mails that wait (run it from cron)",
+                       description="Queue the day's digest of overdue actions (once a day, after the "
+                                   "digest hour) and send every queued e-mail through SMTP; failures "
+                                   "are recorded and tried again later. Exit 1 when a send failed or "
+                                   "SMTP is not configured.")
+    p.add_argument("--no-digest", action="store_true", help="send what waits, queue no digest")
+    p.add_argument("--quiet", action="store_true", help="exit 0 when SMTP is not configured")
+    p.set_defaults(func=cmd_notify)
+
+    p = sub.add_parser("actions", help="corrective actions: make them for past audits",
+                       description="sync: weigh audits that reached their branch (submitted "
+                                   "self-audits, published mystery audits) oldest first, making "
+                                   "their actions; safe to run again.")
+    acts = p.add_subparsers(dest="actions_cmd", required=True)
+    a = acts.add_parser("sync", help="make actions from past audits",
+                        description="Make actions from audits visited since --since, oldest first.")
+    a.add_argument("--since", help="first visit day, YYYY-MM-DD (default: every audit)")
+    a.set_defaults(func=cmd_actions)
     p = sub.add_parser("migrate", help="upgrade the data folder or database to this version",
                        description="Upgrade the store in place. A data folder: copies index.json to "
                                    "backups/ first, builds the new files beside the old, switches, "

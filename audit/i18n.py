@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from audit.i18n_actions import ACTION_STRINGS
 from audit.i18n_visits import STRINGS as VISIT_STRINGS
 from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore
 
@@ -265,7 +266,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.brand": ("Brand and photos", "Бренд и фото"),
     "ui.role": ("Role", "Роль"),
     "ui.display_name": ("Display name", "Отображаемое имя"),
-    "ui.email": ("E-mail (for company sign-in)", "E-mail (для корпоративного входа)"),
+    "ui.email": ("E-mail (company sign-in and notifications)", "E-mail (корпоративный вход и уведомления)"),
     "ui.their_locations": ("Locations", "Точки"),
     "ui.any_location": ("May audit any location", "Может проверять любую точку"),
     "ui.disabled": ("Disabled", "Отключена"),
@@ -357,6 +358,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
 }
 STRINGS.update(UI_STRINGS)
 STRINGS.update(VISIT_STRINGS)
+STRINGS.update(ACTION_STRINGS)
 
 
 def t(key: str, lang: str, /, **params: Any) -> str:

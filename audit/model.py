@@ -325,6 +325,7 @@ class User:
     locked_until: str = ""
     any_location: bool = False
     regions: tuple[str, ...] = ()  # the regions a reviewer covers
+    lang: str = ""  # the language of their e-mails; "" means the product's default
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -340,6 +341,7 @@ class User:
             "locked_until": self.locked_until,
             "any_location": self.any_location,
             "regions": list(self.regions),
+            "lang": self.lang,
         }
 
     @classmethod
@@ -357,6 +359,7 @@ class User:
             locked_until=d.get("locked_until", ""),
             any_location=bool(d.get("any_location", False)),
             regions=tuple(d.get("regions", ()) or ()),
+            lang=d.get("lang", "") or "",
         )
 
 

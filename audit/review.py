@@ -115,11 +115,12 @@ def publish(store: Store, actor: User, audit_id: str, now: str | None = None) ->
     header, row = _reviewable(store, actor, audit_id, access.PUBLISH)
     if header.published:
         return header
-    new = _event(dataclasses.replace(header, published=True), "published", actor.name,
-                 now or now_iso())
+    at = now or now_iso()
+    new = _event(dataclasses.replace(header, published=True), "published", actor.name, at)
     store.publish_reviewed_audit(new, dataclasses.replace(row, published=True))
-    # ── The audit is final here: the corrective-actions hook (issue 11,
-    # audit.actions.on_audit_final) is called at this point, after the publish is stored. ──
+    from audit.actions import final_audit
+
+    final_audit(store, audit_id, at)  # the audit is final: its findings become the branch's actions
     return new
 
 

@@ -21,6 +21,8 @@ from audit.store.tinydb import TinyStore
 from audit.templates import add_template
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# the app's e-mail drainer thread stays off in tests; test_notify drains on purpose
+os.environ.setdefault("AUDIT_NOTIFY_IN_APP", "0")
 
 MINI_YAML = """
 id: mini

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -209,3 +210,63 @@ def test_startable_modes__by_role() -> None:
     assert access.startable_modes(SHOPPER) == ("mystery",)
     assert access.startable_modes(MANAGER) == ("self",)
     assert access.startable_modes(HQ) == ("mystery", "self")
+
+
+# -- corrective actions: role × action × whose -------------------------------------------------
+
+REVIEWER = User(name="rita", role="reviewer", regions=("Москва",))
+ACTION_PEOPLE = {"shopper": SHOPPER, "manager": MANAGER, "reviewer": REVIEWER, "hq": HQ}
+
+
+@dataclasses.dataclass(frozen=True)
+class ActionRef:
+    location_id: str
+    region: str
+    owner: str
+
+
+ME = "<me>"
+ACTION_OBJECTS = {  # loc-a is the manager's location, in the reviewer's region
+    "mine, at my location": ActionRef("loc-a", "Москва", ME),
+    "a colleague's, at my location": ActionRef("loc-a", "Москва", "max"),
+    "nobody's yet, at my location": ActionRef("loc-a", "Москва", ""),
+    "elsewhere, another region": ActionRef("loc-b", "СПб", "max"),
+}
+AV, AW, AF, AA, AR = (access.VIEW_ACTION, access.WORK_ACTION, access.VERIFY_ACTION,
+                      access.ASSIGN_ACTION, access.REQUEST_ACTION)
+ACTION_ALLOWED: dict[str, dict[str, set[str]]] = {
+    "shopper": {name: set() for name in ACTION_OBJECTS},  # a mystery shopper never sees them
+    "manager": {
+        "mine, at my location": {AV, AW, AR},  # never verifies, not even their own
+        "a colleague's, at my location": {AV, AW, AR},
+        "nobody's yet, at my location": {AV, AW, AR},
+        "elsewhere, another region": set(),
+    },
+    "reviewer": {
+        "mine, at my location": {AV, AW, AA, AR},  # not their own verification
+        "a colleague's, at my location": {AV, AF, AA, AR},
+        "nobody's yet, at my location": {AV, AF, AA, AR},
+        "elsewhere, another region": set(),
+    },
+    "hq": {
+        "mine, at my location": {AV, AW, AA, AR},
+        "a colleague's, at my location": {AV, AW, AF, AA, AR},
+        "nobody's yet, at my location": {AV, AW, AF, AA, AR},
+        "elsewhere, another region": {AV, AW, AF, AA, AR},
+    },
+}
+
+
+@pytest.mark.parametrize(("role", "what", "action"),
+                         list(itertools.product(ACTION_PEOPLE, ACTION_OBJECTS, access.ACTION_ACTIONS)))
+def test_action_access_table(role: str, what: str, action: str) -> None:
+    user = ACTION_PEOPLE[role]
+    obj = ACTION_OBJECTS[what]
+    obj = dataclasses.replace(obj, owner=user.name if obj.owner == ME else obj.owner)
+    assert access.may_act(user, action, obj) is (action in ACTION_ALLOWED[role][what])
+
+
+def test_action_access__disabled_or_nobody_may_nothing() -> None:
+    for user in (None, dataclasses.replace(HQ, disabled=True)):
+        for action in access.ACTION_ACTIONS:
+            assert not access.may_act(user, action, ActionRef("loc-a", "Москва", "boss"))

@@ -74,10 +74,8 @@ def app_as(store: Store, user: User | None = None, *, lang: str = "en") -> AppTe
 def texts(at: AppTest) -> str:
     """What the screen says: Markdown's backslash escapes read as the characters they show, and
     the invisible word joiners esc() puts after a colon (no emoji shortcode) dropped."""
-    parts = [re.sub(r"\\(.)", r"\1", m.value).replace("\u2060", "") for m in at.markdown]
-    parts += [e.value for e in at.error] + [w.value for w in at.warning]
-    parts += [i.value for i in at.info] + [s.value for s in at.success] + [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts)
+    parts = [*at.markdown, *at.error, *at.warning, *at.info, *at.success, *at.caption]
+    return "\n".join(re.sub(r"\\(.)", r"\1", str(p.value)).replace("\u2060", "") for p in parts)
 
 
 def open_audit(at: AppTest, audit_id: str, section: str | None = None) -> AppTest:
@@ -169,12 +167,13 @@ def test_changed_password__ends_other_sessions(data: Store, people: dict[str, Us
 
 @pytest.mark.parametrize(("role", "allowed", "refused"), [
     ("shopper", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py"],
-     ["audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py", "audit/ui/pages/locations.py"]),
-    ("manager", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py",
+     ["audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py", "audit/ui/pages/locations.py",
+      "audit/ui/pages/actions.py"]),
+    ("manager", ["audit/ui/pages/actions.py", "audit/ui/pages/audits.py", "audit/ui/pages/start.py",
                  "audit/ui/pages/locations.py"],
      ["audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py"]),
     ("hq", ["audit/ui/pages/audits.py", "audit/ui/pages/start.py", "audit/ui/pages/locations.py",
-            "audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py"], []),
+            "audit/ui/pages/admin.py", "audit/ui/pages/dashboard.py", "audit/ui/pages/actions.py"], []),
 ])
 def test_each_role__sees_its_pages_only(data: Store, people: dict[str, User], role: str,
                                         allowed: list[str], refused: list[str]) -> None:
@@ -421,7 +420,9 @@ def test_manager__sees_published_mystery_audit_with_a_code_not_the_shopper(
     audits.publish(data, boss, audit_id)
     after = open_audit(app_as(data, mia).run(), audit_id)
     assert "Read-only" in texts(after)
-    listing = app_as(data, mia).run()
+    listing = app_as(data, mia).run()  # a manager lands on their actions first
+    assert "My actions" in [h.value for h in listing.header]
+    listing.switch_page(AUDITS).run()
     assert sam.code in texts(listing) and "sam" not in texts(listing).replace(sam.code, "")
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
 from audit.rollups import Rollups
+from audit.store.action_store import ActionStore
 
 if TYPE_CHECKING:  # Pillow is heavy; only photo uploads need it
     from audit.photos import PhotoKind, PreparedPhoto
@@ -153,8 +154,11 @@ class AuditActions:
         self._state_change(header, row, expect="submitted")
 
 
-class Store(Protocol):
-    """What the product needs from storage. Logic lives in audit/*, not here."""
+class Store(ActionStore, Protocol):
+    """What the product needs from storage. Logic lives in audit/*, not here.
+
+    Corrective actions and the e-mail outbox: see audit/store/action_store.py.
+    """
 
     # locations
     def list_locations(self) -> list[Location]: ...

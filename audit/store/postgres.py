@@ -36,6 +36,7 @@ from audit.store import (
     StoreUnavailable,
     TemplateInfo,
 )
+from audit.store.postgres_actions import SCHEMA_V4, PgActions
 from audit.store.tinydb import _yaml_title
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ CREATE INDEX visits_open ON visits (region, month) WHERE shopper = '';
 CREATE INDEX visits_plan ON visits (plan_id);
 """
 
-LATEST = 3
+LATEST = 4  # step 4 (audit/store/postgres_actions.py): corrective actions and the outbox
 AUTO_MIGRATE_ROWS = 20_000  # above this many audits the app asks for `audit migrate` instead
 _ADVISORY_KEY = 0x617564_6974  # "audit": replicas starting at once migrate one at a time
 _PIECES = ", ".join(f"p{i}" for i in range(7))
@@ -190,7 +191,7 @@ class PgPhotoFiles:
         return PhotoStore(self.store.photo_dir)
 
 
-class PostgresStore(AuditActions):
+class PostgresStore(PgActions, AuditActions):
     """One database for every replica: audits, rows, rollups, sessions and photos."""
 
     def __init__(self, url: str, *, photo_dir: Path, pool_size: int = 4,
@@ -294,6 +295,9 @@ class PostgresStore(AuditActions):
         if found < 3:
             cur.execute(SCHEMA_V3)
             cur.execute("INSERT INTO schema_version (version) VALUES (3)")
+        if found < 4:
+            cur.execute(SCHEMA_V4)
+            cur.execute("INSERT INTO schema_version (version) VALUES (4)")
 
     def import_photo_folder(self) -> int:
         """Photos an older version kept as files, copied into the database (audit migrate)."""

@@ -43,6 +43,7 @@ from audit.store import (
     docs,
 )
 from audit.store.locks import FolderLocks
+from audit.store.tinydb_actions import TinyActions
 
 if TYPE_CHECKING:
     from audit.visits import Plan, Visit, VisitFilter
@@ -211,7 +212,7 @@ class _Tx:
         self.pending.clear()
 
 
-class TinyStore(AuditActions):
+class TinyStore(TinyActions, AuditActions):
     """The data folder; the README's storage section lists every file."""
 
     def __init__(self, root: Path | str) -> None:

@@ -15,8 +15,8 @@ from audit.model import ROLES, WEEKDAYS, Location
 from audit.reporting import LogoError, check_logo
 from audit.store import StoreError
 from audit.templates import add_template
-from audit.ui import place
-from audit.ui.common import T, esc, get_store, labeller, lang
+from audit.ui import actions_admin, place
+from audit.ui.common import LANGS, T, esc, get_store, labeller, lang
 from audit.ui.items import parse_span
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -28,10 +28,11 @@ def render() -> None:
         st.warning(T("err.not_found"))
         return
     st.header(T("nav.admin"), anchor=False)
-    part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand"],
+    part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand", "actions"],
                                 default="people", key="admin.part", label_visibility="collapsed",
                                 format_func=labeller("ui."), width="stretch") or "people"
-    {"people": people, "locations": locations, "templates": templates, "brand": brand}[part]()
+    {"people": people, "locations": locations, "templates": templates, "brand": brand,
+     "actions": actions_admin.render}[part]()
 
 
 def _regions() -> list[str]:
@@ -54,6 +55,8 @@ def people() -> None:
             locs = st.multiselect(T("ui.their_locations"), list(names), key="person.locs",
                                   format_func=names.__getitem__)
             email = st.text_input(T("ui.email"), key="person.email")
+            mail_lang = st.segmented_control(T("ui.person_lang"), list(LANGS), default=lang(),
+                                             key="person.lang", format_func=LANGS.__getitem__)
             anywhere = st.checkbox(T("ui.any_location"), key="person.any")
             regions = st.multiselect(T("place.regions"), _regions(), key="person.regions")
             password = st.text_input(T("ui.password"), type="password", key="person.password",
@@ -63,7 +66,8 @@ def people() -> None:
             try:
                 accounts.create_user(store, name.strip().lower(), role or "shopper", password,
                                      locations=tuple(locs), display_name=display.strip(),
-                                     email=email, any_location=anywhere,
+                                     email=email, any_location=anywhere)
+                accounts.update_user(store, name.strip().lower(), lang=mail_lang or "",
                                      regions=tuple(regions))
             except StoreError as err:
                 st.error(error_text(err, lang()))
@@ -82,6 +86,9 @@ def people() -> None:
                                       default=[x for x in u.locations if x in names],
                                       format_func=names.__getitem__)
                 email = st.text_input(T("ui.email"), value=u.email, key=f"pe.email.{u.name}")
+                mail_lang = st.segmented_control(T("ui.person_lang"), list(LANGS),
+                                                 default=u.lang or None, key=f"pe.lang.{u.name}",
+                                                 format_func=LANGS.__getitem__)
                 anywhere = st.checkbox(T("ui.any_location"), value=u.any_location, key=f"pe.any.{u.name}")
                 regions = st.multiselect(T("place.regions"), _regions(), key=f"pe.regions.{u.name}",
                                          default=[r for r in u.regions if r in _regions()])
@@ -90,7 +97,7 @@ def people() -> None:
                     try:
                         accounts.update_user(store, u.name, role=role or u.role, locations=tuple(locs),
                                              email=email, any_location=anywhere, disabled=disabled,
-                                             regions=tuple(regions))
+                                             lang=mail_lang or "", regions=tuple(regions))
                     except StoreError as err:
                         st.error(error_text(err, lang()))
                     else:

@@ -110,7 +110,8 @@ def render() -> None:
         return
     _headlines(d, names, checklist)
     tabs = st.tabs([T("ui.tab_ranking"), T("ui.tab_heatmap"), T("ui.tab_trends"),
-                    T("ui.tab_items"), T("ui.tab_gap"), T("ui.tab_compare"), T("ui.tab_export")])
+                    T("ui.tab_items"), T("ui.tab_gap"), T("ui.tab_compare"), T("ui.tab_export"),
+                    T("ui.tab_actions")])
     with tabs[0]:
         _ranking(d, checklist)
     with tabs[1]:
@@ -125,6 +126,10 @@ def render() -> None:
         _compare(data, f, names, checklist)
     with tabs[6]:
         _exports(d, f, locations, checklist)
+    with tabs[7]:
+        from audit.ui.actions import dashboard_tab
+
+        dashboard_tab(locations, f.region, f.template_id)
 
 
 # A few views are kept: each holds thousands of small objects, and every one of them makes

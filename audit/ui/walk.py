@@ -304,6 +304,7 @@ def _skipped(checklist: Checklist, score) -> None:  # type: ignore[no-untyped-de
 
 
 def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
+    from audit.ui import actions as actions_ui
     from audit.ui import report_buttons
 
     score = score_audit(checklist, audit.answers)
@@ -311,6 +312,7 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
         audit.header.location_id)), icon=":material/lock:")
     _score_header(score, checklist)
     report_buttons.audit_pdf_button(user, audit, checklist)
+    actions_ui.plan_link(user, audit.id)
     review_panel.panel(user, audit, checklist)
     _findings(checklist, audit, score)
     for section, s in zip(checklist.sections, score.sections, strict=True):

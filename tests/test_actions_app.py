@@ -1,0 +1,195 @@
+"""The action views through AppTest: My actions, one action, verify, send back, the plan, Admin, the tab."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from audit import accounts, actions, audits
+from audit.action_model import Action
+from audit.model import User
+from audit.store.tinydb import TinyStore
+from tests.conftest import populate
+from tests.test_actions import jpeg, mystery
+from tests.test_app import app_as, texts
+
+ACTIONS = "audit/ui/pages/actions.py"
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TinyStore:
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("AUDIT_NOTIFY_IN_APP", "0")
+    return TinyStore(tmp_path / "data")
+
+
+@pytest.fixture
+def people(data: TinyStore) -> dict[str, User]:
+    return populate(data)
+
+
+def open_action(at: AppTest, action_id: str) -> AppTest:
+    at.query_params.clear()
+    at.query_params["id"] = action_id
+    return at.switch_page(ACTIONS).run()
+
+
+def dry(store: TinyStore) -> Action:
+    return next(a for a in store.location_actions("loc-a") if a.key == "entrance.dry")
+
+
+def test_manager__lands_on_my_actions_overdue_first(data: TinyStore, people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False, office__guard=False)
+    late = dry(data)
+    data.change_actions("loc-a", lambda cur: [a.__class__(**{**a.__dict__, "due": "2020-01-01"})
+                                              for a in cur if a.id == late.id])
+    at = app_as(data, people["manager"]).run()
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    subheaders = [h.value for h in at.subheader]
+    assert headers[0] == "My actions"
+    assert subheaders[0].startswith("Overdue · 1") and subheaders[1].startswith("Due this week")
+    assert "The entrance is dry, no puddle" in texts(at)
+
+
+def test_manager__closes_an_action_with_a_photo_and_a_note(data: TinyStore,
+                                                           people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False)
+    action = dry(data)
+    at = open_action(app_as(data, people["manager"], lang="ru").run(), action.id)
+    assert not at.exception
+    at.button(key="act.start").click().run()
+    assert data.get_action(action.id).status == "in_progress"  # type: ignore[union-attr]
+    at.file_uploader(key="act.photo.0").set_value(("mat.jpg", b"%PDF-1.4 nope", "image/jpeg")).run()
+    assert len(at.error) == 1 and at.error[0].value  # PhotoError in Russian, from audit.photos
+    assert data.get_action(action.id).evidence == ()  # type: ignore[union-attr]
+    at.file_uploader(key="act.photo.1").set_value(("mat.jpg", jpeg(), "image/jpeg")).run()
+    assert len(data.get_action(action.id).evidence) == 1  # type: ignore[union-attr]
+    at.text_area(key=f"act.note.{action.id}").input("Постелили коврик у входа").run()
+    at.button(key="act.done").click().run()
+    done = data.get_action(action.id)
+    assert done is not None and (done.status, done.note) == ("done", "Постелили коврик у входа")
+    assert "Выполнена, ждёт проверки" in texts(at)
+    assert not [b for b in at.button if b.key == "act.verify.go"]  # never their own
+
+
+def test_manager__verifying_own_action_is_refused_with_a_message(data: TinyStore,
+                                                                 people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False)
+    action = dry(data)
+    actions.mark_done(data, people["manager"], action.id, note="done")
+    with pytest.raises(actions.ActionError):
+        actions.verify(data, people["manager"], action.id)
+    at = open_action(app_as(data, people["manager"]).run(), action.id)
+    assert "act.verify.go" not in [b.key for b in at.button]
+
+
+def test_hq__verifies_and_sends_back(data: TinyStore, people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False, office__guard=False)
+    first, guard = dry(data), next(a for a in data.location_actions("loc-a") if a.key == "office.guard")
+    actions.mark_done(data, people["manager"], first.id, note="ok")
+    actions.mark_done(data, people["manager"], guard.id, note="ok")
+    at = app_as(data, people["hq"]).run().switch_page(ACTIONS).run()
+    assert "To verify" in [h.value for h in at.header]
+    at = open_action(at, first.id)
+    at.button(key="act.verify.go").click().run()
+    assert data.get_action(first.id).status == "verified"  # type: ignore[union-attr]
+    at = open_action(at, guard.id)
+    at.button(key="act.send_back").click().run()
+    assert "Say why the action goes back." in texts(at)
+    assert data.get_action(guard.id).status == "done"  # type: ignore[union-attr]
+    at.text_input(key="act.reason").input("Охранника не видно на фото").run()
+    at.button(key="act.send_back").click().run()
+    back = data.get_action(guard.id)
+    assert back is not None and (back.status, back.reason) == ("rejected", "Охранника не видно на фото")
+
+
+def test_hq__due_date_in_the_past_refused_on_the_page(data: TinyStore, people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False)
+    action = dry(data)
+    at = open_action(app_as(data, people["hq"]).run(), action.id)
+    at.date_input(key="act.due").set_value(date.today() - timedelta(days=3)).run()
+    at.button(key="act.assign.go").click().run()
+    assert "is in the past" in texts(at)
+    assert data.get_action(action.id) == action
+
+
+def test_shopper_and_other_manager__no_action_page(data: TinyStore, people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False)
+    action = dry(data)
+    at = open_action(app_as(data, people["manager_b"]).run(), action.id)
+    assert "Not found." in texts(at) and "The entrance is dry" not in texts(at)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app_as(data, people["shopper"]).run().switch_page(ACTIONS)
+
+
+def test_plan__make_on_request_and_acknowledge(data: TinyStore, people: dict[str, User]) -> None:
+    actions.set_action_settings(data, people["hq"], "mini", actions.ActionSettings(auto="critical"))
+    audit_id = mystery(data, people, entrance__dry=False)
+    at = app_as(data, people["manager"]).run()
+    at.query_params["audit"] = audit_id
+    at = at.switch_page(ACTIONS).run()
+    assert "Findings without an action" in [h.value for h in at.subheader]
+    at.button(key="make.entrance.dry").click().run()
+    assert dry(data).owner == "mia"
+    assert "Not acknowledged yet" in texts(at)
+    at.button(key="act.ack").click().run()
+    assert "Acknowledged by mia" in texts(at)
+    header = data.get_header(audit_id)
+    assert header is not None and header.events[-1]["type"] == "acknowledged"
+
+
+def test_reviewer__sees_their_region_only(data: TinyStore, people: dict[str, User]) -> None:
+    accounts.create_user(data, "rita", "reviewer", "secret-pass")
+    rita = accounts.update_user(data, "rita", regions=("СПб",))
+    mystery(data, people, entrance__dry=False)
+    mystery(data, people, location="loc-b", entrance__dry=False)
+    b = next(a for a in data.location_actions("loc-b"))
+    actions.mark_done(data, people["manager_b"], b.id, note="ok")
+    at = app_as(data, rita).run()  # a reviewer lands on the review queue; actions are a tap away
+    assert not at.exception
+    at.switch_page("audit/ui/pages/actions.py").run()
+    assert not at.exception
+    assert "Невский" in texts(at) and "Арбат" not in texts(at)
+
+
+def test_admin__action_settings_and_email_status(data: TinyStore, people: dict[str, User],
+                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AUDIT_SECRETS", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("AUDIT_SMTP_HOST", raising=False)
+    at = app_as(data, people["hq"]).run().switch_page("audit/ui/pages/admin.py").run()
+    at.segmented_control(key="admin.part").set_value("actions").run()
+    assert not at.exception
+    assert "E-mail is not configured: nothing is sent." in texts(at)
+    at.segmented_control(key="actset.auto.mini").set_value("critical")
+    at.number_input(key="actset.dc.mini").set_value(1)
+    at.button(key="FormSubmitter:actset.mini-Save").click().run()
+    got = actions.action_settings(data, "mini")
+    assert (got.auto, got.due_critical, got.due_other) == ("critical", 1, 14)
+    monkeypatch.setenv("AUDIT_SMTP_HOST", "127.0.0.1")
+    at.run()
+    assert "Sending through 127.0.0.1:587" in texts(at)
+
+
+def test_dashboard__actions_tab(data: TinyStore, people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False, office__guard=False)
+    action = dry(data)
+    actions.mark_done(data, people["manager"], action.id, note="ok")
+    at = app_as(data, people["hq"]).run().switch_page("audit/ui/pages/dashboard.py").run()
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "Median days to close" in labels and "Verified by a later audit" in labels
+    assert any(b.label == "Actions: CSV" for b in at.get("download_button"))
+
+
+def test_audit_page__links_to_its_plan(data: TinyStore, people: dict[str, User]) -> None:
+    audit_id = mystery(data, people, entrance__dry=False)
+    at = app_as(data, people["manager"]).run()
+    at.query_params["id"] = audit_id
+    at = at.switch_page("audit/ui/pages/audits.py").run()
+    assert "Action plan of this audit" in [p.label for p in at.get("page_link")]
+    audits.publish(data, people["hq"], audit_id, False)

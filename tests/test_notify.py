@@ -1,0 +1,325 @@
+"""E-mail through a real SMTP server (aiosmtpd on a loopback port): what arrives, in whose language."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import date, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audit import accounts, actions, notify
+from audit.action_model import Message
+from audit.model import User
+from audit.store import Store
+from tests.conftest import IN_CI, _free_port
+from tests.test_actions import mystery
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = f"{date.today().isoformat()}T10:00:00+00:00"
+
+
+class Inbox:
+    """What the SMTP server received; `refuse` makes it answer RCPT with that reply instead."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[list[str], EmailMessage]] = []
+        self.refuse: str | None = None
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: Any) -> str:
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, _class=EmailMessage,
+                                          policy=email.policy.default)
+        with self.lock:
+            self.got.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted"
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[int, Inbox]]:
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError:
+        if IN_CI:
+            pytest.fail("aiosmtpd is not installed (pip install -e '.[test]')")
+        pytest.skip("aiosmtpd is not installed")
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: tuple[int, Inbox]) -> Inbox:
+    _, box = smtp_server
+    box.got.clear()
+    box.refuse = None
+    return box
+
+
+@pytest.fixture
+def smtp(smtp_server: tuple[int, Inbox], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+         ) -> notify.SmtpSettings:
+    port, _ = smtp_server
+    monkeypatch.setenv("AUDIT_SECRETS", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("AUDIT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("AUDIT_SMTP_PORT", str(port))
+    monkeypatch.setenv("AUDIT_SMTP_SECURITY", "none")
+    monkeypatch.setenv("AUDIT_SMTP_FROM", "audit@example.test")
+    monkeypatch.setenv("AUDIT_APP_URL", "https://audit.example.test")
+    found = notify.smtp_settings()
+    assert found is not None
+    return dataclasses.replace(found, timeout=5.0)
+
+
+def with_mail(store: Store, people: dict[str, User]) -> dict[str, User]:
+    """E-mail and a language for the people who hear of actions."""
+    out = dict(people)
+    out["manager"] = accounts.update_user(store, "mia", email="mia@example.test", lang="en")
+    out["hq"] = accounts.update_user(store, "boss", email="boss@example.test", lang="ru")
+    out["manager2"] = accounts.create_user(store, "olga", "manager", "secret-pass",
+                                           locations=("loc-a",), email="olga@example.test")
+    out["manager2"] = accounts.update_user(store, "olga", lang="ru")
+    accounts.update_user(store, "sue", email="sue@example.test")  # a shopper: never written to
+    return out
+
+
+def received(box: Inbox) -> dict[str, list[EmailMessage]]:
+    out: dict[str, list[EmailMessage]] = {}
+    for rcpts, msg in box.got:
+        for r in rcpts:
+            out.setdefault(r, []).append(msg)
+    return out
+
+
+def test_settings__secrets_file_then_env(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[smtp]\nhost = "mail.example.test"\nsecurity = "ssl"\nuser = "u"\n'
+                       'password = "s3cr3t-Pw"\nfrom = "Audit <audit@example.test>"\n', encoding="utf-8")
+    got = notify.smtp_settings({}, secrets)
+    assert got is not None and (got.host, got.port, got.security, got.sender) == (
+        "mail.example.test", 465, "ssl", "Audit <audit@example.test>")
+    assert "s3cr3t-Pw" not in repr(got) and got.password == "s3cr3t-Pw"  # never printed
+    env = {"AUDIT_SMTP_PORT": "2525", "AUDIT_SMTP_SECURITY": "starttls"}
+    got = notify.smtp_settings(env, secrets)
+    assert got is not None and (got.port, got.security) == (2525, "starttls")
+    assert notify.smtp_settings({}, tmp_path / "none.toml") is None
+
+
+def test_published_audit__reaches_the_branch_managers_in_their_language_with_the_pdf(
+        store: Store, network: dict[str, User], smtp: notify.SmtpSettings, inbox: Inbox) -> None:
+    people = with_mail(store, network)
+    mystery(store, people, entrance__dry=False, office__guard=False)
+    assert notify.drain(store, smtp).failed == 0
+    mail = received(inbox)
+    assert set(mail) == {"mia@example.test", "olga@example.test"}  # never the shopper, never HQ
+    kinds = {r: sorted(m["Subject"] for m in ms) for r, ms in mail.items()}
+    published_en = next(m for m in mail["mia@example.test"] if "mystery audit" in m["Subject"])
+    assert published_en["Subject"].startswith("Арбат: mystery audit")
+    assert published_en["Content-Language"] == "en"
+    pdf = next(published_en.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf"
+    assert pdf.get_content().startswith(b"%PDF")
+    assert "https://audit.example.test/?id=" in published_en.get_body(("plain",)).get_content()
+    published_ru = mail["olga@example.test"][0]
+    assert "тайный покупатель" in published_ru["Subject"] and published_ru["Content-Language"] == "ru"
+    assigned = next(m for m in mail["mia@example.test"] if "new actions for you" in m["Subject"])
+    body = assigned.get_body(("plain",)).get_content()
+    assert "The entrance is dry, no puddle" in body and "critical" in body
+    assert len(kinds["mia@example.test"]) == 2
+    status = store.outbox_status()
+    assert (status.pending, status.last_error) == (0, "") and status.last_sent_at
+
+
+def test_sent_back__the_owner_hears_why(store: Store, network: dict[str, User],
+                                        smtp: notify.SmtpSettings, inbox: Inbox) -> None:
+    people = with_mail(store, network)
+    mystery(store, people, entrance__dry=False)
+    notify.drain(store, smtp)
+    inbox.got.clear()
+    action = next(a for a in store.location_actions("loc-a") if a.key == "entrance.dry")
+    actions.assign(store, people["hq"], action.id, owner="olga")
+    actions.mark_done(store, people["manager2"], action.id, note="Коврик")
+    actions.send_back(store, people["hq"], action.id, "Коврика не видно")
+    notify.drain(store, smtp)
+    mail = received(inbox)["olga@example.test"]
+    back = next(m for m in mail if m["Subject"].startswith("Задача возвращена"))
+    assert "Коврика не видно" in back.get_body(("plain",)).get_content()
+
+
+def test_digest__overdue_to_owners_and_hq_once_a_day(store: Store, network: dict[str, User],
+                                                     smtp: notify.SmtpSettings, inbox: Inbox) -> None:
+    people = with_mail(store, network)
+    mystery(store, people, entrance__dry=False)
+    notify.drain(store, smtp)
+    inbox.got.clear()
+    late = (date.today() + timedelta(days=20)).isoformat() + "T10:00:00+00:00"
+    assert notify.queue_digest(store, smtp, now=late) == 2
+    assert notify.queue_digest(store, smtp, now=late) == 0  # a second process, the same day
+    notify.drain(store, smtp, now=lambda: late)
+    mail = received(inbox)
+    assert set(mail) == {"mia@example.test", "boss@example.test"}
+    assert mail["boss@example.test"][0]["Subject"].startswith("Просроченных задач: ")
+    assert mail["mia@example.test"][0]["Subject"].endswith("overdue actions")
+
+
+def _one(store: Store) -> Message:
+    m = Message(id="m-refused", to="mia@example.test", user="mia", lang="en", kind="test",
+                subject="Hello", body="Body", created_at=NOW)
+    store.enqueue_messages([m])
+    return m
+
+
+def test_server_refuses__clear_error_recorded_message_kept_and_sent_later(
+        store: Store, smtp: notify.SmtpSettings, inbox: Inbox) -> None:
+    m = _one(store)
+    inbox.refuse = "550 5.1.1 mailbox unavailable"
+    result = notify.drain(store, smtp, now=lambda: NOW)
+    assert (result.sent, result.failed) == (0, 1)
+    where = f"127.0.0.1:{smtp.port}"
+    assert result.errors[0] == f"{where} refused: 550 5.1.1 mailbox unavailable" or \
+        result.errors[0].startswith(f"{where} refused the recipient")
+    kept = store.list_messages(("pending",))
+    assert [(k.id, k.attempts) for k in kept] == [(m.id, 1)] and "550" in kept[0].last_error
+    assert store.outbox_status().last_error == result.errors[0]
+    assert notify.drain(store, smtp, now=lambda: NOW).sent == 0  # backing off: not yet
+    inbox.refuse = None
+    later = (date.today() + timedelta(days=1)).isoformat() + "T10:00:00+00:00"
+    assert notify.drain(store, smtp, now=lambda: later).sent == 1
+    assert [msg["Subject"] for _, msg in inbox.got] == ["Hello"]
+    assert store.list_messages(("pending", "dead")) == []
+
+
+@pytest.fixture
+def black_hole() -> Iterator[int]:
+    """A server that accepts connections and never says a word."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    port = sock.getsockname()[1]
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+                held.append(conn)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for c in held:
+            c.close()
+        sock.close()
+
+
+def test_server_times_out__clear_error_recorded_message_kept(
+        store: Store, smtp: notify.SmtpSettings, black_hole: int) -> None:
+    m = _one(store)
+    slow = dataclasses.replace(smtp, port=black_hole, timeout=1.0)
+    result = notify.drain(store, slow, now=lambda: NOW)
+    assert result.failed == 1
+    assert result.errors[0].startswith(f"no answer from 127.0.0.1:{black_hole} within 1 s")
+    kept = store.list_messages(("pending",))
+    assert [k.id for k in kept] == [m.id] and kept[0].last_error == result.errors[0]
+
+
+def test_no_server_at_all__clear_error(store: Store, smtp: notify.SmtpSettings) -> None:
+    _one(store)
+    closed = dataclasses.replace(smtp, port=_free_port())
+    result = notify.drain(store, closed, now=lambda: NOW)
+    assert result.errors[0].startswith(f"cannot connect to 127.0.0.1:{closed.port}")
+    assert store.outbox_status().pending == 1
+
+
+def test_gives_up_after_max_attempts__kept_for_admin(store: Store, smtp: notify.SmtpSettings,
+                                                     inbox: Inbox) -> None:
+    _one(store)
+    inbox.refuse = "550 no"
+    day = date.today()
+    for n in range(notify.MAX_ATTEMPTS):
+        at = (day + timedelta(days=n + 1)).isoformat() + "T10:00:00+00:00"
+        notify.drain(store, smtp, now=lambda at=at: at)  # type: ignore[misc]
+    dead = store.list_messages(("dead",))
+    assert [(d.id, d.attempts) for d in dead] == [("m-refused", notify.MAX_ATTEMPTS)]
+    assert store.outbox_status().dead == 1
+    assert store.retry_message("m-refused", NOW)
+    assert store.outbox_status().pending == 1
+
+
+DRAINER = """
+import sys
+from audit import notify
+from audit.store import open_store
+store = open_store(sys.argv[1], database_url=sys.argv[2])
+settings = notify.SmtpSettings(host="127.0.0.1", port=int(sys.argv[3]), security="none",
+                               sender="audit@example.test", timeout=10)
+while notify.drain(store, settings, limit=3).sent:
+    pass
+"""
+
+
+def test_two_processes_drain_at_once__each_message_sent_once(
+        store: Store, smtp_server: tuple[int, Inbox], inbox: Inbox, tmp_path: Path) -> None:
+    port, _ = smtp_server
+    ids = [f"m{i:03d}" for i in range(40)]
+    store.enqueue_messages([Message(id=i, to=f"{i}@example.test", user=i, lang="ru", kind="test",
+                                    subject=i, body="x", created_at=NOW) for i in ids])
+    url = getattr(store, "url", "")
+    data = str(getattr(store, "root", tmp_path / "data"))
+    procs = [subprocess.Popen([sys.executable, "-c", DRAINER, data, url, str(port)], cwd=ROOT)
+             for _ in range(2)]
+    for p in procs:
+        assert p.wait(timeout=120) == 0
+    got = sorted(msg["X-Audit-Message"] for _, msg in inbox.got)
+    assert got == ids  # all of them, none twice
+    assert store.outbox_status().pending == 0
+
+
+def test_cli_notify__without_smtp_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from audit.cli import main
+
+    monkeypatch.setenv("AUDIT_SECRETS", str(tmp_path / "absent.toml"))
+    monkeypatch.delenv("AUDIT_SMTP_HOST", raising=False)
+    assert main(["--data-dir", str(tmp_path / "d"), "notify"]) == 1
+    assert "e-mail is not configured" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path / "d"), "notify", "--quiet"]) == 0
+
+
+def test_cli_notify__sends_what_waits(smtp: notify.SmtpSettings, inbox: Inbox, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from audit.cli import main
+    from audit.store.tinydb import TinyStore
+
+    _one(TinyStore(tmp_path / "data"))
+    assert main(["--data-dir", str(tmp_path / "data"), "notify", "--no-digest"]) == 0
+    assert "sent 1, failed 0" in capsys.readouterr().out
+    assert len(inbox.got) == 1
