@@ -332,6 +332,13 @@ def impacts(score: AuditScore) -> dict[str, float]:
     return out
 
 
+def is_done(item: Item, answer: Answer | None) -> bool:
+    """Counted as answered in progress: a photo item is done once it has its photo."""
+    if answer is None:
+        return False
+    return answer.is_answered or (item.type == "photo" and bool(answer.photos))
+
+
 def progress(checklist: Checklist, answers: Mapping[str, Answer]) -> dict[str, tuple[int, int]]:
     """Answered of total per section id (N/A counts as answered); key "" is the whole audit."""
     out: dict[str, tuple[int, int]] = {}
@@ -340,7 +347,7 @@ def progress(checklist: Checklist, answers: Mapping[str, Answer]) -> dict[str, t
         done = 0
         for item in section.items:
             a = answers.get(item_key(section, item))
-            if a is not None and a.is_answered:
+            if is_done(item, a):
                 done += 1
         out[section.id] = (done, len(section.items))
         done_all += done

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -87,6 +87,11 @@ class AuditFilter:
         return not (self.date_to is not None and when[: len(self.date_to)] > self.date_to)
 
 
+# answers by key and the audit's sync record → the answers to write and the new sync record
+BatchUpdate = Callable[[Mapping[str, Answer], Mapping[str, Any]],
+                       tuple[list[Answer], dict[str, Any]]]
+
+
 class Store(Protocol):
     """What the product needs from storage. Logic lives in audit/*, not here."""
 
@@ -119,6 +124,7 @@ class Store(Protocol):
     def save_answer(self, audit_id: str, key: str,
                     update: Callable[[Answer | None], Answer]) -> Answer: ...
     def save_photo_ref(self, audit_id: str, ref: PhotoRef) -> None: ...
+    def save_answers(self, audit_id: str, update: BatchUpdate) -> None: ...
     def update_header(self, audit_id: str, header: AuditHeader, *,
                       allow_submitted: bool = False) -> None: ...
     def put_summary(self, row: SummaryRow) -> None: ...

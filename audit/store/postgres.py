@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
 from audit.store import (
     AuditFilter,
+    BatchUpdate,
     AuditLocked,
     NotFound,
     Session,
@@ -46,6 +47,8 @@ CREATE TABLE IF NOT EXISTS summaries (
 CREATE TABLE IF NOT EXISTS photo_hashes (
     audit_id text NOT NULL, sha256 text NOT NULL, phash text NOT NULL);
 CREATE INDEX IF NOT EXISTS photo_hashes_audit ON photo_hashes (audit_id);
+CREATE TABLE IF NOT EXISTS sync_receipts (
+    audit_id text PRIMARY KEY REFERENCES audits(id) ON DELETE CASCADE, doc jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (id integer PRIMARY KEY, doc jsonb NOT NULL);
 """
 
@@ -239,6 +242,22 @@ class PostgresStore:
             cur.execute("INSERT INTO audit_photos (audit_id, sha256, doc) VALUES (%s, %s, %s) "
                         "ON CONFLICT (audit_id, sha256) DO UPDATE SET doc = EXCLUDED.doc",
                         (audit_id, ref.sha256, Jsonb(ref.to_dict())))
+
+    def save_answers(self, audit_id: str, update: BatchUpdate) -> None:
+        """Several answers and the audit's sync record in one transaction."""
+        with self._tx() as cur:
+            self._lock_draft(cur, audit_id)
+            rows = cur.execute("SELECT doc FROM answers WHERE audit_id = %s", (audit_id,)).fetchall()
+            answers = {a.key: a for a in (Answer.from_dict(r[0]) for r in rows)}
+            row = cur.execute("SELECT doc FROM sync_receipts WHERE audit_id = %s",
+                              (audit_id,)).fetchone()
+            changed, sync = update(answers, dict(row[0]) if row else {})
+            cur.executemany("INSERT INTO answers (audit_id, key, doc) VALUES (%s, %s, %s) "
+                            "ON CONFLICT (audit_id, key) DO UPDATE SET doc = EXCLUDED.doc",
+                            [(audit_id, a.key, Jsonb(a.to_dict())) for a in changed])
+            cur.execute("INSERT INTO sync_receipts (audit_id, doc) VALUES (%s, %s) "
+                        "ON CONFLICT (audit_id) DO UPDATE SET doc = EXCLUDED.doc",
+                        (audit_id, Jsonb(sync)))
 
     def update_header(self, audit_id: str, header: AuditHeader, *,
                       allow_submitted: bool = False) -> None:

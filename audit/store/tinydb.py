@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from audit.files import write_atomic
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
 from audit.store import (
     AuditFilter,
+    BatchUpdate,
     AuditLocked,
     NotFound,
     Session,
@@ -112,6 +114,15 @@ class _File:
     def locked(self) -> Iterator[TinyDB]:
         with self.lock:
             yield self.db
+
+    def replace(self, data: dict[str, Any]) -> None:
+        """Write the whole document at once (under the lock).
+
+        TinyDB's tables remember the next free document id; after a write that bypassed
+        them a fresh TinyDB starts from what is on disk.
+        """
+        self.db.storage.write(data)
+        self.db = TinyDB(self.path, storage=AtomicJSONStorage)
 
 
 class TinyStore:
@@ -324,6 +335,27 @@ class TinyStore:
         with f.locked() as db:
             self._draft_or_raise(db, audit_id)
             db.table("photos", cache_size=0).upsert(ref.to_dict(), Query().sha256 == ref.sha256)
+
+    def save_answers(self, audit_id: str, update: BatchUpdate) -> None:
+        """Several answers and the audit's sync record in one write of the audit's file."""
+        f = self._audit_file(audit_id)
+        with f.locked() as db:
+            self._draft_or_raise(db, audit_id)
+            data = copy.deepcopy(self._read_audit(db) or {})
+            rows: dict[str, Any] = data.setdefault("answers", {})
+            ids = {row["key"]: doc_id for doc_id, row in rows.items()}
+            answers = {key: Answer.from_dict(rows[doc_id]) for key, doc_id in ids.items()}
+            sync = dict(next(iter(data.get("sync", {}).values()), {}))
+            changed, new_sync = update(answers, sync)
+            next_id = max((int(i) for i in rows), default=0) + 1
+            for answer in changed:
+                doc_id = ids.get(answer.key)
+                if doc_id is None:
+                    doc_id = ids[answer.key] = str(next_id)
+                    next_id += 1
+                rows[doc_id] = answer.to_dict()
+            data["sync"] = {"1": new_sync}
+            f.replace(data)
 
     def update_header(self, audit_id: str, header: AuditHeader, *,
                       allow_submitted: bool = False) -> None:
