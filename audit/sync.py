@@ -1,4 +1,4 @@
-"""A phone's batch of changes applied once each: idempotent by client and sequence, later wins by phone time."""
+"""A phone's batch of changes, applied once each (client id + sequence); later wins by phone time."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def parse_change(raw: Any) -> Change:
     sha = raw.get("sha", "")
     if not isinstance(sha, str):
         raise _bad("sha must be text")
-    value = raw["value"] if "value" in raw else KEEP
+    value = raw.get("value", KEEP)
     return Change(seq=seq, kind=kind, key=key, at=phone_time(raw.get("at")), value=value, na=na,
                   sha=sha)
 

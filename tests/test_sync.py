@@ -13,7 +13,8 @@ CLIENT = "phone-aaaa-1111"
 OTHER = "phone-bbbb-2222"
 
 
-def batch(*changes: dict[str, object], audit: str, client: str = CLIENT) -> tuple[str, str, list[sync.Change]]:
+def batch(*changes: dict[str, object], audit: str,
+          client: str = CLIENT) -> tuple[str, str, list[sync.Change]]:
     return sync.parse_batch({"audit": audit, "client": client, "changes": list(changes)})
 
 
@@ -125,7 +126,8 @@ def test_bad_change__refused_with_its_reason__the_rest_kept(store: Store, networ
 def test_typo_text__server_finds_the_suspects(store: Store, network: dict[str, User], draft: str) -> None:
     sam = network["shopper"]
     result = apply(store, sam, ch(1, "answer", "office.site", T1,
-                                  value={"text": "Звонитте нам every day exept Sunday", "typos": ["exept", "nam"]}),
+                                  value={"text": "Звонитте нам every day exept Sunday",
+                                         "typos": ["exept", "nam"]}),
                    audit=draft)
     value = result.answers["office.site"].value
     assert set(value["flagged"]) == {"Звонитте", "exept"} and value["typos"] == ["exept"]
@@ -174,7 +176,8 @@ def test_unreadable_batch__refused_whole(payload: object, word: str) -> None:
         sync.parse_batch(payload)
 
 
-def test_snapshot__digest_changes_with_the_answers(store: Store, network: dict[str, User], draft: str) -> None:
+def test_snapshot__digest_changes_with_the_answers(store: Store, network: dict[str, User],
+                                                  draft: str) -> None:
     sam = network["shopper"]
     a = store.get_audit(draft)
     assert a is not None

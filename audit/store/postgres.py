@@ -15,8 +15,8 @@ from psycopg_pool import ConnectionPool
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
 from audit.store import (
     AuditFilter,
-    BatchUpdate,
     AuditLocked,
+    BatchUpdate,
     NotFound,
     Session,
     StoreError,

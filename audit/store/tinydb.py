@@ -20,8 +20,8 @@ from audit.files import write_atomic
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
 from audit.store import (
     AuditFilter,
-    BatchUpdate,
     AuditLocked,
+    BatchUpdate,
     NotFound,
     Session,
     StoreError,
