@@ -8,7 +8,7 @@ from audit.store import StoreError
 from audit.ui import auth
 from audit.ui.common import T, begin_run, current_user, get_store, phone_css, show_error
 
-st.set_page_config(page_title="Customer journey audit", page_icon=":material/fact_check:",
+st.set_page_config(page_title="Customer journey audit", page_icon="📋",
                    layout="centered", initial_sidebar_state="collapsed")
 phone_css()
 begin_run()

@@ -104,6 +104,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.bad_role": ("Unknown role.", "Неизвестная роль."),
     "err.no_user": ("No such user.", "Нет такого пользователя."),
     "err.not_first_run": ("Accounts already exist; sign in instead.", "Учётные записи уже есть; войдите."),
+    "err.signed_out": ("You are signed out. Sign in again: answers kept on this phone are sent then.",
+                       "Вы вышли из системы. Войдите снова — ответы, сохранённые на телефоне, будут отправлены."),
+    "err.forbidden_origin": ("Refused: the request did not come from this app's page. Reload the page.",
+                             "Отклонено: запрос пришёл не со страницы приложения. Перезагрузите страницу."),
+    "err.bad_batch": ("The phone sent something the server cannot read ({reason}). Reload the page.",
+                      "Телефон прислал то, что сервер не может прочитать ({reason}). Перезагрузите страницу."),
+    "err.unknown_section": ("This section is not in the checklist.", "Этого раздела нет в чек-листе."),
 }
 
 
@@ -313,6 +320,74 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
                       "Корпоративный вход сопоставляет e-mail с человеком, у которого он указан в профиле."),
 }
 STRINGS.update(UI_STRINGS)
+
+# The walkthrough component (audit/ui/walk): handed to its JavaScript in the page's language.
+WALK_STRINGS: dict[str, tuple[str, str]] = {
+    "walk.progress": ("{done} of {total} answered", "Отвечено {done} из {total}"),
+    "walk.back": ("Back", "Назад"),
+    "walk.next": ("Next", "Далее"),
+    "walk.review": ("Review and submit", "Проверка и отправка"),
+    "walk.sections": ("Sections", "Разделы"),
+    "walk.critical": ("critical", "критично"),
+    "walk.required": ("required", "обязательно"),
+    "walk.guidance": ("How to judge", "Как оценивать"),
+    "walk.na": ("N/A", "Н/П"),
+    "walk.na_long": ("Not applicable here", "Не применимо здесь"),
+    "walk.yes": ("Yes", "Да"),
+    "walk.no": ("No", "Нет"),
+    "walk.type_here": ("Type here…", "Введите текст…"),
+    "walk.started_waiting": ("Started waiting", "Начал ждать"),
+    "walk.served": ("Served", "Обслужили"),
+    "walk.waiting_since": ("Waiting since {time}: {elapsed}", "Ждёте с {time}: {elapsed}"),
+    "walk.waited": ("Waited {elapsed} ({start}–{end})", "Ожидание {elapsed} ({start}–{end})"),
+    "walk.minutes_waited": ("Minutes waited (or type them)", "Минут ожидания (или введите вручную)"),
+    "walk.minutes": ("min", "мин"),
+    "walk.seconds": ("s", "с"),
+    "walk.fill_hours": ("Fill in the posted hours of this location", "Заполнить часы работы этой точки"),
+    "walk.hours_hint": ("Opening–closing time per day, like 09:00–18:00 or 9–18; empty means closed.",
+                        "Время открытия–закрытия по дням, например 09:00–18:00 или 9–18; пусто — выходной."),
+    "walk.bad_hours": ("Give the opening and closing time, like 09:00–18:00.",
+                       "Укажите время открытия и закрытия, например 09:00–18:00."),
+    "walk.closed": ("closed", "выходной"),
+    "walk.paste_site_text": ("Paste text from the website", "Вставьте текст с сайта"),
+    "walk.no_suspects": ("No suspect words found.", "Подозрительных слов не найдено."),
+    "walk.confirm_typos": ("Tap the words that really are typos", "Отметьте слова, которые действительно с ошибкой"),
+    "walk.typos_offline": ("Offline: suspect words are looked up once the phone is online; the text is kept.",
+                           "Нет связи: подозрительные слова будут найдены, когда появится связь; текст сохранён."),
+    "walk.typos_checking": ("Looking for suspect words…", "Ищем подозрительные слова…"),
+    "walk.photos_comment": ("Photos ({photos}) and comment", "Фото ({photos}) и комментарий"),
+    "walk.photo_needed": ("A photo is needed here.", "Здесь нужно фото."),
+    "walk.take_photo": ("Camera", "Камера"),
+    "walk.pick_photo": ("Gallery", "Галерея"),
+    "walk.photo_queued": ("waiting to be sent", "ждёт отправки"),
+    "walk.photo_sending": ("sending {percent}%", "отправка {percent}%"),
+    "walk.photo_number": ("Photo {n}", "Фото {n}"),
+    "walk.close": ("Close", "Закрыть"),
+    "walk.delete_photo": ("Delete photo", "Удалить фото"),
+    "walk.delete_photo_confirm": ("Delete this photo?", "Удалить это фото?"),
+    "walk.caption": ("What the photo shows", "Что на фото"),
+    "walk.open_full": ("Open full size", "Открыть целиком"),
+    "walk.comment": ("Comment", "Комментарий"),
+    "walk.comment_hint": ("What exactly did you see?", "Что именно вы увидели?"),
+    "walk.all_saved": ("All saved", "Всё сохранено"),
+    "walk.waiting": ("Waiting to be sent: {count}", "Ждут отправки: {count}"),
+    "walk.sending": ("Sending: {count}", "Отправляется: {count}"),
+    "walk.offline": ("Offline: answers are kept on this phone ({count})",
+                     "Нет связи: ответы сохранены на телефоне ({count})"),
+    "walk.offline_none": ("Offline: new answers will be kept on this phone",
+                          "Нет связи: новые ответы сохранятся на телефоне"),
+    "walk.signed_out": ("Signed out: sign in again to send {count} kept on this phone",
+                        "Вы вышли: войдите снова, чтобы отправить сохранённое на телефоне ({count})"),
+    "walk.not_saved": ("Not saved: {message}", "Не сохранено: {message}"),
+    "walk.no_storage": ("This browser cannot keep answers offline; keep the connection.",
+                        "Этот браузер не может хранить ответы без связи; не теряйте связь."),
+    "walk.photo_refused": ("The photo was not accepted: {message}", "Фото не принято: {message}"),
+    "ui.outbox_waiting": ("Submit waits until everything on this phone has reached the server "
+                          "({count} still waiting). It is sent as soon as the connection allows.",
+                          "Отправить аудит можно, когда всё с телефона дойдёт до сервера (ещё ждут: "
+                          "{count}). Отправка идёт сама, как только позволяет связь."),
+}
+STRINGS.update(WALK_STRINGS)
 
 
 def t(key: str, lang: str, **params: Any) -> str:

@@ -37,7 +37,13 @@ def _signed_in(user: User) -> None:
     st.rerun()
 
 
+# The password's show/hide eye is the only icon of the sign-in page, and its icon font is
+# 366 KB: a phone on a slow link would wait for it before the form settles.
+NO_EYE = "<style>button[aria-label='Show password']{display:none}</style>"
+
+
 def sign_in_page() -> None:
+    st.html(NO_EYE)
     st.title(T("ui.app_title"), anchor=False)
     language_picker()
     store = get_store()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -13,30 +12,20 @@ import streamlit as st
 from audit import accounts
 from audit.i18n import error_text, t
 from audit.model import User
-from audit.store import Store, open_store
+from audit.process import process_store
+from audit.store import Store
 
 COOKIE = "audit_session"
 LANGS = {"ru": "Русский", "en": "English"}
 
 
-_stores: dict[tuple[str, str], Store] = {}
-_stores_lock = threading.Lock()
-
-
 def get_store() -> Store:
-    """One store per server process, shared by every session (TinyDB locks are per process).
+    """One store per server process, shared by every session and the web routes.
 
     A plain dict rather than st.cache_resource: a screen asks for the store a dozen times and
     the cache's key hashing cost more than everything else a tap does.
     """
-    key = (os.environ.get("AUDIT_DATA_DIR", "data"), os.environ.get("AUDIT_DATABASE_URL", ""))
-    store = _stores.get(key)
-    if store is None:
-        with _stores_lock:
-            store = _stores.get(key)
-            if store is None:
-                store = _stores[key] = open_store(key[0], database_url=key[1])
-    return store
+    return process_store()
 
 
 _run = threading.local()  # each session's script runs on its own thread
