@@ -5,8 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.store import StoreError
-from audit.ui import auth
-from audit.ui.common import T, begin_run, current_user, get_store, phone_css, show_error
+from audit.ui import auth, cookie
+from audit.ui.common import (
+    T,
+    begin_run,
+    current_user,
+    get_store,
+    phone_css,
+    session_token,
+    show_error,
+)
 
 st.set_page_config(page_title="Customer journey audit", page_icon="📋",
                    layout="centered", initial_sidebar_state="collapsed")
@@ -54,7 +62,9 @@ if user is None:
     st.stop()
 
 page = st.navigation(pages(BY_ROLE[user.role]), position="top")
-auth.pending_cookie()
+token = session_token()
+if token:
+    cookie.hand_over(token)
 with st.sidebar:
     st.markdown(f"**{user.display_name or user.name}** · {T('role.' + user.role)}")
     auth.language_picker("lang.side")

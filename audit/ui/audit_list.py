@@ -6,8 +6,8 @@ import streamlit as st
 
 from audit import access, audits
 from audit.model import Location, SummaryRow, User
-from audit.ui import walk
 from audit.ui.common import T, esc, fmt_score, get_store, level_badge
+from audit.ui.walk import page as walk
 
 PAGE = "audit/ui/pages/audits.py"
 

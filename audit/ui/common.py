@@ -98,17 +98,6 @@ def current_user() -> User | None:
     return None
 
 
-def set_cookie(token: str | None) -> None:
-    """Keep the sign-in across reloads and after the phone sleeps (a cookie the page sets)."""
-    if token:
-        days = accounts.SESSION_DAYS * 24 * 3600
-        js = (f"document.cookie = '{COOKIE}={token}; path=/; max-age={days}; SameSite=Strict'"
-              " + (location.protocol === 'https:' ? '; Secure' : '');")
-    else:
-        js = f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';"
-    st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
-
-
 def esc(text: str) -> str:
     """User text for markdown: shown literally, never as markup."""
     return html.escape(text).replace("*", "\\*").replace("_", "\\_").replace("`", "\\`") \
@@ -132,7 +121,7 @@ PHONE_CSS = """
 <style>
 /* phones: less empty space above the content, thumb-sized tap targets */
 @media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-left: .8rem; padding-right: .8rem; }
+  [data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-left: .8rem; padding-right: .8rem; }
 }
 [data-testid="stButtonGroup"] button { min-height: 2.75rem; }
 [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] { min-height: 2.75rem; }

@@ -1,51 +1,47 @@
-"""The walkthrough: one section per screen, progress, review, submit; the audit id in the URL."""
+"""The audit page: the walk (an element on the phone), the review and submit, the read-only audit."""
 
 from __future__ import annotations
 
-import contextlib
-
 import streamlit as st
 
-from audit import access, audits
+from audit import access, audits, handoff
 from audit.i18n import answer_text, error_text, explain
-from audit.model import Audit, Checklist, User, item_key
-from audit.scoring import missing_for_submit, progress, score_audit, score_item
+from audit.model import Audit, Checklist, Location, User, item_key
+from audit.scoring import missing_for_submit, score_audit
 from audit.store import NotFound, StoreError
 from audit.templates import get_checklist
 from audit.ui import items
-from audit.ui.common import T, esc, fmt_score, get_store, lang, level_badge
+from audit.ui.common import T, esc, fmt_score, get_store, lang, level_badge, session_token
+from audit.ui.walk import component
 
-REVIEW = "review"
+REVIEW = component.REVIEW
 
 
-def current_section(user: User, audit: Audit, checklist: Checklist) -> str:
-    """The section to show: a link's ?s=… when it is new, else where this audit was left.
+def _view_key(audit_id: str) -> str:
+    return f"_walk_view.{audit_id}"
 
-    The section is remembered with the audit rather than written into the URL: in a multipage
-    app Streamlit 1.67 shows query-string changes in the address bar one run late, so a reload
-    would land on the section before. Remembered with the audit, a reload, another device or
-    a phone waking up all resume where the shopper was.
+
+def _navigate(audit_id: str, view: str, focus: str | None = None) -> None:
+    """Callback: show `view` (a section or the review) in the next run, and say so to the phone."""
+    _, _, nav = st.session_state.get(_view_key(audit_id), ("", None, 0))
+    st.session_state[_view_key(audit_id)] = (view, focus, nav + 1)
+
+
+def current_view(audit: Audit, checklist: Checklist) -> tuple[str, str | None, int]:
+    """(view, item to open, navigation count) that Python asks the element to show.
+
+    "" means "where the shopper was": the element knows better than the server, since
+    section moves wait in the phone's outbox like answers do. A link's ?s=… is followed
+    once; Python moves the element itself only for the review and for a missing item.
     """
     ids = [s.id for s in checklist.sections] + [REVIEW]
-    key, seen_key = f"_section.{audit.id}", f"_section_link.{audit.id}"
-    target = st.session_state.pop("_goto", None)
+    key = _view_key(audit.id)
     link = st.query_params.get("s")
-    if target is None and link in ids and link != st.session_state.get(seen_key):
-        target = link
+    if link in ids:
         st.query_params.pop("s", None)  # a link is followed once; then the audit remembers
-    st.session_state[seen_key] = link
-    if target in ids:
-        st.session_state[key] = target
-        with contextlib.suppress(StoreError):  # a convenience; the answers are what matter
-            audits.set_section(get_store(), user, audit.id, target)
-    elif st.session_state.get(key) not in ids:
-        st.session_state[key] = audit.header.section if audit.header.section in ids else ids[0]
-    return str(st.session_state[key])
-
-
-def go(section_id: str) -> None:
-    """Callback: show another section in the run that follows."""
-    st.session_state["_goto"] = section_id
+        _navigate(audit.id, str(link))
+    view, focus, nav = st.session_state.get(key, ("", None, 0))
+    return (view if view in ids else ""), focus, nav
 
 
 def render(user: User, audit_id: str) -> None:
@@ -63,7 +59,7 @@ def render(user: User, audit_id: str) -> None:
     st.caption(esc(title) + f" · {T('mode.' + header.mode)}")
     editable = header.status == "draft" and access.may(user, access.EDIT_AUDIT, header)
     if editable and not st.query_params.get("photo"):
-        _walk(user, header.id)
+        _walk(user, header.id, location)
         return
     audit = audits.load_audit(store, user, audit_id)
     photo = st.query_params.get("photo")
@@ -73,93 +69,34 @@ def render(user: User, audit_id: str) -> None:
         _read_only(user, audit, checklist)
 
 
-@st.fragment
-def _walk(user: User, audit_id: str) -> None:
-    """A tap reruns only this: the answers of one section and the progress above them."""
+def _walk(user: User, audit_id: str, location: Location | None) -> None:
+    """The element walks the sections on the phone; Python draws the review under it."""
     store = get_store()
     try:
         audit = audits.load_audit(store, user, audit_id)
     except NotFound:
         st.warning(T("err.not_found"))
         return
-    if not audit.is_draft:
-        st.rerun(scope="app")
     checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
-    location = store.get_location(audit.header.location_id)
-    prog = progress(checklist, audit.answers)
-    done, total = prog[""]
-    st.progress(done / total if total else 0.0, text=T("ui.progress", done=done, total=total))
-
-    ids = [s.id for s in checklist.sections] + [REVIEW]
-    names = {s.id: s.title.get(lang()) for s in checklist.sections} | {REVIEW: T("ui.review")}
-
-    def label(sid: str) -> str:
-        if sid == REVIEW:
-            return "✔ " + names[sid]
-        d, n = prog[sid]
-        mark = "●" if d == n else ("◐" if d else "○")
-        return f"{mark} {names[sid]} · {d}/{n}"
-
-    current = current_section(user, audit, checklist)
-    idx = ids.index(current)
-    nav = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
-    nav.button("", icon=":material/chevron_left:", key="nav.back", disabled=idx == 0,
-               on_click=go, args=(ids[max(0, idx - 1)],), help=T("ui.back"))
-    nav.selectbox(T("ui.jump"), ids, index=idx, format_func=label, key=f"nav.jump.{current}",
-                  label_visibility="collapsed", on_change=_jump, args=(f"nav.jump.{current}",),
-                  width="stretch")
-    nav.button("", icon=":material/chevron_right:", key="nav.next",
-               disabled=idx == len(ids) - 1, on_click=go, args=(ids[min(len(ids) - 1, idx + 1)],),
-               help=T("ui.next"), type="primary")
-
-    if current == REVIEW:
-        _review(user, audit, checklist)
-        return
-    section = checklist.section(current)
-    assert section is not None  # noqa: S101  current_section only returns known ids
-    st.subheader(section.title.get(lang()), anchor=False)
-    if section.description:
-        st.caption(section.description.get(lang()))
-    for item in section.items:
-        key = item_key(section, item)
-        s = score_item(item, key, audit.answers.get(key))  # this section only: taps stay cheap
-        with st.container(border=True, key=f"box.{key}"):
-            head = f"**{esc(item.text.get(lang()))}**"
-            if item.critical:
-                head += " :red-badge[" + T("ui.critical") + "]"
-            if item.required and item.is_scored:
-                head += " :gray[*]"
-            st.markdown(head)
-            if item.guidance:
-                with st.expander(T("ui.guidance"), icon=":material/info:"):
-                    st.markdown(esc(item.guidance.get(lang())))
-            items.item_widget(user, audit, item, key, location=location)
-            ans = audit.answers.get(key)
-            needs_photo = item.photo == "required" or item.type == "photo" or (
-                item.photo == "on_fail" and s.is_finding)
-            n_photos = len(ans.photos) if ans else 0
-            comment = ans.comment if ans else ""
-            extra = T("ui.comment_photos", photos=n_photos) + (" · 💬" if comment else "")
-            if needs_photo and not n_photos and not (ans and ans.na):
-                st.warning(T("ui.photo_needed"), icon=":material/photo_camera:")
-            with st.expander(extra, icon=":material/add_a_photo:",
-                             expanded=needs_photo or bool(n_photos)):
-                items.photo_block(user, audit, key, disabled=False, want=needs_photo)
-                items.comment_block(user, audit, key, disabled=False)
-    bottom = st.container(horizontal=True, gap="small")
-    if idx > 0:
-        bottom.button(T("ui.back"), icon=":material/chevron_left:", key="nav.back2",
-                      on_click=go, args=(ids[idx - 1],), width="stretch")
-    bottom.button(T("ui.next") if idx < len(ids) - 2 else T("ui.review"),
-                  icon=":material/chevron_right:", key="nav.next2", type="primary",
-                  on_click=go, args=(ids[idx + 1],), width="stretch")
+    view, focus, nav = current_view(audit, checklist)
+    token = session_token() or ""
+    data = component.walk_data(audit, checklist, lang=lang(), user=user.name,
+                               csrf=handoff.csrf_token(token), ticket=None, view=view,
+                               focus=focus, location=location, photo_dir=store.photo_dir)
+    data["nav"] = nav
+    result = component.mount(data)
+    event = component.read_event(result.get("event"), [s.id for s in checklist.sections])
+    if event is not None and event.type == REVIEW and view != REVIEW:
+        _navigate(audit.id, REVIEW)
+        st.rerun()
+    if event is not None and event.type == "section" and view == REVIEW:
+        _navigate(audit.id, event.section)
+        st.rerun()
+    if view == REVIEW:
+        _review(user, audit, checklist, component.pending(result, audit.id))
 
 
-def _jump(key: str) -> None:
-    go(st.session_state[key])
-
-
-def _review(user: User, audit: Audit, checklist: Checklist) -> None:
+def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None) -> None:
     store = get_store()
     score = score_audit(checklist, audit.answers)
     missing = missing_for_submit(checklist, audit.answers, score)
@@ -172,11 +109,15 @@ def _review(user: User, audit: Audit, checklist: Checklist) -> None:
             section_id = key.split(".")[0]
             label = f"{checklist.section(section_id).title.get(lang())} › {item.text.get(lang())}"  # type: ignore[union-attr]
             st.button(f"{T('ui.missing_' + what)}: {label}", key=f"miss.{key}.{what}",
-                      on_click=go, args=(section_id,), icon=":material/arrow_forward:",
-                      type="tertiary")
+                      on_click=_navigate, args=(audit.id, section_id, key),
+                      icon=":material/arrow_forward:", type="tertiary")
     _findings(checklist, audit, score)
+    if waiting != 0:
+        # the score above is the server's; answers still on the phone would change it
+        st.info(T("ui.outbox_waiting", count="…" if waiting is None else waiting),
+                icon=":material/cloud_upload:")
     if st.button(T("ui.submit"), type="primary", icon=":material/send:", key="submit",
-                 width="stretch"):
+                 width="stretch", disabled=waiting != 0):
         try:
             audits.submit(store, user, audit.id)
         except audits.SubmitRefused as err:
