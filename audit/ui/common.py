@@ -125,6 +125,14 @@ PHONE_CSS = """
 }
 [data-testid="stButtonGroup"] button { min-height: 2.75rem; }
 [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] { min-height: 2.75rem; }
+/* thumb-sized header buttons (menu, sidebar) */
+[data-testid="stHeader"] button, [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"] button {
+  min-width: 2.75rem; min-height: 2.75rem;
+}
+/* Streamlit's own connection states are English and block the screen; the walk shows its own
+   status (ru/en), and a dialog the app opens always holds a block of elements */
+[data-testid="stStatusWidget"], [data-testid="stConnectionStatus"] { display: none !important; }
+div[data-testid="stDialog"]:not(:has([data-testid="stVerticalBlock"])) { display: none !important; }
 </style>
 """
 

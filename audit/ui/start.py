@@ -25,6 +25,9 @@ def browser_zone() -> tzinfo:
 
 
 def render() -> None:
+    if st.query_params.get("started"):
+        # the phone's Back from a walk comes here: the audits list, never a second new-audit form
+        st.switch_page("audit/ui/pages/audits.py")
     user = st.session_state["_user"]
     store = get_store()
     st.header(T("nav.start"), anchor=False)
@@ -68,4 +71,5 @@ def render() -> None:
             return
         if audit_lang != lang():
             st.session_state["lang"] = audit_lang
+        st.query_params["started"] = header.id  # this form's place in history now means "done"
         st.switch_page("audit/ui/pages/audits.py", query_params={"id": header.id})
