@@ -126,7 +126,8 @@ PHONE_CSS = """
 [data-testid="stButtonGroup"] button { min-height: 2.75rem; }
 [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] { min-height: 2.75rem; }
 /* thumb-sized header buttons (menu, sidebar) */
-[data-testid="stHeader"] button, [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"] button {
+[data-testid="stHeader"] button, [data-testid="stExpandSidebarButton"],
+[data-testid="stSidebarCollapseButton"] button {
   min-width: 2.75rem; min-height: 2.75rem;
 }
 /* Streamlit's own connection states are English and block the screen; the walk shows its own

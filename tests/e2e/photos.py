@@ -8,7 +8,6 @@ import random
 from PIL import Image, ImageDraw
 
 TAKEN = "2026:05:01 10:00:00"
-WHERE = (55.75, 37.62)
 
 
 def phone_jpeg(seed: int = 1, size: tuple[int, int] = (4000, 3000)) -> bytes:
@@ -23,7 +22,6 @@ def phone_jpeg(seed: int = 1, size: tuple[int, int] = (4000, 3000)) -> bytes:
         draw.ellipse(box, fill=(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)))
     exif = Image.Exif()
     exif.get_ifd(0x8769)[0x9003] = TAKEN
-    lat, lon = WHERE
     exif.get_ifd(0x8825).update({1: "N", 2: (55.0, 45.0, 0.0), 3: "E", 4: (37.0, 37.0, 12.0)})
     out = io.BytesIO()
     im.save(out, "JPEG", quality=92, exif=exif)

@@ -26,6 +26,15 @@ from tests.e2e.photos import phone_jpeg
 pytestmark = pytest.mark.e2e
 
 
+# how many changes the phone holds in IndexedDB, numbered and ready to send
+KEPT = """async () => {
+  const db = await new Promise((ok) => {
+    const r = indexedDB.open('audit-field'); r.onsuccess = () => ok(r.result); });
+  const rows = await new Promise((ok) => {
+    const r = db.transaction('outbox').objectStore('outbox').getAll(); r.onsuccess = () => ok(r.result); });
+  return rows.filter((e) => e.seq).length; }"""
+
+
 def new_audit(store: TinyStore) -> str:
     sam = store.get_user("sam")
     assert sam is not None
@@ -105,10 +114,7 @@ def test_reload_while_offline__then_the_link__nothing_lost(server: tuple[str, Ti
     ctx.set_offline(True)
     tap_option(page, "entrance.dry", "Нет")
     tap_option(page, "entrance.clean", "2")
-    wait_for(lambda: page.evaluate("""async () => {
-        const db = await new Promise((ok) => { const r = indexedDB.open('audit-field'); r.onsuccess = () => ok(r.result); });
-        const rows = await new Promise((ok) => { const r = db.transaction('outbox').objectStore('outbox').getAll(); r.onsuccess = () => ok(r.result); });
-        return rows.filter((e) => e.seq).length >= 2; }"""), "the taps in IndexedDB")
+    wait_for(lambda: page.evaluate(KEPT) >= 2, "the taps in IndexedDB")
     with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED"):
         page.reload()
     ctx.set_offline(False)
@@ -135,10 +141,7 @@ def test_browser_closed_offline__outbox_drains_next_time(server: tuple[str, Tiny
     card(page, "entrance.door").locator("summary", has_text="Фото").tap()
     card(page, "entrance.door").locator("textarea").fill("закрыто на обед")
     card(page, "entrance.door").locator("textarea").blur()
-    wait_for(lambda: page.evaluate("""async () => {
-        const db = await new Promise((ok) => { const r = indexedDB.open('audit-field'); r.onsuccess = () => ok(r.result); });
-        const rows = await new Promise((ok) => { const r = db.transaction('outbox').objectStore('outbox').getAll(); r.onsuccess = () => ok(r.result); });
-        return rows.filter((e) => e.seq).length >= 2; }"""), "the taps in IndexedDB")
+    wait_for(lambda: page.evaluate(KEPT) >= 2, "the taps in IndexedDB")
     ctx.close()  # the phone closes the browser while offline
     assert "entrance.door" not in store.get_audit(audit_id).answers
 
