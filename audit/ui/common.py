@@ -125,6 +125,8 @@ PHONE_CSS = """
 }
 [data-testid="stButtonGroup"] button { min-height: 2.75rem; }
 [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] { min-height: 2.75rem; }
+/* grey captions dark enough to read in daylight (WCAG AA contrast) */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f58 !important; }
 /* thumb-sized header buttons (menu, sidebar) */
 [data-testid="stHeader"] button, [data-testid="stExpandSidebarButton"],
 [data-testid="stSidebarCollapseButton"] button {

@@ -56,7 +56,7 @@ def render(user: User, audit_id: str) -> None:
         return
     location = store.get_location(header.location_id)
     title = f"{location.name if location else header.location_id} · {checklist.title.get(lang())}"
-    st.caption(esc(title) + f" · {T('mode.' + header.mode)}")
+    st.markdown(esc(title) + f" · {T('mode.' + header.mode)}")
     editable = header.status == "draft" and access.may(user, access.EDIT_AUDIT, header)
     if editable and not st.query_params.get("photo"):
         _walk(user, header.id, location)
