@@ -68,6 +68,8 @@ class SyncResult:
     refused: tuple[Refusal, ...]
     answers: dict[str, Answer]  # the stored answers of every item the batch named
     section: str = ""  # the section the audit is remembered at, after the batch
+    digest_before: str = ""  # snapshot() digests of all the audit's answers, before and after
+    digest: str = ""
 
 
 # -- reading a batch ---------------------------------------------------------------------------
@@ -259,6 +261,7 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
     later: list[Change] = []  # captions and the section live outside the answers
     keys = {c.key for c in changes if c.kind not in ("section", "caption")}
     stored: dict[str, Answer] = {}
+    digests = ["", ""]
 
     def update(answers: Mapping[str, Answer], sync_in: Mapping[str, Any]
                ) -> tuple[list[Answer], dict[str, Any]]:
@@ -287,6 +290,8 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
                                                              ready, user.name, at)
         stored.clear()
         stored.update({k: current[k] for k in keys if k in current})
+        before = snapshot(answers)[1]
+        digests[:] = [before, snapshot(current)[1] if touched else before]
         return list(touched.values()), sync
 
     store.save_answers(audit_id, update)
@@ -301,7 +306,8 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
             except StoreError as err:
                 refused.append(Refusal(change.seq, err.code, dict(err.params)))
     return SyncResult(applied=tuple(applied), duplicates=tuple(duplicates), refused=tuple(refused),
-                      answers=dict(stored), section=section)
+                      answers=dict(stored), section=section, digest_before=digests[0],
+                      digest=digests[1])
 
 
 # -- what the phone shows ----------------------------------------------------------------------

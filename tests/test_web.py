@@ -112,6 +112,39 @@ def test_sync__twice__applied_once__and_csrf_refused_in_ru(client: TestClient, d
     assert a is not None and a.answers["entrance.dry"].value is False
 
 
+def sync_known(client: TestClient, csrf: str, audit_id: str, known: str | None,
+               *changes: dict[str, Any]) -> Any:
+    return client.post("/api/sync", content=json.dumps({"audit": audit_id, "client": "phone-1234-abcd",
+                                                        "changes": list(changes), "known": known}),
+                       headers={"Origin": ORIGIN, "X-CSRF-Token": csrf, "Content-Type": "application/json"})
+
+
+def test_sync__a_phone_that_is_up_to_date_gets_only_its_items__else_the_whole_picture(
+        client: TestClient, data: TinyStore, people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery",
+                                  lang="ru").id
+    csrf = signed_in(client, data, sam)
+    first = sync_known(client, csrf, audit_id, None,
+                       {"seq": 1, "kind": "answer", "key": "entrance.dry", "at": T1, "value": True}).json()
+    assert first["snapshot"] == {"entrance.dry": first["answers"]["entrance.dry"]}  # it knew nothing
+    audits.answer(data, sam, audit_id, "entrance.clean", value=3)  # another device, meanwhile
+    door = {"seq": 2, "kind": "answer", "key": "entrance.door", "at": T1, "value": "open"}
+    second = sync_known(client, csrf, audit_id, first["digest"], door).json()
+    assert set(second["snapshot"]) == {"entrance.dry", "entrance.clean", "entrance.door"}
+    third = sync_known(client, csrf, audit_id, second["digest"],
+                       {"seq": 3, "kind": "answer", "key": "entrance.dry", "at": "2026-05-01T10:00:01.000Z",
+                        "value": False}).json()
+    assert "snapshot" not in third and set(third["answers"]) == {"entrance.dry"}
+    a = data.get_audit(audit_id)
+    assert a is not None
+    # what the phone holds (its picture plus the reply's items) matches the server's digest
+    from audit import sync as sync_module
+
+    shown, digest = sync_module.snapshot(a.answers)
+    assert third["digest"] == digest and shown == {**second["snapshot"], **third["answers"]}
+
+
 @pytest.mark.parametrize("who", ["ended", "other_shopper", "forged_id"])
 def test_sync__not_signed_in_or_not_theirs__refused(client: TestClient, data: TinyStore,
                                                     people: dict[str, User], who: str) -> None:

@@ -120,12 +120,13 @@ async def sync_batch(request: Request) -> Response:
     def work() -> dict[str, Any]:
         result = sync.apply_batch(store, who.user, audit_id, client, changes)
         out = _result_json(result, lang)
-        audit = store.get_audit(audit_id)
-        if audit is not None:
-            shown, digest = sync.snapshot(audit.answers)
-            out["digest"] = digest
-            if known != digest:
-                out["snapshot"] = shown
+        out["digest"] = result.digest
+        if known != result.digest_before:
+            # the phone missed a change made elsewhere: it gets the whole picture; otherwise the
+            # batch's own items are all it lacks, and a reply on a slow link stays small
+            audit = store.get_audit(audit_id)
+            if audit is not None:
+                out["snapshot"], out["digest"] = sync.snapshot(audit.answers)
         return out
 
     try:
