@@ -89,10 +89,18 @@ const box = {
   lastPull: 0,
 };
 
+// The screen is brought up to date once per frame, just before it is painted: a tap, a
+// stored row and a server reply in the same frame cost one redraw, and the tap handler
+// itself only records the change.
+let drawing = 0;
 function notify() {
-  for (const fn of box.listeners) {
-    try { fn(); } catch (e) { console.error(e); }
-  }
+  if (drawing) return;
+  drawing = requestAnimationFrame(() => {
+    drawing = 0;
+    for (const fn of box.listeners) {
+      try { fn(); } catch (e) { console.error(e); }
+    }
+  });
 }
 
 box.ready = (async () => {
@@ -214,8 +222,10 @@ async function forget(ids) {
 
 async function send() {
   await box.ready;
-  if (box.sending || !box.session) return;
+  if (!box.session) return;
+  if (box.sending) { box.again = true; return; } // sent as soon as the round under way ends
   box.sending = true;
+  box.again = false;
   try {
     const work = async () => {
       for (let round = 0; round < 200; round++) {
@@ -241,6 +251,7 @@ async function send() {
     else { kick(box.delay); box.delay = Math.min(box.delay * 2, 15000); }
   } finally {
     box.sending = false;
+    if (box.again) kick(0);
     notify();
   }
 }
@@ -538,17 +549,54 @@ function elapsedText(ms) {
 
 // -- the element -------------------------------------------------------------------------------
 
+// Handlers are element properties (onclick, onchange, …), so a card drawn again can hand its
+// fresh handlers to the live elements it is merged into.
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === false || v === null || v === undefined) continue;
     if (k === "class") el.className = v;
-    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k.startsWith("on")) el[k] = v;
     else if (k === "text") el.textContent = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
   return el;
+}
+
+const HANDLERS = ["onclick", "onchange", "oninput", "onblur"];
+
+// Make the live node look like the freshly drawn one, touching only what differs: the
+// browser restyles a few attributes instead of a whole card, and the element under the
+// shopper's thumb (or with the keyboard focus, or half-typed text) stays the same element.
+function morph(live, fresh) {
+  if (live.nodeType !== fresh.nodeType || live.nodeName !== fresh.nodeName
+      || (live.nodeType === 1 && live.type !== fresh.type)) {
+    live.replaceWith(fresh);
+    return;
+  }
+  if (live.nodeType !== 1) {
+    if (live.nodeValue !== fresh.nodeValue) live.nodeValue = fresh.nodeValue;
+    return;
+  }
+  for (const { name } of [...live.attributes]) {
+    if (!fresh.hasAttribute(name) && !(name === "open" && live.tagName === "DETAILS")) live.removeAttribute(name);
+  }
+  for (const { name, value } of fresh.attributes) if (live.getAttribute(name) !== value) live.setAttribute(name, value);
+  for (const k of HANDLERS) if (live[k] !== fresh[k]) live[k] = fresh[k];
+  if (live.tagName === "INPUT" || live.tagName === "TEXTAREA") {
+    const typing = live.getRootNode().activeElement === live;
+    if (live.type === "checkbox" || live.type === "radio") live.checked = fresh.checked;
+    else if (live.type !== "file" && !typing && live.value !== fresh.value) live.value = fresh.value;
+    if (live.tagName === "TEXTAREA") return;
+  }
+  const a = [...live.childNodes];
+  const b = [...fresh.childNodes];
+  for (let i = 0; i < b.length; i++) {
+    if (i < a.length) morph(a[i], b[i]);
+    else live.append(b[i]);
+  }
+  for (let i = b.length; i < a.length; i++) a[i].remove();
 }
 
 class Walk {
@@ -557,19 +605,42 @@ class Walk {
     this.el = root.querySelector("[data-walk]");
     this.page = this.el.querySelector(".page");
     this.status = this.el.querySelector(".status");
+    this.statusText = this.status.querySelector(".status-text");
     this.viewer = this.el.querySelector(".viewer");
-    this.jump = this.el.querySelector(".jump");
     this.section = null;
     this.nav = -1;
     this.typing = new Map();
     this.listener = () => this.refresh();
     box.listeners.add(this.listener);
-    this.el.querySelector(".prev").addEventListener("click", () => this.move(-1));
-    this.el.querySelector(".next").addEventListener("click", () => this.move(1));
-    this.jump.addEventListener("change", () => this.go(this.jump.value));
+    // A tap answers when the finger lifts, not when the browser has made a click of it (after
+    // its gesture wait, :active styles, mouse events and a focus change); that click is then
+    // cancelled. Keyboards and screen readers still click as usual.
+    this.el.addEventListener("pointerdown", (ev) => { this.down = [ev.clientX, ev.clientY]; });
+    this.el.addEventListener("pointerup", (ev) => this.fastTap(ev));
+    this.el.addEventListener("touchend", (ev) => {
+      if (this.tapped && ev.cancelable) ev.preventDefault();
+      this.tapped = false;
+    }, { passive: false });
+    this.el.addEventListener("click", (ev) => {
+      const b = ev.target.closest && ev.target.closest("button");
+      if (b && b.tappedAt && ev.timeStamp - b.tappedAt < 1000) { ev.preventDefault(); ev.stopPropagation(); }
+    }, true);
     this.ticker = setInterval(() => this.tick(), 1000);
     this.onKey = (ev) => { if (ev.key === "Escape" && !this.viewer.hidden) this.closeViewer(); };
     document.addEventListener("keydown", this.onKey);
+  }
+
+  fastTap(ev) {
+    if (ev.pointerType !== "touch" || !ev.isPrimary) return;
+    const b = ev.target.closest && ev.target.closest("button");
+    if (!b || b.disabled || typeof b.onclick !== "function" || !this.down) return;
+    // a finger that slid off the button is not a tap on it (a scroll never gets here at all)
+    if (Math.hypot(ev.clientX - this.down[0], ev.clientY - this.down[1]) > 12) return;
+    const typing = b.getRootNode().activeElement;
+    if (typing && typing !== b && ["INPUT", "TEXTAREA", "SELECT"].includes(typing.tagName)) typing.blur();
+    this.tapped = true;
+    b.tappedAt = ev.timeStamp;
+    b.onclick(ev);
   }
 
   destroy() {
@@ -590,6 +661,7 @@ class Walk {
     }
     for (const [sha, p] of Object.entries(data.photos || {})) if (p.thumb && !box.thumbs.has(sha)) box.thumbs.set(sha, p.thumb);
     this.data = data;
+    this.navSig = null;
     this.items = new Map();
     for (const s of data.sections) for (const it of s.items) this.items.set(it.key, { ...it, section: s.id });
     this.el.setAttribute("lang", data.lang);
@@ -653,6 +725,13 @@ class Walk {
     for (const [key, fn] of this.typing) { fn(); this.typing.delete(key); }
   }
 
+  flushTyped(key) {
+    const run = this.typing.get(key);
+    if (run) run();
+  }
+
+  // `fn` runs later: it must hold the element itself, since an event's target is cleared once
+  // its dispatch out of the shadow root ends
   typed(key, fn, ms = 700) {
     clearTimeout((this.typing.get(key) || {}).timer);
     const run = () => { clearTimeout(run.timer); this.typing.delete(key); fn(); };
@@ -702,29 +781,37 @@ class Walk {
       done += d;
       total += s.items.length;
     }
-    const pct = total ? Math.round((100 * done) / total) : 0;
-    this.el.querySelector(".fill").style.width = pct + "%";
-    const bar = this.el.querySelector(".progress");
-    bar.setAttribute("aria-valuenow", String(pct));
-    const text = textOf("progress", { done, total });
-    bar.setAttribute("aria-label", text);
-    this.el.querySelector(".progress-text").textContent = text;
     const current = this.review ? "review" : this.section;
+    const sig = JSON.stringify([counts, current]);
+    if (sig === this.navSig) {
+      const jump = this.el.querySelector(".jump");
+      if (jump.value !== current) jump.value = current;
+      return;
+    }
+    this.navSig = sig;
+    const pct = total ? Math.round((100 * done) / total) : 0;
+    const text = textOf("progress", { done, total });
     const options = this.sections().map((s) => {
       const [d, n] = counts[s.id];
       const mark = d === n ? "●" : d ? "◐" : "○";
       return h("option", { value: s.id, text: `${mark} ${s.title} · ${d}/${n}` });
     });
     options.push(h("option", { value: "review", text: "✔ " + textOf("review") }));
-    this.jump.replaceChildren(...options);
-    this.jump.value = current;
-    this.jump.setAttribute("aria-label", textOf("sections"));
-    const prev = this.el.querySelector(".prev");
-    const next = this.el.querySelector(".next");
-    prev.setAttribute("aria-label", textOf("back"));
-    next.setAttribute("aria-label", textOf("next"));
-    prev.disabled = !this.review && this.sections()[0].id === this.section;
-    next.disabled = this.review;
+    // drawn fresh, merged into what is on screen: only what changed is touched
+    morph(this.el.querySelector(".top"), h("div", { class: "top" },
+      h("div", { class: "progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100",
+        "aria-valuenow": String(pct), "aria-label": text },
+        h("div", { class: "bar" }, h("div", { class: "fill", style: `width: ${pct}%` })),
+        h("p", { class: "progress-text", text })),
+      h("nav", { class: "nav" },
+        h("button", { type: "button", class: "icon prev", "data-act": "prev", "aria-label": textOf("back"),
+          disabled: !this.review && this.sections()[0].id === this.section, text: "‹", onclick: () => this.move(-1) }),
+        h("select", { class: "jump", "data-act": "jump", "aria-label": textOf("sections"),
+          onchange: (ev) => this.go(ev.target.value) }, ...options),
+        h("button", { type: "button", class: "icon next primary", "data-act": "next", "aria-label": textOf("next"),
+          disabled: this.review, text: "›", onclick: () => this.move(1) }))));
+    const jump = this.el.querySelector(".jump");
+    if (jump.value !== current) jump.value = current;
   }
 
   refresh() {
@@ -746,37 +833,18 @@ class Walk {
       const a = answers[key];
       const sig = JSON.stringify([a, box.errors.get(`${this.data.audit}|${key}`), this.photoState(key)]);
       if (card.dataset.sig === sig) continue;
-      const focused = this.root.activeElement;
-      const typing = focused && card.contains(focused) && (focused.tagName === "TEXTAREA"
-        || (focused.tagName === "INPUT" && focused.type !== "checkbox" && focused.type !== "file"));
-      if (typing) { this.refreshMarks(card, item, a); continue; }
       this.replaceCard(card, item, a);
     }
   }
 
-  // a card drawn again keeps what the shopper opened and where the focus was
+  // a card drawn again keeps what the shopper opened, the focus and the element under the thumb
   replaceCard(card, item, a) {
-    const opened = [...card.querySelectorAll("details")].map((d) => d.open);
-    const focusables = [...card.querySelectorAll("button, input, textarea, select, summary")];
-    const at = focusables.indexOf(this.root.activeElement);
-    const fresh = this.card(item, a);
-    const details = [...fresh.querySelectorAll("details")];
-    opened.forEach((open, i) => { if (details[i] && open) details[i].open = true; });
-    card.replaceWith(fresh);
-    if (at >= 0) {
-      const again = [...fresh.querySelectorAll("button, input, textarea, select, summary")][at];
-      if (again) again.focus({ preventScroll: true });
-    }
+    morph(card, this.card(item, a));
   }
 
   photoState(key) {
     return box.photos.filter((p) => p.audit === this.data.audit && p.key === key)
       .map((p) => [p.id, p.state, p.sha, box.upload && box.upload.id === p.id ? box.upload.percent : -1]);
-  }
-
-  refreshMarks(card, item, a) {
-    const state = card.querySelector(".state");
-    if (state) state.replaceWith(this.stateMark(item, a));
   }
 
   stateMark(item, a) {
@@ -799,18 +867,25 @@ class Walk {
       text = textOf(box.sending ? "sending" : "waiting", { count });
       if (box.upload) text += " · " + textOf("photo_sending", { percent: box.upload.percent });
     }
+    if (this.status.dataset.state === kind && this.status.dataset.count === String(count)
+        && this.statusText.textContent === text) return;
     this.status.className = "status " + kind;
     this.status.dataset.state = kind;
     this.status.dataset.count = String(count);
-    this.status.querySelector(".status-text").textContent = text;
+    this.statusText.textContent = text;
   }
 
   tick() {
     for (const el of this.page.querySelectorAll("[data-since]")) {
-      const since = Date.parse(el.dataset.since);
-      const time = new Date(since).toLocaleTimeString(this.data.lang, { hour: "2-digit", minute: "2-digit" });
-      el.textContent = textOf("waiting_since", { time, elapsed: elapsedText(Date.now() - since) });
+      const text = this.since(el.dataset.since);
+      if (el.textContent !== text) el.textContent = text;
     }
+  }
+
+  since(start) {
+    const since = Date.parse(start);
+    const time = new Date(since).toLocaleTimeString(this.data.lang, { hour: "2-digit", minute: "2-digit" });
+    return textOf("waiting_since", { time, elapsed: elapsedText(Date.now() - since) });
   }
 
   card(item, a) {
@@ -891,11 +966,11 @@ class Walk {
       case "number": {
         const input = h("input", { type: "number", inputmode: "decimal", min: "0", step: "any", "aria-label": item.text + (item.unit ? ` (${item.unit})` : ""), placeholder: item.unit || "" });
         input.value = a.value === null || a.value === undefined ? "" : String(a.value);
-        input.addEventListener("change", () => {
-          const n = input.value === "" ? null : Number(input.value);
+        input.onchange = (ev) => {
+          const n = ev.target.value === "" ? null : Number(ev.target.value);
           if (n !== null && (!isFinite(n) || n < 0)) return;
           this.change(key, "answer", { value: n });
-        });
+        };
         return h("div", {}, input, this.naToggle(item, a));
       }
       case "wait_time": return this.stopwatch(item, a);
@@ -904,9 +979,9 @@ class Walk {
       case "text": {
         const area = h("textarea", { placeholder: textOf("type_here"), "aria-label": item.text });
         area.value = a.value || "";
-        const save = () => this.change(key, "answer", { value: area.value.trim() ? area.value : null });
-        area.addEventListener("input", () => this.typed(key, save));
-        area.addEventListener("blur", () => { const f = this.typing.get(key); if (f) f(); });
+        const save = (text) => this.change(key, "answer", { value: text.trim() ? text : null });
+        area.oninput = ({ target }) => this.typed(key, () => save(target.value));
+        area.onblur = () => this.flushTyped(key);
         return area;
       }
       default:
@@ -930,9 +1005,7 @@ class Walk {
         onclick: () => this.change(key, "answer", { value: keep({ end: new Date().toISOString() }) }) }));
     const out = h("div", {}, row);
     if (running) {
-      const live = h("p", { class: "live", "data-since": v.start, "aria-live": "off" });
-      out.append(live);
-      setTimeout(() => this.tick(), 0);
+      out.append(h("p", { class: "live", "data-since": v.start, "aria-live": "off", text: this.since(v.start) }));
     } else if (v.start && v.end) {
       const fmt = (t) => new Date(t).toLocaleTimeString(this.data.lang, { hour: "2-digit", minute: "2-digit" });
       out.append(h("p", { class: "live", text: textOf("waited", { elapsed: elapsedText(Date.parse(v.end) - Date.parse(v.start)), start: fmt(v.start), end: fmt(v.end) }) }));
@@ -940,13 +1013,13 @@ class Walk {
     const id = `min-${key.replace(/\W/g, "-")}`;
     const input = h("input", { id, type: "number", inputmode: "decimal", min: "0", step: "any" });
     input.value = typeof v.minutes === "number" ? String(v.minutes) : "";
-    input.addEventListener("change", () => {
-      const n = input.value === "" ? null : Number(input.value);
+    input.onchange = (ev) => {
+      const n = ev.target.value === "" ? null : Number(ev.target.value);
       if (n !== null && (!isFinite(n) || n < 0)) return;
       const next = keep({});
       if (n === null) delete next.minutes; else next.minutes = n;
       this.change(key, "answer", { value: Object.keys(next).length ? next : null });
-    });
+    };
     out.append(h("label", { class: "field-label", for: id, text: textOf("minutes_waited") }), input, this.naToggle(item, a));
     return out;
   }
@@ -960,30 +1033,28 @@ class Walk {
         const filled = {};
         for (const d of DAYS) filled[d] = this.data.hours[d] || null;
         this.change(key, "answer", { value: filled });
-        const card = this.page.querySelector(`[data-key="${CSS.escape(key)}"]`);
-        if (card) this.replaceCard(card, item, this.answers()[key]);
       } }));
     }
     out.append(h("p", { class: "hint", text: textOf("hours_hint") }));
     const grid = h("div", { class: "days" });
-    const inputs = {};
     for (const d of DAYS) {
       const id = `h-${key.replace(/\W/g, "-")}-${d}`;
       const span = week[d];
-      const input = h("input", { id, type: "text", inputmode: "numeric", placeholder: textOf("closed"), autocomplete: "off" });
+      const input = h("input", { id, type: "text", inputmode: "numeric", placeholder: textOf("closed"), autocomplete: "off", "data-day": d });
       input.value = span ? `${span[0]}–${span[1]}` : "";
-      inputs[d] = input;
-      input.addEventListener("change", () => {
+      input.onchange = (ev) => {
         const value = {};
         try {
-          for (const day of DAYS) value[day] = parseSpan(inputs[day].value);
+          for (const day of ev.target.closest(".days").querySelectorAll("input[data-day]")) {
+            value[day.dataset.day] = parseSpan(day.value);
+          }
         } catch (e) {
           box.errors.set(`${this.data.audit}|${key}`, textOf("bad_hours"));
           notify();
           return;
         }
         this.change(key, "answer", { value });
-      });
+      };
       grid.append(h("label", { for: id, text: textOf(`day.${d}`) }, input));
     }
     out.append(grid, this.naToggle(item, a));
@@ -995,9 +1066,9 @@ class Walk {
     const v = a.value && typeof a.value === "object" ? a.value : {};
     const area = h("textarea", { "aria-label": textOf("paste_site_text"), placeholder: textOf("paste_site_text") });
     area.value = v.text || "";
-    const save = () => this.change(key, "answer", { value: area.value.trim() ? { text: area.value, typos: v.typos || [] } : null });
-    area.addEventListener("input", () => this.typed(key, save, 1200));
-    area.addEventListener("blur", () => { const f = this.typing.get(key); if (f) f(); });
+    const save = (text) => this.change(key, "answer", { value: text.trim() ? { text, typos: v.typos || [] } : null });
+    area.oninput = ({ target }) => this.typed(key, () => save(target.value), 1200);
+    area.onblur = () => this.flushTyped(key);
     const out = h("div", {}, h("label", { class: "field-label", text: textOf("paste_site_text") }), area);
     const server = ((box.snapshots.get(this.data.audit) || { answers: {} }).answers[key] || {}).value || {};
     const current = v.text && server.text === v.text;
@@ -1048,11 +1119,11 @@ class Walk {
     }
     const picker = (label, capture) => {
       const input = h("input", { type: "file", accept: "image/*,.heic,.heif", multiple: !capture, capture: capture ? "environment" : null, "aria-label": label });
-      input.addEventListener("change", () => {
-        const files = [...input.files];
-        input.value = "";
+      input.onchange = (ev) => {
+        const files = [...ev.target.files];
+        ev.target.value = "";
         for (const f of files) this.addPhoto(key, f);
-      });
+      };
       return h("label", { class: "pick" }, input, h("span", { "aria-hidden": "true", text: label }));
     };
     return h("div", {}, thumbs, h("div", { class: "row" }, picker(textOf("take_photo"), true), picker(textOf("pick_photo"), false)));
@@ -1063,9 +1134,8 @@ class Walk {
     const id = `c-${key.replace(/\W/g, "-")}`;
     const area = h("textarea", { id, placeholder: textOf("comment_hint") });
     area.value = (a && a.comment) || "";
-    const save = () => this.change(key, "comment", { value: area.value });
-    area.addEventListener("input", () => this.typed(key + "#c", save));
-    area.addEventListener("blur", () => { const f = this.typing.get(key + "#c"); if (f) f(); });
+    area.oninput = ({ target }) => this.typed(key + "#c", () => this.change(key, "comment", { value: target.value }));
+    area.onblur = () => this.flushTyped(key + "#c");
     return h("div", {}, h("label", { class: "field-label", for: id, text: textOf("comment") }), area);
   }
 
