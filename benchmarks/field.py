@@ -23,13 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -97,12 +94,6 @@ MEASURE = """([want, url]) => new Promise((resolve) => {
 })"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def serve(port: int) -> None:
     """The app as `asgi.py` builds it, plus the plain page and the plain POST."""
     from starlette.requests import Request
@@ -125,35 +116,12 @@ def serve(port: int) -> None:
     app.run(config={"server.port": port, "server.address": "127.0.0.1", "server.headless": True})
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise SystemExit(f"the app exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:  # noqa: S310
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the app did not start")
-
-
 def throttle(context: Any, page: Any) -> Any:
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", SLOW_3G)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
     return cdp
-
-
-def poll(check: Any, what: str, seconds: float = 120) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise SystemExit(f"timed out waiting for {what}")
 
 
 def main() -> None:
@@ -171,6 +139,9 @@ def main() -> None:
     from audit.model import Location
     from audit.store.tinydb import TinyStore
     from audit.templates import add_template
+    from tests.conftest import _free_port
+    from tests.e2e.conftest import FLAGS, PHONE_CONTEXT, wait_healthy
+    from tests.e2e.photos import phone_jpeg
 
     with tempfile.TemporaryDirectory(prefix="field-") as tmp:
         data = Path(tmp) / "data"
@@ -184,7 +155,7 @@ def main() -> None:
         token = accounts.start_session(store, sam)
         checklist = audits.checklist_for(store, store.get_header(audit_id))  # type: ignore[arg-type]
 
-        port = free_port()
+        port = _free_port()
         url = f"http://127.0.0.1:{port}"
         proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], cwd=ROOT,
                                 env={**os.environ, "AUDIT_DATA_DIR": str(data)},
@@ -192,12 +163,8 @@ def main() -> None:
         try:
             wait_healthy(url, proc)
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-quic"])
-                ctx = browser.new_context(viewport={"width": 390, "height": 844},
-                                          device_scale_factor=2, is_mobile=True, has_touch=True,
-                                          locale="ru-RU")
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
                 ctx.add_cookies([{"name": "audit_session", "value": token, "url": url,
                                   "httpOnly": True, "sameSite": "Lax"}])
                 expect.set_options(timeout=120_000)
@@ -251,7 +218,8 @@ def main() -> None:
                         tap_plain(i)
                         tap_walk(i)
 
-                # offline round: every item of a section tapped without a signal, then online
+                # offline round: every item of a section, a comment and a photo tapped without a
+                # signal, then online; what the store holds is counted
                 walk.locator("select.jump").select_option(OFFLINE_SECTION)
                 section = checklist.section(OFFLINE_SECTION)
                 assert section is not None
@@ -267,11 +235,21 @@ def main() -> None:
                     elif item.type == "scale":
                         buttons.nth(3).tap()
                         wanted[key] = item.scale_min + 3
-                expect(status).to_have_attribute("data-count", str(len(wanted) + 1))  # + the move
+                noted = f"{section.id}.{section.items[0].id}"
+                walk.locator(f"[data-key='{noted}'] details.extra > summary").tap()
+                walk.locator(f"[data-key='{noted}'] textarea").fill("поздоровался не сразу")
+                walk.locator(f"[data-key='{noted}'] textarea").blur()
+                walk.locator(f"[data-key='{noted}'] input[type=file]:not([capture])").set_input_files(
+                    files=[{"name": "desk.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(seed=3)}])
+                # every change and the photo wait on the phone (the section move too)
+                expect(status).to_have_attribute("data-count", str(len(wanted) + 3))
                 walk_cdp.send("Network.emulateNetworkConditions", SLOW_3G)
-                expect(status).to_have_attribute("data-state", "saved")
+                expect(status).to_have_attribute("data-state", "saved", timeout=300_000)
                 answers = store.get_audit(audit_id).answers  # type: ignore[union-attr]
                 lost = sum(1 for k, v in wanted.items() if k not in answers or answers[k].value != v)
+                lost += answers[noted].comment != "поздоровался не сразу"
+                lost += len(answers[noted].photos) != 1
+                sent = len(wanted) + 2
                 browser.close()
         finally:
             proc.terminate()
@@ -284,7 +262,7 @@ def main() -> None:
           + json.dumps(spread, ensure_ascii=False), file=sys.stderr)
     print(f"tap-sync: ratio={med['walk-sync'] / med['plain-sync']:.2f} "
           f"({med['walk-sync']:.0f} ms vs floor {med['plain-sync']:.0f} ms)")
-    print(f"field-lost: {lost} of {len(wanted)}")
+    print(f"field-lost: {lost} of {sent}")
     print(f"field: ratio={med['walk'] / med['plain']:.2f} "
           f"({med['walk']:.1f} ms vs floor {med['plain']:.1f} ms)")
 

@@ -65,6 +65,11 @@ def signed_in(client: TestClient, store: TinyStore, user: User) -> str:
     return handoff.csrf_token(token)
 
 
+def draft_of(store: TinyStore, user: User) -> str:
+    return audits.start_audit(store, user, location_id="loc-a", template_id="mini", mode="mystery",
+                              lang="ru").id
+
+
 def sync(client: TestClient, csrf: str, audit_id: str, *changes: dict[str, Any],
          origin: str = ORIGIN, lang: str = "en") -> Any:
     return client.post("/api/sync", content=json.dumps({"audit": audit_id, "client": "phone-1234-abcd",
@@ -94,8 +99,7 @@ def test_ticket__sets_an_httponly_lax_cookie_once(client: TestClient, data: Tiny
 def test_sync__twice__applied_once__and_csrf_refused_in_ru(client: TestClient, data: TinyStore,
                                                            people: dict[str, User]) -> None:
     sam = people["shopper"]
-    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery",
-                                  lang="ru").id
+    audit_id = draft_of(data, sam)
     csrf = signed_in(client, data, sam)
     change = {"seq": 1, "kind": "answer", "key": "entrance.dry", "at": T1, "value": False}
     first = sync(client, csrf, audit_id, change)
@@ -122,8 +126,7 @@ def sync_known(client: TestClient, csrf: str, audit_id: str, known: str | None,
 def test_sync__a_phone_that_is_up_to_date_gets_only_its_items__else_the_whole_picture(
         client: TestClient, data: TinyStore, people: dict[str, User]) -> None:
     sam = people["shopper"]
-    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery",
-                                  lang="ru").id
+    audit_id = draft_of(data, sam)
     csrf = signed_in(client, data, sam)
     first = sync_known(client, csrf, audit_id, None,
                        {"seq": 1, "kind": "answer", "key": "entrance.dry", "at": T1, "value": True}).json()
@@ -149,8 +152,7 @@ def test_sync__a_phone_that_is_up_to_date_gets_only_its_items__else_the_whole_pi
 def test_sync__not_signed_in_or_not_theirs__refused(client: TestClient, data: TinyStore,
                                                     people: dict[str, User], who: str) -> None:
     sam = people["shopper"]
-    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery",
-                                  lang="ru").id
+    audit_id = draft_of(data, sam)
     user = people["shopper2"] if who == "other_shopper" else sam
     csrf = signed_in(client, data, user)
     if who == "ended":
@@ -174,8 +176,7 @@ def jpeg(size: tuple[int, int] = (1200, 900)) -> bytes:
 def test_photo__light_copy_stored_with_the_phones_report__bad_bytes_refused(
         client: TestClient, data: TinyStore, people: dict[str, User]) -> None:
     sam = people["shopper"]
-    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery",
-                                  lang="ru").id
+    audit_id = draft_of(data, sam)
     csrf = signed_in(client, data, sam)
     report = json.dumps({"captured_at": "2026-04-01T09:30:00", "gps": [55.7, 37.6], "width": 4000,
                          "height": 3000, "size": 8_300_000, "downscaled": True})
