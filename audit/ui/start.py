@@ -25,8 +25,10 @@ def browser_zone() -> tzinfo:
 
 
 def render() -> None:
-    if st.query_params.get("started"):
-        # the phone's Back from a walk comes here: the audits list, never a second new-audit form
+    if st.query_params.get("id"):
+        # Switching to the new audit, Streamlit first puts its id on this page's address
+        # (/start?id=…, a history entry of its own), so the phone's Back from the walk comes
+        # here: it gets the audits list, never a second new-audit form.
         st.switch_page("audit/ui/pages/audits.py")
     user = st.session_state["_user"]
     store = get_store()
@@ -71,5 +73,4 @@ def render() -> None:
             return
         if audit_lang != lang():
             st.session_state["lang"] = audit_lang
-        st.query_params["started"] = header.id  # this form's place in history now means "done"
         st.switch_page("audit/ui/pages/audits.py", query_params={"id": header.id})
