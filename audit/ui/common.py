@@ -136,6 +136,9 @@ PHONE_CSS = """
    status (ru/en), and a dialog the app opens always holds a block of elements */
 [data-testid="stStatusWidget"], [data-testid="stConnectionStatus"] { display: none !important; }
 div[data-testid="stDialog"]:not(:has([data-testid="stVerticalBlock"])) { display: none !important; }
+/* the walk says which screen it shows; a review still on screen from the server's last run
+   is hidden at once when the shopper goes back to a section (see audit/ui/walk) */
+html[data-walk="section"] .st-key-walk-review { display: none !important; }
 </style>
 """
 

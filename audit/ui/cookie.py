@@ -11,7 +11,7 @@ from audit.ui.common import COOKIE
 # that signs in on a weak signal keeps trying for a while.
 JS = """
 export default function ({ data, setStateValue }) {
-  if (!data) return;
+  if (!data || data.done) return;
   const method = data.ticket ? "POST" : "DELETE";
   const body = data.ticket ? JSON.stringify({ ticket: data.ticket }) : undefined;
   let stop = false, delay = 1000;
@@ -36,16 +36,21 @@ _element = st.components.v2.component("audit_session_cookie", js=JS)
 
 
 def hand_over(token: str) -> None:
-    """Until the browser holds this session's cookie, give it a ticket to exchange for one."""
+    """Until the browser holds this session's cookie, give it a ticket to exchange for one.
+
+    Once mounted, the element stays (idle) for the rest of the session: its place on the
+    page vanishing would move everything under it.
+    """
     cookie = st.context.cookies.get(COOKIE) if st.context.cookies else None
-    if cookie == token or st.session_state.get("_cookie_set") == token[:12]:
+    done = cookie == token or st.session_state.get("_cookie_set") == token[:12]
+    if done and not st.session_state.get("_cookie_ticket"):
         return
     ticket = st.session_state.get("_cookie_ticket")
-    if not ticket or ticket[0] != token:
+    if not done and (not ticket or ticket[0] != token):
         ticket = (token, handoff.issue_ticket(token))
         st.session_state["_cookie_ticket"] = ticket
-    result = _element(key="session_cookie", data={"ticket": ticket[1], "id": token[:12]},
-                      on_done_change=lambda: None, height=0)
+    data = {"done": True, "id": token[:12]} if done or not ticket else {"ticket": ticket[1], "id": token[:12]}
+    result = _element(key="session_cookie", data=data, on_done_change=lambda: None, height=0)
     if result.get("done") == token[:12]:
         st.session_state["_cookie_set"] = token[:12]
 

@@ -93,14 +93,15 @@ def _walk(user: User, audit_id: str, location: Location | None) -> None:
         _navigate(audit.id, event.section)
         st.rerun()
     if view == REVIEW:
-        _review(user, audit, checklist, component.pending(result, audit.id))
+        # keyed: the walk hides this container the moment the shopper leaves the review
+        with st.container(key="walk-review"):
+            _review(user, audit, checklist, component.pending(result, audit.id))
 
 
 def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None) -> None:
     store = get_store()
     score = score_audit(checklist, audit.answers)
     missing = missing_for_submit(checklist, audit.answers, score)
-    st.subheader(T("ui.review"), anchor=False)
     _score_header(score, checklist)
     if missing:
         st.warning(T("ui.missing_title", count=len(missing)), icon=":material/checklist:")
@@ -112,10 +113,6 @@ def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None)
                       on_click=_navigate, args=(audit.id, section_id, key),
                       icon=":material/arrow_forward:", type="tertiary")
     _findings(checklist, audit, score)
-    if waiting != 0:
-        # the score above is the server's; answers still on the phone would change it
-        st.info(T("ui.outbox_waiting", count="…" if waiting is None else waiting),
-                icon=":material/cloud_upload:")
     if st.button(T("ui.submit"), type="primary", icon=":material/send:", key="submit",
                  width="stretch", disabled=waiting != 0):
         try:
@@ -131,6 +128,11 @@ def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None)
               on_click=st.session_state.__setitem__, args=("_confirm_delete", audit.id))
     if st.session_state.get("_confirm_delete") == audit.id:
         _confirm_delete(user, audit.id)
+    if waiting != 0:
+        # the score above is the server's; answers still on the phone would change it. Last on
+        # the screen: when it goes, nothing above it moves.
+        st.info(T("ui.outbox_waiting", count="…" if waiting is None else waiting),
+                icon=":material/cloud_upload:")
 
 
 def _forget_delete() -> None:
@@ -157,19 +159,17 @@ def _confirm_delete(user: User, audit_id: str) -> None:
 
 
 def _score_header(score, checklist: Checklist) -> None:  # type: ignore[no-untyped-def]
-    cols = st.columns(2)
-    cols[0].metric(T("score.overall"), fmt_score(score.overall))
-    cols[1].markdown(f"{level_badge(score.level)}")
+    """The score, its level and a line per section, as plain text: nothing in it waits for a
+    script to load and then changes its size."""
+    st.markdown(f"{T('score.overall')}: **{fmt_score(score.overall)}** {level_badge(score.level)}")
     if score.is_critical_failure:
         st.error(T("ui.critical_banner", computed=fmt_score(score.computed),
                    capped=fmt_score(score.overall)), icon=":material/report:")
-    rows = []
+    rows = [f"| {T('ui.section')} | % | {T('ui.points')} |", "| :-- | --: | --: |"]
     for sec, s in zip(checklist.sections, score.sections, strict=True):
-        rows.append({T("ui.section"): sec.title.get(lang()), "%": s.percent,
-                     T("ui.points"): f"{s.earned:g} / {s.possible:g}"})
-    st.dataframe(rows, hide_index=True, width="stretch",
-                 column_config={"%": st.column_config.ProgressColumn("%", min_value=0,
-                                                                     max_value=100, format="%.0f")})
+        title = esc(sec.title.get(lang())).replace("|", "\\|")
+        rows.append(f"| {title} | {fmt_score(s.percent)} | {s.earned:g} / {s.possible:g} |")
+    st.markdown("\n".join(rows))
 
 
 def _findings(checklist: Checklist, audit: Audit, score) -> None:  # type: ignore[no-untyped-def]

@@ -644,6 +644,7 @@ class Walk {
   }
 
   destroy() {
+    delete document.documentElement.dataset.walk;
     box.listeners.delete(this.listener);
     clearInterval(this.ticker);
     document.removeEventListener("keydown", this.onKey);
@@ -665,10 +666,12 @@ class Walk {
     this.items = new Map();
     for (const s of data.sections) for (const it of s.items) this.items.set(it.key, { ...it, section: s.id });
     this.el.setAttribute("lang", data.lang);
-    this.review = data.view === "review";
     await box.ready;
     const ids = data.sections.map((s) => s.id);
+    // Python moves the walk only when its navigation count changes; a run for anything else
+    // leaves the walk where the shopper has already taken it on the phone
     if (fresh || data.nav !== this.nav) {
+      this.review = data.view === "review";
       const asked = ids.includes(data.view) ? data.view : null;
       const onPhone = sectionOnPhone(data.audit);
       this.section = (data.nav > 0 && asked) || onPhone || (ids.includes(data.section) ? data.section : ids[0]);
@@ -682,21 +685,21 @@ class Walk {
 
   sections() { return this.data.sections; }
 
+  // Every move shows at once on the phone; Python hears of the review (it draws it below) and
+  // of leaving it (it stops drawing it).
   go(id) {
-    if (id === "review") {
-      this.api.setTriggerValue("event", { type: "review", at: Date.now() });
-      return;
-    }
-    if (this.review) {
-      this.api.setTriggerValue("event", { type: "section", section: id, at: Date.now() });
-      return;
-    }
-    if (id === this.section) return;
+    if (id === (this.review ? "review" : this.section)) return;
     this.flushTyping();
-    this.section = id;
-    enqueue(this.data.audit, "section", id, {});
+    const leaving = this.review;
+    this.review = id === "review";
+    if (!this.review) {
+      this.section = id;
+      enqueue(this.data.audit, "section", id, {});
+    }
     this.render();
     this.toTop();
+    if (this.review) this.api.setTriggerValue("event", { type: "review", at: Date.now() });
+    else if (leaving) this.api.setTriggerValue("event", { type: "section", section: id, at: Date.now() });
   }
 
   move(step) {
@@ -744,21 +747,31 @@ class Walk {
   render() {
     const answers = this.answers();
     this.drawNav(answers);
-    this.page.replaceChildren();
-    if (this.review) { this.refreshStatus(); return; }
-    const section = this.sections().find((s) => s.id === this.section) || this.sections()[0];
-    this.page.append(h("h2", { text: section.title }));
-    if (section.description) this.page.append(h("p", { class: "desc", text: section.description }));
-    for (const item of section.items) this.page.append(this.card(this.items.get(item.key), answers[item.key]));
-    const ids = this.sections().map((s) => s.id);
-    const at = ids.indexOf(section.id);
-    const last = at === ids.length - 1;
-    this.page.append(h("div", { class: "bottom" },
-      at > 0 ? h("button", { type: "button", onclick: () => this.move(-1), text: "‹ " + textOf("back") }) : null,
-      h("button", { type: "button", class: "primary", onclick: () => this.move(1),
-        text: (last ? textOf("review") : textOf("next")) + " ›" })));
+    // The review Python draws under the walk is hidden the moment the walk leaves it, so a
+    // section never pushes the old review down the screen while the server catches up.
+    document.documentElement.dataset.walk = this.review ? "review" : "section";
+    const fresh = h("div", { class: "page" });
+    const shown = this.review ? "review" : this.section;
+    if (this.review) fresh.append(h("h2", { text: textOf("review") }));
+    else {
+      const section = this.sections().find((s) => s.id === this.section) || this.sections()[0];
+      fresh.append(h("h2", { text: section.title }));
+      if (section.description) fresh.append(h("p", { class: "desc", text: section.description }));
+      for (const item of section.items) fresh.append(this.card(this.items.get(item.key), answers[item.key]));
+      const ids = this.sections().map((s) => s.id);
+      const at = ids.indexOf(section.id);
+      const last = at === ids.length - 1;
+      fresh.append(h("div", { class: "bottom" },
+        at > 0 ? h("button", { type: "button", onclick: () => this.move(-1), text: "‹ " + textOf("back") }) : null,
+        h("button", { type: "button", class: "primary", onclick: () => this.move(1),
+          text: (last ? textOf("review") : textOf("next")) + " ›" })));
+    }
+    // the same screen drawn again keeps what is open and focused; another one starts afresh
+    if (this.shown === shown) morph(this.page, fresh);
+    else this.page.replaceChildren(...fresh.childNodes);
+    this.shown = shown;
     this.refreshStatus();
-    if (this.focus) {
+    if (this.focus && !this.review) {
       const card = this.page.querySelector(`[data-key="${CSS.escape(this.focus)}"]`);
       this.focus = null;
       if (card) {
@@ -1020,8 +1033,9 @@ class Walk {
       if (n === null) delete next.minutes; else next.minutes = n;
       this.change(key, "answer", { value: Object.keys(next).length ? next : null });
     };
-    out.append(h("label", { class: "field-label", for: id, text: textOf("minutes_waited") }), input, this.naToggle(item, a));
-    return out;
+    // Element.append(null) would write the word "null": what may be missing goes through h()
+    return h("div", {}, out, h("label", { class: "field-label", for: id, text: textOf("minutes_waited") }), input,
+      this.naToggle(item, a));
   }
 
   hours(item, a) {
@@ -1057,8 +1071,7 @@ class Walk {
       };
       grid.append(h("label", { for: id, text: textOf(`day.${d}`) }, input));
     }
-    out.append(grid, this.naToggle(item, a));
-    return out;
+    return h("div", {}, out, grid, this.naToggle(item, a));
   }
 
   typos(item, a) {
@@ -1090,8 +1103,7 @@ class Walk {
         out.append(h("p", { class: "hint", text: textOf("confirm_typos") }), row);
       }
     }
-    out.append(this.naToggle(item, a));
-    return out;
+    return h("div", {}, out, this.naToggle(item, a));
   }
 
   queuedFor(key) {
