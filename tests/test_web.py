@@ -43,11 +43,24 @@ def people(data: TinyStore) -> dict[str, User]:
     return populate(data)
 
 
+# the two @font-face rules as Streamlit 1.67's stylesheet writes them, and one left alone
+STREAMLIT_CSS = (
+    '@font-face{font-family:Source Sans;font-weight:100 900;font-style:normal;'
+    'src:url(../media/SourceSansVF-Upright.ttf.BsWL4Kly.woff2)format("woff2")}'
+    '@font-face{font-family:Material Symbols Rounded;font-style:normal;font-weight:400;'
+    'font-display:block;src:url(../media/MaterialSymbols-Rounded.nEdyypZU.woff2)format("woff2")}'
+    '@font-face{font-family:Source Code Pro;font-weight:100 900;font-style:normal;'
+    'src:url(../media/SourceCodeVF-Upright.ttf.BjWn63N-.woff2)format("woff2")}'
+    + ".x{color:red}\n" * 200)
+
+
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     static = tmp_path / "static"
     (static / "static" / "js").mkdir(parents=True)
     (static / "static" / "js" / "index.abc123.js").write_text("const x = 1;\n" * 2000)
+    (static / "static" / "css").mkdir()
+    (static / "static" / "css" / "index.abc123.css").write_text(STREAMLIT_CSS)
     (static / "index.html").write_text(
         '<html><head><link rel="preload" href="./static/media/SourceSansVF-Upright.ttf.x.woff2" '
         'as="font" type="font/woff2" crossorigin /></head><body>app</body></html>')
@@ -207,3 +220,16 @@ def test_static__gzipped_once_and_kept__page_without_the_font_preload(client: Te
     page = client.get("/", headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip" and b"SourceSans" not in page.content
     assert b"app" in page.content
+
+
+def test_static__icon_font_only_for_icon_names__text_font_for_nothing(client: TestClient) -> None:
+    css = client.get("/static/css/index.abc123.css", headers={"Accept-Encoding": "gzip"}).text
+    faces: dict[str, list[str]] = {}
+    for face in css.split("@font-face")[1:]:
+        faces.setdefault(face.split("font-family:")[1].split(";")[0], []).append(face)
+    icons, space = faces["Material Symbols Rounded"]
+    assert "unicode-range:U+0030-0039,U+005F,U+0061-007A}" in icons and "url(" in icons
+    assert "unicode-range:U+0020;" in space and "url(" not in space  # nothing to download
+    assert "unicode-range:U+0000}" in faces["Source Sans"][0]
+    assert "unicode-range" not in faces["Source Code Pro"][0]  # code keeps its font
+    assert css.count(".x{color:red}") == 200

@@ -1,4 +1,4 @@
-"""Our middleware in front of Streamlit's: light static files and page; room for a headers middleware."""
+"""Our middleware in front of Streamlit's: light static files, fonts fetched only when shown, the page."""
 
 from __future__ import annotations
 
@@ -17,6 +17,29 @@ COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/sv
 MIN_SIZE = 1024
 # Streamlit's page preloads its own body font; the app's theme uses the phone's font instead
 FONT_PRELOAD = re.compile(rb'<link\s+rel="preload"\s+href="[^"]*SourceSans[^"]*"[^>]*>', re.S)
+# Two @font-face rules of Streamlit's stylesheet cost a first visit 530 KB without showing a
+# thing on the sign-in page. Its icon font (366 KB) is asked for as soon as the page starts
+# (document.fonts.load), icon or not: limited to the characters icon names are written in
+# (icons are ligatures of their names), the browser fetches it once an icon is on screen.
+# Source Sans (166 KB) is the font of the one line the page draws before the app's theme
+# arrives (a hidden "skip to content" link); the theme uses the phone's own font, so the face
+# is limited to no character at all and the phone's font stands in wherever it is named.
+ICON_FACE = re.compile(rb'@font-face\{(?=[^}]*font-family:\s*"?Material Symbols Rounded"?\s*;)[^}]*\}')
+TEXT_FACE = re.compile(rb'@font-face\{(?=[^}]*font-family:\s*"?Source Sans"?\s*;)[^}]*\}')
+ICON_CHARS = b";unicode-range:U+0030-0039,U+005F,U+0061-007A"
+NO_CHARS = b";unicode-range:U+0000"
+# The space an icon's line is measured by then comes from this face, a font the phone has
+# with the icon font's own height (ascent 1056, descent 96 of 960 units): icons stay where
+# they were, and this is the face the page's early load finds (nothing to download).
+ICON_SPACE = (b'@font-face{font-family:Material Symbols Rounded;font-style:normal;font-weight:400;'
+              b'src:local("Roboto"),local("Helvetica Neue"),local("Arial"),local("DejaVu Sans");'
+              b"unicode-range:U+0020;ascent-override:110%;descent-override:10%;line-gap-override:0%}")
+
+
+def narrow_fonts(css: bytes) -> bytes:
+    """Streamlit's stylesheet with its icon and text font faces narrowed (see above)."""
+    css = ICON_FACE.sub(lambda m: m.group(0)[:-1] + ICON_CHARS + b"}" + ICON_SPACE, css, count=1)
+    return TEXT_FACE.sub(lambda m: m.group(0)[:-1] + NO_CHARS + b"}", css)
 
 
 class StaticCompression:
@@ -68,6 +91,8 @@ class StaticCompression:
         key = (str(scope["path"]), tag)
         packed = self._cache.get(key)
         if packed is None:
+            if kind.startswith("text/css"):
+                data = narrow_fonts(data)
             packed = await run_in_threadpool(gzip.compress, data, self.level, mtime=0)
             with self._lock:
                 self._cache[key] = packed
