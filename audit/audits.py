@@ -196,14 +196,6 @@ def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _
     return store.save_answer(audit_id, key, update)
 
 
-def attach_photo(store: Store, actor: User, audit_id: str, key: str, ref: PhotoRef,
-                 now: str | None = None) -> Answer:
-    """Record a stored photo's metadata in the audit and link it to the item's answer."""
-    _editable_header(store, actor, audit_id)
-    store.save_photo_ref(audit_id, ref)
-    return answer(store, actor, audit_id, key, add_photo=ref.sha256, now=now)
-
-
 def caption_photo(store: Store, actor: User, audit_id: str, sha256: str, caption: str) -> PhotoRef:
     """Say what a photo shows; printed under it in the PDF."""
     _editable_header(store, actor, audit_id)

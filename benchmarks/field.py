@@ -35,9 +35,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 CHROMIUM = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
-SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 50 * 1024,
-           "uploadThroughput": 50 * 1024}
-CPU_SLOWDOWN = 4
 ITEM = "hours.hours-consistent"  # a yes/no item that asks for no photo either way
 OFFLINE_SECTION = "service"
 
@@ -116,14 +113,6 @@ def serve(port: int) -> None:
     app.run(config={"server.port": port, "server.address": "127.0.0.1", "server.headless": True})
 
 
-def throttle(context: Any, page: Any) -> Any:
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", SLOW_3G)
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
-    return cdp
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--taps", type=int, default=15, help="timed taps on each page")
@@ -140,7 +129,7 @@ def main() -> None:
     from audit.store.tinydb import TinyStore
     from audit.templates import add_template
     from tests.conftest import _free_port
-    from tests.e2e.conftest import FLAGS, PHONE_CONTEXT, wait_healthy
+    from tests.e2e.conftest import CPU_SLOWDOWN, FLAGS, PHONE_CONTEXT, SLOW_3G, throttle, wait_healthy
     from tests.e2e.photos import phone_jpeg
 
     with tempfile.TemporaryDirectory(prefix="field-") as tmp:

@@ -211,7 +211,7 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
                     line += f"  \n💬 {esc(ans.comment)}"
                 st.markdown(line)
                 if ans and ans.photos:
-                    items.photo_block(user, audit, key, disabled=True, want=False)
+                    items.photo_block(user, audit, key)
 
 
 def _hq_actions(user: User, audit: Audit) -> None:
