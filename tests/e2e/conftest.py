@@ -25,6 +25,17 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PHONE_CONTEXT: dict[str, Any] = {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True,
                                  "has_touch": True}
+# DevTools' "slow 3G": 400 ms latency, 50 KB/s each way; with the phone's CPU four times slower
+SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 50 * 1024,
+           "uploadThroughput": 50 * 1024}
+CPU_SLOWDOWN = 4
+# every layout shift of the page (installed before it loads); the sum of those since `t` that
+# came without the shopper's own input, as the cumulative layout shift counts them
+SHIFTS = """window.__shifts = [];
+new PerformanceObserver((l) => { window.__shifts.push(...l.getEntries()); })
+  .observe({ type: 'layout-shift', buffered: true });"""
+CLS_SINCE = """(t) => window.__shifts.filter((e) => e.startTime >= t && !e.hadRecentInput)
+  .reduce((sum, e) => sum + e.value, 0)"""
 
 
 def start_server(data: Path) -> tuple[str, subprocess.Popen[bytes]]:
@@ -96,6 +107,15 @@ def browser(playwright: Any) -> Iterator[Any]:
     b = playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS)
     yield b
     b.close()
+
+
+def throttle(context: Any, page: Any) -> Any:
+    """The page on a slow phone (SLOW_3G, CPU_SLOWDOWN); the DevTools session, to change it."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+    return cdp
 
 
 def wait_for(check: Callable[[], Any], what: str, seconds: float = 60) -> Any:

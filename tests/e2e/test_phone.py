@@ -15,19 +15,22 @@ import pytest
 from audit import audits
 from audit.store.tinydb import TinyStore
 from tests.conftest import IN_CI
-from tests.e2e.conftest import PHONE, PHONE_CONTEXT, card, sign_in, snap, status, tap_option
+from tests.e2e.conftest import (
+    CLS_SINCE,
+    PHONE,
+    PHONE_CONTEXT,
+    SHIFTS,
+    card,
+    sign_in,
+    snap,
+    status,
+    tap_option,
+)
 from tests.e2e.photos import phone_jpeg
 
 pytestmark = pytest.mark.e2e
 
 AXE_DIR = Path(os.environ.get("AUDIT_AXE_DIR", Path.home() / ".cache" / "audit-tests" / "axe"))
-# every layout shift of the page (installed before it loads); the sum of those since `t` that
-# came without the shopper's own input, as the cumulative layout shift counts them
-SHIFTS = """window.__shifts = [];
-new PerformanceObserver((l) => { window.__shifts.push(...l.getEntries()); })
-  .observe({ type: 'layout-shift', buffered: true });"""
-CLS_SINCE = """(t) => window.__shifts.filter((e) => e.startTime >= t && !e.hadRecentInput)
-  .reduce((sum, e) => sum + e.value, 0)"""
 # every tap target on screen: the walk's own (inside its shadow root) and the page's
 TARGETS = """() => {
   const hosts = [...document.querySelectorAll('*')].filter((e) => e.shadowRoot);
