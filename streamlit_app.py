@@ -5,11 +5,20 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.store import StoreError
-from audit.ui import auth, background
+from audit.ui import auth, background, cookie
 from audit.ui.actions import land_first
-from audit.ui.common import T, begin_run, current_user, esc, get_store, phone_css, show_error
+from audit.ui.common import (
+    T,
+    begin_run,
+    current_user,
+    esc,
+    get_store,
+    phone_css,
+    session_token,
+    show_error,
+)
 
-st.set_page_config(page_title="Customer journey audit", page_icon=":material/fact_check:",
+st.set_page_config(page_title="Customer journey audit", page_icon="📋",
                    layout="centered", initial_sidebar_state="collapsed")
 phone_css()
 begin_run()
@@ -65,7 +74,9 @@ if user is None:
 
 nav = pages(BY_ROLE[user.role], user.role)
 page = st.navigation(nav, position="top")
-auth.pending_cookie()
+token = session_token()
+if token:
+    cookie.hand_over(token)
 background.ensure_drainer()
 if user.role == "manager" and page is nav[BY_ROLE["manager"].index("audits")]:
     land_first(PAGES["actions"][0])  # "My actions" first after signing in

@@ -170,6 +170,11 @@ def _editable_header(store: Store, actor: User, audit_id: str) -> AuditHeader:
     return header
 
 
+def check_editable(store: Store, actor: User, audit_id: str) -> AuditHeader:
+    """The header of a draft `actor` may edit; NotFound or AuditLocked otherwise."""
+    return _editable_header(store, actor, audit_id)
+
+
 def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _KEEP,
            na: bool | None = None, comment: str | None = None,
            add_photo: str | None = None, remove_photo: str | None = None,

@@ -183,11 +183,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     # review
     "review.empty": ("Nothing waits for review.", "На проверке ничего нет."),
     "review.open": ("Review", "Проверить"),
+    "review.open_item": ("Open the item", "Открыть пункт"),
     "review.sent_back_banner": ("Sent back by the reviewer: {note}. Comments on {count} items "
-                                "are shown on those items; fix them and submit again.",
-                                "Возвращено проверяющим: {note}. Комментарии к пунктам "
-                                "({count}) показаны у самих пунктов; исправьте и отправьте "
-                                "снова."),
+                                "follow; open each, fix it and submit again.",
+                                "Возвращено проверяющим: {note}. Ниже комментарии к пунктам "
+                                "({count}); откройте каждый, исправьте и отправьте снова."),
     "review.proof": ("Proof of visit (HQ only)", "Подтверждение визита (только головной офис)"),
     "review.proof_start": ("At start", "В начале"),
     "review.proof_submit": ("At submit", "При отправке"),

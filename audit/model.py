@@ -237,6 +237,9 @@ class PhotoRef:
     source_format: str = ""
     caption: str = ""
     flags: tuple[str, ...] = ()
+    # what the phone read from the original before sending a lighter copy (capture time,
+    # GPS, the original's size): recorded as the phone's word, apart from what the server read
+    reported: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -251,6 +254,7 @@ class PhotoRef:
             "source_format": self.source_format,
             "caption": self.caption,
             "flags": list(self.flags),
+            "reported": dict(self.reported),
         }
 
     @classmethod
@@ -268,6 +272,7 @@ class PhotoRef:
             source_format=d.get("source_format", ""),
             caption=d.get("caption", ""),
             flags=tuple(d.get("flags", ())),
+            reported=dict(d.get("reported") or {}),
         )
 
 

@@ -376,6 +376,13 @@ def impacts(score: AuditScore) -> dict[str, float]:
     return out
 
 
+def is_done(item: Item, answer: Answer | None) -> bool:
+    """Counted as answered in progress: a photo item is done once it has its photo."""
+    if answer is None:
+        return False
+    return answer.is_answered or (item.type == "photo" and bool(answer.photos))
+
+
 def progress(checklist: Checklist, answers: Mapping[str, Answer],
              vis: Visibility | None = None) -> dict[str, tuple[int, int]]:
     """Answered of shown per section id; key "" is the whole audit.
@@ -395,7 +402,7 @@ def progress(checklist: Checklist, answers: Mapping[str, Answer],
                 continue
             total += 1
             a = answers.get(key)
-            if whole_na or (a is not None and a.is_answered):
+            if whole_na or is_done(item, a):
                 done += 1
         out[section.id] = (done, total)
         done_all += done

@@ -16,7 +16,7 @@ from audit.store.tinydb import TinyStore
 from audit.ui.visits import cell_text
 from audit.visits import Plan, VisitFilter
 from tests.conftest import answer_mini, populate
-from tests.test_app import app_as, open_audit, texts
+from tests.test_app import app_as, open_audit, texts, walk_element
 
 PLAN_PAGE = "audit/ui/pages/plan.py"
 REVIEW_PAGE = "audit/ui/pages/review.py"
@@ -91,7 +91,7 @@ def test_my_visits__start_opens_the_audit_filled_in_and_a_second_start_is_refuse
     assert got is not None and got.status == "started" and got.audit_id
     header = data.get_header(got.audit_id)
     assert header is not None and header.visit_id == v.id and header.location_id == "loc-a"
-    assert "Арбат" in "\n".join(str(c.value) for c in at.caption)  # the walkthrough opened
+    assert "Арбат" in texts(at) and walk_element(at)["audit"] == got.audit_id  # the walk opened
 
     # a second tab still showing the Start button
     again = app_as(data, people["shopper"]).run()

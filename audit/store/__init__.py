@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -154,6 +154,11 @@ class AuditActions:
         self._state_change(header, row, expect="submitted")
 
 
+# answers by key and the audit's sync record → the answers to write and the new sync record
+BatchUpdate = Callable[[Mapping[str, Answer], Mapping[str, Any]],
+                       tuple[list[Answer], dict[str, Any]]]
+
+
 class Store(ActionStore, Protocol):
     """What the product needs from storage. Logic lives in audit/*, not here.
 
@@ -206,6 +211,7 @@ class Store(ActionStore, Protocol):
     def save_answer(self, audit_id: str, key: str,
                     update: Callable[[Answer | None], Answer]) -> Answer: ...
     def save_photo_ref(self, audit_id: str, ref: PhotoRef) -> None: ...
+    def save_answers(self, audit_id: str, update: BatchUpdate) -> None: ...
     def update_header(self, audit_id: str, header: AuditHeader, *,
                       allow_submitted: bool = False) -> None: ...
     def get_summary(self, audit_id: str) -> SummaryRow | None: ...

@@ -26,6 +26,7 @@ from audit.store import (
     AuditActions,
     AuditFilter,
     AuditLocked,
+    BatchUpdate,
     DerivedCounts,
     LayoutOutdated,
     LayoutTooNew,
@@ -135,7 +136,14 @@ CREATE INDEX visits_open ON visits (region, month) WHERE shopper = '';
 CREATE INDEX visits_plan ON visits (plan_id);
 """
 
-LATEST = 4  # step 4 (audit/store/postgres_actions.py): corrective actions and the outbox
+# What each audit's phone batches have already applied (audit.sync), so a batch sent twice
+# applies once.
+SCHEMA_V5 = """
+CREATE TABLE IF NOT EXISTS sync_receipts (
+    audit_id text PRIMARY KEY REFERENCES audits(id) ON DELETE CASCADE, doc jsonb NOT NULL);
+"""
+
+LATEST = 5  # step 4 (audit/store/postgres_actions.py): actions and the outbox; step 5: sync receipts
 AUTO_MIGRATE_ROWS = 20_000  # above this many audits the app asks for `audit migrate` instead
 _ADVISORY_KEY = 0x617564_6974  # "audit": replicas starting at once migrate one at a time
 _PIECES = ", ".join(f"p{i}" for i in range(7))
@@ -298,6 +306,9 @@ class PostgresStore(PgActions, AuditActions):
         if found < 4:
             cur.execute(SCHEMA_V4)
             cur.execute("INSERT INTO schema_version (version) VALUES (4)")
+        if found < 5:
+            cur.execute(SCHEMA_V5)
+            cur.execute("INSERT INTO schema_version (version) VALUES (5)")
 
     def import_photo_folder(self) -> int:
         """Photos an older version kept as files, copied into the database (audit migrate)."""
@@ -499,6 +510,22 @@ class PostgresStore(PgActions, AuditActions):
             cur.execute("INSERT INTO audit_photos (audit_id, sha256, doc) VALUES (%s, %s, %s) "
                         "ON CONFLICT (audit_id, sha256) DO UPDATE SET doc = EXCLUDED.doc",
                         (audit_id, ref.sha256, Jsonb(ref.to_dict())))
+
+    def save_answers(self, audit_id: str, update: BatchUpdate) -> None:
+        """Several answers and the audit's sync record in one transaction."""
+        with self._tx() as cur:
+            self._lock(cur, audit_id)
+            rows = cur.execute("SELECT doc FROM answers WHERE audit_id = %s", (audit_id,)).fetchall()
+            answers = {a.key: a for a in (Answer.from_dict(r[0]) for r in rows)}
+            row = cur.execute("SELECT doc FROM sync_receipts WHERE audit_id = %s",
+                              (audit_id,)).fetchone()
+            changed, sync = update(answers, dict(row[0]) if row else {})
+            cur.executemany("INSERT INTO answers (audit_id, key, doc) VALUES (%s, %s, %s) "
+                            "ON CONFLICT (audit_id, key) DO UPDATE SET doc = EXCLUDED.doc",
+                            [(audit_id, a.key, Jsonb(a.to_dict())) for a in changed])
+            cur.execute("INSERT INTO sync_receipts (audit_id, doc) VALUES (%s, %s) "
+                        "ON CONFLICT (audit_id) DO UPDATE SET doc = EXCLUDED.doc",
+                        (audit_id, Jsonb(sync)))
 
     def update_header(self, audit_id: str, header: AuditHeader, *,
                       allow_submitted: bool = False) -> None:

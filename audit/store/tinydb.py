@@ -10,6 +10,7 @@ one `_Tx`: it locks every file it will touch, reads them, and writes them togeth
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 import os
@@ -31,6 +32,7 @@ from audit.store import (
     AuditActions,
     AuditFilter,
     AuditLocked,
+    BatchUpdate,
     DerivedCounts,
     LayoutOutdated,
     LayoutTooNew,
@@ -623,6 +625,26 @@ class TinyStore(TinyActions, AuditActions):
 
         self._audit_action(header.id, lambda h: self._paths_of_row(row) + self._hash_paths(photos),
                            act)
+
+    def save_answers(self, audit_id: str, update: BatchUpdate) -> None:
+        """Several answers and the audit's sync record in one write of the audit's file."""
+        path = self._audit_path(audit_id)
+        with _Tx(self, [path]) as tx:
+            data = copy.deepcopy(self._draft_or_raise(tx.peek(path), audit_id))
+            rows: dict[str, Any] = data.setdefault("answers", {})
+            ids = {row["key"]: doc_id for doc_id, row in rows.items()}
+            answers = {key: Answer.from_dict(rows[doc_id]) for key, doc_id in ids.items()}
+            sync = dict(next(iter((data.get("sync") or {}).values()), {}))
+            changed, new_sync = update(answers, sync)
+            next_id = max((int(i) for i in rows), default=0) + 1
+            for answer in changed:
+                doc_id = ids.get(answer.key)
+                if doc_id is None:
+                    doc_id = ids[answer.key] = str(next_id)
+                    next_id += 1
+                rows[doc_id] = answer.to_dict()
+            data["sync"] = {"1": new_sync}
+            tx.put(path, data)
 
     def update_header(self, audit_id: str, header: AuditHeader, *,
                       allow_submitted: bool = False) -> None:

@@ -17,9 +17,21 @@ from audit.store import StoreError
 from audit.templates import add_template
 from audit.ui import actions_admin, place
 from audit.ui.common import LANGS, T, esc, get_store, labeller, lang
-from audit.ui.items import parse_span
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+SPAN_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–—]\s*(\d{1,2})(?::(\d{2}))?\s*$")
+MAX_LOGO = 500_000
+
+
+def parse_span(text: str) -> list[str] | None:
+    """'9-18', '09:00–18:00' → ['09:00', '18:00']; '' → None (closed); else ValueError."""
+    if not text.strip():
+        return None
+    m = SPAN_RE.match(text)
+    if not m:
+        raise ValueError(text)
+    h1, m1, h2, m2 = m.groups()
+    return [f"{int(h1):02d}:{m1 or '00'}", f"{int(h2):02d}:{m2 or '00'}"]
 
 
 def render() -> None:

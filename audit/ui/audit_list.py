@@ -8,8 +8,8 @@ from audit import access, audits
 from audit.model import Location, SummaryRow, User
 from audit.store import AuditFilter
 from audit.ui import visits as visits_ui
-from audit.ui import walk
 from audit.ui.common import T, esc, fmt_score, get_store, level_badge
+from audit.ui.walk import page as walk
 from audit.zones import format_time
 
 PAGE = "audit/ui/pages/audits.py"

@@ -8,6 +8,7 @@ from audit import accounts
 from audit.i18n import error_text
 from audit.model import User
 from audit.store import StoreError
+from audit.ui import cookie
 from audit.ui.common import (
     LANGS,
     T,
@@ -16,7 +17,6 @@ from audit.ui.common import (
     get_store,
     lang,
     oidc_configured,
-    set_cookie,
 )
 
 
@@ -33,11 +33,16 @@ def language_picker(key: str = "lang.pick") -> None:
 def _signed_in(user: User) -> None:
     token = accounts.start_session(get_store(), user)
     st.session_state["_token"] = token
-    st.session_state["_set_cookie"] = token
     st.rerun()
 
 
+# The password's show/hide eye is the only icon of the sign-in page, and its icon font is
+# 366 KB: a phone on a slow link would wait for it before the form settles.
+NO_EYE = "<style>button[aria-label='Show password']{display:none}</style>"
+
+
 def sign_in_page() -> None:
+    st.html(NO_EYE)
     st.title(T("ui.app_title"), anchor=False)
     language_picker()
     store = get_store()
@@ -106,13 +111,6 @@ def demo_notice() -> None:
         st.success(T("ui.demo_loaded", password=password), icon=":material/check_circle:")
 
 
-def pending_cookie() -> None:
-    """Set the sign-in cookie in the run after sign-in (the script needs a rendered page)."""
-    token = st.session_state.pop("_set_cookie", None)
-    if token:
-        set_cookie(token)
-
-
 def sign_out() -> None:
     end_cookie_session()
     for key in list(st.session_state.keys()):
@@ -126,4 +124,4 @@ def sign_out() -> None:
 
 def cleared_cookie() -> None:
     if st.session_state.pop("_clear_cookie", False):
-        set_cookie(None)
+        cookie.forget()

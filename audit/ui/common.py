@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -13,41 +12,25 @@ import streamlit as st
 from audit import accounts
 from audit.i18n import error_text, t
 from audit.model import User
-from audit.store import Store, open_store
+from audit.process import close_stores, process_store
+from audit.store import Store
 
 COOKIE = "audit_session"
 LANGS = {"ru": "Русский", "en": "English"}
 
 
-_stores: dict[tuple[str, str], Store] = {}
-_stores_lock = threading.Lock()
-
-
 def get_store() -> Store:
-    """One store per server process, shared by every session (TinyDB locks are per process).
+    """One store per server process, shared by every session and the web routes.
 
     A plain dict rather than st.cache_resource: a screen asks for the store a dozen times and
     the cache's key hashing cost more than everything else a tap does.
     """
-    key = (os.environ.get("AUDIT_DATA_DIR", "data"), os.environ.get("AUDIT_DATABASE_URL", ""))
-    store = _stores.get(key)
-    if store is None:
-        with _stores_lock:
-            store = _stores.get(key)
-            if store is None:
-                store = _stores[key] = open_store(key[0], database_url=key[1])
-    return store
+    return process_store()
 
 
 def close_app_stores() -> None:
     """Close and forget every store this process opened (tests start each with a new one)."""
-    with _stores_lock:
-        stores = list(_stores.values())
-        _stores.clear()
-    for store in stores:
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()
+    close_stores()
 
 
 _run = threading.local()  # each session's script runs on its own thread
@@ -120,17 +103,6 @@ def current_user() -> User | None:
     return None
 
 
-def set_cookie(token: str | None) -> None:
-    """Keep the sign-in across reloads and after the phone sleeps (a cookie the page sets)."""
-    if token:
-        days = accounts.SESSION_DAYS * 24 * 3600
-        js = (f"document.cookie = '{COOKIE}={token}; path=/; max-age={days}; SameSite=Strict'"
-              " + (location.protocol === 'https:' ? '; Secure' : '');")
-    else:
-        js = f"document.cookie = '{COOKIE}=; path=/; max-age=0; SameSite=Strict';"
-    st.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
-
-
 # Characters Markdown or Streamlit give a meaning inside a line ("/" too: Streamlit finds
 # `:material/icon:` in the source); `-`, `+`, `=` and `.` mean something only where a line
 # starts, so only a leading one is escaped.
@@ -170,10 +142,24 @@ PHONE_CSS = """
 <style>
 /* phones: less empty space above the content, thumb-sized tap targets */
 @media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-left: .8rem; padding-right: .8rem; }
+  [data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-left: .8rem; padding-right: .8rem; }
 }
 [data-testid="stButtonGroup"] button { min-height: 2.75rem; }
 [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] { min-height: 2.75rem; }
+/* grey captions dark enough to read in daylight (WCAG AA contrast) */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f58 !important; }
+/* thumb-sized header buttons (menu, sidebar) */
+[data-testid="stHeader"] button, [data-testid="stExpandSidebarButton"],
+[data-testid="stSidebarCollapseButton"] button {
+  min-width: 2.75rem; min-height: 2.75rem;
+}
+/* Streamlit's own connection states are English and block the screen; the walk shows its own
+   status (ru/en), and a dialog the app opens always holds a block of elements */
+[data-testid="stStatusWidget"], [data-testid="stConnectionStatus"] { display: none !important; }
+div[data-testid="stDialog"]:not(:has([data-testid="stVerticalBlock"])) { display: none !important; }
+/* the walk says which screen it shows; a review still on screen from the server's last run
+   is hidden at once when the shopper goes back to a section (see audit/ui/walk) */
+html[data-walk="section"] .st-key-walk-review { display: none !important; }
 </style>
 """
 

@@ -3,6 +3,8 @@ the reviewer's comments on items as the shopper sees them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from audit import access, audits, review
@@ -32,6 +34,23 @@ def sent_back_banner(header: AuditHeader) -> None:
     keys = sorted({e.get("key", "") for e in review.sent_back_comments(header)})
     text = T("review.sent_back_banner", note=esc(note) or "—", count=len(keys))
     st.warning(text, icon=":material/undo:")
+
+
+def sent_back_notes(header: AuditHeader, checklist: Checklist, go: Callable[[str, str], None]) -> None:
+    """Above the walk on a returned draft: each item the reviewer commented on, with the comment
+    and a tap that opens the item."""
+    if review.stage(header) != "sent_back":
+        return
+    for c in review.sent_back_comments(header):
+        key = str(c.get("key", ""))
+        item = checklist.item(key)
+        if item is None:
+            continue
+        st.info(f"**{esc(item.text.get(lang()))}**  \n{esc(str(c.get('text', '')))}",
+                icon=":material/rate_review:")
+        st.button(T("review.open_item"), key=f"review.open.{c.get('at', '')}.{key}",
+                  icon=":material/arrow_forward:", type="tertiary", on_click=go,
+                  args=(key.partition(".")[0], key))
 
 
 def item_notes(header: AuditHeader, key: str) -> None:

@@ -25,6 +25,11 @@ def browser_zone() -> tzinfo:
 
 
 def render() -> None:
+    if st.query_params.get("id"):
+        # Switching to the new audit, Streamlit first puts its id on this page's address
+        # (/start?id=…, a history entry of its own), so the phone's Back from the walk comes
+        # here: it gets the audits list, never a second new-audit form.
+        st.switch_page("audit/ui/pages/audits.py")
     user = st.session_state["_user"]
     store = get_store()
     st.header(T("nav.start"), anchor=False)

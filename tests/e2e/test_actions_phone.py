@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from audit.model import User
-from tests.e2e.test_phone import PHONE, box, browser, jpeg_bytes, server, snap  # noqa: F401  fixtures
+from tests.e2e.conftest import PHONE, box, jpeg_bytes, snap
+from tests.e2e.test_phone import server  # noqa: F401  the fixture on both backends
 from tests.test_actions import mystery
 
 pytestmark = pytest.mark.e2e

@@ -1,38 +1,64 @@
-"""The real app in a real headless Chromium at a phone's size, with touch."""
+"""The walk as a shopper meets it in Chromium at 390×844: sign-in to submit, and how it behaves."""
 
 from __future__ import annotations
 
-import io
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PIL import Image
 
 from audit import audits
 from audit.store import Store
 from tests.conftest import IN_CI, _free_port, make_store, populate
+from tests.e2e.conftest import (
+    CLS_SINCE,
+    PHONE,
+    PHONE_CONTEXT,
+    ROOT,
+    SHIFTS,
+    card,
+    sign_in,
+    snap,
+    status,
+    tap_option,
+    wait_healthy,
+)
+from tests.e2e.photos import phone_jpeg
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
-PHONE = {"width": 390, "height": 844}
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+AXE_DIR = Path(os.environ.get("AUDIT_AXE_DIR", Path.home() / ".cache" / "audit-tests" / "axe"))
+# every tap target on screen: the walk's own (inside its shadow root) and the page's
+TARGETS = """() => {
+  const hosts = [...document.querySelectorAll('*')].filter((e) => e.shadowRoot);
+  const roots = [document, ...hosts.map((e) => e.shadowRoot)];
+  const tappable = 'button, select, summary, a[href], label.pick, input[type=checkbox]';
+  const out = [];
+  for (const r of roots) for (const e of r.querySelectorAll(tappable)) {
+    const b = (e.closest('label.check') || e).getBoundingClientRect();
+    if (b.width < 2 || b.height < 2 || b.bottom < 0 || b.top > innerHeight) continue;
+    if (b.right <= 0 || b.left >= innerWidth) continue;
+    if (getComputedStyle(e).visibility === 'hidden') continue;
+    const name = (e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 30);
+    out.push([e.tagName + ' ' + name, b.width, b.height]);
+  }
+  return out; }"""
+SCROLLED = """() => { let t = document.scrollingElement.scrollTop;
+  for (const e of document.querySelectorAll('*')) if (e.scrollTop > t) t = e.scrollTop; return t; }"""
 
 
 @pytest.fixture(scope="module", params=["tinydb", "postgres"])
 def server(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
-    """The app served on each backend: a data folder, or a database holding photos too."""
+    """The app (the README's command) on each backend: a data folder, or a database holding
+    photos too."""
     folder = tmp_path_factory.mktemp("e2e")
     store = make_store(request.param, folder, request)
     populate(store)
@@ -42,158 +68,143 @@ def server(request: pytest.FixtureRequest,
     if request.param == "postgres":
         env["AUDIT_DATABASE_URL"] = store.url  # type: ignore[attr-defined]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "asgi.py"),
          "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, proc)
         yield url, store
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
-    """Poll the health endpoint until the server answers (bounded by attempts, not a sleep)."""
-    for _ in range(300):
-        if proc.poll() is not None:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise AssertionError(f"streamlit exited: {out}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:  # noqa: S310
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)  # polling interval while the server boots, not a timing assumption
-    raise AssertionError("streamlit did not become healthy")
+def axe_source() -> str:
+    """axe-core from npm, installed into a cache folder on first use (never from a CDN)."""
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            if IN_CI:
+                pytest.fail("npm is missing (Node 20 and npm are needed for axe-core)")
+            pytest.skip("npm is missing")
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run([npm, "install", "--prefix", str(AXE_DIR), "--no-save", "--no-audit", "--no-fund",
+                        "axe-core@4"], check=True, capture_output=True, timeout=300)
+    return script.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists()
-                              else shutil.which("chromium"), args=FLAGS)
-        yield b
-        b.close()
+def serious(page: Any) -> list[str]:
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source())
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                          ".map((v) => [v.id, v.impact, v.nodes.length, v.nodes[0].target])")
+    detail = page.evaluate("async () => (await axe.run(document)).violations"
+                           ".filter(v => v.impact === 'serious')"
+                           ".map(v => v.nodes.map(n => n.html + ' :: ' + n.failureSummary))")
+    return [f"{v[0]} ({v[1]}, {v[2]}×, {json.dumps(v[3])}) {detail}" for v in found
+            if v[1] in ("critical", "serious")]
 
 
-def jpeg_bytes() -> bytes:
-    buf = io.BytesIO()
-    img = Image.new("RGB", (1200, 900), (90, 140, 200))
-    img.paste((230, 230, 40), (100, 100, 600, 500))
-    img.save(buf, "JPEG", quality=88)
-    return buf.getvalue()
-
-
-def no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
-    main = page.evaluate("document.querySelector('[data-testid=stMain]').scrollWidth")
-    assert main <= PHONE["width"]
-
-
-def snap(page, folder: Path, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.screenshot(path=str(folder / f"{name}.png"))
-    no_sideways_scroll(page)
-
-
-def box(key: str) -> str:
-    """The CSS class Streamlit gives a keyed element ("entrance.dry" → st-key-entrance-dry)."""
-    return ".st-key-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
-
-
-def option(page, key: str, label: str):  # type: ignore[no-untyped-def]
-    """The tap target of one option of a segmented control or pills widget."""
-    return page.locator(box(key)).locator("button", has_text=re.compile(f"^{re.escape(label)}$"))
-
-
-def test_phone__sign_in_tap_a_section_photo_reload_submit(server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_phone__whole_walk_feels_native(server: tuple[str, Store], browser: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=30_000)  # a shared, loaded machine: generous, never a sleep
     url, store = server
-    ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                              locale="en-US")
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
     page = ctx.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(url)
-    page.get_by_label("User name").fill("sam")
-    page.get_by_label("Password", exact=True).fill("secret-pass")
-    snap(page, tmp_path, "01-sign-in")
-    page.get_by_role("button", name="Sign in").tap()
-    expect(page.get_by_text("My drafts")).to_be_visible()
-    snap(page, tmp_path, "02-audits")
-
+    page.add_init_script(SHIFTS)
+    sign_in(page, url, "sam")
+    snap(page, tmp_path, "01-audits")
     page.goto(url + "/start")
-    start = page.get_by_role("button", name="Start audit")
-    expect(start).to_be_visible()
-    snap(page, tmp_path, "03-start")
-    start.tap()
-    expect(page.get_by_text("0 of 11 answered")).to_be_visible()
+    page.get_by_role("button", name="Начать аудит").tap()
+    expect(status(page)).to_have_attribute("data-state", "saved")
     audit_id = re.search(r"id=([\w-]+)", page.url).group(1)  # type: ignore[union-attr]
-    snap(page, tmp_path, "04-walk")
+    walk_started = page.evaluate("performance.now()")
+    snap(page, tmp_path, "02-walk")
+    assert not serious(page), serious(page)
 
-    # answer the whole first section by tapping
-    option(page, "entrance.dry", "No").tap()
-    expect(page.get_by_text("1 of 11 answered")).to_be_visible()
-    option(page, "entrance.clean", "4").tap()
-    expect(page.get_by_text("2 of 11 answered")).to_be_visible()
-    option(page, "entrance.door", "Open").tap()
-    expect(page.get_by_text("3 of 11 answered")).to_be_visible()
-    a = store.get_audit(audit_id)
-    assert a is not None
-    assert (a.answers["entrance.dry"].value, a.answers["entrance.clean"].value,
-            a.answers["entrance.door"].value) == (False, 4, "open")
+    # every tap target on the walk is at least 44×44
+    small = [t for t in page.evaluate(TARGETS) if t[1] < 44 or t[2] < 44]
+    assert not small, small
 
-    # a "no" on the entrance asks for its photo; the uploader opens the camera on phones
-    expect(page.get_by_text("A photo is needed here.")).to_be_visible()
-    page.locator(box("entrance.dry.photos")).locator("input[type=file]").set_input_files(
-        files=[{"name": "puddle.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}])
-    expect(page.locator(box("box.entrance.dry")).get_by_text("Photos (1) and comment")).to_be_visible()
-    expect(page.locator(box("box.entrance.dry")).locator("img").first).to_be_visible()
-    snap(page, tmp_path, "05-section-answered")
-    a = store.get_audit(audit_id)
-    assert a is not None and len(a.answers["entrance.dry"].photos) == 1
+    tap_option(page, "entrance.dry", "Нет")
+    tap_option(page, "entrance.clean", "4")
+    tap_option(page, "entrance.door", "Открыта")
+    card(page, "entrance.dry").locator("input[type=file]:not([capture])").set_input_files(
+        files=[{"name": "puddle.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(seed=7)}])
+    expect(card(page, "entrance.dry").locator(".thumb img")).to_be_visible()
+    expect(status(page)).to_have_attribute("data-state", "saved", timeout=60_000)
 
-    # on to the next section; the phone sleeps, the page reloads: still signed in, the same
-    # audit and section, and going back shows every answer in place
-    page.locator(box("nav.next")).tap()
-    expect(page.get_by_role("heading", name="Waiting")).to_be_visible()
-    page.reload()
-    expect(page.get_by_role("heading", name="Waiting")).to_be_visible()
-    expect(page.get_by_text("3 of 11 answered")).to_be_visible()
-    snap(page, tmp_path, "06a-reloaded-same-section")
-    page.locator(box("nav.back")).tap()
-    expect(page.get_by_role("heading", name="Entrance")).to_be_visible()
-    for key, label in [("entrance.dry", "No"), ("entrance.clean", "4"), ("entrance.door", "Open")]:
-        expect(option(page, key, label)).to_have_attribute("aria-checked", "true")
-    expect(page.locator(box("box.entrance.dry")).locator("img").first).to_be_visible()
-    snap(page, tmp_path, "06-after-reload")
+    # the photo viewer: a big close button, and it never opens again by itself
+    card(page, "entrance.dry").locator(".thumb").first.tap()
+    close = page.get_by_role("button", name=re.compile("Закрыть"))
+    box = close.bounding_box()
+    assert box is not None and box["width"] >= 44 and box["height"] >= 44
+    snap(page, tmp_path, "03-photo")
+    assert not serious(page), serious(page)
+    close.tap()
+    expect(page.locator(".viewer")).to_be_hidden()
+    tap_option(page, "entrance.clean", "5")
+    expect(page.locator(".viewer")).to_be_hidden()
 
-    # the rest is answered elsewhere (another tab); then review and submit on the phone
+    # each section opens at its top; the stopwatch ticks on the phone
+    page.evaluate("window.scrollTo(0, 10000)")
+    for name in ["Ожидание", "Офис"]:
+        page.locator(".bottom button.primary").tap()
+        expect(page.get_by_role("heading", name=name)).to_be_visible()
+        assert page.evaluate(SCROLLED) == 0
+        if name == "Ожидание":
+            tap_option(page, "waiting.comforts", "Вода")
+            card(page, "waiting.wait").get_by_role("button", name=re.compile("Начал ждать")).tap()
+            live = card(page, "waiting.wait").locator(".live")
+            first = live.inner_text()
+            expect(live).not_to_have_text(first, timeout=5000)  # it ticks
+            card(page, "waiting.wait").get_by_role("button", name=re.compile("Обслужили")).tap()
+            expect(card(page, "waiting.wait").locator(".live")).to_contain_text("Ожидание")
+        page.evaluate("window.scrollTo(0, 10000)")
+    tap_option(page, "office.guard", "Да")
+
+    # review: a missing item opens that item; back to the review from the top bar, then to a
+    # section from the list; submit waits until the phone has sent everything
+    page.locator(".bottom button.primary").tap()
+    submit = page.get_by_role("button", name=re.compile("Отправить аудит"))
+    expect(submit).to_be_visible()
+    snap(page, tmp_path, "04-review")
+    assert not serious(page), serious(page)
+    page.get_by_role("button", name=re.compile("Фото: Офис › Фото фасада")).tap()
+    expect(page.locator(".card.focus[data-key='office.facade']")).to_be_visible()
+    expect(submit).to_have_count(0)
+    page.locator(".nav .next").tap()
+    expect(submit).to_be_visible()
+    page.locator("select.jump").select_option("entrance")
+    expect(card(page, "entrance.dry")).to_be_visible()
+    expect(submit).to_have_count(0)
+
+    # nothing moved under the thumb over the whole walk, the review and back
+    shift = page.evaluate(CLS_SINCE, walk_started)
+    print(f"cumulative layout shift over the walk and its review transitions: {shift:.4f}")
+    assert shift < 0.1
+
+    # the phone's Back from the walk: the audits list, never a new-audit form
+    page.go_back()
+    expect(page.get_by_role("heading", name="Мои черновики")).to_be_visible()
+    expect(page.get_by_role("button", name="Начать аудит")).to_have_count(0)
     sam = store.get_user("sam")
     assert sam is not None
-    for key, value in [("waiting.comforts", ["water"]), ("waiting.wait", {"minutes": 4}),
-                       ("office.hours", {"mon": ["09:00", "20:00"]}),
-                       ("office.site", {"text": "ok", "flagged": [], "typos": []}),
-                       ("office.guard", True)]:
+    for key, value in [("office.hours", {"mon": ["09:00", "20:00"]}),
+                       ("office.site", {"text": "ok", "flagged": [], "typos": []})]:
         audits.answer(store, sam, audit_id, key, value=value)
-    audits.answer(store, sam, audit_id, "office.facade", add_photo=a.answers["entrance.dry"].photos[0])
+    photo = store.get_audit(audit_id).answers["entrance.dry"].photos[0]
+    audits.answer(store, sam, audit_id, "office.facade", add_photo=photo)
+
     page.goto(f"{url}/?id={audit_id}&s=review")
-    submit = page.get_by_role("button", name="Submit audit")
-    expect(submit).to_be_visible()
-    snap(page, tmp_path, "07-review")
+    submit = page.get_by_role("button", name=re.compile("Отправить аудит"))
+    expect(submit).to_be_enabled()
     submit.tap()
-    expect(page.get_by_text("Read-only")).to_be_visible()
-    expect(page.get_by_text("Overall score")).to_be_visible()
-    snap(page, tmp_path, "08-submitted")
+    expect(page.get_by_text("Только чтение", exact=False)).to_be_visible()
+    snap(page, tmp_path, "05-submitted")
     header = store.get_header(audit_id)
     assert header is not None and header.status == "submitted"
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     ctx.close()

@@ -18,7 +18,8 @@ import pytest
 from audit import audits
 from audit.store import Store
 from tests.conftest import _free_port, answer_mini, make_store, populate
-from tests.e2e.test_phone import CHROMIUM, FLAGS, PHONE, _wait_healthy, box, option
+from tests.e2e.conftest import CHROMIUM, FLAGS, PHONE, box
+from tests.e2e.conftest import wait_healthy as _wait_healthy
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +101,7 @@ def replicas(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[s
         env = {**os.environ, "AUDIT_DATABASE_URL": store.url,  # type: ignore[attr-defined]
                "AUDIT_DATA_DIR": str(tmp_path / f"replica{n}")}
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "asgi.py"),
              "--server.port", str(port), "--server.headless", "true",
              "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT))
@@ -148,8 +149,9 @@ def test_two_replicas_one_database__each_person_sees_the_others_writes(replicas,
 
         # the shopper changes an answer and submits on replica 0 ...
         shopper.goto(f"{url}/?id={draft}&s=entrance")
-        option(shopper, "entrance.door", "Heavy").click()
-        expect(option(shopper, "entrance.door", "Heavy")).to_have_attribute("aria-checked", "true")
+        heavy = shopper.locator("[data-key='entrance.door']").get_by_role("button", name="Heavy")
+        heavy.click()  # a desktop-sized page without touch: a click
+        expect(heavy).to_have_attribute("aria-pressed", "true")
         shopper.goto(f"{url}/?id={draft}&s=review")
         shopper.get_by_role("button", name="Submit audit").click()
         expect(shopper.get_by_text("Read-only")).to_be_visible()

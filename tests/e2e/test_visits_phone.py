@@ -17,7 +17,8 @@ from audit.proof import distance_m
 from audit.store.tinydb import TinyStore
 from audit.visits import Plan
 from tests.conftest import _free_port, populate
-from tests.e2e.test_phone import PHONE, ROOT, _wait_healthy, browser, snap  # noqa: F401  fixture
+from tests.e2e.conftest import PHONE, ROOT, snap
+from tests.e2e.conftest import wait_healthy as _wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Tiny
     env = {**os.environ, "AUDIT_DATA_DIR": str(data)}
     env.pop("AUDIT_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "asgi.py"),
          "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -89,7 +90,7 @@ def _start_visit(chromium, url: str, who: str, where: dict[str, float], folder: 
     ctx.close()
 
 
-def test_phone__start_a_visit_on_site_and_far_away(server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811  the shared fixture
+def test_phone__start_a_visit_on_site_and_far_away(server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)  # a shared, loaded machine: generous, never a sleep

@@ -14,7 +14,8 @@ import pytest
 from audit import accounts
 from audit.store.tinydb import TinyStore
 from tests.conftest import _free_port, populate
-from tests.e2e.test_phone import PHONE, _wait_healthy, browser, option  # noqa: F401  (a fixture)
+from tests.e2e.conftest import PHONE, browser, option, playwright  # noqa: F401  (fixtures)
+from tests.e2e.conftest import wait_healthy as _wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACKER = "127.0.0.1:9"  # the discard port: nothing answers, but a request would be seen
@@ -38,7 +39,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Tin
     env = {**os.environ, "AUDIT_DATA_DIR": str(data)}
     env.pop("AUDIT_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "asgi.py"),
          "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,135 @@
+"""The walkthrough as one components-v2 element: the checklist in, the phone's outbox and taps inside.
+
+The element gets the whole audit at once (every section, the stored answers, the words of
+the page's language) and keeps answering, moving between sections and taking photos on
+the phone; changes go to the /api routes through an outbox in IndexedDB. Python hears from
+it only when the shopper goes to the review (an event) and, on the review, how many changes
+the phone still holds (state), so the server is not asked for a screen on every tap.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from audit import sync
+from audit.conditions import conditions_data
+from audit.i18n import WALK_STRINGS, t
+from audit.model import WEEKDAYS, Audit, Checklist, Item, Location
+from audit.store import PhotoFiles
+
+HERE = Path(__file__).parent
+KEY = "walk"
+REVIEW = "review"
+
+_component = st.components.v2.component(
+    "audit_walk",
+    html=(HERE / "walk.html").read_text(encoding="utf-8"),
+    css=(HERE / "walk.css").read_text(encoding="utf-8"),
+    js=(HERE / "walk.js").read_text(encoding="utf-8"),
+)
+
+
+@dataclass(frozen=True)
+class WalkEvent:
+    """What the element asked Python for: "review", or "section" with the section to show."""
+
+    type: str
+    section: str = ""
+
+
+def _item(item: Item, key: str, lang: str) -> dict[str, Any]:
+    """One item as the element renders it; every rendering decision reads these fields."""
+    out: dict[str, Any] = {
+        "key": key, "type": item.type, "text": item.text.get(lang),
+        "guidance": item.guidance.get(lang) if item.guidance else "",
+        "critical": item.critical, "required": item.required and item.is_scored,
+        "na": item.na, "photo": item.photo, "weight": item.weight,
+    }
+    if item.type == "scale":
+        out["scale"] = [item.scale_min, item.scale_max]
+    if item.options:
+        out["options"] = [{"id": o.id, "text": o.text.get(lang), "score": o.score}
+                          for o in item.options]
+    if item.bands:
+        out["bands"] = [{"max": b.max, "score": b.score} for b in item.bands]
+    if item.unit:
+        out["unit"] = item.unit.get(lang)
+    if item.type == "hours":
+        rule = item.hours
+        out["hours"] = {"evening_after": rule.evening_after if rule else "19:00",
+                        "weekend": rule.weekend if rule else True}
+    return out
+
+
+def walk_data(audit: Audit, checklist: Checklist, *, lang: str, user: str, csrf: str,
+              ticket: str | None, view: str, focus: str | None, location: Location | None,
+              photos: PhotoFiles) -> dict[str, Any]:
+    """Everything the element needs, as JSON: the checklist, stored answers, thumbnails, words."""
+    answers, digest = sync.snapshot(audit.answers)
+    shown = {sha for a in audit.answers.values() for sha in a.photos}
+    thumbs: dict[str, Any] = {}
+    for sha in sorted(shown):
+        ref = audit.photos.get(sha)
+        try:
+            thumb = "data:image/jpeg;base64," + base64.b64encode(photos.get(sha, "thumb")).decode()
+        except KeyError:
+            thumb = ""
+        thumbs[sha] = {"thumb": thumb, "caption": ref.caption if ref else ""}
+    return {
+        "v": 1,
+        "audit": audit.id,
+        "user": user,
+        "csrf": csrf,
+        "ticket": ticket,
+        "lang": lang,
+        "view": view,
+        "focus": focus,
+        "texts": {k.removeprefix("walk."): t(k, lang) for k in WALK_STRINGS if k.startswith("walk.")}
+        | {f"day.{d}": t(f"day.{d}", lang) for d in WEEKDAYS},
+        "sections": [{"id": s.id, "title": s.title.get(lang),
+                      "description": s.description.get(lang) if s.description else "",
+                      "na": s.na, "na_reason": s.na_reason.get(lang) if s.na_reason else "",
+                      "items": [_item(i, f"{s.id}.{i.id}", lang) for i in s.items]}
+                     for s in checklist.sections],
+        "answers": answers,
+        "digest": digest,
+        "photos": thumbs,
+        "hours": location.hours if location and location.hours else None,
+        "section": audit.header.section,
+        # `when:` conditions by item key or section id; the phone evaluates them as it is tapped
+        "conditions": conditions_data(checklist),
+    }
+
+
+def read_event(raw: Any, section_ids: list[str]) -> WalkEvent | None:
+    """The element's trigger value as an event; anything unexpected is ignored."""
+    if not isinstance(raw, dict):
+        return None
+    kind = raw.get("type")
+    if kind == REVIEW:
+        return WalkEvent(REVIEW)
+    if kind == "section" and raw.get("section") in section_ids:
+        return WalkEvent("section", str(raw["section"]))
+    return None
+
+
+def pending(state: Any, audit_id: str) -> int | None:
+    """How many changes the phone still holds for this audit; None until the element says."""
+    if not isinstance(state, dict) and not hasattr(state, "get"):
+        return None
+    report = state.get("pending")
+    if not isinstance(report, dict) or report.get("audit") != audit_id:
+        return None
+    count = report.get("count")
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
+
+
+def mount(data: dict[str, Any]) -> Any:
+    """Mount the element; its result carries `event` (a trigger) and `pending` (a state)."""
+    return _component(key=KEY, data=data, default={"pending": None},
+                      on_event_change=lambda: None, on_pending_change=lambda: None)

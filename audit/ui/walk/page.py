@@ -1,0 +1,254 @@
+"""The audit page: the walk (an element on the phone), the review and submit, the read-only audit."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audit import access, audits, handoff, visits
+from audit.i18n import answer_text, error_text, explain
+from audit.model import Audit, Checklist, Location, User, item_key
+from audit.scoring import missing_for_submit, score_audit
+from audit.store import NotFound, StoreError
+from audit.templates import get_checklist
+from audit.ui import items, review_panel
+from audit.ui.common import T, esc, fmt_score, get_store, lang, level_badge, session_token
+from audit.ui.walk import component
+
+REVIEW = component.REVIEW
+
+
+def _view_key(audit_id: str) -> str:
+    return f"_walk_view.{audit_id}"
+
+
+def _navigate(audit_id: str, view: str, focus: str | None = None) -> None:
+    """Callback: show `view` (a section or the review) in the next run, and say so to the phone."""
+    _, _, nav = st.session_state.get(_view_key(audit_id), ("", None, 0))
+    st.session_state[_view_key(audit_id)] = (view, focus, nav + 1)
+
+
+def current_view(audit: Audit, checklist: Checklist) -> tuple[str, str | None, int]:
+    """(view, item to open, navigation count) that Python asks the element to show.
+
+    "" means "where the shopper was": the element knows better than the server, since
+    section moves wait in the phone's outbox like answers do. A link's ?s=… is followed
+    once; Python moves the element itself only for the review and for a missing item.
+    """
+    ids = [s.id for s in checklist.sections] + [REVIEW]
+    key = _view_key(audit.id)
+    link = st.query_params.get("s")
+    if link in ids:
+        st.query_params.pop("s", None)  # a link is followed once; then the audit remembers
+        _navigate(audit.id, str(link))
+    view, focus, nav = st.session_state.get(key, ("", None, 0))
+    return (view if view in ids else ""), focus, nav
+
+
+def render(user: User, audit_id: str) -> None:
+    """The audit page for one audit: walkthrough while a draft, read-only once submitted."""
+    store = get_store()
+    try:
+        header = audits.load_header(store, user, audit_id)
+        checklist = get_checklist(store, header.template_id, header.template_version)
+    except NotFound:
+        st.warning(T("err.not_found"), icon=":material/search_off:")
+        st.page_link("audit/ui/pages/audits.py", label=T("ui.my_audits"), icon=":material/list:")
+        return
+    location = store.get_location(header.location_id)
+    title = f"{location.name if location else header.location_id} · {checklist.title.get(lang())}"
+    st.markdown(esc(title) + f" · {T('mode.' + header.mode)}")
+    editable = header.status == "draft" and access.may(user, access.EDIT_AUDIT, header)
+    if editable and not st.query_params.get("photo"):
+        _walk(user, header.id, location)
+        return
+    audit = audits.load_audit(store, user, audit_id)
+    photo = st.query_params.get("photo")
+    if photo:
+        _photo_page(user, audit, photo)
+    else:
+        _read_only(user, audit, checklist)
+
+
+def _walk(user: User, audit_id: str, location: Location | None) -> None:
+    """The element walks the sections on the phone; Python draws the review under it."""
+    store = get_store()
+    try:
+        audit = audits.load_audit(store, user, audit_id)
+    except NotFound:
+        st.warning(T("err.not_found"))
+        return
+    checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
+    review_panel.sent_back_banner(audit.header)
+    review_panel.sent_back_notes(audit.header, checklist,
+                                 lambda section, key: _navigate(audit.id, section, key))
+    view, focus, nav = current_view(audit, checklist)
+    token = session_token() or ""
+    data = component.walk_data(audit, checklist, lang=lang(), user=user.name,
+                               csrf=handoff.csrf_token(token), ticket=None, view=view,
+                               focus=focus, location=location, photos=store.photo_files())
+    data["nav"] = nav
+    result = component.mount(data)
+    event = component.read_event(result.get("event"), [s.id for s in checklist.sections])
+    if event is not None and event.type == REVIEW and view != REVIEW:
+        _navigate(audit.id, REVIEW)
+        st.rerun()
+    if event is not None and event.type == "section" and view == REVIEW:
+        _navigate(audit.id, event.section)
+        st.rerun()
+    if view == REVIEW:
+        # keyed: the walk hides this container the moment the shopper leaves the review
+        with st.container(key="walk-review"):
+            _review(user, audit, checklist, component.pending(result, audit.id))
+
+
+def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None) -> None:
+    store = get_store()
+    score = score_audit(checklist, audit.answers)
+    missing = missing_for_submit(checklist, audit.answers, score)
+    _score_header(score, checklist)
+    if missing:
+        st.warning(T("ui.missing_title", count=len(missing)), icon=":material/checklist:")
+        for key, what in missing:
+            item = items.checklist_item(checklist, key)
+            section_id = key.split(".")[0]
+            label = f"{checklist.section(section_id).title.get(lang())} › {item.text.get(lang())}"  # type: ignore[union-attr]
+            st.button(f"{T('ui.missing_' + what)}: {label}", key=f"miss.{key}.{what}",
+                      on_click=_navigate, args=(audit.id, section_id, key),
+                      icon=":material/arrow_forward:", type="tertiary")
+    _findings(checklist, audit, score)
+    _skipped(checklist, score)
+    position = review_panel.submit_position(audit.id)
+    if st.button(T("ui.submit"), type="primary", icon=":material/send:", key="submit",
+                 width="stretch", disabled=waiting != 0):
+        try:
+            visits.submit(store, user, audit.id, position=position)
+        except audits.SubmitRefused as err:
+            st.error(error_text(err, lang()), icon=":material/block:")
+            return
+        except StoreError as err:
+            st.error(error_text(err, lang()))
+            return
+        st.rerun(scope="app")
+    st.button(T("ui.delete_draft"), icon=":material/delete:", key="delete", type="tertiary",
+              on_click=st.session_state.__setitem__, args=("_confirm_delete", audit.id))
+    if st.session_state.get("_confirm_delete") == audit.id:
+        _confirm_delete(user, audit.id)
+    if waiting != 0:
+        # the score above is the server's; answers still on the phone would change it. Last on
+        # the screen: when it goes, nothing above it moves.
+        st.info(T("ui.outbox_waiting", count="…" if waiting is None else waiting),
+                icon=":material/cloud_upload:")
+
+
+def _forget_delete() -> None:
+    st.session_state.pop("_confirm_delete", None)
+
+
+@st.dialog(" ", on_dismiss=_forget_delete)
+def _confirm_delete(user: User, audit_id: str) -> None:
+    """Asked until answered: the question survives reruns, closing it means no."""
+    st.write(T("ui.delete_confirm"))
+    cols = st.columns(2)
+    if cols[0].button(T("ui.delete_yes"), type="primary", key="delete.yes"):
+        _forget_delete()
+        try:
+            audits.delete_draft(get_store(), user, audit_id)
+        except StoreError as err:
+            st.error(error_text(err, lang()))
+            return
+        st.query_params.clear()
+        st.rerun(scope="app")
+    if cols[1].button(T("ui.cancel"), key="delete.no"):
+        _forget_delete()
+        st.rerun(scope="app")
+
+
+def _score_header(score, checklist: Checklist) -> None:  # type: ignore[no-untyped-def]
+    """The score, its level and a line per section, as plain text: nothing in it waits for a
+    script to load and then changes its size."""
+    st.markdown(f"{T('score.overall')}: **{fmt_score(score.overall)}** {level_badge(score.level)}")
+    if score.is_critical_failure:
+        st.error(T("ui.critical_banner", computed=fmt_score(score.computed),
+                   capped=fmt_score(score.overall)), icon=":material/report:")
+    rows = [f"| {T('ui.section')} | % | {T('ui.points')} |", "| :-- | --: | --: |"]
+    for sec, s in zip(checklist.sections, score.sections, strict=True):
+        title = esc(sec.title.get(lang())).replace("|", "\\|")
+        rows.append(f"| {title} | {fmt_score(s.percent)} | {s.earned:g} / {s.possible:g} |")
+    st.markdown("\n".join(rows))
+
+
+def _findings(checklist: Checklist, audit: Audit, score) -> None:  # type: ignore[no-untyped-def]
+    findings = sorted(score.findings, key=lambda f: (not f.is_critical_failure,
+                                                     -(f.possible - f.earned)))
+    if not findings:
+        return
+    with st.expander(T("ui.why_points_lost", count=len(findings)), expanded=True,
+                     icon=":material/trending_down:"):
+        for f in findings:
+            item = items.checklist_item(checklist, f.key)
+            mark = "🔴 " if f.is_critical_failure else ""
+            st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — "
+                        f"{esc(answer_text(item, audit.answers.get(f.key), lang()))}  \n"
+                        f":gray[{esc(explain(item, f, lang(), checklist))}]")
+
+
+def _skipped(checklist: Checklist, score) -> None:  # type: ignore[no-untyped-def]
+    """Items a condition left out, each with the answer that would have asked it."""
+    hidden = [i for s in score.sections for i in s.items if i.reason[0] == "hidden"]
+    if not hidden:
+        return
+    with st.expander(T("ui.skipped_items", count=len(hidden)), icon=":material/visibility_off:"):
+        for s in hidden:
+            item = items.checklist_item(checklist, s.key)
+            st.markdown(f"{esc(item.text.get(lang()))}  \n:gray[{esc(explain(item, s, lang(), checklist))}]")
+
+
+def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
+    from audit.ui import actions as actions_ui
+    from audit.ui import report_buttons
+
+    score = score_audit(checklist, audit.answers)
+    st.info(review_panel.submitted_note(audit.header, get_store().get_location(
+        audit.header.location_id)), icon=":material/lock:")
+    _score_header(score, checklist)
+    report_buttons.audit_pdf_button(user, audit, checklist)
+    actions_ui.plan_link(user, audit.id)
+    review_panel.panel(user, audit, checklist)
+    _findings(checklist, audit, score)
+    for section, s in zip(checklist.sections, score.sections, strict=True):
+        shown = [(item, si) for item, si in zip(section.items, s.items, strict=True)
+                 if si.reason[0] != "hidden"]
+        if not shown:
+            continue
+        with st.expander(f"{section.title.get(lang())} · {fmt_score(s.percent)}"):
+            for item, si in shown:
+                key = item_key(section, item)
+                ans = audit.answers.get(key)
+                line = f"**{esc(item.text.get(lang()))}**  \n{esc(answer_text(item, ans, lang()))}"
+                if si.reason[0] == "section_na":
+                    line += f" · :gray[{esc(explain(item, si, lang()))}]"
+                if si.possible:
+                    line += f" · :gray[{si.earned:g}/{si.possible:g}]"
+                if ans and ans.comment:
+                    line += f"  \n💬 {esc(ans.comment)}"
+                st.markdown(line)
+                if ans and ans.photos:
+                    items.photo_block(user, audit, key)
+
+
+def _photo_page(user: User, audit: Audit, sha: str) -> None:
+    """?photo=SHA: the display copy, if this photo belongs to an audit the person may see."""
+    ref = audit.photos.get(sha)
+    attached = any(sha in a.photos for a in audit.answers.values())
+    if ref is None or not attached:
+        st.warning(T("err.not_found"), icon=":material/search_off:")
+        return
+    try:
+        st.image(get_store().photo_files().get(sha, "display"))
+    except KeyError:
+        st.warning(T("err.not_found"))
+        return
+    if user.role == "hq" and ref.gps:
+        st.caption(f"GPS {ref.gps[0]:.5f}, {ref.gps[1]:.5f}")
+    st.page_link("audit/ui/pages/audits.py", label=T("ui.back"), icon=":material/arrow_back:",
+                 query_params={"id": audit.id})

@@ -1,0 +1,149 @@
+"""Our middleware in front of Streamlit's: light static files, fonts fetched only when shown, the page."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import threading
+from collections.abc import MutableMapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml",
+                "application/wasm", "application/manifest+json")
+MIN_SIZE = 1024
+# Streamlit's page preloads its own body font; the app's theme uses the phone's font instead
+FONT_PRELOAD = re.compile(rb'<link\s+rel="preload"\s+href="[^"]*SourceSans[^"]*"[^>]*>', re.S)
+# Two @font-face rules of Streamlit's stylesheet cost a first visit 530 KB without showing a
+# thing on the sign-in page. Its icon font (366 KB) is asked for as soon as the page starts
+# (document.fonts.load), icon or not: limited to the characters icon names are written in
+# (icons are ligatures of their names), the browser fetches it once an icon is on screen.
+# Source Sans (166 KB) is the font of the one line the page draws before the app's theme
+# arrives (a hidden "skip to content" link); the theme uses the phone's own font, so the face
+# is limited to no character at all and the phone's font stands in wherever it is named.
+ICON_FACE = re.compile(rb'@font-face\{(?=[^}]*font-family:\s*"?Material Symbols Rounded"?\s*;)[^}]*\}')
+TEXT_FACE = re.compile(rb'@font-face\{(?=[^}]*font-family:\s*"?Source Sans"?\s*;)[^}]*\}')
+ICON_CHARS = b";unicode-range:U+0030-0039,U+005F,U+0061-007A"
+NO_CHARS = b";unicode-range:U+0000"
+# The space an icon's line is measured by then comes from this face, a font the phone has
+# with the icon font's own height (ascent 1056, descent 96 of 960 units): icons stay where
+# they were, and this is the face the page's early load finds (nothing to download).
+ICON_SPACE = (b'@font-face{font-family:Material Symbols Rounded;font-style:normal;font-weight:400;'
+              b'src:local("Roboto"),local("Helvetica Neue"),local("Arial"),local("DejaVu Sans");'
+              b"unicode-range:U+0020;ascent-override:110%;descent-override:10%;line-gap-override:0%}")
+
+
+def narrow_fonts(css: bytes) -> bytes:
+    """Streamlit's stylesheet with its icon and text font faces narrowed (see above)."""
+    css = ICON_FACE.sub(lambda m: m.group(0)[:-1] + ICON_CHARS + b"}" + ICON_SPACE, css, count=1)
+    return TEXT_FACE.sub(lambda m: m.group(0)[:-1] + NO_CHARS + b"}", css)
+
+
+class StaticCompression:
+    """gzip for Streamlit's hashed static files (JS, CSS, JSON, SVG), compressed once per file.
+
+    Streamlit serves /static/ uncompressed on purpose, because re-compressing on every hit
+    costs CPU. Compressing each file once and keeping the bytes costs that CPU once per
+    process, while a phone on a slow link downloads a quarter of the bytes. Everything else
+    (the WebSocket, the routes, pages) passes straight through.
+    """
+
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...] = ("/static/",),
+                 level: int = 9) -> None:
+        self.app = app
+        self.prefixes = prefixes
+        self.level = level
+        self._cache: dict[tuple[str, str], bytes] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        if not str(scope.get("path", "")).startswith(self.prefixes):
+            await self._page(scope, receive, send)
+            return
+        if not _accepts_gzip(scope):
+            await self.app(scope, receive, send)
+            return
+        start: MutableMapping[str, Any] = {}
+        body: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+
+        await self.app(scope, receive, keep)
+        headers = [(k.lower(), v) for k, v in start.get("headers", [])]
+        data = b"".join(body)
+        kind = dict(headers).get(b"content-type", b"").decode("latin-1")
+        if (start.get("status") != 200 or dict(headers).get(b"content-encoding")
+                or not kind.startswith(COMPRESSIBLE) or len(data) < MIN_SIZE):
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": data})
+            return
+        tag = dict(headers).get(b"etag", b"").decode("latin-1") or str(len(data))
+        key = (str(scope["path"]), tag)
+        packed = self._cache.get(key)
+        if packed is None:
+            if kind.startswith("text/css"):
+                data = narrow_fonts(data)
+            packed = await run_in_threadpool(gzip.compress, data, self.level, mtime=0)
+            with self._lock:
+                self._cache[key] = packed
+        headers = [(k, v) for k, v in headers if k not in (b"content-length", b"vary")]
+        headers += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding"),
+                    (b"content-length", str(len(packed)).encode())]
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body",
+                    "body": b"" if scope["method"] == "HEAD" else packed})
+
+
+    async def _page(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The HTML page (any app path): without the font preload, gzipped when it may be."""
+        start: MutableMapping[str, Any] = {}
+        body: list[bytes] = []
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kind = dict(message.get("headers", [])).get(b"content-type", b"")
+                if message.get("status") == 200 and kind.startswith(b"text/html"):
+                    start.update(message)
+                    return
+            elif start and message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    await self._send_page(scope, start, b"".join(body), send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+    @staticmethod
+    async def _send_page(scope: Scope, start: MutableMapping[str, Any], data: bytes, send: Send) -> None:
+        data = FONT_PRELOAD.sub(b"", data)
+        headers = [(k.lower(), v) for k, v in start.get("headers", [])
+                   if k.lower() not in (b"content-length", b"etag", b"vary")]
+        if _accepts_gzip(scope):
+            data = gzip.compress(data, 6, mtime=0)
+            headers += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
+        headers.append((b"content-length", str(len(data)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"accept-encoding":
+            return b"gzip" in value.lower()
+    return False
+
+
+def middleware() -> list[Middleware]:
+    """Our middleware, outermost first; a headers middleware (CSP, frames) joins this list."""
+    return [Middleware(StaticCompression)]

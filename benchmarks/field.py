@@ -1,0 +1,260 @@
+"""A tap in the walk on a throttled phone, against the same tap on a plain page, same server, same run.
+
+Chromium with DevTools throttling (slow 3G: 400 ms latency, 50 KB/s each way; CPU ×4), the
+real app (`streamlit_app.py` with our routes and middleware) plus two benchmark routes: a
+static page with one plain HTML radio button, and a POST that only reads its body.
+
+- tap-local: from the finger lifting off a yes/no item to the next painted frame that shows
+  it answered; floor: the same tap on the plain radio button.
+- tap-sync: from the same tap until the server's acknowledgement of the stored change has
+  arrived; floor: a tap on the plain page that posts the same bytes the walk sent, through
+  the same throttled link.
+- field-lost: answers tapped offline (every item of a section), then online: how many never
+  reached the store.
+
+Taps alternate between the walk and the plain page so machine noise hits both alike; the
+figures are medians. The last line is the tap-local figure.
+
+    python benchmarks/field.py [--taps 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CHROMIUM = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
+ITEM = "hours.hours-consistent"  # a yes/no item that asks for no photo either way
+OFFLINE_SECTION = "service"
+
+RADIO_PAGE = """<!doctype html>
+<html lang="ru"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>radio</title>
+<style>body { font: 16px system-ui, sans-serif; margin: 1rem; }
+label { display: flex; align-items: center; gap: .6rem; min-height: 2.75rem; }
+input { width: 1.4rem; height: 1.4rem; }</style></head>
+<body><p>Часы на входе совпадают с сайтом</p>
+<form><label><input type="radio" name="answer" value="yes">Да</label>
+<label><input type="radio" name="answer" value="no">Нет</label></form>
+<script>
+// the same bytes the walk sent, posted once per tap, as plainly as the browser allows
+document.querySelector("form").addEventListener("change", () => {
+  if (window.__body) fetch("/bench/post", { method: "POST", body: window.__body,
+    headers: { "Content-Type": "application/json" } }).then((r) => r.text());
+});
+</script></body></html>"""
+
+# Waits for the next tap and reports (ms from the finger lifting to the painted frame that
+# shows `shown()`, ms to the end of the first response of `url` that started after the tap).
+MEASURE = """([want, url]) => new Promise((resolve) => {
+  const find = () => {
+    for (const root of [document, ...[...document.querySelectorAll('*')].filter((e) => e.shadowRoot)
+                                                     .map((e) => e.shadowRoot)]) {
+      const found = root.querySelector(want);
+      if (found) return found;
+    }
+    return null;
+  };
+  const shown = (el) => el && (el.type === 'radio' ? el.checked : el.getAttribute('aria-pressed') === 'true');
+  let local = null;
+  let synced = null;
+  const done = () => { if (local !== null && synced !== null) resolve([local, synced]); };
+  addEventListener('touchend', (ev) => {
+    const t0 = ev.timeStamp;
+    const frame = () => {
+      if (!shown(find())) { requestAnimationFrame(frame); return; }
+      // a task queued from the frame's callbacks runs once that frame is painted
+      setTimeout(() => { local = performance.now() - t0; done(); }, 0);
+    };
+    requestAnimationFrame(frame);
+    const seen = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (synced === null && e.name.endsWith(url) && e.startTime >= t0 && e.responseEnd > 0) {
+          synced = e.responseEnd - t0; seen.disconnect(); done();
+        }
+      }
+    });
+    seen.observe({ type: 'resource' });
+  }, { capture: true, once: true });
+})"""
+
+
+def serve(port: int) -> None:
+    """The app as `asgi.py` builds it, plus the plain page and the plain POST."""
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, JSONResponse, Response
+    from starlette.routing import Route
+    from streamlit.starlette import App
+
+    from audit.web.middleware import middleware
+    from audit.web.routes import routes
+
+    async def radio(_: Request) -> Response:
+        return HTMLResponse(RADIO_PAGE, headers={"Cache-Control": "no-store"})
+
+    async def post(request: Request) -> Response:
+        await request.body()
+        return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
+
+    extra = [Route("/bench/radio", radio), Route("/bench/post", post, methods=["POST"])]
+    app = App(str(ROOT / "streamlit_app.py"), routes=routes() + extra, middleware=middleware())
+    app.run(config={"server.port": port, "server.address": "127.0.0.1", "server.headless": True})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--taps", type=int, default=15, help="timed taps on each page")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from audit import accounts, audits
+    from audit.model import Location
+    from audit.store.tinydb import TinyStore
+    from audit.templates import add_template
+    from tests.conftest import _free_port
+    from tests.e2e.conftest import CPU_SLOWDOWN, FLAGS, PHONE_CONTEXT, SLOW_3G, throttle, wait_healthy
+    from tests.e2e.photos import phone_jpeg
+
+    with tempfile.TemporaryDirectory(prefix="field-") as tmp:
+        data = Path(tmp) / "data"
+        store = TinyStore(data)
+        store.put_location(Location(id="loc-a", name="Арбат", region="Москва"))
+        add_template(store, (ROOT / "checklists" / "service-point.yaml").read_text(encoding="utf-8"),
+                     by="bench")
+        sam = accounts.create_user(store, "sam", "shopper", "bench-password", locations=("loc-a",))
+        audit_id = audits.start_audit(store, sam, location_id="loc-a", template_id="service-point",
+                                      mode="mystery", lang="ru").id
+        token = accounts.start_session(store, sam)
+        checklist = audits.checklist_for(store, store.get_header(audit_id))  # type: ignore[arg-type]
+
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], cwd=ROOT,
+                                env={**os.environ, "AUDIT_DATA_DIR": str(data)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_healthy(url, proc)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+                ctx.add_cookies([{"name": "audit_session", "value": token, "url": url,
+                                  "httpOnly": True, "sameSite": "Lax"}])
+                expect.set_options(timeout=120_000)
+                walk = ctx.new_page()
+                walk.goto(f"{url}/?id={audit_id}")
+                status = walk.locator(".status")
+                expect(status).to_have_attribute("data-state", "saved")
+                plain = ctx.new_page()
+                plain.goto(f"{url}/bench/radio")
+                walk_cdp = throttle(ctx, walk)
+                throttle(ctx, plain)
+
+                timings: dict[str, list[float]] = {"walk": [], "walk-sync": [], "plain": [],
+                                                   "plain-sync": []}
+
+                def tap(page: Any, target: str, url_end: str) -> tuple[float, float]:
+                    """Tap `target`; (ms to the painted answer, ms to the response of url_end)."""
+                    page.bring_to_front()  # the phone's page in front: a page behind gets input late
+                    page.evaluate(f"a => {{ window.__measured = ({MEASURE})(a); }}", [target, url_end])
+                    page.locator(target).tap()
+                    local, synced = page.evaluate("window.__measured")
+                    return float(local), float(synced)
+
+                def tap_walk(i: int) -> None:
+                    expect(status).to_have_attribute("data-state", "saved")
+                    target = f"[data-key='{ITEM}'] .opts button:nth-child({1 + i % 2})"
+                    with walk.expect_request(lambda r: r.url.endswith("/api/sync")
+                                             and ITEM in (r.post_data or "")) as request:
+                        local, synced = tap(walk, target, "/api/sync")
+                    answers = store.get_audit(audit_id).answers  # type: ignore[union-attr]
+                    assert answers[ITEM].value is (i % 2 == 0), "the acknowledged tap is not stored"
+                    plain.evaluate("b => { window.__body = b; }", request.value.post_data)
+                    timings["walk"].append(local)
+                    timings["walk-sync"].append(synced)
+
+                def tap_plain(i: int) -> None:
+                    local, synced = tap(plain, f"input[value={'yes' if i % 2 == 0 else 'no'}]", "/bench/post")
+                    timings["plain"].append(local)
+                    timings["plain-sync"].append(synced)
+
+                for i in range(4):  # warm up both pages; then every tap changes the answer
+                    tap_walk(i)
+                    tap_plain(i)
+                for v in timings.values():
+                    v.clear()
+                for i in range(args.taps):
+                    if i % 2:
+                        tap_walk(i)
+                        tap_plain(i)
+                    else:
+                        tap_plain(i)
+                        tap_walk(i)
+
+                # offline round: every item of a section, a comment and a photo tapped without a
+                # signal, then online; what the store holds is counted
+                walk.locator("select.jump").select_option(OFFLINE_SECTION)
+                section = checklist.section(OFFLINE_SECTION)
+                assert section is not None
+                walk_cdp.send("Network.emulateNetworkConditions", {**SLOW_3G, "offline": True})
+                expect(status).to_have_attribute("data-state", "offline")
+                wanted: dict[str, Any] = {}
+                for item in section.items:
+                    key = f"{section.id}.{item.id}"
+                    buttons = walk.locator(f"[data-key='{key}'] .opts button")
+                    if item.type == "yes_no":
+                        buttons.first.tap()
+                        wanted[key] = True
+                    elif item.type == "scale":
+                        buttons.nth(3).tap()
+                        wanted[key] = item.scale_min + 3
+                noted = f"{section.id}.{section.items[0].id}"
+                walk.locator(f"[data-key='{noted}'] details.extra > summary").tap()
+                walk.locator(f"[data-key='{noted}'] textarea").fill("поздоровался не сразу")
+                walk.locator(f"[data-key='{noted}'] textarea").blur()
+                walk.locator(f"[data-key='{noted}'] input[type=file]:not([capture])").set_input_files(
+                    files=[{"name": "desk.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(seed=3)}])
+                # every change and the photo wait on the phone (the section move too)
+                expect(status).to_have_attribute("data-count", str(len(wanted) + 3))
+                walk_cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+                expect(status).to_have_attribute("data-state", "saved", timeout=300_000)
+                answers = store.get_audit(audit_id).answers  # type: ignore[union-attr]
+                lost = sum(1 for k, v in wanted.items() if k not in answers or answers[k].value != v)
+                lost += answers[noted].comment != "поздоровался не сразу"
+                lost += len(answers[noted].photos) != 1
+                sent = len(wanted) + 2
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+    med = {k: statistics.median(v) for k, v in timings.items()}
+    spread = {k: f"{min(v):.0f}–{max(v):.0f}" for k, v in timings.items()}
+    print(f"  {args.taps} taps each; slow 3G {SLOW_3G['latency']} ms, "
+          f"{SLOW_3G['downloadThroughput'] // 1024} KB/s, CPU ×{CPU_SLOWDOWN}; ranges (ms): "
+          + json.dumps(spread, ensure_ascii=False), file=sys.stderr)
+    print(f"tap-sync: ratio={med['walk-sync'] / med['plain-sync']:.2f} "
+          f"({med['walk-sync']:.0f} ms vs floor {med['plain-sync']:.0f} ms)")
+    print(f"field-lost: {lost} of {sent}")
+    print(f"field: ratio={med['walk'] / med['plain']:.2f} "
+          f"({med['walk']:.1f} ms vs floor {med['plain']:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
