@@ -677,6 +677,7 @@ class PlanLine:
     status: str
     critical: bool
     loss: float
+    key: str = ""  # the item, f"{section}.{item}": the PDF numbers the row as its sections do
 
 
 @dataclass(frozen=True)
@@ -704,7 +705,8 @@ def plan_lines(actions: Iterable[Action], checklist: Checklist, people: Mapping[
             finding=item.text.get(lang) if item else a.key,
             answer=answer_text(item, _answer_of(a), lang) if item else "",
             owner=(person.display_name or person.name) if person else (a.owner or t("act.nobody", lang)),
-            due=a.due, status=t(f"act.status.{a.status}", lang), critical=a.critical, loss=a.loss))
+            due=a.due, status=t(f"act.status.{a.status}", lang), critical=a.critical, loss=a.loss,
+            key=a.key))
     return out
 
 

@@ -99,6 +99,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "history.unpublished": ("Unpublished", "Публикация снята"),
     "history.graded": ("Shopper's report graded {grade}/5: {note}",
                        "Отчёт покупателя оценён на {grade}/5: {note}"),
+    "history.acknowledged": ("Report acknowledged by the branch", "Точка ознакомилась с отчётом"),
     "history.reopened": ("Reopened: {reason}", "Открыт повторно: {reason}"),
     "history.position": ("Position at {stage}: {proof}", "Местоположение при {stage}: {proof}"),
     "history.stage_start": ("start", "начале"),

@@ -1,11 +1,12 @@
-"""One audit → a PDF: an executive summary, the findings by what they cost, every section, the appendix."""
+"""One audit → a PDF: an executive summary, the findings by what they cost, the action plan, every
+section, the appendix, the audit's history."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -71,6 +72,10 @@ from audit.report.styles import (
 )
 from audit.scoring import impacts, score_audit
 
+if TYPE_CHECKING:
+    from audit.actions import PlanLine, SignOff
+    from audit.review import HistoryLine
+
 AUDIENCES = ("hq", "branch")
 
 
@@ -90,6 +95,20 @@ class AuditContext:
     period: str = ""
 
 
+@dataclass(frozen=True)
+class AuditTrail:
+    """What happened to the audit around its answers, already cut to what the reader may see.
+
+    `plan` is the action plan (empty: no action plan page, and no sign-off block);
+    `sign_off` the manager's acknowledgement (None: not acknowledged yet); `history` the
+    audit's steps (empty: no history appendix). `audit.reporting.audit_trail` gathers them.
+    """
+
+    plan: tuple[PlanLine, ...] = ()
+    sign_off: SignOff | None = None
+    history: tuple[HistoryLine, ...] = ()
+
+
 def render_audit_pdf(
     audit: Audit,
     checklist: Checklist,
@@ -103,22 +122,26 @@ def render_audit_pdf(
     audience: str,
     score: AuditScore | None = None,
     context: AuditContext | None = None,
-    tz: str = "UTC",
+    tz: str | None = None,
+    trail: AuditTrail | None = None,
 ) -> bytes:
     """The audit as a PDF in `lang`: summary page, findings, every section, how it was scored.
 
     `photo(sha256)` gives the path of a prepared display JPEG (ReportLab copies the file into
     the PDF as it is), or None when it is missing (the PDF says so); bytes are taken too.
     `audience` says who may read it: "hq" sees the photo re-use flags, "branch" (a manager
-    or the shopper) never does. Times print in `tz` (an IANA name; "UTC" is labelled so).
+    or the shopper) never does. Times print in `tz` (an IANA name; "UTC" is labelled so);
+    without it in the location's zone (UTC where it has none), and page 1 says which.
+    `trail` adds the action plan page with the sign-off block and the history appendix.
     `checklist` is the template version the audit was taken with. The same arguments give
     the same bytes.
     """
     if audience not in AUDIENCES:
         raise ValueError(f"audience {audience!r} is unknown; the PDF is for 'hq' or 'branch'")
     brand = brand or Brand()
+    trail = trail or AuditTrail()
     fam = _family()
-    fmt = Fmt(lang, tz)
+    fmt = Fmt(lang, tz) if tz is not None else _location_fmt(lang, location)
     score = score or score_audit(checklist, audit.answers)
     st = _Styles(fam, _colour(brand.colour))
     report = _AuditReport(audit, checklist, score, location, fmt, st, _Photos(photo), audience == "hq")
@@ -128,10 +151,12 @@ def render_audit_pdf(
         PageBreak(),
         *report.findings(),
         PageBreak(),
-        *report.sections(),
-        PageBreak(),
-        *report.appendix(),
     ]
+    if trail.plan:
+        story += [*report.action_plan(trail.plan, trail.sign_off), PageBreak()]
+    story += [*report.sections(), PageBreak(), *report.appendix()]
+    if trail.history:
+        story += [PageBreak(), *report.history(trail.history)]
     title = checklist.title.get(fmt.lang)
     place = location.name if location else audit.header.location_id
     frame = _Frame(
@@ -143,6 +168,14 @@ def render_audit_pdf(
     )
     return _build(story, frame, title=_printable(f"{title} — {place}", fam),
                   subject=_l("audit_report", fmt.lang))
+
+
+def _location_fmt(lang: str, location: Location | None) -> Fmt:
+    """Times in the location's zone; UTC where it has none, or one the zone database lacks."""
+    try:
+        return Fmt(lang, (location.tz if location else "") or "UTC")
+    except ValueError:  # a stale zone name must not stop the PDF
+        return Fmt(lang, "UTC")
 
 
 class _AuditReport:
@@ -218,7 +251,10 @@ class _AuditReport:
                  t(f"mode.{header.mode}", lang), f"{_l('auditor', lang)}: {auditor_label}"]
         if loc and loc.address:
             facts.insert(0, loc.address)
-        out.append(st.text(st.run(" · ".join(f for f in facts if f), size=8, colour=_GREY)))
+        times = [_l("submitted_at", lang, at=fmt.when(header.submitted_at))] if header.submitted_at else []
+        times.append(_l("times_in", lang, zone=fmt.tz))
+        out.append(st.text(st.run(" · ".join(f for f in facts if f), size=8, colour=_GREY),
+                           st.run(" · ".join(times), size=8, colour=_GREY, space_before=1)))
         out.append(Spacer(1, 4 * mm))
         out.append(self._score_block(context))
         if self.score.is_critical_failure:
@@ -686,6 +722,78 @@ class _AuditReport:
         if hidden:
             tail.append(st.run(_l("hidden_items", lang, count=hidden), size=9, space_before=8))
         out.append(st.text(*tail))
+        return out
+
+    # -- the action plan: what the branch fixes, and who read the report ----------------------
+
+    def action_plan(self, plan: Sequence[PlanLine], signed: SignOff | None) -> list[Any]:
+        """The audit's actions, a row each (critical ones marked), then the sign-off block."""
+        st, lang, fmt = self.st, self.lang, self.fmt
+        out: list[Any] = [st.p(_l("act.plan", lang), st.h1),
+                          st.p(_l("plan_intro", lang, count=len(plan)), st.small), Spacer(1, 3 * mm)]
+        number_w, owner_w, due_w, status_w = 11 * mm, 38 * mm, 24 * mm, 34 * mm
+        widths = [number_w, self.width - number_w - owner_w - due_w - status_w, owner_w, due_w, status_w]
+        header = ["", _l("plan_finding", lang), _l("act.owner", lang), _l("act.due_label", lang),
+                  _l("act.status", lang)]
+        rows: list[_Row] = []
+        for line in plan:
+            finding = [st.run(line.finding, bold=True),
+                       st.run(line.section, size=7.5, colour=_GREY, space_before=1)]
+            if line.answer:
+                finding.append(st.run(f"{_l('answer', lang)}: {line.answer}", size=8, colour=_INK,
+                                      space_before=2))
+            if line.loss:
+                finding.append(st.note(_l("cost", lang, points=fmt.points(line.loss)),
+                                       _RED if line.critical else _AMBER))
+            if line.critical:
+                finding.append(st.run(_l("critical_item", lang), bold=True, size=7.5, colour=_RED,
+                                      space_before=1))
+            rows.append(_Row([st.text(st.run(self.numbers.get(line.key, ""), bold=True)),
+                              st.text(*finding), st.text(st.run(line.owner)),
+                              st.text(st.run(fmt.day(line.due) if line.due else "—")),
+                              st.text(st.run(line.status, bold=True))],
+                             background=_RED_PALE if line.critical else None,
+                             bar=_RED if line.critical else None))
+        out.append(_Rows(widths, header, rows, fam=st.fam, page_height=self.page_height))
+        out += [Spacer(1, 6 * mm), self._sign_off(signed)]
+        return out
+
+    def _sign_off(self, signed: SignOff | None) -> KeepTogether:
+        """Who of the branch acknowledged the report in the app, and when; or that nobody has yet."""
+        st, lang = self.st, self.lang
+        if signed is None:
+            said = st.run(_l("act.not_acknowledged", lang), bold=True, size=10, colour=_RED, space_before=3)
+        else:
+            said = st.run(_l("act.acknowledged", lang, name=signed.display_name or signed.name,
+                             time=self.fmt.when(signed.at)), bold=True, size=10, space_before=3)
+        box = _Table([[st.text(st.run(_l("sign_off", lang), bold=True, size=8, colour=_GREY), said,
+                               st.run(_l("sign_off_note", lang), size=7.5, colour=_GREY, space_before=3))]],
+                     colWidths=[self.width], font=st.fam.regular, style=[
+                         ("BACKGROUND", (0, 0), (-1, -1), _PALE),
+                         ("LINEBEFORE", (0, 0), (0, -1), 3, _RED if signed is None else self.st.brand),
+                         ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+                         ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8)])
+        return KeepTogether([box])
+
+    # -- appendix: the audit's history ------------------------------------------------------
+
+    def history(self, lines: Sequence[HistoryLine]) -> list[Any]:
+        """Who did what when, oldest first, each time in the report's zone and labelled with it."""
+        st, lang, fmt = self.st, self.lang, self.fmt
+        out: list[Any] = [st.p(_l("history", lang), st.h1),
+                          st.p(_l("history_intro", lang, zone=fmt.tz), st.small), Spacer(1, 3 * mm)]
+        times = [fmt.when(line.at) if line.at else line.when for line in lines]
+        # the time column fits the longest time: "14 мар. 2025, 12:30 UTC+03:00" on one line
+        when_w = min(60 * mm, max(pdfmetrics.stringWidth(_printable(w, st.fam), st.fam.regular, 8)
+                                  for w in times) + 8)
+        who_w = 36 * mm
+        widths = [when_w, who_w, self.width - when_w - who_w]
+        header = [_l("when", lang), _l("who", lang), _l("what", lang)]
+        rows = [_Row([st.text(st.run(when, size=8, colour=_INK)),
+                      st.text(st.run(line.who or _l("act.system", lang), bold=True, size=8)),
+                      st.text(st.run(line.what, size=8))])
+                for when, line in zip(times, lines, strict=True)]
+        out.append(_Rows(widths, header, rows, fam=st.fam, page_height=self.page_height))
         return out
 
 
