@@ -122,7 +122,7 @@ def _now() -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     """PDFs for batch use. The shell is an operator's: it reads the whole data folder anyway."""
     from audit import report
-    from audit.reporting import audit_context, brand_of, display_photo, pdf_auditor_label
+    from audit.reporting import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
     from audit.templates import get_checklist
 
     store = _store(args)
@@ -136,7 +136,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             pdf = report.render_network_pdf(
                 rows, locations, checklist, lang=args.lang, brand=brand_of(store),
                 date_from=args.date_from, date_to=args.date_to, region=args.region,
-                generated_at=_now(), mode=args.mode, tz=args.tz)
+                generated_at=_now(), mode=args.mode, tz=args.tz or "UTC")
         else:
             if not args.audit_id:
                 raise CliError("give an audit id, or --network for the network report")
@@ -148,7 +148,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                 audit, checklist, location=store.get_location(audit.header.location_id),
                 lang=args.lang, brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
                 photo=display_photo(store), generated_at=_now(), audience=args.audience,
-                context=audit_context(store, audit), tz=args.tz)
+                context=audit_context(store, audit), tz=args.tz,
+                trail=audit_trail(store, audit, checklist, lang=args.lang, audience=args.audience))
     except (report.FontMissing, ValueError) as err:
         raise CliError(str(err)) from err
     _write(Path(args.output), pdf)
@@ -342,9 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("mystery", "self", "both"), default="mystery",
                    help="which audits the network report ranks (default: mystery)")
     p.add_argument("--for", dest="audience", choices=("branch", "hq"), default="branch",
-                   help="who reads the audit PDF: hq also sees the photo re-use flags (default: branch)")
-    p.add_argument("--tz", default="UTC",
-                   help="time zone of the times printed, e.g. Europe/Moscow (default: UTC)")
+                   help="who reads the audit PDF: hq also sees the photo re-use flags and positions "
+                        "(default: branch)")
+    p.add_argument("--tz", default=None,
+                   help="time zone of the times printed, e.g. Europe/Moscow (default: the audit's "
+                        "location's zone, UTC where it has none; UTC for the network report)")
     p.add_argument("--lang", choices=("ru", "en"), default="ru", help="language of the PDF")
     p.add_argument("-o", "--output", required=True, help="the PDF file to write")
     p.set_defaults(func=cmd_report)

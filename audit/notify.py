@@ -271,9 +271,9 @@ PdfMaker = Callable[[Store, str, str], bytes]
 
 
 def audit_pdf(store: Store, audit_id: str, lang: str) -> bytes:
-    """The audit's PDF as a branch gets it (the mystery shopper as a code)."""
+    """The audit's PDF as a branch gets it: the mystery shopper as a code, the action plan."""
     from audit.report import render_audit_pdf
-    from audit.reporting import audit_context, brand_of, display_photo, pdf_auditor_label
+    from audit.reporting import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
     from audit.templates import get_checklist
 
     audit = store.get_audit(audit_id)
@@ -284,7 +284,8 @@ def audit_pdf(store: Store, audit_id: str, lang: str) -> bytes:
                             lang=lang, brand=brand_of(store),
                             auditor_label=pdf_auditor_label(store, audit),
                             photo=display_photo(store), generated_at=now_iso(), audience="branch",
-                            context=audit_context(store, audit))
+                            context=audit_context(store, audit),
+                            trail=audit_trail(store, audit, checklist, lang=lang, audience="branch"))
 
 
 def build_email(m: Message, settings: SmtpSettings, attachment: tuple[str, bytes] | None = None

@@ -1,4 +1,5 @@
-"""What the PDF reports need from a store: the brand, the photos, the auditor as the PDF names them."""
+"""What the PDF reports need from a store: the brand, the photos, the auditor as the PDF names them,
+the audit's action plan, sign-off and history as its reader may see them."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from audit import limits
+from audit import access, limits
 from audit.audits import auditor_codes
-from audit.model import Audit
+from audit.model import Audit, Checklist, User
 from audit.photos import PhotoStore
-from audit.report import AuditContext, Brand
+from audit.report import AuditContext, AuditTrail, Brand
 from audit.store import AuditFilter, Store, StoreError
 
 PhotoLookup = Callable[[str], Path | bytes | None]
@@ -123,3 +124,31 @@ def audit_context(store: Store, audit: Audit) -> AuditContext:
         network_audits=len(network),
         period=month,
     )
+
+
+def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str, audience: str,
+                viewer: User | None = None) -> AuditTrail:
+    """The action plan, sign-off and history the audit's PDF prints for `audience`, in `lang`.
+
+    `viewer` is the person printing it in the app; None is the operator's shell or the e-mail
+    to the branch's managers. Whoever may not see the location's actions (a shopper: they must
+    not learn what a branch fixed) gets neither the plan nor the sign-off. The history names a
+    mystery shopper by code, as the rest of the PDF does (it leaves the app), and shows
+    positions only in HQ's copy.
+    """
+    from audit.actions import plan_lines, sign_off
+    from audit.review import history_lines
+
+    h = audit.header
+    people = {u.name: u for u in store.list_users()}
+    mine = [a for a in store.audit_actions(audit.id, h.location_id)
+            if viewer is None or access.may_act(viewer, access.VIEW_ACTION, a)]
+    who = {name: u.display_name or name for name, u in people.items()}
+    if h.mode == "mystery":
+        who[h.auditor] = pdf_auditor_label(store, audit)
+    quote = "«{}»" if lang == "ru" else "“{}”"
+    items = {f"{s.id}.{i.id}": quote.format(i.text.get(lang)) for s, i in checklist.items()}
+    history = history_lines(h, store.get_location(h.location_id), lang, who=who,
+                            see_positions=audience == "hq", items=items)
+    return AuditTrail(plan=tuple(plan_lines(mine, checklist, people, lang)),
+                      sign_off=sign_off(h, people) if mine else None, history=tuple(history))

@@ -10,7 +10,7 @@ import streamlit as st
 from audit.analytics import Filters
 from audit.model import Audit, Checklist, Location, SummaryRow, User
 from audit.report import render_audit_pdf, render_network_pdf
-from audit.reporting import audit_context, brand_of, display_photo, pdf_auditor_label
+from audit.reporting import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
 from audit.ui.common import LANGS, T, get_store, lang
 
 
@@ -21,7 +21,8 @@ def _now() -> str:
 def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
     """The audit's PDF, in a language chosen now, whatever the audit was taken in.
 
-    Only HQ's copy carries the photo re-use flags: a manager's PDF reaches the branch.
+    Only HQ's copy carries the photo re-use flags and positions: a manager's PDF reaches the
+    branch. The action plan and sign-off print only for those who see the location's actions.
     """
     store = get_store()
     cols = st.columns([1, 2], vertical_alignment="bottom")
@@ -29,11 +30,13 @@ def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
                                          key="pdf.lang", format_func=str.upper) or lang()
 
     def build() -> bytes:
+        audience = "hq" if user.role == "hq" else "branch"
         return render_audit_pdf(
             audit, checklist, location=store.get_location(audit.header.location_id), lang=pdf_lang,
             brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
-            photo=display_photo(store), generated_at=_now(),
-            audience="hq" if user.role == "hq" else "branch", context=audit_context(store, audit))
+            photo=display_photo(store), generated_at=_now(), audience=audience,
+            context=audit_context(store, audit),
+            trail=audit_trail(store, audit, checklist, lang=pdf_lang, audience=audience, viewer=user))
 
     cols[1].download_button(T("ui.download_pdf"), data=build, file_name=f"audit-{audit.id}-{pdf_lang}.pdf",
                             mime="application/pdf", icon=":material/picture_as_pdf:", key="pdf.audit",
