@@ -13,12 +13,13 @@ from audit.ui.common import (
     current_user,
     esc,
     get_store,
+    page_icon,
     phone_css,
     session_token,
     show_error,
 )
 
-st.set_page_config(page_title="Customer journey audit", page_icon="📋",
+st.set_page_config(page_title="Customer journey audit", page_icon=page_icon(),
                    layout="centered", initial_sidebar_state="collapsed")
 phone_css()
 begin_run()

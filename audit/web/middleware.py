@@ -144,6 +144,74 @@ def _accepts_gzip(scope: Scope) -> bool:
     return False
 
 
+# Everything the page loads comes from this server: Streamlit's own scripts and styles (some
+# inline, and charts compile expressions at run time), images as data: or blob: URLs, the
+# WebSocket. No other site is asked for anything, and no other site may frame the app.
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; "
+       "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+       "connect-src 'self' ws: wss:; media-src 'self' blob: data:; worker-src 'self' blob:; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"permissions-policy", b"camera=(self), geolocation=(self), microphone=()"),
+]
+# Streamlit's routes that hand out or take in people's files: a photo's display copy or
+# thumbnail (/media/…) and a file picked in an uploader (/_stcore/upload_file/…).
+GUARDED = ("/media/", "/_stcore/upload_file/")
+
+
+class Guard:
+    """Security headers on every response, and people's files only for a live session.
+
+    A /media/ URL of a photo, or an upload to a Streamlit uploader, needs the HttpOnly session
+    cookie of a person signed in now: after sign-out (or when HQ disables the person) a copied
+    photo link answers 403, and nobody without an account can park files in the server's memory.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if str(scope.get("path", "")).startswith(GUARDED) and not await _signed_in(scope):
+            await _refuse(send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                have = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *[(k, v) for k, v in HEADERS if k not in have]]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+async def _signed_in(scope: Scope) -> bool:
+    from starlette.requests import Request
+
+    from audit.process import process_store
+    from audit.web.session import caller
+
+    request = Request(scope)
+    if not request.cookies.get("audit_session"):
+        return False
+    return await run_in_threadpool(lambda: caller(process_store(), request) is not None)
+
+
+async def _refuse(send: Send) -> None:
+    body = b"Sign in first."
+    await send({"type": "http.response.start", "status": 403,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), *HEADERS]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def middleware() -> list[Middleware]:
-    """Our middleware, outermost first; a headers middleware (CSP, frames) joins this list."""
-    return [Middleware(StaticCompression)]
+    """Our middleware, outermost first: the guard and its headers, then compression."""
+    return [Middleware(Guard), Middleware(StaticCompression)]
