@@ -13,15 +13,7 @@ import pytest
 from audit import accounts, audits, evidence
 from audit.store.tinydb import TinyStore
 from tests.conftest import answer_mini
-from tests.e2e.conftest import (  # noqa: F401  (fixtures)
-    PHONE_CONTEXT,
-    browser,
-    playwright,
-    server,
-    sign_in,
-    snap,
-    wait_for,
-)
+from tests.e2e.conftest import PHONE_CONTEXT, sign_in, snap
 from tests.e2e.photos import phone_jpeg
 
 pytestmark = pytest.mark.e2e
