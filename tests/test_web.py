@@ -233,3 +233,25 @@ def test_static__icon_font_only_for_icon_names__text_font_for_nothing(client: Te
     assert "unicode-range:U+0000}" in faces["Source Sans"][0]
     assert "unicode-range" not in faces["Source Code Pro"][0]  # code keeps its font
     assert css.count(".x{color:red}") == 200
+
+
+def test_photo__a_flood_is_refused_before_any_work__the_phone_keeps_it_and_nothing_is_lost(
+        client: TestClient, data: TinyStore, people: dict[str, User]) -> None:
+    from audit import limits
+    from audit.ratelimit import photo_uploads
+
+    sam = people["shopper"]
+    audit_id = draft_of(data, sam)
+    csrf = signed_in(client, data, sam)
+    headers = {"Origin": ORIGIN, "X-CSRF-Token": csrf, "X-Lang": "ru"}
+    q = {"audit": audit_id, "key": "entrance.dry", "client": "phone-1234-abcd", "at": T1}
+    photo_uploads.reset()
+    first = client.post("/api/photo", params={**q, "seq": 1}, content=jpeg(), headers=headers)
+    assert first.status_code == 200, first.text
+    for _ in range(limits.UPLOADS_PER_MINUTE - 1):  # the rest of the minute's allowance
+        photo_uploads.hit(sam.name)
+    over = client.post("/api/photo", params={**q, "seq": 2}, content=jpeg((800, 600)), headers=headers)
+    assert over.status_code == 503 and int(over.headers["Retry-After"]) > 0  # kept on the phone
+    assert "фото" in over.json()["message"]
+    a = data.get_audit(audit_id)
+    assert a is not None and a.answers["entrance.dry"].photos == (first.json()["sha"],)

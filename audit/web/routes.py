@@ -16,6 +16,7 @@ from audit.evidence import PhoneReport, add_photo
 from audit.i18n import error_text, t
 from audit.photos import PhotoError, message
 from audit.process import process_store
+from audit.ratelimit import RateLimited, photo_uploads
 from audit.store import AuditLocked, NotFound, StoreError
 from audit.web.session import Caller, caller, clear_cookie, csrf_ok, same_origin, set_cookie
 
@@ -142,6 +143,12 @@ async def photo_upload(request: Request) -> Response:
     who = await _checked_caller(request)
     if isinstance(who, JSONResponse):
         return who
+    try:  # counted before the body is read: a flood costs the server no photo work
+        photo_uploads.hit(who.user.name)
+    except RateLimited as err:
+        # 503, not 4xx: the phone keeps the photo in its outbox and sends it again later
+        return JSONResponse({"code": err.code, "message": t(f"err.{err.code}", lang, **err.params)},
+                            status_code=503, headers={"Retry-After": str(err.params["seconds"])})
     q = request.query_params
     try:
         seq = int(q.get("seq", ""))
