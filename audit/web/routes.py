@@ -145,10 +145,11 @@ async def photo_upload(request: Request) -> Response:
         return who
     try:  # counted before the body is read: a flood costs the server no photo work
         photo_uploads.hit(who.user.name)
-    except RateLimited as err:
+    except RateLimited as limited:
         # 503, not 4xx: the phone keeps the photo in its outbox and sends it again later
-        return JSONResponse({"code": err.code, "message": t(f"err.{err.code}", lang, **err.params)},
-                            status_code=503, headers={"Retry-After": str(err.params["seconds"])})
+        text = t(f"err.{limited.code}", lang, **limited.params)
+        return JSONResponse({"code": limited.code, "message": text}, status_code=503,
+                            headers={"Retry-After": str(limited.params["seconds"])})
     q = request.query_params
     try:
         seq = int(q.get("seq", ""))
