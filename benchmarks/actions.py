@@ -66,7 +66,7 @@ def make_actions(rows: Sequence[SummaryRow], n: int, seed: int) -> dict[str, lis
             id=actions.action_id(r.location_id, r.audit_id, key), location_id=r.location_id, region=r.region,
             audit_id=r.audit_id, template_id=r.template_id, template_version=r.template_version,
             mode=r.mode, key=key, section=key.partition(".")[0], answer=False,
-            loss=float(r.losses.get(key, 1.0)), critical=critical, owner=owner,
+            loss=float(r.lost.get(key, 1.0)), critical=critical, owner=owner,
             due=(created + timedelta(days=2 if critical else 14)).date().isoformat(),
             status=status, created_at=created.isoformat(), opened_at=created.isoformat(),
             updated_at=created.isoformat(), done_at=done.isoformat() if closed else "",
