@@ -101,6 +101,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.not_found": ("Not found.", "Не найдено."),
     "err.audit_locked": ("This audit is submitted and read-only. Ask HQ to reopen it.",
                          "Аудит отправлен и доступен только для чтения. Попросите головной офис открыть его."),
+    "err.store_damaged": ("{path} is missing or does not hold what the app writes. The app stops here so that "
+                          "nothing is overwritten: restore the file from a backup (backups/ in the data folder, "
+                          "or your own copy), then start the app again.",
+                          "Файл {path} отсутствует или повреждён. Приложение остановлено, чтобы ничего не "
+                          "перезаписать: восстановите файл из резервной копии (папка backups/ в папке данных "
+                          "или ваша копия) и запустите приложение снова."),
     "err.store_unavailable": ("The data store cannot be used: {reason}",
                               "Хранилище данных недоступно: {reason}"),
     "err.layout_outdated": ("The data was saved by an older version of the app. Stop the app, run `{command}` (it keeps a copy first), then start the app again.",

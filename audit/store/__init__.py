@@ -43,6 +43,12 @@ class StoreUnavailable(StoreError):
     code = "store_unavailable"
 
 
+class StoreDamaged(StoreUnavailable):
+    """A file the store needs holds something else, or is gone (params: path)."""
+
+    code = "store_damaged"
+
+
 class LayoutOutdated(StoreUnavailable):
     """The data was written by an older version; `audit migrate` upgrades it (params: command)."""
 

@@ -39,6 +39,7 @@ from audit.store import (
     NotFound,
     PhotoFiles,
     Session,
+    StoreDamaged,
     StoreError,
     StoreUnavailable,
     TemplateInfo,
@@ -348,8 +349,17 @@ class TinyStore(TinyActions, AuditActions):
     # -- small documents -------------------------------------------------------------------
 
     def _doc(self, name: str) -> dict[str, Any]:
-        data = read_doc(self._file(name))
-        return data if isinstance(data, dict) else {}
+        """A small document; one that holds anything but what the app writes stops the app
+        (an empty people file must never read as "nobody yet": the first-run page would hand
+        the instance to the first visitor)."""
+        path = self._file(name)
+        data = read_doc(path)
+        if data is None and not path.exists():
+            return {}
+        if not isinstance(data, dict):
+            raise StoreDamaged(f"{path} does not hold what the app writes (a JSON object); "
+                               "restore it from a backup", path=str(path))
+        return data
 
     def _update(self, name: str, change: Callable[[dict[str, Any]], None]) -> None:
         path = self._file(name)
@@ -393,6 +403,11 @@ class TinyStore(TinyActions, AuditActions):
         return new
 
     def user_count(self) -> int:
+        people = self._file("people.json")
+        if not people.exists() and (self._file("locations.json").exists()
+                                    or any((self.root / "audits").glob("*.json"))):
+            raise StoreDamaged(f"{people} is missing from a folder that holds data; restore it "
+                               "from a backup", path=str(people))
         return len(self._doc("people.json"))
 
     def _session_path(self, token_hash: str) -> Path:

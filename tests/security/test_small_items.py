@@ -220,3 +220,37 @@ def test_cli__mistyped_data_dir__refused_not_created(tmp_path: Path, args: tuple
     assert "no data in dta: check --data-dir" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "dta").exists()
     assert files() == saved
+
+
+@pytest.mark.parametrize("damage", ["[]", "null", '"x"', "missing"])
+def test_people_file_emptied_or_gone__the_app_stops_and_says_so__no_first_run_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from audit.ui.common import close_app_stores
+    from tests.conftest import populate
+    from tests.security.inputs import ROOT
+
+    folder = tmp_path / "data"
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(folder))
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    store = TinyStore(folder)
+    people = populate(store)
+    audits.start_audit(store, people["shopper"], location_id="loc-a", template_id="mini",
+                       mode="mystery", lang="ru")
+    people_file = folder / "people.json"
+    if damage == "missing":
+        people_file.unlink()
+    else:
+        people_file.write_text(damage, encoding="utf-8")
+    kept = {str(f.relative_to(folder)): f.read_bytes() for f in folder.rglob("*.json")}
+    close_app_stores()
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.session_state["lang"] = "ru"
+    at.run()
+    assert not at.exception
+    shown = " ".join(str(e.value) for e in at.error)
+    assert "people.json" in shown and "резервной копии" in shown, shown
+    assert not [b for b in at.button if "Создать" in b.label or "Create" in b.label]  # no first run
+    assert {str(f.relative_to(folder)): f.read_bytes() for f in folder.rglob("*.json")} == kept
+    close_app_stores()
