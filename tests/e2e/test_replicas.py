@@ -154,6 +154,7 @@ def test_two_replicas_one_database__each_person_sees_the_others_writes(replicas,
         heavy = shopper.locator("[data-key='entrance.door']").get_by_role("button", name="Heavy")
         heavy.click()  # a desktop-sized page without touch: a click
         expect(heavy).to_have_attribute("aria-pressed", "true")
+        expect(shopper.locator(".status")).to_have_attribute("data-state", "saved")  # on the server
         shopper.goto(f"{url}/?id={draft}&s=review")
         shopper.get_by_role("button", name="Submit audit").click()
         expect(shopper.get_by_text("Read-only")).to_be_visible()
