@@ -18,7 +18,7 @@ import pillow_heif
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from audit import limits
-from audit.files import fsync_folder, write_atomic
+from audit.files import TEMP_DIR, fsync_folder, write_atomic
 from audit.model import PhotoRef
 
 # iPhones upload HEIC; registering once at import lets Image.open recognise it by content.
@@ -678,9 +678,14 @@ class PhotoStore:
         missing = [(path, data) for path, data in files if not path.exists()]
         if not missing:
             return False
-        folder.mkdir(parents=True, exist_ok=True)
-        for path, data in missing:
-            write_atomic(path, data, sync_folder=False)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for path, data in missing:
+                write_atomic(path, data, sync_folder=False, tmp_dir=self.root / TEMP_DIR)
+        except OSError as exc:  # a full disk: the photo is not stored, nothing else changed
+            from audit.store import write_error
+
+            raise write_error(folder, exc) from exc
         fsync_folder(folder)
         return True
 

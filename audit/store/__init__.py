@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,22 @@ class StoreDamaged(StoreUnavailable):
     """A file the store needs holds something else, or is gone (params: path)."""
 
     code = "store_damaged"
+
+
+class StoreFull(StoreError):
+    """The disk (or the database's) is full: nothing new was written, nothing old was lost."""
+
+    code = "store_full"
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def write_error(path: object, exc: OSError) -> StoreError:
+    """An OSError from writing `path`, as the store's error: StoreFull for a full disk."""
+    reason = exc.strerror or str(exc)
+    kind = StoreFull if exc.errno in _FULL else StoreError
+    return kind(f"cannot write {path}: {reason}", path=str(path), reason=reason)
 
 
 class LayoutOutdated(StoreUnavailable):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from audit.files import write_atomic
+from audit.files import write_atomic, write_temp
 
 T = TypeVar("T")
 Sig = tuple[int, int, int]
@@ -193,7 +193,7 @@ def dumps(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def write(path: Path, data: Any, *, sync_folder: bool = True) -> None:
+def write(path: Path, data: Any, *, sync_folder: bool = True, tmp_dir: Path | None = None) -> None:
     """Replace the file atomically with readable UTF-8 JSON; OSError becomes DocError.
 
     `data` is kept as the parsed file under the written file's own signature, so the next
@@ -202,11 +202,7 @@ def write(path: Path, data: Any, *, sync_folder: bool = True) -> None:
     payload = dumps(data)
     _cache.drop(str(path))
     try:
-        try:
-            st = write_atomic(path, payload, sync_folder=sync_folder)
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            st = write_atomic(path, payload, sync_folder=sync_folder)
+        st = write_atomic(path, payload, sync_folder=sync_folder, tmp_dir=tmp_dir)
     except OSError as exc:
         raise DocError(f"cannot write {path}: {exc.strerror or exc}", path,
                        exc.strerror or str(exc)) from exc
@@ -219,3 +215,54 @@ def remove(path: Path) -> None:
         path.unlink(missing_ok=True)
     except OSError as exc:
         raise DocError(f"cannot remove {path}: {exc.strerror}", path, exc.strerror or str(exc)) from exc
+
+
+class Prepared:
+    """A file's new version written beside it (a temp file, fsynced), not yet in its place."""
+
+    __slots__ = ("data", "path", "sig", "size", "tmp")
+
+    def __init__(self, path: Path, tmp: Path, sig: Sig, data: Any, size: int) -> None:
+        self.path, self.tmp, self.sig, self.data, self.size = path, tmp, sig, data, size
+
+
+def prepare(path: Path, data: Any, tmp: Path) -> Prepared:
+    """The first half of `write`: the new version in the temp file `tmp` (on the same file
+    system, not there yet); OSError becomes DocError."""
+    payload = dumps(data)
+    try:
+        try:
+            made, st = write_temp(path, payload, tmp_dir=tmp.parent, name=tmp.name)
+        except FileNotFoundError:
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            made, st = write_temp(path, payload, tmp_dir=tmp.parent, name=tmp.name)
+    except OSError as exc:
+        raise DocError(f"cannot write {path}: {exc.strerror or exc}", path,
+                       exc.strerror or str(exc)) from exc
+    return Prepared(path, made, (st.st_ino, st.st_mtime_ns, st.st_size), data, len(payload))
+
+
+def commit(p: Prepared) -> None:
+    """The second half: the prepared file renamed over the old one (the folder not yet synced)."""
+    _cache.drop(str(p.path))
+    try:
+        try:
+            os.replace(p.tmp, p.path)
+        except FileNotFoundError:
+            if not p.tmp.exists():
+                raise
+            p.path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(p.tmp, p.path)
+    except OSError as exc:
+        raise DocError(f"cannot write {p.path}: {exc.strerror or exc}", p.path,
+                       exc.strerror or str(exc)) from exc
+    _cache.put(str(p.path), _Entry(p.sig, p.data, p.size))
+
+
+def discard(p: Prepared) -> None:
+    p.tmp.unlink(missing_ok=True)
+
+
+def forget(path: Path) -> None:
+    """Drop what this process has parsed of a file changed behind the cache's back."""
+    _cache.drop(str(path))

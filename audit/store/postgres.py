@@ -34,6 +34,7 @@ from audit.store import (
     PhotoFiles,
     Session,
     StoreError,
+    StoreFull,
     StoreUnavailable,
     TemplateInfo,
 )
@@ -239,6 +240,8 @@ class PostgresStore(PgActions, AuditActions):
         try:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 yield cur
+        except psycopg.errors.DiskFull as exc:  # nothing of the transaction was written
+            raise StoreFull(f"the database's disk is full: {exc}", reason=str(exc)) from exc
         except psycopg.OperationalError as exc:
             raise StoreError(f"database error: {exc}", reason=str(exc)) from exc
 

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ import yaml
 from tinydb.storages import Storage
 
 from audit import rollups
-from audit.files import fsync_folder, write_atomic
+from audit.files import TEMP_DIR, fsync_folder, remove_leftovers, write_atomic, writer_tag
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
 from audit.rollups import Rollups
 from audit.store import (
@@ -44,6 +45,8 @@ from audit.store import (
     StoreUnavailable,
     TemplateInfo,
     docs,
+    journal,
+    write_error,
 )
 from audit.store.locks import FolderLocks
 from audit.store.tinydb_actions import TinyActions
@@ -61,6 +64,8 @@ RECENT = 100  # submitted rows kept in index/recent.json for HQ's "latest in the
 
 
 def _doc_error(err: docs.DocError) -> StoreError:
+    if isinstance(err.__cause__, OSError) and err.__cause__.errno is not None:
+        return write_error(err.path, err.__cause__)
     return StoreError(str(err), path=str(err.path), reason=err.reason)
 
 
@@ -71,13 +76,16 @@ def read_doc(path: Path) -> Any | None:
         raise _doc_error(err) from err
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def _write_error(path: Path, err: OSError) -> StoreError:
+    return write_error(path, err)
+
+
+def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
     """Write bytes atomically, with a failure worded for a person and typed as a StoreError."""
     try:
-        write_atomic(path, data)
+        write_atomic(path, data, tmp_dir=tmp_dir)
     except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc.strerror or exc}", path=str(path),
-                         reason=exc.strerror or str(exc)) from exc
+        raise write_error(path, exc) from exc
 
 
 class AtomicJSONStorage(Storage):
@@ -155,8 +163,17 @@ class _Tx:
 
     def __enter__(self) -> _Tx:
         if self.locked:
-            self._hold = self.store.locks.hold(self.paths)
-            self._hold.__enter__()
+            while True:
+                self._hold = self.store.locks.hold(self.paths)
+                self._hold.__enter__()
+                stale = self.store._stale_journals(self.paths)
+                if not stale:
+                    break
+                # a crashed action's files are among ours: finish it first, under its own locks
+                self._hold.__exit__(None, None, None)
+                self._hold = None
+                for path in stale:
+                    self.store.finish_journal(path)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -196,22 +213,72 @@ class _Tx:
         self._check(path)
         self.pending[path] = None
 
+    def _gone(self, path: Path, data: Any) -> bool:
+        # an emptied shard leaves, so listings stay short
+        return data is None or (not data and _rank(self.store.root, path) in (1, 2, 3, 4))
+
     def flush(self) -> None:
-        folders: set[Path] = set()
         root = self.store.root
+        order = sorted(self.pending, key=lambda p: (_rank(root, p), str(p)))
+        if self.locked and len(order) > 1:
+            self._flush_journaled(order)
+            return
+        folders: set[Path] = set()
         try:
-            for path in sorted(self.pending, key=lambda p: (_rank(root, p), str(p))):
+            for path in order:
                 data = self.pending[path]
-                if data is None or (not data and _rank(root, path) in (1, 2, 3, 4)):
-                    docs.remove(path)  # an emptied shard leaves, so listings stay short
+                if self._gone(path, data):
+                    docs.remove(path)
                 else:
-                    docs.write(path, data, sync_folder=False)
+                    docs.write(path, data, sync_folder=False, tmp_dir=self.store.tmp_dir)
                 folders.add(path.parent)
         except docs.DocError as err:
             raise _doc_error(err) from err
         finally:
             for folder in folders:
                 fsync_folder(folder)
+        self.pending.clear()
+
+    def _flush_journaled(self, order: list[Path]) -> None:
+        """Several files as one step: the journal, every new version prepared, the journal
+        marked done, then the renames (see audit/store/journal.py)."""
+        root, tmp_dir = self.store.root, self.store.tmp_dir
+        tag = f"{writer_tag()}-{uuid.uuid4().hex[:12]}"
+        ops = [(p, None if self._gone(p, self.pending[p]) else tmp_dir / f".{p.name}.{tag}{i}.tmp")
+               for i, p in enumerate(order)]
+        try:
+            record = journal.begin(root, ops)
+        except OSError as err:
+            raise _write_error(journal.folder(root), err) from err
+        prepared: list[docs.Prepared] = []
+        try:
+            for path, tmp in ops:
+                if tmp is not None:
+                    prepared.append(docs.prepare(path, self.pending[path], tmp))
+            journal.commit(root, record, ops)
+        except (docs.DocError, OSError) as err:
+            for done in prepared:
+                docs.discard(done)  # nothing changed: the old state stands whole
+            with contextlib.suppress(OSError):
+                journal.finish(record)
+            if isinstance(err, docs.DocError):
+                raise _doc_error(err) from err
+            raise _write_error(journal.folder(root), err) from err
+        # from here on the change is decided: a crash leaves the journal to finish it
+        try:
+            done_ = iter(prepared)
+            for path, tmp in ops:
+                if tmp is not None:
+                    docs.commit(next(done_))
+                else:
+                    docs.remove(path)
+            for folder in {p.parent for p in order}:
+                fsync_folder(folder)
+            journal.finish(record)
+        except (docs.DocError, OSError) as err:
+            if isinstance(err, docs.DocError):
+                raise _doc_error(err) from err
+            raise _write_error(journal.folder(root), err) from err
         self.pending.clear()
 
 
@@ -222,6 +289,40 @@ class TinyStore(TinyActions, AuditActions):
         self.root = Path(root)
         self._prepare_folder()
         self.locks = FolderLocks(self.root)
+        self.finished_at_start = self.finish_journals()
+        self.temps_removed_at_start = self.remove_leftovers()
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.root / TEMP_DIR
+
+    # -- interrupted actions -----------------------------------------------------------------
+
+    def _stale_journals(self, paths: set[Path]) -> list[Path]:
+        """Journals naming one of `paths`, whose locks the caller holds: their writers are gone."""
+        found = journal.pending(self.root)
+        return [j for j in found if paths.intersection(journal.targets(self.root, j))] if found else []
+
+    def finish_journal(self, path: Path) -> bool:
+        """Settle one journal under its files' locks (waiting while its writer works): roll it
+        forward if it was committed, back if not. False when it was gone already."""
+        files = journal.targets(self.root, path)
+        if not files:
+            return False
+        try:
+            with self.locks.hold(files):
+                return journal.settle(self.root, path) is not None
+        except OSError as exc:
+            raise _write_error(path, exc) from exc
+
+    def remove_leftovers(self) -> int:
+        """Temp files of writers that are gone, from the folders all writes go through."""
+        return sum(remove_leftovers(folder)
+                   for folder in (self.tmp_dir, journal.folder(self.root)))
+
+    def finish_journals(self) -> int:
+        """Every interrupted action finished; how many there were."""
+        return sum(self.finish_journal(path) for path in journal.pending(self.root))
 
     @classmethod
     def migrating(cls, root: Path) -> TinyStore:
@@ -267,7 +368,7 @@ class TinyStore(TinyActions, AuditActions):
                 raise StoreUnavailable(f"{marker} does not name a layout this app knows; "
                                        "restore it from a backup", path=str(marker),
                                        reason="unknown layout")
-            for sub in ("audits", "photos"):
+            for sub in ("audits", "photos", journal.JOURNAL_DIR, TEMP_DIR):
                 (self.root / sub).mkdir(exist_ok=True)
         except OSError as exc:
             raise StoreUnavailable(
@@ -470,7 +571,7 @@ class TinyStore(TinyActions, AuditActions):
             except OSError as exc:
                 raise StoreError(f"cannot write {text_path}: {exc.strerror}", path=str(text_path),
                                  reason=exc.strerror or str(exc)) from exc
-            atomic_write(text_path, yaml_text.encode("utf-8"))
+            atomic_write(text_path, yaml_text.encode("utf-8"), self.tmp_dir)
             versions[str(version)] = {"title_ru": ru, "title_en": en, "uploaded_by": by,
                                       "uploaded_at": at}
             meta[template_id] = versions
@@ -1224,7 +1325,7 @@ def _install(root: Path, locks: FolderLocks, stage_name: str, rows: Iterable[Sum
     trash = root / f"{stage_name}-old"
     shutil.rmtree(trash, ignore_errors=True)
     trash.mkdir()
-    for name in sorted({*DERIVED, *os.listdir(stage)}):
+    for name in sorted({*DERIVED, *(n for n in os.listdir(stage) if not n.startswith("."))}):
         if (root / name).exists():
             (root / name).rename(trash / name)
         if (stage / name).exists():
