@@ -270,6 +270,29 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from audit import check
+
+    store = _store(args)
+    report = check.repair(store) if args.repair else check.run(store, quick=args.quick)
+    if report.finished:
+        print(f"finished {report.finished} interrupted change(s) from their journal")
+    if report.removed:
+        print(f"removed {report.removed} temp file(s) left by writers that stopped")
+    if args.repair:
+        print(f"repaired {report.repaired} problem(s)")
+    for f in report.findings:
+        print(check.describe(f, "en"))
+        if not f.repairable:
+            print("  cannot be repaired here: restore it from a backup")
+    if report.clean:
+        print("quick check: no problems found" if report.quick else "no problems found")
+        return 0
+    if not args.repair and any(f.repairable for f in report.findings):
+        print(f"{len(report.findings)} problem(s); `audit check --repair` fixes those it can")
+    return 1
+
+
 def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
@@ -399,6 +422,18 @@ def build_parser() -> argparse.ArgumentParser:
                                    "monthly rollup and photo hash from the audits themselves. "
                                    "Writers wait while it runs.")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("check", parents=[data_dir],
+                       help="find what a crash or a full disk left inconsistent, and repair it",
+                       description="Finish interrupted changes, then list rows without audits, "
+                                   "audits without rows, states that differ, indexes and rollups "
+                                   "that disagree, leftover temp files and missing photos. Exit 1 "
+                                   "if anything is found. Writers wait while it reads.")
+    p.add_argument("--repair", action="store_true",
+                   help="remove leftovers and rebuild rows, indexes and rollups from the audits")
+    p.add_argument("--quick", action="store_true",
+                   help="only the part the app runs at start (the latest rows, the journal)")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

@@ -113,6 +113,21 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "Данные сохранены старой версией приложения. Остановите приложение, выполните `{command}` (сначала будет сделана копия) и запустите приложение снова."),
     "err.layout_too_new": ("The data was saved by a newer version of the app (format {found}; this one knows {known}). Update the app.",
                            "Данные сохранены более новой версией приложения (формат {found}, эта знает {known}). Обновите приложение."),
+    "check.clean": ("Data check at start ({at} UTC): no problems found.",
+                    "Проверка данных при запуске ({at} UTC): проблем не найдено."),
+    "check.settled": ("Interrupted changes finished from their journal: {finished}; leftover temp "
+                      "files removed: {removed}.",
+                      "Прерванных изменений завершено по журналу: {finished}; удалено "
+                      "оставшихся временных файлов: {removed}."),
+    "check.problems": ("Data check at start ({at} UTC) found {count} problem(s). Stop the app and "
+                       "run `audit check --repair`; it rebuilds lists and totals from the audits.",
+                       "Проверка данных при запуске ({at} UTC) нашла проблем: {count}. Остановите "
+                       "приложение и выполните `audit check --repair`: списки и итоги будут "
+                       "перестроены по аудитам."),
+    "err.store_full": ("The server's disk is full, so this was not saved. Everything saved before is kept. "
+                       "Tell HQ: space must be freed on the server, then try again.",
+                       "Диск сервера заполнен, поэтому это не сохранено. Всё, что сохранено раньше, на месте. "
+                       "Сообщите в головной офис: на сервере нужно освободить место, затем повторите."),
     "err.store_error": ("Could not save: {reason}. Nothing already saved was lost; try again.",
                         "Не удалось сохранить: {reason}. Сохранённое ранее не потеряно; попробуйте ещё раз."),
     "err.submit_refused": ("{count} required answers or photos are missing.",

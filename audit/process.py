@@ -24,6 +24,9 @@ def process_store() -> Store:
             store = _stores.get(key)
             if store is None:
                 store = _stores[key] = open_store(key[0], database_url=key[1])
+                from audit.check import at_start
+
+                at_start(store)  # the quick check; the Admin page says what it found
     return store
 
 

@@ -8,7 +8,7 @@ import re
 
 import streamlit as st
 
-from audit import access, accounts
+from audit import access, accounts, check
 from audit.checklist import ChecklistError
 from audit.i18n import error_text
 from audit.model import ROLES, WEEKDAYS, Location
@@ -40,11 +40,26 @@ def render() -> None:
         st.warning(T("err.not_found"))
         return
     st.header(T("nav.admin"), anchor=False)
+    _start_check()
     part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand", "actions"],
                                 default="people", key="admin.part", label_visibility="collapsed",
                                 format_func=labeller("ui."), width="stretch") or "people"
     {"people": people, "locations": locations, "templates": templates, "brand": brand,
      "actions": actions_admin.render}[part]()
+
+
+def _start_check() -> None:
+    """What the quick check found when this server process opened the store."""
+    report = check.at_start(get_store())
+    at = report.at[:16].replace("T", " ")
+    if report.findings:
+        lines = "\n".join(f"- {esc(check.describe(f, lang()))}" for f in report.findings[:20])
+        st.warning(f"{esc(T('check.problems', at=at, count=len(report.findings)))}\n\n{lines}",
+                   icon=":material/report:")
+    else:
+        st.caption(T("check.clean", at=at))
+    if report.finished or report.removed:
+        st.caption(T("check.settled", finished=report.finished, removed=report.removed))
 
 
 def _regions() -> list[str]:

@@ -1,0 +1,212 @@
+"""`audit check`: each kind of damage a crash, a full disk or a hand edit leaves is found, and
+`--repair` puts right what can be put right without touching an audit's own file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audit import audits, check, evidence, review
+from audit.files import writer_tag
+from audit.store import Store
+from audit.store.tinydb import TinyStore
+from tests.conftest import answer_mini, populate
+from tests.e2e.photos import phone_jpeg
+
+
+def _audits(store: Store) -> dict[str, str]:
+    """A published mystery audit with a photo, a submitted self-audit, a draft."""
+    people = populate(store)
+    sam, mia, hq = people["shopper"], people["manager"], people["hq"]
+    ids: dict[str, str] = {}
+    for name, user, mode in (("published", sam, "mystery"), ("submitted", mia, "self"),
+                             ("draft", sam, "mystery")):
+        audit_id = audits.start_audit(store, user, location_id="loc-a", template_id="mini",
+                                      mode=mode, lang="ru").id
+        answer_mini(store, user, audit_id)
+        if name != "draft":
+            evidence.add_photo(store, user, audit_id, "office.facade", phone_jpeg(seed=len(ids)))
+            audits.submit(store, user, audit_id)
+        ids[name] = audit_id
+    review.publish(store, hq, ids["published"])
+    return ids
+
+
+def _audit_files(store: TinyStore) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((store.root / "audits").glob("*.json"))}
+
+
+def test_check__clean_after_ordinary_work(store: Store) -> None:
+    _audits(store)
+    report = check.run(store)
+    assert report.findings == [], [check.describe(f, "en") for f in report.findings]
+    assert check.run(store, quick=True).clean
+
+
+def _row_shard(store: TinyStore, audit_id: str) -> Path:
+    header = store.get_header(audit_id)
+    assert header is not None
+    return store._rows_path(header.location_id, (header.visit_at or header.started_at)[:7])
+
+
+def _edit(path: Path, change: Callable[[Any], None]) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def _drop_row(store: TinyStore, ids: dict[str, str]) -> None:
+    _edit(_row_shard(store, ids["submitted"]), lambda d: d.pop(ids["submitted"]))
+
+
+def _state_differs(store: TinyStore, ids: dict[str, str]) -> None:
+    _edit(_row_shard(store, ids["submitted"]),
+          lambda d: d[ids["submitted"]].update(status="draft"))
+
+
+def _file_gone(store: TinyStore, ids: dict[str, str]) -> None:
+    store._audit_path(ids["draft"]).unlink()
+
+
+def _index_gone(store: TinyStore, ids: dict[str, str]) -> None:
+    for path in (store.root / "index" / "people" / "mia").glob("20*.json"):
+        path.unlink()
+
+
+def _rollup_changed(store: TinyStore, ids: dict[str, str]) -> None:
+    path = next((store.root / "rollups").glob("*/loc/loc-a.json"))
+    _edit(path, lambda d: next(iter(d.values())).update(n=7))
+
+
+def _temp_left(store: TinyStore, ids: dict[str, str]) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    shard = _row_shard(store, ids["draft"])
+    host = writer_tag().split("~")[0]
+    (shard.parent / f".{shard.name}.{host}~{dead}-abc123.tmp").write_bytes(b"{")
+
+
+def _stage_left(store: TinyStore, ids: dict[str, str]) -> None:
+    (store.root / ".rebuild" / "rows").mkdir(parents=True)
+
+
+DAMAGE = {
+    "file_without_row": _drop_row,
+    "state_mismatch": _state_differs,
+    "row_without_file": _file_gone,
+    "derived_differs": _index_gone,
+    "derived_differs ": _rollup_changed,
+    "temp_file": _temp_left,
+    "stage_folder": _stage_left,
+}
+
+
+@pytest.mark.parametrize("kind", DAMAGE)
+def test_check__finds_each_damage__repair_rebuilds_from_the_audit_files(
+        tmp_path: Path, kind: str) -> None:
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    DAMAGE[kind](store, ids)
+    files = _audit_files(store)
+
+    found = check.run(store)
+    assert kind.strip() in {f.kind for f in found.findings}, found.findings
+
+    fixed = check.repair(store)
+    assert fixed.clean and fixed.repaired >= 1, fixed.findings
+    assert _audit_files(store) == files  # an audit's own file is the truth: never rewritten
+    for name, audit_id in ids.items():
+        row = store.get_summary(audit_id)
+        if kind == "row_without_file" and name == "draft":
+            assert row is None
+            continue
+        assert row is not None and row.status == ("draft" if name == "draft" else "submitted")
+        assert row.published == (name == "published")
+
+
+def test_check__a_live_writers_temp_file_is_not_a_leftover(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    shard = _row_shard(store, ids["draft"])
+    (shard.parent / f".{shard.name}.{writer_tag()}-abc123.tmp").write_bytes(b"{")
+    assert check.run(store).clean
+
+
+def test_check__a_missing_photo_is_reported__never_made_up(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    audit = store.get_audit(ids["submitted"])
+    assert audit is not None
+    sha = next(iter(audit.photos))
+    for path in (store.root / "photos" / sha[:2]).glob(f"{sha}.*"):
+        path.unlink()
+    report = check.repair(store)
+    assert [(f.kind, f.where, f.repairable) for f in report.findings] == [
+        ("photo_missing", ids["submitted"], False)]
+    assert store.get_audit(ids["submitted"]) == audit
+
+
+def test_check__postgres_rows_against_audits__repair(postgres_server: str, tmp_path: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    from tests.conftest import make_store
+
+    store = make_store("postgres", tmp_path, request)
+    ids = _audits(store)
+    with store._tx() as cur:  # type: ignore[attr-defined]
+        cur.execute("DELETE FROM summaries WHERE audit_id = %s", (ids["draft"],))
+        cur.execute("UPDATE summaries SET status = 'draft' WHERE audit_id = %s",
+                    (ids["submitted"],))
+    found = {(f.kind, f.where) for f in check.run(store).findings}
+    assert found == {("file_without_row", ids["draft"]), ("state_mismatch", ids["submitted"])}
+    fixed = check.repair(store)
+    assert fixed.clean and fixed.repaired == 2
+    row = store.get_summary(ids["submitted"])
+    assert row is not None and row.status == "submitted"
+
+
+def test_cli_check__says_what_it_found__repair__exit_codes(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    _state_differs(store, ids)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "audit.cli", "--data-dir", str(store.root),
+                               "check", *args], capture_output=True, text=True, check=False)
+
+    first = cli()
+    assert first.returncode == 1
+    assert ids["submitted"] in first.stdout and "--repair" in first.stdout
+    assert cli("--repair").returncode == 0
+    again = cli()
+    assert again.returncode == 0 and "no problems found" in again.stdout
+
+
+def test_app_start__quick_check_settles_leftovers__admin_says_what_it_found_in_russian(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit.ui.common import close_app_stores
+    from tests.test_app import app_as, texts
+
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    _temp_left(store, ids)
+    dead = next((store.root / "rows").rglob("*.tmp"))
+    dead.rename(store.tmp_dir / dead.name)  # where the writers' temp files go
+    _edit(store._recent_path(), lambda rows: rows[0].update(published=not rows[0]["published"]))
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(store.root))
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    try:
+        at = app_as(store, store.get_user("boss"), lang="ru")
+        at.switch_page("audit/ui/pages/admin.py").run()
+        shown = texts(at)
+    finally:
+        close_app_stores()
+    assert "Проверка данных при запуске" in shown and "нашла проблем: 1" in shown, shown
+    assert "состояние аудита и его строки различаются" in shown
+    assert "удалено оставшихся временных файлов: 1" in shown
+    assert not (store.tmp_dir / dead.name).exists()
