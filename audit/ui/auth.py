@@ -31,7 +31,11 @@ def language_picker(key: str = "lang.pick") -> None:
 
 
 def _signed_in(user: User) -> None:
-    token = accounts.start_session(get_store(), user)
+    try:
+        token = accounts.start_session(get_store(), user)
+    except StoreError as err:  # a full disk: no session, and the person is told why
+        st.error(error_text(err, lang()))
+        return
     st.session_state["_token"] = token
     st.rerun()
 
