@@ -283,6 +283,38 @@ def test_review__submit_refused_until_required_photo__missing_item_opens_it(
     assert not [e for e in at.get("bidi_component") if e.proto.component_name == "audit_walk"]
 
 
+def test_review__scores_and_points_written_as_russian_writes_them(
+        data: TinyStore, people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="ru").id
+    answer_mini(data, sam, audit_id, entrance__door="heavy")  # half a point on the door
+    at = open_audit(app_as(data, sam, lang="ru").run(), audit_id, "review")
+    at.session_state["walk"] = {"pending": {"audit": audit_id, "count": 0}}
+    at.run()
+    shown = texts(at)
+    entrance = next(line for line in shown.splitlines() if line.startswith("| Вход |"))
+    assert "\u00a0%" in entrance and "3,5 / 4" in entrance, entrance
+    assert not re.search(r"\d\.\d", entrance), entrance
+    at = open_audit(app_as(data, sam, lang="en").run(), audit_id, "review")
+    at.session_state["walk"] = {"pending": {"audit": audit_id, "count": 0}}
+    at.run()
+    entrance = next(line for line in texts(at).splitlines() if line.startswith("| Entrance |"))
+    assert "% |" in entrance and "3.5 / 4" in entrance, entrance
+
+
+def test_drafts__list_counts_the_answers_given_since_the_start(data: Store,
+                                                               people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    audits.answer(data, sam, audit_id, "entrance.dry", value=True)
+    audits.answer(data, sam, audit_id, "entrance.clean", value=4)
+    row = data.get_summary(audit_id)
+    assert row is not None and row.answered == 0  # taps write the audit's file, not its row
+    assert f"2 of {row.total} answered" in texts(app_as(data, sam).run())
+
+
 def test_drafts__resume_and_delete_with_confirmation(data: Store, people: dict[str, User]) -> None:
     sam = people["shopper"]
     keep = audits.start_audit(data, sam, location_id="loc-a", template_id="mini", mode="mystery",

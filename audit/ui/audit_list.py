@@ -6,7 +6,9 @@ import streamlit as st
 
 from audit import access, audits
 from audit.model import Location, SummaryRow, User
-from audit.store import AuditFilter
+from audit.scoring import progress
+from audit.store import AuditFilter, StoreError
+from audit.templates import get_checklist
 from audit.ui import visits as visits_ui
 from audit.ui.common import T, esc, fmt_score, get_store, level_badge
 from audit.ui.walk import page as walk
@@ -72,6 +74,20 @@ def _submitted(user: User, title: str, flt: AuditFilter, locations: dict[str, Lo
         st.caption(T("ui.no_audits_yet"))
 
 
+def _draft_progress(r: SummaryRow) -> tuple[int, int]:
+    """Answered of asked, from the draft itself: a tap writes only the audit's file, so the
+    row's count is the one of its start (a person has a few drafts; each is one small file)."""
+    store = get_store()
+    try:
+        audit = store.get_audit(r.audit_id)
+        checklist = get_checklist(store, r.template_id, r.template_version)
+    except StoreError:
+        return r.answered, r.total
+    if audit is None:
+        return r.answered, r.total
+    return progress(checklist, audit.answers)[""]
+
+
 def _row(r: SummaryRow, locations: dict[str, Location], user: User, codes: dict[str, str], *,
          draft: bool) -> None:
     loc = locations.get(r.location_id)
@@ -80,7 +96,8 @@ def _row(r: SummaryRow, locations: dict[str, Location], user: User, codes: dict[
     with st.container(border=True):
         line = f"**{name}** · {T('mode.' + r.mode)} · {when}"
         if draft:
-            line += f"  \n{T('ui.progress', done=r.answered, total=r.total)}"
+            done, total = _draft_progress(r)
+            line += f"  \n{T('ui.progress', done=done, total=total)}"
         else:
             line += f"  \n{fmt_score(r.overall)} {level_badge(r.level)}"
             if r.critical:

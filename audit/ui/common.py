@@ -150,7 +150,17 @@ def level_badge(level: str | None) -> str:
 
 
 def fmt_score(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0f}%"
+    """A score as the reader's language writes it: "69%", "69 %"."""
+    from babel.numbers import format_percent
+
+    return "—" if x is None else format_percent(x / 100, locale=lang())
+
+
+def fmt_num(x: float) -> str:
+    """Points as the reader's language writes them: "1.5", "1,5"."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(x, format="#,##0.##", locale=lang())
 
 
 def end_cookie_session() -> None:

@@ -11,7 +11,7 @@ from audit.scoring import missing_for_submit, score_audit
 from audit.store import NotFound, StoreError
 from audit.templates import get_checklist
 from audit.ui import items, review_panel
-from audit.ui.common import T, esc, fmt_score, get_store, lang, level_badge, session_token
+from audit.ui.common import T, esc, fmt_num, fmt_score, get_store, lang, level_badge, session_token
 from audit.ui.walk import component
 
 REVIEW = component.REVIEW
@@ -173,7 +173,7 @@ def _score_header(score, checklist: Checklist) -> None:  # type: ignore[no-untyp
     rows = [f"| {T('ui.section')} | % | {T('ui.points')} |", "| :-- | --: | --: |"]
     for sec, s in zip(checklist.sections, score.sections, strict=True):
         title = esc(sec.title.get(lang())).replace("|", "\\|")
-        rows.append(f"| {title} | {fmt_score(s.percent)} | {s.earned:g} / {s.possible:g} |")
+        rows.append(f"| {title} | {fmt_score(s.percent)} | {fmt_num(s.earned)} / {fmt_num(s.possible)} |")
     st.markdown("\n".join(rows))
 
 
@@ -228,7 +228,7 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
                 if si.reason[0] == "section_na":
                     line += f" · :gray[{esc(explain(item, si, lang()))}]"
                 if si.possible:
-                    line += f" · :gray[{si.earned:g}/{si.possible:g}]"
+                    line += f" · :gray[{fmt_num(si.earned)}/{fmt_num(si.possible)}]"
                 if ans and ans.comment:
                     line += f"  \n💬 {esc(ans.comment)}"
                 st.markdown(line)
