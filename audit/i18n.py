@@ -8,6 +8,7 @@ from typing import Any
 from audit.i18n_actions import ACTION_STRINGS
 from audit.i18n_visits import STRINGS as VISIT_STRINGS
 from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore
+from audit.typos import NOTES as TYPO_NOTES
 
 DEFAULT_LANG = "ru"
 
@@ -448,7 +449,18 @@ WALK_STRINGS: dict[str, tuple[str, str]] = {
                           "Отправить аудит можно, когда всё с телефона дойдёт до сервера (ещё ждут: "
                           "{count}). Отправка идёт сама, как только позволяет связь."),
 }
+WALK_STRINGS.update({f"walk.typos_{status}": pair for status, pair in TYPO_NOTES.items()})
 STRINGS.update(WALK_STRINGS)
+
+
+class _RuFloat(float):
+    """A number as Russian writes it: the format it is asked for, with a decimal comma."""
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec).replace(".", ",")
+
+    def __str__(self) -> str:
+        return format(float(self), "g").replace(".", ",")
 
 
 def t(key: str, lang: str, /, **params: Any) -> str:
@@ -458,6 +470,8 @@ def t(key: str, lang: str, /, **params: Any) -> str:
         return key
     text = pair[1] if lang == "ru" else pair[0]
     if params:
+        if lang == "ru":  # "1,5 балла": a Russian reader's decimal comma in every number
+            params = {k: _RuFloat(v) if type(v) is float else v for k, v in params.items()}
         try:
             return text.format(**params)
         except (KeyError, ValueError, IndexError):
@@ -485,8 +499,9 @@ def level_name(key: str | None, lang: str, checklist: Checklist | None = None) -
     return t(f"level.{key}", lang)
 
 
-def _num(x: float) -> str:
-    return f"{x:g}"
+def _num(x: float, lang: str = "en") -> str:
+    text = f"{x:g}"
+    return text.replace(".", ",") if lang == "ru" else text
 
 
 def answer_text(item: Item, answer: Answer | None, lang: str,
@@ -568,12 +583,12 @@ def condition_text(cond: Condition, checklist: Checklist | None, lang: str) -> s
         elif item is not None and item.option(str(v)) is not None:
             words.append(item.option(str(v)).text.get(lang))  # type: ignore[union-attr]
         else:
-            words.append(_num(v) if isinstance(v, (int, float)) else str(v))
+            words.append(_num(v, lang) if isinstance(v, (int, float)) else str(v))
     parts = [t("when.or", lang).join(f"«{w}»" if lang == "ru" else f"“{w}”" for w in words)] if words else []
     if cond.min is not None:
-        parts.append(t("when.min", lang, n=_num(cond.min)))
+        parts.append(t("when.min", lang, n=_num(cond.min, lang)))
     if cond.max is not None:
-        parts.append(t("when.max", lang, n=_num(cond.max)))
+        parts.append(t("when.max", lang, n=_num(cond.max, lang)))
     return t("when.is", lang, item=name, values=t("when.and", lang).join(parts))
 
 
@@ -612,8 +627,8 @@ def explain(item: Item, s: ItemScore, lang: str, checklist: Checklist | None = N
         if kind in ("wait_time", "typo_check"):
             value = t(f"why.value_{kind}", lang, n=n)
         else:
-            value = f"{n:g} {item.unit.get(lang) if item.unit else ''}".strip()
-        limit = (f"≤ {_num(params['max'])}" if params.get("max") is not None
+            value = f"{_num(n, lang)} {item.unit.get(lang) if item.unit else ''}".strip()
+        limit = (f"≤ {_num(params['max'], lang)}" if params.get("max") is not None
                  else t("why.band_top", lang))
         why = t("why.band", lang, value=value, limit=limit, score=params.get("score", 0))
     elif code == "hours":

@@ -20,6 +20,7 @@ from audit.model import (
     SectionScore,
     item_key,
 )
+from audit.typos import NOTES as TYPO_NOTES
 
 
 class AnswerError(ValueError):
@@ -160,7 +161,12 @@ def check_value(item: Item, value: Any) -> Any:
                                   limit=limits.TYPO_WORDS_MAX)
             for word in words:
                 _short_enough(word, limits.TYPO_WORD_MAX_CHARS)
-        return {"text": text, "flagged": flagged, "typos": typos}
+        stored: dict[str, Any] = {"text": text, "flagged": flagged, "typos": typos}
+        if value.get("checked") in TYPO_NOTES:  # only part of the text was checked: why
+            chars = value.get("checked_chars")
+            stored["checked"] = value["checked"]
+            stored["checked_chars"] = chars if type(chars) is int and chars >= 0 else 0
+        return stored
     if t in ("text", "photo"):
         if value is not None and not isinstance(value, str):
             raise AnswerError("not_text", "text is needed")

@@ -16,7 +16,7 @@ from audit.model import Answer, Checklist, Item, User
 from audit.scoring import AnswerError, check_value
 from audit.store import Store, StoreError
 from audit.templates import now_iso
-from audit.typos import suspect_words
+from audit.typos import check_typos
 
 MAX_SECTION_REASON = 500  # as audits.set_section_na allows
 KINDS = ("answer", "comment", "add_photo", "remove_photo", "caption", "section")
@@ -233,9 +233,12 @@ def _checked(item: Item, value: Any) -> Any:
             raise AnswerError("bad_typos", "website text must be text")
         if not text.strip():
             return None
-        flagged = [s.word for s in suspect_words(text)]
+        found = check_typos(text)
+        flagged = [s.word for s in found.suspects]
         typos = [w for w in value.get("typos") or [] if w in flagged]
-        return check_value(item, {"text": text, "flagged": flagged, "typos": typos})
+        checked = {} if found.status == "ok" else {"checked": found.status,
+                                                   "checked_chars": found.checked_chars}
+        return check_value(item, {"text": text, "flagged": flagged, "typos": typos, **checked})
     return check_value(item, value)
 
 

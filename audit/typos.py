@@ -55,7 +55,7 @@ EN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 LOOKALIKES = str.maketrans("aceopxyABCEHKMOPTXy", "асеорхуАВСЕНКМОРТХу")
 
 STATUSES = ("ok", "truncated", "out_of_time", "busy", "unavailable")
-_NOTES = {
+NOTES = {  # status: (en, ru); the phone shows them too (walk.typos_<status>)
     "truncated": ("Only the first {chars} characters were checked. Paste the rest separately.",
                   "Проверены только первые {chars} символов. Остальное вставьте отдельно."),
     "out_of_time": ("The check stopped after {chars} characters: the text has too many unknown "
@@ -89,7 +89,7 @@ class TypoCheck:
     checked_chars: int = 0
 
     def note(self, lang: str) -> str | None:
-        pair = _NOTES.get(self.status)
+        pair = NOTES.get(self.status)
         if pair is None:
             return None
         chars = f"{self.checked_chars:,}"

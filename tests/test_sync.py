@@ -133,6 +133,38 @@ def test_typo_text__server_finds_the_suspects(store: Store, network: dict[str, U
     assert set(value["flagged"]) == {"Звонитте", "exept"} and value["typos"] == ["exept"]
 
 
+def test_typo_text__a_check_that_could_not_run__says_so_to_the_phone(
+        store: Store, network: dict[str, User], draft: str) -> None:
+    from audit import typos
+    from audit.ui.walk import component
+
+    if typos._worker_count() == 0:
+        pytest.fail("typo workers are switched off (AUDIT_TYPO_WORKERS=0)")
+    typos.check_typos("Мы всегда радв помочь.")  # a worker is up
+    pool = typos._pool(typos._worker_count())
+    worker = pool.idle.get(timeout=10)
+    worker.process.kill()  # the check's worker dies: the server checks what it can, and says so
+    worker.process.wait(timeout=10)
+    pool.idle.put(worker)
+    result = apply(store, network["shopper"], ch(1, "answer", "office.site", T1,
+                                                 value={"text": "Мы всегда радв помочь."}),
+                   audit=draft)
+    value = result.answers["office.site"].value
+    assert value["checked"] == "unavailable" and value["flagged"] == []
+    audit = store.get_audit(draft)
+    assert audit is not None
+    data = component.walk_data(audit, audits.checklist_for(store, audit.header), lang="ru",
+                               user="sam", csrf="c" * 32, ticket=None, view="", focus=None,
+                               location=None, photos=store.photo_files())
+    assert data["answers"]["office.site"]["value"]["checked"] == "unavailable"
+    assert data["texts"]["typos_unavailable"].startswith("Проверка опечаток не сработала")
+    again = apply(store, network["shopper"], ch(2, "answer", "office.site", T2,
+                                                value={"text": "Мы всегда радв помочь!",
+                                                       "checked": "made-up"}),
+                  audit=draft)
+    assert "checked" not in again.answers["office.site"].value  # the phone cannot say it
+
+
 @pytest.mark.parametrize("who", ["other_shopper", "manager", "forged", "signed_out"])
 def test_not_theirs__reads_as_not_found(store: Store, network: dict[str, User], draft: str,
                                         who: str) -> None:

@@ -1223,6 +1223,10 @@ class Walk {
     if (v.text && !current) {
       out.append(h("p", { class: "hint", text: navigator.onLine && box.online ? textOf("typos_checking") : textOf("typos_offline") }));
     } else if (v.text) {
+      if (server.checked) {  // only part of the text was checked: the server says why
+        const chars = Number(server.checked_chars || 0).toLocaleString(this.data.lang);
+        out.append(h("p", { class: "hint warn", text: textOf(`typos_${server.checked}`, { chars }) }));
+      }
       const flagged = server.flagged || [];
       if (!flagged.length) out.append(h("p", { class: "hint", text: textOf("no_suspects") }));
       else {
