@@ -170,6 +170,20 @@ def test_check__postgres_rows_against_audits__repair(postgres_server: str, tmp_p
     assert row is not None and row.status == "submitted"
 
 
+def test_check__postgres_quick__the_latest_rows_against_their_audits(
+        postgres_server: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    from tests.conftest import make_store
+
+    store = make_store("postgres", tmp_path, request)
+    ids = _audits(store)
+    assert check.run(store, quick=True).clean
+    with store._tx() as cur:  # type: ignore[attr-defined]
+        cur.execute("UPDATE summaries SET doc = jsonb_set(doc, '{published}', 'true') "
+                    "WHERE audit_id = %s", (ids["submitted"],))
+    found = check.run(store, quick=True).findings
+    assert [(f.kind, f.where) for f in found] == [("state_mismatch", ids["submitted"])]
+
+
 def test_cli_check__says_what_it_found__repair__exit_codes(tmp_path: Path) -> None:
     store = TinyStore(tmp_path / "data")
     ids = _audits(store)

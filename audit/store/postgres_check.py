@@ -23,7 +23,7 @@ _RECENT = """
 SELECT a.id, a.header->>'status', coalesce((a.header->>'published')::boolean, false),
        s.status, coalesce((s.doc->>'published')::boolean, false)
 FROM summaries s JOIN audits a ON a.id = s.audit_id
-ORDER BY s.doc->>'submitted_at' DESC NULLS LAST LIMIT 100
+WHERE s.status = 'submitted' ORDER BY s.submitted_at DESC LIMIT 100
 """
 
 
