@@ -140,7 +140,13 @@ def sign_in(page: Any, url: str, name: str, *, lang: str = "ru") -> None:
     page.get_by_label(labels[1], exact=True).fill("secret-pass")
     page.get_by_role("button", name=labels[2]).tap()
     expect(page.get_by_text(labels[3])).to_be_visible()
-    wait_for(lambda: any(c["name"] == "audit_session" for c in page.context.cookies()),
+    wait_for_session_cookie(page.context)
+
+
+def wait_for_session_cookie(context: Any) -> None:
+    """Until the page has handed the session to the HttpOnly cookie: a new page load, an upload
+    or a photo link is signed in only from then on."""
+    wait_for(lambda: any(c["name"] == "audit_session" for c in context.cookies()),
              "the session cookie")
 
 

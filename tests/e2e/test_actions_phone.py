@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audit.model import User
-from tests.e2e.conftest import PHONE, box, jpeg_bytes, snap, wait_for
+from tests.e2e.conftest import PHONE, box, jpeg_bytes, snap, wait_for_session_cookie
 from tests.e2e.test_phone import server  # noqa: F401  the fixture on both backends
 from tests.test_actions import mystery
 
@@ -34,7 +34,7 @@ def test_phone__manager_closes_an_action_with_a_photo(server, browser, tmp_path:
     page.get_by_role("button", name="Sign in").tap()
     expect(page.get_by_role("heading", name="My actions")).to_be_visible()
     # uploads and photo links answer to the HttpOnly session cookie the page hands over
-    wait_for(lambda: any(c["name"] == "audit_session" for c in ctx.cookies()), "the session cookie")
+    wait_for_session_cookie(ctx)
     expect(page.get_by_text("The entrance is dry, no puddle").first).to_be_visible()
     snap(page, tmp_path, "01-my-actions")
 

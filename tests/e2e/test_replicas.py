@@ -18,7 +18,7 @@ import pytest
 from audit import audits
 from audit.store import Store
 from tests.conftest import _free_port, answer_mini, make_store, populate
-from tests.e2e.conftest import CHROMIUM, FLAGS, PHONE, box, wait_for
+from tests.e2e.conftest import CHROMIUM, FLAGS, PHONE, box, wait_for_session_cookie
 from tests.e2e.conftest import wait_healthy as _wait_healthy
 
 pytestmark = pytest.mark.e2e
@@ -139,7 +139,7 @@ def test_two_replicas_one_database__each_person_sees_the_others_writes(replicas,
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text("My drafts")).to_be_visible()
         # the next page loads are signed in once the page has handed over the HttpOnly cookie
-        wait_for(lambda: any(c["name"] == "audit_session" for c in ctx.cookies()), "the cookie")
+        wait_for_session_cookie(ctx)
         return ctx, page
 
     with sync_playwright() as p:

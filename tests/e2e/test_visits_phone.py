@@ -17,7 +17,7 @@ from audit.proof import distance_m
 from audit.store.tinydb import TinyStore
 from audit.visits import Plan
 from tests.conftest import _free_port, populate
-from tests.e2e.conftest import PHONE, ROOT, snap, wait_for
+from tests.e2e.conftest import PHONE, ROOT, snap, wait_for_session_cookie
 from tests.e2e.conftest import wait_healthy as _wait_healthy
 
 pytestmark = pytest.mark.e2e
@@ -118,7 +118,7 @@ def test_phone__start_a_visit_on_site_and_far_away(server, browser, tmp_path: Pa
     page.get_by_role("button", name="Sign in").tap()
     expect(page.get_by_role("heading", name="My drafts")).to_be_visible()
     # a new page load is signed in once the page has handed the session to the HttpOnly cookie
-    wait_for(lambda: any(c["name"] == "audit_session" for c in ctx.cookies()), "the session cookie")
+    wait_for_session_cookie(ctx)
     page.goto(f"{url}/plan")
     expect(page.get_by_role("heading", name="Visits")).to_be_visible()
     expect(page.get_by_text("Planned").first).to_be_visible()
