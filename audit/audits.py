@@ -292,7 +292,9 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
     if missing:
         raise SubmitRefused(missing)
     at = now or now_iso()
-    new = _with_event(dataclasses.replace(audit.header, status="submitted", submitted_at=at),
+    # a self-audit is final at once: its actions are due, marked in the same step
+    new = _with_event(dataclasses.replace(audit.header, status="submitted", submitted_at=at,
+                                          actions_due=audit.header.mode == "self"),
                       "submitted", actor.name, at)
     row = summary_of(new, checklist, audit.answers, score,
                      region=region_of(store, header.location_id))
@@ -301,6 +303,7 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
         from audit.actions import on_audit_final
 
         on_audit_final(store, dataclasses.replace(audit, header=new), score, at)
+        store.clear_actions_due(audit_id)
     return row
 
 
@@ -327,16 +330,19 @@ def publish(store: Store, actor: User, audit_id: str, published: bool = True,
     if header is None or not access.may(actor, access.PUBLISH, header):
         raise _not_found(audit_id)
     at = now or now_iso()
-    new = _with_event(dataclasses.replace(header, published=published),
+    final = published and header.mode == "mystery" and header.status == "submitted"
+    new = _with_event(dataclasses.replace(header, published=published,
+                                          actions_due=header.actions_due or final),
                       "published" if published else "unpublished", actor.name, at)
     old = store.get_summary(audit_id)
     if old is None:
         raise _not_found(audit_id)
     store.publish_audit(new, dataclasses.replace(old, published=published))
-    if published and new.mode == "mystery" and new.status == "submitted":
+    if final:
         from audit.actions import final_audit
 
         final_audit(store, audit_id, at)  # its findings become the branch's actions
+        store.clear_actions_due(audit_id)
     return new
 
 

@@ -53,6 +53,7 @@ class Report:
     findings: list[Finding]
     repaired: int = 0
     removed: int = 0  # dead writers' temp files cleared when the store opened (or now)
+    hooks: int = 0  # audits final before a crash whose corrective actions were made now
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @property
@@ -64,10 +65,27 @@ class Report:
         return [f for f in self.findings if not f.repairable]
 
 
+def finish_action_hooks(store: Store) -> int:
+    """Run the corrective-action hook for every audit marked final whose hook had not finished
+    (a crash between the two steps), then clear the mark; how many there were. Safe to repeat:
+    the hook weighs an audit once and makes each action once."""
+    from audit.actions import final_audit, is_final
+
+    n = 0
+    for audit_id in store.actions_pending():
+        header = store.get_header(audit_id)
+        if header is not None and is_final(header):
+            final_audit(store, audit_id)
+        store.clear_actions_due(audit_id)
+        n += 1
+    return n
+
+
 def run(store: Store, *, quick: bool = False) -> Report:
     """The findings; a full check of a data folder holds writers off while it reads."""
     from audit.store.tinydb import TinyStore
 
+    hooks = finish_action_hooks(store)
     if isinstance(store, TinyStore):
         from audit.store import tinydb_check
 
@@ -78,10 +96,12 @@ def run(store: Store, *, quick: bool = False) -> Report:
         else:
             with store.locks.exclusive():
                 found = tinydb_check.full(store)
-        return Report(quick=quick, finished=finished, findings=found, removed=removed)
+        return Report(quick=quick, finished=finished, findings=found, removed=removed,
+                      hooks=hooks)
     from audit.store import postgres_check
 
-    return Report(quick=quick, finished=0, findings=postgres_check.scan(store, quick=quick))
+    return Report(quick=quick, finished=0, findings=postgres_check.scan(store, quick=quick),
+                  hooks=hooks)
 
 
 def repair(store: Store, progress: Callable[[int, int], None] | None = None) -> Report:
@@ -99,6 +119,7 @@ def repair(store: Store, progress: Callable[[int, int], None] | None = None) -> 
         reindex(store, progress)
     after = run(store)
     return dataclasses.replace(after, finished=before.finished, removed=before.removed,
+                               hooks=before.hooks,
                                repaired=len(before.findings) - len(after.findings))
 
 
@@ -121,11 +142,12 @@ def at_start(store: Store) -> Report:
         if report is None:
             report = run(store, quick=True)
             store._start_check = report  # type: ignore[attr-defined]
-            if report.finished or report.removed or report.findings:
+            if report.finished or report.removed or report.hooks or report.findings:
                 import sys
 
                 print(f"audit: store check at start: {report.finished} interrupted change(s) "
-                      f"finished, {report.removed} leftover temp file(s) removed; "
+                      f"finished, {report.hooks} audit(s) given their actions, "
+                      f"{report.removed} leftover temp file(s) removed; "
                       f"{len(report.findings)} problem(s)"
                       + "".join(f"\n  {describe(f, 'en')}" for f in report.findings),
                       file=sys.stderr)

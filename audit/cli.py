@@ -277,6 +277,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = check.repair(store) if args.repair else check.run(store, quick=args.quick)
     if report.finished:
         print(f"finished {report.finished} interrupted change(s) from their journal")
+    if report.hooks:
+        print(f"made the corrective actions of {report.hooks} audit(s) a crash left without them")
     if report.removed:
         print(f"removed {report.removed} temp file(s) left by writers that stopped")
     if args.repair:

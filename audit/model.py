@@ -387,9 +387,12 @@ class AuditHeader:
     events: tuple[dict[str, Any], ...] = ()
     section: str = ""  # where the walkthrough was left, so a reload or another device resumes there
     visit_id: str = ""  # the planned visit this audit carries out, if any
+    # the audit became final and its corrective actions may not be made yet: set in the same
+    # step as the state change, cleared when the action hook has run (a start finishes it)
+    actions_due: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        return {**({"actions_due": True} if self.actions_due else {}),
             "id": self.id,
             "template_id": self.template_id,
             "template_version": self.template_version,
@@ -425,6 +428,7 @@ class AuditHeader:
             events=tuple(d.get("events", ())),
             section=d.get("section", ""),
             visit_id=d.get("visit_id", "") or "",
+            actions_due=bool(d.get("actions_due", False)),
         )
 
 

@@ -116,11 +116,14 @@ def publish(store: Store, actor: User, audit_id: str, now: str | None = None) ->
     if header.published:
         return header
     at = now or now_iso()
-    new = _event(dataclasses.replace(header, published=True), "published", actor.name, at)
+    # final now: its actions are due, marked in the same step as the publish
+    new = _event(dataclasses.replace(header, published=True, actions_due=True), "published",
+                 actor.name, at)
     store.publish_reviewed_audit(new, dataclasses.replace(row, published=True))
     from audit.actions import final_audit
 
     final_audit(store, audit_id, at)  # the audit is final: its findings become the branch's actions
+    store.clear_actions_due(audit_id)
     return new
 
 

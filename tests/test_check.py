@@ -184,6 +184,39 @@ def test_check__postgres_quick__the_latest_rows_against_their_audits(
     assert [(f.kind, f.where) for f in found] == [("state_mismatch", ids["submitted"])]
 
 
+def test_check__actions_of_an_audit_final_before_a_crash_are_made_at_the_next_check(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crash between an audit becoming final and its corrective actions being made."""
+    from audit import actions
+
+    people = populate(store)
+    mia = people["manager"]
+    audit_id = audits.start_audit(store, mia, location_id="loc-a", template_id="mini",
+                                  mode="self", lang="ru").id
+    answer_mini(store, mia, audit_id, office__guard=False)  # a critical failure: an action
+    evidence.add_photo(store, mia, audit_id, "office.facade", phone_jpeg())
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # the process stops right after the submit's own step
+
+    with monkeypatch.context() as m:
+        m.setattr(actions, "on_audit_final", crash)
+        with pytest.raises(KeyboardInterrupt):
+            audits.submit(store, mia, audit_id)
+    assert store.get_header(audit_id).status == "submitted"  # type: ignore[union-attr]
+    assert store.actions_pending() == [audit_id]
+    assert not store.audit_actions(audit_id, "loc-a")
+
+    report = check.run(store, quick=True)  # what the app runs at start
+    assert report.hooks == 1 and report.clean
+    made = store.audit_actions(audit_id, "loc-a")
+    assert "office.guard" in {a.key for a in made}  # the critical failure among the findings
+    assert store.actions_pending() == []
+    assert not store.get_header(audit_id).actions_due  # type: ignore[union-attr]
+    check.run(store)
+    assert store.audit_actions(audit_id, "loc-a") == made  # made once
+
+
 def test_cli_check__says_what_it_found__repair__exit_codes(tmp_path: Path) -> None:
     store = TinyStore(tmp_path / "data")
     ids = _audits(store)

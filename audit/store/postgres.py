@@ -874,6 +874,17 @@ class PostgresStore(PgActions, AuditActions):
         with self._tx() as cur:
             self._index_hashes(cur, audit_id, list(refs))
 
+    def actions_pending(self) -> list[str]:
+        with self._tx() as cur:
+            rows = cur.execute("SELECT id FROM audits WHERE header ? 'actions_due' ORDER BY id"
+                               ).fetchall()
+        return [r[0] for r in rows]
+
+    def clear_actions_due(self, audit_id: str) -> None:
+        with self._tx() as cur:
+            cur.execute("UPDATE audits SET header = header - 'actions_due' "
+                        "WHERE id = %s AND header ? 'actions_due'", (audit_id,))
+
     def photo_candidates(self, sha256: str, phash: str) -> list[tuple[str, str, str]]:
         """The same bytes, or a hash piece in common and within NEAR_DISTANCE bits: index
         look-ups, the bits counted in the database."""

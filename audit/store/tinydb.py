@@ -738,9 +738,37 @@ class TinyStore(TinyActions, AuditActions):
             self._place_row(tx, self._old_row(tx, old), row)
             if photos:
                 self._index_hashes(tx, header.id, photos)
+            due = self._due_path()
+            if header.actions_due:
+                tx.get(due)[header.id] = header.submitted_at
+            elif header.id in (tx.peek(due) or {}):
+                tx.get(due).pop(header.id, None)
 
-        self._audit_action(header.id, lambda h: self._paths_of_row(row) + self._hash_paths(photos),
-                           act)
+        self._audit_action(header.id, lambda h: [*self._paths_of_row(row), *self._hash_paths(photos),
+                                                 self._due_path()], act)
+
+    def _due_path(self) -> Path:
+        return self.root / "actions" / "due.json"
+
+    def actions_pending(self) -> list[str]:
+        return sorted(read_doc(self._due_path()) or {})
+
+    def clear_actions_due(self, audit_id: str) -> None:
+        if self._read_audit(audit_id) is None:  # gone since: only its mark in the list
+            with _Tx(self, [self._due_path()]) as tx:
+                if audit_id in (tx.peek(self._due_path()) or {}):
+                    tx.get(self._due_path()).pop(audit_id, None)
+            return
+
+        def act(tx: _Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
+            h = self._header_dict(doc)
+            if doc is not None and h is not None and h.get("actions_due"):
+                tx.put(path, {**doc, "header": {"1": {k: v for k, v in h.items()
+                                                      if k != "actions_due"}}})
+            if audit_id in (tx.peek(self._due_path()) or {}):
+                tx.get(self._due_path()).pop(audit_id, None)
+
+        self._audit_action(audit_id, lambda h: [self._due_path()], act)
 
     def save_answers(self, audit_id: str, update: BatchUpdate) -> None:
         """Several answers and the audit's sync record in one write of the audit's file."""

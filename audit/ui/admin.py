@@ -58,8 +58,9 @@ def _start_check() -> None:
                    icon=":material/report:")
     else:
         st.caption(T("check.clean", at=at))
-    if report.finished or report.removed:
-        st.caption(T("check.settled", finished=report.finished, removed=report.removed))
+    if report.finished or report.removed or report.hooks:
+        st.caption(T("check.settled", finished=report.finished + report.hooks,
+                     removed=report.removed))
 
 
 def _regions() -> list[str]:

@@ -76,6 +76,9 @@ def test_sigkill_at_every_step_of_submit_publish_reopen__old_or_new_state__check
     assert whole.returncode == 0, whole.stderr
     steps = int(whole.stdout.split()[-1])
     answers = TinyStore(base).get_audit(audit_id).answers  # type: ignore[union-attr]
+    made = {a.id for a in TinyStore(tmp_path / "whole").audit_actions(audit_id, "loc-a")}
+    assert made  # the self-audit's findings became actions at its submit
+    before = len(TinyStore(base).get_header(audit_id).events)  # type: ignore[union-attr]
 
     states, finished = set(), 0
     for crash_at in range(1, steps + 1):
@@ -84,17 +87,21 @@ def test_sigkill_at_every_step_of_submit_publish_reopen__old_or_new_state__check
         assert done.returncode == -signal.SIGKILL, (crash_at, done.stderr[-2000:])
 
         store = TinyStore(folder)  # as the app opens it: interrupted changes are finished
-        finished += store.finished_at_start
-        report = check.run(store)
+        report = check.run(store)  # and the action hook an audit's submit did not finish
+        finished += report.finished + report.hooks
         assert report.clean, (crash_at, [check.describe(f, "en") for f in report.findings])
         header, row = store.get_header(audit_id), store.get_summary(audit_id)
         assert header is not None and row is not None
         assert (row.status, row.published) == (header.status, header.published), crash_at
         assert store.get_audit(audit_id).answers == answers  # type: ignore[union-attr]
+        # once submitted, its actions are there, killed mid-hook or not; never before
+        actions = {a.id for a in store.audit_actions(audit_id, "loc-a")}
+        assert actions == (made if len(header.events) > before else set()), crash_at
+        assert store.actions_pending() == []
         states.add((header.status, header.published, len(header.events)))
         shutil.rmtree(folder)
 
-    print(f"\n{steps} instants, {finished} interrupted actions settled at the next start")
+    print(f"\n{steps} instants, {finished} interrupted changes finished at the next start")
     assert finished > 0  # some kills fell between the journal and the last rename
     # every state of the sequence was seen: before submit, submitted, published, reopened
     assert len(states) == 4, states
