@@ -162,6 +162,20 @@ def _locations(n: int, rng: random.Random) -> list[Location]:
     return out
 
 
+
+_MEN = ("Дмитрий", "Алексей", "Сергей", "Андрей", "Михаил", "Павел", "Игорь", "Артём")
+_WOMEN = ("Ольга", "Мария", "Елена", "Наталья", "Ирина", "Светлана", "Татьяна", "Юлия")
+_LAST = ("Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов",
+         "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев")
+
+
+def _person_names(rng: random.Random) -> list[str]:
+    """Different Russian names for the demo's people, a woman's surname in its own form."""
+    out = [f"{first} {last}" for first in _MEN for last in _LAST]
+    out += [f"{first} {last}а" for first in _WOMEN for last in _LAST]
+    rng.shuffle(out)
+    return out
+
 def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int = 15,
              today: date | None = None, with_users: bool = True, photos: bool = True) -> DemoResult:
     """Fill `store` with a demo network. The same seed and `today` give the same data.
@@ -196,16 +210,17 @@ def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int =
     users: list[User] = []
     if with_users:
         hashed = accounts.hash_password(DEMO_PASSWORD)
-        users.append(User(name="hq", role="hq", display_name="Анна Соколова (HQ)",
+        users.append(User(name="hq", role="hq", display_name="Анна Соколова",
                           email="hq@example.com", password_hash=hashed))
+        names = iter(_person_names(random.Random(seed + 1)))  # the demo's own draw, apart
         for i in range(1, 7):
             assigned = tuple(loc.id for j, loc in enumerate(locs) if j % 6 == i - 1)
-            users.append(User(name=f"shopper{i}", role="shopper", display_name=f"Shopper {i}",
+            users.append(User(name=f"shopper{i}", role="shopper", display_name=next(names),
                               code=f"S-{rng.randrange(16**6):06X}", locations=assigned,
                               password_hash=hashed, any_location=(i == 1)))
         for i, loc in enumerate(locs[:min(len(locs), 40)]):
             users.append(User(name=f"manager{i + 1}", role="manager",
-                              display_name=f"Manager {loc.name}", locations=(loc.id,),
+                              display_name=next(names), locations=(loc.id,),
                               password_hash=hashed))
         for u in users:
             store.put_user(u)

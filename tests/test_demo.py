@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import statistics
 from collections import defaultdict
 from datetime import date
@@ -134,3 +135,12 @@ def test_demo__branches_without_a_restroom_skip_the_section_in_one_answer(
         mark = audit.answers["restroom"]
         assert mark.na and mark.comment
         assert not [k for k in audit.answers if k.startswith("restroom.")]
+
+
+def test_demo__people_have_russian_names__no_english_on_a_russian_screen(
+        demo: tuple[TinyStore, dict[str, str]]) -> None:
+    store, _ = demo
+    names = [u.display_name for u in store.list_users()]
+    assert len(set(names)) == len(names)  # each person told apart
+    latin = [n for n in names if re.search(r"[A-Za-z]", n)]
+    assert not latin, latin
