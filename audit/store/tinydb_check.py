@@ -27,6 +27,7 @@ from audit.store.tinydb import (
     TinyStore,
     _header_month,
     _list_row,
+    _row_month,
     _Tx,
     read_doc,
 )
@@ -143,8 +144,8 @@ def _derived(store: TinyStore, rows: dict[str, SummaryRow],
     for audit_id in sorted(rows):
         row = rows[audit_id]
         blank._place_row(tx, None, row)
-        for path in [p for p in tx.pending if p.relative_to(blank.root).parts[0] == "rows"]:
-            del tx.pending[path]  # the rows were compared with the files above
+        # the rows were compared with the files above: their shard is not kept
+        tx.pending.pop(blank._rows_path(row.location_id, _row_month(row)), None)
     expected = {_rel_to(blank.root, p): d for p, d in tx.pending.items()}
     found: list[Finding] = []
     recent = _rel_to(store.root, store._recent_path())
