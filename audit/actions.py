@@ -282,6 +282,8 @@ def on_audit_final(store: Store, audit: Audit, score: AuditScore, now: str | Non
     reopened = tuple(a for a in written if a.history and a.history[-1].get("type") == "repeat"
                      and a.history[-1].get("audit") == header.id)
     messages = notify.queue_for_final(store, header, created + reopened, people, now=at)
+    if header.actions_due:  # marked in the step that made it final: the actions are made now
+        store.clear_actions_due(header.id)
     return FinalResult(created, confirmed, reopened, messages)
 
 

@@ -303,7 +303,6 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
         from audit.actions import on_audit_final
 
         on_audit_final(store, dataclasses.replace(audit, header=new), score, at)
-        store.clear_actions_due(audit_id)
     return row
 
 
@@ -342,7 +341,6 @@ def publish(store: Store, actor: User, audit_id: str, published: bool = True,
         from audit.actions import final_audit
 
         final_audit(store, audit_id, at)  # its findings become the branch's actions
-        store.clear_actions_due(audit_id)
     return new
 
 

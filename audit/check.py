@@ -74,9 +74,11 @@ def finish_action_hooks(store: Store) -> int:
     n = 0
     for audit_id in store.actions_pending():
         header = store.get_header(audit_id)
-        if header is not None and is_final(header):
-            final_audit(store, audit_id)
-        store.clear_actions_due(audit_id)
+        final = header is not None and is_final(header)
+        if final:
+            final_audit(store, audit_id)  # the hook clears the audit's mark when it is done
+        if not (final and header is not None and header.actions_due):
+            store.clear_actions_due(audit_id)  # reopened or gone since: nothing is owed
         n += 1
     return n
 

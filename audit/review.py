@@ -123,7 +123,6 @@ def publish(store: Store, actor: User, audit_id: str, now: str | None = None) ->
     from audit.actions import final_audit
 
     final_audit(store, audit_id, at)  # the audit is final: its findings become the branch's actions
-    store.clear_actions_due(audit_id)
     return new
 
 
