@@ -63,19 +63,24 @@ def write_atomic(path: Path, data: bytes, *, sync_folder: bool = True,
                 folder.mkdir(parents=True, exist_ok=True)
         tmp, written = write_temp(path, data, tmp_dir=tmp_dir)
     try:
-        try:
-            tmp.replace(path)
-        except FileNotFoundError:
-            if not tmp.exists():
-                raise
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.replace(path)
+        move_into_place(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     if sync_folder:
         fsync_folder(path.parent)
     return written
+
+
+def move_into_place(tmp: Path, path: Path) -> None:
+    """Rename a written temp file over `path`, making `path`'s folder when it is not there."""
+    try:
+        os.replace(tmp, path)
+    except FileNotFoundError:
+        if not tmp.exists():
+            raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, path)
 
 
 def writer_alive(pid: int) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from audit.files import write_atomic, write_temp
+from audit.files import move_into_place, write_atomic, write_temp
 
 T = TypeVar("T")
 Sig = tuple[int, int, int]
@@ -246,13 +246,7 @@ def commit(p: Prepared) -> None:
     """The second half: the prepared file renamed over the old one (the folder not yet synced)."""
     _cache.drop(str(p.path))
     try:
-        try:
-            os.replace(p.tmp, p.path)
-        except FileNotFoundError:
-            if not p.tmp.exists():
-                raise
-            p.path.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(p.tmp, p.path)
+        move_into_place(p.tmp, p.path)
     except OSError as exc:
         raise DocError(f"cannot write {p.path}: {exc.strerror or exc}", p.path,
                        exc.strerror or str(exc)) from exc

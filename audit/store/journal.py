@@ -9,7 +9,7 @@ rolled forward (the temp files still there renamed, what is to go removed; doing
 no harm). Either happens before anyone changes those files again: by the next writer of any of
 them, and by every start.
 
-A journal is named by the writer's process id; the writer holds the locks of all its files
+A journal is named by its writer (machine and process id); the writer holds the locks of all its files
 from before the journal is written until after it is removed, so whoever holds the lock of
 one of its files while it still exists knows its writer is gone.
 """
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from audit.files import TEMP_DIR, fsync_folder, write_atomic, writer_tag
+from audit.files import TEMP_DIR, fsync_folder, move_into_place, write_atomic, writer_tag
 from audit.store import StoreDamaged, docs
 
 JOURNAL_DIR = ".journal"
@@ -135,8 +135,7 @@ def settle(root: Path, path: Path) -> str | None:
         if tmp is None:
             target.unlink(missing_ok=True)
         elif tmp.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
+            move_into_place(tmp, target)
         folders.add(target.parent)
     for where in folders:
         fsync_folder(where)

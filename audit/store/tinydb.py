@@ -76,10 +76,6 @@ def read_doc(path: Path) -> Any | None:
         raise _doc_error(err) from err
 
 
-def _write_error(path: Path, err: OSError) -> StoreError:
-    return write_error(path, err)
-
-
 def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
     """Write bytes atomically, with a failure worded for a person and typed as a StoreError."""
     try:
@@ -249,7 +245,7 @@ class _Tx:
         try:
             record = journal.begin(root, ops)
         except OSError as err:
-            raise _write_error(journal.folder(root), err) from err
+            raise write_error(journal.folder(root), err) from err
         prepared: list[docs.Prepared] = []
         try:
             for path, tmp in ops:
@@ -261,9 +257,7 @@ class _Tx:
                 docs.discard(done)  # nothing changed: the old state stands whole
             with contextlib.suppress(OSError):
                 journal.finish(record)
-            if isinstance(err, docs.DocError):
-                raise _doc_error(err) from err
-            raise _write_error(journal.folder(root), err) from err
+            raise self._failed(err) from err
         # from here on the change is decided: a crash leaves the journal to finish it
         try:
             done_ = iter(prepared)
@@ -276,10 +270,14 @@ class _Tx:
                 fsync_folder(folder)
             journal.finish(record)
         except (docs.DocError, OSError) as err:
-            if isinstance(err, docs.DocError):
-                raise _doc_error(err) from err
-            raise _write_error(journal.folder(root), err) from err
+            raise self._failed(err) from err
         self.pending.clear()
+
+    def _failed(self, err: docs.DocError | OSError) -> StoreError:
+        """A data file's failure as the file's; anything else is the journal's."""
+        if isinstance(err, docs.DocError):
+            return _doc_error(err)
+        return write_error(journal.folder(self.store.root), err)
 
 
 class TinyStore(TinyActions, AuditActions):
@@ -313,7 +311,7 @@ class TinyStore(TinyActions, AuditActions):
             with self.locks.hold(files):
                 return journal.settle(self.root, path) is not None
         except OSError as exc:
-            raise _write_error(path, exc) from exc
+            raise write_error(path, exc) from exc
 
     def remove_leftovers(self) -> int:
         """Temp files of writers that are gone, from the folders all writes go through."""
@@ -566,11 +564,6 @@ class TinyStore(TinyActions, AuditActions):
             if str(version) in versions:
                 raise StoreError(f"template {template_id} version {version} already exists",
                                  template=template_id, version=version)
-            try:
-                text_path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"cannot write {text_path}: {exc.strerror}", path=str(text_path),
-                                 reason=exc.strerror or str(exc)) from exc
             atomic_write(text_path, yaml_text.encode("utf-8"), self.tmp_dir)
             versions[str(version)] = {"title_ru": ru, "title_en": en, "uploaded_by": by,
                                       "uploaded_at": at}
