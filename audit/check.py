@@ -30,6 +30,14 @@ class Finding:
     repairable: bool = True
 
 
+def state_mismatch(audit_id: str, status: str, published: bool, row_status: str,
+                   row_published: bool) -> Finding:
+    """An audit whose state (or publication) is not its row's."""
+    return Finding("state_mismatch", audit_id,
+                   f"{status}{' published' if published else ''} in the audit, "
+                   f"{row_status}{' published' if row_published else ''} in its row")
+
+
 # kind: (en, ru) — what it means, for the CLI and the Admin page
 KINDS: dict[str, tuple[str, str]] = {
     "temp_file": ("a temp file left by a writer that stopped", "временный файл прерванной записи"),
@@ -59,10 +67,6 @@ class Report:
     @property
     def clean(self) -> bool:
         return not self.findings
-
-    @property
-    def unrepairable(self) -> list[Finding]:
-        return [f for f in self.findings if not f.repairable]
 
 
 def finish_action_hooks(store: Store) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.check import Finding
+from audit.check import Finding, state_mismatch
 from audit.store.postgres import PostgresStore
 
 _ROWS = """
@@ -35,7 +35,7 @@ def scan(store: Any, *, quick: bool = False) -> list[Finding]:
             for audit_id, status, published, row_status, row_published in cur.execute(
                     _RECENT).fetchall():
                 if (status, published) != (row_status, row_published):
-                    found.append(_mismatch(audit_id, status, published, row_status,
+                    found.append(state_mismatch(audit_id, status, published, row_status,
                                            row_published))
             return found
         for audit_id, status, published, row_id, row_status, row_published in cur.execute(
@@ -45,17 +45,10 @@ def scan(store: Any, *, quick: bool = False) -> list[Finding]:
             elif row_id is None:
                 found.append(Finding("file_without_row", audit_id))
             else:
-                found.append(_mismatch(audit_id, status, published, row_status, row_published))
+                found.append(state_mismatch(audit_id, status, published, row_status, row_published))
         refs = cur.execute("SELECT audit_id, sha256 FROM audit_photos ORDER BY audit_id, sha256"
                            ).fetchall()
     files = store.photo_files()
     found += [Finding("photo_missing", audit_id, sha, repairable=False)
               for audit_id, sha in refs if not files.exists(sha)]
     return found
-
-
-def _mismatch(audit_id: str, status: str, published: bool, row_status: str,
-              row_published: bool) -> Finding:
-    return Finding("state_mismatch", audit_id,
-                   f"{status}{' published' if published else ''} in the audit, "
-                   f"{row_status}{' published' if row_published else ''} in its row")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from audit.check import Finding
+from audit.check import Finding, state_mismatch
 from audit.files import is_leftover
 from audit.model import AuditHeader, SummaryRow
 from audit.store import StoreError, journal
@@ -32,16 +32,16 @@ from audit.store.tinydb import (
     read_doc,
 )
 
-STAGES = (".rebuild", ".rebuild-old", ".migrate", ".migrate-old", ".check")
+STAGES = (".rebuild", ".rebuild-old", ".migrate", ".migrate-old")
 
 
-def _rel(store: TinyStore, path: Path) -> str:
-    return str(path.relative_to(store.root))
+def _rel(root: Path, path: Path) -> str:
+    return str(path.relative_to(root))
 
 
 def leftovers(store: TinyStore) -> list[Finding]:
     """Temp files of writers that are gone, and folders of rebuilds that did not finish."""
-    found = [Finding("stage_folder", _rel(store, store.root / name))
+    found = [Finding("stage_folder", _rel(store.root, store.root / name))
              for name in STAGES if (store.root / name).exists()]
     live = {tmp for record in journal.pending(store.root)
             for tmp in journal.temp_files(store.root, record)}
@@ -52,7 +52,7 @@ def leftovers(store: TinyStore) -> list[Finding]:
         for name in files:
             path = Path(folder) / name
             if name.endswith(".tmp") and path not in live and is_leftover(path, now):
-                found.append(Finding("temp_file", _rel(store, path)))
+                found.append(Finding("temp_file", _rel(store.root, path)))
     return found
 
 
@@ -71,11 +71,10 @@ def quick(store: TinyStore) -> list[Finding]:
                 found.append(Finding("unreadable", audit_id, str(err), repairable=False))
                 continue
             if header is None:
-                found.append(Finding("row_without_file", audit_id, _rel(store, recent)))
-            elif header.status != "submitted" or bool(row.get("published")) != header.published:
-                found.append(Finding("state_mismatch", audit_id,
-                                     f"{header.status} in its file, submitted in "
-                                     f"{_rel(store, recent)}"))
+                found.append(Finding("row_without_file", audit_id, _rel(store.root, recent)))
+            elif (header.status, header.published) != ("submitted", bool(row.get("published"))):
+                found.append(state_mismatch(audit_id, header.status, header.published,
+                                            "submitted", bool(row.get("published"))))
     return found
 
 
@@ -103,7 +102,7 @@ def full(store: TinyStore) -> list[Finding]:
         try:
             audit = store.get_audit(audit_id)
         except (StoreError, ValueError, KeyError, TypeError) as err:
-            found.append(Finding("unreadable", _rel(store, store._audit_path(audit_id)),
+            found.append(Finding("unreadable", _rel(store.root, store._audit_path(audit_id)),
                                  str(err), repairable=False))
             continue
         if audit is None:
@@ -117,17 +116,15 @@ def full(store: TinyStore) -> list[Finding]:
     for path, audit_id, d in _rows(store):
         header = headers.get(audit_id)
         if header is None:
-            found.append(Finding("row_without_file", audit_id, _rel(store, path)))
+            found.append(Finding("row_without_file", audit_id, _rel(store.root, path)))
             continue
         row = SummaryRow.from_dict(d)
         if path != store._rows_path(header.location_id, _header_month(header)):
             found.append(Finding("state_mismatch", audit_id,
-                                 f"its row is in {_rel(store, path)}, its visit elsewhere"))
+                                 f"its row is in {_rel(store.root, path)}, its visit elsewhere"))
         elif row.status != header.status or row.published != header.published:
-            found.append(Finding("state_mismatch", audit_id,
-                                 f"{header.status}{' published' if header.published else ''} "
-                                 f"in its file, {row.status}"
-                                 f"{' published' if row.published else ''} in its row"))
+            found.append(state_mismatch(audit_id, header.status, header.published, row.status,
+                                        row.published))
         rows[audit_id] = row
     found += [Finding("file_without_row", audit_id) for audit_id in sorted(headers)
               if audit_id not in rows]
@@ -146,9 +143,9 @@ def _derived(store: TinyStore, rows: dict[str, SummaryRow],
         blank._place_row(tx, None, row)
         # the rows were compared with the files above: their shard is not kept
         tx.pending.pop(blank._rows_path(row.location_id, _row_month(row)), None)
-    expected = {_rel_to(blank.root, p): d for p, d in tx.pending.items()}
+    expected = {_rel(blank.root, p): d for p, d in tx.pending.items()}
     found: list[Finding] = []
-    recent = _rel_to(store.root, store._recent_path())
+    recent = _rel(store.root, store._recent_path())
     expected.pop(recent, None)  # fewer than its 100 after a reopen is right: compared row by row
     for r in read_doc(store._recent_path()) or []:
         now = rows.get(str(r.get("audit_id", "")))
@@ -159,7 +156,7 @@ def _derived(store: TinyStore, rows: dict[str, SummaryRow],
         if folder in ("rows", "hashes"):
             continue
         for path in _files(store.root / folder):
-            rel = _rel_to(store.root, path)
+            rel = _rel(store.root, path)
             if rel == recent:
                 continue
             want = expected.pop(rel, None)
@@ -176,9 +173,9 @@ def _hashes(store: TinyStore, rows: dict[str, SummaryRow],
     has (a reopened draft's stay until it is submitted again or deleted, as the actions do)."""
     def entries(audit_id: str, sha256: str, phash: str) -> Iterator[tuple[str, str, str, str]]:
         if len(sha256) == 64:
-            yield _rel(store, store._sha_path(sha256)), audit_id, sha256, ""
+            yield _rel(store.root, store._sha_path(sha256)), audit_id, sha256, ""
         for path in store._near_paths(phash):
-            yield _rel(store, path), audit_id, sha256, phash
+            yield _rel(store.root, path), audit_id, sha256, phash
 
     allowed = {e for audit_id, refs in photos.items() for sha, ph in refs
                for e in entries(audit_id, sha, ph)}
@@ -188,16 +185,12 @@ def _hashes(store: TinyStore, rows: dict[str, SummaryRow],
     live: set[tuple[str, str, str, str]] = set()
     for path in _files(store.root / "hashes" / "sha"):
         for sha256, ids in (read_doc(path) or {}).items():
-            live |= {(_rel(store, path), str(i), sha256, "") for i in ids}
+            live |= {(_rel(store.root, path), str(i), sha256, "") for i in ids}
     for path in _files(store.root / "hashes" / "near"):
         for audit_id, pairs in (read_doc(path) or {}).items():
-            live |= {(_rel(store, path), audit_id, str(sha), str(ph)) for sha, ph in pairs}
+            live |= {(_rel(store.root, path), audit_id, str(sha), str(ph)) for sha, ph in pairs}
     wrong = {e[0] for e in live - allowed} | {e[0] for e in required - live}
     return [Finding("derived_differs", rel) for rel in sorted(wrong)]
-
-
-def _rel_to(root: Path, path: Path) -> str:
-    return str(path.relative_to(root))
 
 
 def _files(folder: Path) -> Iterator[Path]:
