@@ -162,7 +162,6 @@ def _locations(n: int, rng: random.Random) -> list[Location]:
     return out
 
 
-
 _MEN = ("Дмитрий", "Алексей", "Сергей", "Андрей", "Михаил", "Павел", "Игорь", "Артём")
 _WOMEN = ("Ольга", "Мария", "Елена", "Наталья", "Ирина", "Светлана", "Татьяна", "Юлия")
 _LAST = ("Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов",
@@ -175,6 +174,7 @@ def _person_names(rng: random.Random) -> list[str]:
     out += [f"{first} {last}а" for first in _WOMEN for last in _LAST]
     rng.shuffle(out)
     return out
+
 
 def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int = 15,
              today: date | None = None, with_users: bool = True, photos: bool = True) -> DemoResult:

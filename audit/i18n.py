@@ -500,8 +500,7 @@ def level_name(key: str | None, lang: str, checklist: Checklist | None = None) -
 
 
 def _num(x: float, lang: str = "en") -> str:
-    text = f"{x:g}"
-    return text.replace(".", ",") if lang == "ru" else text
+    return str(_RuFloat(x)) if lang == "ru" else f"{x:g}"
 
 
 def answer_text(item: Item, answer: Answer | None, lang: str,
