@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit.store import StoreError
+from audit.core.errors import AppError
 from audit.ui import auth, background, cookie
 from audit.ui.actions import land_first
 from audit.ui.common import (
@@ -58,7 +58,7 @@ try:
     store = get_store()
     user = current_user()
     needs_first_run = store.user_count() == 0
-except StoreError as err:
+except AppError as err:
     show_error(err)
     st.stop()
 

@@ -34,10 +34,10 @@ if str(ROOT) not in sys.path:
 
 from PIL import Image  # noqa: E402
 
-from audit import accounts  # noqa: E402
+from audit.people import accounts  # noqa: E402
 from audit.photos import PhotoError, prepare_photo  # noqa: E402
-from audit.store.tinydb import TinyStore  # noqa: E402
-from audit.typos import check_typos  # noqa: E402
+from audit.store.folder.backend import TinyStore  # noqa: E402
+from audit.typos.check import check_typos  # noqa: E402
 from benchmarks.photo import phone_jpeg  # noqa: E402
 from tests.security.inputs import GERMAN, random_latin  # noqa: E402
 
@@ -172,8 +172,8 @@ def _burst_memory() -> int:
         import json, sys, tempfile, threading
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
-        from audit import accounts
-        from audit.store.tinydb import TinyStore
+        from audit.people import accounts
+        from audit.store.folder.backend import TinyStore
         store = TinyStore(Path(tempfile.mkdtemp()) / "d")
         def rss(field):
             for line in open("/proc/self/status"):

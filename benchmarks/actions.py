@@ -37,12 +37,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 import pandas as pd
 
-from audit import actions
-from audit.action_model import Action
-from audit.demo import generate
+from audit.actions import service as actions
 from audit.model import SummaryRow
+from audit.model.actions import Action
+from audit.ops.demo import generate
 from audit.store import Store
-from audit.store.tinydb import TinyStore
+from audit.store.folder.backend import TinyStore
 
 TODAY = date(2026, 11, 1)
 OPEN = ("open", "in_progress", "rejected")
@@ -207,7 +207,7 @@ def main() -> None:
             from pgserver import temporary_postgres  # beside this script
 
             with temporary_postgres() as url:
-                from audit.store.postgres import PostgresStore
+                from audit.store.postgres.backend import PostgresStore
 
                 pg = PostgresStore(url, photo_dir=Path(tmp) / "pg-photos")
                 try:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit import audits
-from audit.demo import generate
-from audit.store.tinydb import TinyStore
+from audit.audits import capture as audits
+from audit.ops.demo import generate
+from audit.store.folder.backend import TinyStore
 
 
 def build(root: Path, n: int) -> tuple[TinyStore, str]:

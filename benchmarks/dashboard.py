@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 import pandas as pd
 
-from audit import analytics
-from audit.demo import generate
+from audit.checklist.templates import get_checklist
 from audit.model import Checklist, Location, SummaryRow
-from audit.store.tinydb import TinyStore
-from audit.templates import get_checklist
+from audit.ops.demo import generate
+from audit.reports import analytics
+from audit.store.folder.backend import TinyStore
 
 TEMPLATE = "service-point"
 

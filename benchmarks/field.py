@@ -124,10 +124,12 @@ def main() -> None:
 
     from playwright.sync_api import expect, sync_playwright
 
-    from audit import accounts, audits
+    from audit.audits import capture as audits
+    from audit.checklist import shipped_dir
+    from audit.checklist.templates import add_template
     from audit.model import Location
-    from audit.store.tinydb import TinyStore
-    from audit.templates import add_template
+    from audit.people import accounts
+    from audit.store.folder.backend import TinyStore
     from tests.conftest import _free_port
     from tests.e2e.conftest import CPU_SLOWDOWN, FLAGS, PHONE_CONTEXT, SLOW_3G, throttle, wait_healthy
     from tests.e2e.photos import phone_jpeg
@@ -136,7 +138,7 @@ def main() -> None:
         data = Path(tmp) / "data"
         store = TinyStore(data)
         store.put_location(Location(id="loc-a", name="Арбат", region="Москва"))
-        add_template(store, (ROOT / "checklists" / "service-point.yaml").read_text(encoding="utf-8"),
+        add_template(store, (shipped_dir() / "service-point.yaml").read_text(encoding="utf-8"),
                      by="bench")
         sam = accounts.create_user(store, "sam", "shopper", "bench-password", locations=("loc-a",))
         audit_id = audits.start_audit(store, sam, location_id="loc-a", template_id="service-point",

@@ -39,11 +39,11 @@ from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.platypus import Image as RLImage  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate  # noqa: E402
 
-from audit.checklist import load_checklist, shipped_dir  # noqa: E402
+from audit.checklist.parse import load_checklist, shipped_dir  # noqa: E402
 from audit.i18n import answer_text  # noqa: E402
 from audit.model import Answer, Audit, AuditHeader, Checklist, Item, Location, item_key  # noqa: E402
 from audit.photos import prepare_photo  # noqa: E402
-from audit.report import AuditContext, Brand, render_audit_pdf  # noqa: E402
+from audit.reports.pdf import AuditContext, Brand, render_audit_pdf  # noqa: E402
 
 PHONE_SIZE = (4032, 3024)
 PHOTOS = 20

@@ -55,15 +55,18 @@ import psycopg  # noqa: E402
 from photo import phone_jpeg  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from audit import accounts, analytics, audits  # noqa: E402
-from audit.demo import generate  # noqa: E402
+from audit.audits import capture as audits  # noqa: E402
+from audit.checklist.templates import get_checklist, install_shipped, now_iso  # noqa: E402
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User  # noqa: E402
+from audit.ops.demo import generate  # noqa: E402
+from audit.people import accounts  # noqa: E402
 from audit.photos import prepare_photo, reuse_flags  # noqa: E402
-from audit.scoring import missing_for_submit  # noqa: E402
-from audit.store import Store, docs  # noqa: E402
-from audit.store.postgres import PostgresStore  # noqa: E402
-from audit.store.tinydb import TinyStore, _install  # noqa: E402
-from audit.templates import get_checklist, install_shipped, now_iso  # noqa: E402
+from audit.reports import analytics  # noqa: E402
+from audit.scoring.score import missing_for_submit  # noqa: E402
+from audit.store import Store  # noqa: E402
+from audit.store.folder import docs  # noqa: E402
+from audit.store.folder.backend import TinyStore, _install  # noqa: E402
+from audit.store.postgres.backend import PostgresStore  # noqa: E402
 
 VERSION = "scale-5"  # change when the data generated or a layout changes
 APP = str(ROOT / "streamlit_app.py")

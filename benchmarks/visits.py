@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 import pandas as pd
 
-from audit import visits
-from audit.demo import generate
 from audit.model import User
-from audit.store.tinydb import TinyStore
-from audit.visits import Plan, Visit, VisitFilter
+from audit.ops.demo import generate
+from audit.store.folder.backend import TinyStore
+from audit.visits import plans as visits
+from audit.visits.plans import Plan, Visit, VisitFilter
 
 NOW = "2026-11-15T12:00:00+00:00"
 FIRST, LAST = "2025-12", "2026-11"

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from audit import accounts
-from audit.checklist import parse_checklist
+from audit.checklist.parse import parse_checklist
+from audit.checklist.templates import add_template
 from audit.model import Checklist, Location, User
+from audit.people import accounts
 from audit.store import Store
-from audit.store.tinydb import TinyStore
-from audit.templates import add_template
+from audit.store.folder.backend import TinyStore
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # the app's e-mail drainer thread stays off in tests; test_notify drains on purpose
@@ -108,7 +108,7 @@ MINI_GOOD = {
 
 def answer_mini(store: Store, user: User, audit_id: str, **changes: object) -> None:
     """Answer the mini checklist's required items; `changes` override by key (dots as __)."""
-    from audit import audits
+    from audit.audits import capture as audits
 
     values = MINI_GOOD | {k.replace("__", "."): v for k, v in changes.items()}
     for key, value in values.items():
@@ -174,7 +174,7 @@ def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Sto
         return TinyStore(tmp_path / "data")
     import psycopg
 
-    from audit.store.postgres import PostgresStore
+    from audit.store.postgres.backend import PostgresStore
 
     server: str = request.getfixturevalue("postgres_server")
     name = f"t{os.getpid()}_{next(_db_counter)}"

@@ -10,10 +10,10 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from audit.checklist import load_checklist, parse_checklist, shipped_dir
+from audit.checklist.parse import load_checklist, parse_checklist, shipped_dir
 from audit.model import Answer, Audit, AuditHeader, Checklist, Item, Location, PhotoRef
 from audit.photos import prepare_photo
-from audit.report import AuditContext, render_audit_pdf
+from audit.reports.pdf import AuditContext, render_audit_pdf
 from tests.conftest import MINI_YAML
 
 VISIT = "2025-03-14T12:30:00+03:00"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from audit import access
 from audit.model import AuditHeader, User
+from audit.people import access
 
 SHOPPER = User(name="sam", role="shopper", locations=("loc-a",))
 ROAMER = User(name="rita", role="shopper", locations=(), any_location=True)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from audit import accounts
 from audit.model import User
+from audit.people import accounts
 from audit.store import Store
-from audit.store.tinydb import TinyStore
+from audit.store.folder.backend import TinyStore
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 

@@ -9,13 +9,16 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
-from audit import accounts, actions, audits
-from audit.action_model import Action, ActionFilter
-from audit.actions import ActionError, ActionSettings
+from audit.actions import service as actions
+from audit.actions.service import ActionError, ActionSettings
+from audit.audits import capture as audits
+from audit.core.errors import NotFound
 from audit.i18n import error_text
 from audit.model import AuditHeader, User
+from audit.model.actions import Action, ActionFilter
+from audit.people import accounts
 from audit.photos import PhotoError
-from audit.store import NotFound, Store
+from audit.store import Store
 from tests.conftest import answer_mini
 
 TODAY = date.today().isoformat()
@@ -364,7 +367,7 @@ def test_metrics__per_location_and_the_fast_but_failing() -> None:
             closed("slow", 1, 20, confirmed_by="a9"), closed("slow", 2, 10),
             _at("open", "2026-06-01", id="o1", location_id="slow"),
             _at("open", "2026-07-01", id="o2", location_id="slow")]
-    from audit.action_model import fact_of, stats_of
+    from audit.model.actions import fact_of, stats_of
 
     m = actions.metrics(stats_of([fact_of(a) for a in rows], "2026-06-10"))
     fast, slow = m.locations
@@ -413,7 +416,7 @@ def test_store__filters_facts_and_ids(store: Store, network: dict[str, User]) ->
 
 
 def test_outbox__claim_lease_finish_retry(store: Store) -> None:
-    from audit.action_model import Message
+    from audit.model.actions import Message
 
     msgs = [Message(id=f"m{i}", to=f"p{i}@example.test", user=f"p{i}", lang="en", kind="test",
                     subject="s", body="b", created_at=f"2026-06-01T10:00:0{i}") for i in range(3)]
@@ -444,8 +447,8 @@ def test_export__actions_as_csv_and_xlsx_from_the_cli(tmp_path, capsys) -> None:
 
     from openpyxl import load_workbook
 
-    from audit.cli import main
-    from audit.store.tinydb import TinyStore
+    from audit.ops.cli import main
+    from audit.store.folder.backend import TinyStore
     from tests.conftest import populate
 
     store = TinyStore(tmp_path / "data")
@@ -472,7 +475,7 @@ def test_export__actions_as_csv_and_xlsx_from_the_cli(tmp_path, capsys) -> None:
 
 
 def test_store__action_stats_equal_the_sums_of_the_facts(store: Store, network: dict[str, User]) -> None:
-    from audit.action_model import stats_of
+    from audit.model.actions import stats_of
 
     mystery(store, network, entrance__dry=False, office__guard=False)
     mystery(store, network, location="loc-b", entrance__dry=False)

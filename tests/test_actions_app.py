@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import accounts, actions, audits
-from audit.action_model import Action
+from audit.actions import service as actions
+from audit.audits import capture as audits
 from audit.model import User
-from audit.store.tinydb import TinyStore
+from audit.model.actions import Action
+from audit.people import accounts
+from audit.store.folder.backend import TinyStore
 from tests.conftest import populate
 from tests.test_actions import jpeg, mystery
 from tests.test_app import app_as, texts

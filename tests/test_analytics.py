@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from audit.analytics import (
+from audit.checklist.parse import parse_checklist
+from audit.model import Checklist, Location, SummaryRow
+from audit.model.rollups import Rollups, rollups_of
+from audit.ops.demo import generate
+from audit.reports.analytics import (
     FilterError,
     Filters,
     Gap,
@@ -30,11 +34,7 @@ from audit.analytics import (
     trend,
     worst_items,
 )
-from audit.checklist import parse_checklist
-from audit.demo import generate
-from audit.model import Checklist, Location, SummaryRow
-from audit.rollups import Rollups, rollups_of
-from audit.store.tinydb import TinyStore
+from audit.store.folder.backend import TinyStore
 from tests.conftest import MINI_YAML
 
 LOCATIONS = {
@@ -382,7 +382,7 @@ def test_demo__improving_location_trend_rises(demo: tuple[Rollups, dict[str, str
 
 
 def test_worst_by_loss__ranks_by_points_lost_not_by_how_often_an_item_fell_short() -> None:
-    from audit.analytics import item_tallies, worst_by_loss
+    from audit.reports.analytics import item_tallies, worst_by_loss
 
     def row(i: int, lost: dict[str, float], na: tuple[str, ...] = (),
             skipped: tuple[str, ...] = ()) -> SummaryRow:

@@ -13,11 +13,13 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from audit import accounts, audits, limits
-from audit.demo import DEMO_PASSWORD, generate
+from audit.audits import capture as audits
+from audit.core import limits
 from audit.model import Location, User
+from audit.ops.demo import DEMO_PASSWORD, generate
+from audit.people import accounts
 from audit.store import Store
-from audit.store.tinydb import TinyStore
+from audit.store.folder.backend import TinyStore
 from audit.ui.common import close_app_stores
 from tests.conftest import MINI_YAML, answer_mini, make_store, populate
 
@@ -493,7 +495,7 @@ def test_walk__conditions_and_section_na_reach_the_element__review_lists_what_wa
         data: Store, people: dict[str, User]) -> None:
     """What the phone needs to show and hide items itself; the review then says what was left
     out and why (the phone's part is tests/e2e/test_conditions_phone.py)."""
-    from audit.templates import add_template
+    from audit.checklist.templates import add_template
     from tests.test_conditions import COND_YAML
 
     add_template(data, COND_YAML, by="test")
@@ -522,7 +524,7 @@ def test_dashboard__a_submit_shows_at_once_whatever_was_kept(data: Store, people
     import os
     import time as clock
 
-    from audit.store import docs
+    from audit.store.folder import docs
 
     sam, boss = people["shopper"], people["hq"]
 

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import accounts, audits, review, visits
+from audit.audits import capture as audits
 from audit.model import User
-from audit.store.tinydb import TinyStore
+from audit.people import accounts
+from audit.review import steps as review
+from audit.store.folder.backend import TinyStore
 from audit.ui.visits import cell_text
-from audit.visits import Plan, VisitFilter
+from audit.visits import plans as visits
+from audit.visits.plans import Plan, VisitFilter
 from tests.conftest import answer_mini, populate
 from tests.test_app import app_as, open_audit, texts, walk_element
 
@@ -251,7 +254,7 @@ def test_review__publish_grade_history_and_the_branch_sees_it(
 def test_audit_page__hq_sees_start_submit_and_photo_positions_as_distances(
         data: TinyStore, people: dict[str, User]) -> None:
     from audit.model import PhotoRef
-    from audit.proof import check_position, distance_m
+    from audit.visits.proof import check_position, distance_m
 
     _place(data)
     v = _plan_now(data, people["hq"])[0]

@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 
-from audit import audits, check, evidence, review
-from audit.files import writer_tag
+from audit.audits import capture as audits
+from audit.audits import evidence
+from audit.core.files import writer_tag
+from audit.ops import check
+from audit.review import steps as review
 from audit.store import Store
-from audit.store.tinydb import TinyStore
+from audit.store.folder.backend import TinyStore
 from tests.conftest import answer_mini, populate
 from tests.e2e.photos import phone_jpeg
 
@@ -187,7 +190,7 @@ def test_check__postgres_quick__the_latest_rows_against_their_audits(
 def test_check__actions_of_an_audit_final_before_a_crash_are_made_at_the_next_check(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """The crash between an audit becoming final and its corrective actions being made."""
-    from audit import actions
+    from audit.actions import service as actions
 
     people = populate(store)
     mia = people["manager"]
@@ -223,7 +226,7 @@ def test_cli_check__says_what_it_found__repair__exit_codes(tmp_path: Path) -> No
     _state_differs(store, ids)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "audit.cli", "--data-dir", str(store.root),
+        return subprocess.run([sys.executable, "-m", "audit.ops.cli", "--data-dir", str(store.root),
                                "check", *args], capture_output=True, text=True, check=False)
 
     first = cli()

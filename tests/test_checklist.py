@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.checklist import ChecklistError, load_checklist, parse_checklist, shipped_dir
+from audit.checklist.parse import ChecklistError, load_checklist, parse_checklist, shipped_dir
 from audit.model import ITEM_TYPES
 from tests.conftest import MINI_YAML
 

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from audit.cli import build_parser
-from audit.demo import generate
 from audit.model import Location
-from audit.store.tinydb import TinyStore
+from audit.ops.cli import build_parser
+from audit.ops.demo import generate
+from audit.store.folder.backend import TinyStore
 from tests.conftest import MINI_YAML
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None
         ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "audit.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "audit.ops.cli", *args], capture_output=True, text=True,
                           cwd=ROOT, env={**os.environ, **(env or {})}, input=stdin, timeout=300,
                           check=False)
 
@@ -53,7 +53,7 @@ def test_every_command_has_help(cmd: list[str]) -> None:
 
 
 def test_validate__shipped_checklists_ok() -> None:
-    files = sorted(str(p) for p in (ROOT / "checklists").glob("*.yaml"))
+    files = sorted(str(p) for p in (ROOT / "audit" / "checklist" / "shipped").glob("*.yaml"))
     done = run("validate", *files)
     assert done.returncode == 0, done.stderr
     assert [line.split(": ")[-1] for line in done.stdout.splitlines()] == ["ok"] * len(files)

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit import audits
-from audit.checklist import ChecklistError, parse_checklist
-from audit.conditions import conditions_data, visibility
+from audit.audits import capture as audits
+from audit.checklist.conditions import conditions_data, visibility
+from audit.checklist.parse import ChecklistError, parse_checklist
+from audit.checklist.templates import add_template
 from audit.i18n import error_text, explain
 from audit.model import Answer, Checklist, Item, Section, User
-from audit.scoring import AnswerError, impacts, missing_for_submit, progress, score_audit
+from audit.scoring.score import AnswerError, impacts, missing_for_submit, progress, score_audit
 from audit.store import Store
-from audit.templates import add_template
 
 COND_YAML = """
 id: cond

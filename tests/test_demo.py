@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from audit.demo import generate
-from audit.demo_photos import FINDING_COMMENTS, SCENE_OF, comment_for
 from audit.model import SummaryRow
+from audit.ops.demo import generate
+from audit.ops.demo_photos import FINDING_COMMENTS, SCENE_OF, comment_for
 from audit.photos import PhotoStore
-from audit.store.tinydb import TinyStore
+from audit.store.folder.backend import TinyStore
 
 TODAY = date(2026, 11, 1)
 

@@ -11,13 +11,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from audit import audits, export
-from audit.analytics import FilterError, Filters
+from audit.audits import capture as audits
+from audit.checklist.templates import get_checklist
+from audit.core.zones import format_time
 from audit.i18n import answer_text
 from audit.model import SummaryRow, User
+from audit.reports import export
+from audit.reports.analytics import FilterError, Filters
 from audit.store import Store
-from audit.templates import get_checklist
-from audit.zones import format_time
 
 GOOD: dict[str, Any] = {
     "entrance.dry": True, "entrance.clean": 5, "entrance.door": "open",

@@ -23,13 +23,15 @@ import pytest
 from psycopg.types.json import Jsonb
 from streamlit.testing.v1 import AppTest
 
-from audit import accounts
-from audit.demo import DEMO_PASSWORD
-from audit.maintenance import reindex
+from audit.core.errors import LayoutOutdated
 from audit.model import SummaryRow
-from audit.rollups import rollups_of
-from audit.store import AuditFilter, LayoutOutdated, postgres
-from audit.store.tinydb import TinyStore
+from audit.model.rollups import rollups_of
+from audit.ops.demo import DEMO_PASSWORD
+from audit.ops.maintenance import reindex
+from audit.people import accounts
+from audit.store import AuditFilter
+from audit.store.folder.backend import TinyStore
+from audit.store.postgres import backend as postgres
 from tests.conftest import make_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +41,7 @@ APP = str(ROOT / "streamlit_app.py")
 
 
 def migrate(folder: Path, **popen: Any) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "audit.cli", "--data-dir", str(folder), "migrate"],
+    return subprocess.Popen([sys.executable, "-m", "audit.ops.cli", "--data-dir", str(folder), "migrate"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={k: v for k, v in os.environ.items() if k != "AUDIT_DATABASE_URL"},
                             **popen)
@@ -147,7 +149,7 @@ def test_migrate__killed_anywhere_and_run_again__the_same_as_a_clean_run(tmp_pat
 
 def test_old_layout__the_cli_refuses_every_command_but_migrate(tmp_path: Path) -> None:
     folder = layout1_copy(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "audit.cli", "--data-dir", str(folder), "users",
+    done = subprocess.run([sys.executable, "-m", "audit.ops.cli", "--data-dir", str(folder), "users",
                            "list"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert f"audit migrate --data-dir {folder}" in done.stderr
@@ -197,7 +199,7 @@ def test_reindex__rebuilds_rows_indexes_rollups_and_hashes_from_the_audits(tmp_p
 
 
 def test_reindex__on_both_stores_the_same_rollups(store: Any, network: Any) -> None:
-    from audit import audits
+    from audit.audits import capture as audits
     from tests.conftest import answer_mini
 
     sam, boss = network["shopper"], network["hq"]
@@ -223,7 +225,7 @@ def test_reindex__on_both_stores_the_same_rollups(store: Any, network: Any) -> N
 
 def v1_database(server: str, name: str) -> str:
     """A database in schema 1 (the version before), filled with the layout-1 folder's data."""
-    from audit.store.postgres import SCHEMA_V1
+    from audit.store.postgres.backend import SCHEMA_V1
 
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
@@ -268,7 +270,7 @@ def test_postgres__old_schema_refused_when_big_and_audit_migrate_upgrades_it(
         postgres.PostgresStore(url, photo_dir=tmp_path)
     assert "audit migrate" in str(info.value) and info.value.code == "layout_outdated"
     shutil.copytree(LAYOUT1 / "photos", tmp_path / "photos")
-    done = subprocess.run([sys.executable, "-m", "audit.cli", "--data-dir", str(tmp_path), "migrate"],
+    done = subprocess.run([sys.executable, "-m", "audit.ops.cli", "--data-dir", str(tmp_path), "migrate"],
                           cwd=ROOT, capture_output=True, text=True, check=False,
                           env={**os.environ, "AUDIT_DATABASE_URL": url})
     assert done.returncode == 0, done.stderr
@@ -291,7 +293,7 @@ def test_postgres__old_schema_refused_when_big_and_audit_migrate_upgrades_it(
 
 def test_postgres__a_small_old_database_is_upgraded_when_the_app_starts(
         postgres_server: str, tmp_path: Path) -> None:
-    from audit.store.postgres import PostgresStore
+    from audit.store.postgres.backend import PostgresStore
 
     url = v1_database(postgres_server, f"v1small_{os.getpid()}")
     store = PostgresStore(url, photo_dir=tmp_path)
@@ -308,8 +310,8 @@ def test_postgres__a_small_old_database_is_upgraded_when_the_app_starts(
 
 def test_postgres__refused_with_a_clear_message_when_newer_than_the_app(
         postgres_server: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    from audit.store import LayoutTooNew
-    from audit.store.postgres import PostgresStore
+    from audit.core.errors import LayoutTooNew
+    from audit.store.postgres.backend import PostgresStore
 
     store = make_store("postgres", tmp_path, request)
     url = store.url  # type: ignore[attr-defined]
@@ -325,7 +327,7 @@ def test_row_of__keeps_a_submitted_score_and_adds_points_lost(tmp_path: Path) ->
     finish(folder)
     store = TinyStore(folder)
     row = next(r for r in store.list_summaries() if r.status == "submitted" and r.findings)
-    from audit.maintenance import row_of
+    from audit.ops.maintenance import row_of
 
     audit = store.get_audit(row.audit_id)
     assert audit is not None

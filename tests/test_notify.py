@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
-from audit import accounts, actions, notify
-from audit.action_model import Message
+from audit.actions import service as actions
 from audit.model import User
+from audit.model.actions import Message
+from audit.notify import outbox as notify
+from audit.people import accounts
 from audit.store import Store
 from tests.conftest import IN_CI, _free_port
 from tests.test_actions import mystery
@@ -276,7 +278,7 @@ def test_gives_up_after_max_attempts__kept_for_admin(store: Store, smtp: notify.
 
 DRAINER = """
 import sys
-from audit import notify
+from audit.notify import outbox as notify
 from audit.store import open_store
 store = open_store(sys.argv[1], database_url=sys.argv[2])
 settings = notify.SmtpSettings(host="127.0.0.1", port=int(sys.argv[3]), security="none",
@@ -305,7 +307,7 @@ def test_two_processes_drain_at_once__each_message_sent_once(
 
 def test_cli_notify__without_smtp_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from audit.cli import main
+    from audit.ops.cli import main
 
     monkeypatch.setenv("AUDIT_SECRETS", str(tmp_path / "absent.toml"))
     monkeypatch.delenv("AUDIT_SMTP_HOST", raising=False)
@@ -316,8 +318,8 @@ def test_cli_notify__without_smtp_says_so(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_cli_notify__sends_what_waits(smtp: notify.SmtpSettings, inbox: Inbox, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    from audit.cli import main
-    from audit.store.tinydb import TinyStore
+    from audit.ops.cli import main
+    from audit.store.folder.backend import TinyStore
 
     _one(TinyStore(tmp_path / "data"))
     assert main(["--data-dir", str(tmp_path / "data"), "notify", "--no-digest"]) == 0

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from audit import accounts
+from audit.checklist.templates import add_template
 from audit.model import Location, User
-from audit.rollups import rollups_of
+from audit.model.rollups import rollups_of
+from audit.people import accounts
 from audit.store import AuditFilter
-from audit.store.tinydb import TinyStore
-from audit.templates import add_template
+from audit.store.folder.backend import TinyStore
 from tests.conftest import MINI_YAML
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +29,10 @@ WRITES = 500
 
 WRITER = r"""
 import hashlib, json, random, sys
-from audit import accounts, audits
+from audit.audits import capture as audits
+from audit.people import accounts
 from audit.model import PhotoRef
-from audit.store.tinydb import TinyStore
+from audit.store.folder.backend import TinyStore
 from tests.conftest import MINI_GOOD
 
 root, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -85,8 +86,8 @@ for i in range(n):
 CLI = r"""
 import sys
 from argon2 import PasswordHasher
-from audit import accounts
-from audit.cli import main
+from audit.people import accounts
+from audit.ops.cli import main
 
 # the command's own code, with a cheap password hash: what is tested here is the store's writes,
 # and 500 full Argon2 hashes would take minutes on a shared machine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit.model import Location
-from audit.proof import distance_m, format_distance, proof_of, proof_text
+from audit.visits.proof import distance_m, format_distance, proof_of, proof_text
 
 KREMLIN = (55.7520, 37.6175)
 

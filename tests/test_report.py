@@ -13,10 +13,13 @@ import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-from audit import analytics, demo
+from audit.checklist.templates import get_checklist
 from audit.model import Answer, Audit, AuditHeader, Checklist, Location, PhotoRef
+from audit.model.rollups import rollups_of
+from audit.ops import demo
 from audit.photos import prepare_photo
-from audit.report import (
+from audit.reports import analytics
+from audit.reports.pdf import (
     FONT_ENV,
     UNSUPPORTED_MARK,
     Brand,
@@ -24,10 +27,8 @@ from audit.report import (
     render_audit_pdf,
     render_network_pdf,
 )
-from audit.rollups import rollups_of
-from audit.scoring import impacts, score_audit
-from audit.store.tinydb import TinyStore
-from audit.templates import get_checklist
+from audit.scoring.score import impacts, score_audit
+from audit.store.folder.backend import TinyStore
 
 GENERATED = "2025-03-15T09:00:00+03:00"
 VISIT = "2025-03-14T12:30:00+03:00"
@@ -507,7 +508,7 @@ SUMMARY_YAML = """
 
 
 def summary_checklist(mini: Checklist) -> Checklist:
-    from audit.checklist import parse_checklist
+    from audit.checklist.parse import parse_checklist
     from tests.conftest import MINI_YAML
 
     text = MINI_YAML.replace('''      - id: notes
@@ -521,7 +522,7 @@ def summary_checklist(mini: Checklist) -> Checklist:
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_summary_page__score_comparisons_top_three_strengths_and_the_shoppers_words(
         mini: Checklist, photos: Photos, lang: str) -> None:
-    from audit.report import AuditContext
+    from audit.reports.pdf import AuditContext
 
     checklist = summary_checklist(mini)
     audit = mini_audit(mini_answers(photos, guard_sober=False, notes="Очередь двигалась медленно"), photos)

@@ -11,15 +11,20 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from audit import accounts, actions, audits, notify, review, visits
+from audit.actions import service as actions
+from audit.audits import capture as audits
+from audit.checklist.templates import get_checklist
 from audit.model import Checklist, Location, User
-from audit.proof import Position
-from audit.report import AuditTrail, render_audit_pdf
-from audit.report.styles import Fmt
-from audit.reporting import audit_context, audit_trail, display_photo, pdf_auditor_label
+from audit.notify import outbox as notify
+from audit.people import accounts
+from audit.reports.gather import audit_context, audit_trail, display_photo, pdf_auditor_label
+from audit.reports.pdf import AuditTrail, render_audit_pdf
+from audit.reports.pdf.styles import Fmt
+from audit.review import steps as review
 from audit.store import Store
-from audit.store.tinydb import TinyStore
-from audit.templates import get_checklist
+from audit.store.folder.backend import TinyStore
+from audit.visits import plans as visits
+from audit.visits.proof import Position
 from tests.conftest import answer_mini, populate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,7 +246,7 @@ def test_cli_report__plan_history_and_the_location_zone(tmp_path: Path) -> None:
     people = moscow(store)
     audit_id = mystery(store, people)
     out = tmp_path / "a.pdf"
-    done = subprocess.run([sys.executable, "-m", "audit.cli", "--data-dir", str(data), "report", audit_id,
+    done = subprocess.run([sys.executable, "-m", "audit.ops.cli", "--data-dir", str(data), "report", audit_id,
                            "-o", str(out), "--for", "hq"], capture_output=True, text=True, cwd=ROOT,
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr

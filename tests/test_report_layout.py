@@ -11,12 +11,12 @@ import pdfplumber
 import pytest
 from reportlab.pdfgen.canvas import Canvas
 
-from audit import demo
-from audit.checklist import load_checklist, shipped_dir
-from audit.conditions import visibility
-from audit.report import render_network_pdf
-from audit.store.tinydb import TinyStore
-from audit.templates import get_checklist
+from audit.checklist.conditions import visibility
+from audit.checklist.parse import load_checklist, shipped_dir
+from audit.checklist.templates import get_checklist
+from audit.ops import demo
+from audit.reports.pdf import render_network_pdf
+from audit.store.folder.backend import TinyStore
 from tests.report_cases import CASES, PhotoFiles, answered, render_case
 
 

@@ -6,11 +6,14 @@ import dataclasses
 
 import pytest
 
-from audit import accounts, audits, review
+from audit.audits import capture as audits
+from audit.core.errors import AuditLocked, NotFound
 from audit.i18n import error_text
 from audit.model import Location, User
-from audit.proof import distance_m
-from audit.store import AuditFilter, AuditLocked, NotFound, Store
+from audit.people import accounts
+from audit.review import steps as review
+from audit.store import AuditFilter, Store
+from audit.visits.proof import distance_m
 from tests.conftest import answer_mini
 
 T0 = "2026-03-05T08:00:00+00:00"

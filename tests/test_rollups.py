@@ -13,12 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit import audits
+from audit.audits import capture as audits
+from audit.checklist.templates import add_template
+from audit.core.errors import NotFound, StoreError
 from audit.model import Location, PhotoRef, SummaryRow, User
+from audit.model.rollups import add, item_part, location_part, rollups_of
 from audit.photos import reuse_flags
-from audit.rollups import add, item_part, location_part, rollups_of
-from audit.store import AuditFilter, NotFound, Store, StoreError
-from audit.templates import add_template
+from audit.store import AuditFilter, Store
 from tests.conftest import MINI_YAML, answer_mini, make_store
 
 # a second version: other weights and critical cap, so its scores differ from the first's
@@ -192,8 +193,8 @@ def test_photo_candidates__flag_what_a_scan_of_every_hash_flags(
 @pytest.mark.parametrize("kind", ["tinydb", "postgres"])
 def test_get_rollups__another_replica_sees_a_submit_at_once(kind: str, tmp_path: Path,
                                                           request: pytest.FixtureRequest) -> None:
-    from audit.store.postgres import PostgresStore
-    from audit.store.tinydb import TinyStore
+    from audit.store.folder.backend import TinyStore
+    from audit.store.postgres.backend import PostgresStore
 
     writer = make_store(kind, tmp_path, request)
     people = people_of(writer)

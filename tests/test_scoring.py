@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.model import Answer, Checklist, Item, Section
-from audit.scoring import (
+from audit.scoring.score import (
     AnswerError,
     check_value,
     missing_for_submit,
@@ -282,7 +282,7 @@ def test_item_helpers(mini: Checklist) -> None:
 
 def test_impacts__sum_to_what_the_computed_score_lost(mini) -> None:  # type: ignore[no-untyped-def]
     from audit.model import Answer
-    from audit.scoring import impacts, score_audit
+    from audit.scoring.score import impacts, score_audit
 
     answers = {k: Answer(key=k, value=v) for k, v in {
         "entrance.dry": False, "entrance.clean": 3, "entrance.door": "heavy",

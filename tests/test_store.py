@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from audit import accounts, audits, limits
+from audit.audits import capture as audits
+from audit.checklist.templates import add_template
+from audit.core import limits
+from audit.core.errors import AuditLocked, NotFound, StoreError, StoreUnavailable
 from audit.model import Answer, Location, User
-from audit.scoring import AnswerError
-from audit.store import AuditFilter, AuditLocked, NotFound, Store, StoreError, StoreUnavailable
-from audit.store.tinydb import TinyStore
-from audit.templates import add_template
+from audit.people import accounts
+from audit.scoring.score import AnswerError
+from audit.store import AuditFilter, Store
+from audit.store.folder.backend import TinyStore
 from tests.conftest import MINI_YAML, answer_mini, populate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +62,7 @@ def test_every_file_is_readable_utf8_json(tmp_path: Path) -> None:
 def test_audit_file__is_still_a_tinydb_database(tmp_path: Path) -> None:
     from tinydb import TinyDB
 
-    from audit.store.tinydb import AtomicJSONStorage
+    from audit.store.folder.backend import AtomicJSONStorage
 
     store = TinyStore(tmp_path / "data")
     people = populate(store)
@@ -126,7 +129,7 @@ def test_submitted_audit__is_read_only_until_hq_reopens(store: Store,
 
 
 def test_template_version__kept_by_started_audits(store: Store, network: dict[str, User]) -> None:
-    from audit.templates import get_checklist
+    from audit.checklist.templates import get_checklist
 
     sam = network["shopper"]
     audit_id = start(store, sam)
@@ -207,8 +210,8 @@ def test_threads__8_writers_200_answers_each_lose_nothing(tmp_path: Path) -> Non
 WRITER = """
 import sys
 from audit.model import Answer
-from audit.store.tinydb import TinyStore
-from audit.templates import add_template
+from audit.store.folder.backend import TinyStore
+from audit.checklist.templates import add_template
 from tests.conftest import MINI_YAML, answer_mini, populate
 store = TinyStore(sys.argv[1])
 audit_id, start = sys.argv[2], int(sys.argv[3])
@@ -301,7 +304,7 @@ def test_corrupt_file__clear_error(tmp_path: Path) -> None:
 
 
 def test_read_folder__kept_until_the_folder_changes(tmp_path: Path) -> None:
-    from audit.store import docs
+    from audit.store.folder import docs
 
     folder = tmp_path / "months"
     docs.write(folder / "a.json", [1])

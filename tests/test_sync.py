@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from audit import accounts, audits, sync
+from audit.audits import capture as audits
+from audit.audits import sync
+from audit.core.errors import AuditLocked, NotFound
 from audit.model import User
-from audit.store import AuditLocked, NotFound, Store
+from audit.people import accounts
+from audit.store import Store
 from tests.conftest import answer_mini
 
 CLIENT = "phone-aaaa-1111"
@@ -135,7 +138,7 @@ def test_typo_text__server_finds_the_suspects(store: Store, network: dict[str, U
 
 def test_typo_text__a_check_that_could_not_run__says_so_to_the_phone(
         store: Store, network: dict[str, User], draft: str) -> None:
-    from audit import typos
+    from audit.typos import check as typos
     from audit.ui.walk import component
 
     if typos._worker_count() == 0:
@@ -223,7 +226,7 @@ def test_snapshot__digest_changes_with_the_answers(store: Store, network: dict[s
 
 def test_section_na__one_change_with_its_reason__refused_without_one__put_back(
         store: Store, network: dict[str, User]) -> None:
-    from audit.templates import add_template
+    from audit.checklist.templates import add_template
     from tests.test_conditions import COND_YAML
 
     add_template(store, COND_YAML, by="test")

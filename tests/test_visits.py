@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from audit import audits, visits, zones
+from audit.audits import capture as audits
+from audit.core import zones
+from audit.core.errors import StoreError
 from audit.i18n import error_text
 from audit.model import Location, User
-from audit.proof import BadPosition, check_position
-from audit.store import Store, StoreError
-from audit.visits import Plan, PlanError, Visit, VisitError, VisitFilter
+from audit.store import Store
+from audit.visits import plans as visits
+from audit.visits.plans import Plan, PlanError, Visit, VisitError, VisitFilter
+from audit.visits.proof import BadPosition, check_position
 from tests.conftest import answer_mini
 
 MSK = "Europe/Moscow"
@@ -437,7 +440,7 @@ def test_postgres__schema_2_database_gains_the_visit_tables(
     """A database an older app left at schema 2 is brought to 3, its audits untouched."""
     import psycopg
 
-    from audit.store.postgres import LATEST, PostgresStore
+    from audit.store.postgres.backend import LATEST, PostgresStore
     from tests.conftest import make_store, populate
 
     pg = make_store("postgres", tmp_path, request)

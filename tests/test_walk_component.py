@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from audit import audits, evidence
+from audit.audits import capture as audits
+from audit.audits import evidence
 from audit.model import Location, User
 from audit.photos import PhotoError
 from audit.store import Store

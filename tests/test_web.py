@@ -15,9 +15,10 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.testclient import TestClient
 
-from audit import accounts, audits, handoff
+from audit.audits import capture as audits
 from audit.model import User
-from audit.store.tinydb import TinyStore
+from audit.people import accounts, handoff
+from audit.store.folder.backend import TinyStore
 from audit.web.middleware import middleware
 from audit.web.routes import routes
 from tests.conftest import populate
@@ -30,7 +31,7 @@ T1 = "2026-05-01T10:00:00.000Z"
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TinyStore:
     monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
-    from audit import process
+    from audit.ops import process
 
     monkeypatch.setattr(process, "_stores", {})
     store = process.process_store()
@@ -155,7 +156,7 @@ def test_sync__a_phone_that_is_up_to_date_gets_only_its_items__else_the_whole_pi
     a = data.get_audit(audit_id)
     assert a is not None
     # what the phone holds (its picture plus the reply's items) matches the server's digest
-    from audit import sync as sync_module
+    from audit.audits import sync as sync_module
 
     shown, digest = sync_module.snapshot(a.answers)
     assert third["digest"] == digest and shown == {**second["snapshot"], **third["answers"]}
@@ -237,8 +238,8 @@ def test_static__icon_font_only_for_icon_names__text_font_for_nothing(client: Te
 
 def test_photo__a_flood_is_refused_before_any_work__the_phone_keeps_it_and_nothing_is_lost(
         client: TestClient, data: TinyStore, people: dict[str, User]) -> None:
-    from audit import limits
-    from audit.ratelimit import photo_uploads
+    from audit.core import limits
+    from audit.people.ratelimit import photo_uploads
 
     sam = people["shopper"]
     audit_id = draft_of(data, sam)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from audit.core.zones import BadZone, check_zone, format_day, format_time, zone_at
 from audit.i18n import error_text
-from audit.zones import BadZone, check_zone, format_day, format_time, zone_at
 
 
 @pytest.mark.parametrize(("iso", "zone", "shown"), [
@@ -43,8 +43,8 @@ def test_zone_at__picks_the_zone_of_a_point(lat: float, lon: float, zone: str) -
 
 
 def test_export__visit_times_in_the_locations_zone_with_the_zone_named() -> None:
-    from audit.export import audits_table
     from audit.model import Location, SummaryRow
+    from audit.reports.export import audits_table
 
     row = SummaryRow(audit_id="a1", location_id="m", region="R", template_id="t",
                      template_version=1, mode="mystery", auditor="sam", status="submitted",

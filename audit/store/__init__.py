@@ -1,8 +1,10 @@
-"""The Store protocol every backend implements, its errors, and `open_store` to pick one."""
+"""The Store protocol every backend implements, and `open_store` to pick one.
+
+Its errors live in `audit.core.errors`: `StoreError` and its kinds, each an `AppError`.
+"""
 
 from __future__ import annotations
 
-import errno
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -10,72 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
-from audit.rollups import Rollups
-from audit.store.action_store import ActionStore
+from audit.model.rollups import Rollups
+from audit.store.actions import ActionStore
 
 if TYPE_CHECKING:  # Pillow is heavy; only photo uploads need it
     from audit.photos import PhotoKind, PreparedPhoto
-    from audit.visits import Plan, Visit, VisitFilter
-
-
-class StoreError(Exception):
-    """Base of everything a store raises; `.code` and `.params` feed i18n."""
-
-    code = "store_error"
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.params = params
-
-
-class NotFound(StoreError):
-    code = "not_found"
-
-
-class AuditLocked(StoreError):
-    """The audit is submitted: read-only until HQ reopens it."""
-
-    code = "audit_locked"
-
-
-class StoreUnavailable(StoreError):
-    """The data folder or database cannot be used; the message says how to fix it."""
-
-    code = "store_unavailable"
-
-
-class StoreDamaged(StoreUnavailable):
-    """A file the store needs holds something else, or is gone (params: path)."""
-
-    code = "store_damaged"
-
-
-class StoreFull(StoreError):
-    """The disk (or the database's) is full: nothing new was written, nothing old was lost."""
-
-    code = "store_full"
-
-
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-
-
-def write_error(path: object, exc: OSError) -> StoreError:
-    """An OSError from writing `path`, as the store's error: StoreFull for a full disk."""
-    reason = exc.strerror or str(exc)
-    kind = StoreFull if exc.errno in _FULL else StoreError
-    return kind(f"cannot write {path}: {reason}", path=str(path), reason=reason)
-
-
-class LayoutOutdated(StoreUnavailable):
-    """The data was written by an older version; `audit migrate` upgrades it (params: command)."""
-
-    code = "layout_outdated"
-
-
-class LayoutTooNew(StoreUnavailable):
-    """The data was written by a newer version of the app than this one (params: found, known)."""
-
-    code = "layout_too_new"
+    from audit.visits.plans import Plan, Visit, VisitFilter
 
 
 @dataclass(frozen=True)
@@ -285,11 +227,11 @@ def open_store(data_dir: str | Path | None = None, *, database_url: str | None =
     """`AUDIT_DATABASE_URL` (or database_url) selects PostgreSQL; otherwise the TinyDB folder."""
     url = database_url if database_url is not None else os.environ.get("AUDIT_DATABASE_URL", "")
     if url:
-        from audit.store.postgres import PostgresStore
+        from audit.store.postgres.backend import PostgresStore
 
         photos = Path(data_dir or os.environ.get("AUDIT_DATA_DIR") or "data")
         store: Store = PostgresStore(url, photo_dir=photos)
         return store
-    from audit.store.tinydb import TinyStore
+    from audit.store.folder.backend import TinyStore
 
     return TinyStore(Path(data_dir or os.environ.get("AUDIT_DATA_DIR") or "data"))

@@ -12,13 +12,14 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from audit import access, actions
-from audit.action_model import OPEN_STATUSES, Action, ActionFilter
+from audit.actions import service as actions
+from audit.checklist.templates import get_checklist
+from audit.core.errors import AppError, NotFound
 from audit.i18n import answer_text, error_text
 from audit.model import Answer, Location, User
+from audit.model.actions import OPEN_STATUSES, Action, ActionFilter
+from audit.people import access
 from audit.photos import PhotoError, message
-from audit.store import NotFound, StoreError
-from audit.templates import get_checklist
 from audit.ui.common import T, esc, get_store, lang
 
 PAGE = "audit/ui/pages/actions.py"
@@ -163,7 +164,7 @@ def _do(fn, *args, done: str | None = None, **kwargs) -> None:  # type: ignore[n
     """A button's callback: call the library, keep its message for the run that follows."""
     try:
         fn(get_store(), *args, **kwargs)
-    except (StoreError, PhotoError) as err:
+    except (AppError, PhotoError) as err:
         _fail(err)
     else:
         if done:
@@ -178,7 +179,7 @@ def _on_evidence(user: User, action_id: str, widget: str) -> None:
     for f in files:
         try:
             actions.add_evidence(get_store(), user, action_id, f.getvalue())
-        except (StoreError, PhotoError) as err:
+        except (AppError, PhotoError) as err:
             _fail(err)
             break
     else:
@@ -357,7 +358,7 @@ def plan_link(user: User, audit_id: str) -> None:
 
 @st.fragment
 def _plan(user: User, audit_id: str) -> None:
-    from audit.audits import load_audit
+    from audit.audits.capture import load_audit
 
     store = get_store()
     try:
@@ -383,7 +384,7 @@ def _plan(user: User, audit_id: str) -> None:
         _card(a, names, people, key="plan")
     if actions.is_final(header) and access.may_act(user, access.REQUEST_ACTION,
                                                    actions.access_obj(header.location_id, region)):
-        from audit.scoring import score_audit
+        from audit.scoring.score import score_audit
 
         made = {a.key for a in store.location_actions(header.location_id)
                 if a.audit_id == audit_id or (a.is_open and a.template_id == header.template_id)}
@@ -448,7 +449,7 @@ def dashboard_tab(locations: dict[str, Location], region: str | None, template_i
 
 
 def _export_buttons(flt: ActionFilter) -> None:
-    from audit.action_export import export_actions
+    from audit.actions.export import export_actions
 
     store = get_store()
     here = lang()

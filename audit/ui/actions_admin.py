@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import actions, notify
+from audit.actions import service as actions
+from audit.checklist.templates import latest_templates, now_iso
+from audit.core.errors import AppError
 from audit.i18n import error_text
-from audit.store import StoreError
-from audit.templates import latest_templates, now_iso
+from audit.notify import outbox as notify
 from audit.ui.common import T, esc, get_store, labeller, lang
 
 
@@ -47,7 +48,7 @@ def settings_form() -> None:
             actions.set_action_settings(store, user, template_id, actions.ActionSettings(
                 auto=auto or "all", min_loss=float(min_loss), due_critical=int(critical),
                 due_other=int(other), owner=owner or ""))
-        except StoreError as err:
+        except AppError as err:
             st.error(error_text(err, lang()))
         else:
             st.success(T("ui.saved"))

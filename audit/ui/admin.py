@@ -8,13 +8,14 @@ import re
 
 import streamlit as st
 
-from audit import access, accounts, check
-from audit.checklist import ChecklistError
+from audit.checklist.parse import ChecklistError
+from audit.checklist.templates import add_template
+from audit.core.errors import AppError
 from audit.i18n import error_text
 from audit.model import ROLES, WEEKDAYS, Location
-from audit.reporting import LogoError, check_logo
-from audit.store import StoreError
-from audit.templates import add_template
+from audit.ops import check
+from audit.people import access, accounts
+from audit.reports.gather import LogoError, check_logo
 from audit.ui import actions_admin, place
 from audit.ui.common import LANGS, T, esc, get_store, labeller, lang
 
@@ -97,7 +98,7 @@ def people() -> None:
                                      email=email, any_location=anywhere)
                 accounts.update_user(store, name.strip().lower(), lang=mail_lang or "",
                                      regions=tuple(regions))
-            except StoreError as err:
+            except AppError as err:
                 st.error(error_text(err, lang()))
             else:
                 st.success(T("ui.added", name=name.strip().lower()))
@@ -126,7 +127,7 @@ def people() -> None:
                         accounts.update_user(store, u.name, role=role or u.role, locations=tuple(locs),
                                              email=email, any_location=anywhere, disabled=disabled,
                                              lang=mail_lang or "", regions=tuple(regions))
-                    except StoreError as err:
+                    except AppError as err:
                         st.error(error_text(err, lang()))
                     else:
                         st.success(T("ui.saved"))
@@ -138,7 +139,7 @@ def people() -> None:
                         accounts.set_password(store, u.name, pw,
                                               keep_session=st.session_state.get("_token")
                                               if u.name == st.session_state["_user"].name else None)
-                    except StoreError as err:
+                    except AppError as err:
                         st.error(error_text(err, lang()))
                     else:
                         st.success(T("ui.password_set"))
@@ -225,7 +226,7 @@ def templates() -> None:
         except ChecklistError as err:
             problems = err.problems or []
             st.session_state["_tpl_result"] = ("error", [p.format(lang()) for p in problems])
-        except StoreError as err:
+        except AppError as err:
             st.session_state["_tpl_result"] = ("error", [error_text(err, lang())])
         else:
             st.session_state["_tpl_result"] = ("ok", [T("ui.template_added", id=checklist.id,

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import access, audits
+from audit.audits import capture as audits
+from audit.checklist.templates import get_checklist
+from audit.core.errors import AppError
+from audit.core.zones import format_time
 from audit.model import Location, SummaryRow, User
-from audit.scoring import progress
-from audit.store import AuditFilter, StoreError
-from audit.templates import get_checklist
+from audit.people import access
+from audit.scoring.score import progress
+from audit.store import AuditFilter
 from audit.ui import visits as visits_ui
 from audit.ui.common import T, esc, fmt_score, get_store, level_badge
 from audit.ui.walk import page as walk
-from audit.zones import format_time
 
 PAGE = "audit/ui/pages/audits.py"
 LATEST = 30  # audits a list shows before one picks a month
@@ -81,7 +83,7 @@ def _draft_progress(r: SummaryRow) -> tuple[int, int]:
     try:
         audit = store.get_audit(r.audit_id)
         checklist = get_checklist(store, r.template_id, r.template_version)
-    except StoreError:
+    except AppError:
         return r.answered, r.total
     if audit is None:
         return r.answered, r.total

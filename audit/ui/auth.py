@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import accounts
+from audit.core.errors import AppError
 from audit.i18n import error_text
 from audit.model import User
-from audit.store import StoreError
+from audit.people import accounts
 from audit.ui import cookie
 from audit.ui.common import (
     LANGS,
@@ -33,7 +33,7 @@ def language_picker(key: str = "lang.pick") -> None:
 def _signed_in(user: User) -> None:
     try:
         token = accounts.start_session(get_store(), user)
-    except StoreError as err:  # a full disk: no session, and the person is told why
+    except AppError as err:  # a full disk: no session, and the person is told why
         st.error(error_text(err, lang()))
         return
     st.session_state["_token"] = token
@@ -61,7 +61,7 @@ def sign_in_page() -> None:
             user = accounts.sign_in(store, name, password, address=st.context.ip_address)
         except accounts.AccountError as err:
             st.error(error_text(err, lang()), icon=":material/lock:")
-        except StoreError as err:
+        except AppError as err:
             st.error(error_text(err, lang()))
         else:
             _signed_in(user)
@@ -93,7 +93,7 @@ def first_run_page() -> None:
         else:
             try:
                 user = accounts.create_first_hq(store, name.strip().lower(), password)
-            except StoreError as err:
+            except AppError as err:
                 st.error(error_text(err, lang()))
             else:
                 _signed_in(user)
@@ -101,7 +101,7 @@ def first_run_page() -> None:
         st.divider()
         st.markdown(T("ui.demo_offer"))
         if st.button(T("ui.load_demo"), icon=":material/dataset:", key="first.demo", width="stretch"):
-            from audit.demo import DEMO_PASSWORD, generate
+            from audit.ops.demo import DEMO_PASSWORD, generate
 
             with st.spinner(T("ui.loading_demo")):
                 generate(store, seed=1)

@@ -1,6 +1,6 @@
 """The app's e-mail drainer: one daemon thread per server process, started on the first page run.
 
-It drains the store's outbox (audit.notify.drain_forever) so that a tap or a submit never
+It drains the store's outbox (audit.notify.outbox.drain_forever) so that a tap or a submit never
 waits for a mail server. Deployments that drain from cron only set AUDIT_NOTIFY_IN_APP=0.
 Once the ASGI entry exists, its lifespan starts the same function instead.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 
-from audit import notify
+from audit.notify import outbox as notify
 from audit.ui.common import get_store
 
 INTERVAL = float(os.environ.get("AUDIT_NOTIFY_INTERVAL", "60"))

@@ -10,10 +10,10 @@ from typing import Any
 
 import streamlit as st
 
-from audit import accounts
 from audit.i18n import error_text, t
 from audit.model import User
-from audit.process import close_stores, process_store
+from audit.ops.process import close_stores, process_store
+from audit.people import accounts
 from audit.store import Store
 
 COOKIE = "audit_session"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import handoff
+from audit.people import handoff
 from audit.ui.common import COOKIE
 
 # Posts the one-time ticket (or asks to forget the cookie) until the route answers; a phone

@@ -13,12 +13,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from audit import access, analytics, audits
+from audit.audits import capture as audits
+from audit.checklist.templates import get_checklist, latest_templates
+from audit.core.errors import NotFound
 from audit.i18n import answer_text, level_name
 from audit.model import Checklist, Item, Location, SummaryRow, User
-from audit.rollups import Rollups
-from audit.store import AuditFilter, NotFound, Store
-from audit.templates import get_checklist, latest_templates
+from audit.model.rollups import Rollups
+from audit.people import access
+from audit.reports import analytics
+from audit.store import AuditFilter, Store
 from audit.ui.common import T, esc, fmt_score, get_store, labeller, lang, level_badge
 
 LOCATION_PAGE = "audit/ui/pages/locations.py"
@@ -314,7 +317,7 @@ def _compare(data: Rollups, f: analytics.Filters, names: dict[str, str],
 def _exports(d: analytics.Dashboard, f: analytics.Filters,
              locations: dict[str, Location], checklist: Checklist | None) -> None:
     """Files built from the rows, only when a button is tapped."""
-    from audit import export
+    from audit.reports import export
     from audit.ui.report_buttons import network_pdf_button
 
     store = get_store()

@@ -3,7 +3,7 @@
 The element shows why it asks and a button; only a tap asks the browser (which then shows
 its own permission prompt), unless the person already allowed it for this site. The position
 comes back to Python as the element's state value `position` ({lat, lon, accuracy} or
-{error}); the server checks it (audit.proof.check_position) before anything is recorded.
+{error}); the server checks it (audit.visits.proof.check_position) before anything is recorded.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 import streamlit as st
 
 from audit.i18n import error_text
-from audit.proof import BadPosition, Position, check_position
 from audit.ui.common import T, lang
+from audit.visits.proof import BadPosition, Position, check_position
 
 _HTML = """
 <div class="geo">

@@ -7,12 +7,12 @@ from typing import Any
 
 import streamlit as st
 
+from audit.core.errors import AppError
+from audit.core.zones import check_zone, zone_names
 from audit.i18n import error_text
 from audit.model import Location
-from audit.proof import check_coordinates
-from audit.store import StoreError
 from audit.ui.common import T, get_store, lang
-from audit.zones import check_zone, zone_names
+from audit.visits.proof import check_coordinates
 
 
 def fields(loc: Location | None, prefix: str) -> dict[str, str]:
@@ -38,7 +38,7 @@ def checked(raw: dict[str, str]) -> dict[str, Any] | None:
             lat, lon = check_coordinates(raw["lat"].replace(",", "."),
                                          raw["lon"].replace(",", "."))
         tz = check_zone(raw["tz"]) if raw["tz"] else ""
-    except StoreError as err:
+    except AppError as err:
         st.error(error_text(err, lang()))
         return None
     return {"lat": lat, "lon": lon, "tz": tz}
@@ -46,8 +46,8 @@ def checked(raw: dict[str, str]) -> dict[str, Any] | None:
 
 def from_photo(loc: Location) -> None:
     """A photo taken at the branch: its GPS becomes the location's coordinates and zone."""
+    from audit.core.zones import zone_at
     from audit.photos import PhotoError, prepare_photo
-    from audit.zones import zone_at
 
     up = st.file_uploader(T("place.from_photo"), type=["jpg", "jpeg", "png", "heic", "webp"],
                           key=f"place.photo.{loc.id}")

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from audit.analytics import Filters
 from audit.model import Audit, Checklist, Location, SummaryRow, User
-from audit.report import render_audit_pdf, render_network_pdf
-from audit.reporting import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
+from audit.reports.analytics import Filters
+from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
+from audit.reports.pdf import render_audit_pdf, render_network_pdf
 from audit.ui.common import LANGS, T, get_store, lang
 
 

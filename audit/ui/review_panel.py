@@ -7,14 +7,16 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from audit import access, audits, review
+from audit.audits import capture as audits
+from audit.core.errors import AppError
+from audit.core.zones import format_time
 from audit.i18n import error_text
 from audit.model import Audit, AuditHeader, Checklist, Location, User
-from audit.proof import Position, proof_of, proof_text
-from audit.store import StoreError
+from audit.people import access
+from audit.review import steps as review
 from audit.ui import geo
 from audit.ui.common import T, esc, get_store, lang
-from audit.zones import format_time
+from audit.visits.proof import Position, proof_of, proof_text
 
 STAGE_BADGE = {"draft": "gray", "sent_back": "orange", "submitted": "green", "in_review": "blue",
                "published": "green"}
@@ -141,7 +143,7 @@ def _review_actions(user: User, audit: Audit, checklist: Checklist) -> None:
 def _do(step) -> None:  # type: ignore[no-untyped-def]
     try:
         step()
-    except StoreError as err:
+    except AppError as err:
         st.error(error_text(err, lang()), icon=":material/block:")
         return
     st.rerun()

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from audit import access, audits
+from audit.audits import capture as audits
+from audit.checklist.templates import latest_templates
+from audit.core.errors import AppError
 from audit.i18n import error_text
-from audit.store import StoreError
-from audit.templates import latest_templates
+from audit.people import access
 from audit.ui.common import LANGS, T, get_store, labeller, lang
 
 
@@ -68,7 +69,7 @@ def render() -> None:
         try:
             header = audits.start_audit(store, user, location_id=location_id, template_id=template_id,
                                         mode=mode, lang=audit_lang, visit_at=visit)
-        except StoreError as err:
+        except AppError as err:
             st.error(error_text(err, lang()))
             return
         if audit_lang != lang():

@@ -7,15 +7,17 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from audit import access, review, visits
+from audit.checklist.templates import latest_templates
+from audit.core.errors import AppError
+from audit.core.zones import format_time
 from audit.i18n import error_text, hours_text
 from audit.model import WEEKDAYS, Location, User
-from audit.store import StoreError
-from audit.templates import latest_templates
+from audit.people import access
+from audit.review import steps as review
 from audit.ui import geo
 from audit.ui.common import T, esc, get_store, labeller, lang
-from audit.visits import Plan, Visit, VisitFilter
-from audit.zones import format_time
+from audit.visits import plans as visits
+from audit.visits.plans import Plan, Visit, VisitFilter
 
 AUDITS = "audit/ui/pages/audits.py"
 BADGE = {"due": "green", "started": "blue", "overdue": "orange", "missed": "red",
@@ -109,7 +111,7 @@ def _start_panel(user: User, visit_id: str, locations: dict[str, Location]) -> N
                 st.page_link(AUDITS, label=T("visit.continue"), icon=":material/edit:",
                              query_params={"id": err.params["audit_id"]})
             return
-        except StoreError as err:
+        except AppError as err:
             st.error(error_text(err, lang()))
             return
         st.session_state.pop("_starting", None)
@@ -204,7 +206,7 @@ def cell_text(cell: visits.CoverageCell) -> str:
 
 
 def _doubt(v: Visit, loc: Location | None) -> str:
-    from audit.proof import proof_of, proof_text
+    from audit.visits.proof import proof_of, proof_text
 
     bits = []
     for stage, pos in (("start", v.start_pos), ("submit", v.submit_pos)):
@@ -258,7 +260,7 @@ def plan_form() -> None:
                     scenario_en=scenario_en.strip())
         try:
             made = visits.plan_visits(store, user, plan)
-        except StoreError as err:
+        except AppError as err:
             st.error(error_text(err, lang()), icon=":material/event_busy:")
         else:
             st.success(T("visit.planned_n", count=len(made)), icon=":material/event_available:")

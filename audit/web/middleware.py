@@ -195,7 +195,7 @@ class Guard:
 async def _signed_in(scope: Scope) -> bool:
     from starlette.requests import Request
 
-    from audit.process import process_store
+    from audit.ops.process import process_store
     from audit.web.session import caller
 
     request = Request(scope)

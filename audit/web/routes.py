@@ -11,13 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from audit import handoff, sync
-from audit.evidence import PhoneReport, add_photo
+from audit.audits import sync
+from audit.audits.evidence import PhoneReport, add_photo
+from audit.core.errors import AppError, AuditLocked, NotFound, StoreError
 from audit.i18n import error_text, t
+from audit.ops.process import process_store
+from audit.people import handoff
+from audit.people.ratelimit import RateLimited, photo_uploads
 from audit.photos import PhotoError, message
-from audit.process import process_store
-from audit.ratelimit import RateLimited, photo_uploads
-from audit.store import AuditLocked, NotFound, StoreError
 from audit.web.session import Caller, caller, clear_cookie, csrf_ok, same_origin, set_cookie
 
 MAX_PHOTO_BYTES = 25 * 1024 * 1024
@@ -132,7 +133,7 @@ async def sync_batch(request: Request) -> Response:
 
     try:
         out = await run_in_threadpool(work)
-    except StoreError as err:
+    except AppError as err:
         return _store_error(err, lang)
     return JSONResponse(out, headers={"Cache-Control": "no-store"})
 
@@ -189,7 +190,7 @@ async def photo_upload(request: Request) -> Response:
         out = await run_in_threadpool(work)
     except PhotoError as err:
         return _error(422, err.code, message(err, lang))
-    except StoreError as err:
+    except AppError as err:
         return _store_error(err, lang)
     return JSONResponse(out, headers={"Cache-Control": "no-store"})
 

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from audit import accounts, handoff
 from audit.model import User
+from audit.people import accounts, handoff
 from audit.store import Store
 
 COOKIE = "audit_session"

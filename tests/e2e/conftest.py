@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from audit.store.tinydb import TinyStore
+from audit.store.folder.backend import TinyStore
 from tests.conftest import IN_CI, _free_port, populate
 
 ROOT = Path(__file__).resolve().parents[2]

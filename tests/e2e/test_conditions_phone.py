@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from audit import audits
-from audit.store.tinydb import TinyStore
-from audit.templates import add_template
+from audit.audits import capture as audits
+from audit.checklist.templates import add_template
+from audit.store.folder.backend import TinyStore
 from tests.e2e.conftest import PHONE_CONTEXT, card, sign_in, snap, status, tap_option, wait_for
 from tests.test_conditions import COND_YAML
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from audit import audits
+from audit.audits import capture as audits
 from audit.store import Store
 from tests.conftest import IN_CI, _free_port, make_store, populate
 from tests.e2e.conftest import (

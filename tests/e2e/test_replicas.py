@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import audits
+from audit.audits import capture as audits
 from audit.store import Store
 from tests.conftest import _free_port, answer_mini, make_store, populate
 from tests.e2e.conftest import CHROMIUM, FLAGS, PHONE, box, wait_for_session_cookie

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from audit import audits
-from audit.store.tinydb import TinyStore
+from audit.audits import capture as audits
+from audit.store.folder.backend import TinyStore
 from tests.e2e.conftest import PHONE_CONTEXT, card, sign_in, snap
 
 pytestmark = pytest.mark.e2e

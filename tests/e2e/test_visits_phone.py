@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from audit import visits
-from audit.proof import distance_m
-from audit.store.tinydb import TinyStore
-from audit.visits import Plan
+from audit.store.folder.backend import TinyStore
+from audit.visits import plans as visits
+from audit.visits.plans import Plan
+from audit.visits.proof import distance_m
 from tests.conftest import _free_port, populate
 from tests.e2e.conftest import PHONE, ROOT, snap, wait_for_session_cookie
 from tests.e2e.conftest import wait_healthy as _wait_healthy

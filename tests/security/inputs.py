@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit import accounts
-from audit.store.tinydb import TinyStore
+from audit.people import accounts
+from audit.store.folder.backend import TinyStore
 from tests.conftest import populate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from audit import limits
-from audit.checklist import ChecklistError, parse_checklist
+from audit.checklist.parse import ChecklistError, parse_checklist
+from audit.checklist.templates import add_template
+from audit.core import limits
 from audit.store import Store
-from audit.templates import add_template
 from tests.conftest import MINI_YAML, populate
 from tests.security.inputs import admin_part
 from tests.security.memory import peak_growth
@@ -38,7 +38,7 @@ def _items_yaml(n: int, *, text: str = "t") -> str:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "audit.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "audit.ops.cli", *args], capture_output=True,
                           text=True, cwd=ROOT, timeout=120, check=False,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
 
@@ -54,7 +54,7 @@ def test_billion_laughs__refused_fast_with_little_memory() -> None:
     growth, message = peak_growth(f"""
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))  # never the machine's memory
-        from audit.checklist import ChecklistError, parse_checklist
+        from audit.checklist.parse import ChecklistError, parse_checklist
         TEXT = {LAUGHS!r}
 
         def run():

@@ -17,16 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from audit import audits, check, evidence
-from audit.store.tinydb import TinyStore
+from audit.audits import capture as audits
+from audit.audits import evidence
+from audit.ops import check
+from audit.store.folder.backend import TinyStore
 from tests.conftest import answer_mini, populate
 from tests.e2e.photos import phone_jpeg
 
 WORKER = """
 import os, signal, sys
 from pathlib import Path
-from audit import audits
-from audit.store.tinydb import TinyStore
+from audit.audits import capture as audits
+from audit.store.folder.backend import TinyStore
 
 folder, audit_id, crash_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 store = TinyStore(folder)
@@ -112,7 +114,7 @@ def test_cli_check_after_a_kill_mid_submit(ready: tuple[Path, str], tmp_path: Pa
     folder = shutil.copytree(base, tmp_path / "data")
     assert _run(folder, audit_id, 3).returncode == -signal.SIGKILL
     journals = list((folder / ".journal").glob("*.json"))
-    done = subprocess.run([sys.executable, "-m", "audit.cli", "--data-dir", str(folder), "check"],
+    done = subprocess.run([sys.executable, "-m", "audit.ops.cli", "--data-dir", str(folder), "check"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no problems found" in done.stdout

@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from audit import accounts, audits, check, evidence
+from audit.audits import capture as audits
+from audit.audits import evidence
+from audit.core.errors import StoreFull
 from audit.i18n import error_text
-from audit.store import StoreFull
-from audit.store.tinydb import TinyStore
+from audit.ops import check
+from audit.people import accounts
+from audit.store.folder.backend import TinyStore
 from tests.conftest import IN_CI, answer_mini, populate
 from tests.e2e.photos import phone_jpeg
 

@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from audit import accounts, audits, evidence
-from audit.store.tinydb import TinyStore
+from audit.audits import capture as audits
+from audit.audits import evidence
+from audit.people import accounts
+from audit.store.folder.backend import TinyStore
 from tests.conftest import answer_mini
 from tests.e2e.conftest import PHONE_CONTEXT, sign_in, snap
 from tests.e2e.photos import phone_jpeg

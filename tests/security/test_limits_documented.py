@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit import limits
+from audit.core import limits
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

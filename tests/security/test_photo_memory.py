@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from audit import limits
+from audit.core import limits
 from audit.photos import PhotoError, PhotoStore, message, prepare_photo
 from tests.security.memory import peak_growth
 

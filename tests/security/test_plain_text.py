@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from audit import accounts
-from audit.store.tinydb import TinyStore
+from audit.people import accounts
+from audit.store.folder.backend import TinyStore
 from tests.conftest import _free_port, populate
 from tests.e2e.conftest import PHONE, browser, option, playwright  # noqa: F401  (fixtures)
 from tests.e2e.conftest import wait_healthy as _wait_healthy

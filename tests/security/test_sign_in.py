@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from audit import accounts, limits
+from audit.core import limits
 from audit.i18n import error_text
 from audit.model import User
-from audit.ratelimit import RateLimiter
+from audit.people import accounts
+from audit.people.ratelimit import RateLimiter
 from audit.store import Session, Store
 from tests.conftest import make_store
 from tests.security.memory import peak_growth
@@ -94,8 +95,8 @@ def test_forty_threads__every_failure_counted(store: Store, network: dict[str, U
 _RACER = """
 import sys, time
 from pathlib import Path
-from audit import accounts
-from audit.ratelimit import RateLimiter
+from audit.people import accounts
+from audit.people.ratelimit import RateLimiter
 from audit.store import open_store
 
 target, go, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
@@ -185,8 +186,8 @@ def test_24_parallel_sign_ins__argon2_memory_bounded() -> None:
     growth, codes = peak_growth("""
         import tempfile, threading
         from pathlib import Path
-        from audit import accounts
-        from audit.store.tinydb import TinyStore
+        from audit.people import accounts
+        from audit.store.folder.backend import TinyStore
         store = TinyStore(Path(tempfile.mkdtemp()) / "d")
         accounts.create_user(store, "sam", "shopper", "secret-pass")
 

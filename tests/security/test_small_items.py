@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from audit import audits, limits
-from audit.export import export
+from audit.audits import capture as audits
+from audit.core import limits
 from audit.i18n import error_text
 from audit.model import User
-from audit.ratelimit import RateLimited, photo_uploads
-from audit.scoring import AnswerError
+from audit.people.ratelimit import RateLimited, photo_uploads
+from audit.reports import export
+from audit.scoring.score import AnswerError
 from audit.store import Store
-from audit.store.tinydb import TinyStore
+from audit.store.folder.backend import TinyStore
 from tests.conftest import answer_mini
 from tests.security.inputs import admin_part
 
@@ -131,7 +132,7 @@ def _png(size: tuple[int, int]) -> bytes:
 
 
 def test_logo__small_file_of_144_megapixels__refused_and_old_one_dropped(store: Store) -> None:
-    from audit.reporting import LogoError, brand_of, check_logo
+    from audit.reports.gather import LogoError, brand_of, check_logo
 
     bomb = _png((12_000, 12_000))
     assert len(bomb) < 300_000
@@ -181,7 +182,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("AUDIT_DATA_DIR", None)
     env.pop("AUDIT_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "audit.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "audit.ops.cli", *args], capture_output=True,
                           text=True, cwd=cwd, env=env, timeout=300, check=False)
 
 

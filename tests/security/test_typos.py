@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from audit import limits, typos
-from audit.typos import WORD_RE, Suspect, suspect_words
+from audit.core import limits
+from audit.typos import check as typos
+from audit.typos.check import WORD_RE, Suspect, suspect_words
 from tests.security.inputs import GERMAN, random_latin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +68,7 @@ def test_latin_letters_inside_a_russian_word__offered_with_the_fix() -> None:
 def test_the_pastes_that_took_minutes__finish_within_a_bound(text: str) -> None:
     # the old check took 192 s and 8.4 s of CPU on these; a child process that is still
     # working after 60 s is ended and the test fails (a bound, not a timing)
-    code = f"from audit.typos import suspect_words; print(len(suspect_words({text!r})))"
+    code = f"from audit.typos.check import suspect_words; print(len(suspect_words({text!r})))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -75,7 +76,7 @@ def test_the_pastes_that_took_minutes__finish_within_a_bound(text: str) -> None:
 
 
 def test_a_megabyte_paste__checked_up_to_the_budget_and_the_shopper_told() -> None:
-    from audit.typos import TypoCheck, check_typos
+    from audit.typos.check import TypoCheck, check_typos
 
     text = "Наши консультанты ответят на вопросы. " * 30_000
     result = check_typos(text)
@@ -87,7 +88,7 @@ def test_a_megabyte_paste__checked_up_to_the_budget_and_the_shopper_told() -> No
 
 
 def test_time_budget__a_text_of_unknown_words_stops_and_says_so() -> None:
-    from audit.typos import check_text
+    from audit.typos.check import check_text
 
     rng = random.Random(3)
     garbage = " ".join("".join(rng.choice("бвгджзклмнпрстфхцчшщ") for _ in range(8))
@@ -99,14 +100,14 @@ def test_time_budget__a_text_of_unknown_words_stops_and_says_so() -> None:
 
 
 def test_an_overlong_word__offered_without_a_search() -> None:
-    from audit.typos import check_text
+    from audit.typos.check import check_text
 
     word = "а" * (limits.TYPO_CHECK_WORD_MAX + 50)
     assert check_text(f"Слово {word} здесь.").suspects == (Suspect(word, None),)
 
 
 def test_worker_pool__a_dead_worker_is_replaced() -> None:
-    from audit.typos import check_typos
+    from audit.typos.check import check_typos
 
     if typos._worker_count() == 0:
         pytest.skip("typo workers are switched off (AUDIT_TYPO_WORKERS=0)")

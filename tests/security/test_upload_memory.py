@@ -31,8 +31,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
-from audit import accounts, audits, handoff
-from audit.store.tinydb import TinyStore
+from audit.audits import capture as audits
+from audit.people import accounts, handoff
+from audit.store.folder.backend import TinyStore
 from audit.web.routes import MAX_PHOTO_BYTES
 
 pytestmark = pytest.mark.e2e

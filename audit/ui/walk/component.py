@@ -16,8 +16,8 @@ from typing import Any
 
 import streamlit as st
 
-from audit import sync
-from audit.conditions import conditions_data
+from audit.audits import sync
+from audit.checklist.conditions import conditions_data
 from audit.i18n import WALK_STRINGS, t
 from audit.model import WEEKDAYS, Audit, Checklist, Item, Location
 from audit.store import PhotoFiles

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import access, audits, handoff, visits
+from audit.audits import capture as audits
+from audit.checklist.templates import get_checklist
+from audit.core.errors import AppError, NotFound
 from audit.i18n import answer_text, error_text, explain
 from audit.model import Audit, Checklist, Location, User, item_key
-from audit.scoring import missing_for_submit, score_audit
-from audit.store import NotFound, StoreError
-from audit.templates import get_checklist
+from audit.people import access, handoff
+from audit.scoring.score import missing_for_submit, score_audit
 from audit.ui import items, review_panel
 from audit.ui.common import T, esc, fmt_num, fmt_score, get_store, lang, level_badge, session_token
 from audit.ui.walk import component
+from audit.visits import plans as visits
 
 REVIEW = component.REVIEW
 
@@ -125,7 +127,7 @@ def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None)
         except audits.SubmitRefused as err:
             st.error(error_text(err, lang()), icon=":material/block:")
             return
-        except StoreError as err:
+        except AppError as err:
             st.error(error_text(err, lang()))
             return
         st.rerun(scope="app")
@@ -153,7 +155,7 @@ def _confirm_delete(user: User, audit_id: str) -> None:
         _forget_delete()
         try:
             audits.delete_draft(get_store(), user, audit_id)
-        except StoreError as err:
+        except AppError as err:
             st.error(error_text(err, lang()))
             return
         st.query_params.clear()

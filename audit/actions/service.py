@@ -1,0 +1,731 @@
+"""The loop after a finding: actions proposed from an audit, worked on, verified, proved by the next audit.
+
+`on_audit_final` is the one hook: call it when a self-audit is submitted and when a mystery
+audit is published. It weighs the location's earlier actions against this audit (confirmed
+by it, or reopened as a repeat), makes the new ones its findings call for, and queues the
+e-mails. Every other function here is something a person does to one action.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from audit.checklist.templates import get_checklist, now_iso
+from audit.core.errors import AppError, NotFound
+from audit.model import Audit, AuditHeader, AuditScore, Checklist, PhotoRef, User
+from audit.model.actions import Action, ActionFilter, ActionStats, LocationActions
+from audit.people import access
+from audit.scoring.score import impacts, score_audit
+from audit.store import Store
+
+AUTO_MODES = ("all", "critical")  # which findings make an action by themselves
+MAX_NOTE = 2000
+MAX_REASON = 500
+MAX_EVIDENCE = 10
+FAILS_AGAIN = 0.2  # "closes fast but fails again": at least this share of closed actions failed again
+
+
+class ActionError(AppError):
+    """Something a person asked of an action that cannot be done; `.code` names why (i18n err.*)."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    """Per checklist, set by HQ: which findings make actions by themselves, and their due dates."""
+
+    auto: str = "all"  # "all": every finding; "critical": only critical failures (others on request)
+    min_loss: float = 0.0  # with "all": findings that cost less than this many points wait for a request
+    due_critical: int = 2  # days
+    due_other: int = 14
+    owner: str = ""  # a named person who owns them; "" means a manager of the location
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> ActionSettings:
+        d = d or {}
+        return cls(auto=d.get("auto", "all") if d.get("auto") in AUTO_MODES else "all",
+                   min_loss=float(d.get("min_loss", 0.0) or 0.0),
+                   due_critical=int(d.get("due_critical", 2)), due_other=int(d.get("due_other", 14)),
+                   owner=str(d.get("owner", "") or ""))
+
+
+def action_settings(store: Store, template_id: str) -> ActionSettings:
+    return ActionSettings.from_dict((store.get_settings().get("actions") or {}).get(template_id))
+
+
+def set_action_settings(store: Store, actor: User, template_id: str,
+                        settings: ActionSettings) -> ActionSettings:
+    if not access.may(actor, access.MANAGE_TEMPLATES):
+        raise NotFound("not found")
+    if settings.auto not in AUTO_MODES:
+        raise ActionError("bad_auto", f"auto must be one of {', '.join(AUTO_MODES)}")
+    for days in (settings.due_critical, settings.due_other):
+        if not 0 <= days <= 365:
+            raise ActionError("bad_due_days", "due days must be 0 to 365", days=days)
+    if settings.owner:
+        person = store.get_user(settings.owner)
+        if person is None or person.disabled or person.role == "shopper":
+            raise ActionError("bad_default_owner", f"no manager, reviewer or HQ named {settings.owner}",
+                              owner=settings.owner)
+    every = dict(store.get_settings().get("actions") or {})
+    every[template_id] = settings.to_dict()
+    store.put_settings({"actions": every})
+    return settings
+
+
+# -- what an audit proposes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A finding that can become an action; `auto` when it does so by itself."""
+
+    key: str
+    section: str
+    answer: Any
+    na: bool
+    comment: str
+    photos: tuple[str, ...]
+    loss: float
+    critical: bool
+    auto: bool
+
+
+def proposals(audit: Audit, score: AuditScore, settings: ActionSettings) -> list[Proposal]:
+    """Every finding of the audit, the costliest first; critical failures always make one."""
+    losses = impacts(score)
+    out = []
+    for f in score.findings:
+        ans = audit.answers.get(f.key)
+        loss = round(losses.get(f.key, 0.0), 2)
+        critical = f.is_critical_failure
+        auto = critical or (settings.auto == "all" and loss >= settings.min_loss)
+        out.append(Proposal(key=f.key, section=f.key.partition(".")[0],
+                            answer=ans.value if ans else None, na=bool(ans and ans.na),
+                            comment=ans.comment if ans else "", photos=ans.photos if ans else (),
+                            loss=loss, critical=critical, auto=auto))
+    out.sort(key=lambda p: (not p.critical, -p.loss, p.key))
+    return out
+
+
+def action_id(location_id: str, audit_id: str, key: str) -> str:
+    """One action per finding: the same audit and item always give the same id.
+
+    The first three characters come from the location, so a store can keep the ids of one
+    location's actions together (TinyDB writes one index file per change, not one per action).
+    """
+    where = hashlib.sha256(location_id.encode()).hexdigest()[:3]
+    return where + hashlib.sha256(f"{audit_id}|{key}".encode()).hexdigest()[:17]
+
+
+def due_from(day: str, critical: bool, settings: ActionSettings) -> str:
+    start = date.fromisoformat(day[:10])
+    return (start + timedelta(days=settings.due_critical if critical else settings.due_other)).isoformat()
+
+
+def _event(kind: str, by: str, at: str, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "by": by, "at": at, **{k: v for k, v in extra.items() if v not in ("", None)}}
+
+
+def _with(a: Action, event: dict[str, Any], **changes: Any) -> Action:
+    return dataclasses.replace(a, history=(*a.history, event), updated_at=event["at"], **changes)
+
+
+def new_action(header: AuditHeader, p: Proposal, *, region: str, owner: str, due: str, now: str,
+               by: str = "") -> Action:
+    return Action(
+        id=action_id(header.location_id, header.id, p.key), location_id=header.location_id, region=region,
+        audit_id=header.id, template_id=header.template_id,
+        template_version=header.template_version, mode=header.mode, key=p.key, section=p.section,
+        answer=p.answer, na=p.na, comment=p.comment, photos=p.photos, loss=p.loss,
+        critical=p.critical, owner=owner, due=due, status="open", created_at=now, created_by=by,
+        opened_at=now, updated_at=now,
+        history=(_event("created", by, now, audit=header.id, owner=owner, due=due),))
+
+
+# -- a later audit weighed against an action ---------------------------------------------------
+
+GOOD, FAILED, SILENT = "good", "failed", "silent"
+
+
+def item_state(score: AuditScore, key: str) -> str:
+    """What an audit says of an item: answered well, failed, or nothing (N/A, unanswered, absent)."""
+    s = score.item(key)
+    if s is None or s.fraction is None:
+        return SILENT
+    if s.is_finding:
+        return FAILED
+    return GOOD if s.fraction >= 1 else SILENT
+
+
+def proves(a: Action, mode: str, auditor: str) -> bool:
+    """A mystery audit proves a fix; a self-audit does only when someone other than its fixer ran it."""
+    return mode == "mystery" or auditor not in (a.owner, a.done_by)
+
+
+def weigh(a: Action, header: AuditHeader, state: str, *, now: str, due: str) -> Action:
+    """The action after a later audit of its location said `state` of its item (the rules' table).
+
+    - An audit already weighed, the action's own, or one visited before the fix (or before
+      the action, while it is open) changes nothing but being marked as weighed.
+    - Closed (done or verified) and the item failed again: reopened as a repeat, due anew.
+    - Closed and the item answered well, by an audit that proves it: confirmed by that
+      audit; a done action becomes verified by it.
+    - Still open and the item failed again: noted, not a repeat (it was never closed).
+    """
+    if header.id == a.audit_id or header.id in a.seen:
+        return a
+    seen = (*a.seen, header.id)
+    since = a.done_at if a.is_closed else a.opened_at
+    visit = header.visit_at or header.started_at
+    if not visit or visit <= since:
+        return dataclasses.replace(a, seen=seen)
+    if state == FAILED and a.is_closed:
+        return _with(a, _event("repeat", "", now, audit=header.id), status="open",
+                     repeats=a.repeats + 1, opened_at=now, due=due, done_at="", done_by="",
+                     verified_at="", verified_by="", confirmed_by="", reason="", seen=seen)
+    if state == FAILED:
+        return _with(a, _event("failed_again", "", now, audit=header.id), seen=seen)
+    if state == GOOD and a.is_closed and proves(a, header.mode, header.auditor):
+        extra: dict[str, Any] = {}
+        if a.status == "done":
+            extra = {"status": "verified", "verified_at": now, "verified_by": f"audit:{header.id}"}
+        return _with(a, _event("confirmed", "", now, audit=header.id), confirmed_by=header.id,
+                     seen=seen, **extra)
+    return dataclasses.replace(a, seen=seen)
+
+
+# -- the hook -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FinalResult:
+    """What one audit did to its location's actions."""
+
+    created: tuple[Action, ...] = ()
+    confirmed: tuple[Action, ...] = ()
+    reopened: tuple[Action, ...] = ()
+    messages: int = 0
+
+
+def default_owner(people: Iterable[User], header: AuditHeader, region: str,
+                  settings: ActionSettings) -> str:
+    """The checklist's named owner if they cover the location; else the manager who ran the
+    self-audit; else the location's first active manager; else nobody yet (HQ names one)."""
+    people = list(people)
+    by_name = {u.name: u for u in people}
+    named = by_name.get(settings.owner)
+    if named is not None and access.covers(named, header.location_id, region):
+        return named.name
+    auditor = by_name.get(header.auditor)
+    if header.mode == "self" and auditor is not None and auditor.role == "manager" \
+            and access.covers(auditor, header.location_id, region):
+        return auditor.name
+    managers = sorted(u.name for u in people if u.role == "manager" and not u.disabled
+                      and header.location_id in u.locations)
+    return managers[0] if managers else ""
+
+
+def on_audit_final(store: Store, audit: Audit, score: AuditScore, now: str | None = None) -> FinalResult:
+    """A self-audit was submitted or a mystery audit published: the findings become actions.
+
+    Safe to call again for the same audit (a re-publish): an audit is weighed once and a
+    finding makes one action. The e-mails are only queued here; sending never blocks.
+    """
+    from audit.notify import outbox as notify
+
+    at = now or now_iso()
+    header = audit.header
+    location = store.get_location(header.location_id)
+    region = location.region if location else ""
+    settings = action_settings(store, header.template_id)
+    people = store.list_users()
+    owner = default_owner(people, header, region, settings)
+    wanted = [p for p in proposals(audit, score, settings) if p.auto]
+    today = at[:10]
+
+    def change(current: list[Action]) -> list[Action]:
+        out: dict[str, Action] = {}
+        for a in current:
+            if a.template_id != header.template_id:
+                continue
+            due = due_from(today, a.critical, settings)
+            new = weigh(a, header, item_state(score, a.key), now=at, due=due)
+            if new != a:
+                out[a.id] = new
+        after = {a.id: out.get(a.id, a) for a in current}
+        visit = header.visit_at or header.started_at
+        # an open action carries the finding; so does one closed after this visit (fixed since)
+        carried = {a.key for a in after.values() if a.template_id == header.template_id
+                   and (a.is_open or (a.is_closed and a.done_at >= visit))}
+        for p in wanted:
+            aid = action_id(header.location_id, header.id, p.key)
+            if aid in after or p.key in carried:
+                continue  # made already, or an open action (perhaps a repeat) carries this finding
+            out[aid] = new_action(header, p, region=region, owner=owner,
+                                  due=due_from(today, p.critical, settings), now=at)
+        return list(out.values())
+
+    written = store.change_actions(header.location_id, change)
+    created = tuple(a for a in written if a.audit_id == header.id and len(a.history) == 1)
+    confirmed = tuple(a for a in written if a.confirmed_by == header.id)
+    reopened = tuple(a for a in written if a.history and a.history[-1].get("type") == "repeat"
+                     and a.history[-1].get("audit") == header.id)
+    messages = notify.queue_for_final(store, header, created + reopened, people, now=at)
+    if header.actions_due:  # marked in the step that made it final: the actions are made now
+        store.clear_actions_due(header.id)
+    return FinalResult(created, confirmed, reopened, messages)
+
+
+def final_audit(store: Store, audit_id: str, now: str | None = None) -> FinalResult:
+    """Run the hook for a stored audit (a re-run after a failure, or `audit actions sync`)."""
+    audit = store.get_audit(audit_id)
+    if audit is None:
+        raise NotFound(f"no audit {audit_id!r}", audit_id=audit_id)
+    checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
+    return on_audit_final(store, audit, score_audit(checklist, audit.answers), now)
+
+
+def is_final(header: AuditHeader) -> bool:
+    """Whether the branch has the audit: a submitted self-audit, or a published mystery audit."""
+    return header.status == "submitted" and (header.mode == "self" or header.published)
+
+
+# -- what people do to one action -------------------------------------------------------------
+
+
+def _load(store: Store, actor: User, action_id: str, what: str = access.VIEW_ACTION) -> Action:
+    a = store.get_action(action_id)
+    if a is None or not access.may_act(actor, access.VIEW_ACTION, a):
+        raise NotFound(f"no action {action_id!r}", action_id=action_id)
+    if what != access.VIEW_ACTION and not access.may_act(actor, what, a):
+        if what == access.VERIFY_ACTION and actor.name in (a.owner, a.done_by):
+            raise ActionError("own_action", "nobody verifies their own action; HQ or a reviewer does")
+        raise ActionError("not_yours", f"{actor.name} may not change this action")
+    return a
+
+
+def load_action(store: Store, actor: User, action_id: str) -> Action:
+    """The action if `actor` may see it; NotFound otherwise, as for a missing id."""
+    return _load(store, actor, action_id)
+
+
+def _change(store: Store, actor: User, action_id: str, what: str,
+            fn: Any) -> Action:
+    """Apply fn(action) → action under the location's lock, re-checking rights on fresh data."""
+    a = _load(store, actor, action_id, what)
+
+    def change(current: list[Action]) -> list[Action]:
+        fresh = next((x for x in current if x.id == action_id), None)
+        if fresh is None:
+            raise NotFound(f"no action {action_id!r}", action_id=action_id)
+        if not access.may_act(actor, what, fresh):
+            raise ActionError("not_yours", f"{actor.name} may not change this action")
+        return [fn(fresh)]
+
+    return store.change_actions(a.location_id, change)[0]
+
+
+def _check_status(a: Action, allowed: Sequence[str], target: str) -> None:
+    if a.status not in allowed:
+        raise ActionError("bad_transition", f"an action that is {a.status} cannot become {target}",
+                          status=a.status, target=target)
+
+
+def start_work(store: Store, actor: User, action_id: str, now: str | None = None) -> Action:
+    at = now or now_iso()
+
+    def fn(a: Action) -> Action:
+        _check_status(a, ("open", "rejected"), "in_progress")
+        return _with(a, _event("status", actor.name, at, status="in_progress"), status="in_progress")
+
+    return _change(store, actor, action_id, access.WORK_ACTION, fn)
+
+
+def set_note(store: Store, actor: User, action_id: str, note: str, now: str | None = None) -> Action:
+    at = now or now_iso()
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise ActionError("too_long", f"the note is longer than {MAX_NOTE} characters", limit=MAX_NOTE)
+
+    def fn(a: Action) -> Action:
+        if a.note == note:
+            return a
+        return _with(a, _event("note", actor.name, at), note=note)
+
+    return _change(store, actor, action_id, access.WORK_ACTION, fn)
+
+
+def mark_done(store: Store, actor: User, action_id: str, note: str | None = None,
+              now: str | None = None) -> Action:
+    at = now or now_iso()
+    if note is not None and len(note.strip()) > MAX_NOTE:
+        raise ActionError("too_long", f"the note is longer than {MAX_NOTE} characters", limit=MAX_NOTE)
+
+    def fn(a: Action) -> Action:
+        _check_status(a, ("open", "in_progress", "rejected"), "done")
+        if not a.evidence and not (note or a.note).strip():
+            raise ActionError("no_proof", "add a photo or a note saying what was done")
+        return _with(a, _event("status", actor.name, at, status="done"), status="done",
+                     done_at=at, done_by=actor.name, reason="",
+                     note=a.note if note is None else note.strip())
+
+    return _change(store, actor, action_id, access.WORK_ACTION, fn)
+
+
+def add_evidence(store: Store, actor: User, action_id: str, data: bytes,
+                 now: str | None = None) -> PhotoRef:
+    """A photo of the fix, prepared like every photo; anything that is not a photo is refused
+    (PhotoError) and the action keeps what it had."""
+    from audit.photos import prepare_photo
+
+    at = now or now_iso()
+    a = _load(store, actor, action_id, access.WORK_ACTION)
+    if a.is_closed:
+        raise ActionError("bad_transition", f"an action that is {a.status} takes no more photos",
+                          status=a.status, target="evidence")
+    if len(a.evidence) >= MAX_EVIDENCE:
+        raise ActionError("too_many_photos", f"at most {MAX_EVIDENCE} photos per action",
+                          limit=MAX_EVIDENCE)
+    prepared = prepare_photo(data)
+    keep = bool(store.get_settings().get("keep_originals", True))
+    store.photo_files(keep_originals=keep).put(prepared)
+    ref = prepared.to_ref(at)
+
+    def fn(x: Action) -> Action:
+        if any(r.sha256 == ref.sha256 for r in x.evidence):
+            return x
+        return _with(x, _event("photo", actor.name, at, photo=ref.sha256), evidence=(*x.evidence, ref))
+
+    _change(store, actor, action_id, access.WORK_ACTION, fn)
+    return ref
+
+
+def remove_evidence(store: Store, actor: User, action_id: str, sha256: str,
+                    now: str | None = None) -> Action:
+    at = now or now_iso()
+
+    def fn(a: Action) -> Action:
+        if a.is_closed:
+            raise ActionError("bad_transition", f"an action that is {a.status} keeps its photos",
+                              status=a.status, target="evidence")
+        kept = tuple(r for r in a.evidence if r.sha256 != sha256)
+        if len(kept) == len(a.evidence):
+            return a
+        return _with(a, _event("photo_removed", actor.name, at, photo=sha256), evidence=kept)
+
+    return _change(store, actor, action_id, access.WORK_ACTION, fn)
+
+
+def verify(store: Store, actor: User, action_id: str, now: str | None = None) -> Action:
+    at = now or now_iso()
+
+    def fn(a: Action) -> Action:
+        if actor.name in (a.owner, a.done_by):
+            raise ActionError("own_action", "nobody verifies their own action; HQ or a reviewer does")
+        _check_status(a, ("done",), "verified")
+        return _with(a, _event("status", actor.name, at, status="verified"), status="verified",
+                     verified_at=at, verified_by=actor.name)
+
+    return _change(store, actor, action_id, access.VERIFY_ACTION, fn)
+
+
+def send_back(store: Store, actor: User, action_id: str, reason: str,
+              now: str | None = None) -> Action:
+    """A done action goes back to its owner as "rejected", with the reason; they are e-mailed."""
+    from audit.notify import outbox as notify
+
+    at = now or now_iso()
+    reason = reason.strip()
+    if not reason:
+        raise ActionError("reason_needed", "say why the action goes back")
+    if len(reason) > MAX_REASON:
+        raise ActionError("too_long", f"the reason is longer than {MAX_REASON} characters",
+                          limit=MAX_REASON)
+
+    def fn(a: Action) -> Action:
+        if actor.name in (a.owner, a.done_by):
+            raise ActionError("own_action", "nobody verifies their own action; HQ or a reviewer does")
+        _check_status(a, ("done",), "rejected")
+        return _with(a, _event("sent_back", actor.name, at, reason=reason), status="rejected",
+                     reason=reason, done_at="", done_by="")
+
+    a = _change(store, actor, action_id, access.VERIFY_ACTION, fn)
+    notify.queue_sent_back(store, a, actor, now=at)
+    return a
+
+
+def check_owner(store: Store, owner: str, location_id: str, region: str) -> User:
+    person = store.get_user(owner)
+    if person is None or not access.covers(person, location_id, region):
+        raise ActionError("owner_no_access", f"{owner} has no access to location {location_id}",
+                          owner=owner, location_id=location_id)
+    return person
+
+
+def check_due(due: str, today: str) -> str:
+    try:
+        day = date.fromisoformat(due).isoformat()
+    except ValueError:
+        raise ActionError("bad_date", f"{due!r} is not a date like 2026-05-31", value=due) from None
+    if day < today:
+        raise ActionError("due_past", f"the due date {day} is in the past", due=day)
+    return day
+
+
+def assign(store: Store, actor: User, action_id: str, *, owner: str | None = None,
+           due: str | None = None, now: str | None = None) -> Action:
+    """A new owner (who must answer for the location) or due date (not in the past)."""
+    from audit.notify import outbox as notify
+
+    at = now or now_iso()
+    a = _load(store, actor, action_id, access.ASSIGN_ACTION)
+    if owner is not None and owner:
+        check_owner(store, owner, a.location_id, a.region)
+    if due is not None:
+        due = check_due(due, at[:10])
+
+    def fn(x: Action) -> Action:
+        changes: dict[str, Any] = {}
+        if owner is not None and owner != x.owner:
+            changes["owner"] = owner
+        if due is not None and due != x.due:
+            changes["due"] = due
+        if not changes:
+            return x
+        return _with(x, _event("assigned", actor.name, at, **changes), **changes)
+
+    new = _change(store, actor, action_id, access.ASSIGN_ACTION, fn)
+    if new.owner and new.owner != a.owner:
+        notify.queue_assigned(store, [new], now=at)
+    return new
+
+
+def request_action(store: Store, actor: User, audit_id: str, key: str, *, location_id: str,
+                   owner: str | None = None, due: str | None = None,
+                   now: str | None = None) -> Action:
+    """An action from a finding that did not make one by itself (HQ's checklist setting)."""
+    from audit.notify import outbox as notify
+
+    at = now or now_iso()
+    audit = store.get_audit(audit_id)
+    if audit is None or not is_final(audit.header):
+        raise NotFound(f"no audit {audit_id!r}", audit_id=audit_id)
+    header = audit.header
+    location = store.get_location(header.location_id)
+    region = location.region if location else ""
+    if not access.may_act(actor, access.REQUEST_ACTION,
+                          access_obj(header.location_id, region)):
+        raise NotFound(f"no audit {audit_id!r}", audit_id=audit_id)
+    if location_id != header.location_id:
+        raise ActionError("other_location", f"audit {audit_id} is of {header.location_id}, "
+                          f"not {location_id}", audit_id=audit_id, location_id=location_id)
+    checklist = get_checklist(store, header.template_id, header.template_version)
+    settings = action_settings(store, header.template_id)
+    found = next((p for p in proposals(audit, score_audit(checklist, audit.answers), settings)
+                  if p.key == key), None)
+    if found is None:
+        raise ActionError("not_a_finding", f"{key} is not a finding of audit {audit_id}", key=key)
+    who = owner if owner is not None else (actor.name if actor.role == "manager" else
+                                           default_owner(store.list_users(), header, region, settings))
+    if who:
+        check_owner(store, who, header.location_id, region)
+    day = check_due(due, at[:10]) if due else due_from(at, found.critical, settings)
+    if due and actor.role == "manager":
+        day = min(day, due_from(at, found.critical, settings))  # a manager may only bring it forward
+
+    def change(current: list[Action]) -> list[Action]:
+        aid = action_id(header.location_id, audit_id, key)
+        if any(a.id == aid for a in current):
+            raise ActionError("action_exists", "this finding already has an action")
+        if any(a.key == key and a.template_id == header.template_id and a.is_open for a in current):
+            raise ActionError("action_exists", "an open action of this location covers this item")
+        return [new_action(header, found, region=region, owner=who, due=day, now=at, by=actor.name)]
+
+    made = store.change_actions(header.location_id, change)[0]
+    if made.owner and made.owner != actor.name:
+        notify.queue_assigned(store, [made], now=at)
+    return made
+
+
+@dataclass(frozen=True)
+class _Where:
+    location_id: str
+    region: str
+    owner: str = ""
+
+
+def access_obj(location_id: str, region: str) -> access.ActionLike:
+    """A stand-in action at a location, to ask who may make one there."""
+    return _Where(location_id, region)
+
+
+def acknowledge(store: Store, actor: User, audit_id: str, now: str | None = None) -> AuditHeader:
+    """A manager of the location says they read the report: the PDF's sign-off block."""
+    from audit.audits.capture import load_header
+
+    at = now or now_iso()
+    header = load_header(store, actor, audit_id)
+    if actor.role != "manager" or header.location_id not in actor.locations or not is_final(header):
+        raise ActionError("not_yours", f"{actor.name} may not acknowledge this report")
+    if any(e.get("type") == "acknowledged" and e.get("by") == actor.name for e in header.events):
+        return header
+    new = dataclasses.replace(header, events=(*header.events,
+                                              {"type": "acknowledged", "by": actor.name, "at": at}))
+    store.update_header(audit_id, new, allow_submitted=True)
+    return new
+
+
+# -- lists and figures ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyActions:
+    overdue: tuple[Action, ...]
+    this_week: tuple[Action, ...]
+    later: tuple[Action, ...]
+    waiting: tuple[Action, ...]  # done, waiting for HQ's verification
+
+
+def my_actions(actions: Iterable[Action], today: str) -> MyActions:
+    """An owner's open actions: overdue, due within 7 days, the rest; and those waiting for HQ."""
+    week_end = (date.fromisoformat(today) + timedelta(days=6)).isoformat()
+    overdue, week, later, waiting = [], [], [], []
+    for a in actions:
+        if a.status == "done":
+            waiting.append(a)
+        elif not a.is_open:
+            continue
+        elif a.due and a.due < today:
+            overdue.append(a)
+        elif a.due and a.due <= week_end:
+            week.append(a)
+        else:
+            later.append(a)
+
+    def order(xs: list[Action]) -> tuple[Action, ...]:
+        return tuple(sorted(xs, key=lambda a: (a.due or "9999", not a.critical, -a.loss, a.id)))
+
+    return MyActions(order(overdue), order(week), order(later), order(waiting))
+
+
+def visible_actions(store: Store, actor: User, flt: ActionFilter | None = None) -> list[Action]:
+    """Actions the person may see: their locations', their regions', or all for HQ."""
+    if actor.role == "shopper" or actor.disabled:
+        return []
+    base = flt or ActionFilter()
+    if actor.role == "manager":
+        ids = actor.locations if base.location_ids is None else tuple(
+            x for x in base.location_ids if x in actor.locations)
+        base = dataclasses.replace(base, location_ids=ids)
+    elif actor.role == "reviewer":
+        base = dataclasses.replace(base, regions=actor.regions)
+    found = store.list_actions(base)
+    return [a for a in found if access.may_act(actor, access.VIEW_ACTION, a)]
+
+
+@dataclass(frozen=True)
+class ActionMetrics:
+    locations: tuple[LocationActions, ...]
+    open: int
+    overdue: int
+    closed: int
+    median_days: float | None
+    confirmed_share: float | None
+    repeats: int
+    fast_but_failing: tuple[str, ...]  # location ids: close faster than the network, fail again
+
+
+def metrics(stats: ActionStats) -> ActionMetrics:
+    """HQ's figures from the per-location sums a store gives (`Store.action_stats`)."""
+    rows = stats.locations
+    network_median = stats.median_days
+    fast = tuple(r.location_id for r in sorted(
+        (r for r in rows if r.median_days is not None and network_median is not None
+         and r.median_days <= network_median and (r.repeat_share or 0.0) >= FAILS_AGAIN),
+        key=lambda r: (-(r.repeat_share or 0.0), r.median_days or 0.0, r.location_id)))
+    closed = sum(r.closed for r in rows)
+    confirmed = sum(r.confirmed for r in rows)
+    return ActionMetrics(
+        locations=tuple(rows), open=sum(r.open for r in rows),
+        overdue=sum(r.overdue for r in rows), closed=closed, median_days=network_median,
+        confirmed_share=confirmed / closed if closed else None,
+        repeats=sum(r.repeats for r in rows), fast_but_failing=fast)
+
+
+# -- the PDF's action plan page and sign-off block (data side) --------------------------------
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One row of an audit's action plan: the finding, who owns it, by when, how far it is."""
+
+    action_id: str
+    section: str
+    finding: str
+    answer: str
+    owner: str
+    due: str
+    status: str
+    critical: bool
+    loss: float
+    key: str = ""  # the item, f"{section}.{item}": the PDF numbers the row as its sections do
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """Who acknowledged the report in the app, and when."""
+
+    name: str
+    display_name: str
+    at: str
+
+
+def plan_lines(actions: Iterable[Action], checklist: Checklist, people: Mapping[str, User],
+               lang: str) -> list[PlanLine]:
+    """The audit's actions as the PDF prints them, in checklist order; texts in `lang`."""
+    from audit.i18n import answer_text, t
+
+    order = {f"{s.id}.{i.id}": n for n, (s, i) in enumerate(checklist.items())}
+    out = []
+    for a in sorted(actions, key=lambda a: (order.get(a.key, len(order)), a.key)):
+        item = checklist.item(a.key)
+        section = checklist.section(a.section)
+        person = people.get(a.owner)
+        out.append(PlanLine(
+            action_id=a.id, section=section.title.get(lang) if section else a.section,
+            finding=item.text.get(lang) if item else a.key,
+            answer=answer_text(item, _answer_of(a), lang) if item else "",
+            owner=(person.display_name or person.name) if person else (a.owner or t("act.nobody", lang)),
+            due=a.due, status=t(f"act.status.{a.status}", lang), critical=a.critical, loss=a.loss,
+            key=a.key))
+    return out
+
+
+def _answer_of(a: Action) -> Any:
+    from audit.model import Answer
+
+    return Answer(key=a.key, value=a.answer, na=a.na, comment=a.comment, photos=a.photos)
+
+
+def sign_off(header: AuditHeader, people: Mapping[str, User]) -> SignOff | None:
+    """The latest acknowledgement by a manager, or None while nobody has acknowledged the report."""
+    acks = [e for e in header.events if e.get("type") == "acknowledged"]
+    if not acks:
+        return None
+    last = acks[-1]
+    person = people.get(last.get("by", ""))
+    return SignOff(name=last.get("by", ""),
+                   display_name=(person.display_name or person.name) if person else last.get("by", ""),
+                   at=last.get("at", ""))

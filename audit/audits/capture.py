@@ -1,0 +1,356 @@
+"""What people do to audits: start, answer, attach, submit, reopen, publish, delete."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from typing import Any
+
+from audit.checklist.templates import get_checklist, now_iso
+from audit.core import limits
+from audit.core.errors import AppError, AuditLocked, NotFound, StoreError
+from audit.model import (
+    MODES,
+    Answer,
+    Audit,
+    AuditHeader,
+    AuditScore,
+    Checklist,
+    PhotoRef,
+    SummaryRow,
+    User,
+)
+from audit.people import access
+from audit.scoring.score import (
+    AnswerError,
+    check_value,
+    impacts,
+    missing_for_submit,
+    progress,
+    score_audit,
+)
+from audit.store import Store
+
+_KEEP = object()
+
+
+class Forbidden(NotFound):
+    """Raised where a person may not touch an object; reads exactly like 'not found'."""
+
+
+class SubmitRefused(AppError):
+    """Submit was refused; `.missing` lists (item key, "answer" | "photo")."""
+
+    code = "submit_refused"
+
+    def __init__(self, missing: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(missing)} required answers or photos are missing",
+                         count=len(missing))
+        self.missing = missing
+
+
+def new_audit_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _not_found(audit_id: str) -> NotFound:
+    return NotFound(f"no audit {audit_id!r}", audit_id=audit_id)
+
+
+def _region_for(store: Store, actor: User | None, header: AuditHeader) -> str | None:
+    """The audit's region where the rules need it (a reviewer's rights follow regions)."""
+    return region_of(store, header.location_id) if actor and actor.role == "reviewer" else None
+
+
+def load_audit(store: Store, actor: User | None, audit_id: str) -> Audit:
+    """The audit if `actor` may see it; otherwise NotFound, the same as for a missing id."""
+    audit = store.get_audit(audit_id)
+    if audit is None or not access.may(actor, access.VIEW_AUDIT, audit.header,
+                                       region=_region_for(store, actor, audit.header)):
+        raise _not_found(audit_id)
+    return audit
+
+
+def load_header(store: Store, actor: User | None, audit_id: str) -> AuditHeader:
+    """The audit's header if `actor` may see it; NotFound otherwise, as for a missing id."""
+    header = store.get_header(audit_id)
+    if header is None or not access.may(actor, access.VIEW_AUDIT, header,
+                                        region=_region_for(store, actor, header)):
+        raise _not_found(audit_id)
+    return header
+
+
+def checklist_for(store: Store, header: AuditHeader) -> Checklist:
+    return get_checklist(store, header.template_id, header.template_version)
+
+
+def region_of(store: Store, location_id: str) -> str:
+    loc = store.get_location(location_id)
+    return loc.region if loc else ""
+
+
+def summary_of(header: AuditHeader, checklist: Checklist, answers: dict[str, Answer],
+               score: AuditScore | None = None, *, region: str) -> SummaryRow:
+    """The index row for an audit: what the dashboard reads without opening the audit."""
+    row = SummaryRow(
+        audit_id=header.id,
+        location_id=header.location_id,
+        region=region,
+        template_id=header.template_id,
+        template_version=header.template_version,
+        mode=header.mode,
+        auditor=header.auditor,
+        status=header.status,
+        started_at=header.started_at,
+        visit_at=header.visit_at,
+        submitted_at=header.submitted_at,
+        published=header.published,
+    )
+    prog = progress(checklist, answers)[""]
+    row = dataclasses.replace(row, answered=prog[0], total=prog[1])
+    if score is None:
+        return row
+    return dataclasses.replace(
+        row,
+        overall=_round(score.overall),
+        computed=_round(score.computed),
+        level=score.level,
+        critical=score.critical_failures,
+        sections={s.id: _round(s.percent) for s in score.sections},
+        findings=tuple(i.key for i in score.findings),
+        na=tuple(k for k, a in answers.items() if a.na and checklist.item(k) is not None),
+        lost={k: round(v, 2) for k, v in impacts(score).items()},
+        skipped=tuple(i.key for sec in score.sections for i in sec.items
+                      if i.reason[0] in ("hidden", "section_na", "unanswered")),
+    )
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 2)
+
+
+def start_audit(store: Store, actor: User, *, location_id: str, template_id: str, mode: str,
+                lang: str, visit_at: str | None = None, now: str | None = None,
+                audit_id: str | None = None, visit_id: str = "") -> AuditHeader:
+    """A new draft. With `visit_id` (audit.visits.plans.start_visit, which has checked the visit is
+    the actor's) the planned visit, not the actor's locations, allows the location."""
+    if mode not in MODES:
+        raise StoreError(f"unknown mode {mode!r}", mode=mode)
+    action = access.START_MYSTERY if mode == "mystery" else access.START_SELF
+    if store.get_location(location_id) is None or not (
+            visit_id or access.may(actor, action, location_id)):
+        raise NotFound(f"no location {location_id!r}", location_id=location_id)
+    checklist = get_checklist(store, template_id)
+    at = now or now_iso()
+    header = AuditHeader(
+        id=audit_id or new_audit_id(),
+        template_id=checklist.id,
+        template_version=checklist.version,
+        location_id=location_id,
+        mode=mode,
+        auditor=actor.name,
+        lang=lang,
+        status="draft",
+        started_at=at,
+        visit_at=visit_at or at,
+        events=({"type": "started", "by": actor.name, "at": at},),
+        visit_id=visit_id,
+    )
+    store.create_audit(header, summary_of(header, checklist, {},
+                                          region=region_of(store, location_id)))
+    return header
+
+
+def _editable_header(store: Store, actor: User, audit_id: str) -> AuditHeader:
+    header = store.get_header(audit_id)
+    if header is None or not access.may(actor, access.VIEW_AUDIT, header):
+        raise _not_found(audit_id)
+    if header.status != "draft":
+        raise AuditLocked(f"audit {audit_id} is submitted and read-only", audit_id=audit_id)
+    if not access.may(actor, access.EDIT_AUDIT, header):
+        raise _not_found(audit_id)
+    return header
+
+
+def check_editable(store: Store, actor: User, audit_id: str) -> AuditHeader:
+    """The header of a draft `actor` may edit; NotFound or AuditLocked otherwise."""
+    return _editable_header(store, actor, audit_id)
+
+
+def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _KEEP,
+           na: bool | None = None, comment: str | None = None,
+           add_photo: str | None = None, remove_photo: str | None = None,
+           now: str | None = None) -> Answer:
+    """Save one change to one answer at once; other fields of the answer are kept.
+
+    Raises AnswerError for a value that does not fit the item, AuditLocked once submitted.
+    """
+    header = _editable_header(store, actor, audit_id)
+    checklist = checklist_for(store, header)
+    item = checklist.item(key)
+    if item is None:
+        raise AnswerError("unknown_item", f"no item {key!r} in this checklist", key=key)
+    checked = _KEEP if value is _KEEP else check_value(item, value)
+    if na and not item.na:
+        raise AnswerError("na_not_allowed", "N/A is not allowed for this item", key=key)
+    if comment is not None and len(comment) > limits.COMMENT_MAX_CHARS:
+        raise AnswerError("too_long", f"the comment is longer than {limits.COMMENT_MAX_CHARS} "
+                          "characters", limit=limits.COMMENT_MAX_CHARS)
+    at = now or now_iso()
+
+    def update(old: Answer | None) -> Answer:
+        a = old or Answer(key=key)
+        photos = list(a.photos)
+        if add_photo and add_photo not in photos:
+            photos.append(add_photo)
+        if remove_photo in photos:
+            photos.remove(remove_photo)
+        return dataclasses.replace(
+            a,
+            value=a.value if checked is _KEEP else checked,
+            na=(False if checked is not _KEEP and checked is not None else a.na)
+            if na is None else na,
+            comment=a.comment if comment is None else comment,
+            photos=tuple(photos),
+            by=actor.name,
+            at=at,
+        )
+
+    return store.save_answer(audit_id, key, update)
+
+
+def set_section_na(store: Store, actor: User, audit_id: str, section_id: str, reason: str, *,
+                   na: bool = True, now: str | None = None) -> Answer:
+    """Answer a whole section N/A in one step, with the reason; saved at once.
+
+    Recorded as an answer under the section's id (`Answer(key=section_id, na=True,
+    comment=reason)`), so the item answers underneath are kept and come back if the
+    section is put back (`na=False`). Raises AnswerError when the checklist does not allow
+    N/A for the section or the reason is empty.
+    """
+    header = _editable_header(store, actor, audit_id)
+    checklist = checklist_for(store, header)
+    section = checklist.section(section_id)
+    if section is None:
+        raise AnswerError("unknown_item", f"no section {section_id!r} in this checklist", key=section_id)
+    if not section.na:
+        raise AnswerError("section_na_not_allowed", "this section cannot be answered N/A as a whole",
+                          key=section_id)
+    reason = reason.strip()
+    if na and not reason:
+        raise AnswerError("na_reason_needed", "say why the section does not apply", key=section_id)
+    if len(reason) > 500:
+        raise AnswerError("too_long", "the reason is longer than 500 characters", limit=500)
+    at = now or now_iso()
+
+    def update(old: Answer | None) -> Answer:
+        return Answer(key=section_id, value=None, na=na, comment=reason if na else "",
+                      by=actor.name, at=at)
+
+    return store.save_answer(audit_id, section_id, update)
+
+
+def attach_photo(store: Store, actor: User, audit_id: str, key: str, ref: PhotoRef,
+                 now: str | None = None) -> Answer:
+    """Record a stored photo's metadata in the audit and link it to the item's answer."""
+    _editable_header(store, actor, audit_id)
+    store.save_photo_ref(audit_id, ref)
+    return answer(store, actor, audit_id, key, add_photo=ref.sha256, now=now)
+
+
+def caption_photo(store: Store, actor: User, audit_id: str, sha256: str, caption: str) -> PhotoRef:
+    """Say what a photo shows; printed under it in the PDF."""
+    _editable_header(store, actor, audit_id)
+    audit = store.get_audit(audit_id)
+    ref = audit.photos.get(sha256) if audit else None
+    if ref is None:
+        raise NotFound(f"no photo {sha256!r} in audit {audit_id!r}", audit_id=audit_id)
+    new = dataclasses.replace(ref, caption=caption.strip()[:200])
+    store.save_photo_ref(audit_id, new)
+    return new
+
+
+def set_section(store: Store, actor: User, audit_id: str, section: str) -> None:
+    """Remember where the walkthrough is, for the next session on any device."""
+    header = _editable_header(store, actor, audit_id)
+    if header.section != section:
+        store.update_header(audit_id, dataclasses.replace(header, section=section))
+
+
+def _with_event(header: AuditHeader, kind: str, by: str, at: str, **extra: Any) -> AuditHeader:
+    event = {"type": kind, "by": by, "at": at, **extra}
+    return dataclasses.replace(header, events=(*header.events, event))
+
+
+def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> SummaryRow:
+    """Score and lock the audit; refuse with the list of what is missing."""
+    header = _editable_header(store, actor, audit_id)
+    audit = store.get_audit(audit_id)
+    if audit is None:
+        raise _not_found(audit_id)
+    checklist = checklist_for(store, header)
+    score = score_audit(checklist, audit.answers)
+    missing = missing_for_submit(checklist, audit.answers, score)
+    if missing:
+        raise SubmitRefused(missing)
+    at = now or now_iso()
+    # a self-audit is final at once: its actions are due, marked in the same step
+    new = _with_event(dataclasses.replace(audit.header, status="submitted", submitted_at=at,
+                                          actions_due=audit.header.mode == "self"),
+                      "submitted", actor.name, at)
+    row = summary_of(new, checklist, audit.answers, score,
+                     region=region_of(store, header.location_id))
+    store.submit_audit(new, row, list(audit.photos.values()))
+    if new.mode == "self":  # a mystery audit reaches the branch when it is published
+        from audit.actions.service import on_audit_final
+
+        on_audit_final(store, dataclasses.replace(audit, header=new), score, at)
+    return row
+
+
+def reopen(store: Store, actor: User, audit_id: str, reason: str,
+           now: str | None = None) -> AuditHeader:
+    header = store.get_header(audit_id)
+    if header is None or not access.may(actor, access.REOPEN, header):
+        raise _not_found(audit_id)
+    if header.status == "draft":
+        return header
+    at = now or now_iso()
+    new = _with_event(dataclasses.replace(header, status="draft"), "reopened", actor.name, at,
+                      reason=reason)
+    old = store.get_summary(audit_id)
+    if old is None:
+        raise _not_found(audit_id)
+    store.reopen_audit(new, dataclasses.replace(old, status="draft"))
+    return new
+
+
+def publish(store: Store, actor: User, audit_id: str, published: bool = True,
+            now: str | None = None) -> AuditHeader:
+    header = store.get_header(audit_id)
+    if header is None or not access.may(actor, access.PUBLISH, header):
+        raise _not_found(audit_id)
+    at = now or now_iso()
+    final = published and header.mode == "mystery" and header.status == "submitted"
+    new = _with_event(dataclasses.replace(header, published=published,
+                                          actions_due=header.actions_due or final),
+                      "published" if published else "unpublished", actor.name, at)
+    old = store.get_summary(audit_id)
+    if old is None:
+        raise _not_found(audit_id)
+    store.publish_audit(new, dataclasses.replace(old, published=published))
+    if final:
+        from audit.actions.service import final_audit
+
+        final_audit(store, audit_id, at)  # its findings become the branch's actions
+    return new
+
+
+def delete_draft(store: Store, actor: User, audit_id: str) -> None:
+    _editable_header(store, actor, audit_id)
+    store.delete_audit(audit_id)
+
+
+def auditor_codes(store: Store) -> dict[str, str]:
+    """Shopper name → code, for showing mystery audits without naming the shopper."""
+    return {u.name: u.code for u in store.list_users() if u.code}

@@ -1,0 +1,107 @@
+"""One way in for a photo: check access, prepare, store by content, flag re-use, attach to the item."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from audit.audits import capture as audits
+from audit.audits import sync
+from audit.checklist.templates import now_iso
+from audit.model import PhotoRef, User
+from audit.photos import prepare_photo, reuse_flags
+from audit.store import Store
+
+
+@dataclass(frozen=True)
+class PhoneReport:
+    """What the phone read from the original before it sent a lighter copy.
+
+    The server reads what it can from the bytes it gets; these values are kept beside that,
+    as the phone's word, never in place of it.
+    """
+
+    captured_at: str | None = None
+    gps: tuple[float, float] | None = None
+    width: int | None = None
+    height: int | None = None
+    size: int | None = None
+    downscaled: bool = False
+
+    @classmethod
+    def from_json(cls, raw: Any) -> PhoneReport:
+        """Tolerant: a field the phone could not read, or sent garbled, is simply left out."""
+        if not isinstance(raw, dict):
+            return cls()
+        captured = raw.get("captured_at")
+        try:
+            # EXIF keeps the camera's wall clock, usually without a zone: kept as it came
+            captured = datetime.fromisoformat(captured).isoformat() if isinstance(captured, str) \
+                and len(captured) <= 40 else None
+        except ValueError:
+            captured = None
+        gps = raw.get("gps")
+        point: tuple[float, float] | None = None
+        if isinstance(gps, list) and len(gps) == 2 and all(_number(v) for v in gps):
+            lat, lon = float(gps[0]), float(gps[1])
+            if abs(lat) <= 90 and abs(lon) <= 180 and (lat, lon) != (0.0, 0.0):
+                point = (round(lat, 7), round(lon, 7))
+        return cls(captured_at=captured, gps=point, width=_count(raw.get("width")),
+                   height=_count(raw.get("height")), size=_count(raw.get("size")),
+                   downscaled=raw.get("downscaled") is True)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"captured_at": self.captured_at, "gps": list(self.gps) if self.gps else None,
+               "width": self.width, "height": self.height, "size": self.size,
+               "downscaled": self.downscaled}
+        return {k: v for k, v in out.items() if v not in (None, False)}
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _count(v: Any) -> int | None:
+    return int(v) if _number(v) and 0 < v < 10**10 else None
+
+
+@dataclass(frozen=True)
+class Added:
+    ref: PhotoRef
+    result: sync.SyncResult | None  # the receipt when the photo came through a phone's outbox
+
+
+def add_photo(store: Store, user: User, audit_id: str, key: str, data: bytes, *,
+              report: PhoneReport | None = None, client: str = "", seq: int = 0,
+              at: str | None = None, now: str | None = None) -> Added:
+    """Check access, prepare_photo, store the files, flag re-use, attach to the item.
+
+    Raises NotFound/AuditLocked as any edit does, PhotoError for bytes that are not a usable
+    photo (nothing stored then). With a client and sequence the attach goes through the
+    phone's receipts, so a photo sent twice is attached once and a photo deleted on the
+    phone before its upload finished stays deleted.
+    """
+    header = audits.check_editable(store, user, audit_id)
+    checklist = audits.checklist_for(store, header)
+    if checklist.item(key) is None:
+        raise sync.SyncError(f"no item {key!r} in this checklist", reason="unknown item", key=key)
+    prepared = prepare_photo(data)
+    photos = store.photo_files(keep_originals=bool(store.get_settings().get("keep_originals", True)))
+    photos.put(prepared)
+    reported = report or PhoneReport()
+    ref = dataclasses.replace(prepared.to_ref(now or now_iso()), reported=reported.to_dict())
+    # the server's own reading of the bytes wins; the phone's capture time only fills a gap
+    probe = ref if ref.captured_at else dataclasses.replace(ref, captured_at=reported.captured_at)
+    flags = reuse_flags(probe, audit_id=audit_id, visit_at=header.visit_at,
+                        known=store.photo_candidates(probe.sha256, probe.phash))
+    if flags:
+        ref = dataclasses.replace(ref, flags=flags)
+    store.save_photo_ref(audit_id, ref)
+    if not client:
+        audits.answer(store, user, audit_id, key, add_photo=ref.sha256, now=now)
+        return Added(ref, None)
+    change = sync.Change(seq=seq, kind="add_photo", key=key, at=at or now_iso(), value=ref.sha256)
+    return Added(ref, sync.apply_batch(store, user, audit_id, client, [change], now=now))

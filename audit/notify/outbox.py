@@ -1,0 +1,426 @@
+"""E-mail: messages queued in the store's outbox in each reader's language, sent later over SMTP.
+
+Queuing is a small write and never waits for a mail server. Draining — by the app's
+background thread (`drain_forever`) or by `audit notify` from cron — claims a few messages
+with a lease, sends them, and records each result: sent, or the error and when to try again
+(backing off, until MAX_ATTEMPTS). A claimed message is never taken by another drainer
+while its lease holds, so two processes draining at once send it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import smtplib
+import socket
+import ssl
+import threading
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from audit.checklist.templates import now_iso
+from audit.i18n import DEFAULT_LANG, t
+from audit.model import AuditHeader, User
+from audit.model.actions import OPEN_STATUSES, Action, ActionFilter, Message
+from audit.store import Store
+
+log = logging.getLogger(__name__)
+
+SECURITY = ("starttls", "ssl", "none")
+MAX_ATTEMPTS = 8
+LEASE_SECONDS = 300
+BATCH = 20
+
+
+class SendError(Exception):
+    """A message the mail server did not take; the text says what happened and where."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str = "starttls"  # starttls | ssl | none
+    user: str = ""
+    password: str = ""
+    sender: str = ""
+    timeout: float = 20.0
+    app_url: str = ""  # the app's address, for links in the e-mails
+    cafile: str = ""  # a CA bundle for a mail server with a private certificate
+    digest_hour: int = 7  # UTC hour after which the day's overdue digest goes out
+
+    def __repr__(self) -> str:  # never print the password
+        return f"SmtpSettings({self.host}:{self.port}, {self.security}, from {self.sender})"
+
+
+def _secrets_file() -> Path:
+    return Path(os.environ.get("AUDIT_SECRETS", ".streamlit/secrets.toml"))
+
+
+def smtp_settings(env: Mapping[str, str] | None = None, secrets_file: Path | None = None
+                  ) -> SmtpSettings | None:
+    """[smtp] from .streamlit/secrets.toml, each key overridden by AUDIT_SMTP_<KEY>; None without a host.
+
+    Keys: host, port, security (starttls | ssl | none), user, password, from, timeout,
+    app_url (AUDIT_APP_URL), cafile, digest_hour.
+    """
+    env = os.environ if env is None else env
+    table: dict[str, Any] = {}
+    path = secrets_file or _secrets_file()
+    try:
+        with path.open("rb") as f:
+            table = dict(tomllib.load(f).get("smtp") or {})
+    except FileNotFoundError:
+        pass
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        log.warning("cannot read %s: %s", path, err)
+    for key in ("host", "port", "security", "user", "password", "from", "timeout", "cafile",
+                "digest_hour"):
+        value = env.get(f"AUDIT_SMTP_{key.upper()}")
+        if value:
+            table[key] = value
+    if env.get("AUDIT_APP_URL"):
+        table["app_url"] = env["AUDIT_APP_URL"]
+    host = str(table.get("host", "") or "").strip()
+    if not host:
+        return None
+    security = str(table.get("security", "starttls")).lower()
+    if security not in SECURITY:
+        security = "starttls"
+    default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
+    return SmtpSettings(
+        host=host, port=int(table.get("port") or default_port), security=security,
+        user=str(table.get("user", "") or ""), password=str(table.get("password", "") or ""),
+        sender=str(table.get("from", "") or table.get("user", "") or f"audit@{host}"),
+        timeout=float(table.get("timeout") or 20.0),
+        app_url=str(table.get("app_url", "") or "").rstrip("/"),
+        cafile=str(table.get("cafile", "") or ""), digest_hour=int(table.get("digest_hour", 7)))
+
+
+# -- composing: one message per reader, in their language ---------------------------------------
+
+
+def lang_of(user: User) -> str:
+    return user.lang if user.lang in ("ru", "en") else DEFAULT_LANG
+
+
+def _link(path: str) -> str:
+    found = smtp_settings()
+    base = found.app_url if found and found.app_url else ""
+    return f"{base}{path}" if base else path
+
+
+def _message(user: User, kind: str, subject: str, body: str, now: str, *, attach_audit: str = "",
+             ident: str | None = None, meta: dict[str, Any] | None = None) -> Message | None:
+    if not user.email or user.disabled or user.role == "shopper":
+        return None  # shoppers never hear of actions or of what a branch was told
+    lang = lang_of(user)
+    return Message(id=ident or secrets.token_hex(10), to=user.email, user=user.name, lang=lang,
+                   kind=kind, subject=subject, body=body + "\n-- \n" + t("mail.footer", lang) + "\n",
+                   attach_audit=attach_audit, created_at=now, meta=meta or {})
+
+
+def _finding(store: Store, a: Action, lang: str) -> str:
+    from audit.checklist.templates import get_checklist
+
+    try:
+        item = get_checklist(store, a.template_id, a.template_version).item(a.key)
+    except Exception:  # a template that no longer loads still gets its e-mail, by key
+        item = None
+    return item.text.get(lang) if item else a.key
+
+
+def _lines(store: Store, actions: Iterable[Action], lang: str, names: Mapping[str, str]) -> str:
+    return "\n".join(t("mail.line", lang, location=names.get(a.location_id, a.location_id),
+                       finding=_finding(store, a, lang), due=a.due,
+                       critical=t("mail.critical", lang) if a.critical else "")
+                     for a in sorted(actions, key=lambda a: (a.due, a.location_id, a.key)))
+
+
+def _names(store: Store) -> dict[str, str]:
+    return {loc.id: loc.name for loc in store.list_locations()}
+
+
+def assigned_messages(store: Store, actions: Sequence[Action], people: Iterable[User], now: str
+                      ) -> list[Message]:
+    """One message per owner, listing the actions newly theirs."""
+    by_name = {u.name: u for u in people}
+    names = _names(store)
+    out = []
+    by_owner: dict[str, list[Action]] = {}
+    for a in actions:
+        if a.owner:
+            by_owner.setdefault(a.owner, []).append(a)
+    for owner, mine in sorted(by_owner.items()):
+        person = by_name.get(owner)
+        if person is None:
+            continue
+        lang = lang_of(person)
+        locs = sorted({names.get(a.location_id, a.location_id) for a in mine})
+        m = _message(person, "action_assigned",
+                     t("mail.assigned.subject", lang, count=len(mine), location=", ".join(locs)),
+                     t("mail.assigned.body", lang, name=person.display_name or person.name,
+                       lines=_lines(store, mine, lang, names), link=_link("/actions")), now,
+                     meta={"actions": [a.id for a in mine]})
+        if m is not None:
+            out.append(m)
+    return out
+
+
+def queue_for_final(store: Store, header: AuditHeader, actions: Sequence[Action],
+                    people: Iterable[User], *, now: str) -> int:
+    """After an audit reached the branch: the report to its managers (mystery), actions to owners."""
+    people = list(people)
+    messages = assigned_messages(store, actions, people, now)
+    if header.mode == "mystery":
+        location = store.get_location(header.location_id)
+        summary = store.get_summary(header.id)
+        score = "—" if summary is None or summary.overall is None else f"{summary.overall:.0f}%"
+        for person in people:
+            if person.role != "manager" or header.location_id not in person.locations:
+                continue
+            lang = lang_of(person)
+            name = location.name if location else header.location_id
+            m = _message(person, "audit_published",
+                         t("mail.published.subject", lang, location=name, date=header.visit_at[:10],
+                           score=score),
+                         t("mail.published.body", lang, name=person.display_name or person.name,
+                           location=name, date=header.visit_at[:10], score=score,
+                           count=len(actions), link=_link(f"/?id={header.id}")),
+                         now, attach_audit=header.id, ident=f"published-{header.id}-{person.name}")
+            if m is not None:
+                messages.append(m)
+    return store.enqueue_messages(messages) if messages else 0
+
+
+def queue_assigned(store: Store, actions: Sequence[Action], *, now: str) -> int:
+    messages = assigned_messages(store, actions, store.list_users(), now)
+    return store.enqueue_messages(messages) if messages else 0
+
+
+def queue_sent_back(store: Store, action: Action, by: User, *, now: str) -> int:
+    owner = store.get_user(action.owner) if action.owner else None
+    if owner is None:
+        return 0
+    lang = lang_of(owner)
+    location = store.get_location(action.location_id)
+    finding = _finding(store, action, lang)
+    m = _message(owner, "action_sent_back", t("mail.sent_back.subject", lang, finding=finding),
+                 t("mail.sent_back.body", lang, name=owner.display_name or owner.name,
+                   by=by.display_name or by.name, finding=finding,
+                   location=location.name if location else action.location_id,
+                   reason=action.reason, link=_link(f"/actions?id={action.id}")), now,
+                 meta={"actions": [action.id]})
+    return store.enqueue_messages([m]) if m is not None else 0
+
+
+def queue_test(store: Store, user: User, *, now: str | None = None) -> int:
+    at = now or now_iso()
+    lang = lang_of(user)
+    m = _message(user, "test", t("mail.test.subject", lang),
+                 t("mail.test.body", lang, name=user.display_name or user.name), at)
+    return store.enqueue_messages([m]) if m is not None else 0
+
+
+def digest_messages(store: Store, today: str, now: str) -> list[Message]:
+    """Overdue actions: each owner their own, each reviewer their regions', HQ the network's."""
+    overdue = [a for a in store.list_actions(ActionFilter(statuses=OPEN_STATUSES))
+               if a.is_overdue(today)]
+    if not overdue:
+        return []
+    names = _names(store)
+    out = []
+    for person in store.list_users():
+        if person.role == "hq":
+            theirs = overdue
+        elif person.role == "reviewer":
+            theirs = [a for a in overdue if a.region in person.regions]
+        else:
+            theirs = [a for a in overdue if a.owner == person.name]
+        if not theirs:
+            continue
+        lang = lang_of(person)
+        m = _message(person, "digest", t("mail.digest.subject", lang, count=len(theirs)),
+                     t("mail.digest.body", lang, name=person.display_name or person.name, date=today,
+                       lines=_lines(store, theirs, lang, names), link=_link("/actions")), now,
+                     ident=f"digest-{today}-{person.name}")
+        if m is not None:
+            out.append(m)
+    return out
+
+
+def queue_digest(store: Store, settings: SmtpSettings, *, now: str | None = None) -> int:
+    """Once a day, after the digest hour: the overdue digest (whichever process gets there first)."""
+    at = now or now_iso()
+    if int(at[11:13] or 0) < settings.digest_hour or not store.claim_once("digest", at[:10]):
+        return 0
+    messages = digest_messages(store, at[:10], at)
+    return store.enqueue_messages(messages) if messages else 0
+
+
+# -- sending ------------------------------------------------------------------------------------
+
+PdfMaker = Callable[[Store, str, str], bytes]
+
+
+def audit_pdf(store: Store, audit_id: str, lang: str) -> bytes:
+    """The audit's PDF as a branch gets it: the mystery shopper as a code, the action plan."""
+    from audit.checklist.templates import get_checklist
+    from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
+    from audit.reports.pdf import render_audit_pdf
+
+    audit = store.get_audit(audit_id)
+    if audit is None:
+        raise SendError(f"no audit {audit_id}")
+    checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
+    return render_audit_pdf(audit, checklist, location=store.get_location(audit.header.location_id),
+                            lang=lang, brand=brand_of(store),
+                            auditor_label=pdf_auditor_label(store, audit),
+                            photo=display_photo(store), generated_at=now_iso(), audience="branch",
+                            context=audit_context(store, audit),
+                            trail=audit_trail(store, audit, checklist, lang=lang, audience="branch"))
+
+
+def build_email(m: Message, settings: SmtpSettings, attachment: tuple[str, bytes] | None = None
+                ) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = settings.sender
+    email["To"] = formataddr((m.user, m.to)) if m.user else m.to
+    email["Subject"] = m.subject
+    email["Message-ID"] = make_msgid(idstring=m.id, domain=settings.host)
+    email["X-Audit-Message"] = m.id  # the outbox's id: a resend after a crash is recognisable
+    email.set_content(m.body)
+    if attachment is not None:
+        name, data = attachment
+        email.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    email["Content-Language"] = m.lang  # after the body: set_content drops Content-* headers
+    return email
+
+
+def send(settings: SmtpSettings, email: EmailMessage) -> None:
+    """One message over one SMTP session; any failure becomes a SendError saying what and where."""
+    where = f"{settings.host}:{settings.port}"
+    context = ssl.create_default_context(cafile=settings.cafile or None)
+    try:
+        if settings.security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port,
+                                                    timeout=settings.timeout, context=context)
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        with client:
+            if settings.security == "starttls":
+                client.starttls(context=context)
+            if settings.user:
+                client.login(settings.user, settings.password)
+            refused = client.send_message(email)
+        if refused:
+            raise SendError(f"{where} refused {', '.join(refused)}")
+    except SendError:
+        raise
+    except TimeoutError as err:
+        raise SendError(f"no answer from {where} within {settings.timeout:g} s ({err})") from err
+    except smtplib.SMTPResponseException as err:
+        text = err.smtp_error.decode("utf-8", "replace") if isinstance(err.smtp_error, bytes) \
+            else str(err.smtp_error)
+        raise SendError(f"{where} refused: {err.smtp_code} {text}") from err
+    except smtplib.SMTPServerDisconnected as err:
+        if "timed out" in str(err):  # smtplib reports a silent server this way
+            raise SendError(f"no answer from {where} within {settings.timeout:g} s") from err
+        raise SendError(f"{where} closed the connection: {err}") from err
+    except smtplib.SMTPRecipientsRefused as err:
+        raise SendError(f"{where} refused the recipient: {err.recipients}") from err
+    except smtplib.SMTPException as err:
+        raise SendError(f"{where}: {err}") from err
+    except ssl.SSLError as err:
+        raise SendError(f"TLS with {where} failed: {err.reason or err}") from err
+    except OSError as err:
+        raise SendError(f"cannot connect to {where}: {err.strerror or err}") from err
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failure, at most 6 hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    sent: int = 0
+    failed: int = 0
+    errors: tuple[str, ...] = ()
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{secrets.token_hex(3)}"
+
+
+def _iso(dt: datetime) -> str:
+    return dt.replace(microsecond=0).isoformat()
+
+
+def drain(store: Store, settings: SmtpSettings, *, now: Callable[[], str] = now_iso,
+          worker: str | None = None, limit: int = BATCH, lease_seconds: int = LEASE_SECONDS,
+          make_pdf: PdfMaker = audit_pdf) -> DrainResult:
+    """Claim up to `limit` due messages, send each, record what happened; nothing is lost."""
+    me = worker or worker_id()
+    at = now()
+    claimed = store.claim_messages(me, at, _iso(datetime.fromisoformat(at)
+                                                + timedelta(seconds=lease_seconds)), limit)
+    sent = failed = 0
+    errors: list[str] = []
+    for m in claimed:
+        attachment = None
+        body_note = ""
+        if m.attach_audit:
+            try:
+                attachment = (f"audit-{m.attach_audit}-{m.lang}.pdf", make_pdf(store, m.attach_audit, m.lang))
+            except Exception as err:  # a report that cannot be made must not stop the e-mail
+                body_note = "\n" + t("mail.no_pdf", m.lang, reason=err) + "\n"
+        try:
+            send(settings, build_email(m if not body_note else _with_body(m, m.body + body_note),
+                                       settings, attachment))
+        except SendError as err:
+            failed += 1
+            errors.append(str(err))
+            attempts = m.attempts + 1
+            when = now()
+            store.finish_message(m.id, me, now=when, error=str(err),
+                                 next_try=_iso(datetime.fromisoformat(when) + backoff(attempts)),
+                                 dead=attempts >= MAX_ATTEMPTS)
+            log.warning("e-mail %s to %s: %s", m.id, m.to, err)
+            continue
+        sent += 1
+        store.finish_message(m.id, me, now=now())
+    return DrainResult(sent, failed, tuple(errors))
+
+
+def _with_body(m: Message, body: str) -> Message:
+    from dataclasses import replace
+
+    return replace(m, body=body)
+
+
+def drain_forever(open_store: Callable[[], Store], stop: threading.Event, interval: float = 60.0,
+                  settings: Callable[[], SmtpSettings | None] = smtp_settings) -> None:
+    """The app's own drainer: every `interval` seconds, the day's digest and a drain, until `stop`.
+
+    Meant for a background thread (the Streamlit side now, the ASGI entry's lifespan later).
+    Without SMTP settings it only waits; an error is logged and tried again next round.
+    """
+    while not stop.is_set():
+        try:
+            found = settings()
+            if found is not None:
+                store = open_store()
+                queue_digest(store, found)
+                while not stop.is_set() and drain(store, found).sent >= BATCH:
+                    pass  # a full batch went out: more may be waiting
+        except Exception:  # the thread must outlive a bad round; the next one tries again
+            log.exception("e-mail drain failed")
+        stop.wait(interval)

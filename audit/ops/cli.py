@@ -1,0 +1,458 @@
+"""The `audit` command: a thin shell over the library."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from audit.checklist.parse import ChecklistError, load_checklist
+from audit.core.errors import AppError
+from audit.model import ROLES
+from audit.store import Store, open_store
+
+
+class CliError(Exception):
+    """A message for stderr; the command exits with status 1."""
+
+
+def _holds_a_store(folder: Path) -> bool:
+    """A store's marker (store.json), or an older layout's index.json that `audit migrate` upgrades."""
+    return (folder / "store.json").exists() or (folder / "index.json").exists()
+
+
+def _store(args: argparse.Namespace, *, create: bool = False) -> Store:
+    """The store; only commands that fill one (`demo`, `users add`) may start a new folder.
+
+    A mistyped --data-dir must not become an empty store that silently answers "nothing".
+    With AUDIT_DATABASE_URL the folder holds photos only and is made as needed.
+    """
+    folder = Path(args.data_dir)
+    if not os.environ.get("AUDIT_DATABASE_URL") and not _holds_a_store(folder):
+        if not create:
+            raise CliError(f"no data in {folder}: check --data-dir (or AUDIT_DATA_DIR); "
+                           "`audit demo` or `audit users add` starts a new data folder")
+        print(f"starting a new data folder in {folder.resolve()}", file=sys.stderr)
+    return open_store(args.data_dir)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            load_checklist(path)
+        except ChecklistError as err:
+            failed += 1
+            for problem in err.problems:
+                print(problem.format(args.lang), file=sys.stderr)
+            continue
+        print(f"{path}: ok")
+    return 1 if failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from audit.ops.demo import DEMO_PASSWORD, generate
+
+    try:
+        today = date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        raise CliError(f"--today {args.today} is not a date; write it as YYYY-MM-DD, "
+                       "e.g. 2026-02-28") from None
+    store = _store(args, create=True)
+    if store.list_summaries() and not args.force:
+        raise CliError(f"{args.data_dir} already holds audits; use an empty folder or --force "
+                       "to add demo data beside them")
+    result = generate(store, seed=args.seed, audits=args.audits, locations=args.locations,
+                      today=today)
+    print(f"{result.locations} locations, {result.users} people, {result.audits} audits "
+          f"in {args.data_dir}")
+    for loc_id, story in result.stories.items():
+        loc = store.get_location(loc_id)
+        print(f"  {loc.name if loc else loc_id}: {story}")
+    print(f"sign in as hq, shopper1 or manager1 with the password {DEMO_PASSWORD}")
+    return 0
+
+
+def _password_from_env_or_prompt(env: str) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise CliError(f"no password: set {env} or run in a terminal to be asked")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat: "):
+        raise CliError("the passwords differ")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from audit.people import accounts
+
+    store = _store(args, create=args.users_cmd == "add")
+    if args.users_cmd == "list":
+        for u in store.list_users():
+            locs = ",".join(u.locations) or ("any" if u.any_location else "-")
+            state = "disabled" if u.disabled else ("locked" if u.locked_until else "active")
+            print(f"{u.name}\t{u.role}\t{locs}\t{u.email or '-'}\t{state}")
+        return 0
+    if args.users_cmd == "add":
+        password = _password_from_env_or_prompt("AUDIT_PASSWORD")
+        user = accounts.create_user(store, args.name, args.role, password,
+                                    locations=tuple(args.location or ()), email=args.email or "",
+                                    display_name=args.display_name or "",
+                                    any_location=args.any_location,
+                                    regions=tuple(args.region or ()))
+        print(f"added {user.name} ({user.role})")
+        return 0
+    if args.users_cmd == "passwd":
+        password = _password_from_env_or_prompt("AUDIT_PASSWORD")
+        accounts.set_password(store, args.name, password)
+        print(f"password changed for {args.name}; their other sessions have ended")
+        return 0
+    raise CliError("choose a users subcommand: add, list, passwd")
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """PDFs for batch use. The shell is an operator's: it reads the whole data folder anyway."""
+    from audit.checklist.templates import get_checklist
+    from audit.reports import pdf as report
+    from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
+
+    store = _store(args)
+    try:
+        if args.network:
+            if args.audit_id:
+                raise CliError("give an audit id or --network, not both")
+            checklist = get_checklist(store, args.template)
+            rows = [r for r in store.list_summaries() if r.status == "submitted"]
+            locations = {loc.id: loc for loc in store.list_locations()}
+            pdf = report.render_network_pdf(
+                rows, locations, checklist, lang=args.lang, brand=brand_of(store),
+                date_from=args.date_from, date_to=args.date_to, region=args.region,
+                generated_at=_now(), mode=args.mode, tz=args.tz or "UTC")
+        else:
+            if not args.audit_id:
+                raise CliError("give an audit id, or --network for the network report")
+            audit = store.get_audit(args.audit_id)
+            if audit is None:
+                raise CliError(f"no audit {args.audit_id}")
+            checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
+            pdf = report.render_audit_pdf(
+                audit, checklist, location=store.get_location(audit.header.location_id),
+                lang=args.lang, brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
+                photo=display_photo(store), generated_at=_now(), audience=args.audience,
+                context=audit_context(store, audit), tz=args.tz,
+                trail=audit_trail(store, audit, checklist, lang=args.lang, audience=args.audience))
+    except (report.FontMissing, ValueError) as err:
+        raise CliError(str(err)) from err
+    _write(Path(args.output), pdf)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from audit.audits.capture import auditor_codes
+    from audit.reports import export
+    from audit.reports.export import output_files
+
+    store = _store(args)
+    if args.what == "actions":
+        return _export_actions(store, args)
+    codes = auditor_codes(store)
+    try:
+        files = export(store, fmt=args.format, date_from=args.date_from, date_to=args.date_to,
+                       region=args.region, lang=args.lang,
+                       auditor_label=lambda r: codes.get(r.auditor, r.auditor)
+                       if r.mode == "mystery" else r.auditor)
+    except ValueError as err:  # an unknown format or a bad date
+        raise CliError(str(err)) from err
+    for path, data in output_files(args.output, files).items():
+        _write(path, data)
+    return 0
+
+
+def _export_actions(store: Store, args: argparse.Namespace) -> int:
+    """Every corrective action (of one region with --region), created within --from/--to."""
+    from audit.actions.export import export_actions
+    from audit.model.actions import ActionFilter
+    from audit.reports.export import output_files
+
+    found = store.list_actions(ActionFilter(region=args.region) if args.region else None)
+    found = [a for a in found if (not args.date_from or a.created_at[:10] >= args.date_from)
+             and (not args.date_to or a.created_at[:10] <= args.date_to)]
+    try:
+        files = export_actions(store, found, fmt=args.format, lang=args.lang, today=_now()[:10])
+    except ValueError as err:
+        raise CliError(str(err)) from err
+    into_folder = Path(args.output).is_dir()
+    for path, data in output_files(args.output, files).items():
+        _write(path.with_name("actions.xlsx") if into_folder and path.suffix == ".xlsx" else path, data)
+    return 0
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    """Queue the day's overdue digest (once a day) and send what waits; for cron."""
+    from audit.notify import outbox as notify
+
+    settings = notify.smtp_settings()
+    if settings is None:
+        print("e-mail is not configured ([smtp] in .streamlit/secrets.toml or AUDIT_SMTP_HOST); "
+              "nothing sent", file=sys.stderr)
+        return 0 if args.quiet else 1
+    store = _store(args)
+    queued = notify.queue_digest(store, settings) if not args.no_digest else 0
+    sent = failed = 0
+    while True:
+        result = notify.drain(store, settings)
+        sent, failed = sent + result.sent, failed + result.failed
+        for err in result.errors:
+            print(f"audit notify: {err}", file=sys.stderr)
+        if result.sent + result.failed < notify.BATCH or result.failed:
+            break
+    status = store.outbox_status()
+    print(f"queued {queued} digest messages; sent {sent}, failed {failed}; "
+          f"{status.pending} waiting, {status.dead} given up")
+    return 1 if failed else 0
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    """Run the action hook again for audits that reached their branch (after an upgrade)."""
+    from audit.actions.service import final_audit, is_final
+    from audit.store import AuditFilter
+
+    store = _store(args)
+    rows = store.list_summaries(AuditFilter(status="submitted", date_from=args.since))
+    rows.sort(key=lambda r: (r.visit_at or r.started_at, r.audit_id))
+    made = weighed = 0
+    for row in rows:
+        header = store.get_header(row.audit_id)
+        if header is None or not is_final(header):
+            continue
+        result = final_audit(store, row.audit_id)
+        made += len(result.created)
+        weighed += 1
+    print(f"{weighed} audits weighed, {made} actions made")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the data folder (or, with AUDIT_DATABASE_URL, the database) in place."""
+    from audit.ops.maintenance import migrate_database, migrate_folder
+
+    url = os.environ.get("AUDIT_DATABASE_URL", "")
+    if url:
+        migrate_database(url, Path(args.data_dir), print)
+    else:
+        migrate_folder(Path(args.data_dir), print)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from audit.ops.maintenance import reindex
+
+    store = _store(args)
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if tenth != shown[0]:
+            shown[0] = tenth
+            print(f"  {done} of {total} audits", file=sys.stderr)
+
+    counts = reindex(store, progress)
+    print(f"rebuilt {counts.rows} rows, {counts.groups} rollup files or groups and "
+          f"{counts.photos} photo hashes from the audits")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from audit.ops import check
+
+    store = _store(args)
+    report = check.repair(store) if args.repair else check.run(store, quick=args.quick)
+    if report.finished:
+        print(f"finished {report.finished} interrupted change(s) from their journal")
+    if report.hooks:
+        print(f"made the corrective actions of {report.hooks} audit(s) a crash left without them")
+    if report.removed:
+        print(f"removed {report.removed} temp file(s) left by writers that stopped")
+    if args.repair:
+        print(f"repaired {report.repaired} problem(s)")
+    for f in report.findings:
+        print(check.describe(f, "en"))
+        if not f.repairable:
+            print("  cannot be repaired here: restore it from a backup")
+    if report.clean:
+        print("quick check: no problems found" if report.quick else "no problems found")
+        return 0
+    if not args.repair and any(f.repairable for f in report.findings):
+        print(f"{len(report.findings)} problem(s); `audit check --repair` fixes those it can")
+    return 1
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as err:
+        raise CliError(f"cannot write {path}: {err.strerror}") from err
+    print(f"wrote {path} ({len(data) // 1024} KB)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="audit", description="Customer-journey audits: checklists, demo data, reports.")
+    data_help = "data folder of the embedded store (default: $AUDIT_DATA_DIR or ./data)"
+    parser.add_argument("--data-dir", default=os.environ.get("AUDIT_DATA_DIR", "data"), help=data_help)
+    # accepted after the subcommand too (`audit demo --data-dir D`); SUPPRESS keeps the value
+    # given before it when none is given after
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_help)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("validate", parents=[data_dir],
+                       help="check checklist YAML files and list every problem",
+                       description="Check checklist YAML files; print 'ok' per good file, every "
+                                   "problem of a bad one, and exit 1 if any is bad.")
+    p.add_argument("files", nargs="+", help="checklist .yaml files")
+    p.add_argument("--lang", choices=("en", "ru"), default="en", help="language of the messages")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("demo", parents=[data_dir], help="fill a store with a realistic demo network",
+                       description="Fill the data folder with demo locations, people and a year "
+                                   "of audits. The same seed (and --today) gives the same data.")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--audits", type=int, default=360, help="number of audits (default 360)")
+    p.add_argument("--locations", type=int, default=15, help="number of locations (min 12)")
+    p.add_argument("--today", help="the last day of the demo year, YYYY-MM-DD (default today)")
+    p.add_argument("--force", action="store_true", help="add to a store that already has audits")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("users", parents=[data_dir], help="add, list people, change passwords",
+                       description="Manage local accounts. Passwords come from a prompt or "
+                                   "$AUDIT_PASSWORD, never from an argument.")
+    users = p.add_subparsers(dest="users_cmd", required=True)
+    u = users.add_parser("add", parents=[data_dir], help="add a person",
+                         description="Add a person with a role.")
+    u.add_argument("name", help="sign-in name: lowercase letters, digits, . _ -")
+    u.add_argument("--role", required=True, choices=ROLES)
+    u.add_argument("--location", action="append", help="a location id they work with (repeat)")
+    u.add_argument("--email", help="e-mail for single sign-on")
+    u.add_argument("--display-name", help="name shown in the app")
+    u.add_argument("--any-location", action="store_true",
+                   help="a shopper who may audit any location")
+    u.add_argument("--region", action="append",
+                   help="a region a reviewer reviews, or where a shopper takes open visits (repeat)")
+    u.set_defaults(func=cmd_users)
+    u = users.add_parser("list", parents=[data_dir], help="list people",
+                         description="List people and their roles.")
+    u.set_defaults(func=cmd_users)
+    u = users.add_parser("passwd", parents=[data_dir], help="change a password",
+                         description="Change a password; the person's other sessions end.")
+    u.add_argument("name")
+    u.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("report", parents=[data_dir], help="a scored PDF of one audit, or the network report",
+                       description="Write a PDF: one audit by id, or with --network the network "
+                                   "report for a period, region and template.")
+    p.add_argument("audit_id", nargs="?", help="the audit's id")
+    p.add_argument("--network", action="store_true", help="the network report instead")
+    p.add_argument("--from", dest="date_from", help="first visit day, YYYY-MM-DD (network)")
+    p.add_argument("--to", dest="date_to", help="last visit day, YYYY-MM-DD (network)")
+    p.add_argument("--region", help="one region only (network)")
+    p.add_argument("--template", default="service-point", help="checklist id (network)")
+    p.add_argument("--mode", choices=("mystery", "self", "both"), default="mystery",
+                   help="which audits the network report ranks (default: mystery)")
+    p.add_argument("--for", dest="audience", choices=("branch", "hq"), default="branch",
+                   help="who reads the audit PDF: hq also sees the photo re-use flags and positions "
+                        "(default: branch)")
+    p.add_argument("--tz", default=None,
+                   help="time zone of the times printed, e.g. Europe/Moscow (default: the audit's "
+                        "location's zone, UTC where it has none; UTC for the network report)")
+    p.add_argument("--lang", choices=("ru", "en"), default="ru", help="language of the PDF")
+    p.add_argument("-o", "--output", required=True, help="the PDF file to write")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("export", parents=[data_dir],
+                       help="audits and their answers, or actions, as CSV or XLSX",
+                       description="Export submitted audits and their item-level answers. With csv "
+                                   "two files are written beside -o (…-audits.csv, …-answers.csv); "
+                                   "with xlsx one workbook with two sheets. --what actions writes "
+                                   "the corrective actions instead (…-actions.csv, or one sheet).")
+    p.add_argument("--what", choices=("audits", "actions"), default="audits",
+                   help="audits (default) or corrective actions")
+    p.add_argument("--format", required=True, choices=("csv", "xlsx"))
+    p.add_argument("--from", dest="date_from", help="first visit day, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", help="last visit day, YYYY-MM-DD")
+    p.add_argument("--region", help="one region only")
+    p.add_argument("--lang", choices=("en", "ru"), default="en", help="language of item texts")
+    p.add_argument("-o", "--output", required=True, help="file (or folder) to write")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("notify", help="send the e-mails that wait (run it from cron)",
+                       description="Queue the day's digest of overdue actions (once a day, after the "
+                                   "digest hour) and send every queued e-mail through SMTP; failures "
+                                   "are recorded and tried again later. Exit 1 when a send failed or "
+                                   "SMTP is not configured.")
+    p.add_argument("--no-digest", action="store_true", help="send what waits, queue no digest")
+    p.add_argument("--quiet", action="store_true", help="exit 0 when SMTP is not configured")
+    p.set_defaults(func=cmd_notify)
+
+    p = sub.add_parser("actions", help="corrective actions: make them for past audits",
+                       description="sync: weigh audits that reached their branch (submitted "
+                                   "self-audits, published mystery audits) oldest first, making "
+                                   "their actions; safe to run again.")
+    acts = p.add_subparsers(dest="actions_cmd", required=True)
+    a = acts.add_parser("sync", help="make actions from past audits",
+                        description="Make actions from audits visited since --since, oldest first.")
+    a.add_argument("--since", help="first visit day, YYYY-MM-DD (default: every audit)")
+    a.set_defaults(func=cmd_actions)
+    p = sub.add_parser("migrate", help="upgrade the data folder or database to this version",
+                       description="Upgrade the store in place. A data folder: copies index.json to "
+                                   "backups/ first, builds the new files beside the old, switches, "
+                                   "checks counts and a sample, and says what it did; run it again "
+                                   "after an interruption. With AUDIT_DATABASE_URL: applies the "
+                                   "pending schema steps in one transaction. Stop the app first.")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("reindex", help="rebuild rows, rollups and indexes from the audits",
+                       description="Rebuild every summary row, per-person and per-location index, "
+                                   "monthly rollup and photo hash from the audits themselves. "
+                                   "Writers wait while it runs.")
+    p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("check", parents=[data_dir],
+                       help="find what a crash or a full disk left inconsistent, and repair it",
+                       description="Finish interrupted changes, then list rows without audits, "
+                                   "audits without rows, states that differ, indexes and rollups "
+                                   "that disagree, leftover temp files and missing photos. Exit 1 "
+                                   "if anything is found. Writers wait while it reads.")
+    p.add_argument("--repair", action="store_true",
+                   help="remove leftovers and rebuild rows, indexes and rollups from the audits")
+    p.add_argument("--quick", action="store_true",
+                   help="only the part the app runs at start (the latest rows, the journal)")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except (CliError, AppError) as err:
+        print(f"audit: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
