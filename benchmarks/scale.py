@@ -55,6 +55,7 @@ import psycopg  # noqa: E402
 from photo import phone_jpeg  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from audit import workflow  # noqa: E402
 from audit.audits import capture as audits  # noqa: E402
 from audit.checklist.templates import get_checklist, install_shipped, now_iso  # noqa: E402
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User  # noqa: E402
@@ -482,7 +483,7 @@ class Case:
             return seconds
 
     def submit(self, draft: str) -> float:
-        return timed(lambda: audits.submit(self.store, self.shopper, draft))
+        return timed(lambda: workflow.submit(self.store, self.shopper, draft))
 
     def sign_in(self) -> float:
         def store_part() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 from audit.checklist.parse import parse_checklist
 from audit.checklist.templates import add_template
@@ -23,6 +24,12 @@ from audit.store.folder.backend import TinyStore
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # the app's e-mail drainer thread stays off in tests; test_notify drains on purpose
 os.environ.setdefault("AUDIT_NOTIFY_IN_APP", "0")
+
+# Argon2 at its cheapest in this process: each person a test makes would otherwise cost a
+# memory-hard hash. The real parameters are what the served app (tests/e2e) and the
+# subprocesses of tests/security/test_sign_in.py hash with.
+accounts._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+accounts._DUMMY_HASH = accounts._hasher.hash("a name nobody has")
 
 MINI_YAML = """
 id: mini

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
+from audit import workflow
 from audit.actions import service as actions
 from audit.actions.service import ActionError, ActionSettings
 from audit.audits import capture as audits
@@ -40,9 +41,9 @@ def mystery(store: Store, people: dict[str, User], *, publish: bool = True, loca
     audits.answer(store, who, audit_id, "office.facade", add_photo="f" * 64)
     if answers.get("entrance__dry") is False:
         audits.answer(store, who, audit_id, "entrance.dry", add_photo="d" * 64, comment="Лужа")
-    audits.submit(store, who, audit_id)
+    workflow.submit(store, who, audit_id)
     if publish:
-        audits.publish(store, people["hq"], audit_id)
+        workflow.publish(store, people["hq"], audit_id)
     return audit_id
 
 
@@ -124,7 +125,7 @@ def test_mystery_audit__actions_appear_when_published_not_when_submitted(
         store: Store, network: dict[str, User]) -> None:
     audit_id = mystery(store, network, publish=False, entrance__dry=False, office__guard=False)
     assert store.location_actions("loc-a") == []
-    audits.publish(store, network["hq"], audit_id, now=f"{TODAY}T09:00:00+00:00")
+    workflow.publish(store, network["hq"], audit_id, now=f"{TODAY}T09:00:00+00:00")
     found = by_key(store)
     assert set(found) >= {"entrance.dry", "office.guard"}
     guard, dry = found["office.guard"], found["entrance.dry"]
@@ -136,8 +137,8 @@ def test_mystery_audit__actions_appear_when_published_not_when_submitted(
     assert dry.answer is False and dry.loss > 0
     assert [a.id for a in store.owner_actions("mia")] == sorted(a.id for a in found.values()) or \
         {a.id for a in store.owner_actions("mia")} == {a.id for a in found.values()}
-    audits.publish(store, network["hq"], audit_id, False)
-    audits.publish(store, network["hq"], audit_id)  # published again: nothing doubles
+    workflow.publish(store, network["hq"], audit_id, False)
+    workflow.publish(store, network["hq"], audit_id)  # published again: nothing doubles
     assert {a.id: a for a in store.location_actions("loc-a")} == {a.id: a for a in found.values()}
 
 
@@ -147,7 +148,7 @@ def test_self_audit__its_manager_owns_the_actions(store: Store, network: dict[st
                                   lang="ru").id
     answer_mini(store, mia, audit_id, entrance__clean=2)
     audits.answer(store, mia, audit_id, "office.facade", add_photo="f" * 64)
-    audits.submit(store, mia, audit_id)
+    workflow.submit(store, mia, audit_id)
     made = store.location_actions("loc-a")
     assert "entrance.clean" in {a.key for a in made} and {a.owner for a in made} == {"mia"}
     assert {a.mode for a in made} == {"self"}

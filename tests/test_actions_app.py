@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from audit import workflow
 from audit.actions import service as actions
-from audit.audits import capture as audits
 from audit.model import User
 from audit.model.actions import Action
 from audit.people import accounts
@@ -194,4 +194,4 @@ def test_audit_page__links_to_its_plan(data: TinyStore, people: dict[str, User])
     at.query_params["id"] = audit_id
     at = at.switch_page("audit/ui/pages/audits.py").run()
     assert "Action plan of this audit" in [p.label for p in at.get("page_link")]
-    audits.publish(data, people["hq"], audit_id, False)
+    workflow.publish(data, people["hq"], audit_id, False)

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.core import limits
 from audit.model import Location, User
@@ -366,10 +367,10 @@ def test_manager__sees_published_mystery_audit_with_a_code_not_the_shopper(
                                   mode="mystery", lang="en").id
     answer_mini(data, sam, audit_id)
     audits.answer(data, sam, audit_id, "office.facade", add_photo="b" * 64)
-    audits.submit(data, sam, audit_id)
+    workflow.submit(data, sam, audit_id)
     before = open_audit(app_as(data, mia).run(), audit_id)
     assert "Not found." in texts(before)
-    audits.publish(data, boss, audit_id)
+    workflow.publish(data, boss, audit_id)
     after = open_audit(app_as(data, mia).run(), audit_id)
     assert "Read-only" in texts(after)
     listing = app_as(data, mia).run()  # a manager lands on their actions first
@@ -533,7 +534,7 @@ def test_dashboard__a_submit_shows_at_once_whatever_was_kept(data: Store, people
                                       mode="mystery", lang="en").id
         answer_mini(data, sam, audit_id)
         audits.answer(data, sam, audit_id, "office.facade", add_photo="f" * 64)
-        audits.submit(data, sam, audit_id)
+        workflow.submit(data, sam, audit_id)
 
     def settle() -> None:  # as if nothing had been written for a while: kept in memory
         past = clock.time_ns() - 10 * docs.RACY_NS

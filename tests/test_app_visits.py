@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.model import User
 from audit.people import accounts
@@ -194,7 +195,7 @@ def _in_review(store: TinyStore, who: dict[str, User]) -> str:
                                   mode="mystery", lang="en").id
     answer_mini(store, sam, audit_id)
     audits.answer(store, sam, audit_id, "office.facade", add_photo="a" * 64)
-    audits.submit(store, sam, audit_id)
+    workflow.submit(store, sam, audit_id)
     return audit_id
 
 
@@ -265,7 +266,7 @@ def test_audit_page__hq_sees_start_submit_and_photo_positions_as_distances(
     ref = PhotoRef(sha256="b" * 64, width=10, height=10, size=100, uploaded_at="",
                    gps=(55.7820, 37.5930))
     audits.attach_photo(data, sam, header.id, "office.facade", ref)
-    visits.submit(data, sam, header.id, position=check_position(55.7820, 37.5930, 25))
+    workflow.submit(data, sam, header.id, position=check_position(55.7820, 37.5930, 25))
     at = open_audit(app_as(data, people["hq"]), header.id)
     assert not at.exception
     shown = texts(at)

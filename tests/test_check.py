@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.audits import evidence
 from audit.core.files import writer_tag
 from audit.ops import check
-from audit.review import steps as review
 from audit.store import Store
 from audit.store.folder.backend import TinyStore
 from tests.conftest import answer_mini, populate
@@ -35,9 +35,9 @@ def _audits(store: Store) -> dict[str, str]:
         answer_mini(store, user, audit_id)
         if name != "draft":
             evidence.add_photo(store, user, audit_id, "office.facade", phone_jpeg(seed=len(ids)))
-            audits.submit(store, user, audit_id)
+            workflow.submit(store, user, audit_id)
         ids[name] = audit_id
-    review.publish(store, hq, ids["published"])
+    workflow.publish_reviewed(store, hq, ids["published"])
     return ids
 
 
@@ -205,7 +205,7 @@ def test_check__actions_of_an_audit_final_before_a_crash_are_made_at_the_next_ch
     with monkeypatch.context() as m:
         m.setattr(actions, "on_audit_final", crash)
         with pytest.raises(KeyboardInterrupt):
-            audits.submit(store, mia, audit_id)
+            workflow.submit(store, mia, audit_id)
     assert store.get_header(audit_id).status == "submitted"  # type: ignore[union-attr]
     assert store.actions_pending() == [audit_id]
     assert not store.audit_actions(audit_id, "loc-a")

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.checklist.conditions import conditions_data, visibility
 from audit.checklist.parse import ChecklistError, parse_checklist
@@ -345,7 +346,7 @@ def test_submit__with_a_section_na_and_hidden_items__summary_row_records_losses(
                        "parking.free": False, "parking.staff": False}.items():
         audits.answer(store, shopper, audit_id, key, value=value)
     audits.set_section_na(store, shopper, audit_id, "restroom", "нет туалета")
-    row = audits.submit(store, shopper, audit_id)
+    row = workflow.submit(store, shopper, audit_id)
     assert set(row.lost) == {"talk.promised", "parking.free", "parking.staff"}
     assert {"talk.kept", "talk.apology", "restroom.clean", "restroom.soap"} <= set(row.skipped)
     assert row.sections["restroom"] is None

@@ -23,6 +23,7 @@ import pytest
 from psycopg.types.json import Jsonb
 from streamlit.testing.v1 import AppTest
 
+from audit import workflow
 from audit.core.errors import LayoutOutdated
 from audit.model import SummaryRow
 from audit.model.rollups import rollups_of
@@ -209,7 +210,7 @@ def test_reindex__on_both_stores_the_same_rollups(store: Any, network: Any) -> N
                                       mode="mystery", lang="en").id
         answer_mini(store, sam, audit_id, entrance__clean=n + 2)
         audits.answer(store, sam, audit_id, "office.facade", add_photo=f"{n}" * 64)
-        audits.submit(store, sam, audit_id)
+        workflow.submit(store, sam, audit_id)
         ids.append(audit_id)
     audits.reopen(store, boss, ids[0], "check")
     before = store.get_rollups().canonical()

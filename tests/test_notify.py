@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from audit import workflow
 from audit.actions import service as actions
 from audit.model import User
 from audit.model.actions import Message
@@ -131,7 +132,7 @@ def test_published_audit__reaches_the_branch_managers_in_their_language_with_the
         store: Store, network: dict[str, User], smtp: notify.SmtpSettings, inbox: Inbox) -> None:
     people = with_mail(store, network)
     mystery(store, people, entrance__dry=False, office__guard=False)
-    assert notify.drain(store, smtp).failed == 0
+    assert workflow.drain_outbox(store, smtp).failed == 0
     mail = received(inbox)
     assert set(mail) == {"mia@example.test", "olga@example.test"}  # never the shopper, never HQ
     kinds = {r: sorted(m["Subject"] for m in ms) for r, ms in mail.items()}
@@ -156,13 +157,13 @@ def test_sent_back__the_owner_hears_why(store: Store, network: dict[str, User],
                                         smtp: notify.SmtpSettings, inbox: Inbox) -> None:
     people = with_mail(store, network)
     mystery(store, people, entrance__dry=False)
-    notify.drain(store, smtp)
+    workflow.drain_outbox(store, smtp)
     inbox.got.clear()
     action = next(a for a in store.location_actions("loc-a") if a.key == "entrance.dry")
     actions.assign(store, people["hq"], action.id, owner="olga")
     actions.mark_done(store, people["manager2"], action.id, note="Коврик")
     actions.send_back(store, people["hq"], action.id, "Коврика не видно")
-    notify.drain(store, smtp)
+    workflow.drain_outbox(store, smtp)
     mail = received(inbox)["olga@example.test"]
     back = next(m for m in mail if m["Subject"].startswith("Задача возвращена"))
     assert "Коврика не видно" in back.get_body(("plain",)).get_content()
@@ -172,12 +173,12 @@ def test_digest__overdue_to_owners_and_hq_once_a_day(store: Store, network: dict
                                                      smtp: notify.SmtpSettings, inbox: Inbox) -> None:
     people = with_mail(store, network)
     mystery(store, people, entrance__dry=False)
-    notify.drain(store, smtp)
+    workflow.drain_outbox(store, smtp)
     inbox.got.clear()
     late = (date.today() + timedelta(days=20)).isoformat() + "T10:00:00+00:00"
     assert notify.queue_digest(store, smtp, now=late) == 2
     assert notify.queue_digest(store, smtp, now=late) == 0  # a second process, the same day
-    notify.drain(store, smtp, now=lambda: late)
+    workflow.drain_outbox(store, smtp, now=lambda: late)
     mail = received(inbox)
     assert set(mail) == {"mia@example.test", "boss@example.test"}
     assert mail["boss@example.test"][0]["Subject"].startswith("Просроченных задач: ")
@@ -195,7 +196,7 @@ def test_server_refuses__clear_error_recorded_message_kept_and_sent_later(
         store: Store, smtp: notify.SmtpSettings, inbox: Inbox) -> None:
     m = _one(store)
     inbox.refuse = "550 5.1.1 mailbox unavailable"
-    result = notify.drain(store, smtp, now=lambda: NOW)
+    result = workflow.drain_outbox(store, smtp, now=lambda: NOW)
     assert (result.sent, result.failed) == (0, 1)
     where = f"127.0.0.1:{smtp.port}"
     assert result.errors[0] == f"{where} refused: 550 5.1.1 mailbox unavailable" or \
@@ -203,10 +204,10 @@ def test_server_refuses__clear_error_recorded_message_kept_and_sent_later(
     kept = store.list_messages(("pending",))
     assert [(k.id, k.attempts) for k in kept] == [(m.id, 1)] and "550" in kept[0].last_error
     assert store.outbox_status().last_error == result.errors[0]
-    assert notify.drain(store, smtp, now=lambda: NOW).sent == 0  # backing off: not yet
+    assert workflow.drain_outbox(store, smtp, now=lambda: NOW).sent == 0  # backing off: not yet
     inbox.refuse = None
     later = (date.today() + timedelta(days=1)).isoformat() + "T10:00:00+00:00"
-    assert notify.drain(store, smtp, now=lambda: later).sent == 1
+    assert workflow.drain_outbox(store, smtp, now=lambda: later).sent == 1
     assert [msg["Subject"] for _, msg in inbox.got] == ["Hello"]
     assert store.list_messages(("pending", "dead")) == []
 
@@ -246,7 +247,7 @@ def test_server_times_out__clear_error_recorded_message_kept(
         store: Store, smtp: notify.SmtpSettings, black_hole: int) -> None:
     m = _one(store)
     slow = dataclasses.replace(smtp, port=black_hole, timeout=1.0)
-    result = notify.drain(store, slow, now=lambda: NOW)
+    result = workflow.drain_outbox(store, slow, now=lambda: NOW)
     assert result.failed == 1
     assert result.errors[0].startswith(f"no answer from 127.0.0.1:{black_hole} within 1 s")
     kept = store.list_messages(("pending",))
@@ -256,7 +257,7 @@ def test_server_times_out__clear_error_recorded_message_kept(
 def test_no_server_at_all__clear_error(store: Store, smtp: notify.SmtpSettings) -> None:
     _one(store)
     closed = dataclasses.replace(smtp, port=_free_port())
-    result = notify.drain(store, closed, now=lambda: NOW)
+    result = workflow.drain_outbox(store, closed, now=lambda: NOW)
     assert result.errors[0].startswith(f"cannot connect to 127.0.0.1:{closed.port}")
     assert store.outbox_status().pending == 1
 
@@ -268,7 +269,7 @@ def test_gives_up_after_max_attempts__kept_for_admin(store: Store, smtp: notify.
     day = date.today()
     for n in range(notify.MAX_ATTEMPTS):
         at = (day + timedelta(days=n + 1)).isoformat() + "T10:00:00+00:00"
-        notify.drain(store, smtp, now=lambda at=at: at)  # type: ignore[misc]
+        workflow.drain_outbox(store, smtp, now=lambda at=at: at)  # type: ignore[misc]
     dead = store.list_messages(("dead",))
     assert [(d.id, d.attempts) for d in dead] == [("m-refused", notify.MAX_ATTEMPTS)]
     assert store.outbox_status().dead == 1
@@ -279,11 +280,12 @@ def test_gives_up_after_max_attempts__kept_for_admin(store: Store, smtp: notify.
 DRAINER = """
 import sys
 from audit.notify import outbox as notify
+from audit import workflow
 from audit.store import open_store
 store = open_store(sys.argv[1], database_url=sys.argv[2])
 settings = notify.SmtpSettings(host="127.0.0.1", port=int(sys.argv[3]), security="none",
                                sender="audit@example.test", timeout=10)
-while notify.drain(store, settings, limit=3).sent:
+while workflow.drain_outbox(store, settings, limit=3).sent:
     pass
 """
 

@@ -30,6 +30,7 @@ WRITES = 500
 WRITER = r"""
 import hashlib, json, random, sys
 from audit.audits import capture as audits
+from audit import workflow
 from audit.people import accounts
 from audit.model import PhotoRef
 from audit.store.folder.backend import TinyStore
@@ -68,7 +69,7 @@ for i in range(n):
         ref = PhotoRef(sha256=sha, width=4, height=3, size=10, uploaded_at="2026-05-01T10:00:00",
                        phash=phash)
         audits.attach_photo(store, me, draft, "office.facade", ref)
-        audits.submit(store, me, draft)
+        workflow.submit(store, me, draft)
         say(kind="submit", audit=draft, sha=sha, phash=phash)
         submitted.append(draft)
         draft = start()
@@ -76,7 +77,7 @@ for i in range(n):
     elif kind == 4 and submitted:
         audit_id = rng.choice(submitted)
         published = rng.random() < 0.5
-        audits.publish(store, boss, audit_id, published)
+        workflow.publish(store, boss, audit_id, published)
         say(kind="publish", audit=audit_id, published=published)
     else:
         audits.set_section(store, me, draft, rng.choice(["entrance", "waiting", "office"]))

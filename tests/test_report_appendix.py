@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from audit import workflow
 from audit.actions import service as actions
 from audit.audits import capture as audits
 from audit.checklist.templates import get_checklist
@@ -23,7 +24,6 @@ from audit.reports.pdf.styles import Fmt
 from audit.review import steps as review
 from audit.store import Store
 from audit.store.folder.backend import TinyStore
-from audit.visits import plans as visits
 from audit.visits.proof import Position
 from tests.conftest import answer_mini, populate
 
@@ -62,8 +62,8 @@ def mystery(store: Store, people: dict[str, User], *, findings: bool = True) -> 
     audits.answer(store, sue, audit_id, "office.facade", add_photo="f" * 64)
     if findings:  # a puddle needs its photo
         audits.answer(store, sue, audit_id, "entrance.dry", add_photo="d" * 64, comment="Лужа")
-    audits.submit(store, sue, audit_id, now="2026-03-05T09:00:00+00:00")
-    audits.publish(store, people["hq"], audit_id, now="2026-03-06T10:00:00+00:00")
+    workflow.submit(store, sue, audit_id, now="2026-03-05T09:00:00+00:00")
+    workflow.publish(store, people["hq"], audit_id, now="2026-03-06T10:00:00+00:00")
     return audit_id
 
 
@@ -173,14 +173,14 @@ def reviewed(store: Store, people: dict[str, User]) -> str:
     audits.answer(store, sam, audit_id, "office.facade", add_photo="a" * 64)
     audits.answer(store, sam, audit_id, "entrance.dry", add_photo="d" * 64)
     here = Position(lat=55.7521, lon=37.5928, accuracy=15.0)
-    visits.submit(store, sam, audit_id, position=here, now="2026-03-05T09:00:00+00:00")
+    workflow.submit(store, sam, audit_id, position=here, now="2026-03-05T09:00:00+00:00")
     review.comment(store, rex, audit_id, "entrance.clean", "Фото коврика, пожалуйста",
                    now="2026-03-06T10:00:00+00:00")
     review.send_back(store, rex, audit_id, "Два исправления", now="2026-03-06T10:05:00+00:00")
     audits.answer(store, sam, audit_id, "entrance.clean", value=4)
-    audits.submit(store, sam, audit_id, now="2026-03-06T12:00:00+00:00")
+    workflow.submit(store, sam, audit_id, now="2026-03-06T12:00:00+00:00")
     review.grade(store, rex, audit_id, 4, "Чёткие фото", now="2026-03-06T13:00:00+00:00")
-    review.publish(store, rex, audit_id, now="2026-03-06T13:01:00+00:00")
+    workflow.publish_reviewed(store, rex, audit_id, now="2026-03-06T13:01:00+00:00")
     return audit_id
 
 

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.core.errors import AuditLocked, NotFound
 from audit.i18n import error_text
@@ -24,7 +25,7 @@ def _submitted(store: Store, who: User, mode: str = "mystery") -> str:
                                   lang="en", now=T0).id
     answer_mini(store, who, audit_id)
     audits.answer(store, who, audit_id, "office.facade", add_photo="a" * 64)
-    audits.submit(store, who, audit_id, now="2026-03-05T09:00:00+00:00")
+    workflow.submit(store, who, audit_id, now="2026-03-05T09:00:00+00:00")
     return audit_id
 
 
@@ -68,10 +69,10 @@ def test_review_round_trip__send_back_fix_resubmit_publish(store: Store, network
     assert not branch_sees(store, mia, audit_id)
 
     audits.answer(store, sam, audit_id, "entrance.clean", value=4)  # the fix
-    audits.submit(store, sam, audit_id, now="2026-03-06T12:00:00+00:00")
+    workflow.submit(store, sam, audit_id, now="2026-03-06T12:00:00+00:00")
     assert review.stage(store.get_header(audit_id)) == "in_review"  # type: ignore[arg-type]
     review.grade(store, reviewer, audit_id, 4, "Clear photos", now="2026-03-06T13:00:00+00:00")
-    review.publish(store, reviewer, audit_id, now="2026-03-06T13:01:00+00:00")
+    workflow.publish_reviewed(store, reviewer, audit_id, now="2026-03-06T13:01:00+00:00")
 
     header = store.get_header(audit_id)
     assert header is not None and review.stage(header) == "published" and header.published
@@ -100,7 +101,7 @@ def test_review__reviewer_outside_the_region_or_a_shopper_cannot(store: Store,
     spb = accounts.create_user(store, "vera", "reviewer", "secret-pass", regions=("СПб",))
     for who in (spb, sam, network["manager"]):
         with pytest.raises(NotFound):
-            review.publish(store, who, audit_id)
+            workflow.publish_reviewed(store, who, audit_id)
         with pytest.raises(NotFound):
             review.send_back(store, who, audit_id, "no")
     assert review.review_queue(store, spb, now=T0) == []
@@ -124,7 +125,7 @@ def test_review__bad_steps_say_why_and_keep_the_audit(store: Store, network: dic
     assert store.get_audit(audit_id) == before
     review.send_back(store, reviewer, audit_id, "fix it")
     with pytest.raises(AuditLocked):  # already with the shopper
-        review.publish(store, hq, audit_id)
+        workflow.publish_reviewed(store, hq, audit_id)
     self_id = _submitted(store, network["manager"], mode="self")
     with pytest.raises(review.ReviewError) as err:
         review.send_back(store, hq, self_id, "no")

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.checklist.templates import add_template
 from audit.core.errors import NotFound, StoreError
@@ -88,11 +89,11 @@ def run(store: Store, people: dict[str, Any], steps: list[tuple[Any, ...]]) -> N
                 assert user is not None
                 answer_mini(store, user, audit_id, **s[2])
                 audits.answer(store, user, audit_id, "office.facade", add_photo="f" * 64)
-                audits.submit(store, user, audit_id)
+                workflow.submit(store, user, audit_id)
             elif s[0] == "reopen":
                 audits.reopen(store, people["hq"], ids[s[1] % len(ids)], "check")
             elif s[0] == "publish":
-                audits.publish(store, people["hq"], ids[s[1] % len(ids)], s[2])
+                workflow.publish(store, people["hq"], ids[s[1] % len(ids)], s[2])
             elif s[0] == "delete":
                 audit_id = ids[s[1] % len(ids)]
                 header = store.get_header(audit_id)

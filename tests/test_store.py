@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.checklist.templates import add_template
 from audit.core import limits
@@ -47,7 +48,7 @@ def test_every_file_is_readable_utf8_json(tmp_path: Path) -> None:
     audit_id = start(store, people["shopper"])
     answer_mini(store, people["shopper"], audit_id)
     audits.answer(store, people["shopper"], audit_id, "office.facade", add_photo="a" * 64)
-    audits.submit(store, people["shopper"], audit_id)
+    workflow.submit(store, people["shopper"], audit_id)
     accounts.start_session(store, people["shopper"])
     files = list(store.root.rglob("*.json"))
     assert {p.relative_to(store.root).parts[0] for p in files} >= {
@@ -104,10 +105,10 @@ def test_submitted_audit__is_read_only_until_hq_reopens(store: Store,
     audit_id = start(store, sam)
     answer_mini(store, sam, audit_id)
     with pytest.raises(audits.SubmitRefused) as refused:
-        audits.submit(store, sam, audit_id)
+        workflow.submit(store, sam, audit_id)
     assert refused.value.missing == [("office.facade", "photo")]
     audits.answer(store, sam, audit_id, "office.facade", add_photo="a" * 64)
-    row = audits.submit(store, sam, audit_id)
+    row = workflow.submit(store, sam, audit_id)
     assert row.status == "submitted" and row.overall is not None
     assert store.get_summary(audit_id) == row
 

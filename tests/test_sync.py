@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.audits import sync
 from audit.core.errors import AuditLocked, NotFound
@@ -190,7 +191,7 @@ def test_submitted__refused_as_locked(store: Store, network: dict[str, User], dr
     sam = network["shopper"]
     answer_mini(store, sam, draft)
     audits.answer(store, sam, draft, "office.facade", add_photo="d" * 64)
-    audits.submit(store, sam, draft)
+    workflow.submit(store, sam, draft)
     with pytest.raises(AuditLocked):
         apply(store, sam, ch(1, "answer", "entrance.dry", T1, value=False), audit=draft)
     a = store.get_audit(draft)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.core import zones
 from audit.core.errors import StoreError
@@ -427,7 +428,7 @@ def test_submit__records_the_submit_position_and_closes_the_visit(store: Store,
     answer_mini(store, sam, header.id)
     audits.answer(store, sam, header.id, "office.facade", add_photo="a" * 64)
     far = check_position(55.78, 37.70, 30.0)
-    visits.submit(store, sam, header.id, position=far, now="2026-03-05T09:00:00+00:00")
+    workflow.submit(store, sam, header.id, position=far, now="2026-03-05T09:00:00+00:00")
     got = store.get_visit(v.id)
     assert got is not None and got.status == "done" and got.done_at == "2026-03-05T09:00:00+00:00"
     assert got.submit_distance is not None and 7000 < got.submit_distance < 8000

@@ -1,9 +1,9 @@
 """The loop after a finding: actions proposed from an audit, worked on, verified, proved by the next audit.
 
-`on_audit_final` is the one hook: call it when a self-audit is submitted and when a mystery
-audit is published. It weighs the location's earlier actions against this audit (confirmed
-by it, or reopened as a repeat), makes the new ones its findings call for, and queues the
-e-mails. Every other function here is something a person does to one action.
+`on_audit_final` is the one hook, run by `audit.workflow` when an audit becomes final (a
+self-audit submitted, a mystery audit published). It weighs the location's earlier actions
+against this audit (confirmed by it, or reopened as a repeat), makes the new ones its
+findings call for, and queues the e-mails. Every other function here is something a person does to one action.
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from audit import photos
+from audit.audits.capture import load_header
 from audit.checklist.templates import get_checklist, now_iso
 from audit.core.errors import AppError, NotFound
-from audit.model import Audit, AuditHeader, AuditScore, Checklist, PhotoRef, User
+from audit.i18n import answer_text, t
+from audit.model import Answer, Audit, AuditHeader, AuditScore, Checklist, PhotoRef, User
 from audit.model.actions import Action, ActionFilter, ActionStats, LocationActions
+from audit.notify import outbox as notify
 from audit.people import access
 from audit.scoring.score import impacts, score_audit
 from audit.store import Store
@@ -243,8 +247,6 @@ def on_audit_final(store: Store, audit: Audit, score: AuditScore, now: str | Non
     Safe to call again for the same audit (a re-publish): an audit is weighed once and a
     finding makes one action. The e-mails are only queued here; sending never blocks.
     """
-    from audit.notify import outbox as notify
-
     at = now or now_iso()
     header = audit.header
     location = store.get_location(header.location_id)
@@ -388,8 +390,6 @@ def add_evidence(store: Store, actor: User, action_id: str, data: bytes,
                  now: str | None = None) -> PhotoRef:
     """A photo of the fix, prepared like every photo; anything that is not a photo is refused
     (PhotoError) and the action keeps what it had."""
-    from audit.photos import prepare_photo
-
     at = now or now_iso()
     a = _load(store, actor, action_id, access.WORK_ACTION)
     if a.is_closed:
@@ -398,7 +398,7 @@ def add_evidence(store: Store, actor: User, action_id: str, data: bytes,
     if len(a.evidence) >= MAX_EVIDENCE:
         raise ActionError("too_many_photos", f"at most {MAX_EVIDENCE} photos per action",
                           limit=MAX_EVIDENCE)
-    prepared = prepare_photo(data)
+    prepared = photos.prepare_photo(data)
     keep = bool(store.get_settings().get("keep_originals", True))
     store.photo_files(keep_originals=keep).put(prepared)
     ref = prepared.to_ref(at)
@@ -444,8 +444,6 @@ def verify(store: Store, actor: User, action_id: str, now: str | None = None) ->
 def send_back(store: Store, actor: User, action_id: str, reason: str,
               now: str | None = None) -> Action:
     """A done action goes back to its owner as "rejected", with the reason; they are e-mailed."""
-    from audit.notify import outbox as notify
-
     at = now or now_iso()
     reason = reason.strip()
     if not reason:
@@ -487,8 +485,6 @@ def check_due(due: str, today: str) -> str:
 def assign(store: Store, actor: User, action_id: str, *, owner: str | None = None,
            due: str | None = None, now: str | None = None) -> Action:
     """A new owner (who must answer for the location) or due date (not in the past)."""
-    from audit.notify import outbox as notify
-
     at = now or now_iso()
     a = _load(store, actor, action_id, access.ASSIGN_ACTION)
     if owner is not None and owner:
@@ -516,8 +512,6 @@ def request_action(store: Store, actor: User, audit_id: str, key: str, *, locati
                    owner: str | None = None, due: str | None = None,
                    now: str | None = None) -> Action:
     """An action from a finding that did not make one by itself (HQ's checklist setting)."""
-    from audit.notify import outbox as notify
-
     at = now or now_iso()
     audit = store.get_audit(audit_id)
     if audit is None or not is_final(audit.header):
@@ -573,8 +567,6 @@ def access_obj(location_id: str, region: str) -> access.ActionLike:
 
 def acknowledge(store: Store, actor: User, audit_id: str, now: str | None = None) -> AuditHeader:
     """A manager of the location says they read the report: the PDF's sign-off block."""
-    from audit.audits.capture import load_header
-
     at = now or now_iso()
     header = load_header(store, actor, audit_id)
     if actor.role != "manager" or header.location_id not in actor.locations or not is_final(header):
@@ -695,8 +687,6 @@ class SignOff:
 def plan_lines(actions: Iterable[Action], checklist: Checklist, people: Mapping[str, User],
                lang: str) -> list[PlanLine]:
     """The audit's actions as the PDF prints them, in checklist order; texts in `lang`."""
-    from audit.i18n import answer_text, t
-
     order = {f"{s.id}.{i.id}": n for n, (s, i) in enumerate(checklist.items())}
     out = []
     for a in sorted(actions, key=lambda a: (order.get(a.key, len(order)), a.key)):
@@ -714,8 +704,6 @@ def plan_lines(actions: Iterable[Action], checklist: Checklist, people: Mapping[
 
 
 def _answer_of(a: Action) -> Any:
-    from audit.model import Answer
-
     return Answer(key=a.key, value=a.answer, na=a.na, comment=a.comment, photos=a.photos)
 
 

@@ -301,11 +301,7 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
     row = summary_of(new, checklist, audit.answers, score,
                      region=region_of(store, header.location_id))
     store.submit_audit(new, row, list(audit.photos.values()))
-    if new.mode == "self":  # a mystery audit reaches the branch when it is published
-        from audit.actions.service import on_audit_final
-
-        on_audit_final(store, dataclasses.replace(audit, header=new), score, at)
-    return row
+    return row  # a self-audit is final now: audit.workflow.submit makes its actions
 
 
 def reopen(store: Store, actor: User, audit_id: str, reason: str,
@@ -339,11 +335,7 @@ def publish(store: Store, actor: User, audit_id: str, published: bool = True,
     if old is None:
         raise _not_found(audit_id)
     store.publish_audit(new, dataclasses.replace(old, published=published))
-    if final:
-        from audit.actions.service import final_audit
-
-        final_audit(store, audit_id, at)  # its findings become the branch's actions
-    return new
+    return new  # final now: audit.workflow.publish makes its actions
 
 
 def delete_draft(store: Store, actor: User, audit_id: str) -> None:

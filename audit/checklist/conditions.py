@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from audit.model import Answer, Checklist, Condition, Item, item_key
+from audit.model import Answer, Checklist, Condition, Item, item_key, wait_minutes
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,6 @@ def matches_value(item: Item, value: Any, cond: Condition) -> bool:
         return isinstance(value, (list, tuple)) and any(v in cond.values for v in value)
     if item.type in ("scale", "number", "wait_time"):
         if item.type == "wait_time":
-            from audit.scoring.score import wait_minutes
-
             number = wait_minutes(value)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             number = float(value)

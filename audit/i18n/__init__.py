@@ -7,7 +7,7 @@ from typing import Any
 
 from audit.i18n.actions import ACTION_STRINGS
 from audit.i18n.visits import STRINGS as VISIT_STRINGS
-from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore
+from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore, wait_minutes
 from audit.typos.check import NOTES as TYPO_NOTES
 
 DEFAULT_LANG = "ru"
@@ -370,9 +370,19 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.sso_emails": ("Company sign-in maps an e-mail to the person who has it in their profile.",
                       "Корпоративный вход сопоставляет e-mail с человеком, у которого он указан в профиле."),
 }
-STRINGS.update(UI_STRINGS)
-STRINGS.update(VISIT_STRINGS)
-STRINGS.update(ACTION_STRINGS)
+
+
+def merge(into: dict[str, tuple[str, str]], *tables: dict[str, tuple[str, str]]) -> None:
+    """Add each domain's table; a key defined twice is an error here, at import, not a silent
+    winner on some screen."""
+    for table in tables:
+        twice = sorted(into.keys() & table.keys())
+        if twice:
+            raise ValueError(f"words defined twice: {', '.join(twice)}")
+        into.update(table)
+
+
+merge(STRINGS, UI_STRINGS, VISIT_STRINGS, ACTION_STRINGS)
 
 # The walkthrough component (audit/ui/walk): handed to its JavaScript in the page's language.
 WALK_STRINGS: dict[str, tuple[str, str]] = {
@@ -449,8 +459,8 @@ WALK_STRINGS: dict[str, tuple[str, str]] = {
                           "Отправить аудит можно, когда всё с телефона дойдёт до сервера (ещё ждут: "
                           "{count}). Отправка идёт сама, как только позволяет связь."),
 }
-WALK_STRINGS.update({f"walk.typos_{status}": pair for status, pair in TYPO_NOTES.items()})
-STRINGS.update(WALK_STRINGS)
+merge(WALK_STRINGS, {f"walk.typos_{status}": pair for status, pair in TYPO_NOTES.items()})
+merge(STRINGS, WALK_STRINGS)
 
 
 class _RuFloat(float):
@@ -526,8 +536,6 @@ def answer_text(item: Item, answer: Answer | None, lang: str,
         chosen = [o.text.get(lang) for o in item.options if o.id in (v or [])]
         return ", ".join(chosen) if chosen else t("answer.nothing_chosen", lang)
     if kind == "wait_time":
-        from audit.scoring.score import wait_minutes
-
         minutes = wait_minutes(v)
         if minutes is None:
             return t("answer.none", lang)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 # key: (en, ru), merged into audit.i18n.STRINGS
 STRINGS: dict[str, tuple[str, str]] = {
-    "role.reviewer": ("Reviewer", "Проверяющий"),
     "nav.visits": ("My visits", "Мои визиты"),
     "nav.plan": ("Visits", "Визиты"),
     "nav.review": ("Review", "Проверка"),

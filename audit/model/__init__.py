@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 Lang = Literal["ru", "en"]
@@ -585,3 +586,19 @@ class SummaryRow:
             lost={str(k): float(v) for k, v in (d.get("lost") or {}).items()},
             skipped=tuple(d.get("skipped", ())),
         )
+
+
+def wait_minutes(value: Any) -> float | None:
+    """Minutes waited: typed minutes win; otherwise the stopwatch's end − start."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, dict):
+        return None
+    typed = value.get("minutes")
+    if isinstance(typed, (int, float)) and not isinstance(typed, bool):
+        return float(typed)
+    start, end = value.get("start"), value.get("end")
+    if start and end:
+        delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+        return max(0.0, delta.total_seconds() / 60.0)
+    return None

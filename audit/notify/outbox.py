@@ -25,7 +25,7 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
-from audit.checklist.templates import now_iso
+from audit.checklist.templates import get_checklist, now_iso
 from audit.i18n import DEFAULT_LANG, t
 from audit.model import AuditHeader, User
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter, Message
@@ -128,8 +128,6 @@ def _message(user: User, kind: str, subject: str, body: str, now: str, *, attach
 
 
 def _finding(store: Store, a: Action, lang: str) -> str:
-    from audit.checklist.templates import get_checklist
-
     try:
         item = get_checklist(store, a.template_id, a.template_version).item(a.key)
     except Exception:  # a template that no longer loads still gets its e-mail, by key
@@ -267,25 +265,7 @@ def queue_digest(store: Store, settings: SmtpSettings, *, now: str | None = None
 
 # -- sending ------------------------------------------------------------------------------------
 
-PdfMaker = Callable[[Store, str, str], bytes]
-
-
-def audit_pdf(store: Store, audit_id: str, lang: str) -> bytes:
-    """The audit's PDF as a branch gets it: the mystery shopper as a code, the action plan."""
-    from audit.checklist.templates import get_checklist
-    from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
-    from audit.reports.pdf import render_audit_pdf
-
-    audit = store.get_audit(audit_id)
-    if audit is None:
-        raise SendError(f"no audit {audit_id}")
-    checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
-    return render_audit_pdf(audit, checklist, location=store.get_location(audit.header.location_id),
-                            lang=lang, brand=brand_of(store),
-                            auditor_label=pdf_auditor_label(store, audit),
-                            photo=display_photo(store), generated_at=now_iso(), audience="branch",
-                            context=audit_context(store, audit),
-                            trail=audit_trail(store, audit, checklist, lang=lang, audience="branch"))
+PdfMaker = Callable[[Store, str, str], bytes]  # (store, audit id, language) -> the PDF attached
 
 
 def build_email(m: Message, settings: SmtpSettings, attachment: tuple[str, bytes] | None = None
@@ -366,7 +346,7 @@ def _iso(dt: datetime) -> str:
 
 def drain(store: Store, settings: SmtpSettings, *, now: Callable[[], str] = now_iso,
           worker: str | None = None, limit: int = BATCH, lease_seconds: int = LEASE_SECONDS,
-          make_pdf: PdfMaker = audit_pdf) -> DrainResult:
+          make_pdf: PdfMaker) -> DrainResult:
     """Claim up to `limit` due messages, send each, record what happened; nothing is lost."""
     me = worker or worker_id()
     at = now()
@@ -407,7 +387,8 @@ def _with_body(m: Message, body: str) -> Message:
 
 
 def drain_forever(open_store: Callable[[], Store], stop: threading.Event, interval: float = 60.0,
-                  settings: Callable[[], SmtpSettings | None] = smtp_settings) -> None:
+                  settings: Callable[[], SmtpSettings | None] = smtp_settings, *,
+                  make_pdf: PdfMaker) -> None:
     """The app's own drainer: every `interval` seconds, the day's digest and a drain, until `stop`.
 
     Meant for a background thread (the Streamlit side now, the ASGI entry's lifespan later).
@@ -419,7 +400,7 @@ def drain_forever(open_store: Callable[[], Store], stop: threading.Event, interv
             if found is not None:
                 store = open_store()
                 queue_digest(store, found)
-                while not stop.is_set() and drain(store, found).sent >= BATCH:
+                while not stop.is_set() and drain(store, found, make_pdf=make_pdf).sent >= BATCH:
                     pass  # a full batch went out: more may be waiting
         except Exception:  # the thread must outlive a bad round; the next one tries again
             log.exception("e-mail drain failed")

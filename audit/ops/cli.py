@@ -122,9 +122,10 @@ def _now() -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """PDFs for batch use. The shell is an operator's: it reads the whole data folder anyway."""
+    from audit import workflow
     from audit.checklist.templates import get_checklist
     from audit.reports import pdf as report
-    from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
+    from audit.reports.gather import brand_of
 
     store = _store(args)
     try:
@@ -144,13 +145,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             audit = store.get_audit(args.audit_id)
             if audit is None:
                 raise CliError(f"no audit {args.audit_id}")
-            checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
-            pdf = report.render_audit_pdf(
-                audit, checklist, location=store.get_location(audit.header.location_id),
-                lang=args.lang, brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
-                photo=display_photo(store), generated_at=_now(), audience=args.audience,
-                context=audit_context(store, audit), tz=args.tz,
-                trail=audit_trail(store, audit, checklist, lang=args.lang, audience=args.audience))
+            pdf = workflow.audit_pdf(store, audit, lang=args.lang, audience=args.audience,
+                                     tz=args.tz, now=_now())
     except (report.FontMissing, ValueError) as err:
         raise CliError(str(err)) from err
     _write(Path(args.output), pdf)
@@ -159,8 +155,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from audit.audits.capture import auditor_codes
-    from audit.reports import export
-    from audit.reports.export import output_files
+    from audit.reports.export import export, output_files
 
     store = _store(args)
     if args.what == "actions":
@@ -180,8 +175,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _export_actions(store: Store, args: argparse.Namespace) -> int:
     """Every corrective action (of one region with --region), created within --from/--to."""
-    from audit.actions.export import export_actions
     from audit.model.actions import ActionFilter
+    from audit.reports.action_export import export_actions
     from audit.reports.export import output_files
 
     found = store.list_actions(ActionFilter(region=args.region) if args.region else None)
@@ -199,6 +194,7 @@ def _export_actions(store: Store, args: argparse.Namespace) -> int:
 
 def cmd_notify(args: argparse.Namespace) -> int:
     """Queue the day's overdue digest (once a day) and send what waits; for cron."""
+    from audit import workflow
     from audit.notify import outbox as notify
 
     settings = notify.smtp_settings()
@@ -210,7 +206,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
     queued = notify.queue_digest(store, settings) if not args.no_digest else 0
     sent = failed = 0
     while True:
-        result = notify.drain(store, settings)
+        result = workflow.drain_outbox(store, settings)
         sent, failed = sent + result.sent, failed + result.failed
         for err in result.errors:
             print(f"audit notify: {err}", file=sys.stderr)
@@ -274,6 +270,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from audit.ops import check
+    from audit.store.integrity import describe
 
     store = _store(args)
     report = check.repair(store) if args.repair else check.run(store, quick=args.quick)
@@ -286,7 +283,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.repair:
         print(f"repaired {report.repaired} problem(s)")
     for f in report.findings:
-        print(check.describe(f, "en"))
+        print(describe(f, "en"))
         if not f.repairable:
             print("  cannot be repaired here: restore it from a backup")
     if report.clean:

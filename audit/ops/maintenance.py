@@ -14,10 +14,12 @@ from audit.audits.capture import region_of, summary_of
 from audit.checklist.parse import ChecklistError, parse_checklist
 from audit.checklist.templates import get_checklist
 from audit.core.errors import NotFound, StoreError
+from audit.core.files import write_atomic
 from audit.model import Answer, Audit, AuditHeader, Checklist, PhotoRef, SummaryRow
 from audit.model.rollups import rollups_of
 from audit.scoring.score import score_audit
 from audit.store import DerivedCounts, Store
+from audit.store.folder.backend import LAYOUT, TinyStore, install_from_layout1, layout_of
 
 Say = Callable[[str], None]
 SAMPLE = 25  # rows compared field by field after a migration
@@ -110,8 +112,6 @@ def _rows_of_layout1(root: Path, tables: dict[str, Any], say: Say) -> list[Summa
 
 def _backup(root: Path, say: Say) -> Path:
     """A copy of index.json, the only file a migration replaces (audits/ and photos/ stay)."""
-    from audit.core.files import write_atomic
-
     source = root / "index.json"
     folder = root / "backups"
     folder.mkdir(exist_ok=True)
@@ -129,8 +129,6 @@ def _backup(root: Path, say: Say) -> Path:
 
 def _check(root: Path, tables: dict[str, Any], rows: list[SummaryRow], say: Say) -> None:
     """Counts and a sample, new against old; MigrationError naming the first difference."""
-    from audit.store.folder.backend import TinyStore
-
     store = TinyStore.migrating(root)
 
     def same(what: str, new: int, old: int) -> None:
@@ -172,8 +170,6 @@ def migrate_folder(root: Path, say: Say) -> None:
     """Layout 1 (one index.json) to layout 2, in place: a copy of index.json first, the new
     files built beside, switched in, checked, then index.json removed. Stopped anywhere (even
     killed), running it again ends the same as one clean run."""
-    from audit.store.folder.backend import LAYOUT, install_from_layout1, layout_of
-
     root = Path(root)
     if not root.is_dir():
         raise MigrationError(f"no data folder {root}; give the folder the app uses with --data-dir",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
+from audit.ops.check import at_start
 from audit.store import Store, open_store
 
 _stores: dict[tuple[str, str], Store] = {}
@@ -24,7 +25,6 @@ def process_store() -> Store:
             store = _stores.get(key)
             if store is None:
                 store = _stores[key] = open_store(key[0], database_url=key[1])
-                from audit.ops.check import at_start
 
                 at_start(store)  # the quick check; the Admin page says what it found
     return store

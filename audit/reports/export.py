@@ -218,7 +218,7 @@ def _text_cell(ws: Any, value: Any) -> Any:
 def export_rows(store: Store, rows: Sequence[SummaryRow], *, fmt: str, lang: str = "en",
                 auditor_label: Callable[[SummaryRow], str] | None = None) -> dict[str, bytes]:
     """The files for these rows: {"audits.csv", "answers.csv"} or {"xlsx"} (both sheets)."""
-    kind = _format(fmt)
+    kind = export_format(fmt)
     locations = {loc.id: loc for loc in store.list_locations()}
     audits = audits_table(rows, locations, auditor_label=auditor_label)
     answers = answers_table(store, rows, lang=lang)
@@ -227,7 +227,7 @@ def export_rows(store: Store, rows: Sequence[SummaryRow], *, fmt: str, lang: str
     return {"xlsx": to_xlsx({"audits": audits, "answers": answers})}
 
 
-def _format(fmt: str) -> str:
+def export_format(fmt: str) -> str:
     kind = fmt.strip().lower().lstrip(".")
     if kind not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose csv or xlsx")
@@ -246,7 +246,7 @@ def export(store: Store, *, fmt: str, date_from: str | None = None, date_to: str
     Raises ExportError (a ValueError) for an unknown format or language, and
     analytics.FilterError (also a ValueError) for a date that is not YYYY-MM-DD.
     """
-    _format(fmt)
+    export_format(fmt)
     base = filters or Filters()
     f = replace(base, date_from=base.date_from if date_from is None else date_from,
                 date_to=base.date_to if date_to is None else date_to,

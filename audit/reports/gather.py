@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from audit.actions.service import plan_lines, sign_off
 from audit.audits.capture import auditor_codes
 from audit.core import limits
 from audit.core.errors import AppError
@@ -19,6 +20,7 @@ from audit.model import Audit, Checklist, User
 from audit.people import access
 from audit.photos import PhotoStore
 from audit.reports.pdf import AuditContext, AuditTrail, Brand
+from audit.review.steps import history_lines
 from audit.store import AuditFilter, Store
 
 PhotoLookup = Callable[[str], Path | bytes | None]
@@ -138,9 +140,6 @@ def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str, 
     mystery shopper by code, as the rest of the PDF does (it leaves the app), and shows
     positions only in HQ's copy.
     """
-    from audit.actions.service import plan_lines, sign_off
-    from audit.review.steps import history_lines
-
     h = audit.header
     people = {u.name: u for u in store.list_users()}
     mine = [a for a in store.audit_actions(audit.id, h.location_id)

@@ -25,9 +25,12 @@ from audit.audits.capture import _not_found, region_of
 from audit.checklist.templates import now_iso
 from audit.core.errors import AppError, AuditLocked
 from audit.core.zones import format_time, parse_utc, utc_iso
+from audit.i18n import t
 from audit.model import AuditHeader, Location, SummaryRow, User
 from audit.people import access
 from audit.store import AuditFilter, Store
+from audit.visits.plans import record_grade
+from audit.visits.proof import proof_of, proof_text
 
 MAX_COMMENT = 2000
 GRADES = (1, 2, 3, 4, 5)
@@ -121,10 +124,7 @@ def publish(store: Store, actor: User, audit_id: str, now: str | None = None) ->
     new = _event(dataclasses.replace(header, published=True, actions_due=True), "published",
                  actor.name, at)
     store.publish_reviewed_audit(new, dataclasses.replace(row, published=True))
-    from audit.actions.service import final_audit
-
-    final_audit(store, audit_id, at)  # the audit is final: its findings become the branch's actions
-    return new
+    return new  # final now: audit.workflow.publish_reviewed makes its actions
 
 
 def grade(store: Store, actor: User, audit_id: str, value: int, note: str = "",
@@ -137,8 +137,6 @@ def grade(store: Store, actor: User, audit_id: str, value: int, note: str = "",
     new = _event(header, "graded", actor.name, at, grade=value, note=note.strip()[:MAX_COMMENT])
     store.update_header(audit_id, new, allow_submitted=True)
     if header.visit_id:
-        from audit.visits.plans import record_grade
-
         record_grade(store, header.visit_id, value, note.strip()[:MAX_COMMENT], actor.name)
     return new
 
@@ -203,9 +201,6 @@ def history_lines(header: AuditHeader, location: Location | None, lang: str, *,
     branch manager); positions are left out unless the reader may see them (HQ); `items`
     names the items comments are about (item key → its text in `lang`).
     """
-    from audit.i18n import t
-    from audit.visits.proof import proof_of, proof_text
-
     tz = location.tz if location else ""
     names = who or {}
     out: list[HistoryLine] = []

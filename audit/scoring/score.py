@@ -19,6 +19,7 @@ from audit.model import (
     ItemScore,
     SectionScore,
     item_key,
+    wait_minutes,
 )
 from audit.typos.check import NOTES as TYPO_NOTES
 
@@ -35,22 +36,6 @@ class AnswerError(ValueError):
 def _minutes_of(hhmm: str) -> int:
     h, m = hhmm.split(":")
     return int(h) * 60 + int(m)
-
-
-def wait_minutes(value: Any) -> float | None:
-    """Minutes waited: typed minutes win; otherwise the stopwatch's end − start."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, dict):
-        return None
-    typed = value.get("minutes")
-    if isinstance(typed, (int, float)) and not isinstance(typed, bool):
-        return float(typed)
-    start, end = value.get("start"), value.get("end")
-    if start and end:
-        delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)
-        return max(0.0, delta.total_seconds() / 60.0)
-    return None
 
 
 def band_for(bands: Iterable[Band], value: float) -> Band | None:

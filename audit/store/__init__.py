@@ -11,13 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import yaml
+
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User
 from audit.model.rollups import Rollups
+from audit.model.visits import Plan, Visit, VisitFilter
+from audit.photos.files import PhotoKind
 from audit.store.actions import ActionStore
+from audit.store.integrity import Finding, IntegrityScan
 
 if TYPE_CHECKING:  # Pillow is heavy; only photo uploads need it
-    from audit.photos import PhotoKind, PreparedPhoto
-    from audit.visits.plans import Plan, Visit, VisitFilter
+    from audit.photos.prepare import PreparedPhoto
 
 
 @dataclass(frozen=True)
@@ -218,9 +222,25 @@ class Store(ActionStore, Protocol):
     def update_visit(self, visit_id: str, update: Callable[[Visit], Visit]) -> Visit: ...
     def list_visits(self, flt: VisitFilter) -> list[Visit]: ...
 
+    # integrity: what a crash, a full disk or a hand edit left (`audit check`); each backend scans
+    # itself, settling interrupted changes first
+    def integrity_scan(self, *, quick: bool = False) -> IntegrityScan: ...
+    def clear_leftovers(self, found: list[Finding]) -> int: ...  # temp files, stage folders
+
     # settings (brand, options HQ sets)
     def get_settings(self) -> dict[str, Any]: ...
     def put_settings(self, settings: dict[str, Any]) -> None: ...
+
+
+def template_titles(text: str) -> tuple[str, str]:
+    """The template's title, kept beside its text so listing versions needs no parse."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)  # noqa: S506  a safe loader (libyaml's when installed)
+        title = data.get("title", {}) if isinstance(data, dict) else {}
+        return str(title.get("ru", "")), str(title.get("en", ""))
+    except yaml.YAMLError:
+        return "", ""
 
 
 def open_store(data_dir: str | Path | None = None, *, database_url: str | None = None) -> Store:

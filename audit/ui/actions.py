@@ -449,7 +449,7 @@ def dashboard_tab(locations: dict[str, Location], region: str | None, template_i
 
 
 def _export_buttons(flt: ActionFilter) -> None:
-    from audit.actions.export import export_actions
+    from audit.reports.action_export import export_actions
 
     store = get_store()
     here = lang()

@@ -16,6 +16,7 @@ from audit.model import ROLES, WEEKDAYS, Location
 from audit.ops import check
 from audit.people import access, accounts
 from audit.reports.gather import LogoError, check_logo
+from audit.store.integrity import describe
 from audit.ui import actions_admin, place
 from audit.ui.common import LANGS, T, esc, get_store, labeller, lang
 
@@ -54,7 +55,7 @@ def _start_check() -> None:
     report = check.at_start(get_store())
     at = report.at[:16].replace("T", " ")
     if report.findings:
-        lines = "\n".join(f"- {esc(check.describe(f, lang()))}" for f in report.findings[:20])
+        lines = "\n".join(f"- {esc(describe(f, lang()))}" for f in report.findings[:20])
         st.warning(f"{esc(T('check.problems', at=at, count=len(report.findings)))}\n\n{lines}",
                    icon=":material/report:")
     else:

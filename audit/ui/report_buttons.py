@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from audit import workflow
 from audit.model import Audit, Checklist, Location, SummaryRow, User
 from audit.reports.analytics import Filters
-from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
-from audit.reports.pdf import render_audit_pdf, render_network_pdf
+from audit.reports.gather import brand_of
+from audit.reports.pdf import render_network_pdf
 from audit.ui.common import LANGS, T, get_store, lang
 
 
@@ -30,13 +31,8 @@ def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
                                          key="pdf.lang", format_func=str.upper) or lang()
 
     def build() -> bytes:
-        audience = "hq" if user.role == "hq" else "branch"
-        return render_audit_pdf(
-            audit, checklist, location=store.get_location(audit.header.location_id), lang=pdf_lang,
-            brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
-            photo=display_photo(store), generated_at=_now(), audience=audience,
-            context=audit_context(store, audit),
-            trail=audit_trail(store, audit, checklist, lang=pdf_lang, audience=audience, viewer=user))
+        return workflow.audit_pdf(store, audit, lang=pdf_lang, audience=workflow.audience_of(user),
+                                  viewer=user, checklist=checklist)
 
     cols[1].download_button(T("ui.download_pdf"), data=build, file_name=f"audit-{audit.id}-{pdf_lang}.pdf",
                             mime="application/pdf", icon=":material/picture_as_pdf:", key="pdf.audit",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.core.errors import AppError
 from audit.core.zones import format_time
@@ -124,7 +125,7 @@ def _review_actions(user: User, audit: Audit, checklist: Checklist) -> None:
             cols = st.columns(2)
             if cols[0].button(T("review.publish"), key="review.publish", type="primary",
                               icon=":material/visibility:", width="stretch"):
-                _do(lambda: review.publish(store, user, header.id))
+                _do(lambda: workflow.publish_reviewed(store, user, header.id))
             with cols[1].popover(T("review.send_back"), icon=":material/undo:", width="stretch"):
                 note = st.text_area(T("review.send_back_note"), key="review.note", height=80)
                 if st.button(T("review.send_back"), key="review.send_back.go"):
@@ -154,7 +155,7 @@ def _hq_actions(user: User, audit: Audit) -> None:
     cols = st.columns(2)
     if audit.header.mode == "mystery" and audit.header.published and cols[0].button(
             T("ui.unpublish"), key="publish", icon=":material/visibility_off:"):
-        _do(lambda: audits.publish(store, user, audit.id, False))
+        _do(lambda: workflow.publish(store, user, audit.id, False))
     with cols[1].popover(T("ui.reopen"), icon=":material/lock_open:"):
         reason = st.text_input(T("ui.reopen_reason"), key="reopen.reason")
         if st.button(T("ui.reopen"), key="reopen.go", disabled=not reason.strip()):

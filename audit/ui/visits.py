@@ -12,12 +12,12 @@ from audit.core.errors import AppError
 from audit.core.zones import format_time
 from audit.i18n import error_text, hours_text
 from audit.model import WEEKDAYS, Location, User
+from audit.model.visits import Plan, Visit, VisitFilter
 from audit.people import access
 from audit.review import steps as review
 from audit.ui import geo
 from audit.ui.common import T, esc, get_store, labeller, lang
 from audit.visits import plans as visits
-from audit.visits.plans import Plan, Visit, VisitFilter
 
 AUDITS = "audit/ui/pages/audits.py"
 BADGE = {"due": "green", "started": "blue", "overdue": "orange", "missed": "red",

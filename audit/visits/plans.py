@@ -21,11 +21,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from audit.audits import capture as audits
+from audit.checklist.templates import get_checklist
 from audit.core.errors import AppError, StoreError
 from audit.core.zones import BadZone, parse_utc, utc_iso, zone
 from audit.model import WEEKDAYS, AuditHeader, Location, SummaryRow, User
+from audit.model.visits import Plan, Visit, VisitFilter, Window
+from audit.people import access
 from audit.store import Store
-from audit.visits.proof import Position
+from audit.visits.proof import Position, proof_of
 
 GRACE = timedelta(days=7)  # after its window a visit is overdue this long, then missed
 MAX_PER_MONTH = 8
@@ -50,136 +54,6 @@ class VisitError(AppError):
     def __init__(self, code: str, message: str, **params: Any) -> None:
         super().__init__(message, **params)
         self.code = code
-
-
-# --- values ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    """Local days first..last (inclusive), some weekdays (empty: any), a time of day."""
-
-    first: date
-    last: date
-    weekdays: tuple[str, ...] = ()
-    time_from: str = ""  # "HH:MM"; empty: from the start of the day
-    time_to: str = ""  # "HH:MM"; empty: to the end of the day
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What HQ asked for; `expand` turns it into visits."""
-
-    id: str
-    template_id: str
-    first: date
-    last: date
-    location_ids: tuple[str, ...] = ()
-    region: str = ""  # every active location of this region (with or instead of location_ids)
-    per_month: int = 0  # 0: one visit per location in first..last; N: N windows in each month
-    weekdays: tuple[str, ...] = ()
-    time_from: str = ""
-    time_to: str = ""
-    shoppers: tuple[str, ...] = ()  # empty: open to any shopper of the region; several: in turn
-    scenario_ru: str = ""
-    scenario_en: str = ""
-    created_by: str = ""
-    created_at: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["first"], d["last"] = self.first.isoformat(), self.last.isoformat()
-        for k in ("location_ids", "weekdays", "shoppers"):
-            d[k] = list(d[k])
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Plan:
-        return cls(
-            id=d["id"], template_id=d["template_id"], first=date.fromisoformat(d["first"]),
-            last=date.fromisoformat(d["last"]), location_ids=tuple(d.get("location_ids", ())),
-            region=d.get("region", ""), per_month=int(d.get("per_month", 0)),
-            weekdays=tuple(d.get("weekdays", ())), time_from=d.get("time_from", ""),
-            time_to=d.get("time_to", ""), shoppers=tuple(d.get("shoppers", ())),
-            scenario_ru=d.get("scenario_ru", ""), scenario_en=d.get("scenario_en", ""),
-            created_by=d.get("created_by", ""), created_at=d.get("created_at", ""))
-
-
-@dataclass(frozen=True)
-class Visit:
-    """One planned visit of one location. `status` is what happened (planned, started, done,
-    cancelled); what it means today (due, overdue, missed) is `state(visit, now)`."""
-
-    id: str
-    plan_id: str
-    month: str  # "YYYY-MM" of the window's first local day: where the visit is filed
-    location_id: str
-    region: str
-    template_id: str
-    opens_at: str  # UTC ISO: the first moment of the window
-    closes_at: str  # UTC ISO: the last moment of the window
-    tz: str = ""
-    first: str = ""  # the window as the shopper reads it, in the location's zone
-    last: str = ""
-    weekdays: tuple[str, ...] = ()
-    time_from: str = ""
-    time_to: str = ""
-    shopper: str = ""
-    scenario_ru: str = ""
-    scenario_en: str = ""
-    status: str = "planned"
-    audit_id: str = ""
-    started_at: str = ""
-    done_at: str = ""
-    on_time: bool | None = None  # started inside its window
-    start_pos: dict[str, Any] | None = None
-    submit_pos: dict[str, Any] | None = None
-    start_distance: float | None = None
-    submit_distance: float | None = None
-    grade: int | None = None
-    grade_note: str = ""
-    graded_by: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["weekdays"] = list(self.weekdays)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Visit:
-        names = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: v for k, v in d.items() if k in names}
-        kw["weekdays"] = tuple(kw.get("weekdays", ()))
-        return cls(**kw)
-
-    def scenario(self, lang: str) -> str:
-        return (self.scenario_ru or self.scenario_en) if lang == "ru" else \
-            (self.scenario_en or self.scenario_ru)
-
-
-@dataclass(frozen=True)
-class VisitFilter:
-    """Which visits to list; months "YYYY-MM" inclusive, None means any."""
-
-    first_month: str | None = None
-    last_month: str | None = None
-    shopper: str | None = None
-    location_ids: tuple[str, ...] | None = None
-    region: str | None = None
-    open_only: bool = False
-
-    def matches(self, v: Visit) -> bool:
-        if self.first_month is not None and v.month < self.first_month:
-            return False
-        if self.last_month is not None and v.month > self.last_month:
-            return False
-        if self.shopper is not None and v.shopper != self.shopper:
-            return False
-        if self.location_ids is not None and v.location_id not in self.location_ids:
-            return False
-        if self.region is not None and v.region != self.region:
-            return False
-        return not (self.open_only and v.shopper)
 
 
 # --- windows --------------------------------------------------------------------------------
@@ -542,9 +416,6 @@ def new_plan_id() -> str:
 def plan_visits(store: Store, actor: User, plan: Plan, now: str | None = None) -> list[Visit]:
     """Check the plan against the people, locations and checklists there are, expand it and
     store it with its visits in one call; nothing is stored when anything is wrong."""
-    from audit.checklist.templates import get_checklist
-    from audit.people import access
-
     if not access.may(actor, access.PLAN_VISITS):
         raise PlanError("plan_forbidden", "only HQ plans visits")
     try:
@@ -562,8 +433,6 @@ def plan_visits(store: Store, actor: User, plan: Plan, now: str | None = None) -
 
 def visible_visit(store: Store, actor: User, visit_id: str) -> Visit:
     """The visit if `actor` may see it; one message for "none" and "someone else's"."""
-    from audit.people import access
-
     visit = store.get_visit(visit_id)
     if visit is None or not access.may(actor, access.VIEW_VISIT, visit):
         raise VisitError("visit_not_found", f"no visit {visit_id!r} planned for {actor.name}",
@@ -579,10 +448,6 @@ def start_visit(store: Store, actor: User, visit_id: str, *, lang: str,
     double tap, a second tab) is refused with the audit to continue, and a start that failed
     between claim and audit is finished by starting again.
     """
-    from audit.audits import capture as audits
-    from audit.people import access
-    from audit.visits.proof import proof_of
-
     at = now or now_utc()
     if actor.disabled:
         raise VisitError("visit_account_disabled", f"{actor.name}'s account is disabled")
@@ -639,9 +504,6 @@ def _with_position(header: AuditHeader, stage: str, p: Position, by: str, at: st
 def submit(store: Store, actor: User, audit_id: str, *, position: Position | None = None,
            now: str | None = None) -> SummaryRow:
     """Submit the audit (audits.submit), then record where the phone was and close its visit."""
-    from audit.audits import capture as audits
-    from audit.visits.proof import proof_of
-
     at = now or now_utc()
     row = audits.submit(store, actor, audit_id, now=at)
     header = store.get_header(audit_id)
@@ -681,8 +543,6 @@ def people_months(now: str, back: int = 1, ahead: int = 1) -> tuple[str, str]:
 
 def shopper_visits(store: Store, actor: User, now: str) -> list[Visit]:
     """A shopper's own visits and the open ones they may take, around this month."""
-    from audit.people import access
-
     first, last = people_months(now)
     own = store.list_visits(VisitFilter(first, last, shopper=actor.name))
     open_ = [v for v in store.list_visits(VisitFilter(first, last, open_only=True))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audit.core.errors import AppError
+from audit.i18n import t
 from audit.model import Location
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -106,8 +107,6 @@ def format_distance(metres: float) -> str:
 
 def proof_text(proof: Proof, lang: str) -> str:
     """"on site (40 m)", "far (3.2 km)", "no position given", in the reader's language."""
-    from audit.i18n import t
-
     if proof.distance is None:
         return t(f"proof.{proof.kind}", lang)
     dist = format_distance(proof.distance)

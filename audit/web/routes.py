@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from audit.audits import sync
 from audit.audits.evidence import PhoneReport, add_photo
-from audit.core.errors import AppError, AuditLocked, NotFound, StoreError
+from audit.core.errors import AppError, AuditLocked, NotFound
 from audit.i18n import error_text, t
 from audit.ops.process import process_store
 from audit.people import handoff
@@ -55,7 +55,7 @@ async def _checked_caller(request: Request) -> Caller | JSONResponse:
     return who
 
 
-def _store_error(err: StoreError, lang: str) -> JSONResponse:
+def _store_error(err: AppError, lang: str) -> JSONResponse:
     if isinstance(err, NotFound):
         return _error(404, "not_found", t("err.not_found", lang))
     if isinstance(err, AuditLocked):

@@ -28,6 +28,7 @@ WORKER = """
 import os, signal, sys
 from pathlib import Path
 from audit.audits import capture as audits
+from audit import workflow
 from audit.store.folder.backend import TinyStore
 
 folder, audit_id, crash_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -44,8 +45,8 @@ def counted(real):
     return step
 
 os.replace, os.unlink = counted(os.replace), counted(os.unlink)
-audits.submit(store, mia, audit_id)
-audits.publish(store, hq, audit_id)
+workflow.submit(store, mia, audit_id)
+workflow.publish(store, hq, audit_id)
 audits.reopen(store, hq, audit_id, "the photo is blurred")
 print(steps[0])
 """

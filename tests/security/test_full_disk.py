@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.audits import evidence
 from audit.core.errors import StoreFull
@@ -89,7 +90,7 @@ def test_full_disk__start_photo_sign_in_tap_submit_reopen_refused_clearly__nothi
                               mode="self", lang="ru").id
     answer_mini(store, mia, done)
     evidence.add_photo(store, mia, done, "office.facade", phone_jpeg(seed=6, size=SMALL))
-    audits.submit(store, mia, done)
+    workflow.submit(store, mia, done)
 
     before = snapshot(store.root)
     filler = fill(disk)
@@ -102,7 +103,7 @@ def test_full_disk__start_photo_sign_in_tap_submit_reopen_refused_clearly__nothi
         "sign-in": lambda: accounts.start_session(store, accounts.sign_in(store, "sam",
                                                                            "secret-pass")),
         "tap": lambda: audits.answer(store, sam, draft, "entrance.clean", value=2),
-        "submit": lambda: audits.submit(store, mia, ready),
+        "submit": lambda: workflow.submit(store, mia, ready),
         "reopen": lambda: audits.reopen(store, hq, done, "a second look"),
     }
     for what, attempt in attempts.items():

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.audits import evidence
 from audit.people import accounts
@@ -62,7 +63,7 @@ def test_photo_link__works_while_signed_in__dead_after_sign_out__page_fetches_no
                                   mode="mystery", lang="ru").id
     answer_mini(store, sam, audit_id)
     added = evidence.add_photo(store, sam, audit_id, "office.facade", phone_jpeg())
-    audits.submit(store, sam, audit_id)
+    workflow.submit(store, sam, audit_id)
 
     ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
     ctx.add_init_script(VIOLATIONS)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.core import limits
 from audit.i18n import error_text
@@ -55,7 +56,7 @@ def test_csv__a_comment_cannot_become_a_formula_where_excel_splits_on_semicolons
     answer_mini(store, network["shopper"], audit_id)
     audits.answer(store, network["shopper"], audit_id, "entrance.clean", comment=attack)
     audits.answer(store, network["shopper"], audit_id, "office.facade", add_photo="a" * 64)
-    audits.submit(store, network["shopper"], audit_id)
+    workflow.submit(store, network["shopper"], audit_id)
     data = export(store, fmt="csv")["answers.csv"].decode("utf-8-sig")
     # Russian Excel splits on ";" wherever it is outside quotes (each " toggles quoting):
     # no field it makes may start with a formula character

@@ -12,6 +12,9 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 
 from audit.i18n import level_name, t
 from audit.model import MODES, Checklist, Location, SummaryRow
+from audit.model.rollups import rollups_of
+from audit.reports import analytics
+from audit.reports.analytics import NETWORK
 from audit.reports.pdf.charts import Series, trend_chart
 from audit.reports.pdf.layout import (
     _body_height,
@@ -75,8 +78,6 @@ def render_network_pdf(
     raises analytics.FilterError.
     """
     # only the network report needs these
-    from audit.model.rollups import rollups_of
-    from audit.reports import analytics
 
     brand = brand or Brand()
     fam = _family()
@@ -228,8 +229,6 @@ class _NetworkReport:
 
     def trend(self, points: Sequence[Any]) -> list[Any]:
         """The network month by month, with the two most improved and two most declined locations."""
-        from audit.reports.analytics import NETWORK
-
         st, lang, fmt = self.st, self.lang, self.fmt
         months = sorted({p.month for p in points})
         network = tuple((p.month, p.score) for p in points if p.series == NETWORK)

@@ -9,7 +9,7 @@
     outbox/state.json               last sent, last error, last drain, once-a-day markers
 
 The files appear on their first write; the layout number does not change. Every change goes
-through the store's `_Tx`, so the locks hold across the app, a second app process and the CLI.
+through the store's `Tx`, so the locks hold across the app, a second app process and the CLI.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from audit.model.actions import (
 )
 from audit.store.actions import ActionChange
 from audit.store.folder import docs
+from audit.store.folder.tx import Tx, read_doc, safe_part
 
 if TYPE_CHECKING:
-    from audit.store.folder.backend import _Tx
     from audit.store.folder.locks import FolderLocks
 
 
@@ -59,28 +59,20 @@ class TinyActions:
     root: Path
     locks: FolderLocks
 
-    def _tx(self, paths: Iterable[Path]) -> _Tx:
-        from audit.store.folder.backend import _Tx
-
-        return _Tx(self, paths)  # type: ignore[arg-type]
+    def _tx(self, paths: Iterable[Path]) -> Tx:
+        return Tx(self, paths)  # type: ignore[arg-type]
 
     @staticmethod
     def _read(path: Path) -> Any:
-        from audit.store.folder.backend import read_doc
-
         return read_doc(path)
 
     # -- paths -----------------------------------------------------------------------------
 
     def _act_loc_path(self, location_id: str) -> Path:
-        from audit.store.folder.backend import _part
-
-        return self.root / "actions" / "loc" / f"{_part(location_id)}.json"
+        return self.root / "actions" / "loc" / f"{safe_part(location_id)}.json"
 
     def _act_owner_path(self, owner: str) -> Path:
-        from audit.store.folder.backend import _part
-
-        return self.root / "actions" / "owner" / f"{_part(owner)}.json"
+        return self.root / "actions" / "owner" / f"{safe_part(owner)}.json"
 
     def _act_id_path(self, action_id: str) -> Path:
         shard = action_id[:3] if action_id[:3].isalnum() and action_id[:3].isascii() else "xxx"

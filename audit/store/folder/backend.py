@@ -4,26 +4,20 @@ Layout 2 (the README's storage section shows it whole): no write rewrites more t
 piece it changes. An audit's answers live in its own TinyDB file; its summary row in a
 shard of its location and visit month and in one of its auditor; HQ's views read rollups by
 month. Each action that changes several files (start, submit, reopen, publish, delete) is
-one `_Tx`: it locks every file it will touch, reads them, and writes them together.
+one `Tx`: it locks every file it will touch, reads them, and writes them together.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
-import json
 import os
 import re
 import shutil
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import yaml
-from tinydb.storages import Storage
+from typing import Any
 
 from audit.core.errors import (
     AuditLocked,
@@ -35,9 +29,12 @@ from audit.core.errors import (
     StoreUnavailable,
     write_error,
 )
-from audit.core.files import TEMP_DIR, fsync_folder, remove_leftovers, write_atomic, writer_tag
+from audit.core.files import TEMP_DIR, fsync_folder, remove_leftovers
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User, rollups
 from audit.model.rollups import Rollups
+from audit.model.visits import Plan, Visit, VisitFilter
+from audit.photos.files import PhotoStore
+from audit.photos.hashing import NEAR_DISTANCE, hash_pieces
 from audit.store import (
     AuditActions,
     AuditFilter,
@@ -46,241 +43,34 @@ from audit.store import (
     PhotoFiles,
     Session,
     TemplateInfo,
+    template_titles,
 )
 from audit.store.folder import docs, journal
 from audit.store.folder.actions import TinyActions
+from audit.store.folder.check import FolderIntegrity
 from audit.store.folder.locks import FolderLocks
-
-if TYPE_CHECKING:
-    from audit.visits.plans import Plan, Visit, VisitFilter
+from audit.store.folder.tx import (
+    DERIVED,
+    Tx,
+    atomic_write,
+    doc_error,
+    header_month,
+    list_row,
+    read_doc,
+    row_month,
+    safe_part,
+    unpart,
+)
 
 LAYOUT = 2
 MARKER = "store.json"
 AUDIT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
-_SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 VISIT_ID_RE = re.compile(r"^v(\d{4}-\d{2})-[0-9a-f]{12}$")
 RECENT = 100  # submitted rows kept in index/recent.json for HQ's "latest in the network"
 
 
-def _doc_error(err: docs.DocError) -> StoreError:
-    if isinstance(err.__cause__, OSError) and err.__cause__.errno is not None:
-        return write_error(err.path, err.__cause__)
-    return StoreError(str(err), path=str(err.path), reason=err.reason)
-
-
-def read_doc(path: Path) -> Any | None:
-    try:
-        return docs.read(path)
-    except docs.DocError as err:
-        raise _doc_error(err) from err
-
-
-def atomic_write(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
-    """Write bytes atomically, with a failure worded for a person and typed as a StoreError."""
-    try:
-        write_atomic(path, data, tmp_dir=tmp_dir)
-    except OSError as exc:
-        raise write_error(path, exc) from exc
-
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage over the same files: readable JSON (ensure_ascii=False), atomic replace.
-
-    Parsed files come from the shared parse cache keyed by the file's inode, mtime and size,
-    so a file replaced by another writer is read again. TinyDB changes what read() returns in
-    place, so this storage hands it a private copy; the store itself reads through `docs`.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-
-    def read(self) -> dict[str, Any] | None:
-        try:
-            data = docs.read(self.path)
-        except docs.DocError as err:
-            raise _doc_error(err) from err
-        return None if data is None else json.loads(docs.dumps(data))
-
-    def write(self, data: dict[str, Any]) -> None:
-        try:
-            docs.write(self.path, data)
-        except docs.DocError as err:
-            raise _doc_error(err) from err
-
-    def close(self) -> None:
-        pass
-
-
-def _part(key: str) -> str:
-    """A key (location id, person's name) as one safe file or folder name."""
-    if _SAFE_PART.match(key) and ".." not in key:
-        return key
-    return "~" + key.encode("utf-8").hex()
-
-
-def _unpart(name: str) -> str:
-    return bytes.fromhex(name[1:]).decode("utf-8") if name.startswith("~") else name
-
-
-def _month_of(when: str) -> str:
-    return when[:7]
-
-
-def _row_month(row: SummaryRow) -> str:
-    return rollups.period_of(row)
-
-
-def _header_month(header: AuditHeader) -> str:
-    return _month_of(header.visit_at or header.started_at)
-
-
-def _rank(root: Path, path: Path) -> int:
-    """Write order inside an action: the audit file (the truth) first, then what derives from it."""
-    top = path.relative_to(root).parts[0]
-    return {"audits": 0, "templates": 0, "rows": 1, "index": 2, "rollups": 3,
-            "hashes": 4}.get(top, 5)
-
-
-class _Tx:
-    """Read-modify-write of several files under their locks, written together at the end.
-
-    `get` returns a shallow copy the caller may change at its top level; anything deeper is
-    shared with the parse cache and is replaced, never changed in place. With `locked=False`
-    the caller holds the folder exclusively (bulk loads and rebuilds).
-    """
-
-    def __init__(self, store: TinyStore, paths: Iterable[Path], *, locked: bool = True) -> None:
-        self.store = store
-        self.paths = set(paths)
-        self.locked = locked
-        self.pending: dict[Path, Any] = {}
-        self._hold: contextlib.AbstractContextManager[None] | None = None
-
-    def __enter__(self) -> _Tx:
-        if self.locked:
-            while True:
-                self._hold = self.store.locks.hold(self.paths)
-                self._hold.__enter__()
-                stale = self.store._stale_journals(self.paths)
-                if not stale:
-                    break
-                # a crashed action's files are among ours: finish it first, under its own locks
-                self._hold.__exit__(None, None, None)
-                self._hold = None
-                for path in stale:
-                    self.store.finish_journal(path)
-        return self
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        try:
-            if exc_type is None:
-                self.flush()
-        finally:
-            if self._hold is not None:
-                self._hold.__exit__(exc_type, exc, tb)
-
-    def _check(self, path: Path) -> None:
-        if self.locked and path not in self.paths:
-            raise RuntimeError(f"{path} was not locked by this action")
-
-    def peek(self, path: Path) -> Any | None:
-        """The file as this action has it so far; shared, not to be changed."""
-        self._check(path)
-        if path in self.pending:
-            return self.pending[path]
-        return read_doc(path)
-
-    def get(self, path: Path, empty: Callable[[], Any] = dict) -> Any:
-        """A copy to change at the top level (a new empty one when there is no file)."""
-        self._check(path)
-        if path in self.pending and self.pending[path] is not None:
-            return self.pending[path]
-        data = read_doc(path) if path not in self.pending else None
-        copy = empty() if data is None else (dict(data) if isinstance(data, dict) else list(data))
-        self.pending[path] = copy
-        return copy
-
-    def put(self, path: Path, data: Any) -> None:
-        self._check(path)
-        self.pending[path] = data
-
-    def delete(self, path: Path) -> None:
-        self._check(path)
-        self.pending[path] = None
-
-    def _gone(self, path: Path, data: Any) -> bool:
-        # an emptied shard leaves, so listings stay short
-        return data is None or (not data and _rank(self.store.root, path) in (1, 2, 3, 4))
-
-    def flush(self) -> None:
-        root = self.store.root
-        order = sorted(self.pending, key=lambda p: (_rank(root, p), str(p)))
-        if self.locked and len(order) > 1:
-            self._flush_journaled(order)
-            return
-        folders: set[Path] = set()
-        try:
-            for path in order:
-                data = self.pending[path]
-                if self._gone(path, data):
-                    docs.remove(path)
-                else:
-                    docs.write(path, data, sync_folder=False, tmp_dir=self.store.tmp_dir)
-                folders.add(path.parent)
-        except docs.DocError as err:
-            raise _doc_error(err) from err
-        finally:
-            for folder in folders:
-                fsync_folder(folder)
-        self.pending.clear()
-
-    def _flush_journaled(self, order: list[Path]) -> None:
-        """Several files as one step: the journal, every new version prepared, the journal
-        marked done, then the renames (see audit/store/journal.py)."""
-        root, tmp_dir = self.store.root, self.store.tmp_dir
-        tag = f"{writer_tag()}-{uuid.uuid4().hex[:12]}"
-        ops = [(p, None if self._gone(p, self.pending[p]) else tmp_dir / f".{p.name}.{tag}{i}.tmp")
-               for i, p in enumerate(order)]
-        try:
-            record = journal.begin(root, ops)
-        except OSError as err:
-            raise write_error(journal.folder(root), err) from err
-        prepared: list[docs.Prepared] = []
-        try:
-            for path, tmp in ops:
-                if tmp is not None:
-                    prepared.append(docs.prepare(path, self.pending[path], tmp))
-            journal.commit(root, record, ops)
-        except (docs.DocError, OSError) as err:
-            for done in prepared:
-                docs.discard(done)  # nothing changed: the old state stands whole
-            with contextlib.suppress(OSError):
-                journal.finish(record)
-            raise self._failed(err) from err
-        # from here on the change is decided: a crash leaves the journal to finish it
-        try:
-            done_ = iter(prepared)
-            for path, tmp in ops:
-                if tmp is not None:
-                    docs.commit(next(done_))
-                else:
-                    docs.remove(path)
-            for folder in {p.parent for p in order}:
-                fsync_folder(folder)
-            journal.finish(record)
-        except (docs.DocError, OSError) as err:
-            raise self._failed(err) from err
-        self.pending.clear()
-
-    def _failed(self, err: docs.DocError | OSError) -> StoreError:
-        """A data file's failure as the file's; anything else is the journal's."""
-        if isinstance(err, docs.DocError):
-            return _doc_error(err)
-        return write_error(journal.folder(self.store.root), err)
-
-
-class TinyStore(TinyActions, AuditActions):
+class TinyStore(TinyActions, FolderIntegrity, AuditActions):
     """The data folder; the README's storage section lists every file."""
 
     def __init__(self, root: Path | str) -> None:
@@ -383,8 +173,6 @@ class TinyStore(TinyActions, AuditActions):
         return self.root
 
     def photo_files(self, keep_originals: bool = True) -> PhotoFiles:
-        from audit.photos import PhotoStore
-
         return PhotoStore(self.root, keep_originals=keep_originals)
 
     # -- paths -----------------------------------------------------------------------------
@@ -395,22 +183,22 @@ class TinyStore(TinyActions, AuditActions):
         return self.root / "audits" / f"{audit_id}.json"
 
     def _rows_path(self, location_id: str, month: str) -> Path:
-        return self.root / "rows" / _part(location_id) / f"{month}.json"
+        return self.root / "rows" / safe_part(location_id) / f"{month}.json"
 
     def _person_path(self, name: str, month: str) -> Path:
-        return self.root / "index" / "people" / _part(name) / f"{month}.json"
+        return self.root / "index" / "people" / safe_part(name) / f"{month}.json"
 
     def _drafts_path(self, name: str) -> Path:
-        return self.root / "index" / "people" / _part(name) / "drafts.json"
+        return self.root / "index" / "people" / safe_part(name) / "drafts.json"
 
     def _recent_path(self) -> Path:
         return self.root / "index" / "recent.json"
 
     def _rollup_path(self, month: str, location_id: str) -> Path:
-        return self.root / "rollups" / month / "loc" / f"{_part(location_id)}.json"
+        return self.root / "rollups" / month / "loc" / f"{safe_part(location_id)}.json"
 
     def _items_path(self, month: str, template_id: str) -> Path:
-        return self.root / "rollups" / month / "items" / f"{_part(template_id)}.json"
+        return self.root / "rollups" / month / "items" / f"{safe_part(template_id)}.json"
 
     def _row_paths(self, location_id: str, auditor: str, template_id: str, month: str) -> list[Path]:
         return [self._rows_path(location_id, month), self._person_path(auditor, month),
@@ -418,17 +206,15 @@ class TinyStore(TinyActions, AuditActions):
                 self._rollup_path(month, location_id), self._items_path(month, template_id)]
 
     def _paths_of_row(self, row: SummaryRow) -> list[Path]:
-        return self._row_paths(row.location_id, row.auditor, row.template_id, _row_month(row))
+        return self._row_paths(row.location_id, row.auditor, row.template_id, row_month(row))
 
     def _paths_of_header(self, h: AuditHeader) -> list[Path]:
-        return self._row_paths(h.location_id, h.auditor, h.template_id, _header_month(h))
+        return self._row_paths(h.location_id, h.auditor, h.template_id, header_month(h))
 
     def _sha_path(self, sha256: str) -> Path:
         return self.root / "hashes" / "sha" / f"{sha256[:3]}.json"
 
     def _near_paths(self, phash: str) -> list[Path]:
-        from audit.photos import hash_pieces
-
         pieces = hash_pieces(phash)
         if pieces is None:
             return []
@@ -462,7 +248,7 @@ class TinyStore(TinyActions, AuditActions):
 
     def _update(self, name: str, change: Callable[[dict[str, Any]], None]) -> None:
         path = self._file(name)
-        with _Tx(self, [path]) as tx:
+        with Tx(self, [path]) as tx:
             change(tx.get(path))
 
     # -- locations -------------------------------------------------------------------------
@@ -493,7 +279,7 @@ class TinyStore(TinyActions, AuditActions):
 
     def update_user(self, name: str, change: Callable[[User], User]) -> User | None:
         path = self._file("people.json")
-        with _Tx(self, [path]) as tx:  # people.json's lock: other processes wait
+        with Tx(self, [path]) as tx:  # people.json's lock: other processes wait
             row = (tx.peek(path) or {}).get(name)
             if row is None:
                 return None
@@ -515,7 +301,7 @@ class TinyStore(TinyActions, AuditActions):
 
     def add_session(self, session: Session) -> None:
         path = self._session_path(session.token_hash)
-        with _Tx(self, [path]) as tx:
+        with Tx(self, [path]) as tx:
             tx.get(path)[session.token_hash] = session.__dict__.copy()
 
     def get_session(self, token_hash: str) -> Session | None:
@@ -530,7 +316,7 @@ class TinyStore(TinyActions, AuditActions):
             # look before locking: most shards hold nothing to remove
             if not any(gone(t, s) for t, s in (read_doc(path) or {}).items()):
                 continue
-            with _Tx(self, [path]) as tx:
+            with Tx(self, [path]) as tx:
                 current = tx.get(path)
                 for token, s in list(current.items()):
                     if gone(token, s):
@@ -543,7 +329,7 @@ class TinyStore(TinyActions, AuditActions):
 
     def delete_session(self, token_hash: str) -> None:
         path = self._session_path(token_hash)
-        with _Tx(self, [path]) as tx:
+        with Tx(self, [path]) as tx:
             tx.get(path).pop(token_hash, None)
 
     def prune_sessions(self, now: str) -> int:
@@ -552,13 +338,13 @@ class TinyStore(TinyActions, AuditActions):
     # -- templates: metadata in templates.json, each version's text in its own file ----------
 
     def _template_text_path(self, template_id: str, version: int) -> Path:
-        return self.root / "templates" / _part(template_id) / f"{version}.yaml"
+        return self.root / "templates" / safe_part(template_id) / f"{version}.yaml"
 
     def put_template(self, template_id: str, version: int, yaml_text: str, by: str,
                      at: str) -> None:
         meta_path, text_path = self._file("templates.json"), self._template_text_path(template_id, version)
-        ru, en = _yaml_title(yaml_text)
-        with _Tx(self, [meta_path, text_path]) as tx:
+        ru, en = template_titles(yaml_text)
+        with Tx(self, [meta_path, text_path]) as tx:
             meta = tx.get(meta_path)
             versions = dict(meta.get(template_id) or {})
             if str(version) in versions:
@@ -661,7 +447,7 @@ class TinyStore(TinyActions, AuditActions):
                     update: Callable[[Answer | None], Answer]) -> Answer:
         """Read-modify-write one answer under the audit's lock: two tabs never lose a field."""
         path = self._audit_path(audit_id)
-        with _Tx(self, [path]) as tx:
+        with Tx(self, [path]) as tx:
             doc = self._draft_or_raise(tx.peek(path), audit_id)
             old = next((r for r in (doc.get("answers") or {}).values() if r.get("key") == key), None)
             new = update(Answer.from_dict(old) if old else None)
@@ -671,7 +457,7 @@ class TinyStore(TinyActions, AuditActions):
 
     def save_photo_ref(self, audit_id: str, ref: PhotoRef) -> None:
         path = self._audit_path(audit_id)
-        with _Tx(self, [path]) as tx:
+        with Tx(self, [path]) as tx:
             doc = self._draft_or_raise(tx.peek(path), audit_id)
             tx.put(path, self._with_table_row(doc, "photos", lambda r: r.get("sha256") == ref.sha256,
                                               ref.to_dict()))
@@ -679,7 +465,7 @@ class TinyStore(TinyActions, AuditActions):
     # -- audits: actions over several files --------------------------------------------------
 
     def _audit_action(self, audit_id: str, extra: Callable[[AuditHeader], list[Path]],
-                      act: Callable[[_Tx, Path, dict[str, Any] | None, AuditHeader | None], None]
+                      act: Callable[[Tx, Path, dict[str, Any] | None, AuditHeader | None], None]
                       ) -> None:
         """Lock the audit file, its row's files (by its header now) and `extra`, then act.
 
@@ -694,7 +480,7 @@ class TinyStore(TinyActions, AuditActions):
             paths = [path]
             if header is not None:
                 paths += self._paths_of_header(header) + extra(header)
-            with _Tx(self, paths) as tx:
+            with Tx(self, paths) as tx:
                 now = tx.peek(path)
                 now_h = self._header_dict(now)
                 if (now_h is None) != (h is None) or (now_h and h and (
@@ -705,14 +491,14 @@ class TinyStore(TinyActions, AuditActions):
                 return
         raise StoreError(f"audit {audit_id} keeps changing; try again", audit_id=audit_id)
 
-    def _old_row(self, tx: _Tx, header: AuditHeader) -> SummaryRow | None:
-        shard = tx.peek(self._rows_path(header.location_id, _header_month(header))) or {}
+    def _old_row(self, tx: Tx, header: AuditHeader) -> SummaryRow | None:
+        shard = tx.peek(self._rows_path(header.location_id, header_month(header))) or {}
         row = shard.get(header.id)
         return SummaryRow.from_dict(row) if row else None
 
     def create_audit(self, header: AuditHeader, summary: SummaryRow) -> None:
         path = self._audit_path(header.id)
-        with _Tx(self, [path, *self._paths_of_row(summary)]) as tx:
+        with Tx(self, [path, *self._paths_of_row(summary)]) as tx:
             if tx.peek(path) is not None:
                 raise StoreError(f"audit {header.id} already exists", audit_id=header.id)
             tx.put(path, {"header": {"1": header.to_dict()}, "answers": {}, "photos": {}})
@@ -720,7 +506,7 @@ class TinyStore(TinyActions, AuditActions):
 
     def _state_change(self, header: AuditHeader, row: SummaryRow, *, expect: str | None,
                       photos: Sequence[PhotoRef] = ()) -> None:
-        def act(tx: _Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
+        def act(tx: Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
             h = self._header_dict(doc)
             if doc is None or h is None or old is None:
                 raise NotFound(f"no audit {header.id!r}", audit_id=header.id)
@@ -748,12 +534,12 @@ class TinyStore(TinyActions, AuditActions):
 
     def clear_actions_due(self, audit_id: str) -> None:
         if self._read_audit(audit_id) is None:  # gone since: only its mark in the list
-            with _Tx(self, [self._due_path()]) as tx:
+            with Tx(self, [self._due_path()]) as tx:
                 if audit_id in (tx.peek(self._due_path()) or {}):
                     tx.get(self._due_path()).pop(audit_id, None)
             return
 
-        def act(tx: _Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
+        def act(tx: Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
             h = self._header_dict(doc)
             if doc is not None and h is not None and h.get("actions_due"):
                 tx.put(path, {**doc, "header": {"1": {k: v for k, v in h.items()
@@ -766,7 +552,7 @@ class TinyStore(TinyActions, AuditActions):
     def save_answers(self, audit_id: str, update: BatchUpdate) -> None:
         """Several answers and the audit's sync record in one write of the audit's file."""
         path = self._audit_path(audit_id)
-        with _Tx(self, [path]) as tx:
+        with Tx(self, [path]) as tx:
             data = copy.deepcopy(self._draft_or_raise(tx.peek(path), audit_id))
             rows: dict[str, Any] = data.setdefault("answers", {})
             ids = {row["key"]: doc_id for doc_id, row in rows.items()}
@@ -785,14 +571,14 @@ class TinyStore(TinyActions, AuditActions):
 
     def update_header(self, audit_id: str, header: AuditHeader, *,
                       allow_submitted: bool = False) -> None:
-        def act(tx: _Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
+        def act(tx: Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
             if not allow_submitted:
                 self._draft_or_raise(doc, audit_id)
             elif doc is None or old is None:
                 raise NotFound(f"no audit {audit_id!r}", audit_id=audit_id)
             assert doc is not None and old is not None  # noqa: S101  checked just above
             tx.put(path, {**doc, "header": {"1": header.to_dict()}})
-            if _header_month(old) != _header_month(header):  # the row follows its visit's month
+            if header_month(old) != header_month(header):  # the row follows its visit's month
                 row = self._old_row(tx, old)
                 if row is not None:
                     moved = SummaryRow.from_dict({**row.to_dict(), "visit_at": header.visit_at})
@@ -800,13 +586,13 @@ class TinyStore(TinyActions, AuditActions):
 
         # a header change within the month (the walkthrough's section) touches the file only
         self._audit_action(audit_id, lambda h: self._paths_of_header(header)
-                           if _header_month(h) != _header_month(header) else [], act)
+                           if header_month(h) != header_month(header) else [], act)
 
     def get_summary(self, audit_id: str) -> SummaryRow | None:
         header = self.get_header(audit_id)
         if header is None:
             return None
-        shard = read_doc(self._rows_path(header.location_id, _header_month(header))) or {}
+        shard = read_doc(self._rows_path(header.location_id, header_month(header))) or {}
         row = shard.get(audit_id)
         return SummaryRow.from_dict(row) if row else None
 
@@ -818,7 +604,7 @@ class TinyStore(TinyActions, AuditActions):
         audit = self.get_audit(audit_id)
         refs = list(audit.photos.values()) if audit else []
 
-        def act(tx: _Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
+        def act(tx: Tx, path: Path, doc: dict[str, Any] | None, old: AuditHeader | None) -> None:
             tx.delete(path)
             if old is not None:
                 self._place_row(tx, self._old_row(tx, old), None)
@@ -828,25 +614,25 @@ class TinyStore(TinyActions, AuditActions):
 
     # -- rows, indexes and rollups of one audit ----------------------------------------------
 
-    def _place_row(self, tx: _Tx, old: SummaryRow | None, new: SummaryRow | None) -> None:
+    def _place_row(self, tx: Tx, old: SummaryRow | None, new: SummaryRow | None) -> None:
         """Move an audit's row from `old` to `new` in every file that holds or sums it."""
         some = new or old
         if some is None:
             return
         audit_id = some.audit_id
-        if old is not None and (new is None or _row_month(old) != _row_month(new)):
-            self._shard_pop(tx, self._rows_path(old.location_id, _row_month(old)), audit_id)
-            self._shard_pop(tx, self._person_path(old.auditor, _row_month(old)), audit_id)
+        if old is not None and (new is None or row_month(old) != row_month(new)):
+            self._shard_pop(tx, self._rows_path(old.location_id, row_month(old)), audit_id)
+            self._shard_pop(tx, self._person_path(old.auditor, row_month(old)), audit_id)
         if new is not None:
             d = new.to_dict()
-            tx.get(self._rows_path(new.location_id, _row_month(new)))[audit_id] = d
-            tx.get(self._person_path(new.auditor, _row_month(new)))[audit_id] = _list_row(d)
+            tx.get(self._rows_path(new.location_id, row_month(new)))[audit_id] = d
+            tx.get(self._person_path(new.auditor, row_month(new)))[audit_id] = list_row(d)
         drafts_path = self._drafts_path(some.auditor)
         was_draft = old is not None and old.status == "draft"
         is_draft = new is not None and new.status == "draft"
         if is_draft and new is not None:
-            if (tx.peek(drafts_path) or {}).get(audit_id) != _row_month(new):
-                tx.get(drafts_path)[audit_id] = _row_month(new)
+            if (tx.peek(drafts_path) or {}).get(audit_id) != row_month(new):
+                tx.get(drafts_path)[audit_id] = row_month(new)
         elif was_draft:
             tx.get(drafts_path).pop(audit_id, None)
         was_in = old is not None and old.status == "submitted"
@@ -861,21 +647,21 @@ class TinyStore(TinyActions, AuditActions):
             self._roll(tx, new, +1)
 
     @staticmethod
-    def _shard_pop(tx: _Tx, path: Path, audit_id: str) -> None:
+    def _shard_pop(tx: Tx, path: Path, audit_id: str) -> None:
         if audit_id in (tx.peek(path) or {}):
             tx.get(path).pop(audit_id, None)
 
-    def _recent(self, tx: _Tx, audit_id: str, row: SummaryRow | None) -> None:
+    def _recent(self, tx: Tx, audit_id: str, row: SummaryRow | None) -> None:
         path = self._recent_path()
         rows = [r for r in tx.get(path, list) if r.get("audit_id") != audit_id]
         if row is not None:
-            rows.append(_list_row(row.to_dict()))
+            rows.append(list_row(row.to_dict()))
             rows.sort(key=lambda r: (r.get("submitted_at", ""), r["audit_id"]), reverse=True)
             del rows[RECENT:]
         tx.put(path, rows)
 
-    def _roll(self, tx: _Tx, row: SummaryRow, sign: int) -> None:
-        month = _row_month(row)
+    def _roll(self, tx: Tx, row: SummaryRow, sign: int) -> None:
+        month = row_month(row)
         doc = tx.get(self._rollup_path(month, row.location_id))
         key = _group_key((row.template_id, row.mode, rollups.shown_to_branch(row), row.region))
         _set_or_pop(doc, key, rollups.add(doc.get(key), rollups.location_part(row), sign))
@@ -883,11 +669,11 @@ class TinyStore(TinyActions, AuditActions):
         key = _group_key((row.mode, row.region))
         _set_or_pop(items, key, rollups.add(items.get(key), rollups.item_part(row), sign))
 
-    def _index_hashes(self, tx: _Tx, audit_id: str, refs: Iterable[PhotoRef]) -> None:
+    def _index_hashes(self, tx: Tx, audit_id: str, refs: Iterable[PhotoRef]) -> None:
         for r in refs:
             self._index_hash(tx, audit_id, r.sha256, r.phash)
 
-    def _index_hash(self, tx: _Tx, audit_id: str, sha256: str, phash: str) -> None:
+    def _index_hash(self, tx: Tx, audit_id: str, sha256: str, phash: str) -> None:
         if len(sha256) == 64:
             shard = tx.get(self._sha_path(sha256))
             ids = shard.get(sha256) or []
@@ -899,7 +685,7 @@ class TinyStore(TinyActions, AuditActions):
             if [sha256, phash] not in entries:
                 shard[audit_id] = [*entries, [sha256, phash]]
 
-    def _unindex_hashes(self, tx: _Tx, audit_id: str, refs: Iterable[PhotoRef]) -> None:
+    def _unindex_hashes(self, tx: Tx, audit_id: str, refs: Iterable[PhotoRef]) -> None:
         for r in refs:
             if len(r.sha256) == 64:
                 path = self._sha_path(r.sha256)
@@ -925,7 +711,7 @@ class TinyStore(TinyActions, AuditActions):
     def _location_folders(self, location_ids: Iterable[str] | None) -> list[Path]:
         base = self.root / "rows"
         if location_ids is not None:
-            return [base / _part(loc) for loc in location_ids]
+            return [base / safe_part(loc) for loc in location_ids]
         try:
             return [base / n for n in sorted(os.listdir(base))]
         except FileNotFoundError:
@@ -935,7 +721,7 @@ class TinyStore(TinyActions, AuditActions):
         """The folders of month shards that can hold rows matching `flt`: the person's own
         index (list rows), unless `whole` rows are wanted; else the locations'."""
         if flt.auditor is not None and not whole:
-            return [self.root / "index" / "people" / _part(flt.auditor)]
+            return [self.root / "index" / "people" / safe_part(flt.auditor)]
         return self._location_folders(flt.location_ids)
 
     @staticmethod
@@ -980,7 +766,7 @@ class TinyStore(TinyActions, AuditActions):
         found: list[SummaryRow] = []
         if flt.auditor is not None and flt.status == "draft" and month is None:
             drafts = read_doc(self._drafts_path(flt.auditor)) or {}
-            folder = self.root / "index" / "people" / _part(flt.auditor)
+            folder = self.root / "index" / "people" / safe_part(flt.auditor)
             for m in sorted(set(drafts.values()), reverse=True):
                 shard = read_doc(folder / f"{m}.json") or {}
                 found += [r for r in (SummaryRow.from_dict(shard[i]) for i in drafts if i in shard)
@@ -1031,7 +817,7 @@ class TinyStore(TinyActions, AuditActions):
         for month in self._rollup_months(first_month, last_month):
             folder = self.root / "rollups" / month
             if location_id is not None:
-                path = folder / "loc" / f"{_part(location_id)}.json"
+                path = folder / "loc" / f"{safe_part(location_id)}.json"
                 got = docs.read_derived(path, "rollups",
                                         functools.partial(_location_rollups, month, location_id))
                 token = None
@@ -1052,14 +838,12 @@ class TinyStore(TinyActions, AuditActions):
 
     def index_photo_hashes(self, audit_id: str, refs: Iterable[PhotoRef]) -> None:
         refs = list(refs)
-        with _Tx(self, self._hash_paths(refs)) as tx:
+        with Tx(self, self._hash_paths(refs)) as tx:
             self._index_hashes(tx, audit_id, refs)
 
     def photo_candidates(self, sha256: str, phash: str) -> list[tuple[str, str, str]]:
         """Photos of other audits that may match: the same bytes, or a hash piece in common
         and within NEAR_DISTANCE bits (each piece file kept parsed, its hashes as numbers)."""
-        from audit.photos import NEAR_DISTANCE
-
         out: dict[tuple[str, str], str] = {}
         if len(sha256) == 64:
             for audit_id in (read_doc(self._sha_path(sha256)) or {}).get(sha256) or []:
@@ -1070,7 +854,7 @@ class TinyStore(TinyActions, AuditActions):
             try:
                 entries = docs.read_derived(path, "near", _near_entries) or []
             except docs.DocError as err:
-                raise _doc_error(err) from err
+                raise doc_error(err) from err
             for audit_id, sha, ph, value in entries:
                 if (value ^ probe).bit_count() <= NEAR_DISTANCE:
                     out.setdefault((audit_id, sha), ph)
@@ -1095,7 +879,7 @@ class TinyStore(TinyActions, AuditActions):
         """Bulk load (demo data): one file per audit, then every shard written once."""
         n = 0
         with self.locks.exclusive():
-            tx = _Tx(self, [], locked=False)
+            tx = Tx(self, [], locked=False)
             for audit, summary in audits:
                 path = self._audit_path(audit.id)
                 tx.put(path, {
@@ -1146,7 +930,7 @@ class TinyStore(TinyActions, AuditActions):
         return self.root / "visits" / f"{month}.json"
 
     def _shopper_visits_path(self, shopper: str, month: str) -> Path:
-        return self.root / "visits" / "people" / _part(shopper) / f"{month}.json"
+        return self.root / "visits" / "people" / safe_part(shopper) / f"{month}.json"
 
     def _visit_paths(self, v: Visit) -> list[Path]:
         paths = [self._visits_path(v.month)]
@@ -1158,7 +942,7 @@ class TinyStore(TinyActions, AuditActions):
         paths = {self._plans_path()}
         for v in visits:
             paths.update(self._visit_paths(v))
-        with _Tx(self, paths) as tx:
+        with Tx(self, paths) as tx:
             if plan.id in (tx.peek(self._plans_path()) or {}):
                 raise StoreError(f"plan {plan.id} already exists", plan_id=plan.id)
             for v in visits:
@@ -1171,14 +955,10 @@ class TinyStore(TinyActions, AuditActions):
                     tx.get(path)[v.id] = d
 
     def list_plans(self) -> list[Plan]:
-        from audit.visits.plans import Plan
-
         plans = [Plan.from_dict(d) for d in self._doc("plans.json").values()]
         return sorted(plans, key=lambda p: (p.created_at, p.id), reverse=True)
 
     def get_visit(self, visit_id: str) -> Visit | None:
-        from audit.visits.plans import Visit
-
         m = VISIT_ID_RE.match(visit_id)
         if m is None:
             return None
@@ -1200,9 +980,7 @@ class TinyStore(TinyActions, AuditActions):
                 raise NotFound(f"no visit {visit_id!r}", visit_id=visit_id)
             guess = update(old)
             paths = set(self._visit_paths(old)) | set(self._visit_paths(guess))
-            with _Tx(self, paths) as tx:
-                from audit.visits.plans import Visit
-
+            with Tx(self, paths) as tx:
                 d = (tx.peek(self._visits_path(old.month)) or {}).get(visit_id)
                 if d is None:
                     raise NotFound(f"no visit {visit_id!r}", visit_id=visit_id)
@@ -1254,13 +1032,6 @@ class TinyStore(TinyActions, AuditActions):
 
 # What a list of audits shows needs none of these; a person's index and the network's latest
 # leave them out (a quarter of the size), the location's shard keeps the whole row.
-_NOT_LISTED = ("sections", "findings", "na", "lost", "skipped")
-
-
-def _list_row(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if k not in _NOT_LISTED}
-
-
 def _near_entries(doc: Any) -> list[tuple[str, str, str, int]]:
     return [(audit_id, sha, ph, int(ph, 16)) for audit_id, entries in (doc or {}).items()
             for sha, ph in entries]
@@ -1295,11 +1066,11 @@ def _location_rollups(month: str, location_id: str, doc: Any) -> list[rollups.Ro
 
 
 def _folder_rollups(month: str, stem: str, doc: Any) -> list[rollups.Rollup]:
-    return _location_rollups(month, _unpart(stem), doc)
+    return _location_rollups(month, unpart(stem), doc)
 
 
 def _folder_items(month: str, stem: str, doc: Any) -> list[rollups.ItemRollup]:
-    return _item_rollups(month, _unpart(stem), doc)
+    return _item_rollups(month, unpart(stem), doc)
 
 
 def _item_rollups(month: str, template_id: str, doc: Any) -> list[rollups.ItemRollup]:
@@ -1310,7 +1081,6 @@ def _item_rollups(month: str, template_id: str, doc: Any) -> list[rollups.ItemRo
     return out
 
 
-DERIVED = ("rows", "index", "rollups", "hashes")
 
 
 def _install(root: Path, locks: FolderLocks, stage_name: str, rows: Iterable[SummaryRow],
@@ -1325,7 +1095,7 @@ def _install(root: Path, locks: FolderLocks, stage_name: str, rows: Iterable[Sum
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
     staged = TinyStore._staging(stage, locks)
-    tx = _Tx(staged, [], locked=False)
+    tx = Tx(staged, [], locked=False)
     for name, data in files.items():
         path = stage / name
         if isinstance(data, str):
@@ -1382,7 +1152,7 @@ def install_from_layout1(root: Path, tables: dict[str, Any], rows: Sequence[Summ
         meta.setdefault(t["id"], {})[str(t["version"])] = {
             "title_ru": t.get("title_ru", ""), "title_en": t.get("title_en", ""),
             "uploaded_by": t.get("uploaded_by", ""), "uploaded_at": t.get("uploaded_at", "")}
-        files[f"templates/{_part(t['id'])}/{t['version']}.yaml"] = str(t["yaml"])
+        files[f"templates/{safe_part(t['id'])}/{t['version']}.yaml"] = str(t["yaml"])
     files["templates.json"] = meta
     for sess in values("sessions"):
         shard = TinyStore._staging(root, FolderLocks(root))._session_path(sess["token_hash"])
@@ -1393,8 +1163,6 @@ def install_from_layout1(root: Path, tables: dict[str, Any], rows: Sequence[Summ
         _install(root, locks, ".migrate", rows, hashes, files)
         create_marker(root)
 def _visits_of(doc: Any) -> list[Visit]:
-    from audit.visits.plans import Visit
-
     return [Visit.from_dict(d) for d in (doc or {}).values()]
 
 
@@ -1402,14 +1170,3 @@ def create_marker(root: Path) -> None:
     """store.json: written first when a folder becomes a store, and never removed."""
     atomic_write(root / MARKER, docs.dumps({
         "layout": LAYOUT, "created_at": datetime.now(UTC).replace(microsecond=0).isoformat()}))
-
-
-def _yaml_title(text: str) -> tuple[str, str]:
-    """The template's title, kept beside its text so listing versions needs no parse."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506  a safe loader (libyaml's when installed)
-        title = data.get("title", {}) if isinstance(data, dict) else {}
-        return str(title.get("ru", "")), str(title.get("en", ""))
-    except yaml.YAMLError:
-        return "", ""

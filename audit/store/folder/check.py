@@ -1,4 +1,4 @@
-"""What `audit check` looks at in a data folder: every derived file against the audit files.
+"""The folder store's integrity scan (`audit check`): every derived file against the audit files.
 
 The audit files are the truth. Each one should have its summary row in the shard of its
 location and visit month, with the same state; every row should have its file; the people's
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,18 +21,10 @@ from typing import Any
 from audit.core.errors import StoreError
 from audit.core.files import is_leftover
 from audit.model import AuditHeader, SummaryRow
-from audit.ops.check import Finding, state_mismatch
 from audit.store.folder import journal
-from audit.store.folder.backend import (
-    DERIVED,
-    TinyStore,
-    _header_month,
-    _list_row,
-    _row_month,
-    _Tx,
-    read_doc,
-)
 from audit.store.folder.locks import LOCK_DIR
+from audit.store.folder.tx import DERIVED, Tx, header_month, list_row, read_doc, row_month
+from audit.store.integrity import Finding, IntegrityScan, state_mismatch
 
 STAGES = (".rebuild", ".rebuild-old", ".migrate", ".migrate-old")
 
@@ -40,7 +33,7 @@ def _rel(root: Path, path: Path) -> str:
     return str(path.relative_to(root))
 
 
-def leftovers(store: TinyStore) -> list[Finding]:
+def leftovers(store: Any) -> list[Finding]:
     """Temp files of writers that are gone, and folders of rebuilds that did not finish."""
     found = [Finding("stage_folder", _rel(store.root, store.root / name))
              for name in STAGES if (store.root / name).exists()]
@@ -57,7 +50,7 @@ def leftovers(store: TinyStore) -> list[Finding]:
     return found
 
 
-def quick(store: TinyStore) -> list[Finding]:
+def quick_scan(store: Any) -> list[Finding]:
     """The part the app runs at start: the network's latest rows against their audit files
     (under the lock every submit, reopen and publish takes on that file), and the writers'
     leftovers in the journal's folder."""
@@ -79,7 +72,7 @@ def quick(store: TinyStore) -> list[Finding]:
     return found
 
 
-def _rows(store: TinyStore) -> Iterator[tuple[Path, str, dict[str, Any]]]:
+def _rows(store: Any) -> Iterator[tuple[Path, str, dict[str, Any]]]:
     folder = store.root / "rows"
     if not folder.exists():
         return
@@ -93,7 +86,7 @@ def _rows(store: TinyStore) -> Iterator[tuple[Path, str, dict[str, Any]]]:
                     yield path, audit_id, row
 
 
-def full(store: TinyStore) -> list[Finding]:
+def full(store: Any) -> list[Finding]:
     """Everything; the caller holds the folder exclusively (writers wait)."""
     found = leftovers(store)
     headers: dict[str, AuditHeader] = {}
@@ -120,7 +113,7 @@ def full(store: TinyStore) -> list[Finding]:
             found.append(Finding("row_without_file", audit_id, _rel(store.root, path)))
             continue
         row = SummaryRow.from_dict(d)
-        if path != store._rows_path(header.location_id, _header_month(header)):
+        if path != store._rows_path(header.location_id, header_month(header)):
             found.append(Finding("state_mismatch", audit_id,
                                  f"its row is in {_rel(store.root, path)}, its visit elsewhere"))
         elif row.status != header.status or row.published != header.published:
@@ -133,24 +126,24 @@ def full(store: TinyStore) -> list[Finding]:
     return found
 
 
-def _derived(store: TinyStore, rows: dict[str, SummaryRow],
+def _derived(store: Any, rows: dict[str, SummaryRow],
              photos: dict[str, list[tuple[str, str]]]) -> list[Finding]:
     """Indexes, drafts, latest rows, rollups and hashes as the rows make them, against the files."""
     # the same layout over a folder that holds nothing: what the actions would build
-    blank = TinyStore._staging(store.root / ".check-nothing-here", store.locks)
-    tx = _Tx(blank, [], locked=False)
+    blank = type(store)._staging(store.root / ".check-nothing-here", store.locks)
+    tx = Tx(blank, [], locked=False)
     for audit_id in sorted(rows):
         row = rows[audit_id]
         blank._place_row(tx, None, row)
         # the rows were compared with the files above: their shard is not kept
-        tx.pending.pop(blank._rows_path(row.location_id, _row_month(row)), None)
+        tx.pending.pop(blank._rows_path(row.location_id, row_month(row)), None)
     expected = {_rel(blank.root, p): d for p, d in tx.pending.items()}
     found: list[Finding] = []
     recent = _rel(store.root, store._recent_path())
     expected.pop(recent, None)  # fewer than its 100 after a reopen is right: compared row by row
     for r in read_doc(store._recent_path()) or []:
         now = rows.get(str(r.get("audit_id", "")))
-        if now is None or now.status != "submitted" or not _same(r, _list_row(now.to_dict())):
+        if now is None or now.status != "submitted" or not _same(r, list_row(now.to_dict())):
             found.append(Finding("derived_differs", recent, str(r.get("audit_id", ""))))
             break
     for folder in DERIVED:
@@ -168,7 +161,7 @@ def _derived(store: TinyStore, rows: dict[str, SummaryRow],
     return found + _hashes(store, rows, photos)
 
 
-def _hashes(store: TinyStore, rows: dict[str, SummaryRow],
+def _hashes(store: Any, rows: dict[str, SummaryRow],
             photos: dict[str, list[tuple[str, str]]]) -> list[Finding]:
     """Photo hashes: every submitted audit's photos indexed, and nothing indexed that no audit
     has (a reopened draft's stay until it is submitted again or deleted, as the actions do)."""
@@ -213,10 +206,8 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def remove_leftovers(store: TinyStore, found: list[Finding]) -> int:
+def remove_leftovers(store: Any, found: list[Finding]) -> int:
     """Remove the temp files and stage folders listed; how many went."""
-    import shutil
-
     n = 0
     for f in found:
         path = store.root / f.where
@@ -228,3 +219,22 @@ def remove_leftovers(store: TinyStore, found: list[Finding]) -> int:
             n += 1
     return n
 
+
+class FolderIntegrity:
+    """The folder store's own scan (TinyStore inherits it): interrupted changes finished and dead
+    writers' temp files removed first, then the findings; a full scan holds writers off."""
+
+    def integrity_scan(self, *, quick: bool = False) -> IntegrityScan:
+        store: Any = self
+        finished = store.finished_at_start + store.finish_journals()
+        removed = store.temps_removed_at_start + store.remove_leftovers()
+        if quick:
+            found = quick_scan(store)
+        else:
+            with store.locks.exclusive():
+                found = full(store)
+        return IntegrityScan(found, finished=finished, removed=removed)
+
+    def clear_leftovers(self, found: list[Finding]) -> int:
+        """Remove the temp files and stage folders among the findings; how many went."""
+        return remove_leftovers(self, found)

@@ -30,6 +30,9 @@ from audit.core.errors import (
 )
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User, rollups
 from audit.model.rollups import Rollups
+from audit.model.visits import Plan, Visit, VisitFilter
+from audit.photos.files import PhotoKind, PhotoStore
+from audit.photos.hashing import NEAR_DISTANCE, hash_pieces
 from audit.store import (
     AuditActions,
     AuditFilter,
@@ -38,13 +41,13 @@ from audit.store import (
     PhotoFiles,
     Session,
     TemplateInfo,
+    template_titles,
 )
-from audit.store.folder.backend import _yaml_title
 from audit.store.postgres.actions import SCHEMA_V4, PgActions
+from audit.store.postgres.check import PostgresIntegrity
 
 if TYPE_CHECKING:
-    from audit.photos import PhotoKind, PreparedPhoto
-    from audit.visits.plans import Plan, Visit, VisitFilter
+    from audit.photos.prepare import PreparedPhoto
 
 # Each step takes the schema from the version before it to its own version.
 SCHEMA_V1 = """
@@ -152,8 +155,6 @@ _PIECES = ", ".join(f"p{i}" for i in range(7))
 
 
 def _pieces(phash: str) -> tuple[int | None, ...]:
-    from audit.photos import hash_pieces
-
     found = hash_pieces(phash)
     return found if found is not None else (None,) * 7
 
@@ -196,12 +197,10 @@ class PgPhotoFiles:
         return row is not None or self._folder().exists(sha256)
 
     def _folder(self) -> PhotoFiles:
-        from audit.photos import PhotoStore
-
         return PhotoStore(self.store.photo_dir)
 
 
-class PostgresStore(PgActions, AuditActions):
+class PostgresStore(PgActions, PostgresIntegrity, AuditActions):
     """One database for every replica: audits, rows, rollups, sessions and photos."""
 
     def __init__(self, url: str, *, photo_dir: Path, pool_size: int = 4,
@@ -316,8 +315,6 @@ class PostgresStore(PgActions, AuditActions):
 
     def import_photo_folder(self) -> int:
         """Photos an older version kept as files, copied into the database (audit migrate)."""
-        from audit.photos import PhotoStore
-
         folder = PhotoStore(self._photo_dir)
         count = 0
         root = self._photo_dir / "photos"
@@ -416,7 +413,7 @@ class PostgresStore(PgActions, AuditActions):
 
     def put_template(self, template_id: str, version: int, yaml_text: str, by: str,
                      at: str) -> None:
-        ru, en = _yaml_title(yaml_text)
+        ru, en = template_titles(yaml_text)
         try:
             with self._tx() as cur:
                 cur.execute("INSERT INTO templates VALUES (%s, %s, %s, %s, %s, %s, %s)",
@@ -889,8 +886,6 @@ class PostgresStore(PgActions, AuditActions):
     def photo_candidates(self, sha256: str, phash: str) -> list[tuple[str, str, str]]:
         """The same bytes, or a hash piece in common and within NEAR_DISTANCE bits: index
         look-ups, the bits counted in the database."""
-        from audit.photos import NEAR_DISTANCE
-
         pieces = _pieces(phash)
         near = [f"p{i} = %s" for i, v in enumerate(pieces) if v is not None]
         args: list[Any] = [sha256, *(v for v in pieces if v is not None)]
@@ -936,23 +931,17 @@ class PostgresStore(PgActions, AuditActions):
                              plan_id=plan.id) from exc
 
     def list_plans(self) -> list[Plan]:
-        from audit.visits.plans import Plan
-
         with self._tx() as cur:
             rows = cur.execute("SELECT doc FROM visit_plans ORDER BY created_at DESC, id DESC"
                                ).fetchall()
         return [Plan.from_dict(r[0]) for r in rows]
 
     def get_visit(self, visit_id: str) -> Visit | None:
-        from audit.visits.plans import Visit
-
         with self._tx() as cur:
             row = cur.execute("SELECT doc FROM visits WHERE id = %s", (visit_id,)).fetchone()
         return Visit.from_dict(row[0]) if row else None
 
     def update_visit(self, visit_id: str, update: Callable[[Visit], Visit]) -> Visit:
-        from audit.visits.plans import Visit
-
         with self._tx() as cur:
             row = cur.execute("SELECT doc FROM visits WHERE id = %s FOR UPDATE",
                               (visit_id,)).fetchone()
@@ -966,8 +955,6 @@ class PostgresStore(PgActions, AuditActions):
         return new
 
     def list_visits(self, flt: VisitFilter) -> list[Visit]:
-        from audit.visits.plans import Visit
-
         where: list[str] = ["TRUE"]
         args: list[Any] = []
         for cond, value in (("month >= %s", flt.first_month), ("month <= %s", flt.last_month),

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.ops.check import Finding, state_mismatch
-from audit.store.postgres.backend import PostgresStore
+from audit.store.integrity import Finding, IntegrityScan, state_mismatch
 
 _ROWS = """
 SELECT a.id, a.header->>'status', coalesce((a.header->>'published')::boolean, false),
@@ -28,7 +27,6 @@ WHERE s.status = 'submitted' ORDER BY s.submitted_at DESC LIMIT 100
 
 
 def scan(store: Any, *, quick: bool = False) -> list[Finding]:
-    assert isinstance(store, PostgresStore)  # noqa: S101  run() dispatches by type
     found: list[Finding] = []
     with store._tx() as cur:
         if quick:
@@ -52,3 +50,15 @@ def scan(store: Any, *, quick: bool = False) -> list[Finding]:
     found += [Finding("photo_missing", audit_id, sha, repairable=False)
               for audit_id, sha in refs if not files.exists(sha)]
     return found
+
+
+class PostgresIntegrity:
+    """The PostgreSQL store's own scan (PostgresStore inherits it); no change is ever left half
+    done there, so nothing is finished or removed first."""
+
+    def integrity_scan(self, *, quick: bool = False) -> IntegrityScan:
+        return IntegrityScan(scan(self, quick=quick))
+
+    def clear_leftovers(self, found: list[Finding]) -> int:
+        """No temp files or stage folders in a database."""
+        return 0

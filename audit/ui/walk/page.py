@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from audit import workflow
 from audit.audits import capture as audits
 from audit.checklist.templates import get_checklist
 from audit.core.errors import AppError, NotFound
@@ -14,7 +15,6 @@ from audit.scoring.score import missing_for_submit, score_audit
 from audit.ui import items, review_panel
 from audit.ui.common import T, esc, fmt_num, fmt_score, get_store, lang, level_badge, session_token
 from audit.ui.walk import component
-from audit.visits import plans as visits
 
 REVIEW = component.REVIEW
 
@@ -123,7 +123,7 @@ def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None)
     if st.button(T("ui.submit"), type="primary", icon=":material/send:", key="submit",
                  width="stretch", disabled=waiting != 0):
         try:
-            visits.submit(store, user, audit.id, position=position)
+            workflow.submit(store, user, audit.id, position=position)
         except audits.SubmitRefused as err:
             st.error(error_text(err, lang()), icon=":material/block:")
             return

@@ -12,7 +12,7 @@ from audit.core.errors import NotFound
 from audit.i18n import answer_text, t
 from audit.model import LANGS, Answer, Location
 from audit.model.actions import Action
-from audit.reports.export import ExportError, _format, to_csv, to_xlsx
+from audit.reports.export import ExportError, export_format, to_csv, to_xlsx
 from audit.store import Store
 
 ACTION_COLUMNS = ("action_id", "location_id", "location_name", "region", "audit_id", "mode",
@@ -53,7 +53,7 @@ def actions_table(store: Store, actions: Sequence[Action], locations: Mapping[st
 def export_actions(store: Store, actions: Sequence[Action], *, fmt: str, lang: str = "en",
                    today: str) -> dict[str, bytes]:
     """{"actions.csv": …} for csv, {"xlsx": …} (one sheet, "actions") for xlsx."""
-    kind = _format(fmt)
+    kind = export_format(fmt)
     locations = {loc.id: loc for loc in store.list_locations()}
     table = actions_table(store, actions, locations, lang=lang, today=today)
     if kind == "csv":

@@ -1,0 +1,123 @@
+"""Where the domains meet: an audit becoming final, and an audit's PDF for a reader.
+
+An audit becomes final when a self-audit is submitted or a mystery audit is published (by a
+reviewer, or by HQ without review). The step that makes it final also marks it as owing its
+corrective actions; the actions are then made here, and the mark cleared — so a crash between
+the two is finished at the next start (`finish_owed_actions`). Pages, the CLI and tests call
+these functions, never the two halves apart.
+
+`audit_pdf` is the one way an audit's PDF is made: the download button, `audit report`, the
+e-mail's attachment and any later API all call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from audit.actions.service import final_audit, is_final
+from audit.audits import capture
+from audit.checklist.templates import get_checklist, now_iso
+from audit.core.errors import NotFound
+from audit.model import Audit, AuditHeader, Checklist, SummaryRow, User
+from audit.notify import outbox
+from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
+from audit.reports.pdf import render_audit_pdf
+from audit.review import steps as review
+from audit.store import Store
+from audit.visits import plans as visits
+from audit.visits.proof import Position
+
+# -- an audit becoming final ---------------------------------------------------------------------
+
+
+def _settle(store: Store, header: AuditHeader | None, at: str) -> None:
+    """Make the actions an audit owes, if it is final and owes them (the hook clears the mark)."""
+    if header is not None and header.actions_due and is_final(header):
+        final_audit(store, header.id, at)
+
+
+def submit(store: Store, actor: User, audit_id: str, *, position: Position | None = None,
+           now: str | None = None) -> SummaryRow:
+    """Submit the audit (with the phone's position, closing its visit); a self-audit is final at
+    once and its findings become the branch's actions."""
+    at = now or now_iso()
+    row = visits.submit(store, actor, audit_id, position=position, now=at)
+    if row.mode == "self":
+        _settle(store, store.get_header(audit_id), at)
+    return row
+
+
+def publish(store: Store, actor: User, audit_id: str, published: bool = True,
+            now: str | None = None) -> AuditHeader:
+    """HQ publishes (or withdraws) a mystery audit without review; published, it is final."""
+    at = now or now_iso()
+    header = capture.publish(store, actor, audit_id, published, now=at)
+    _settle(store, header, at)
+    return header
+
+
+def publish_reviewed(store: Store, actor: User, audit_id: str, now: str | None = None) -> AuditHeader:
+    """The reviewer publishes a reviewed audit to the branch; it is final."""
+    at = now or now_iso()
+    header = review.publish(store, actor, audit_id, now=at)
+    _settle(store, header, at)
+    return header
+
+
+def finish_owed_actions(store: Store) -> int:
+    """Make the actions of every audit marked final whose hook had not finished (a crash between
+    the two steps), then clear the mark; how many there were. Safe to repeat: the hook weighs
+    an audit once and makes each action once."""
+    n = 0
+    for audit_id in store.actions_pending():
+        header = store.get_header(audit_id)
+        final = header is not None and is_final(header)
+        if final:
+            final_audit(store, audit_id)  # the hook clears the audit's mark when it is done
+        if not (final and header is not None and header.actions_due):
+            store.clear_actions_due(audit_id)  # reopened or gone since: nothing is owed
+        n += 1
+    return n
+
+
+# -- an audit's PDF --------------------------------------------------------------------------------
+
+
+def audience_of(reader: User) -> str:
+    """Whose copy a person gets: HQ's carries photo re-use flags and positions; everyone else's
+    is the branch's, since it may be forwarded there."""
+    return "hq" if reader.role == "hq" else "branch"
+
+
+def audit_pdf(store: Store, audit: Audit, *, lang: str, audience: str, viewer: User | None = None,
+              checklist: Checklist | None = None, tz: str | None = None,
+              now: str | None = None) -> bytes:
+    """The audit's PDF for `audience` ("hq" or "branch") in `lang`: a mystery shopper is named
+    by code, and the action plan and history hold what that audience may read."""
+    checklist = checklist or get_checklist(store, audit.header.template_id,
+                                           audit.header.template_version)
+    return render_audit_pdf(
+        audit, checklist, location=store.get_location(audit.header.location_id), lang=lang,
+        brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
+        photo=display_photo(store), generated_at=now or now_iso(), audience=audience,
+        context=audit_context(store, audit),
+        trail=audit_trail(store, audit, checklist, lang=lang, audience=audience, viewer=viewer), tz=tz)
+
+
+def branch_pdf(store: Store, audit_id: str, lang: str) -> bytes:
+    """The copy an e-mail to the branch carries."""
+    audit = store.get_audit(audit_id)
+    if audit is None:
+        raise NotFound(f"no audit {audit_id}", audit_id=audit_id)
+    return audit_pdf(store, audit, lang=lang, audience="branch")
+
+
+def drain_outbox(store: Store, settings: outbox.SmtpSettings, **kw: Any) -> outbox.DrainResult:
+    """Send what waits in the outbox, each audit's e-mail with the branch's PDF attached."""
+    return outbox.drain(store, settings, make_pdf=branch_pdf, **kw)
+
+
+def drain_forever(open_store: Callable[[], Store], stop: Any, interval: float = 60.0) -> None:
+    """The app's own drainer thread (see `outbox.drain_forever`), attaching the branch's PDF."""
+    outbox.drain_forever(open_store, stop, interval, make_pdf=branch_pdf)
