@@ -17,7 +17,8 @@ from typing import Any
 
 from audit.actions.service import final_audit, is_final
 from audit.audits import capture
-from audit.checklist.templates import get_checklist, now_iso
+from audit.checklist.templates import get_checklist
+from audit.core.clock import now_iso
 from audit.core.errors import NotFound
 from audit.model import Audit, AuditHeader, Checklist, SummaryRow, User
 from audit.notify import outbox
@@ -25,7 +26,7 @@ from audit.reports.gather import audit_context, audit_trail, brand_of, display_p
 from audit.reports.pdf import render_audit_pdf
 from audit.review import steps as review
 from audit.store import Store
-from audit.visits import plans as visits
+from audit.visits import service as visit_service
 from audit.visits.proof import Position
 
 # -- an audit becoming final ---------------------------------------------------------------------
@@ -42,7 +43,7 @@ def submit(store: Store, actor: User, audit_id: str, *, position: Position | Non
     """Submit the audit (with the phone's position, closing its visit); a self-audit is final at
     once and its findings become the branch's actions."""
     at = now or now_iso()
-    row = visits.submit(store, actor, audit_id, position=position, now=at)
+    row = visit_service.submit(store, actor, audit_id, position=position, now=at)
     if row.mode == "self":
         _settle(store, store.get_header(audit_id), at)
     return row

@@ -57,7 +57,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from audit import workflow  # noqa: E402
 from audit.audits import capture as audits  # noqa: E402
-from audit.checklist.templates import get_checklist, install_shipped, now_iso  # noqa: E402
+from audit.checklist.templates import get_checklist, install_shipped  # noqa: E402
+from audit.core.clock import now_iso  # noqa: E402
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User  # noqa: E402
 from audit.ops.demo import generate  # noqa: E402
 from audit.people import accounts  # noqa: E402

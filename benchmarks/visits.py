@@ -35,10 +35,11 @@ import numpy as np
 import pandas as pd
 
 from audit.model import User
+from audit.model.visits import Plan, Visit, VisitFilter
 from audit.ops.demo import generate
 from audit.store.folder.backend import TinyStore
 from audit.visits import plans as visits
-from audit.visits.plans import Plan, Visit, VisitFilter
+from audit.visits import service as visit_service
 
 NOW = "2026-11-15T12:00:00+00:00"
 FIRST, LAST = "2025-12", "2026-11"
@@ -166,7 +167,7 @@ def main() -> None:
             return grid, visits.late_shoppers(stats)
 
         def ours_mine() -> visits.MyVisits:
-            return visits.my_visits(visits.shopper_visits(store, shopper, NOW), NOW)
+            return visits.my_visits(visit_service.shopper_visits(store, shopper, NOW), NOW)
 
         # both sides must agree, or the ratio means nothing
         grid, late = ours_coverage()

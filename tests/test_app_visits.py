@@ -12,13 +12,15 @@ from streamlit.testing.v1 import AppTest
 
 from audit import workflow
 from audit.audits import capture as audits
+from audit.core import clock
 from audit.model import User
+from audit.model.visits import Plan, VisitFilter
 from audit.people import accounts
 from audit.review import steps as review
 from audit.store.folder.backend import TinyStore
 from audit.ui.visits import cell_text
 from audit.visits import plans as visits
-from audit.visits.plans import Plan, VisitFilter
+from audit.visits import service as visit_service
 from tests.conftest import answer_mini, populate
 from tests.test_app import app_as, open_audit, texts, walk_element
 
@@ -59,7 +61,7 @@ def _plan_now(store: TinyStore, hq: User, shoppers: tuple[str, ...] = ("sam",),
         "last": today + timedelta(days=days[1]), "location_ids": ("loc-a",),
         "shoppers": shoppers, "scenario_en": "Ask about a deposit for a pensioner",
         "scenario_ru": "Спросите о вкладе для пенсионера"}
-    return visits.plan_visits(store, hq, Plan(**(base | kw)))  # type: ignore[arg-type]
+    return visit_service.plan_visits(store, hq, Plan(**(base | kw)))  # type: ignore[arg-type]
 
 
 def test_my_visits__is_the_shoppers_home_with_scenario_address_and_hours(
@@ -140,7 +142,7 @@ def test_hq_visits_page__plans_a_month_and_shows_coverage_and_shoppers(
     assert not at.exception
     grid = at.dataframe[0].value
     month = date.today().strftime("%Y-%m")
-    cell = visits.coverage(made, visits.now_utc())[("loc-a", month)]
+    cell = visits.coverage(made, clock.now_iso())[("loc-a", month)]
     assert cell.total == 2
     assert list(grid["Location"]) == ["Арбат"] and list(grid[month]) == [cell_text(cell)]
     at.segmented_control(key="plan.part").set_value("shoppers").run()
@@ -260,7 +262,7 @@ def test_audit_page__hq_sees_start_submit_and_photo_positions_as_distances(
     _place(data)
     v = _plan_now(data, people["hq"])[0]
     sam = people["shopper"]
-    header = visits.start_visit(data, sam, v.id, lang="en",
+    header = visit_service.start_visit(data, sam, v.id, lang="en",
                                 position=check_position(55.7524, 37.5935, 10))
     answer_mini(data, sam, header.id)
     ref = PhotoRef(sha256="b" * 64, width=10, height=10, size=100, uploaded_at="",

@@ -15,9 +15,11 @@ from audit.core import zones
 from audit.core.errors import StoreError
 from audit.i18n import error_text
 from audit.model import Location, User
+from audit.model.visits import Plan, Visit, VisitFilter
 from audit.store import Store
 from audit.visits import plans as visits
-from audit.visits.plans import Plan, PlanError, Visit, VisitError, VisitFilter
+from audit.visits import service as visit_service
+from audit.visits.plans import PlanError, VisitError
 from audit.visits.proof import BadPosition, check_position
 from tests.conftest import answer_mini
 
@@ -264,7 +266,7 @@ def _network(store: Store, network: dict[str, User]) -> dict[str, User]:
 def test_store__plan_visits_list_by_month_shopper_and_open(store: Store,
                                                           network: dict[str, User]) -> None:
     people = _network(store, network)
-    got = visits.plan_visits(store, people["hq"], plan(
+    got = visit_service.plan_visits(store, people["hq"], plan(
         id="", location_ids=("loc-a", "loc-b"), per_month=2, last=date(2026, 4, 30),
         shoppers=("sam", "sue")), now="2026-02-20T10:00:00+00:00")
     assert len(got) == 8
@@ -284,7 +286,7 @@ def test_store__plan_visits_list_by_month_shopper_and_open(store: Store,
 def test_store__update_visit_moves_it_between_shoppers(store: Store,
                                                       network: dict[str, User]) -> None:
     people = _network(store, network)
-    v = visits.plan_visits(store, people["hq"], plan(id="", location_ids=("loc-a",)),
+    v = visit_service.plan_visits(store, people["hq"], plan(id="", location_ids=("loc-a",)),
                            now="2026-02-20T10:00:00+00:00")[0]
     assert store.list_visits(VisitFilter(open_only=True)) == [v]
     taken = store.update_visit(v.id, lambda x: dataclasses.replace(x, shopper="sue"))
@@ -299,22 +301,22 @@ def test_store__a_plan_with_a_bad_location_stores_nothing(store: Store,
                                                          network: dict[str, User]) -> None:
     people = _network(store, network)
     store.put_location(Location("loc-off", "Off", "Москва", tz=MSK, active=False))
-    visits.plan_visits(store, people["hq"], plan(id="", location_ids=("loc-a",)))
+    visit_service.plan_visits(store, people["hq"], plan(id="", location_ids=("loc-a",)))
     before = store.list_visits(VisitFilter())
     for kw in ({"location_ids": ("loc-a", "loc-off")}, {"location_ids": ("loc-zzz",)},
                {"location_ids": ("loc-a",), "shoppers": ("nobody",)},
                {"location_ids": ("loc-a",), "first": date(2026, 3, 9), "last": date(2026, 3, 1)}):
         with pytest.raises(PlanError):
-            visits.plan_visits(store, people["hq"], plan(id="", **kw))
+            visit_service.plan_visits(store, people["hq"], plan(id="", **kw))
     assert store.list_visits(VisitFilter()) == before
     assert len(store.list_plans()) == 1
 
 
 def test_store__the_same_plan_twice_is_refused(store: Store, network: dict[str, User]) -> None:
     people = _network(store, network)
-    visits.plan_visits(store, people["hq"], plan(id="p-same", location_ids=("loc-a",)))
+    visit_service.plan_visits(store, people["hq"], plan(id="p-same", location_ids=("loc-a",)))
     with pytest.raises(StoreError):
-        visits.plan_visits(store, people["hq"], plan(id="p-same", location_ids=("loc-a",)))
+        visit_service.plan_visits(store, people["hq"], plan(id="p-same", location_ids=("loc-a",)))
     assert len(store.list_visits(VisitFilter())) == 1
 
 
@@ -327,7 +329,7 @@ def _planned(store: Store, people: dict[str, User], **kw: object) -> Visit:
     base: dict[str, object] = {"id": "", "location_ids": ("loc-a",), "first": date(2026, 3, 2),
                                "last": date(2026, 3, 8), "shoppers": ("sam",),
                                "scenario_en": "Ask about a deposit"}
-    return visits.plan_visits(store, people["hq"], plan(**(base | kw)),
+    return visit_service.plan_visits(store, people["hq"], plan(**(base | kw)),
                               now="2026-02-20T10:00:00+00:00")[0]
 
 
@@ -336,7 +338,7 @@ def test_start_visit__fills_in_the_audit_and_records_the_position(store: Store,
     people = _network(store, network)
     v = _planned(store, people)
     here = check_position(55.7523, 37.5934, 15.0, NOW)
-    header = visits.start_visit(store, people["shopper"], v.id, lang="ru", position=here, now=NOW)
+    header = visit_service.start_visit(store, people["shopper"], v.id, lang="ru", position=here, now=NOW)
     assert (header.location_id, header.template_id, header.mode, header.visit_id) == (
         "loc-a", "mini", "mystery", v.id)
     assert header.auditor == "sam" and header.visit_at == NOW
@@ -350,10 +352,10 @@ def test_start_visit__second_start_is_refused_with_the_audit_to_continue(
         store: Store, network: dict[str, User]) -> None:
     people = _network(store, network)
     v = _planned(store, people)
-    header = visits.start_visit(store, people["shopper"], v.id, lang="en", now=NOW)
+    header = visit_service.start_visit(store, people["shopper"], v.id, lang="en", now=NOW)
     audits.answer(store, people["shopper"], header.id, "entrance.dry", value=True)
     with pytest.raises(VisitError) as err:
-        visits.start_visit(store, people["shopper"], v.id, lang="en", now=NOW)
+        visit_service.start_visit(store, people["shopper"], v.id, lang="en", now=NOW)
     assert err.value.code == "visit_already_started" and err.value.params["audit_id"] == header.id
     assert "continue its audit" in error_text(err.value, "en")
     assert "продолжите" in error_text(err.value, "ru")
@@ -367,11 +369,11 @@ def test_start_visit__someone_elses_visit_reads_as_none(store: Store,
     v = _planned(store, people, shoppers=("sue",))
     for who in (people["shopper"], people["manager"]):
         with pytest.raises(VisitError) as err:
-            visits.start_visit(store, who, v.id, lang="en", now=NOW)
+            visit_service.start_visit(store, who, v.id, lang="en", now=NOW)
         assert err.value.code == "visit_not_found"
         assert "planned for another shopper" in error_text(err.value, "en")
     with pytest.raises(VisitError):
-        visits.start_visit(store, people["shopper"], "v2026-03-0123456789ab", lang="en", now=NOW)
+        visit_service.start_visit(store, people["shopper"], "v2026-03-0123456789ab", lang="en", now=NOW)
     assert store.get_visit(v.id) == v  # untouched
 
 
@@ -379,10 +381,10 @@ def test_start_visit__open_visit_is_taken_by_the_first_shopper_of_the_region(
         store: Store, network: dict[str, User]) -> None:
     people = _network(store, network)
     v = _planned(store, people, shoppers=())
-    header = visits.start_visit(store, people["shopper2"], v.id, lang="en", now=NOW)
+    header = visit_service.start_visit(store, people["shopper2"], v.id, lang="en", now=NOW)
     assert store.get_visit(v.id).shopper == "sue"  # type: ignore[union-attr]
     with pytest.raises(VisitError):
-        visits.start_visit(store, people["shopper"], v.id, lang="en", now=NOW)
+        visit_service.start_visit(store, people["shopper"], v.id, lang="en", now=NOW)
     assert store.get_visit(v.id).audit_id == header.id  # type: ignore[union-attr]
 
 
@@ -393,12 +395,12 @@ def test_start_visit__disabled_location_or_account_is_refused(store: Store,
     loc = store.get_location("loc-a")
     store.put_location(dataclasses.replace(loc, active=False))  # type: ignore[arg-type]
     with pytest.raises(VisitError) as err:
-        visits.start_visit(store, people["shopper"], v.id, lang="en", now=NOW)
+        visit_service.start_visit(store, people["shopper"], v.id, lang="en", now=NOW)
     assert err.value.code == "visit_location_disabled"
     assert "Арбат is disabled" in error_text(err.value, "en")
     store.put_location(dataclasses.replace(loc, active=True))  # type: ignore[arg-type]
     with pytest.raises(VisitError) as err:
-        visits.start_visit(store, dataclasses.replace(people["shopper"], disabled=True), v.id,
+        visit_service.start_visit(store, dataclasses.replace(people["shopper"], disabled=True), v.id,
                            lang="en", now=NOW)
     assert err.value.code == "visit_account_disabled"
     assert store.get_visit(v.id) == v
@@ -408,13 +410,13 @@ def test_start_visit__late_start_is_flagged_and_missed_is_refused(store: Store,
                                                                   network: dict[str, User]) -> None:
     people = _network(store, network)
     v = _planned(store, people)
-    header = visits.start_visit(store, people["shopper"], v.id, lang="en",
+    header = visit_service.start_visit(store, people["shopper"], v.id, lang="en",
                                 now="2026-03-10T09:00:00+00:00")
     assert store.get_visit(v.id).on_time is False  # type: ignore[union-attr]
     assert header.visit_id == v.id
     w = _planned(store, people, first=date(2026, 3, 9), last=date(2026, 3, 10))
     with pytest.raises(VisitError) as err:
-        visits.start_visit(store, people["shopper"], w.id, lang="en",
+        visit_service.start_visit(store, people["shopper"], w.id, lang="en",
                            now="2026-03-30T09:00:00+00:00")
     assert err.value.code == "visit_missed"
 
@@ -424,7 +426,7 @@ def test_submit__records_the_submit_position_and_closes_the_visit(store: Store,
     people = _network(store, network)
     v = _planned(store, people)
     sam = people["shopper"]
-    header = visits.start_visit(store, sam, v.id, lang="en", now=NOW)
+    header = visit_service.start_visit(store, sam, v.id, lang="en", now=NOW)
     answer_mini(store, sam, header.id)
     audits.answer(store, sam, header.id, "office.facade", add_photo="a" * 64)
     far = check_position(55.78, 37.70, 30.0)
@@ -458,5 +460,5 @@ def test_postgres__schema_2_database_gains_the_visit_tables(
     assert again.migrated_from == 2 and again.schema_version() == LATEST
     assert again.get_header(audit_id) is not None
     _network(again, people)
-    made = visits.plan_visits(again, people["hq"], plan(id="", location_ids=("loc-a",)))
+    made = visit_service.plan_visits(again, people["hq"], plan(id="", location_ids=("loc-a",)))
     assert again.list_visits(VisitFilter()) == made

@@ -9,6 +9,7 @@ wheel's own.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -29,8 +30,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fresh environment's bin folder, with the wheel built from this checkout installed."""
     base = tmp_path_factory.mktemp("wheel")
     dist = base / "dist"
+    # built from a copy: the build leaves its build/ folder there, not in the checkout
+    source = shutil.copytree(ROOT, base / "source", ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "node_modules", "data"))
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
-                            str(ROOT)], capture_output=True, text=True, timeout=600)
+                            str(source)], capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr
     (wheel,) = dist.glob("customer_journey_audit-*.whl")
     names = zipfile.ZipFile(wheel).namelist()

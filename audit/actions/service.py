@@ -17,7 +17,8 @@ from typing import Any
 
 from audit import photos
 from audit.audits.capture import load_header
-from audit.checklist.templates import get_checklist, now_iso
+from audit.checklist.templates import get_checklist
+from audit.core.clock import now_iso
 from audit.core.errors import AppError, NotFound
 from audit.i18n import answer_text, t
 from audit.model import Answer, Audit, AuditHeader, AuditScore, Checklist, PhotoRef, User

@@ -6,8 +6,9 @@ import dataclasses
 import secrets
 from typing import Any
 
-from audit.checklist.templates import get_checklist, now_iso
+from audit.checklist.templates import get_checklist
 from audit.core import limits
+from audit.core.clock import now_iso
 from audit.core.errors import AppError, AuditLocked, NotFound, StoreError
 from audit.model import (
     MODES,

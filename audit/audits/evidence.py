@@ -10,7 +10,7 @@ from typing import Any
 
 from audit.audits import capture as audits
 from audit.audits import sync
-from audit.checklist.templates import now_iso
+from audit.core.clock import now_iso
 from audit.model import PhotoRef, User
 from audit.photos import prepare_photo, reuse_flags
 from audit.store import Store

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from audit.audits import capture as audits
-from audit.checklist.templates import now_iso
+from audit.core.clock import now_iso
 from audit.core.errors import AppError
 from audit.model import Answer, Checklist, Item, User
 from audit.scoring.score import AnswerError, check_value

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from datetime import UTC, datetime
 
 from audit.checklist.parse import ChecklistError, decode, parse_checklist, shipped_dir
+from audit.core.clock import now_iso
 from audit.core.errors import NotFound
 from audit.model import Checklist
 from audit.store import Store
 
 _cache_guard = threading.Lock()
 _cache: dict[tuple[str, str, int], Checklist] = {}
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def install_shipped(store: Store, *, by: str = "system") -> list[str]:

@@ -25,7 +25,8 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Any
 
-from audit.checklist.templates import get_checklist, now_iso
+from audit.checklist.templates import get_checklist
+from audit.core.clock import now_iso
 from audit.i18n import DEFAULT_LANG, t
 from audit.model import AuditHeader, User
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter, Message

@@ -17,9 +17,9 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from audit import workflow
+from audit.core import clock
 from audit.ops.maintenance import reindex
 from audit.store import Store
 from audit.store.integrity import Finding, describe
@@ -33,7 +33,7 @@ class Report:
     repaired: int = 0
     removed: int = 0  # dead writers' temp files cleared when the store opened (or now)
     hooks: int = 0  # audits final before a crash whose corrective actions were made now
-    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    at: str = field(default_factory=clock.now_iso)
 
     @property
     def clean(self) -> bool:

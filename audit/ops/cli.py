@@ -7,10 +7,11 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from audit.checklist.parse import ChecklistError, load_checklist
+from audit.core import clock
 from audit.core.errors import AppError
 from audit.model import ROLES
 from audit.store import Store, open_store
@@ -116,10 +117,6 @@ def cmd_users(args: argparse.Namespace) -> int:
     raise CliError("choose a users subcommand: add, list, passwd")
 
 
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     """PDFs for batch use. The shell is an operator's: it reads the whole data folder anyway."""
     from audit import workflow
@@ -138,7 +135,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             pdf = report.render_network_pdf(
                 rows, locations, checklist, lang=args.lang, brand=brand_of(store),
                 date_from=args.date_from, date_to=args.date_to, region=args.region,
-                generated_at=_now(), mode=args.mode, tz=args.tz or "UTC")
+                generated_at=clock.now_iso(), mode=args.mode, tz=args.tz or "UTC")
         else:
             if not args.audit_id:
                 raise CliError("give an audit id, or --network for the network report")
@@ -146,7 +143,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if audit is None:
                 raise CliError(f"no audit {args.audit_id}")
             pdf = workflow.audit_pdf(store, audit, lang=args.lang, audience=args.audience,
-                                     tz=args.tz, now=_now())
+                                     tz=args.tz, now=clock.now_iso())
     except (report.FontMissing, ValueError) as err:
         raise CliError(str(err)) from err
     _write(Path(args.output), pdf)
@@ -183,7 +180,7 @@ def _export_actions(store: Store, args: argparse.Namespace) -> int:
     found = [a for a in found if (not args.date_from or a.created_at[:10] >= args.date_from)
              and (not args.date_to or a.created_at[:10] <= args.date_to)]
     try:
-        files = export_actions(store, found, fmt=args.format, lang=args.lang, today=_now()[:10])
+        files = export_actions(store, found, fmt=args.format, lang=args.lang, today=clock.now_iso()[:10])
     except ValueError as err:
         raise CliError(str(err)) from err
     into_folder = Path(args.output).is_dir()

@@ -12,6 +12,7 @@ from typing import Any
 from audit.audits.capture import summary_of
 from audit.checklist.conditions import visibility
 from audit.checklist.templates import get_checklist, install_shipped
+from audit.core import clock
 from audit.model import WEEKDAYS, Answer, Audit, AuditHeader, Checklist, Item, Location, PhotoRef, User
 from audit.ops.demo_photos import IMPRESSED, SCENE_OF, SPOILED_DEFAULT, comment_for, scene
 from audit.people import accounts
@@ -187,7 +188,7 @@ def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int =
     rng = random.Random(seed)
     photo_store = PhotoStore(store.photo_dir)
     pending: list[PreparedPhoto] = []
-    end = today or datetime.now(UTC).date()
+    end = today or clock.now().date()
     install_shipped(store, by="demo")
     templates: list[Checklist] = [get_checklist(store, t) for t in
                                   ("service-point", "staff-conversation", "contact-center")]

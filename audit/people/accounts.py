@@ -13,13 +13,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from audit.core import limits
+from audit.core import clock, limits
 from audit.core.errors import AppError
 from audit.model import ROLES, User
 from audit.people.ratelimit import RateLimited, RateLimiter
@@ -44,10 +44,6 @@ class AccountError(AppError):
     def __init__(self, code: str, message: str, **params: object) -> None:
         super().__init__(message, **params)
         self.code = code
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def hash_password(password: str) -> str:
@@ -202,7 +198,7 @@ def sign_in(store: Store, name: str, password: str, *, address: str | None = Non
     counted and none slips past a lock set meanwhile. Attempts are rate-limited per name and
     per client `address` before any hashing; an unknown name answers like a real one.
     """
-    at = now or _now()
+    at = now or clock.now()
     key = name.strip().lower()
     max_failures = policy.max_failures
     user = store.get_user(key)
@@ -305,7 +301,7 @@ def _token_hash(token: str) -> str:
 
 def start_session(store: Store, user: User, *, now: datetime | None = None) -> str:
     """A new random session token; only its hash is stored."""
-    at = now or _now()
+    at = now or clock.now()
     token = secrets.token_urlsafe(32)
     _prune_sessions(store, at)
     store.add_session(Session(token_hash=_token_hash(token), user=user.name,
@@ -331,7 +327,7 @@ def session_user(store: Store, token: str | None, *, now: datetime | None = None
     session = store.get_session(_token_hash(token))
     if session is None:
         return None
-    if datetime.fromisoformat(session.expires_at) <= (now or _now()):
+    if datetime.fromisoformat(session.expires_at) <= (now or clock.now()):
         store.delete_session(session.token_hash)
         return None
     user = store.get_user(session.user)

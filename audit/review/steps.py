@@ -22,15 +22,15 @@ from datetime import timedelta
 from typing import Any
 
 from audit.audits.capture import _not_found, region_of
-from audit.checklist.templates import now_iso
+from audit.core.clock import now_iso
 from audit.core.errors import AppError, AuditLocked
 from audit.core.zones import format_time, parse_utc, utc_iso
 from audit.i18n import t
 from audit.model import AuditHeader, Location, SummaryRow, User
 from audit.people import access
 from audit.store import AuditFilter, Store
-from audit.visits.plans import record_grade
 from audit.visits.proof import proof_of, proof_text
+from audit.visits.service import record_grade
 
 MAX_COMMENT = 2000
 GRADES = (1, 2, 3, 4, 5)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.actions import service as actions
-from audit.checklist.templates import latest_templates, now_iso
+from audit.checklist.templates import latest_templates
+from audit.core.clock import now_iso
 from audit.core.errors import AppError
 from audit.i18n import error_text
 from audit.notify import outbox as notify

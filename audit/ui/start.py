@@ -10,6 +10,7 @@ import streamlit as st
 
 from audit.audits import capture as audits
 from audit.checklist.templates import latest_templates
+from audit.core import clock
 from audit.core.errors import AppError
 from audit.i18n import error_text
 from audit.people import access
@@ -57,7 +58,7 @@ def render() -> None:
                                key="start.template")
     audit_lang = st.segmented_control(T("ui.audit_language"), list(LANGS), default=lang(),
                                       key="start.lang", format_func=LANGS.__getitem__) or lang()
-    now = datetime.now(browser_zone())
+    now = clock.now().astimezone(browser_zone())
     cols = st.columns(2)
     day = cols[0].date_input(T("ui.visit_date"), value=now.date(), key="start.date",
                              max_value=now.date())

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from audit.checklist.templates import latest_templates
+from audit.core import clock
 from audit.core.errors import AppError
 from audit.core.zones import format_time
 from audit.i18n import error_text, hours_text
@@ -18,6 +19,7 @@ from audit.review import steps as review
 from audit.ui import geo
 from audit.ui.common import T, esc, get_store, labeller, lang
 from audit.visits import plans as visits
+from audit.visits import service as visit_service
 
 AUDITS = "audit/ui/pages/audits.py"
 BADGE = {"due": "green", "started": "blue", "overdue": "orange", "missed": "red",
@@ -41,8 +43,8 @@ def window_text(v: Visit) -> str:
 def my_visits(user: User) -> None:
     """Due now, in progress, overdue, upcoming and lately done: the shopper's home page."""
     store = get_store()
-    now = visits.now_utc()
-    mine = visits.my_visits(visits.shopper_visits(store, user, now), now)
+    now = clock.now_iso()
+    mine = visits.my_visits(visit_service.shopper_visits(store, user, now), now)
     locations = {loc.id: loc for loc in store.list_locations()}
     st.header(T("nav.visits"), anchor=False)
     starting = st.session_state.get("_starting")
@@ -104,7 +106,7 @@ def _start_panel(user: User, visit_id: str, locations: dict[str, Location]) -> N
         if not go:
             return
         try:
-            header = visits.start_visit(store, user, visit_id, lang=lang(), position=position)
+            header = visit_service.start_visit(store, user, visit_id, lang=lang(), position=position)
         except visits.VisitError as err:
             st.error(error_text(err, lang()), icon=":material/block:")
             if err.code == "visit_already_started" and err.params.get("audit_id"):
@@ -154,7 +156,7 @@ def coverage_view() -> None:
                                format_func=lambda r: r or every)
     only = cols[1].multiselect(T("visit.show"), list(visits.COVERAGE) + ["doubtful"],
                                key="cov.only", format_func=labeller("visit."))
-    now = visits.now_utc()
+    now = clock.now_iso()
     rows = store.list_visits(VisitFilter(first, last, region=region or None))
     grid, stats = visits.overview(rows, now)
     if not grid:
@@ -259,7 +261,7 @@ def plan_form() -> None:
                     shoppers=tuple(people), scenario_ru=scenario_ru.strip(),
                     scenario_en=scenario_en.strip())
         try:
-            made = visits.plan_visits(store, user, plan)
+            made = visit_service.plan_visits(store, user, plan)
         except AppError as err:
             st.error(error_text(err, lang()), icon=":material/event_busy:")
         else:
@@ -278,7 +280,7 @@ def plan_form() -> None:
 def shoppers_view() -> None:
     store = get_store()
     first, last = _month_range("shop.months")
-    stats = visits.shopper_stats(store.list_visits(VisitFilter(first, last)), visits.now_utc())
+    stats = visits.shopper_stats(store.list_visits(VisitFilter(first, last)), clock.now_iso())
     if not stats:
         st.info(T("visit.no_visits"), icon=":material/event_busy:")
         return

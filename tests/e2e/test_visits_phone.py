@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from audit.model.visits import Plan
 from audit.store.folder.backend import TinyStore
-from audit.visits import plans as visits
-from audit.visits.plans import Plan
+from audit.visits import service as visit_service
 from audit.visits.proof import distance_m
 from tests.conftest import _free_port, populate
 from tests.e2e.conftest import PHONE, ROOT, snap, wait_for_session_cookie
@@ -38,11 +38,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Tiny
                                            hours={d: ["09:00", "21:00"] for d in
                                                   ("mon", "tue", "wed", "thu", "fri")}))
     today = date.today()
-    made = visits.plan_visits(store, people["hq"], Plan(
+    made = visit_service.plan_visits(store, people["hq"], Plan(
         id="", template_id="mini", first=today - timedelta(days=1), last=today + timedelta(days=2),
         location_ids=("loc-a",), shoppers=("sam",), scenario_en="Ask to open a savings account; "
         "you are a pensioner who prefers cash.", scenario_ru="Попросите открыть вклад."))
-    made += visits.plan_visits(store, people["hq"], Plan(
+    made += visit_service.plan_visits(store, people["hq"], Plan(
         id="", template_id="mini", first=today - timedelta(days=1), last=today + timedelta(days=2),
         location_ids=("loc-a",), shoppers=("sue",)))
     port = _free_port()

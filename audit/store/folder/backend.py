@@ -15,10 +15,10 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from audit.core import clock
 from audit.core.errors import (
     AuditLocked,
     LayoutOutdated,
@@ -1169,4 +1169,4 @@ def _visits_of(doc: Any) -> list[Visit]:
 def create_marker(root: Path) -> None:
     """store.json: written first when a folder becomes a store, and never removed."""
     atomic_write(root / MARKER, docs.dumps({
-        "layout": LAYOUT, "created_at": datetime.now(UTC).replace(microsecond=0).isoformat()}))
+        "layout": LAYOUT, "created_at": clock.now_iso()}))
