@@ -5,7 +5,8 @@ Start it with `streamlit run asgi.py` (the README's command); AppTest drives str
 
 from streamlit.starlette import App
 
+from audit.web.lifespan import lifespan
 from audit.web.middleware import middleware
 from audit.web.routes import routes
 
-app = App("streamlit_app.py", routes=routes(), middleware=middleware())
+app = App("streamlit_app.py", routes=routes(), middleware=middleware(), lifespan=lifespan)
