@@ -19,7 +19,7 @@ from audit.core import limits
 from audit.i18n import error_text
 from audit.model import User
 from audit.people.ratelimit import RateLimited, photo_uploads
-from audit.reports import export
+from audit.reports.export import export
 from audit.scoring.score import AnswerError
 from audit.store import Store
 from audit.store.folder.backend import TinyStore
