@@ -7,12 +7,12 @@ the two is finished at the next start (`finish_owed_actions`). Pages, the CLI an
 these functions, never the two halves apart.
 
 `audit_pdf` is the one way an audit's PDF is made: the download button, `audit report`, the
-e-mail's attachment and any later API all call it.
+e-mail's attachment and any later API all call it; `network_pdf` the same for HQ's report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from audit.actions.service import final_audit, is_final
@@ -20,10 +20,10 @@ from audit.audits import capture
 from audit.checklist.templates import get_checklist
 from audit.core.clock import now_iso
 from audit.core.errors import NotFound
-from audit.model import Audit, AuditHeader, Checklist, SummaryRow, User
+from audit.model import Audit, AuditHeader, Checklist, Location, SummaryRow, User
 from audit.notify import outbox
 from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
-from audit.reports.pdf import render_audit_pdf
+from audit.reports.pdf import render_audit_pdf, render_network_pdf
 from audit.review import steps as review
 from audit.store import Store
 from audit.visits import service as visit_service
@@ -104,6 +104,16 @@ def audit_pdf(store: Store, audit: Audit, *, lang: str, audience: str, viewer: U
         photo=display_photo(store), generated_at=now or now_iso(), audience=audience,
         context=audit_context(store, audit),
         trail=audit_trail(store, audit, checklist, lang=lang, audience=audience, viewer=viewer), tz=tz)
+
+
+def network_pdf(store: Store, rows: Sequence[SummaryRow], locations: Mapping[str, Location],
+                checklist: Checklist, *, lang: str, date_from: str | None, date_to: str | None,
+                region: str | None, mode: str | None = "mystery", tz: str = "UTC",
+                now: str | None = None) -> bytes:
+    """The network report for a period, region and mode: HQ's, from the dashboard or the CLI."""
+    return render_network_pdf(rows, locations, checklist, lang=lang, brand=brand_of(store),
+                              date_from=date_from, date_to=date_to, region=region,
+                              generated_at=now or now_iso(), mode=mode, tz=tz)
 
 
 def branch_pdf(store: Store, audit_id: str, lang: str) -> bytes:

@@ -16,7 +16,6 @@ from audit.actions import service as actions
 from audit.audits import capture as audits
 from audit.checklist.templates import get_checklist
 from audit.model import Checklist, Location, User
-from audit.notify import outbox as notify
 from audit.people import accounts
 from audit.reports.gather import audit_context, audit_trail, display_photo, pdf_auditor_label
 from audit.reports.pdf import AuditTrail, render_audit_pdf
@@ -233,7 +232,7 @@ def test_history__an_acknowledgement_reads_as_words(store: Store) -> None:
 def test_emailed_pdf__branch_copy_with_plan_and_history(store: Store) -> None:
     people = moscow(store)
     audit_id = mystery(store, people)
-    text = " ".join(pages_of(notify.audit_pdf(store, audit_id, "ru")))
+    text = " ".join(pages_of(workflow.branch_pdf(store, audit_id, "ru")))
     code = store.get_user("sue").code  # type: ignore[union-attr]
     assert "План действий" in text and "Пока никто не ознакомился" in text
     assert "История аудита" in text and f"{code} Начат" in text

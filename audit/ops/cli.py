@@ -122,7 +122,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from audit import workflow
     from audit.checklist.templates import get_checklist
     from audit.reports import pdf as report
-    from audit.reports.gather import brand_of
 
     store = _store(args)
     try:
@@ -132,10 +131,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             checklist = get_checklist(store, args.template)
             rows = [r for r in store.list_summaries() if r.status == "submitted"]
             locations = {loc.id: loc for loc in store.list_locations()}
-            pdf = report.render_network_pdf(
-                rows, locations, checklist, lang=args.lang, brand=brand_of(store),
-                date_from=args.date_from, date_to=args.date_to, region=args.region,
-                generated_at=clock.now_iso(), mode=args.mode, tz=args.tz or "UTC")
+            pdf = workflow.network_pdf(
+                store, rows, locations, checklist, lang=args.lang, date_from=args.date_from,
+                date_to=args.date_to, region=args.region, mode=args.mode, tz=args.tz or "UTC")
         else:
             if not args.audit_id:
                 raise CliError("give an audit id, or --network for the network report")

@@ -7,11 +7,8 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from audit import workflow
-from audit.core import clock
 from audit.model import Audit, Checklist, Location, SummaryRow, User
 from audit.reports.analytics import Filters
-from audit.reports.gather import brand_of
-from audit.reports.pdf import render_network_pdf
 from audit.ui.common import LANGS, T, get_store, lang
 
 
@@ -42,9 +39,9 @@ def network_pdf_button(rows: Callable[[], Sequence[SummaryRow]], f: Filters,
     pdf_lang = lang()
 
     def build() -> bytes:
-        return render_network_pdf(
-            rows(), locations, checklist, lang=pdf_lang, brand=brand_of(store), date_from=f.date_from,
-            date_to=f.date_to, region=f.region, generated_at=clock.now_iso(), mode=f.mode)
+        return workflow.network_pdf(store, rows(), locations, checklist, lang=pdf_lang,
+                                    date_from=f.date_from, date_to=f.date_to, region=f.region,
+                                    mode=f.mode)
 
     st.download_button("PDF", data=build, file_name=f"network-{f.date_from}-{f.date_to}.pdf",
                        mime="application/pdf", icon=":material/picture_as_pdf:", key="pdf.network",
