@@ -26,11 +26,28 @@ HERE = Path(__file__).parent
 KEY = "walk"
 REVIEW = "review"
 
+# The element's script, one file of js/ per concern, joined in this order into the one ES
+# module Streamlit runs. Streamlit imports inline JS from a blob: URL, where `import "./x.js"`
+# cannot resolve. Serving the files instead (a component `asset_dir`) needs a
+# [tool.streamlit.component] manifest in a pyproject.toml that Streamlit finds among an
+# installed package's files, and the README's editable install lists none. Each file's
+# top-level names are seen by the others; a statement that runs at load (outbox.js opening
+# IndexedDB, the methods added to Walk) needs the files above it. rules.js needs none.
+SCRIPTS = ("rules.js", "db.js", "outbox.js", "sync.js", "texts.js", "photos.js", "dom.js",
+           "element.js", "items.js", "stopwatch.js", "photo_block.js", "main.js")
+
+
+def script() -> str:
+    """The element's JS: the files of SCRIPTS in order, each under a line naming it."""
+    return "\n".join(f"// -- js/{name} --\n" + (HERE / "js" / name).read_text(encoding="utf-8")
+                     for name in SCRIPTS)
+
+
 _component = st.components.v2.component(
     "audit_walk",
     html=(HERE / "walk.html").read_text(encoding="utf-8"),
     css=(HERE / "walk.css").read_text(encoding="utf-8"),
-    js=(HERE / "walk.js").read_text(encoding="utf-8"),
+    js=script(),
 )
 
 
