@@ -108,18 +108,28 @@ def walk_data(audit: Audit, checklist: Checklist, *, lang: str, user: str, csrf:
         "focus": focus,
         "texts": {k.removeprefix("walk."): t(k, lang) for k in WALK_STRINGS if k.startswith("walk.")}
         | {f"day.{d}": t(f"day.{d}", lang) for d in WEEKDAYS},
-        "sections": [{"id": s.id, "title": s.title.get(lang),
-                      "description": s.description.get(lang) if s.description else "",
-                      "na": s.na, "na_reason": s.na_reason.get(lang) if s.na_reason else "",
-                      "items": [_item(i, f"{s.id}.{i.id}", lang) for i in s.items]}
-                     for s in checklist.sections],
+        **checklist_data(checklist, lang),
         "answers": answers,
         "digest": digest,
         "photos": thumbs,
         "hours": location.hours if location and location.hours else None,
         "section": audit.header.section,
+    }
+
+
+def checklist_data(checklist: Checklist, lang: str) -> dict[str, Any]:
+    """The checklist as the element's rules (js/rules.js) read it, in the page's language."""
+    return {
+        "sections": [{"id": s.id, "title": s.title.get(lang),
+                      "description": s.description.get(lang) if s.description else "",
+                      "weight": s.weight,
+                      "na": s.na, "na_reason": s.na_reason.get(lang) if s.na_reason else "",
+                      "items": [_item(i, f"{s.id}.{i.id}", lang) for i in s.items]}
+                     for s in checklist.sections],
         # `when:` conditions by item key or section id; the phone evaluates them as it is tapped
         "conditions": conditions_data(checklist),
+        "levels": [{"min": level.min, "key": level.key} for level in checklist.levels],
+        "critical_cap": checklist.critical_cap,
     }
 
 

@@ -211,19 +211,10 @@ class Walk {
 
   drawNav(answers, vis) {
     vis = vis || this.vis(answers);
-    let done = 0;
-    let total = 0;
-    const counts = {};
     const shownSections = this.shownSections(vis);
     // an item hidden by a condition is not counted; a section answered N/A counts as done
-    for (const s of shownSections) {
-      const keys = s.items.map((it) => it.key).filter((k) => !vis.hidden.has(k));
-      const whole = vis.naSections.has(s.id);
-      const d = whole ? keys.length : keys.filter((k) => isDone(this.items.get(k), answers[k])).length;
-      counts[s.id] = [d, keys.length];
-      done += d;
-      total += keys.length;
-    }
+    const counts = progress(shownSections, vis, answers);
+    const [done, total] = counts[""];
     const here = this.review ? null : this.currentSection(vis);
     const current = here ? here.id : "review";
     const sig = JSON.stringify([counts, current]);
