@@ -1,11 +1,11 @@
 // The rules the phone applies, as pure functions of the element's data and the answers:
 // no DOM, no storage, nothing from the other files, so a test can load this file alone.
 // They are audit/scoring.py's and audit/conditions.py's, so the phone shows what the server
-// will score.
+// will score: tests/test_rule_vectors.py runs the cases of tests/vectors/ through both.
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-// Limits an answer keeps, as audit/limits.py has them
+// Limits an answer keeps, as audit/limits.py has them (tests/test_rule_vectors.py compares)
 const LIMITS = {
   number: [0, 1000000], // NUMBER_RANGES["number"]
   wait_time: [0, 24 * 60], // NUMBER_RANGES["wait_time"], minutes
@@ -207,35 +207,10 @@ function scoreItem(item, a) {
     finding: fraction < 1, critical: !!item.critical && fraction === 0 };
 }
 
-// "a photo is needed here" for photo: on_fail
+// "a photo is needed here" for photo: on_fail: what the server scores below 1 (an answer it
+// would refuse is none; a closed day given as [] is closed)
 function isFinding(item, a) {
-  if (!a || a.na || a.value === null || a.value === undefined) return false;
-  const v = a.value;
-  switch (item.type) {
-    case "yes_no": return v === false;
-    case "scale": return v < item.scale[1];
-    case "choice": { const o = (item.options || []).find((x) => x.id === v); return !!o && o.score < 1; }
-    case "multi": return Math.min(1, (item.options || []).filter((o) => v.includes(o.id)).reduce((s, o) => s + o.score, 0)) < 1;
-    case "number": return bandScore(item, v) < 1;
-    case "wait_time": { const n = waitMinutes(v); return n !== null && bandScore(item, n) < 1; }
-    case "typo_check": return bandScore(item, (v.typos || []).length) < 1;
-    case "hours": {
-      const rule = item.hours || { evening_after: "19:00", weekend: true };
-      const checks = [];
-      if (rule.evening_after) {
-        checks.push(DAYS.slice(0, 5).some((d) => {
-          const s = v[d];
-          if (!s) return false;
-          let close = minutesOf(s[1]);
-          if (close <= minutesOf(s[0])) close += 1440;
-          return close >= minutesOf(rule.evening_after);
-        }));
-      }
-      if (rule.weekend) checks.push(!!(v.sat || v.sun));
-      return checks.some((c) => !c);
-    }
-    default: return false;
-  }
+  return scoreItem(item, a).finding;
 }
 
 // the key of the highest level the percent reaches (levels go from the lowest min up)
