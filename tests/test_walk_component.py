@@ -104,3 +104,15 @@ def test_add_photo__originals_off__only_the_light_copies_are_kept(store: Store,
     assert files.get(added.ref.sha256, "display") and files.get(added.ref.sha256, "thumb")
     with pytest.raises(KeyError):
         files.get(added.ref.sha256, "original")
+
+
+def test_script__every_file_of_js_joined_once__only_the_entry_exports() -> None:
+    files = sorted(p.name for p in (component.HERE / "js").glob("*.js"))
+    assert sorted(component.SCRIPTS) == files
+    assert component.SCRIPTS[-1] == "main.js"
+    script = component.script()
+    for name in component.SCRIPTS:
+        assert script.count(f"// -- js/{name} --\n") == 1
+    # one module: a file's own import or export would not resolve from Streamlit's blob: URL
+    lines = [line for line in script.splitlines() if line.startswith(("import ", "export "))]
+    assert lines == ["export default async function (component) {"]

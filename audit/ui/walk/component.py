@@ -26,11 +26,28 @@ HERE = Path(__file__).parent
 KEY = "walk"
 REVIEW = "review"
 
+# The element's script, one file of js/ per concern, joined in this order into the one ES
+# module Streamlit runs. Streamlit imports inline JS from a blob: URL, where `import "./x.js"`
+# cannot resolve. Serving the files instead (a component `asset_dir`) needs a
+# [tool.streamlit.component] manifest in a pyproject.toml that Streamlit finds among an
+# installed package's files, and the README's editable install lists none. Each file's
+# top-level names are seen by the others; a statement that runs at load (outbox.js opening
+# IndexedDB, the methods added to Walk) needs the files above it. rules.js needs none.
+SCRIPTS = ("rules.js", "db.js", "outbox.js", "sync.js", "texts.js", "photos.js", "dom.js",
+           "element.js", "items.js", "stopwatch.js", "photo_block.js", "main.js")
+
+
+def script() -> str:
+    """The element's JS: the files of SCRIPTS in order, each under a line naming it."""
+    return "\n".join(f"// -- js/{name} --\n" + (HERE / "js" / name).read_text(encoding="utf-8")
+                     for name in SCRIPTS)
+
+
 _component = st.components.v2.component(
     "audit_walk",
     html=(HERE / "walk.html").read_text(encoding="utf-8"),
     css=(HERE / "walk.css").read_text(encoding="utf-8"),
-    js=(HERE / "walk.js").read_text(encoding="utf-8"),
+    js=script(),
 )
 
 
@@ -91,18 +108,28 @@ def walk_data(audit: Audit, checklist: Checklist, *, lang: str, user: str, csrf:
         "focus": focus,
         "texts": {k.removeprefix("walk."): t(k, lang) for k in WALK_STRINGS if k.startswith("walk.")}
         | {f"day.{d}": t(f"day.{d}", lang) for d in WEEKDAYS},
-        "sections": [{"id": s.id, "title": s.title.get(lang),
-                      "description": s.description.get(lang) if s.description else "",
-                      "na": s.na, "na_reason": s.na_reason.get(lang) if s.na_reason else "",
-                      "items": [_item(i, f"{s.id}.{i.id}", lang) for i in s.items]}
-                     for s in checklist.sections],
+        **checklist_data(checklist, lang),
         "answers": answers,
         "digest": digest,
         "photos": thumbs,
         "hours": location.hours if location and location.hours else None,
         "section": audit.header.section,
+    }
+
+
+def checklist_data(checklist: Checklist, lang: str) -> dict[str, Any]:
+    """The checklist as the element's rules (js/rules.js) read it, in the page's language."""
+    return {
+        "sections": [{"id": s.id, "title": s.title.get(lang),
+                      "description": s.description.get(lang) if s.description else "",
+                      "weight": s.weight,
+                      "na": s.na, "na_reason": s.na_reason.get(lang) if s.na_reason else "",
+                      "items": [_item(i, f"{s.id}.{i.id}", lang) for i in s.items]}
+                     for s in checklist.sections],
         # `when:` conditions by item key or section id; the phone evaluates them as it is tapped
         "conditions": conditions_data(checklist),
+        "levels": [{"min": level.min, "key": level.key} for level in checklist.levels],
+        "critical_cap": checklist.critical_cap,
     }
 
 

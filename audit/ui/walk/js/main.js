@@ -1,0 +1,17 @@
+// The element's entry: Streamlit calls the default export on every mount and data change.
+
+export default async function (component) {
+  const { data, parentElement, setTriggerValue, setStateValue } = component;
+  if (!data) return undefined;
+  let walk = parentElement.__walk;
+  if (!walk) {
+    walk = new Walk(parentElement);
+    parentElement.__walk = walk;
+  }
+  await walk.update(data, { setTriggerValue, setStateValue });
+  if (walk.review) {
+    walk.reported = pendingFor(data.audit);
+    setStateValue("pending", { audit: data.audit, count: walk.reported });
+  }
+  return () => { walk.destroy(); delete parentElement.__walk; };
+}

@@ -1,0 +1,148 @@
+// Sending: the outbox to /api/sync in order, in batches, then the queued photos to
+// /api/photo; a reply's answers and digest are learnt (outbox.js) for the screen.
+
+const BATCH = 50;
+const PULL_EVERY = 20000;
+
+async function post(url, body, extra = {}) {
+  const headers = { "Content-Type": "application/json", "X-CSRF-Token": box.session.csrf, "X-Lang": box.session.lang, ...extra };
+  return fetch(url, { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(body) });
+}
+
+async function send() {
+  await box.ready;
+  if (!box.session) return;
+  if (box.sending) { box.again = true; return; } // sent as soon as the round under way ends
+  box.sending = true;
+  box.again = false;
+  try {
+    const work = async () => {
+      for (let round = 0; round < 200; round++) {
+        const waitingPhotos = new Set(box.photos.filter((p) => p.state !== "sent" && p.sha).map((p) => p.sha));
+        const ready = box.entries.filter((e) => mine(e) && e.seq
+          && !((e.kind === "caption" && waitingPhotos.has(e.sha)) || (e.kind === "remove_photo" && waitingPhotos.has(e.value))))
+          .sort((a, b) => a.seq - b.seq);
+        if (!ready.length) break;
+        const audit = ready[0].audit;
+        const batch = ready.filter((e) => e.audit === audit).slice(0, BATCH);
+        if (!(await sendBatch(audit, batch))) return false;
+      }
+      if (!(await sendPhotos())) return false;
+      const audits = [...box.snapshots.keys()];
+      if (Date.now() - box.lastPull > PULL_EVERY && audits.length) {
+        for (const a of audits) if (!(await sendBatch(a, []))) return false;
+        box.lastPull = Date.now();
+      }
+      return true;
+    };
+    const ok = navigator.locks ? await navigator.locks.request("audit-outbox", work) : await work();
+    if (ok) { box.delay = 1000; kick(PULL_EVERY); }
+    else { kick(box.delay); box.delay = Math.min(box.delay * 2, 15000); }
+  } finally {
+    box.sending = false;
+    if (box.again) kick(0);
+    notify();
+  }
+}
+
+// false: stop for now (offline, signed out); the caller retries later
+async function sendBatch(audit, batch) {
+  const snap = box.snapshots.get(audit);
+  const changes = batch.map((e) => {
+    const c = { seq: e.seq, kind: e.kind, key: e.key, at: e.at };
+    if ("value" in e) c.value = e.value;
+    if (e.na !== undefined && e.na !== null) c.na = e.na;
+    if (e.sha) c.sha = e.sha;
+    return c;
+  });
+  for (const e of batch) e.inflight = true;
+  notify();
+  let r;
+  try {
+    r = await post("/api/sync", { audit, client: box.client, changes, known: snap ? snap.digest : null });
+  } catch (err) {
+    box.online = false;
+    return false;
+  } finally {
+    for (const e of batch) e.inflight = false;
+  }
+  box.online = true;
+  if (r.status === 401 || r.status === 403) { box.signedOut = true; return false; }
+  box.signedOut = false;
+  if (r.status === 404 || r.status === 409) {
+    const body = await r.json().catch(() => ({}));
+    for (const e of batch) box.errors.set(`${audit}|${e.key}`, body.message || String(r.status));
+    await forget(batch.map((e) => e.id));
+    return true;
+  }
+  if (!r.ok) return false;
+  const out = await r.json();
+  const acked = new Set(out.acked || []);
+  for (const ref of out.refused || []) {
+    const e = batch.find((x) => x.seq === ref.seq);
+    if (e) box.errors.set(`${audit}|${e.key}`, ref.message);
+  }
+  await forget(batch.filter((e) => acked.has(e.seq)).map((e) => e.id));
+  learn(audit, out);
+  notify();
+  return true;
+}
+
+async function sendPhotos() {
+  for (;;) {
+    const p = box.photos.filter((x) => mine(x) && x.state !== "sent" && x.seq && x.blob).sort((a, b) => a.seq - b.seq)[0];
+    if (!p) return true;
+    const removed = box.entries.some((e) => e.kind === "remove_photo" && e.value === p.sha && e.audit === p.audit);
+    if (removed) { await dropPhoto(p); continue; }
+    const res = await upload(p);
+    if (res === "offline") { box.online = false; return false; }
+    if (res === "signed_out") { box.signedOut = true; return false; }
+    if (res === "retry") return false;
+  }
+}
+
+function upload(p) {
+  return new Promise((resolve) => {
+    const q = new URLSearchParams({ audit: p.audit, key: p.key, client: box.client, seq: String(p.seq), at: p.at, lang: box.session.lang });
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/photo?" + q.toString());
+    xhr.setRequestHeader("X-CSRF-Token", box.session.csrf);
+    xhr.setRequestHeader("X-Photo-Report", encodeURIComponent(JSON.stringify(p.report || {})));
+    xhr.setRequestHeader("Content-Type", p.blob.type || "application/octet-stream");
+    xhr.upload.onprogress = (ev) => {
+      if (ev.lengthComputable) { box.upload = { id: p.id, percent: Math.floor((100 * ev.loaded) / ev.total) }; notify(); }
+    };
+    xhr.onerror = () => { box.upload = null; resolve("offline"); };
+    xhr.ontimeout = xhr.onerror;
+    xhr.onload = async () => {
+      box.upload = null;
+      box.online = true;
+      if (xhr.status === 401 || xhr.status === 403) return resolve("signed_out");
+      box.signedOut = false;
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      if (xhr.status === 200) {
+        p.state = "sent";
+        p.sha = body.sha || p.sha;
+        delete p.blob; // the light copy has arrived; the thumbnail stays for the screen
+        await run(["photos"], "readwrite", (t) => { t.objectStore("photos").put(p); }).catch(storageFailed);
+        learn(p.audit, body);
+        notify();
+        return resolve("ok");
+      }
+      if (xhr.status >= 400 && xhr.status < 500) {
+        box.errors.set(`${p.audit}|${p.key}`, textOf("photo_refused", { message: body.message || xhr.status }));
+        await dropPhoto(p);
+        return resolve("ok");
+      }
+      resolve("retry");
+    };
+    xhr.send(p.blob);
+  });
+}
+
+async function dropPhoto(p) {
+  box.photos = box.photos.filter((x) => x !== p);
+  await run(["photos"], "readwrite", (t) => { t.objectStore("photos").delete(p.id); }).catch(storageFailed);
+  notify();
+}
