@@ -131,8 +131,12 @@ def _row_month(row: SummaryRow) -> str:
     return rollups.period_of(row)
 
 
+def _header_visit(header: AuditHeader) -> str:
+    return header.visit_at or header.started_at
+
+
 def _header_month(header: AuditHeader) -> str:
-    return _month_of(header.visit_at or header.started_at)
+    return _month_of(_header_visit(header))
 
 
 def _rank(root: Path, path: Path) -> int:
@@ -792,7 +796,7 @@ class TinyStore(TinyActions, AuditActions):
                 raise NotFound(f"no audit {audit_id!r}", audit_id=audit_id)
             assert doc is not None and old is not None  # noqa: S101  checked just above
             tx.put(path, {**doc, "header": {"1": header.to_dict()}})
-            if _header_month(old) != _header_month(header):  # the row follows its visit's month
+            if _header_visit(old) != _header_visit(header):  # the row follows its visit
                 row = self._old_row(tx, old)
                 if row is not None:
                     moved = SummaryRow.from_dict({**row.to_dict(), "visit_at": header.visit_at})
