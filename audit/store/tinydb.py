@@ -1020,7 +1020,9 @@ class TinyStore(TinyActions, AuditActions):
                       and (first is None or m >= first) and (last is None or m <= last))
 
     def rollup_months(self) -> list[str]:
-        return self._rollup_months(None, None)
+        # a month's folder stays when its last submitted audit leaves; its item files do not
+        return [m for m in self._rollup_months(None, None)
+                if any((self.root / "rollups" / m / "items").glob("*.json"))]
 
     def get_rollups(self, first_month: str | None = None, last_month: str | None = None,
                     template_id: str | None = None, location_id: str | None = None) -> Rollups:
