@@ -826,9 +826,11 @@ class TinyStore(TinyActions, AuditActions):
             tx.delete(path)
             if old is not None:
                 self._place_row(tx, self._old_row(tx, old), None)
+                if audit_id in (tx.peek(self._due_path()) or {}):
+                    tx.get(self._due_path()).pop(audit_id, None)
             self._unindex_hashes(tx, audit_id, refs)
 
-        self._audit_action(audit_id, lambda h: self._hash_paths(refs), act)
+        self._audit_action(audit_id, lambda h: [*self._hash_paths(refs), self._due_path()], act)
 
     # -- rows, indexes and rollups of one audit ----------------------------------------------
 
