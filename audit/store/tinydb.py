@@ -964,9 +964,16 @@ class TinyStore(TinyActions, AuditActions):
         return out
 
     def summary_months(self, flt: AuditFilter) -> list[str]:
+        """Months with rows matching `flt`, newest first: the names of the shards, each read
+        only when `flt` asks more than whose rows it holds (a status, say)."""
+        plain = flt in (AuditFilter(auditor=flt.auditor), AuditFilter(location_ids=flt.location_ids))
         months: set[str] = set()
         for folder in self._sources(flt):
-            months.update(self._months_in(folder))
+            for m in self._months_in(folder):
+                if m not in months and (plain or any(
+                        flt.matches(SummaryRow.from_dict(d))
+                        for d in (read_doc(folder / f"{m}.json") or {}).values())):
+                    months.add(m)
         return sorted(months, reverse=True)
 
     def recent_summaries(self, flt: AuditFilter, *, month: str | None = None,
