@@ -1155,8 +1155,9 @@ def test_claim_messages__oldest_due_first_leased_to_one_worker(store: Store) -> 
     second = store.claim_messages("w2", now, later, 10)  # the leased ones are not given again
     assert second == [dataclasses.replace(m, lease_until=later, claimed_by="w2") for m in due[2:]]
     assert store.claim_messages("w3", now, later, 10) == []
-    # a lease that ran out: another worker may take the message
-    after = "2025-03-04T12:06:00+00:00"
+    assert store.claim_messages("w3", "2025-03-04T12:04:59+00:00", later, 10) == []
+    # a lease that ran out (it ends now): another worker may take the message
+    after = later
     retaken = store.claim_messages("w3", after, "2025-03-04T12:10:00+00:00", 1)
     assert retaken == [dataclasses.replace(due[0], lease_until="2025-03-04T12:10:00+00:00",
                                            claimed_by="w3")]
