@@ -55,6 +55,7 @@ from audit.store.folder.tx import (
     atomic_write,
     doc_error,
     header_month,
+    header_visit,
     list_row,
     read_doc,
     row_month,
@@ -578,7 +579,7 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
                 raise NotFound(f"no audit {audit_id!r}", audit_id=audit_id)
             assert doc is not None and old is not None  # noqa: S101  checked just above
             tx.put(path, {**doc, "header": {"1": header.to_dict()}})
-            if header_month(old) != header_month(header):  # the row follows its visit's month
+            if header_visit(old) != header_visit(header):  # the row follows its visit
                 row = self._old_row(tx, old)
                 if row is not None:
                     moved = SummaryRow.from_dict({**row.to_dict(), "visit_at": header.visit_at})
@@ -608,9 +609,11 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
             tx.delete(path)
             if old is not None:
                 self._place_row(tx, self._old_row(tx, old), None)
+                if audit_id in (tx.peek(self._due_path()) or {}):
+                    tx.get(self._due_path()).pop(audit_id, None)
             self._unindex_hashes(tx, audit_id, refs)
 
-        self._audit_action(audit_id, lambda h: self._hash_paths(refs), act)
+        self._audit_action(audit_id, lambda h: [*self._hash_paths(refs), self._due_path()], act)
 
     # -- rows, indexes and rollups of one audit ----------------------------------------------
 
@@ -744,9 +747,16 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
         return out
 
     def summary_months(self, flt: AuditFilter) -> list[str]:
+        """Months with rows matching `flt`, newest first: the names of the shards, each read
+        only when `flt` asks more than whose rows it holds (a status, say)."""
+        plain = flt in (AuditFilter(auditor=flt.auditor), AuditFilter(location_ids=flt.location_ids))
         months: set[str] = set()
         for folder in self._sources(flt):
-            months.update(self._months_in(folder))
+            for m in self._months_in(folder):
+                if m not in months and (plain or any(
+                        flt.matches(SummaryRow.from_dict(d))
+                        for d in (read_doc(folder / f"{m}.json") or {}).values())):
+                    months.add(m)
         return sorted(months, reverse=True)
 
     def recent_summaries(self, flt: AuditFilter, *, month: str | None = None,
@@ -802,7 +812,9 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
                       and (first is None or m >= first) and (last is None or m <= last))
 
     def rollup_months(self) -> list[str]:
-        return self._rollup_months(None, None)
+        # a month's folder stays when its last submitted audit leaves; its item files do not
+        return [m for m in self._rollup_months(None, None)
+                if any((self.root / "rollups" / m / "items").glob("*.json"))]
 
     def get_rollups(self, first_month: str | None = None, last_month: str | None = None,
                     template_id: str | None = None, location_id: str | None = None) -> Rollups:

@@ -109,8 +109,12 @@ def row_month(row: SummaryRow) -> str:
     return rollups.period_of(row)
 
 
+def header_visit(header: AuditHeader) -> str:
+    return header.visit_at or header.started_at
+
+
 def header_month(header: AuditHeader) -> str:
-    return month_of(header.visit_at or header.started_at)
+    return month_of(header_visit(header))
 
 
 def write_rank(root: Path, path: Path) -> int:
