@@ -22,7 +22,6 @@ from PIL import Image, ImageDraw, features
 
 from audit.model import PhotoRef
 from audit.photos import (
-    PHOTO_ERROR_CODES,
     PhotoError,
     PhotoStore,
     PreparedPhoto,
@@ -31,6 +30,7 @@ from audit.photos import (
     prepare_photo,
     reuse_flags,
 )
+from audit.photos.prepare import PHOTO_ERROR_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 
