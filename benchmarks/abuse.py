@@ -206,7 +206,8 @@ def _burst_memory() -> int:
         sys.path.insert(0, {str(ROOT)!r})
         from audit import accounts
         from audit.store.tinydb import TinyStore
-        store = TinyStore(Path(tempfile.mkdtemp()) / "d")
+        folder = tempfile.TemporaryDirectory()
+        store = TinyStore(Path(folder.name) / "d")
         def rss(field):
             for line in open("/proc/self/status"):
                 if line.startswith(field + ":"):
@@ -222,6 +223,7 @@ def _burst_memory() -> int:
         for t in threads: t.start()
         for t in threads: t.join()
         print(json.dumps(rss("VmHWM") - before))
+        folder.cleanup()
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          timeout=300)

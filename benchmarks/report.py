@@ -153,7 +153,12 @@ def main() -> None:
     audit, checklist, photos = build(4 if args.tiny else PHOTOS)
     location = Location(id="loc-001", name="Тверская", region="Москва", address="ул. Тверская, 12")
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-report-"))
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
+        measure(Path(folder), audit, checklist, photos, location, runs)
+
+
+def measure(tmp: Path, audit: Audit, checklist: Checklist, photos: dict[str, bytes],
+            location: Location, runs: int) -> None:
     for sha, data in photos.items():
         (tmp / f"{sha}.jpg").write_bytes(data)
     context = AuditContext(previous_score=61.4, previous_at="2025-02-11T15:00:00+03:00", network_score=74.8,

@@ -129,7 +129,9 @@ def say(text: str) -> None:
 # --- the network and its audits -----------------------------------------------------------
 
 
+@functools.cache
 def network() -> tuple[list[Location], list[User]]:
+    """The same people and places in every store (one Argon2 hash for all of them)."""
     locs = [Location(id=f"loc-{i:03d}", name=f"Точка {i:03d}", region=f"Регион {i % NET.regions + 1}",
                      address=f"ул. Примерная, {i}") for i in range(1, NET.locs + 1)]
     hashed = accounts.hash_password(PASSWORD)
@@ -911,6 +913,12 @@ def line(name: str, x: float, y: float) -> float:
     return ratio
 
 
+@functools.cache
+def phone_photo(seed: int) -> bytes:
+    """A 12 MP phone JPEG, made once for both backends."""
+    return phone_jpeg(seed)
+
+
 def check_same_people(small: Case, big: Case) -> None:
     """The people timed have the same own audits in both stores (ids aside): what a person
     waits for may differ only by the rest of the archive."""
@@ -953,7 +961,7 @@ def time_backend(backend: str, small: Case, big: Case, runs: int, many: int, cac
               for c in (small, big)}
     both("submit", lambda c, i: c.submit(drafts[id(c)][i]), n=many)
     both("sign-in", lambda c, i: c.sign_in(), n=many)
-    photos = [phone_jpeg(1000 + i) for i in range(runs)]
+    photos = [phone_photo(1000 + i) for i in range(runs)]
     target = {id(c): audits.start_audit(c.store, c.shopper, location_id=c.loc, template_id=TEMPLATE,
                                         mode="mystery", lang="ru").id for c in (small, big)}
     checks: dict[int, list[float]] = {id(small): [], id(big): []}
