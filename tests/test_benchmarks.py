@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,10 +39,11 @@ def _missing(component: str) -> str | None:
 def _env() -> dict[str, str]:
     """This environment without a store of its own: each benchmark makes its stores."""
     env = {k: v for k, v in os.environ.items() if k not in ("AUDIT_DATA_DIR", "AUDIT_DATABASE_URL")}
-    # temp folders in memory where there is such a folder: the stores are the same, the disk's
-    # fsyncs (what a tiny run does not measure) cost it no time
+    # temp folders in memory where there is room (a container's may hold 64 MB; a tiny run's
+    # PostgreSQL alone needs 40): the stores are the same, and the disk's fsyncs, which a tiny
+    # run does not measure, cost it no time on a busy machine
     shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
+    if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 1 << 30:
         env["TMPDIR"] = str(shm)
     return env
 
