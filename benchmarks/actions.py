@@ -13,9 +13,11 @@ the pages call it:
 
 each against a floor: the same result computed the plain pandas way over the same 30,000
 rows, already in one DataFrame in memory. Runs are interleaved, medians compared; with
---postgres the same on a PostgreSQL server started for the run. Prints
+--postgres the same on a PostgreSQL server started for the run. Both sides must compute the
+same figures first, or the script stops with an error. Prints
 `actions-NAME: ratio=R (X ms vs floor Y ms)` per figure and `actions: ratio=R (…)` last, R
-being the worst.
+being the worst. `--tiny` runs the same path (300 audits, 600 actions, 20 locations) in a few
+seconds.
 """
 
 from __future__ import annotations
@@ -192,14 +194,18 @@ def main() -> None:
     parser.add_argument("--locations", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=11, help="timed runs of each")
     parser.add_argument("--postgres", action="store_true", help="also on a PostgreSQL server")
+    parser.add_argument("--tiny", action="store_true",
+                        help="the whole run in a few seconds: 300 audits, 600 actions, 20 locations")
     args = parser.parse_args()
+    if args.tiny:
+        args.audits, args.actions, args.locations, args.repeat = 300, 600, 20, 3
 
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="actions-bench-") as tmp:
         store = TinyStore(Path(tmp) / "data")
         t0 = time.perf_counter()
         generate(store, seed=3, audits=args.audits, locations=args.locations, today=TODAY,
-                 with_users=False)
+                 with_users=False, photos=not args.tiny)
         rows = store.list_summaries()
         print(f"  built {len(rows)} audits in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         figures += run(store, "tinydb", rows, args.actions, args.repeat)

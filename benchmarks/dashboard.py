@@ -5,7 +5,9 @@ rollups and computing `analytics.dashboard` (ranking, heatmap, trend, worst item
 mystery) from them, against a floor: the same aggregates written as the simplest direct
 pandas group-bys over the summary rows, read once beforehand. Runs are interleaved so machine
 noise hits both alike; the figure is the ratio of the medians. (The pages themselves, at up to
-100,000 audits, are timed by benchmarks/scale.py.)
+100,000 audits, are timed by benchmarks/scale.py.) Both sides must compute the same figures
+first, or the script stops with an error. `--tiny` runs the same path on 300 audits at 30
+locations in a few seconds.
 """
 
 from __future__ import annotations
@@ -60,15 +62,28 @@ def floor(rows: Sequence[SummaryRow], locations: Mapping[str, Location],
     # trend: the network's mean overall per month
     trend = df.groupby(df["visit_at"].str[:7])["overall"].agg(["mean", "count"])
 
-    # worst items: audits failing an item ÷ audits of its template that did not mark it N/A
+    # worst items: the points of 100 an item cost the audits' overall scores, summed, the
+    # largest first (equal losses by key); beside it the audits that failed it and the audits
+    # it applied to (not N/A, not skipped; at least those that failed it)
+    pairs = df["lost"].map(lambda d: list(d.items()))
+    lost = df[["template_id"]].assign(pair=pairs).explode("pair").dropna()
+    lost["key"] = lost["pair"].str[0]
+    lost["points"] = lost["pair"].str[1].astype(float)
+    worst = lost.groupby(["template_id", "key"])["points"].sum().round(2).rename("lost").to_frame()
+    worst = worst[worst["lost"] > 0]
     failed = df[["template_id", "findings"]].explode("findings").dropna()
-    failed = failed.groupby(["template_id", "findings"]).size().rename("failed").to_frame()
-    na = df[["template_id", "na"]].explode("na").dropna().groupby(["template_id", "na"]).size()
+    failed = failed.reset_index().drop_duplicates(["index", "findings"])
+    failed = failed.groupby(["template_id", "findings"]).size().rename_axis(["template_id", "key"])
+    out = df[["template_id"]].assign(key=df["na"] + df["skipped"]).explode("key").dropna()
+    out = out.reset_index().drop_duplicates(["index", "key"]).groupby(["template_id", "key"]).size()
     audits = df.groupby("template_id").size()
-    failed["applicable"] = (audits.reindex(failed.index.get_level_values(0)).to_numpy()
-                            - na.reindex(failed.index, fill_value=0).to_numpy())
-    failed["rate"] = failed["failed"] / failed["applicable"]
-    worst = failed.sort_values(["rate", "failed"], ascending=False).head(15)
+    worst["failed"] = failed.reindex(worst.index, fill_value=0).to_numpy()
+    worst["applicable"] = np.maximum(
+        audits.reindex(worst.index.get_level_values(0)).to_numpy()
+        - out.reindex(worst.index, fill_value=0).to_numpy(), worst["failed"].to_numpy())
+    worst = worst.reset_index().sort_values(["lost", "template_id", "key"],
+                                            ascending=[False, True, True]).head(15)
+    worst = worst.set_index(["template_id", "key"])
 
     # self vs mystery: per location with both kinds, the gap between their means
     by_mode = df.groupby(["location_id", "mode"])["overall"].agg(["mean", "count"])
@@ -94,9 +109,11 @@ def check_same(ours: analytics.Dashboard, plain: dict[str, pd.DataFrame]) -> Non
     cell = ours.heatmap[17]
     assert np.isclose(cell.score or 0.0, heat.loc[(cell.location_id, cell.section_id), "mean"])
     assert [p.audits for p in ours.trend] == list(plain["trend"]["count"])
+    worst = plain["worst"]
     assert [(w.key, w.failed, w.applicable) for w in ours.worst_items] == [
-        (k, int(n), int(a)) for (_, k), n, a in zip(plain["worst"].index, plain["worst"]["failed"],
-                                                      plain["worst"]["applicable"], strict=True)]
+        (k, int(n), int(a)) for (_, k), n, a in zip(worst.index, worst["failed"],
+                                                      worst["applicable"], strict=True)]
+    assert np.allclose([w.lost for w in ours.worst_items], worst["lost"])
     assert [g.location_id for g in ours.gaps] == list(plain["gaps"].index)
     assert [g.flagged for g in ours.gaps] == list(plain["gaps"]["flagged"])
 
@@ -112,7 +129,11 @@ def main() -> None:
     parser.add_argument("--audits", type=int, default=10_000)
     parser.add_argument("--locations", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=15, help="timed runs of each (min 9)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="the whole run in a few seconds: 300 audits, 30 locations, 3 runs")
     args = parser.parse_args()
+    if args.tiny:
+        args.audits, args.locations, args.repeat = 300, 30, 3
 
     tmp = tempfile.mkdtemp(prefix="dashboard-")
     try:
@@ -125,7 +146,7 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     store = TinyStore(tmp / "data")
     t0 = time.perf_counter()
     generate(store, seed=3, audits=args.audits, locations=args.locations,
-             today=date(2026, 11, 1), with_users=False)
+             today=date(2026, 11, 1), with_users=False, photos=not args.tiny)
     print(f"  built {args.audits} audits in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     rows = store.list_summaries()
     locations = {loc.id: loc for loc in store.list_locations()}
@@ -143,7 +164,7 @@ def run(tmp: Path, args: argparse.Namespace) -> None:
     t_ours: list[float] = []
     t_floor: list[float] = []
     gc.collect()
-    for i in range(max(args.repeat, 9)):
+    for i in range(args.repeat if args.tiny else max(args.repeat, 9)):
         if i % 2:
             t_ours.append(timed(ours))
             t_floor.append(timed(plain))

@@ -13,14 +13,18 @@ static page with one plain HTML radio button, and a POST that only reads its bod
   reached the store.
 
 Taps alternate between the walk and the plain page so machine noise hits both alike; the
-figures are medians. The last line is the tap-local figure.
+figures are medians. The last line is the tap-local figure. Every tap must be stored and
+acknowledged, the plain page's POST must carry the very bytes the walk sent (the route
+answers with their hash), and no answer of the offline round may be lost, or the script
+stops with an error.
 
-    python benchmarks/field.py [--taps 15]
+    python benchmarks/field.py [--taps 15] [--tiny]  # --tiny: 3 taps, 2 warm-ups, 4 offline items
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -51,14 +55,18 @@ input { width: 1.4rem; height: 1.4rem; }</style></head>
 <script>
 // the same bytes the walk sent, posted once per tap, as plainly as the browser allows
 document.querySelector("form").addEventListener("change", () => {
+  window.__echo = null;
   if (window.__body) fetch("/bench/post", { method: "POST", body: window.__body,
-    headers: { "Content-Type": "application/json" } }).then((r) => r.text());
+    headers: { "Content-Type": "application/json" } }).then((r) => r.json())
+    .then((j) => { window.__echo = j.sha256; });
 });
 </script></body></html>"""
 
 # Waits for the next tap and reports (ms from the finger lifting to the painted frame that
 # shows `shown()`, ms to the end of the first response of `url` that started after the tap).
-MEASURE = """([want, url]) => new Promise((resolve) => {
+MEASURE = """([want, url]) => new Promise((resolve, reject) => {
+  // a tap that changed nothing never shows or posts: fail, rather than wait for ever
+  setTimeout(() => reject(new Error(`no answer shown or no response of ${url} in 60 s`)), 60000);
   const find = () => {
     for (const root of [document, ...[...document.querySelectorAll('*')].filter((e) => e.shadowRoot)
                                                      .map((e) => e.shadowRoot)]) {
@@ -105,8 +113,9 @@ def serve(port: int) -> None:
         return HTMLResponse(RADIO_PAGE, headers={"Cache-Control": "no-store"})
 
     async def post(request: Request) -> Response:
-        await request.body()
-        return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
+        body = await request.body()
+        return JSONResponse({"ok": True, "sha256": hashlib.sha256(body).hexdigest()},
+                            headers={"Cache-Control": "no-store"})
 
     extra = [Route("/bench/radio", radio), Route("/bench/post", post, methods=["POST"])]
     app = App(str(ROOT / "streamlit_app.py"), routes=routes() + extra, middleware=middleware())
@@ -117,7 +126,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--taps", type=int, default=15, help="timed taps on each page")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--tiny", action="store_true",
+                        help="the whole run in seconds: 3 taps, 2 warm-ups, 4 items offline")
     args = parser.parse_args()
+    warm_ups, offline_items = 4, None
+    if args.tiny:
+        args.taps, warm_ups, offline_items = 3, 2, 4  # warm-ups even: each tap changes the answer
     if args.serve:
         serve(args.serve)
         return
@@ -170,6 +184,7 @@ def main() -> None:
 
                 timings: dict[str, list[float]] = {"walk": [], "walk-sync": [], "plain": [],
                                                    "plain-sync": []}
+                sent = [""]  # the body of the walk's last sync: the plain page posts it too
 
                 def tap(page: Any, target: str, url_end: str) -> tuple[float, float]:
                     """Tap `target`; (ms to the painted answer, ms to the response of url_end)."""
@@ -187,16 +202,20 @@ def main() -> None:
                         local, synced = tap(walk, target, "/api/sync")
                     answers = store.get_audit(audit_id).answers  # type: ignore[union-attr]
                     assert answers[ITEM].value is (i % 2 == 0), "the acknowledged tap is not stored"
-                    plain.evaluate("b => { window.__body = b; }", request.value.post_data)
+                    sent[0] = request.value.post_data or ""
+                    plain.evaluate("b => { window.__body = b; }", sent[0])
                     timings["walk"].append(local)
                     timings["walk-sync"].append(synced)
 
                 def tap_plain(i: int) -> None:
                     local, synced = tap(plain, f"input[value={'yes' if i % 2 == 0 else 'no'}]", "/bench/post")
+                    # the floor's POST carried the same bytes as the walk's, through the same link
+                    echo = plain.wait_for_function("() => window.__echo").json_value()
+                    assert echo == hashlib.sha256(sent[0].encode()).hexdigest(), "the floor sent other bytes"
                     timings["plain"].append(local)
                     timings["plain-sync"].append(synced)
 
-                for i in range(4):  # warm up both pages; then every tap changes the answer
+                for i in range(warm_ups):  # warm up both pages; then every tap changes the answer
                     tap_walk(i)
                     tap_plain(i)
                 for v in timings.values():
@@ -217,7 +236,7 @@ def main() -> None:
                 walk_cdp.send("Network.emulateNetworkConditions", {**SLOW_3G, "offline": True})
                 expect(status).to_have_attribute("data-state", "offline")
                 wanted: dict[str, Any] = {}
-                for item in section.items:
+                for item in section.items[:offline_items]:
                     key = f"{section.id}.{item.id}"
                     buttons = walk.locator(f"[data-key='{key}'] .opts button")
                     if item.type == "yes_no":
@@ -240,7 +259,7 @@ def main() -> None:
                 lost = sum(1 for k, v in wanted.items() if k not in answers or answers[k].value != v)
                 lost += answers[noted].comment != "поздоровался не сразу"
                 lost += len(answers[noted].photos) != 1
-                sent = len(wanted) + 2
+                changed = len(wanted) + 2
                 browser.close()
         finally:
             proc.terminate()
@@ -253,9 +272,11 @@ def main() -> None:
           + json.dumps(spread, ensure_ascii=False), file=sys.stderr)
     print(f"tap-sync: ratio={med['walk-sync'] / med['plain-sync']:.2f} "
           f"({med['walk-sync']:.0f} ms vs floor {med['plain-sync']:.0f} ms)")
-    print(f"field-lost: {lost} of {sent}")
+    print(f"field-lost: {lost} of {changed}")
     print(f"field: ratio={med['walk'] / med['plain']:.2f} "
           f"({med['walk']:.1f} ms vs floor {med['plain']:.1f} ms)")
+    if lost:
+        raise SystemExit(f"field: {lost} of {changed} changes made offline never reached the store")
 
 
 if __name__ == "__main__":

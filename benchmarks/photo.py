@@ -3,13 +3,16 @@
 The floor opens the JPEG, drafts it, thumbnails it to 1600 px and saves it, then to 320 px
 and saves that: the least any display-copy-plus-thumbnail pipeline must do. prepare_photo
 also hashes the bytes, reads EXIF (time, GPS), turns the picture upright and computes the
-perceptual hash. Both run interleaved in the same process; the figures are medians.
+perceptual hash. Both run interleaved in the same process; the figures are medians. Both must
+make the same pictures (the display copy and the thumbnail at the same size, once the
+product's is turned back, and alike pixel for pixel), or the script stops with an error.
 
-    python benchmarks/photo.py
+    python benchmarks/photo.py [--tiny]  # --tiny: 3 runs, 2 screen photos, a few seconds
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import random
 import statistics
@@ -18,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -94,6 +97,17 @@ def ours(data: bytes) -> tuple[bytes, bytes]:
     return photo.display, photo.thumbnail
 
 
+def check_same(data: bytes) -> None:
+    """The product's display copy and thumbnail, turned back to the file's sideways storage,
+    are the floor's: the same size and alike pixel for pixel (JPEG's rounding aside)."""
+    for mine, plain in zip(ours(data), floor(data), strict=True):
+        a, b = Image.open(io.BytesIO(mine)), Image.open(io.BytesIO(plain))
+        assert a.size == b.size[::-1], (a.size, b.size)
+        back = a.convert("RGB").transpose(Image.Transpose.ROTATE_90)
+        diff = ImageStat.Stat(ImageChops.difference(back, b.convert("RGB"))).mean
+        assert max(diff) < 4, f"the pictures differ: {diff}"
+
+
 def timed(fn: Callable[[bytes], object], data: bytes) -> float:
     start = time.perf_counter()
     fn(data)
@@ -101,15 +115,21 @@ def timed(fn: Callable[[bytes], object], data: bytes) -> float:
 
 
 def main() -> None:
-    photos = [phone_jpeg(seed) for seed in range(SCREEN_PHOTOS)]
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tiny", action="store_true", help="3 runs, 2 screen photos")
+    args = parser.parse_args()
+    repeats, screen_photos = (3, 2) if args.tiny else (REPEATS, SCREEN_PHOTOS)
+    photos = [phone_jpeg(seed) for seed in range(screen_photos)]
     data = photos[0]
-    for _ in range(2):  # warm caches and lazy imports on both sides
+    check_same(data)  # also warms caches and lazy imports on both sides
+    if not args.tiny:
         floor(data)
         ours(data)
 
     ours_s: list[float] = []
     floor_s: list[float] = []
-    for i in range(REPEATS):
+    for i in range(repeats):
         # Alternate who goes first so neither always runs on a warmer CPU.
         pair = [(ours, ours_s), (floor, floor_s)]
         for fn, sink in pair if i % 2 == 0 else pair[::-1]:
@@ -129,7 +149,7 @@ def main() -> None:
         f"display copy {display.width}×{display.height}, thumbnail {thumb.width}×{thumb.height}"
     )
     print(
-        f"photo-screen: {SCREEN_PHOTOS} thumbnails = {screen / 1024:.0f} KB "
+        f"photo-screen: {screen_photos} thumbnails = {screen / 1024:.0f} KB "
         f"(a display copy, {displays / 1024:.0f} KB on average, only when one is opened)"
     )
     print(f"photo: ratio={ours_ms / floor_ms:.2f} ({ours_ms:.1f} ms vs floor {floor_ms:.1f} ms)")

@@ -9,13 +9,16 @@ upload is. The floor is the least a PDF with the same content costs in ReportLab
 SimpleDocTemplate with the same paragraphs (item texts, answers, comments) in the same
 TrueType font and the same 20 JPEG files as Image flowables read from disk, useA85 = 0; the
 report reads the same files by path, as the app hands them over. Both run interleaved in one
-process; the figures are medians.
+process; the figures are medians. The floor leaves out the items a condition hides, as the
+report does; every word of the floor and every photo file must be in the report, or the
+script stops with an error.
 
-    python benchmarks/report.py
+    python benchmarks/report.py [--tiny]  # --tiny: 4 photos, 3 runs, a few seconds
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import random
 import statistics
@@ -39,6 +42,7 @@ from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.platypus import Image as RLImage  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate  # noqa: E402
 
+from audit.checklist.conditions import visibility  # noqa: E402
 from audit.checklist.parse import load_checklist, shipped_dir  # noqa: E402
 from audit.i18n import answer_text  # noqa: E402
 from audit.model import Answer, Audit, AuditHeader, Checklist, Item, Location, item_key  # noqa: E402
@@ -106,14 +110,15 @@ def answer_for(item: Item, n: int) -> object:
     return None
 
 
-def build() -> tuple[Audit, Checklist, dict[str, bytes]]:
+def build(photo_count: int = PHOTOS) -> tuple[Audit, Checklist, dict[str, bytes]]:
     checklist = load_checklist(shipped_dir() / "service-point.yaml")
-    displays = [prepare_photo(phone_jpeg(i)) for i in range(PHOTOS)]
+    displays = [prepare_photo(phone_jpeg(i)) for i in range(photo_count)]
     photos = {p.sha256: p.display for p in displays}
     refs = {p.sha256: p.to_ref("2025-03-14T12:40:00+03:00") for p in displays}
     answers: dict[str, Answer] = {}
     pairs = checklist.items()
-    photo_at = {round(i * len(pairs) / PHOTOS): i for i in range(PHOTOS)}  # spread over the audit
+    photo_at = {round(i * len(pairs) / photo_count): i  # spread over the audit
+                for i in range(photo_count)}
     for n, (section, item) in enumerate(pairs):
         key = item_key(section, item)
         shas = (displays[photo_at[n]].sha256,) if n in photo_at else ()
@@ -127,11 +132,33 @@ def build() -> tuple[Audit, Checklist, dict[str, bytes]]:
     return Audit(header=header, answers=answers, photos=refs), checklist, photos
 
 
+def check_same(pdf: bytes, floor_pdf: bytes, texts: list[str], files: list[Path]) -> None:
+    """Every paragraph of the floor is in the report's text, every photo file in both PDFs."""
+    from pypdf import PdfReader
+
+    words = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    missing = [text for text in texts if " ".join(text.split()) not in words]
+    assert not missing, f"the report lacks {len(missing)} text(s) of the floor: {missing[:3]}"
+    for path in files:
+        data = path.read_bytes()
+        assert data in pdf and data in floor_pdf, f"a photo is not embedded as it is: {path.name}"
+
+
 def main() -> None:
-    audit, checklist, photos = build()
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tiny", action="store_true", help="4 photos, 3 runs")
+    args = parser.parse_args()
+    runs = 3 if args.tiny else RUNS
+    audit, checklist, photos = build(4 if args.tiny else PHOTOS)
     location = Location(id="loc-001", name="Тверская", region="Москва", address="ул. Тверская, 12")
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-report-"))
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
+        measure(Path(folder), audit, checklist, photos, location, runs)
+
+
+def measure(tmp: Path, audit: Audit, checklist: Checklist, photos: dict[str, bytes],
+            location: Location, runs: int) -> None:
     for sha, data in photos.items():
         (tmp / f"{sha}.jpg").write_bytes(data)
     context = AuditContext(previous_score=61.4, previous_at="2025-02-11T15:00:00+03:00", network_score=74.8,
@@ -150,7 +177,10 @@ def main() -> None:
     style = ParagraphStyle("floor", fontName="FloorSans", fontSize=9.5, leading=12.5)
     texts: list[str] = []
     files: list[Path] = []
+    hidden = visibility(checklist, audit.answers).hidden  # the report leaves these out
     for section, item in checklist.items():
+        if item_key(section, item) in hidden:
+            continue
         answer = audit.answers.get(item_key(section, item))
         texts += [item.text.get(LANG), answer_text(item, answer, LANG)]
         if answer and answer.comment:
@@ -165,11 +195,10 @@ def main() -> None:
         doc.build(story)
         return buf.getvalue()
 
-    report()  # warm-up: font registration, imports
-    floor()
+    check_same(report(), floor(), texts, files)  # and the warm-up: font registration, imports
     times_r: list[float] = []
     times_f: list[float] = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         t0 = time.perf_counter()
         pdf = report()
         times_r.append(time.perf_counter() - t0)
