@@ -63,7 +63,7 @@ def test_every_file_is_readable_utf8_json(tmp_path: Path) -> None:
 def test_audit_file__is_still_a_tinydb_database(tmp_path: Path) -> None:
     from tinydb import TinyDB
 
-    from audit.store.folder.backend import AtomicJSONStorage
+    from audit.store.folder.tx import AtomicJSONStorage
 
     store = TinyStore(tmp_path / "data")
     people = populate(store)
