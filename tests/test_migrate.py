@@ -336,3 +336,21 @@ def test_row_of__keeps_a_submitted_score_and_adds_points_lost(tmp_path: Path) ->
     again = row_of(store, audit, stripped)
     assert again.overall == 1.0  # the score as submitted stays
     assert again.lost == row.lost
+
+
+def test_migrate__a_copy_left_half_written_by_a_killed_run__removed_by_the_next(tmp_path: Path) -> None:
+    """A run killed while it wrote the copy of index.json leaves its temp file in backups/."""
+    from audit.core.files import writer_tag
+
+    clean = layout1_copy(tmp_path, "clean")
+    finish(clean)
+    folder = layout1_copy(tmp_path, "killed")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    tag = writer_tag().rsplit("~", 1)[0] + f"~{dead}"
+    (folder / "backups").mkdir()
+    half = folder / "backups" / f".index-layout1.json.{tag}-abc123.tmp"
+    half.write_bytes((folder / "index.json").read_bytes()[:1000])
+    finish(folder)
+    assert not half.exists()
+    assert snapshot(folder) == snapshot(clean)

@@ -14,7 +14,7 @@ from audit.audits.capture import region_of, summary_of
 from audit.checklist.parse import ChecklistError, parse_checklist
 from audit.checklist.templates import get_checklist
 from audit.core.errors import NotFound, StoreError
-from audit.core.files import write_atomic
+from audit.core.files import remove_leftovers, write_atomic
 from audit.model import Answer, Audit, AuditHeader, Checklist, PhotoRef, SummaryRow
 from audit.model.rollups import rollups_of
 from audit.scoring.score import score_audit
@@ -115,6 +115,7 @@ def _backup(root: Path, say: Say) -> Path:
     source = root / "index.json"
     folder = root / "backups"
     folder.mkdir(exist_ok=True)
+    remove_leftovers(folder)  # a copy a killed run was writing
     target = folder / "index-layout1.json"
     data = source.read_bytes()
     if not target.exists() or target.read_bytes() != data:
