@@ -131,7 +131,7 @@ BatchUpdate = Callable[[Mapping[str, Answer], Mapping[str, Any]],
 class Store(ActionStore, Protocol):
     """What the product needs from storage. Logic lives in audit/*, not here.
 
-    Corrective actions and the e-mail outbox: see audit/store/action_store.py.
+    Corrective actions and the e-mail outbox: see audit/store/actions.py.
     """
 
     # locations

@@ -1,4 +1,4 @@
-"""Every limit in audit/limits.py is listed in the README's security notes."""
+"""Every limit in audit/core/limits.py is listed in the README's security notes."""
 
 from __future__ import annotations
 

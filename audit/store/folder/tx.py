@@ -219,7 +219,7 @@ class Tx:
 
     def _flush_journaled(self, order: list[Path]) -> None:
         """Several files as one step: the journal, every new version prepared, the journal
-        marked done, then the renames (see audit/store/journal.py)."""
+        marked done, then the renames (see audit/store/folder/journal.py)."""
         root, tmp_dir = self.store.root, self.store.tmp_dir
         tag = f"{writer_tag()}-{uuid.uuid4().hex[:12]}"
         ops = [(p, None if self._gone(p, self.pending[p]) else tmp_dir / f".{p.name}.{tag}{i}.tmp")
