@@ -40,15 +40,17 @@ def test_import_contracts__an_upward_import_breaks_the_layers(tmp_path: Path) ->
 
 def test_public_names__importable_where_other_tools_import_them(mini_jpeg: bytes) -> None:
     from audit.checklist import ChecklistError, load_checklist, shipped_dir
+    from audit.model import Answer
     from audit.photos import PhotoError, prepare_photo
     from audit.scoring import score_audit
     from audit.typos import suspect_words
 
     checklist = load_checklist(shipped_dir() / "service-point.yaml")
-    first = checklist.sections[0].items[0]
-    score = score_audit(checklist, {})
-    assert score.overall is None or 0 <= score.overall <= 100
-    assert first.id in {i.id for s in checklist.sections for i in s.items}
+    assert checklist.id == "service-point"
+    assert score_audit(checklist, {}).overall is None  # nothing answered, nothing to score
+    good = score_audit(checklist, [Answer("hours.hours-posted", True)])
+    bad = score_audit(checklist, [Answer("hours.hours-posted", False)])
+    assert (good.overall, good.level, bad.overall) == (100.0, "wow", 0.0)
     assert prepare_photo(mini_jpeg).sha256
     with pytest.raises(PhotoError):
         prepare_photo(b"not a photo")
