@@ -12,6 +12,7 @@ e-mail's attachment and any later API all call it; `network_pdf` the same for HQ
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -44,8 +45,8 @@ def submit(store: Store, actor: User, audit_id: str, *, position: Position | Non
     once and its findings become the branch's actions."""
     at = now or now_iso()
     row = visit_service.submit(store, actor, audit_id, position=position, now=at)
-    if row.mode == "self":
-        _settle(store, store.get_header(audit_id), at)
+    if row.mode == "self":  # final in the step that submitted it, and marked as owing its actions
+        final_audit(store, audit_id, at)
     return row
 
 
@@ -129,6 +130,7 @@ def drain_outbox(store: Store, settings: outbox.SmtpSettings, **kw: Any) -> outb
     return outbox.drain(store, settings, make_pdf=branch_pdf, **kw)
 
 
-def drain_forever(open_store: Callable[[], Store], stop: Any, interval: float = 60.0) -> None:
+def drain_forever(open_store: Callable[[], Store], stop: threading.Event, interval: float = 60.0
+                  ) -> None:
     """The app's own drainer thread (see `outbox.drain_forever`), attaching the branch's PDF."""
     outbox.drain_forever(open_store, stop, interval, make_pdf=branch_pdf)
