@@ -405,3 +405,65 @@ def test_worst_by_loss__ranks_by_points_lost_not_by_how_often_an_item_fell_short
     # a month's tallies add up into a period's
     months = worst_by_loss([ItemTally("t", "s.door", 2, 1, 6.0), ItemTally("t", "s.door", 3, 2, 4.0)])
     assert months == [ItemTally("t", "s.door", 5, 3, 10.0)]
+
+
+# --- the dashboard updated from the last one ----------------------------------------------------
+
+
+def _changed(data: Rollups, how: str) -> tuple[Rollups, set[str]]:
+    """`data` as a store returns it after a change: the untouched groups are the same objects,
+    the changed ones new; also the locations changed."""
+    groups = list(data.locations)
+    last = max(r.period for r in groups)
+    i = next(n for n, r in enumerate(groups) if r.period == last and r.mode == "mystery")
+    r = groups[i]
+    if how == "submit":  # one more audit in a group (a submit's month of one location)
+        groups[i] = dataclasses.replace(r, audits=r.audits + 1, overall=(r.overall[0] + 3000, r.overall[1] + 1),
+                                        sections=tuple((s, t + 50, c + 1, p + 1) for s, t, c, p in r.sections))
+    elif how == "new-group":  # a location's first self-audit of the month
+        groups.insert(i, dataclasses.replace(r, mode="self", location_id="loc-new"))
+    elif how == "group-gone":  # the only audit of a group withdrawn
+        del groups[i]
+    elif how == "new-section":  # a new checklist version names a section no group named before
+        groups[i] = dataclasses.replace(r, sections=(*r.sections, ("new-one", 5000, 1, 1)))
+    elif how == "section-gone":
+        sid = r.sections[0][0]
+        groups = [g if g.mode != r.mode else dataclasses.replace(
+            g, sections=tuple(s for s in g.sections if s[0] != sid)) for g in groups]
+    return Rollups(tuple(groups), data.items), {r.location_id, "loc-new"}
+
+
+@pytest.mark.parametrize("how", ["submit", "new-group", "group-gone", "new-section", "section-gone"])
+@pytest.mark.parametrize("mode", [None, "mystery", "self"])
+def test_dashboard__updated_from_the_last_equals_a_fresh_one(
+        demo: tuple[Rollups, dict[str, str]], mini: Checklist, how: str, mode: str | None) -> None:
+    data = demo[0]
+    months = sorted({r.period for r in data.locations})
+    f = month_filters(months[-3], months[-1], mode=mode)
+    locations = {r.location_id: Location(id=r.location_id, name=r.location_id, region=r.region)
+                 for r in data.locations}
+    base = dashboard(data, locations, f, chosen=sorted(locations)[:2])
+    after, touched = _changed(data, how)
+    fresh = dashboard(after, locations, f, chosen=sorted(locations)[:2])
+    updated = dashboard(after, locations, f, chosen=sorted(locations)[:2], base=base)
+    assert updated == fresh
+    if mode is None:  # the change shows (a filtered mode may not see it)
+        assert fresh != base
+    # and the update did reuse the base's sums where nothing changed (a fresh tally never does)
+    assert base.sums is not None and updated.sums is not None
+    kept = [loc for loc in base.sums.merged if loc not in touched
+            and updated.sums.merged.get(loc) is base.sums.merged[loc]]
+    if how in ("submit", "new-group", "group-gone") or (how, mode) == ("new-section", "self"):
+        assert len(kept) == len(base.sums.merged) - len(touched & set(base.sums.merged))
+    elif mode != "self":  # a shown section id came or went: the order is the groups', so it
+        assert kept == []  # is added up afresh (the self view does not show mystery sections)
+
+
+def test_dashboard__base_of_other_filters_is_not_used(demo: tuple[Rollups, dict[str, str]]) -> None:
+    data = demo[0]
+    locations = {r.location_id: Location(id=r.location_id, name=r.location_id, region=r.region)
+                 for r in data.locations}
+    months = sorted({r.period for r in data.locations})
+    f, g = month_filters(months[-3], months[-1]), month_filters(months[-2], months[-1])
+    other = dashboard(data, locations, f)
+    assert dashboard(data, locations, g, base=other) == dashboard(data, locations, g)

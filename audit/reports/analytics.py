@@ -188,6 +188,8 @@ class Dashboard:
     trend: list[TrendPoint] = field(default_factory=list)
     worst_items: list[ItemTally] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
+    # the sums behind these figures, for dashboard(..., base=this) after a few groups change
+    sums: _Tally | None = field(default=None, compare=False, repr=False)
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -298,18 +300,20 @@ def _mean(total: int, n: int) -> float | None:
 class _Sums:
     """Score sums of some groups: audits, overall (sum, n), critical, sections."""
 
-    __slots__ = ("audits", "critical", "n", "sections", "total")
+    __slots__ = ("audits", "critical", "groups", "n", "sections", "total")
 
     def __init__(self) -> None:
-        self.audits = self.critical = self.total = self.n = 0
+        self.audits = self.critical = self.total = self.n = self.groups = 0
         self.sections: dict[str, list[int]] = {}
 
-    def add(self, r: Rollup, order: dict[str, None] | None = None) -> None:
-        """Add a group; with `order`, its sections too (new section ids noted there, in turn)."""
-        self.audits += r.audits
-        self.critical += r.critical
-        self.total += r.overall[0]
-        self.n += r.overall[1]
+    def add(self, r: Rollup, order: dict[str, None] | None = None, sign: int = 1) -> None:
+        """Add a group (sign -1: take it away); with `order`, its sections too (new section
+        ids noted there, in turn)."""
+        self.groups += sign
+        self.audits += sign * r.audits
+        self.critical += sign * r.critical
+        self.total += sign * r.overall[0]
+        self.n += sign * r.overall[1]
         if order is not None:
             mine = self.sections
             for sid, total, counted, present in r.sections:
@@ -318,11 +322,19 @@ class _Sums:
                     acc = mine[sid] = [0, 0, 0]
                     if sid not in order:
                         order[sid] = None
-                acc[0] += total
-                acc[1] += counted
-                acc[2] += present
+                acc[0] += sign * total
+                acc[1] += sign * counted
+                acc[2] += sign * present
+
+    def copy(self) -> _Sums:
+        out = _Sums()
+        out.audits, out.critical, out.total, out.n, out.groups = (
+            self.audits, self.critical, self.total, self.n, self.groups)
+        out.sections = {sid: acc[:] for sid, acc in self.sections.items()}
+        return out
 
     def merge(self, other: _Sums) -> None:
+        self.groups += other.groups
         self.audits += other.audits
         self.critical += other.critical
         self.total += other.total
@@ -590,13 +602,138 @@ def compare(data: Rollups, a: str, b: str, f: Filters) -> dict[str, Any]:
     return {"a": left, "b": right, "sections": rows_out}
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """What dashboard() added up, kept with its figures: when the rollups change in a few
+    groups (a submit changes one location's month), the next call takes the old groups away
+    and adds the new ones instead of adding up a year of groups again. Never changed once
+    made: an update copies what it changes."""
+
+    now: dict[int, Rollup]  # the period's groups by id (held, so no other object takes an id)
+    before: dict[int, Rollup]  # the period before's
+    per_mode: dict[str, dict[str, _Sums]]  # mode → location → sums (sections for shown modes)
+    before_sums: dict[str, _Sums]  # location → sums of the period before (no sections)
+    uses: dict[str, int]  # section id → groups of the shown modes that name it
+    touched: frozenset[str] | None = None  # locations changed since the base (None: all)
+    merged: dict[str, _Sums] = field(default_factory=dict)  # location → sums of shown modes
+    sections: tuple[str, ...] = ()  # the heatmap's columns the cells were made for
+    cells: dict[str, list[HeatCell]] = field(default_factory=dict)  # location → its cells
+
+
+def _tally(both: Sequence[Rollup], before: Sequence[Rollup], mode: str | None) -> _Tally:
+    per_mode: dict[str, dict[str, _Sums]] = {}
+    uses: dict[str, int] = {}
+    for r in both:
+        by_loc = per_mode.setdefault(r.mode, {})
+        acc = by_loc.get(r.location_id)
+        if acc is None:
+            acc = by_loc[r.location_id] = _Sums()
+        shown = mode is None or r.mode == mode
+        acc.add(r, {} if shown else None)
+        if shown:
+            for sid, *_ in r.sections:
+                uses[sid] = uses.get(sid, 0) + 1
+    return _Tally({id(r): r for r in both}, {id(r): r for r in before}, per_mode,
+                  _by_location(before), uses)
+
+
+def _retally(old: _Tally, both: Sequence[Rollup], before: Sequence[Rollup], mode: str | None
+             ) -> _Tally | None:
+    """`old` with the groups that left taken away and the new ones added; None when adding
+    up afresh is as quick, or when a section id appears or goes (their order is then the
+    groups' order, which only a fresh pass knows)."""
+    now = {id(r): r for r in both}
+    prev = {id(r): r for r in before}
+    gone = [r for k, r in old.now.items() if k not in now]
+    came = [r for k, r in now.items() if k not in old.now]
+    gone_before = [r for k, r in old.before.items() if k not in prev]
+    came_before = [r for k, r in prev.items() if k not in old.before]
+    if 4 * (len(gone) + len(came) + len(gone_before) + len(came_before)) > len(now) + len(prev):
+        return None
+    per_mode = {m: dict(by_loc) for m, by_loc in old.per_mode.items()}
+    uses = dict(old.uses)
+    copied: set[tuple[str, str]] = set()
+    for sign, groups in ((-1, gone), (1, came)):
+        for r in groups:
+            by_loc = per_mode.setdefault(r.mode, {})
+            if (r.mode, r.location_id) not in copied:
+                acc = by_loc.get(r.location_id)
+                by_loc[r.location_id] = acc.copy() if acc is not None else _Sums()
+                copied.add((r.mode, r.location_id))
+            shown = mode is None or r.mode == mode
+            if shown:
+                for sid, *_ in r.sections:
+                    if sid not in uses:
+                        return None
+                    uses[sid] += sign
+            by_loc[r.location_id].add(r, {} if shown else None, sign)
+    if any(n <= 0 for n in uses.values()):
+        return None
+    for m, loc_id in copied:
+        if per_mode[m][loc_id].groups == 0:
+            del per_mode[m][loc_id]
+    changed_before = {r.location_id for r in (*gone_before, *came_before)}
+    before_sums = dict(old.before_sums)
+    for loc_id in changed_before:
+        acc = before_sums.get(loc_id)
+        before_sums[loc_id] = acc.copy() if acc is not None else _Sums()
+    for sign, groups in ((-1, gone_before), (1, came_before)):
+        for r in groups:
+            before_sums[r.location_id].add(r, None, sign)
+    for loc_id in changed_before:
+        if before_sums[loc_id].groups == 0:
+            del before_sums[loc_id]
+    return _Tally(now, prev, {m: b for m, b in per_mode.items() if b}, before_sums, uses,
+                  touched=frozenset(loc for _, loc in copied), merged=old.merged,
+                  sections=old.sections, cells=old.cells)
+
+
+def _finish(tally: _Tally, mode: str | None, sections: tuple[str, ...]) -> _Tally:
+    """The tally with its per-location sums over the shown modes and its heatmap cells: made
+    again only for the locations it touched (all of them for a fresh tally)."""
+    touched = tally.touched
+    merged = {} if touched is None else dict(tally.merged)
+    for m, by_loc in tally.per_mode.items():
+        if mode is not None and m != mode:
+            continue
+        for loc_id, acc in by_loc.items():
+            if touched is None or loc_id in touched:
+                if loc_id not in merged or merged[loc_id] is tally.merged.get(loc_id):
+                    merged[loc_id] = _Sums()
+                merged[loc_id].merge(acc)
+    for loc_id in touched or ():  # a location whose last groups went
+        if not any(loc_id in by_loc for m, by_loc in tally.per_mode.items()
+                   if mode is None or m == mode):
+            merged.pop(loc_id, None)
+    reuse = touched is not None and sections == tally.sections
+    cells = {loc_id: (tally.cells[loc_id] if reuse and loc_id not in touched  # type: ignore[operator]
+                      and loc_id in tally.cells else _heatmap({loc_id: acc}, sections))
+             for loc_id, acc in merged.items()}
+    return replace(tally, touched=None, merged=merged, sections=sections, cells=cells)
+
+
+def _section_order(both: Sequence[Rollup], mode: str | None, count: int) -> tuple[str, ...]:
+    """The section ids in the order the shown groups first name them (`count` of them)."""
+    order: dict[str, None] = {}
+    for r in both:
+        if mode is None or r.mode == mode:
+            for sid, *_ in r.sections:
+                order.setdefault(sid)
+            if len(order) == count:
+                break
+    return tuple(order)
+
+
 def dashboard(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
               checklist: Checklist | None = None, chosen: Sequence[str] = (),
-              threshold: float = 10.0, limit: int = 15, previous: Rollups | None = None) -> Dashboard:
+              threshold: float = 10.0, limit: int = 15, previous: Rollups | None = None,
+              base: Dashboard | None = None) -> Dashboard:
     """Every HQ aggregate at once over one selection of rollups.
 
     The selection holds both modes so the self-vs-mystery gap can ignore `f.mode`; the other
-    aggregates read the groups of `f.mode` only.
+    aggregates read the groups of `f.mode` only. With `base` (a dashboard of the same filters
+    over rollups most of which are the same objects, as a store's cache returns them), its
+    sums are updated rather than added up again; the figures are the same either way.
     """
     if previous is None:
         both, before = _pick_with_previous(data, f)
@@ -604,32 +741,25 @@ def dashboard(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
         both = _pick(data, f, any_mode=True)
         prev = previous_period(f)
         before = _pick(previous, prev) if prev is not None else []
-    # one pass: sums per mode and location, sections noted only for the modes f shows
-    per_mode: dict[str, dict[str, _Sums]] = {}
-    order: dict[str, None] = {}
-    for r in both:
-        by_loc = per_mode.setdefault(r.mode, {})
-        acc = by_loc.get(r.location_id)
-        if acc is None:
-            acc = by_loc[r.location_id] = _Sums()
-        acc.add(r, order if f.mode is None or r.mode == f.mode else None)
-    sums: dict[str, _Sums] = {}
-    for mode, by_loc in per_mode.items():
-        if f.mode is not None and mode != f.mode:
-            continue
-        for loc_id, acc in by_loc.items():
-            sums.setdefault(loc_id, _Sums()).merge(acc)
+    tally = None
+    if base is not None and base.sums is not None and base.filters == f:
+        tally = _retally(base.sums, both, before, f.mode)
+    if tally is None:
+        tally = _tally(both, before, f.mode)
+    sections = _section_order(both, f.mode, len(tally.uses))
+    tally = _finish(tally, f.mode, sections)
+    sums = tally.merged
     t = both if f.mode is None else [r for r in both if r.mode == f.mode]
-    sections = tuple(order)
     return Dashboard(
         filters=f,
         audits=sum(acc.audits for acc in sums.values()),
         ranking=_ranking(sums, _regions(t), locations, checklist,
-                         {loc: m for loc, acc in _by_location(before).items()
+                         {loc: m for loc, acc in tally.before_sums.items()
                           if (m := acc.mean) is not None}),
-        heatmap=_heatmap(sums, sections),
+        heatmap=[c for loc_id in sorted(sums) for c in tally.cells[loc_id]],
         sections=sections,
         trend=_trend(t, chosen),
         worst_items=worst_items(data, f, limit=limit),
-        gaps=_gaps(per_mode.get("self", {}), per_mode.get("mystery", {}), threshold),
+        gaps=_gaps(tally.per_mode.get("self", {}), tally.per_mode.get("mystery", {}), threshold),
+        sums=tally,
     )

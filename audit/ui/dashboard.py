@@ -139,26 +139,33 @@ def render() -> None:
 # the garbage collector's full passes over the process longer.
 KEPT = 6
 _computed: OrderedDict[tuple[Any, ...], analytics.Dashboard] = OrderedDict()
+# the latest view of each choice of filters, whatever its rollups: the base the next one of the
+# same choice is updated from when a submit has changed a few groups since
+_latest: OrderedDict[tuple[Any, ...], analytics.Dashboard] = OrderedDict()
 _computed_lock = threading.Lock()
 
 
 def _dashboard(data: Rollups, locations: dict[str, Location], f: analytics.Filters,
                checklist: Checklist | None, chosen: list[str]) -> analytics.Dashboard:
     """analytics.dashboard, kept while the rollups it read are unchanged (their token says so):
-    every widget HQ touches reruns the page, and most leave the figures as they were."""
-    if data.token is None:
-        return analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen)
-    key = (data.token, f, checklist.id if checklist else None,
-           checklist.version if checklist else None, tuple(chosen),
-           tuple((loc.id, loc.name, loc.region) for loc in locations.values()))
+    every widget HQ touches reruns the page, and most leave the figures as they were. After a
+    change, the last view of the same filters is updated with the groups that changed."""
+    choice = (f, checklist.id if checklist else None, checklist.version if checklist else None,
+              tuple(chosen), tuple((loc.id, loc.name, loc.region) for loc in locations.values()))
+    key = (data.token, *choice)
     with _computed_lock:
-        hit = _computed.get(key)
+        hit = _computed.get(key) if data.token is not None else None
+        base = _latest.get(choice)
     if hit is None:
-        hit = analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen)
+        hit = analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen, base=base)
         with _computed_lock:
-            _computed[key] = hit
-            while len(_computed) > KEPT:
-                _computed.popitem(last=False)
+            if data.token is not None:
+                _computed[key] = hit
+            _latest[choice] = hit
+            _latest.move_to_end(choice)
+            for kept in (_computed, _latest):
+                while len(kept) > KEPT:
+                    kept.popitem(last=False)
     return hit
 
 
