@@ -22,14 +22,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import formataddr, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
 from audit.checklist.templates import get_checklist
-from audit.core.addresses import AddressError, check_address
+from audit.core.addresses import AddressError, check_address, visible
 from audit.core.clock import now_iso
-from audit.core.text import one_line
+from audit.core.text import control_chars, one_line
 from audit.i18n import DEFAULT_LANG, t
 from audit.model import AuditHeader, User
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter, Message
@@ -293,12 +293,22 @@ def _addressee(name: str, to: str) -> str | HeaderAddress:
 
 
 def _sender(sender: str) -> str:
-    name, address = parseaddr(one_line(sender))
+    """The settings' `from` ("Audit <audit@example.com>" or a bare address), checked like any other."""
+    where = "bad sender (`from`) in the [smtp] settings"
+    if control_chars(sender) or len(getaddresses([sender])) != 1:
+        raise SendError(f"{where}: {visible(sender)} is not one address on one line")
+    name, address = parseaddr(sender)
     try:
-        found = check_address(address)
-    except AddressError as err:  # the settings' fault, not the message's: tried again once fixed
-        raise SendError(f"bad sender (`from`) in the [smtp] settings: {err}") from err
-    return formataddr((header_text(name), found.smtp)) if name else found.smtp
+        smtp = check_address(address).smtp
+    except AddressError as err:
+        # an operator's own choice may name a local host (audit@localhost, the default
+        # audit@<host>): taken if it is one plain ASCII address; otherwise the settings' fault,
+        # not the message's, so it is tried again once they are fixed
+        if not (address.isascii() and address.count("@") == 1 and address.split("@")[0]
+                and address.split("@")[1] and not any(c.isspace() for c in address)):
+            raise SendError(f"{where}: {err}") from err
+        smtp = address
+    return formataddr((header_text(name), smtp)) if name else smtp
 
 
 def build_email(m: Message, settings: SmtpSettings, attachment: tuple[str, bytes] | None = None

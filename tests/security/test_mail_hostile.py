@@ -247,3 +247,18 @@ def test_unicode_local_part__sent_with_smtputf8_failed_alone_without(
     assert workflow.drain_outbox(store, smtp, now=lambda: NOW).sent == 1
     ((rcpts, _),) = inbox.got
     assert rcpts == ["ольга@пример.рф"]
+
+
+def test_hostile_sender_setting__nothing_sent_messages_kept_for_when_it_is_fixed(
+        store: Store, smtp: notify.SmtpSettings, inbox: Inbox) -> None:  # noqa: F811
+    store.enqueue_messages([_message("m1", "first@example.test")])
+    for sender in ("audit@example.test\r\nBcc: eve@evil.test", "audit@example.test, eve@evil.test"):
+        bad = dataclasses.replace(smtp, sender=sender)
+        result = workflow.drain_outbox(store, bad, now=lambda: NOW)
+        assert result.failed == 1 and "bad sender (`from`) in the [smtp] settings" in result.errors[0]
+        assert "\r" not in result.errors[0]
+        (kept,) = store.list_messages(("pending",))
+        assert store.retry_message(kept.id, NOW)  # not the message's fault: it waits, not failed
+    assert inbox.got == []
+    assert workflow.drain_outbox(store, smtp, now=lambda: NOW).sent == 1
+    assert list(received(inbox)) == ["first@example.test"]
