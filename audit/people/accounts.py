@@ -347,7 +347,10 @@ def user_for_email(store: Store, email: str | None) -> User | None:
     """SSO: the HQ-maintained account whose e-mail matches the provider's, if enabled."""
     if not email:
         return None
-    wanted = email.strip().lower()
+    try:
+        wanted = normalise_address(email)  # as saved: a provider may spell the IDN domain in ASCII
+    except AppError:
+        return None
     for user in store.list_users():
         if user.email and user.email == wanted and not user.disabled:
             return user

@@ -89,6 +89,9 @@ def test_not_an_address__refused_with_the_reason(store: Store, network: dict[str
 def test_address__normalised_when_saved(store: Store, network: dict[str, User]) -> None:
     assert accounts.update_user(store, "mia", email=" Mia@Example.TEST ").email == "mia@example.test"
     assert accounts.update_user(store, "mia", email="Mia@Пример.РФ").email == "mia@пример.рф"
+    found = accounts.user_for_email(store, "MIA@xn--e1afmkfd.xn--p1ai")  # a provider's ASCII form
+    assert found is not None and found.name == "mia"
+    assert accounts.user_for_email(store, "mia@пример.рф\r\nX: 1") is None
 
 
 def test_cli_users_add__hostile_address_refused_nothing_created(tmp_path: Path) -> None:
