@@ -13,6 +13,7 @@ import yaml
 
 from audit.checklist.limits import Refusal, check_sizes, scan_yaml
 from audit.core import limits
+from audit.core.text import control_chars
 from audit.model import (
     ITEM_TYPES,
     LANGS,
@@ -270,7 +271,10 @@ class _Validator:
             return None
         return value
 
-    def text(self, value: Any, path: Path_, *, required: bool = True) -> Text | None:
+    def text(self, value: Any, path: Path_, *, required: bool = True, one_line: bool = False
+             ) -> Text | None:
+        """A {ru, en} text. `one_line`: a title, an item's text, an option — it may end up in an
+        e-mail subject or a CSV cell, so no line break or other control character is allowed."""
         if value is None:
             if required:
                 self.add(path, _t("text is missing", "нет текста"),
@@ -299,11 +303,31 @@ class _Validator:
                     _t(f"the {lang} text is missing or empty", f"нет текста на {lang}"),
                     _t(f"add `{lang}:` beside `{other}:`", f"добавьте `{lang}:` рядом с `{other}:`"),
                 )
-            else:
+            elif self.controls(v.strip(), path + (lang,), one_line):
                 texts[lang] = v.strip()
         if len(texts) != len(LANGS):
             return None
         return Text(ru=texts["ru"], en=texts["en"])
+
+    def controls(self, text: str, path: Path_, one_line: bool) -> bool:
+        """True if `text` holds no control character it may not (a line break, unless multi-line)."""
+        found = control_chars(text, allowed="" if one_line else "\n\r\t")
+        if not found:
+            return True
+        field = next((p for p in reversed(path) if isinstance(p, str) and p not in LANGS), "text")
+        listed = ", ".join(found)
+        if one_line:
+            self.add(path, _t(f"`{field}` must be one line: it holds a line break or control "
+                              f"character ({listed})",
+                              f"`{field}` должен быть одной строкой: в нём перевод строки или "
+                              f"управляющий символ ({listed})"),
+                     _t("write it on one line; longer text goes in `description` or `guidance`",
+                        "запишите одной строкой; длинный текст — в `description` или `guidance`"))
+        else:
+            self.add(path, _t(f"`{field}` holds a control character ({listed})",
+                              f"в `{field}` управляющий символ ({listed})"),
+                     _t("remove it", "удалите его"))
+        return False
 
     def number(self, d: dict[str, Any], key: str, path: Path_, default: float | None, *,
                low: float | None = None, high: float | None = None,
@@ -403,7 +427,7 @@ class _Validator:
                                       f"version должна быть целым числом от 1, а не {version!r}"),
                      _t("e.g. version: 3", "например version: 3"))
             version = None
-        title = self.text(root.get("title"), ("title",))
+        title = self.text(root.get("title"), ("title",), one_line=True)
         description = self.text(root.get("description"), ("description",), required=False)
         levels = self.levels(root)
         cap = self.number(root, "critical_cap", (), 0.0, low=0, high=100)
@@ -437,7 +461,7 @@ class _Validator:
                 ok = False
                 continue
             key = d.get("key")
-            title = self.text(d.get("title"), path + ("title",), required=False)
+            title = self.text(d.get("title"), path + ("title",), required=False, one_line=True)
             if not isinstance(key, str) or not key:
                 self.required(d, "key", path)
                 ok = False
@@ -482,11 +506,11 @@ class _Validator:
             self.keys(d, path, SECTION_KEYS)
             ident = self.ident(d, path)
             ids.append((ident, path))
-            title = self.text(d.get("title"), path + ("title",))
+            title = self.text(d.get("title"), path + ("title",), one_line=True)
             description = self.text(d.get("description"), path + ("description",), required=False)
             weight = self.number(d, "weight", path, 1.0, positive=True)
             na = self.boolean(d, "na", path, False)
-            na_reason = self.text(d.get("na_reason"), path + ("na_reason",), required=False)
+            na_reason = self.text(d.get("na_reason"), path + ("na_reason",), required=False, one_line=True)
             if na_reason is not None and not na:
                 self.add(path + ("na_reason",),
                          _t("na_reason is given but the section may not be answered N/A",
@@ -526,7 +550,7 @@ class _Validator:
         return tuple(out)
 
     def item(self, d: dict[str, Any], path: Path_, ident: str | None) -> Item | None:
-        text = self.text(d.get("text"), path + ("text",))
+        text = self.text(d.get("text"), path + ("text",), one_line=True)
         guidance = self.text(d.get("guidance"), path + ("guidance",), required=False)
         kind = None
         if self.required(d, "type", path):
@@ -544,7 +568,7 @@ class _Validator:
         critical = self.boolean(d, "critical", path, False)
         na = self.boolean(d, "na", path, False)
         photo = self.choice_of(d, "photo", path, PHOTO_RULES, "none")
-        unit = self.text(d.get("unit"), path + ("unit",), required=False)
+        unit = self.text(d.get("unit"), path + ("unit",), required=False, one_line=True)
         if kind is None:
             return None
         required = self.boolean(d, "required", path, kind not in UNSCORED_TYPES)
@@ -895,7 +919,7 @@ class _Validator:
             self.keys(o, opath, OPTION_KEYS)
             ident = self.ident(o, opath)
             ids.append((ident, opath))
-            text = self.text(o.get("text"), opath + ("text",))
+            text = self.text(o.get("text"), opath + ("text",), one_line=True)
             if "score" not in o:
                 self.required(o, "score", opath)
                 continue

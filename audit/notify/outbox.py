@@ -18,15 +18,18 @@ import ssl
 import threading
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
 from audit.checklist.templates import get_checklist
+from audit.core.addresses import AddressError, check_address, visible
 from audit.core.clock import now_iso
+from audit.core.text import control_chars, one_line
 from audit.i18n import DEFAULT_LANG, t
 from audit.model import AuditHeader, User
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter, Message
@@ -42,6 +45,10 @@ BATCH = 20
 
 class SendError(Exception):
     """A message the mail server did not take; the text says what happened and where."""
+
+
+class BadMessage(Exception):
+    """A message no server will ever take as it stands (a bad address): failed at once, not retried."""
 
 
 @dataclass(frozen=True)
@@ -269,19 +276,64 @@ def queue_digest(store: Store, settings: SmtpSettings, *, now: str | None = None
 PdfMaker = Callable[[Store, str, str], bytes]  # (store, audit id, language) -> the PDF attached
 
 
+def header_text(text: str) -> str:
+    """A header value on one line: line breaks and control characters become spaces."""
+    return one_line(text)
+
+
+def _addressee(name: str, to: str) -> str | HeaderAddress:
+    try:
+        address = check_address(to)  # again here: the store may hold what no save checked
+    except AddressError as err:
+        raise BadMessage(f"bad recipient address: {err}") from err
+    if address.needs_smtputf8:  # a Unicode local part: sent only where the server has SMTPUTF8
+        local, domain = address.smtp.rsplit("@", 1)
+        return HeaderAddress(display_name=header_text(name), username=local, domain=domain)
+    return formataddr((header_text(name), address.smtp)) if name else address.smtp
+
+
+def _sender(sender: str) -> str:
+    """The settings' `from` ("Audit <audit@example.com>" or a bare address), checked like any other."""
+    where = "bad sender (`from`) in the [smtp] settings"
+    if control_chars(sender) or len(getaddresses([sender])) != 1:
+        raise SendError(f"{where}: {visible(sender)} is not one address on one line")
+    name, address = parseaddr(sender)
+    try:
+        smtp = check_address(address).smtp
+    except AddressError as err:
+        # an operator's own choice may name a local host (audit@localhost, the default
+        # audit@<host>): taken if it is one plain ASCII address; otherwise the settings' fault,
+        # not the message's, so it is tried again once they are fixed
+        if not (address.isascii() and address.count("@") == 1 and address.split("@")[0]
+                and address.split("@")[1] and not any(c.isspace() for c in address)):
+            raise SendError(f"{where}: {err}") from err
+        smtp = address
+    return formataddr((header_text(name), smtp)) if name else smtp
+
+
 def build_email(m: Message, settings: SmtpSettings, attachment: tuple[str, bytes] | None = None
                 ) -> EmailMessage:
+    """The message to send; BadMessage if its address or headers can never be sent.
+
+    Every header value is one line (the default policy would refuse a line break anyway) and
+    every address is checked again, so a value written straight into the store adds no
+    recipient and no header.
+    """
     email = EmailMessage()
-    email["From"] = settings.sender
-    email["To"] = formataddr((m.user, m.to)) if m.user else m.to
-    email["Subject"] = m.subject
-    email["Message-ID"] = make_msgid(idstring=m.id, domain=settings.host)
-    email["X-Audit-Message"] = m.id  # the outbox's id: a resend after a crash is recognisable
-    email.set_content(m.body)
-    if attachment is not None:
-        name, data = attachment
-        email.add_attachment(data, maintype="application", subtype="pdf", filename=name)
-    email["Content-Language"] = m.lang  # after the body: set_content drops Content-* headers
+    try:
+        email["From"] = _sender(settings.sender)
+        email["To"] = _addressee(m.user, m.to)
+        email["Subject"] = header_text(m.subject)
+        email["Message-ID"] = make_msgid(idstring=header_text(m.id), domain=header_text(settings.host))
+        email["X-Audit-Message"] = header_text(m.id)  # the outbox's id: a resend is recognisable
+        email.set_content(m.body)
+        if attachment is not None:
+            name, data = attachment
+            email.add_attachment(data, maintype="application", subtype="pdf",
+                                 filename=header_text(name))
+        email["Content-Language"] = header_text(m.lang)  # after the body: set_content drops it
+    except (ValueError, TypeError) as err:  # the policy refusing a header: nothing sent
+        raise BadMessage(f"cannot build the message: {err}") from err
     return email
 
 
@@ -305,6 +357,8 @@ def send(settings: SmtpSettings, email: EmailMessage) -> None:
             raise SendError(f"{where} refused {', '.join(refused)}")
     except SendError:
         raise
+    except smtplib.SMTPNotSupportedError as err:  # e.g. a non-ASCII address, and no SMTPUTF8
+        raise BadMessage(f"{where} cannot take this message: {err}") from err
     except TimeoutError as err:
         raise SendError(f"no answer from {where} within {settings.timeout:g} s ({err})") from err
     except smtplib.SMTPResponseException as err:
@@ -348,7 +402,13 @@ def _iso(dt: datetime) -> str:
 def drain(store: Store, settings: SmtpSettings, *, now: Callable[[], str] = now_iso,
           worker: str | None = None, limit: int = BATCH, lease_seconds: int = LEASE_SECONDS,
           make_pdf: PdfMaker) -> DrainResult:
-    """Claim up to `limit` due messages, send each, record what happened; nothing is lost."""
+    """Claim up to `limit` due messages, send each, record what happened; nothing is lost.
+
+    Each message is settled on its own: one that fails, however, never holds back the rest.
+    A message that can never be sent as it stands (BadMessage: a bad address) fails at once;
+    a server or network failure (SendError) or a surprise is tried again, backing off, until
+    MAX_ATTEMPTS. Either way its error and attempts stay on it for Admin.
+    """
     me = worker or worker_id()
     at = now()
     claimed = store.claim_messages(me, at, _iso(datetime.fromisoformat(at)
@@ -356,35 +416,52 @@ def drain(store: Store, settings: SmtpSettings, *, now: Callable[[], str] = now_
     sent = failed = 0
     errors: list[str] = []
     for m in claimed:
-        attachment = None
-        body_note = ""
-        if m.attach_audit:
-            try:
-                attachment = (f"audit-{m.attach_audit}-{m.lang}.pdf", make_pdf(store, m.attach_audit, m.lang))
-            except Exception as err:  # a report that cannot be made must not stop the e-mail
-                body_note = "\n" + t("mail.no_pdf", m.lang, reason=err) + "\n"
         try:
-            send(settings, build_email(m if not body_note else _with_body(m, m.body + body_note),
-                                       settings, attachment))
-        except SendError as err:
+            _send_one(store, settings, m, make_pdf)
+        except Exception as err:  # recorded on the message, and the next one goes
             failed += 1
-            errors.append(str(err))
-            attempts = m.attempts + 1
-            when = now()
-            store.finish_message(m.id, me, now=when, error=str(err),
-                                 next_try=_iso(datetime.fromisoformat(when) + backoff(attempts)),
-                                 dead=attempts >= MAX_ATTEMPTS)
-            log.warning("e-mail %s to %s: %s", m.id, m.to, err)
+            final = isinstance(err, BadMessage)
+            text = str(err) if isinstance(err, (BadMessage, SendError)) \
+                else f"{type(err).__name__}: {err}"
+            errors.append(text)
+            _record(store, m, me, now, error=text, final=final)
+            if isinstance(err, (BadMessage, SendError)):
+                log.warning("e-mail %s to %r: %s", m.id, m.to, text)
+            else:
+                log.exception("e-mail %s to %r", m.id, m.to)
             continue
         sent += 1
-        store.finish_message(m.id, me, now=now())
+        _record(store, m, me, now)
     return DrainResult(sent, failed, tuple(errors))
 
 
-def _with_body(m: Message, body: str) -> Message:
-    from dataclasses import replace
+def _send_one(store: Store, settings: SmtpSettings, m: Message, make_pdf: PdfMaker) -> None:
+    _addressee(m.user, m.to)  # a bad address fails before a PDF is made for it
+    attachment = None
+    body_note = ""
+    if m.attach_audit:
+        try:
+            attachment = (f"audit-{m.attach_audit}-{m.lang}.pdf", make_pdf(store, m.attach_audit, m.lang))
+        except Exception as err:  # a report that cannot be made must not stop the e-mail
+            body_note = "\n" + t("mail.no_pdf", m.lang, reason=err) + "\n"
+    send(settings, build_email(m if not body_note else replace(m, body=m.body + body_note),
+                               settings, attachment))
 
-    return replace(m, body=body)
+
+def _record(store: Store, m: Message, worker: str, now: Callable[[], str], *, error: str = "",
+            final: bool = False) -> None:
+    """The outcome on the message; if even that fails, its lease runs out and it is tried again."""
+    when = now()
+    try:
+        if not error:
+            store.finish_message(m.id, worker, now=when)
+            return
+        attempts = m.attempts + 1
+        store.finish_message(m.id, worker, now=when, error=error,
+                             next_try=_iso(datetime.fromisoformat(when) + backoff(attempts)),
+                             dead=final or attempts >= MAX_ATTEMPTS)
+    except Exception:  # the other messages still go; this one returns with its lease
+        log.exception("e-mail %s: cannot record the outcome", m.id)
 
 
 def drain_forever(open_store: Callable[[], Store], stop: threading.Event, interval: float = 60.0,

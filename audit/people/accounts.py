@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from audit.core import clock, limits
+from audit.core.addresses import normalise_address
 from audit.core.errors import AppError
 from audit.model import ROLES, User
 from audit.people.ratelimit import RateLimited, RateLimiter
@@ -76,6 +77,7 @@ def create_user(store: Store, name: str, role: str, password: str | None, *,
     if unknown:
         raise AccountError("unknown_location", f"no location {', '.join(unknown)}",
                            locations=", ".join(unknown))
+    email = normalise_address(email)  # one address, no line breaks: refused before anything is saved
     if password is not None:
         check_password_rules(password)
     user = User(
@@ -83,7 +85,7 @@ def create_user(store: Store, name: str, role: str, password: str | None, *,
         role=role,
         locations=tuple(locations),
         display_name=display_name or name,
-        email=email.strip().lower(),
+        email=email,
         code="S-" + secrets.token_hex(3).upper() if role == "shopper" else "",
         password_hash=hash_password(password) if password is not None else "",
         any_location=any_location,
@@ -287,7 +289,7 @@ def update_user(store: Store, name: str, **changes: object) -> User:
     if "role" in changes and changes["role"] not in ROLES:
         raise AccountError("bad_role", f"role must be one of {', '.join(ROLES)}", role=changes["role"])
     if "email" in changes:
-        changes["email"] = str(changes["email"]).strip().lower()
+        changes["email"] = normalise_address(str(changes["email"]))
     user = dataclasses.replace(user, **changes)  # type: ignore[arg-type]
     store.put_user(user)
     if user.disabled:
@@ -345,7 +347,10 @@ def user_for_email(store: Store, email: str | None) -> User | None:
     """SSO: the HQ-maintained account whose e-mail matches the provider's, if enabled."""
     if not email:
         return None
-    wanted = email.strip().lower()
+    try:
+        wanted = normalise_address(email)  # as saved: a provider may spell the IDN domain in ASCII
+    except AppError:
+        return None
     for user in store.list_users():
         if user.email and user.email == wanted and not user.disabled:
             return user

@@ -6,6 +6,7 @@ import streamlit as st
 
 from audit.actions import service as actions
 from audit.checklist.templates import latest_templates
+from audit.core.addresses import visible
 from audit.core.clock import now_iso
 from audit.core.errors import AppError
 from audit.i18n import error_text
@@ -78,8 +79,10 @@ def email_status() -> None:
         if not m.last_error:
             continue
         with st.container(border=True, key=f"outbox.{m.id}"):
-            st.markdown(f"{esc(m.to)} · {esc(m.subject)}  \n:red[{esc(m.last_error)}] · "
-                        f"{m.attempts}×")
+            state = T("ui.smtp.failed") if m.status == "dead" else T("ui.smtp.will_retry")
+            st.markdown(f"{esc(visible(m.to))} · {esc(m.subject)}  \n"
+                        f"**{state}** · {T('ui.smtp.attempts', count=m.attempts)}  \n"
+                        f":red[{esc(m.last_error)}]")
             if m.status == "dead" and st.button(T("ui.smtp.retry"), key=f"outbox.retry.{m.id}"):
                 store.retry_message(m.id, now_iso())
                 st.rerun()

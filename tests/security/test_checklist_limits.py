@@ -150,3 +150,62 @@ def test_admin_upload__billion_laughs_shows_the_problem_in_russian(tmp_path: Pat
     assert not at.exception
     assert any("разворачивается больше чем в" in c.value for c in at.code)
     assert data.list_templates() == before
+
+
+# A line break in a one-line text would reach an e-mail subject (an item's text is the subject
+# of "sent back"), a CSV cell or a PDF heading: refused with the field's place and name.
+ONE_LINE = [
+    ('title: {ru: "Мини-проверка", en: "Mini check"}',
+     'title: {ru: "Мини-проверка", en: "Mini\\r\\nBcc: eve@evil.test"}', "title.en", "title"),
+    ("title: {ru: Вход, en: Entrance}", 'title: {ru: "Вход\\nX-Injected: 1", en: Entrance}',
+     "sections[0].title.ru", "title"),
+    ('text: {ru: "У входа сухо, нет луж", en: "The entrance is dry, no puddle"}',
+     'text: {ru: "У входа сухо, нет луж", en: "Dry\\r\\nBcc: eve@evil.test"}',
+     "sections[0].items[0].text.en", "text"),
+    ('{id: open, text: {ru: "Открыта", en: "Open"}, score: 1}',
+     '{id: open, text: {ru: "Откры\\u2028та", en: "Open"}, score: 1}',
+     "sections[0].items[2].options[0].text.ru", "text"),
+    ('text: {ru: "Дверь", en: "Door"}', 'text: {ru: "Дверь", en: "Door\\tnow\\x1b[2J"}',
+     "sections[0].items[2].text.en", "text"),
+]
+
+
+@pytest.mark.parametrize(("good", "bad", "place", "field"), ONE_LINE)
+def test_line_break_in_a_one_line_text__refused_naming_the_field(good: str, bad: str, place: str,
+                                                                  field: str) -> None:
+    assert MINI_YAML.count(good) == 1
+    (problem,) = _problems(MINI_YAML.replace(good, bad)).problems
+    assert problem.place == place and problem.line is not None
+    assert f"`{field}` must be one line" in problem.format("en")
+    assert f"`{field}` должен быть одной строкой" in problem.format("ru")
+    assert "U+" in problem.format("en")
+
+
+def test_line_break_in_a_title__upload_refused_templates_kept(store: Store) -> None:
+    populate(store)
+    before = store.list_templates()
+    bad = MINI_YAML.replace("id: mini", "id: mini2").replace(
+        "title: {ru: Вход, en: Entrance}", 'title: {ru: Вход, en: "Entrance\\r\\nBcc: eve@evil.test"}')
+    with pytest.raises(ChecklistError) as info:
+        add_template(store, bad.encode(), by="boss", source="inject.yaml")
+    assert "sections[0].title.en" in info.value.format("en")
+    assert store.list_templates() == before
+
+
+def test_line_breaks_in_guidance__still_fine_but_not_other_control_characters() -> None:
+    multi = MINI_YAML.replace('guidance: {ru: "Сфотографируйте лужу", en: "Photograph any puddle"}',
+                              'guidance: {ru: "Сфотографируйте\\nлужу", en: "Photograph\\r\\nany puddle"}')
+    assert parse_checklist(multi).item("entrance.dry").guidance.ru == "Сфотографируйте\nлужу"  # type: ignore[union-attr]
+    bell = multi.replace("Photograph\\r\\nany", "Photograph\\aany")
+    (problem,) = _problems(bell).problems
+    assert problem.place == "sections[0].items[0].guidance.en"
+    assert "`guidance` holds a control character (U+0007)" in problem.format("en")
+
+
+def test_line_break_in_a_title__audit_validate_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "inject.yaml"
+    bad.write_text(MINI_YAML.replace('en: "Mini check"', 'en: "Mini\\r\\nBcc: eve@evil.test"'),
+                   encoding="utf-8")
+    done = _cli("validate", str(bad))
+    assert done.returncode == 1
+    assert "title.en" in done.stderr and "must be one line" in done.stderr
