@@ -8,6 +8,7 @@ from audit.core.errors import AppError
 from audit.i18n import error_text
 from audit.model import User
 from audit.people import accounts
+from audit.store import Store
 from audit.ui import cookie
 from audit.ui.common import (
     LANGS,
@@ -73,8 +74,14 @@ def sign_in_page() -> None:
             st.warning(T("ui.sso_unknown", email=st.user.get("email", "")))
 
 
+def needs_first_run(store: Store) -> bool:
+    """Only a store whose marker says it never had people offers the first HQ account; an
+    empty people table in one that has had them raises PeopleLost instead (user_count)."""
+    return store.user_count() == 0 and not store.has_had_people()  # counting finds the damage
+
+
 def first_run_page() -> None:
-    """Shown only while the store has no accounts at all."""
+    """Shown only while the store has never had anybody (needs_first_run)."""
     st.title(T("ui.app_title"), anchor=False)
     language_picker()
     st.info(T("ui.first_run"), icon=":material/waving_hand:")
