@@ -15,6 +15,7 @@ from audit.ui.common import (
     T,
     begin_run,
     end_cookie_session,
+    esc,
     get_store,
     lang,
     oidc_configured,
@@ -71,7 +72,7 @@ def sign_in_page() -> None:
         if st.button(T("ui.sign_in_sso"), icon=":material/badge:", width="stretch", key="signin.sso"):
             st.login()
         if getattr(st.user, "is_logged_in", False):
-            st.warning(T("ui.sso_unknown", email=st.user.get("email", "")))
+            st.warning(T("ui.sso_unknown", email=esc(str(st.user.get("email", "")))))
 
 
 def needs_first_run(store: Store) -> bool:
