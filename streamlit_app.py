@@ -57,7 +57,7 @@ def pages(names: tuple[str, ...] | list[str], role: str = "") -> list[st.Page]:
 try:
     store = get_store()
     user = current_user()
-    needs_first_run = store.user_count() == 0
+    needs_first_run = auth.needs_first_run(store)
 except AppError as err:
     show_error(err)
     st.stop()

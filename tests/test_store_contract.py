@@ -137,6 +137,17 @@ def test_users__round_trip_replace_listed_by_name_and_counted(store: Store) -> N
     assert store.get_user("nobody") is None
 
 
+@covers("has_had_people")
+def test_has_had_people__false_when_new__true_from_the_first_person_on(store: Store) -> None:
+    assert store.has_had_people() is False
+    store.put_location(LOC_A)  # places are not people
+    assert store.has_had_people() is False
+    store.put_user(SAM)
+    assert store.has_had_people() is True
+    store.put_user(dataclasses.replace(SAM, disabled=True))
+    assert store.has_had_people() is True and store.user_count() == 1
+
+
 @covers("update_user")
 def test_update_user__read_modify_write_under_a_lock_none_when_missing(store: Store) -> None:
     store.put_user(SAM)

@@ -47,6 +47,13 @@ class StoreDamaged(StoreUnavailable):
     code = "store_damaged"
 
 
+class PeopleLost(StoreDamaged):
+    """The store's marker says it has had people, but its people table reads empty (params:
+    path): never taken for a new store, whose first visitor would become HQ."""
+
+    code = "people_lost"
+
+
 class StoreFull(StoreError):
     """The disk (or the database's) is full: nothing new was written, nothing old was lost."""
 

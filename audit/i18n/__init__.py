@@ -108,6 +108,14 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "Файл {path} отсутствует или повреждён. Приложение остановлено, чтобы ничего не "
                           "перезаписать: восстановите файл из резервной копии (папка backups/ в папке данных "
                           "или ваша копия) и запустите приложение снова."),
+    "err.people_lost": ("This store has had accounts, but {path} holds none now. The app stops here, and "
+                        "offers no first account, so that nobody can take it over: restore {path} from "
+                        "a backup (backups/ in the data folder, or your own copy), then start the app "
+                        "again. `audit check` reports it.",
+                        "В этом хранилище были учётные записи, но в {path} их сейчас нет. Приложение "
+                        "остановлено и не предлагает создать первую учётную запись, чтобы никто не мог "
+                        "его захватить: восстановите {path} из резервной копии (папка backups/ в папке "
+                        "данных или ваша копия) и запустите приложение снова. `audit check` сообщает об этом."),
     "err.store_unavailable": ("The data store cannot be used: {reason}",
                               "Хранилище данных недоступно: {reason}"),
     "err.layout_outdated": ("The data was saved by an older version of the app. Stop the app, run `{command}` (it keeps a copy first), then start the app again.",

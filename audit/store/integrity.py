@@ -47,6 +47,10 @@ KINDS: dict[str, tuple[str, str]] = {
                         "индекс или сводка не совпадает со строками"),
     "photo_missing": ("a photo the audit names is not in the photo store",
                       "фото, указанного в аудите, нет в хранилище"),
+    "people_lost": ("the store has had people, but its people table holds nobody (sign-in is "
+                    "refused until it is restored)",
+                    "в хранилище были люди, но таблица людей пуста (вход закрыт, пока её не "
+                    "восстановят)"),
 }
 
 

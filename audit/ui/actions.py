@@ -96,7 +96,7 @@ def _card(a: Action, names: dict[str, str], people: dict[str, User], *, key: str
         overdue = a.is_overdue(today())
         due = T("ui.act.due", due=a.due)
         st.markdown(f"**{esc(finding_text(a))}**  \n{esc(names.get(a.location_id, a.location_id))}"
-                    f" · {':red[' + due + ']' if overdue else due} · {_person(a.owner, people)}  \n"
+                    f" · {':red[' + due + ']' if overdue else due} · {esc(_person(a.owner, people))}  \n"
                     + " ".join(bits))
         st.page_link(PAGE, label=T("ui.open"), icon=":material/arrow_forward:",
                      query_params={"id": a.id})
@@ -224,7 +224,7 @@ def _detail(user: User, action_id: str) -> None:
         return
     people = {u.name: u for u in store.list_users()}
     location = store.get_location(a.location_id)
-    st.subheader(finding_text(a), anchor=False)
+    st.subheader(esc(finding_text(a)), anchor=False)
     bits = [status_badge(a.status)]
     if a.critical:
         bits.append(":red-badge[" + T("ui.critical") + "]")
@@ -375,7 +375,7 @@ def _plan(user: User, audit_id: str) -> None:
                  query_params={"id": audit_id})
     st.header(T("ui.act.plan"), anchor=False)
     st.caption(f"{esc(location.name if location else header.location_id)} · "
-               f"{checklist.title.get(lang())} · {header.visit_at[:10]}")
+               f"{esc(checklist.title.get(lang()))} · {header.visit_at[:10]}")
     _messages()
     mine = [a for a in store.audit_actions(audit_id, header.location_id)
             if access.may_act(user, access.VIEW_ACTION, a)]

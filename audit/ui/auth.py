@@ -8,12 +8,14 @@ from audit.core.errors import AppError
 from audit.i18n import error_text
 from audit.model import User
 from audit.people import accounts
+from audit.store import Store
 from audit.ui import cookie
 from audit.ui.common import (
     LANGS,
     T,
     begin_run,
     end_cookie_session,
+    esc,
     get_store,
     lang,
     oidc_configured,
@@ -70,11 +72,17 @@ def sign_in_page() -> None:
         if st.button(T("ui.sign_in_sso"), icon=":material/badge:", width="stretch", key="signin.sso"):
             st.login()
         if getattr(st.user, "is_logged_in", False):
-            st.warning(T("ui.sso_unknown", email=st.user.get("email", "")))
+            st.warning(T("ui.sso_unknown", email=esc(str(st.user.get("email", "")))))
+
+
+def needs_first_run(store: Store) -> bool:
+    """Only a store whose marker says it never had people offers the first HQ account; an
+    empty people table in one that has had them raises PeopleLost instead (user_count)."""
+    return store.user_count() == 0 and not store.has_had_people()  # counting finds the damage
 
 
 def first_run_page() -> None:
-    """Shown only while the store has no accounts at all."""
+    """Shown only while the store has never had anybody (needs_first_run)."""
     st.title(T("ui.app_title"), anchor=False)
     language_picker()
     st.info(T("ui.first_run"), icon=":material/waving_hand:")

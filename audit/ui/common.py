@@ -131,7 +131,12 @@ _AUTOLINK = re.compile(r":[/\w]|www\.|@\w", re.IGNORECASE)
 
 
 def esc(text: str) -> str:
-    """People's text (names, addresses, checklist texts, answers) for st.markdown and labels.
+    """The one way any text a person or a checklist wrote (names, addresses, regions, checklist,
+    section and item titles, options, scenarios, answers, comments, notes, reasons) goes into
+    something Streamlit reads as Markdown: st.markdown/write/caption/title/header/subheader,
+    alerts, and the labels of widgets, buttons, page links, expanders and tabs, and the options
+    of pills, segmented controls and radios. Select boxes, multiselects, st.text, inputs'
+    values and tables show text as it is: there it goes in unescaped.
 
     Markdown's punctuation is backslash-escaped, which CommonMark always reads as the literal
     character: no emphasis, links, images (tracking pixels), HTML, headings or lists,

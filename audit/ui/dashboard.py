@@ -65,8 +65,9 @@ def _filters(locations: dict[str, Location], key: str) -> tuple[analytics.Filter
                                         format_func=titles.__getitem__) if titles else None
         cols = st.columns(2)
         regions = sorted({loc.region for loc in locations.values() if loc.region})
+        every = T("ui.all_regions")  # fixed now: Streamlit may format options later
         region = cols[0].selectbox(T("ui.region"), [""] + regions, key=f"{key}.region",
-                                   format_func=lambda r: r or T("ui.all_regions"))
+                                   format_func=lambda r: r or every)
         mode = cols[1].segmented_control(T("ui.mode"), ["both", "mystery", "self"], default="both",
                                          key=f"{key}.mode", format_func=labeller("ui.mode_"))
     f = analytics.month_filters(first, last, region=region or None, template_id=template_id,

@@ -24,6 +24,7 @@ from audit.core.errors import (
     LayoutOutdated,
     LayoutTooNew,
     NotFound,
+    PeopleLost,
     StoreDamaged,
     StoreError,
     StoreUnavailable,
@@ -65,6 +66,7 @@ from audit.store.folder.tx import (
 
 LAYOUT = 2
 MARKER = "store.json"
+HAD_PEOPLE = "had_people"  # in the marker: true from the first person stored on
 AUDIT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 VISIT_ID_RE = re.compile(r"^v(\d{4}-\d{2})-[0-9a-f]{12}$")
@@ -80,6 +82,7 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
         self.locks = FolderLocks(self.root)
         self.finished_at_start = self.finish_journals()
         self.temps_removed_at_start = self.remove_leftovers()
+        self._mark_people_of_older_store()
 
     @property
     def tmp_dir(self) -> Path:
@@ -145,7 +148,8 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
                 probe = self.root / f".write-probe-{os.getpid()}"
                 probe.write_bytes(b"ok")
                 probe.unlink()
-                create_marker(self.root)
+                # a marker lost from a folder with a people file: it has had people
+                create_marker(self.root, had_people=(self.root / "people.json").exists())
             found = read_doc(marker)
             layout = found.get("layout") if isinstance(found, dict) else None
             if layout != LAYOUT:
@@ -267,16 +271,46 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
 
     # -- users and sessions ----------------------------------------------------------------
 
+    def has_had_people(self) -> bool:
+        """The marker's word: someone was stored here once (people are never removed)."""
+        found = read_doc(self.root / MARKER)
+        return bool(found.get(HAD_PEOPLE)) if isinstance(found, dict) else False
+
+    def _mark_people_of_older_store(self) -> None:
+        """A marker from before it recorded people: it has had them if it has a people file."""
+        marker = self.root / MARKER
+        found = read_doc(marker)
+        if not isinstance(found, dict) or HAD_PEOPLE in found:
+            return
+        with Tx(self, [marker]) as tx:
+            mark = tx.get(marker)
+            if HAD_PEOPLE not in mark:
+                mark[HAD_PEOPLE] = self._file("people.json").exists()
+
+    def _people(self) -> dict[str, Any]:
+        """people.json; empty in a store whose marker says it has had people, it is damage."""
+        people = self._doc("people.json")
+        if not people and self.has_had_people():
+            raise PeopleLost(f"{self._file('people.json')} holds nobody, but {MARKER} says this "
+                             "store has had people; restore it from a backup",
+                             path=str(self._file("people.json")))
+        return people
+
     def list_users(self) -> list[User]:
-        return sorted((User.from_dict(r) for r in self._doc("people.json").values()),
-                      key=lambda u: u.name)
+        return sorted((User.from_dict(r) for r in self._people().values()), key=lambda u: u.name)
 
     def get_user(self, name: str) -> User | None:
-        row = self._doc("people.json").get(name)
+        row = self._people().get(name)
         return User.from_dict(row) if row else None
 
     def put_user(self, user: User) -> None:
-        self._update("people.json", lambda d: d.__setitem__(user.name, user.to_dict()))
+        """The marker learns the store has had people in the same step as the first one."""
+        people, marker = self._file("people.json"), self.root / MARKER
+        first = not self.has_had_people()
+        with Tx(self, [people, marker] if first else [people]) as tx:
+            tx.get(people)[user.name] = user.to_dict()
+            if first and not (tx.peek(marker) or {}).get(HAD_PEOPLE):
+                tx.get(marker)[HAD_PEOPLE] = True
 
     def update_user(self, name: str, change: Callable[[User], User]) -> User | None:
         path = self._file("people.json")
@@ -294,7 +328,7 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
                                     or any((self.root / "audits").glob("*.json"))):
             raise StoreDamaged(f"{people} is missing from a folder that holds data; restore it "
                                "from a backup", path=str(people))
-        return len(self._doc("people.json"))
+        return len(self._people())
 
     def _session_path(self, token_hash: str) -> Path:
         shard = token_hash[:2] if re.fullmatch(r"[0-9a-f]{2}", token_hash[:2]) else "xx"
@@ -1173,12 +1207,13 @@ def install_from_layout1(root: Path, tables: dict[str, Any], rows: Sequence[Summ
     locks = FolderLocks(root)
     with locks.exclusive():
         _install(root, locks, ".migrate", rows, hashes, files)
-        create_marker(root)
+        create_marker(root, had_people=bool(values("users")))
 def _visits_of(doc: Any) -> list[Visit]:
     return [Visit.from_dict(d) for d in (doc or {}).values()]
 
 
-def create_marker(root: Path) -> None:
-    """store.json: written first when a folder becomes a store, and never removed."""
+def create_marker(root: Path, *, had_people: bool) -> None:
+    """store.json: written first when a folder becomes a store, and never removed; it says
+    whether the store has had people, so an emptied people file is never a new store."""
     atomic_write(root / MARKER, docs.dumps({
-        "layout": LAYOUT, "created_at": clock.now_iso()}))
+        "layout": LAYOUT, "created_at": clock.now_iso(), HAD_PEOPLE: had_people}))

@@ -233,8 +233,25 @@ class FolderIntegrity:
         else:
             with store.locks.exclusive():
                 found = full(store)
+        found += people_lost(store)
         return IntegrityScan(found, finished=finished, removed=removed)
 
     def clear_leftovers(self, found: list[Finding]) -> int:
         """Remove the temp files and stage folders among the findings; how many went."""
         return remove_leftovers(self, found)
+
+
+def people_lost(store: Any) -> list[Finding]:
+    """people.json empty, gone or not what the app writes, in a store whose marker says it has
+    had people (quick and full): sign-in stays refused until it is restored."""
+    path = store.root / "people.json"
+    try:
+        people = read_doc(path)
+    except StoreError as err:
+        return [Finding("people_lost", _rel(store.root, path), str(err), repairable=False)]
+    if isinstance(people, dict) and people:
+        return []
+    if people in (None, {}) and not store.has_had_people():
+        return []  # a store nobody has been added to yet
+    what = "missing" if people is None else "empty" if people == {} else "not a JSON object"
+    return [Finding("people_lost", _rel(store.root, path), what, repairable=False)]

@@ -24,6 +24,7 @@ from audit.core.errors import (
     LayoutOutdated,
     LayoutTooNew,
     NotFound,
+    PeopleLost,
     StoreError,
     StoreFull,
     StoreUnavailable,
@@ -148,7 +149,17 @@ CREATE TABLE IF NOT EXISTS sync_receipts (
     audit_id text PRIMARY KEY REFERENCES audits(id) ON DELETE CASCADE, doc jsonb NOT NULL);
 """
 
-LATEST = 5  # step 4 (audit/store/postgres_actions.py): actions and the outbox; step 5: sync receipts
+# The store's marker: whether it has ever had people, so an emptied users table never reads as
+# a new store (whose first visitor would become HQ). Set in the transaction that stores the
+# first person; a database that has people when it gains the marker has had them.
+SCHEMA_V6 = """
+CREATE TABLE IF NOT EXISTS store_marker (
+    id integer PRIMARY KEY CHECK (id = 1), had_people boolean NOT NULL);
+INSERT INTO store_marker SELECT 1, EXISTS (SELECT 1 FROM users) ON CONFLICT (id) DO NOTHING;
+"""
+
+# step 4 (audit/store/postgres/actions.py): actions and the outbox; 5: sync receipts; 6: the marker
+LATEST = 6
 AUTO_MIGRATE_ROWS = 20_000  # above this many audits the app asks for `audit migrate` instead
 _ADVISORY_KEY = 0x617564_6974  # "audit": replicas starting at once migrate one at a time
 _PIECES = ", ".join(f"p{i}" for i in range(7))
@@ -312,6 +323,9 @@ class PostgresStore(PgActions, PostgresIntegrity, AuditActions):
         if found < 5:
             cur.execute(SCHEMA_V5)
             cur.execute("INSERT INTO schema_version (version) VALUES (5)")
+        if found < 6:
+            cur.execute(SCHEMA_V6)
+            cur.execute("INSERT INTO schema_version (version) VALUES (6)")
 
     def import_photo_folder(self) -> int:
         """Photos an older version kept as files, copied into the database (audit migrate)."""
@@ -354,20 +368,45 @@ class PostgresStore(PgActions, PostgresIntegrity, AuditActions):
 
     # -- users and sessions ----------------------------------------------------------------
 
+    @staticmethod
+    def _had_people(cur: psycopg.Cursor[Any]) -> bool:
+        """The marker's word; a marker row gone is damage too (the schema step wrote it)."""
+        row = cur.execute("SELECT had_people FROM store_marker WHERE id = 1").fetchone()
+        return True if row is None else bool(row[0])
+
+    def has_had_people(self) -> bool:
+        with self._tx() as cur:
+            return self._had_people(cur)
+
+    def _nobody(self, cur: psycopg.Cursor[Any]) -> None:
+        """Called when a read found no person: an empty users table in a store that has had
+        people is damage, never a new store."""
+        if cur.execute("SELECT NOT EXISTS (SELECT 1 FROM users)").fetchone() == (True,) \
+                and self._had_people(cur):
+            raise PeopleLost("the users table holds nobody, but the store's marker says it has "
+                             "had people; restore it from a backup", path="users (PostgreSQL)")
+
     def list_users(self) -> list[User]:
         with self._tx() as cur:
             rows = cur.execute("SELECT doc FROM users ORDER BY name").fetchall()
+            if not rows:
+                self._nobody(cur)
         return [User.from_dict(r[0]) for r in rows]
 
     def get_user(self, name: str) -> User | None:
         with self._tx() as cur:
             row = cur.execute("SELECT doc FROM users WHERE name = %s", (name,)).fetchone()
+            if row is None:
+                self._nobody(cur)
         return User.from_dict(row[0]) if row else None
 
     def put_user(self, user: User) -> None:
+        """The marker learns the store has had people in the same transaction as the first one."""
         with self._tx() as cur:
             cur.execute("INSERT INTO users (name, doc) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
                         "SET doc = EXCLUDED.doc", (user.name, Jsonb(user.to_dict())))
+            # no lock once it is set: only a row the UPDATE changes is locked
+            cur.execute("UPDATE store_marker SET had_people = true WHERE NOT had_people")
 
     def update_user(self, name: str, change: Callable[[User], User]) -> User | None:
         with self._tx() as cur:
@@ -381,7 +420,10 @@ class PostgresStore(PgActions, PostgresIntegrity, AuditActions):
     def user_count(self) -> int:
         with self._tx() as cur:
             row = cur.execute("SELECT count(*) FROM users").fetchone()
-        return int(row[0]) if row else 0
+            count = int(row[0]) if row else 0
+            if not count:
+                self._nobody(cur)
+        return count
 
     def add_session(self, session: Session) -> None:
         with self._tx() as cur:

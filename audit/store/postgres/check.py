@@ -26,9 +26,20 @@ WHERE s.status = 'submitted' ORDER BY s.submitted_at DESC LIMIT 100
 """
 
 
+def people_lost(cur: Any) -> list[Finding]:
+    """An empty users table where the store's marker says it has had people (a missing marker
+    row counts as having had them)."""
+    row = cur.execute("SELECT NOT EXISTS (SELECT 1 FROM users), coalesce((SELECT had_people "
+                      "FROM store_marker WHERE id = 1), true)").fetchone()
+    if row is not None and row[0] and row[1]:
+        return [Finding("people_lost", "users", "empty", repairable=False)]
+    return []
+
+
 def scan(store: Any, *, quick: bool = False) -> list[Finding]:
     found: list[Finding] = []
     with store._tx() as cur:
+        found += people_lost(cur)
         if quick:
             for audit_id, status, published, row_status, row_published in cur.execute(
                     _RECENT).fetchall():

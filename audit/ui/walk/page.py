@@ -113,7 +113,9 @@ def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None)
         for key, what in missing:
             item = items.checklist_item(checklist, key)
             section_id = key.split(".")[0]
-            label = f"{checklist.section(section_id).title.get(lang())} › {item.text.get(lang())}"  # type: ignore[union-attr]
+            section = checklist.section(section_id)
+            label = (f"{esc(section.title.get(lang()))} › "  # type: ignore[union-attr]
+                     f"{esc(item.text.get(lang()))}")
             st.button(f"{T('ui.missing_' + what)}: {label}", key=f"miss.{key}.{what}",
                       on_click=_navigate, args=(audit.id, section_id, key),
                       icon=":material/arrow_forward:", type="tertiary")
@@ -222,7 +224,7 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
                  if si.reason[0] != "hidden"]
         if not shown:
             continue
-        with st.expander(f"{section.title.get(lang())} · {fmt_score(s.percent)}"):
+        with st.expander(f"{esc(section.title.get(lang()))} · {fmt_score(s.percent)}"):
             for item, si in shown:
                 key = item_key(section, item)
                 ans = audit.answers.get(key)
