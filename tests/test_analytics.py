@@ -418,8 +418,9 @@ def _changed(data: Rollups, how: str) -> tuple[Rollups, set[str]]:
     i = next(n for n, r in enumerate(groups) if r.period == last and r.mode == "mystery")
     r = groups[i]
     if how == "submit":  # one more audit in a group (a submit's month of one location)
-        groups[i] = dataclasses.replace(r, audits=r.audits + 1, overall=(r.overall[0] + 3000, r.overall[1] + 1),
-                                        sections=tuple((s, t + 50, c + 1, p + 1) for s, t, c, p in r.sections))
+        groups[i] = dataclasses.replace(
+            r, audits=r.audits + 1, overall=(r.overall[0] + 3000, r.overall[1] + 1),
+            sections=tuple((s, t + 50, c + 1, p + 1) for s, t, c, p in r.sections))
     elif how == "new-group":  # a location's first self-audit of the month
         groups.insert(i, dataclasses.replace(r, mode="self", location_id="loc-new"))
     elif how == "group-gone":  # the only audit of a group withdrawn
