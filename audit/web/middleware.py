@@ -150,7 +150,11 @@ def _accepts_gzip(scope: Scope) -> bool:
 # inline), images as data: or blob: URLs, the WebSocket. No other site is asked for anything,
 # and no other site may frame the app. `connect-src` names the page's own host for the
 # WebSocket (ws: and wss: of it, not of any host): 'self' covers ws: only in newer browsers.
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' blob:; "
+# No 'unsafe-eval': no script of the page turns text into code (the dashboard's Vega charts
+# draw without it, checked in Chromium). 'wasm-unsafe-eval' lets WebAssembly compile, and
+# nothing else: Streamlit's protobuf reader (long.js) compiles a 200-byte module for 64-bit
+# arithmetic, and without it every page logs a CSP violation (it falls back to JavaScript).
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval' blob:; "
        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
        "connect-src 'self'{sockets}; media-src 'self' blob: data:; worker-src 'self' blob:; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
