@@ -14,7 +14,9 @@ def window_hit(stored: Any, limit: int, window: float, now: float) -> tuple[list
     """(the hits to store, 0.0) when one more hit fits in `limit` per `window` seconds; else
     (the hits to store, seconds until one fits), the refused hit not counted. `stored` is
     what was kept (anything unreadable counts as no hits: these are counters, not data)."""
-    hits = sorted(float(h) for h in stored if isinstance(h, (int, float)) and now - window < h <= now) \
+    # a hit a little in the future is kept: another process read its clock a moment later
+    # than this one and took the lock first (or a replica's clock runs ahead)
+    hits = sorted(float(h) for h in stored if isinstance(h, (int, float)) and h > now - window) \
         if isinstance(stored, list) else []
     hits = hits[-limit:] if limit > 0 else []
     if len(hits) >= limit:

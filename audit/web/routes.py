@@ -162,8 +162,9 @@ async def photo_upload(request: Request) -> Response:
     Nothing of the body is read until the photo is known to be wanted: the session, the
     person's minute allowance (counted in the store, across processes), the audit (it
     exists, this person may add to it, it is not submitted), this person's uploads under
-    way in this process, and the process's budget of photo bytes held at once. A photo
-    refused for the last three is kept on the phone (503 with Retry-After) and sent again.
+    way in this process (one is read at a time, the other waits unread), and the process's
+    budget of photo bytes held at once. A photo refused for the last three is kept on the
+    phone (503 with Retry-After) and sent again.
     """
     lang = _lang(request)
     who = await _checked_caller(request)
@@ -202,12 +203,14 @@ async def photo_upload(request: Request) -> Response:
         except AppError as err:
             return _store_error(err, lang)
         need = declared if declared is not None else MAX_PHOTO_BYTES
-        if not photo_bodies.take(need):
-            return _later("photos_busy", t("err.photos_busy", lang, seconds=retry), retry)
-        try:
-            return await _receive_photo(request, who, lang, store, audit_id, key, client, seq, at)
-        finally:
-            photo_bodies.give(need)
+        async with uploads_in_flight.turn(name):  # one of this person's photos at a time
+            if not photo_bodies.take(need):
+                return _later("photos_busy", t("err.photos_busy", lang, seconds=retry), retry)
+            try:
+                return await _receive_photo(request, who, lang, store, audit_id, key, client,
+                                            seq, at)
+            finally:
+                photo_bodies.give(need)
     finally:
         uploads_in_flight.give(name)
 
