@@ -6,12 +6,18 @@
   this process, peak memory growth each in a fresh process.
 - sign-in: 24 sign-ins with unknown names at once against one sign-in; the burst's peak
   memory growth in a fresh process.
+- http: the served app (`streamlit run asgi.py`), its process's memory read from /proc: five
+  200 MB bodies at once to /api/session without signing in (+1.2 GB before bodies were capped
+  by route), and one person's 30 parallel 24 MB photo uploads against one upload's peak
+  (+1,091 MB before uploads were admitted before being read).
 
 Each time is a median of several runs; every floor is measured in the same run. Goals: typo
-ratio ≤ 3, photo peak memory ratio ≤ 2, sign-in burst ≤ 30 × one sign-in and under 300 MB.
-Each pair must also come out as it should, or the script stops with an error: the checks of
-the ordinary and the worst texts finish, the phone photo is taken and the WebP refused, the
-one sign-in succeeds and every guess is refused. The last line is the worst time ratio.
+ratio ≤ 3, photo peak memory ratio ≤ 2, sign-in burst ≤ 30 × one sign-in and under 300 MB,
+the five bodies ≤ 50 MB, the 30 uploads ≤ 2 × one upload's peak. Each pair must also come out
+as it should, or the script stops with an error: the checks of the ordinary and the worst
+texts finish, the phone photo is taken and the WebP refused, the one sign-in succeeds and
+every guess is refused, every body is refused with 413, the lone upload is taken and the 30
+are taken or told to wait (503). The last line is the worst time ratio.
 
     python benchmarks/abuse.py [--tiny]  # --tiny: fewer runs, one memory probe, 4 sign-ins at once,
                                          # the WebP encoded lossless (fast)
@@ -230,6 +236,68 @@ def _burst_memory() -> int:
     return int(json.loads(out.stdout))
 
 
+def http_part() -> None:
+    """The served app against the report's HTTP floods (memory figures; no time ratio)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from audit.audits import capture
+    from audit.people import handoff
+    from tests.conftest import populate
+    from tests.e2e.conftest import start_server
+    from tests.e2e.photos import phone_jpeg
+    from tests.security import rawhttp
+    from tests.security.test_upload_memory import Memory, server_pid
+
+    with tempfile.TemporaryDirectory(prefix="abuse-http-") as tmp:
+        store = TinyStore(Path(tmp) / "data")
+        sam = populate(store)["shopper"]
+        url, proc = start_server(store.root)
+        try:
+            pid = server_pid(url)
+            memory = Memory(pid)
+            with ThreadPoolExecutor(5) as pool:
+                answers = list(pool.map(lambda _: rawhttp.request(
+                    url, "POST", "/api/session", body=rawhttp.filler(200 * MB),
+                    headers={"Origin": url, "Content-Type": "application/json"}), range(5)))
+            bodies = memory.peak()
+            assert [a.status for a in answers] == [413] * 5, [a.status for a in answers]
+            print(f"http: 5 parallel 200 MB bodies to /api/session: peak memory growth "
+                  f"+{bodies / MB:.1f} MB (goal ≤ 50 MB; before: +1.2 GB)")
+
+            audit_id = capture.start_audit(store, sam, location_id="loc-a", template_id="mini",
+                                           mode="mystery", lang="en").id
+            token = accounts.start_session(store, sam)
+            jpeg = phone_jpeg(3)
+            photo = jpeg + b"\0" * (24 * MB - len(jpeg))
+            headers = {"Origin": url, "Content-Type": "image/jpeg", "Cookie": f"audit_session={token}",
+                       "X-CSRF-Token": handoff.csrf_token(token)}
+
+            def upload(seq: int) -> rawhttp.Answer:
+                view = memoryview(photo)
+                return rawhttp.request(
+                    url, "POST", "/api/photo", length=len(photo), headers=headers,
+                    body=(bytes(view[i:i + rawhttp.PIECE]) for i in range(0, len(photo), rawhttp.PIECE)),
+                    params={"audit": audit_id, "key": "office.facade", "client": "phone-1234-abcd",
+                            "seq": str(seq), "at": "2026-05-01T10:00:00.000Z"})
+
+            assert upload(1).status == 200  # the first photo loads the photo code
+            memory = Memory(pid)
+            assert upload(2).status == 200
+            one = memory.peak()
+            memory = Memory(pid)
+            with ThreadPoolExecutor(30) as pool:
+                flood = list(pool.map(upload, range(3, 33)))
+            peak = memory.peak()
+            statuses = sorted({a.status for a in flood})
+            assert set(statuses) <= {200, 503} and 200 in statuses, statuses
+            print(f"http: 30 parallel 24 MB photo uploads from one person: peak growth "
+                  f"+{peak / MB:.1f} MB vs one upload's +{one / MB:.1f} MB: "
+                  f"{peak / max(one, 1):.2f}× (goal ≤ 2×; before: +1,091 MB)")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -241,6 +309,7 @@ def main() -> None:
         BURST[0] = 4
     with tempfile.TemporaryDirectory(prefix="abuse-") as tmp:
         parts = [typo_part(), photo_part(fast_bomb=args.tiny), sign_in_part(Path(tmp))]
+    http_part()
     worst = max(parts, key=lambda p: p[0])
     print(f"  the time ratios: {', '.join(p[1] for p in parts)}; the worst: {worst[1]}")
     print(f"abuse: ratio={worst[0]:.2f} ({worst[2]:.1f} ms vs floor {worst[3]:.1f} ms)")

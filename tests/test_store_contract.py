@@ -1022,6 +1022,16 @@ def test_update_visit__changed_under_its_lock_and_filed_by_its_new_shopper(store
 # -- settings ----------------------------------------------------------------------------------
 
 
+@covers("count_hit")
+def test_count_hit__up_to_the_limit_per_window__per_key__refusals_not_counted(store: Store) -> None:
+    assert [store.count_hit("photo:sam", 3, 60, 1000.0 + i) for i in range(3)] == [0.0] * 3
+    assert store.count_hit("photo:sam", 3, 60, 1010.0) == 50.0  # until the first leaves
+    assert store.count_hit("photo:sam", 3, 60, 1059.0) == 1.0  # the refusal was not counted
+    assert store.count_hit("photo:sue", 3, 60, 1010.0) == 0.0  # another key, its own count
+    assert store.count_hit("photo:sam", 3, 60, 1060.5) == 0.0  # the first has left the window
+    assert store.count_hit("photo:sam", 3, 60, 1060.6) > 0
+
+
 @covers("get_settings", "put_settings")
 def test_settings__merged_by_key_and_read_back(store: Store) -> None:
     assert store.get_settings() == {}

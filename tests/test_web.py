@@ -103,8 +103,8 @@ def test_ticket__sets_an_httponly_lax_cookie_once(client: TestClient, data: Tiny
     again = client.post("/api/session", json={"ticket": ticket}, headers={"Origin": ORIGIN})
     assert again.status_code == 401  # one-time
     https = client.post("/api/session", json={"ticket": handoff.issue_ticket(token)},
-                        headers={"Origin": ORIGIN, "X-Forwarded-Proto": "https"})
-    assert "Secure" in https.headers["set-cookie"]
+                        headers={"Origin": "https://testserver", "X-Forwarded-Proto": "https"})
+    assert "Secure" in https.headers["set-cookie"]  # behind TLS the page's origin is https
     other = client.post("/api/session", json={"ticket": handoff.issue_ticket(token)},
                         headers={"Origin": "https://evil.example"})
     assert other.status_code == 403
@@ -246,11 +246,10 @@ def test_photo__a_flood_is_refused_before_any_work__the_phone_keeps_it_and_nothi
     csrf = signed_in(client, data, sam)
     headers = {"Origin": ORIGIN, "X-CSRF-Token": csrf, "X-Lang": "ru"}
     q = {"audit": audit_id, "key": "entrance.dry", "client": "phone-1234-abcd", "at": T1}
-    photo_uploads.reset()
     first = client.post("/api/photo", params={**q, "seq": 1}, content=jpeg(), headers=headers)
     assert first.status_code == 200, first.text
     for _ in range(limits.UPLOADS_PER_MINUTE - 1):  # the rest of the minute's allowance
-        photo_uploads.hit(sam.name)
+        photo_uploads.hit(data, sam.name)
     over = client.post("/api/photo", params={**q, "seq": 2}, content=jpeg((800, 600)), headers=headers)
     assert over.status_code == 503 and int(over.headers["Retry-After"]) > 0  # kept on the phone
     assert "фото" in over.json()["message"]

@@ -24,10 +24,26 @@ PHOTO_MAX_PIXELS = 50_000_000
 PHOTO_DECODE_SHARED_BYTES = 128 * 1024 * 1024
 PHOTO_DECODE_MAX_BYTES = 256 * 1024 * 1024
 PHOTO_DECODE_WAIT_SECONDS = 60.0
-UPLOADS_PER_MINUTE = 30  # photos one person may send per minute (the upload route calls it)
+UPLOADS_PER_MINUTE = 30  # photos one person may send per minute, counted across processes
+# Photos of one person being received at once in a process (a phone sends one at a time);
+# more answer 503 with Retry-After, and the phone's outbox sends them again.
+PHOTO_UPLOADS_IN_FLIGHT = 2
+# Photo bodies one process holds at once, whoever sends them (each counted at its declared
+# length, or at PHOTO_MAX_BYTES when it comes chunked); over it an upload waits its turn on
+# the phone (503 with Retry-After), before a byte of it is read.
+PHOTO_BODIES_SHARED_BYTES = 64 * 1024 * 1024
+PHOTO_BUSY_RETRY_SECONDS = 5  # the Retry-After of a photo refused for either of the two above
 LOGO_MAX_BYTES = 500_000
 LOGO_MAX_PIXELS = 4_000_000
 LOGO_MAX_SIDE = 4000
+
+# -- request bodies (audit/web/bodies.py caps each one by route as it arrives) --------------
+BODY_MAX_BYTES = 4 * 1024  # any request not named below: the sign-in hand-off, anything unknown
+SYNC_BODY_MAX_BYTES = 2 * 1024 * 1024  # one batch of a phone's outbox (/api/sync)
+SYNC_BATCHES_PER_MINUTE = 120  # outbox batches one person may send per minute, across processes
+# Streamlit's uploader (/_stcore/upload_file/): a photo-sized file and its multipart envelope
+UPLOAD_FORM_MAX_BYTES = PHOTO_MAX_BYTES + 64 * 1024
+JSON_MAX_DEPTH = 10  # nesting of a route's JSON body (a phone's batch needs 5)
 
 # -- checklists (templates) --------------------------------------------------------------------
 TEMPLATE_MAX_BYTES = 300_000

@@ -173,6 +173,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.bad_batch": ("The phone sent something the server cannot read ({reason}). Reload the page.",
                       "Телефон прислал то, что сервер не может прочитать ({reason}). Перезагрузите страницу."),
     "err.unknown_section": ("This section is not in the checklist.", "Этого раздела нет в чек-листе."),
+    "err.body_too_large": ("Refused: the request is larger than this address takes ({limit}). "
+                           "Nothing was saved from it; everything saved before is kept.",
+                           "Отклонено: запрос больше, чем принимает этот адрес ({limit}). Из него "
+                           "ничего не сохранено; всё сохранённое раньше на месте."),
+    "err.json_syntax": ("Refused: the request is not valid JSON. Reload the page.",
+                        "Отклонено: запрос — не корректный JSON. Перезагрузите страницу."),
+    "err.json_depth": ("Refused: the request nests values deeper than {limit} levels. Reload the page.",
+                       "Отклонено: в запросе вложенность глубже {limit} уровней. Перезагрузите страницу."),
+    "err.json_number": ("Refused: the request holds a number that is not finite ({value}). "
+                        "Reload the page.",
+                        "Отклонено: в запросе есть число, которое не конечно ({value}). "
+                        "Перезагрузите страницу."),
+    "err.too_many_batches": ("More than {count} sends from this phone in a minute. The rest waits "
+                             "on the phone and goes in {seconds} s.",
+                             "Больше {count} отправок с телефона за минуту. Остальное ждёт на "
+                             "телефоне и уйдёт через {seconds} с."),
+    "err.uploads_in_flight": ("{count} of your photos are being received already. This one waits "
+                              "on the phone and goes in {seconds} s.",
+                              "Уже принимается {count} ваших фото. Это ждёт на телефоне и уйдёт "
+                              "через {seconds} с."),
+    "err.photos_busy": ("The server is receiving many photos right now. This one waits on the phone "
+                        "and goes in {seconds} s.",
+                        "Сервер сейчас принимает много фото. Это ждёт на телефоне и уйдёт через "
+                        "{seconds} с."),
 }
 
 

@@ -1,4 +1,5 @@
-"""Sliding-window rate limits kept in this process's memory: sign-ins, photo uploads."""
+"""Sliding-window rate limits: sign-ins in this process's memory; photo uploads and phone
+batches in the store, so that every process and replica counts against one allowance."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections import deque
 from collections.abc import Callable
 
 from audit.core import limits
+from audit.store import Store
 
 
 class RateLimited(Exception):
@@ -71,5 +73,30 @@ class RateLimiter:
                 del self._hits[k]
 
 
-# Photos a person may upload: the upload route calls `photo_uploads.hit(user.name)`.
-photo_uploads = RateLimiter("too_many_uploads", "photo uploads", limits.UPLOADS_PER_MINUTE, 60)
+class SharedRateLimiter:
+    """At most `count` hits per key in any `window` seconds, counted in the store.
+
+    A limit kept in one process's memory is a limit per process: two app processes (or
+    replicas) would each allow it once more. The store keeps the hits instead (a file
+    under the data folder's lock, a row in PostgreSQL), read and written under one lock.
+    """
+
+    def __init__(self, code: str, what: str, count: int, window: float, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.code = code
+        self.what = what
+        self.count = count
+        self.window = window
+        self._clock = clock
+
+    def hit(self, store: Store, key: str) -> None:
+        """Count one attempt for `key`, or raise RateLimited without counting it."""
+        wait = store.count_hit(f"{self.code}:{key}", self.count, self.window, self._clock())
+        if wait > 0:
+            raise RateLimited(self.code, self.what, self.count, max(1, math.ceil(wait)))
+
+
+# Photos a person may upload, and batches a phone may send: the routes call `.hit(store, name)`.
+photo_uploads = SharedRateLimiter("too_many_uploads", "photo uploads", limits.UPLOADS_PER_MINUTE, 60)
+sync_batches = SharedRateLimiter("too_many_batches", "outbox batches", limits.SYNC_BATCHES_PER_MINUTE,
+                                 60)

@@ -238,6 +238,13 @@ class Store(ActionStore, Protocol):
     def get_settings(self) -> dict[str, Any]: ...
     def put_settings(self, settings: dict[str, Any]) -> None: ...
 
+    # rate limits every process shares (audit.people.ratelimit.SharedRateLimiter)
+    def count_hit(self, key: str, limit: int, window: float, now: float) -> float:
+        """Count one hit for `key` if at most `limit` fall in the `window` seconds before `now`
+        (wall-clock seconds) and return 0.0; else count nothing and return the seconds until
+        one would fit. Every process and replica on this store counts against one allowance."""
+        ...
+
 
 def template_titles(text: str) -> tuple[str, str]:
     """The template's title, kept beside its text so listing versions needs no parse."""

@@ -12,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from audit.web.bodies import BodyLimit
+
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml",
                 "application/wasm", "application/manifest+json")
 MIN_SIZE = 1024
@@ -145,14 +147,30 @@ def _accepts_gzip(scope: Scope) -> bool:
 
 
 # Everything the page loads comes from this server: Streamlit's own scripts and styles (some
-# inline, and charts compile expressions at run time), images as data: or blob: URLs, the
-# WebSocket. No other site is asked for anything, and no other site may frame the app.
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; "
+# inline), images as data: or blob: URLs, the WebSocket. No other site is asked for anything,
+# and no other site may frame the app. `connect-src` names the page's own host for the
+# WebSocket (ws: and wss: of it, not of any host): 'self' covers ws: only in newer browsers.
+# No 'unsafe-eval': no script of the page turns text into code (the dashboard's Vega charts
+# draw without it, checked in Chromium). 'wasm-unsafe-eval' lets WebAssembly compile, and
+# nothing else: Streamlit's protobuf reader (long.js) compiles a 200-byte module for 64-bit
+# arithmetic, and without it every page logs a CSP violation (it falls back to JavaScript).
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval' blob:; "
        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
-       "connect-src 'self' ws: wss:; media-src 'self' blob: data:; worker-src 'self' blob:; "
+       "connect-src 'self'{sockets}; media-src 'self' blob: data:; worker-src 'self' blob:; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+HOST = re.compile(rb"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+
+
+def csp(host: bytes | None) -> bytes:
+    """The policy for a page served to `host` (the Host header): its WebSocket there only."""
+    if host is None or not HOST.match(host):
+        return CSP.format(sockets="").encode()
+    name = host.decode("ascii")
+    return CSP.format(sockets=f" ws://{name} wss://{name}").encode()
+
+
 HEADERS = [
-    (b"content-security-policy", CSP.encode()),
+    (b"content-security-policy", csp(None)),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
     (b"x-content-type-options", b"nosniff"),
@@ -182,11 +200,14 @@ class Guard:
             await _refuse(send)
             return
 
+        host = dict(scope.get("headers", [])).get(b"host")
+        headers = [(k, csp(host) if k == b"content-security-policy" else v) for k, v in HEADERS]
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 have = {name.lower() for name, _ in message.get("headers", [])}
                 message["headers"] = [*message.get("headers", []),
-                                      *[(k, v) for k, v in HEADERS if k not in have]]
+                                      *[(k, v) for k, v in headers if k not in have]]
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -213,5 +234,6 @@ async def _refuse(send: Send) -> None:
 
 
 def middleware() -> list[Middleware]:
-    """Our middleware, outermost first: the guard and its headers, then compression."""
-    return [Middleware(Guard), Middleware(StaticCompression)]
+    """Our middleware, outermost first: the guard and its headers, every body held to its
+    route's size, then compression."""
+    return [Middleware(Guard), Middleware(BodyLimit), Middleware(StaticCompression)]

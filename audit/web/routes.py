@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 from urllib.parse import unquote
@@ -11,25 +12,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from audit.audits import sync
+from audit.audits import capture, sync
 from audit.audits.evidence import PhoneReport, add_photo
+from audit.core import limits
 from audit.core.errors import AppError, AuditLocked, NotFound
 from audit.i18n import error_text, t
 from audit.ops.process import process_store
 from audit.people import handoff
-from audit.people.ratelimit import RateLimited, photo_uploads
+from audit.people.ratelimit import RateLimited, photo_uploads, sync_batches
 from audit.photos import PhotoError, message
+from audit.web.bodies import BadJson, parse_json, request_lang
+from audit.web.intake import photo_bodies, uploads_in_flight
 from audit.web.session import Caller, caller, clear_cookie, csrf_ok, same_origin, set_cookie
 
-MAX_PHOTO_BYTES = 25 * 1024 * 1024
-MAX_BATCH_BYTES = 2 * 1024 * 1024
-
-
-def _lang(request: Request) -> str:
-    chosen = request.query_params.get("lang") or request.headers.get("x-lang") or ""
-    if chosen in ("ru", "en"):
-        return chosen
-    return "ru" if request.headers.get("accept-language", "").lower().startswith("ru") else "en"
+MAX_PHOTO_BYTES = limits.PHOTO_MAX_BYTES
+MAX_BATCH_BYTES = limits.SYNC_BODY_MAX_BYTES
+_lang = request_lang
 
 
 def _error(status: int, code: str, text: str) -> JSONResponse:
@@ -53,6 +51,22 @@ async def _checked_caller(request: Request) -> Caller | JSONResponse:
     if not csrf_ok(request, who):
         return _error(403, "forbidden_origin", t("err.forbidden_origin", lang))
     return who
+
+
+def _later(code: str, text: str, seconds: int) -> JSONResponse:
+    """503 with Retry-After, never a 4xx: the phone keeps what it sent and sends it again."""
+    return JSONResponse({"error": code, "code": code, "message": text}, status_code=503,
+                        headers={"Retry-After": str(seconds), "Cache-Control": "no-store"})
+
+
+def _limited(limited: RateLimited, lang: str) -> JSONResponse:
+    return _later(limited.code, t(f"err.{limited.code}", lang, **limited.params),
+                  int(limited.params["seconds"]))
+
+
+def _bad_json(err: BadJson, lang: str) -> JSONResponse:
+    status = 413 if err.code == "body_too_large" else 400
+    return _error(status, err.code, err.text(lang))
 
 
 def _store_error(err: AppError, lang: str) -> JSONResponse:
@@ -80,9 +94,10 @@ async def session_start(request: Request) -> Response:
     if not same_origin(request):
         return _error(403, "forbidden_origin", t("err.forbidden_origin", lang))
     try:
-        ticket = (await request.json()).get("ticket")
-    except (ValueError, AttributeError):
-        ticket = None
+        payload = parse_json(await request.body(), max_bytes=limits.BODY_MAX_BYTES)
+    except BadJson as err:
+        return _bad_json(err, lang)
+    ticket = payload.get("ticket") if isinstance(payload, dict) else None
     token = handoff.redeem_ticket(ticket) if isinstance(ticket, str) else None
     if token is None:
         return _error(401, "signed_out", t("err.signed_out", lang))
@@ -106,18 +121,21 @@ async def sync_batch(request: Request) -> Response:
     who = await _checked_caller(request)
     if isinstance(who, JSONResponse):
         return who
-    body = await request.body()
-    if len(body) > MAX_BATCH_BYTES:
-        return _error(413, "bad_batch", t("err.bad_batch", lang, reason="too large"))
+    store = process_store()
+    try:  # counted before the body is read, in the store: every process counts the same
+        await run_in_threadpool(sync_batches.hit, store, who.user.name)
+    except RateLimited as limited:
+        return _limited(limited, lang)
+    except AppError as err:
+        return _store_error(err, lang)
     try:
-        payload = json.loads(body or b"null")
+        payload = parse_json(await request.body(), max_bytes=limits.SYNC_BODY_MAX_BYTES)
         audit_id, client, changes = sync.parse_batch(payload)
-    except ValueError:
-        return _error(400, "bad_batch", t("err.bad_batch", lang, reason="not JSON"))
+    except BadJson as err:
+        return _bad_json(err, lang)
     except sync.SyncError as err:
         return _store_error(err, lang)
     known = payload.get("known")
-    store = process_store()
 
     def work() -> dict[str, Any]:
         result = sync.apply_batch(store, who.user, audit_id, client, changes)
@@ -139,18 +157,19 @@ async def sync_batch(request: Request) -> Response:
 
 
 async def photo_upload(request: Request) -> Response:
-    """A photo from the phone's outbox: the bytes as the body, the rest in the query and a header."""
+    """A photo from the phone's outbox: the bytes as the body, the rest in the query and a header.
+
+    Nothing of the body is read until the photo is known to be wanted: the session, the
+    person's minute allowance (counted in the store, across processes), the audit (it
+    exists, this person may add to it, it is not submitted), this person's uploads under
+    way in this process (one is read at a time, the other waits unread), and the process's
+    budget of photo bytes held at once. A photo refused for the last three is kept on the
+    phone (503 with Retry-After) and sent again.
+    """
     lang = _lang(request)
     who = await _checked_caller(request)
     if isinstance(who, JSONResponse):
         return who
-    try:  # counted before the body is read: a flood costs the server no photo work
-        photo_uploads.hit(who.user.name)
-    except RateLimited as limited:
-        # 503, not 4xx: the phone keeps the photo in its outbox and sends it again later
-        text = t(f"err.{limited.code}", lang, **limited.params)
-        return JSONResponse({"code": limited.code, "message": text}, status_code=503,
-                            headers={"Retry-After": str(limited.params["seconds"])})
     q = request.query_params
     try:
         seq = int(q.get("seq", ""))
@@ -160,26 +179,62 @@ async def photo_upload(request: Request) -> Response:
     audit_id, key, client = q.get("audit", ""), q.get("key", ""), q.get("client", "")
     if not sync.CLIENT_RE.match(client) or not audit_id or not key:
         return _error(400, "bad_batch", t("err.bad_batch", lang, reason="no audit, item or client"))
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > MAX_PHOTO_BYTES:
+    declared_text = request.headers.get("content-length")
+    declared = int(declared_text) if declared_text and declared_text.isdigit() else None
+    if declared is not None and declared > MAX_PHOTO_BYTES:  # BodyLimit refuses it first
         err = PhotoError("too_large", size=declared, limit=MAX_PHOTO_BYTES)
         return _error(413, "too_large", message(err, lang))
-    chunks, size = [], 0
+    name = who.user.name
+    retry = limits.PHOTO_BUSY_RETRY_SECONDS
+    if not uploads_in_flight.take(name):
+        return _later("uploads_in_flight", t("err.uploads_in_flight", lang, seconds=retry,
+                                             count=uploads_in_flight.limit), retry)
+    try:
+        store = process_store()
+
+        def admit() -> None:
+            photo_uploads.hit(store, name)
+            capture.check_editable(store, who.user, audit_id)
+
+        try:
+            await run_in_threadpool(admit)
+        except RateLimited as limited:
+            return _limited(limited, lang)
+        except AppError as err:
+            return _store_error(err, lang)
+        need = declared if declared is not None else MAX_PHOTO_BYTES
+        async with uploads_in_flight.turn(name):  # one of this person's photos at a time
+            if not photo_bodies.take(need):
+                return _later("photos_busy", t("err.photos_busy", lang, seconds=retry), retry)
+            try:
+                return await _receive_photo(request, who, lang, store, audit_id, key, client,
+                                            seq, at)
+            finally:
+                photo_bodies.give(need)
+    finally:
+        uploads_in_flight.give(name)
+
+
+async def _receive_photo(request: Request, who: Caller, lang: str, store: Any, audit_id: str,
+                         key: str, client: str, seq: int, at: str) -> Response:
+    # one buffer, grown in place, handed over without a copy (BytesIO.getvalue shares it)
+    buf, size = io.BytesIO(), 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_PHOTO_BYTES:
+        if size > MAX_PHOTO_BYTES:  # BodyLimit refuses it first; kept for the message
             err = PhotoError("too_large", size=size, limit=MAX_PHOTO_BYTES)
             return _error(413, "too_large", message(err, lang))
-        chunks.append(chunk)
+        buf.write(chunk)
+    data = buf.getvalue()
+    del buf
     try:
         raw_report = json.loads(unquote(request.headers.get("x-photo-report", "") or "{}"))
-    except ValueError:
+    except (ValueError, RecursionError):
         raw_report = {}
     report = PhoneReport.from_json(raw_report)
-    store = process_store()
 
     def work() -> dict[str, Any]:
-        added = add_photo(store, who.user, audit_id, key, b"".join(chunks), report=report,
+        added = add_photo(store, who.user, audit_id, key, data, report=report,
                           client=client, seq=seq, at=at)
         assert added.result is not None  # noqa: S101  a client was given
         out = _result_json(added.result, lang)

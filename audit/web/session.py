@@ -36,7 +36,10 @@ def same_origin(request: Request) -> bool:
     if not origin:
         return site == "same-origin"
     host = request.headers.get("x-forwarded-host") or request.headers.get("host") or ""
-    return urlsplit(origin).netloc == host.split(",")[0].strip()
+    # scheme and host both: a page of http://host must not act on https://host, or back
+    parts = urlsplit(origin)
+    return (parts.scheme == ("https" if is_https(request) else "http")
+            and parts.netloc == host.split(",")[0].strip())
 
 
 def caller(store: Store, request: Request) -> Caller | None:

@@ -46,7 +46,7 @@ from audit.store import (
     TemplateInfo,
     template_titles,
 )
-from audit.store.folder import docs, journal
+from audit.store.folder import docs, journal, rates
 from audit.store.folder.actions import TinyActions
 from audit.store.folder.check import FolderIntegrity
 from audit.store.folder.locks import FolderLocks
@@ -1068,6 +1068,9 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
         return out
 
     # -- settings --------------------------------------------------------------------------
+
+    def count_hit(self, key: str, limit: int, window: float, now: float) -> float:
+        return rates.count_hit(self.root, key, limit, window, now)
 
     def get_settings(self) -> dict[str, Any]:
         return dict(self._doc("settings.json"))

@@ -46,6 +46,7 @@ from audit.store import (
 )
 from audit.store.postgres.actions import SCHEMA_V4, PgActions
 from audit.store.postgres.check import PostgresIntegrity
+from audit.store.rates import window_hit
 
 if TYPE_CHECKING:
     from audit.photos.prepare import PreparedPhoto
@@ -228,6 +229,7 @@ class PostgresStore(PgActions, PostgresIntegrity, AuditActions):
                 f"cannot connect to PostgreSQL: {exc}. Check AUDIT_DATABASE_URL.",
                 reason=str(exc)) from exc
         self.migrated_from = self._schema(migrate)
+        self._rates_ready = False  # rate_hits made (count_hit)
         # (month, checklist) → (its version, its groups, its item groups), see get_rollups
         self._months: dict[tuple[str, str], tuple[int, tuple[rollups.Rollup, ...],
                                                   tuple[rollups.ItemRollup, ...]]] = {}
@@ -1013,6 +1015,24 @@ class PostgresStore(PgActions, PostgresIntegrity, AuditActions):
             rows = cur.execute(f"SELECT doc FROM visits WHERE {' AND '.join(where)} "
                                "ORDER BY month, id", args).fetchall()
         return [Visit.from_dict(r[0]) for r in rows]
+
+    # -- rate counts ----------------------------------------------------------------------
+
+    def count_hit(self, key: str, limit: int, window: float, now: float) -> float:
+        # Counters, not data: an UNLOGGED table (a crash may empty it), made when first
+        # needed rather than by a schema step, so no version of the schema depends on it.
+        with self._tx() as cur:
+            if not self._rates_ready:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_KEY,))
+                cur.execute("CREATE UNLOGGED TABLE IF NOT EXISTS rate_hits ("
+                            "key text PRIMARY KEY, hits double precision[] NOT NULL)")
+            cur.execute("INSERT INTO rate_hits VALUES (%s, '{}') ON CONFLICT DO NOTHING", (key,))
+            row = cur.execute("SELECT hits FROM rate_hits WHERE key = %s FOR UPDATE",
+                              (key,)).fetchone()
+            hits, wait = window_hit(list(row[0]) if row else [], limit, window, now)
+            cur.execute("UPDATE rate_hits SET hits = %s WHERE key = %s", (hits, key))
+        self._rates_ready = True
+        return wait
 
     # -- settings --------------------------------------------------------------------------
 
