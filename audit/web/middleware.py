@@ -222,7 +222,12 @@ async def _signed_in(scope: Scope) -> bool:
     request = Request(scope)
     if not request.cookies.get("audit_session"):
         return False
-    return await run_in_threadpool(lambda: caller(process_store(), request) is not None)
+    from audit.core.errors import AppError
+
+    try:
+        return await run_in_threadpool(lambda: caller(process_store(), request) is not None)
+    except AppError:  # a store that cannot tell who is signed in lets nobody's files out
+        return False
 
 
 async def _refuse(send: Send) -> None:

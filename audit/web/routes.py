@@ -45,7 +45,10 @@ async def _checked_caller(request: Request) -> Caller | JSONResponse:
     lang = _lang(request)
     if not same_origin(request):
         return _error(403, "forbidden_origin", t("err.forbidden_origin", lang))
-    who = await run_in_threadpool(caller, process_store(), request)
+    try:
+        who = await run_in_threadpool(caller, process_store(), request)
+    except AppError as err:  # e.g. a damaged people file: said so, never a 500
+        return _store_error(err, lang)
     if who is None:
         return _error(401, "signed_out", t("err.signed_out", lang))
     if not csrf_ok(request, who):

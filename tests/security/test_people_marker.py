@@ -238,3 +238,44 @@ def test_cli__check_quick_and_full__report_the_emptied_people_file(tmp_path: Pat
                 "people.json (empty)") in done.stdout
         assert "restore it from a backup" in done.stdout
     assert (store.root / "people.json").read_text(encoding="utf-8") == "{}"
+
+
+# -- the routes beside the app -------------------------------------------------------------------
+
+
+def test_routes__emptied_people__said_plainly_never_a_500(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from audit.ops import process
+    from audit.people import handoff
+    from audit.web.middleware import middleware
+    from audit.web.routes import routes
+
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    monkeypatch.setattr(process, "_stores", {})
+    store = process.process_store()
+    people = populate(store)
+    audit_id = audits.start_audit(store, people["shopper"], location_id="loc-a",
+                                  template_id="mini", mode="mystery", lang="ru").id
+    token = accounts.start_session(store, people["shopper"])
+    origin = "http://testserver"
+    client = TestClient(Starlette(routes=routes(), middleware=middleware()), base_url=origin)
+    r = client.post("/api/session", json={"ticket": handoff.issue_ticket(token)},
+                    headers={"Origin": origin})
+    assert r.status_code == 204
+    before = saved(store)
+    empty_people(store)
+    headers = {"Origin": origin, "X-CSRF-Token": handoff.csrf_token(token), "X-Lang": "en"}
+    r = client.post("/api/sync", json={"audit": audit_id, "client": "phone-0001", "changes": []},
+                    headers=headers)
+    assert r.status_code == 503, r.text
+    assert r.json()["error"] == "people_lost" and "backup" in r.json()["message"]
+    r = client.post(f"/api/photo?audit={audit_id}&key=a.b&client=phone-0001&seq=1&at=x",
+                    content=b"x" * 10, headers=headers)
+    assert r.status_code == 503, r.text
+    r = client.get("/media/anything.jpg")  # people's files: nobody's, while nobody can be told
+    assert r.status_code == 403
+    assert saved(store) == before
