@@ -50,7 +50,7 @@ from audit.photos import PhotoError, prepare_photo  # noqa: E402
 from audit.store.folder.backend import TinyStore  # noqa: E402
 from audit.typos.check import check_typos  # noqa: E402
 from benchmarks.photo import phone_jpeg  # noqa: E402
-from tests.security.inputs import GERMAN, random_latin  # noqa: E402
+from tests.security.texts import GERMAN, random_latin  # noqa: E402
 
 MB = 2**20
 REPEATS = {"typo": 15, "photo": 7, "sign-in": 7, "burst": 5, "probes": 3}
@@ -164,6 +164,12 @@ def photo_part(*, fast_bomb: bool = False) -> Part:
 
 
 def sign_in_part(folder: Path) -> Part:
+    # the product's own password hashing (the tests' cheap one must not come along in an import)
+    from argon2 import PasswordHasher
+
+    real = PasswordHasher()
+    assert (accounts._hasher.time_cost, accounts._hasher.memory_cost) == (
+        real.time_cost, real.memory_cost), "sign-in timed with other password-hashing parameters"
     store = TinyStore(folder / "data")
     accounts.create_user(store, "sam", "shopper", "secret-pass")
     counter = iter(range(10**9))

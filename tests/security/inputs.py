@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import string
 from pathlib import Path
 
 import pytest
@@ -12,21 +10,11 @@ from streamlit.testing.v1 import AppTest
 from audit.people import accounts
 from audit.store.folder.backend import TinyStore
 from tests.conftest import populate
+from tests.security import texts
 
 ROOT = Path(__file__).resolve().parents[2]
 
-GERMAN = ("Die Öffnungszeiten unserer Filiale sind montags bis freitags von neun bis achtzehn Uhr. "
-          "Bitte vereinbaren Sie einen Termin für eine persönliche Beratung zu Krediten und Konten. "
-          "Unsere Mitarbeiter helfen Ihnen gerne weiter und beantworten alle Fragen.")
-
-
-def random_latin(chars: int, seed: int = 7) -> str:
-    """Random Latin "words" of 3 to 12 letters: the paste that took 192 s of CPU."""
-    rng = random.Random(seed)
-    words: list[str] = []
-    while len(" ".join(words)) < chars:
-        words.append("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 12))))
-    return " ".join(words)[:chars]
+GERMAN, random_latin = texts.GERMAN, texts.random_latin
 
 
 def admin_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part: str) -> tuple[AppTest, TinyStore]:
