@@ -556,3 +556,33 @@ def test_dashboard__a_submit_shows_at_once_whatever_was_kept(data: Store, people
     assert audits_shown() == 2
     settle()
     assert audits_shown() == 2
+
+
+def test_dashboard__heatmap_on_a_phone__names_upright_numbers_only_where_they_fit(
+        data: Store, people: dict[str, User]) -> None:
+    """At 390 px a cell is a third of a laptop's: the chart itself turns the section names
+    upright and hides the numbers when a column is under 26 px (colour and tooltip stay)."""
+    from PIL import Image
+
+    from audit.audits.evidence import add_photo
+    from audit.checklist.templates import get_checklist
+
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    answer_mini(data, sam, audit_id)
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (90, 140, 200)).save(photo, "JPEG")
+    add_photo(data, sam, audit_id, "office.facade", photo.getvalue())
+    workflow.submit(data, sam, audit_id)
+    at = app_as(data, people["hq"]).run()
+    at.switch_page("audit/ui/pages/dashboard.py").run()
+    assert not at.exception
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    heat = next(c for c in charts if any(layer.get("mark", {}).get("type") == "rect"
+                                         for layer in c.get("layer", [])))
+    rect, text = heat["layer"]
+    sections = len({s.id for s in get_checklist(data, "mini").sections})
+    narrow = f"width / {sections} < 26"
+    assert text["encoding"]["opacity"]["condition"] == {"test": narrow, "value": 0}
+    assert rect["encoding"]["x"]["axis"]["labelAngle"] == {"expr": f"{narrow} ? -90 : -35"}

@@ -222,17 +222,25 @@ def _heatmap(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist
         return
     order_loc = [names.get(r.location_id, r.location_id) for r in d.ranking]
     order_sec = [titles.get(s, s) for s in d.sections]
+    # A phone's column is a third of a laptop's: there the section names stand upright and the
+    # numbers show only where a cell is wide enough to hold one (the colour and the tooltip
+    # say the rest), so nothing prints over its neighbour.
+    narrow = f"width / {max(len(order_sec), 1)} < 26"
     base = alt.Chart(data).encode(
         x=alt.X("section:N", sort=order_sec, title=None,
-                axis=alt.Axis(labelAngle=-35, labelLimit=160, labelOverlap=False, orient="top")),
-        y=alt.Y("location:N", sort=order_loc, title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
+                axis=alt.Axis(labelAngle=alt.ExprRef(f"{narrow} ? -90 : -35"), labelLimit=160,
+                              labelOverlap=False, orient="top")),
+        y=alt.Y("location:N", sort=order_loc, title=None, axis=alt.Axis(labelLimit=120, labelOverlap=False)),
     )
     rect = base.mark_rect().encode(
-        color=alt.Color("score:Q", scale=_colour_scale(checklist), legend=alt.Legend(title="%")),
+        color=alt.Color("score:Q", scale=_colour_scale(checklist),
+                        legend=alt.Legend(title="%", orient="bottom", gradientLength=160)),
         tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f"), "audits"])
-    text = base.mark_text(fontSize=10).encode(text=alt.Text("score:Q", format=".0f"),
-                                              color=alt.value("#1b1b1b"))
-    st.altair_chart(rect + text, width="stretch", height=120 + 26 * len(order_loc))
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("score:Q", format=".0f"), color=alt.value("#1b1b1b"),
+        opacity=alt.condition(narrow, alt.value(0), alt.value(1)))
+    # room for upright names on top and the legend below, and 26 px a row
+    st.altair_chart(rect + text, width="stretch", height=220 + 26 * len(order_loc))
 
 
 def _trends(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
