@@ -722,22 +722,29 @@ cols[2].caption(f["weakest_cell"][1])
 st.warning(f["headline"], icon=":material/flag:")
 tabs = st.tabs(["Рейтинг", "Карта", "Динамика", "Пункты", "Разрыв", "Сравнение", "Экспорт", "Задачи"])
 with tabs[0]:
+    st.space("small")
     st.dataframe(f["ranking"], hide_index=True, width="stretch", column_config={
-        "Балл": st.column_config.ProgressColumn("Балл", min_value=0, max_value=100, format="%.0f%%"),
+        "Точка": st.column_config.TextColumn("Точка", pinned=True),
+        "Балл": st.column_config.ProgressColumn("Балл", min_value=0, max_value=100, format="%.0f%%",
+                                                width="small"),
         "Изменение": st.column_config.NumberColumn("Изменение", format="%+.1f"),
         "link": st.column_config.LinkColumn(" ", display_text="↗")})
 with tabs[1]:
+    narrow = f"width / {max(len(f['sections']), 1)} < 26"
     base = alt.Chart(f["heatmap"]).encode(
         x=alt.X("section:N", sort=f["sections"], title=None,
-                axis=alt.Axis(labelAngle=-35, labelLimit=160, labelOverlap=False, orient="top")),
-        y=alt.Y("location:N", sort=f["order"], title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)))
+                axis=alt.Axis(labelAngle=alt.ExprRef(f"{narrow} ? -90 : -35"), labelLimit=160,
+                              labelOverlap=False, orient="top")),
+        y=alt.Y("location:N", sort=f["order"], title=None, axis=alt.Axis(labelLimit=120, labelOverlap=False)))
     rect = base.mark_rect().encode(
         color=alt.Color("score:Q", scale=alt.Scale(domain=[0, 60, 85, 100],
-                        range=[RED, "#f1c40f", "#8bc34a", "#2e8b57"]), legend=alt.Legend(title="%")),
+                        range=[RED, "#f1c40f", "#8bc34a", "#2e8b57"]),
+                        legend=alt.Legend(title="%", orient="bottom", gradientLength=160)),
         tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f"), "audits"])
     text = base.mark_text(fontSize=10).encode(text=alt.Text("score:Q", format=".0f"),
-                                              color=alt.value("#1b1b1b"))
-    st.altair_chart(rect + text, width="stretch", height=120 + 26 * len(f["order"]))
+                                              color=alt.value("#1b1b1b"),
+                                              opacity=alt.condition(narrow, alt.value(0), alt.value(1)))
+    st.altair_chart(rect + text, width="stretch", height=220 + 26 * len(f["order"]))
 with tabs[2]:
     st.altair_chart(alt.Chart(f["trend"]).mark_line(point=True).encode(
         x=alt.X("month:O", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
@@ -837,9 +844,9 @@ def floor_frames(store: Store, path: Path) -> dict[str, Any]:
         "weakest_cell": (titles.get(low.section_id, low.section_id),
                          f"{names[low.location_id]} · {low.score:.0f}%"),
         "headline": f"{names[flagged[0].location_id]}: {flagged[0].gap:+.0f}" if flagged else "",
-        "ranking": pd.DataFrame([{"#": r.rank, "Точка": r.name, "Регион": r.region, "Балл": r.score,
-                                  "Уровень": r.level, "Изменение": r.change, "Аудиты": r.audits,
-                                  "Критичные": r.critical, "link": f"location?id={r.location_id}"}
+        "ranking": pd.DataFrame([{"#": r.rank, "Точка": r.name, "Балл": r.score, "Изменение": r.change,
+                                  "Уровень": r.level, "Аудиты": r.audits, "Критичные": r.critical,
+                                  "Регион": r.region, "link": f"location?id={r.location_id}"}
                                  for r in d.ranking]),
         "heatmap": pd.DataFrame([{"location": names[c.location_id], "section": titles.get(c.section_id),
                                   "score": c.score, "audits": c.audits}
@@ -904,7 +911,7 @@ def check_page_vs_floor(case: Case, frames: dict[str, Any]) -> None:
         ranking, worst = at.dataframe[0].value, at.dataframe[1].value
     plain = frames["ranking"]
     assert list(ranking.iloc[:, 1]) == list(plain["Точка"]), "the ranking's locations differ"
-    assert np.allclose(ranking.iloc[:, 3].astype(float), plain["Балл"].astype(float)), "the scores differ"
+    assert np.allclose(ranking.iloc[:, 2].astype(float), plain["Балл"].astype(float)), "the scores differ"
     assert list(worst.iloc[:, 0]) == list(frames["worst"]["item"]), "the costliest items differ"
     assert np.allclose(worst.iloc[:, 1].astype(float), frames["worst"]["lost"].astype(float)), (
         "the points lost differ")

@@ -194,20 +194,24 @@ def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checkli
 
 
 def _ranking(d: analytics.Dashboard, checklist: Checklist | None) -> None:
+    # on a phone the first columns are what shows: the place (pinned while the rest scrolls
+    # sideways), its score and its change; the region and the counts follow
     data = pd.DataFrame([{
         "#": r.rank,
         T("ui.location"): r.name,
-        T("ui.region"): r.region,
         T("ui.score"): r.score,
-        T("ui.level"): level_name(r.level, lang(), checklist),
         T("ui.change"): r.change,
+        T("ui.level"): level_name(r.level, lang(), checklist),
         T("ui.audits"): r.audits,
         T("ui.critical_count"): r.critical,
+        T("ui.region"): r.region,
         "link": f"location?id={r.location_id}",
     } for r in d.ranking])
+    st.space("small")  # the table's toolbar opens above it, clear of the tabs
     st.dataframe(data, hide_index=True, width="stretch", column_config={
+        T("ui.location"): st.column_config.TextColumn(T("ui.location"), pinned=True),
         T("ui.score"): st.column_config.ProgressColumn(T("ui.score"), min_value=0, max_value=100,
-                                                        format="%.0f%%"),
+                                                        format="%.0f%%", width="small"),
         T("ui.change"): st.column_config.NumberColumn(T("ui.change"), format="%+.1f"),
         "link": st.column_config.LinkColumn(" ", display_text="↗"),
     })
