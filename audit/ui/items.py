@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.core import limits
-from audit.model import Audit, Checklist, Item, User
+from audit.model import Audit, Checklist, Item, PhotoRef, User
 from audit.people import audience
 from audit.ui.common import T, get_store
 
@@ -51,6 +51,14 @@ def _photo_dialog(user: User, audit: Audit, sha: str) -> None:
     ref = audit.photos.get(sha)
     if ref is None:
         return
+    st.caption(photo_caption(user, audit, ref))
+    if ref.caption:
+        st.text(ref.caption)
+
+
+def photo_caption(user: User, audit: Audit, ref: PhotoRef) -> str:
+    """When the photo was sent and taken; its GPS and a few re-use flags where the audience
+    policy shows them to this person, the rest counted."""
     bits = [T("ui.uploaded_at", time=ref.uploaded_at[:16].replace("T", " "))]
     if ref.captured_at:
         bits.append(T("ui.captured_at", time=ref.captured_at[:16].replace("T", " ")))
@@ -61,9 +69,7 @@ def _photo_dialog(user: User, audit: Audit, sha: str) -> None:
     bits += [T(f"ui.flag_{f.split(':')[0]}") for f in flags]
     if more:
         bits.append(T("photo.flags_more", count=more))
-    st.caption(" · ".join(bits))
-    if ref.caption:
-        st.text(ref.caption)
+    return " · ".join(bits)
 
 
 def checklist_item(checklist: Checklist, key: str) -> Item:

@@ -10,7 +10,7 @@ from audit.checklist.templates import get_checklist
 from audit.core.errors import AppError, NotFound
 from audit.i18n import answer_text, error_text, explain
 from audit.model import Audit, Checklist, Location, User, item_key
-from audit.people import access, audience, handoff
+from audit.people import access, handoff
 from audit.scoring.score import missing_for_submit, score_audit
 from audit.ui import items, review_panel
 from audit.ui.common import T, esc, fmt_num, fmt_score, get_store, lang, level_badge, session_token
@@ -252,7 +252,6 @@ def _photo_page(user: User, audit: Audit, sha: str) -> None:
     except KeyError:
         st.warning(T("err.not_found"))
         return
-    if ref.gps and audience.may_see(user, audience.POSITIONS, audit.header):
-        st.caption(f"GPS {ref.gps[0]:.5f}, {ref.gps[1]:.5f}")
+    st.caption(items.photo_caption(user, audit, ref))
     st.page_link("audit/ui/pages/audits.py", label=T("ui.back"), icon=":material/arrow_back:",
                  query_params={"id": audit.id})
