@@ -4,7 +4,7 @@ One mystery audit carries every fact the audience policy rules on: the shopper's
 reopen by HQ with its reason, the phone's position and a photo's GPS, a photo flagged as like
 74 others, the reviewer's comment and send-back note, a resubmit, the reviewer's grade of the
 shopper, the publication, a withdrawal and a new publication. Each surface is rendered for
-each reader and read back as text; each fact's markers must appear exactly where
+each reader (on each backend) and read back as text; each fact's markers must appear exactly where
 `audit.people.audience` allows them. A new surface needs one row in SURFACES.
 """
 
@@ -33,10 +33,9 @@ from audit.people import access, accounts, audience
 from audit.reports import export
 from audit.review import steps as review
 from audit.store import Store
-from audit.store.folder.backend import TinyStore
 from audit.ui.common import close_app_stores
 from audit.visits.proof import Position
-from tests.conftest import answer_mini, populate
+from tests.conftest import answer_mini, make_store, populate
 from tests.test_notify import Inbox, smtp_server  # noqa: F401  the real SMTP server, a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,14 +114,18 @@ def build(store: Store) -> tuple[dict[str, User], str, str]:
     return people, audit_id, ref.sha256
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[int, Inbox]  # noqa: F811
-          ) -> Iterator[World]:
+@pytest.fixture(scope="module", params=["tinydb", "postgres"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+          smtp_server: tuple[int, Inbox]) -> Iterator[World]:  # noqa: F811
+    """The audit, once per backend; the app reads the same store (a folder, or the database)."""
     folder = tmp_path_factory.mktemp("audience")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AUDIT_DATA_DIR", str(folder / "data"))
-        mp.delenv("AUDIT_DATABASE_URL", raising=False)
-        store = TinyStore(folder / "data")
+        store = make_store(request.param, folder, request)
+        if request.param == "postgres":
+            mp.setenv("AUDIT_DATABASE_URL", store.url)  # type: ignore[attr-defined]
+        else:
+            mp.delenv("AUDIT_DATABASE_URL", raising=False)
         people, audit_id, photo = build(store)
         port, inbox = smtp_server
         yield World(store, people, audit_id, photo, port, inbox)
