@@ -186,6 +186,20 @@ def app_page(page: str, roles: tuple[str, ...]) -> Callable[[World, str], str | 
     return render
 
 
+def app_actions(query: str) -> Callable[[World, str], str | None]:
+    """The actions page opened on the audit's action plan (?audit=) or on one of its actions (?id=)."""
+    def render(w: World, reader: str) -> str | None:
+        if reader not in ("manager", "reviewer", "hq"):
+            return None  # a shopper never sees what a branch fixes
+        made = w.store.audit_actions(w.audit_id, "loc-a")
+        assert made, "the audit's findings made no actions"
+        at = app(w, reader)
+        at.query_params[query] = w.audit_id if query == "audit" else made[0].id
+        return screen(at.switch_page("audit/ui/pages/actions.py").run())
+
+    return render
+
+
 def audit_pdf(w: World, reader: str) -> str:
     user = w.people[reader]
     return pdf_text(workflow.audit_pdf(w.store, w.audit, lang="en", reader=user, viewer=user))
@@ -253,6 +267,8 @@ SURFACES: dict[str, Surface] = {
     "app: home (lists, review queue)": Surface(
         app_page("audits", READERS), frozenset()),
     "app: actions": Surface(app_page("actions", ("manager", "reviewer", "hq")), frozenset()),
+    "app: the audit's action plan": Surface(app_actions("audit"), frozenset()),
+    "app: one of its actions": Surface(app_actions("id"), frozenset()),
     "app: locations": Surface(app_page("locations", ("manager", "hq")), frozenset()),
     "app: dashboard": Surface(app_page("dashboard", ("hq",)), frozenset()),
     "app: visit plan": Surface(app_page("plan", ("hq",)), frozenset()),
@@ -306,6 +322,10 @@ def test_every_reader_opens_something(world: World) -> None:
             assert rendered(world, surface, reader), (surface, reader)
     assert "Mini check" in mail(world, "manager") and "%PDF" not in mail(world, "manager")
     assert "History of the audit" in mail(world, "manager")  # the attachment was read
+    for reader in ("manager", "reviewer", "hq"):
+        plan = rendered(world, "app: the audit's action plan", reader) or ""
+        assert "The entrance is dry" in plan, reader
+        assert "From the audit of" in (rendered(world, "app: one of its actions", reader) or ""), reader
     for surface in ("PDF: the network", "export: CSV from the dashboard", "export: CSV from the CLI"):
         assert rendered(world, surface, "hq")
 
