@@ -23,6 +23,7 @@ from audit.core.clock import now_iso
 from audit.core.errors import NotFound
 from audit.model import Audit, AuditHeader, Checklist, Location, SummaryRow, User
 from audit.notify import outbox
+from audit.people import audience
 from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
 from audit.reports.pdf import render_audit_pdf, render_network_pdf
 from audit.review import steps as review
@@ -86,25 +87,21 @@ def finish_owed_actions(store: Store) -> int:
 # -- an audit's PDF --------------------------------------------------------------------------------
 
 
-def audience_of(reader: User) -> str:
-    """Whose copy a person gets: HQ's carries photo re-use flags and positions; everyone else's
-    is the branch's, since it may be forwarded there."""
-    return "hq" if reader.role == "hq" else "branch"
-
-
-def audit_pdf(store: Store, audit: Audit, *, lang: str, audience: str, viewer: User | None = None,
-              checklist: Checklist | None = None, tz: str | None = None,
+def audit_pdf(store: Store, audit: Audit, *, lang: str, reader: audience.Reader | User,
+              viewer: User | None = None, checklist: Checklist | None = None, tz: str | None = None,
               now: str | None = None) -> bytes:
-    """The audit's PDF for `audience` ("hq" or "branch") in `lang`: a mystery shopper is named
-    by code, and the action plan and history hold what that audience may read."""
+    """The audit's PDF for `reader` in `lang`: what the audience policy shows them in a copy
+    that leaves the app (a mystery shopper named by code), the action plan if `viewer` (the
+    person printing it; None for the shell and the e-mail) may see the location's actions."""
     checklist = checklist or get_checklist(store, audit.header.template_id,
                                            audit.header.template_version)
+    view = audience.view_of(reader, audit.header, leaves_app=True)
     return render_audit_pdf(
         audit, checklist, location=store.get_location(audit.header.location_id), lang=lang,
-        brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit),
-        photo=display_photo(store), generated_at=now or now_iso(), audience=audience,
+        brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit, view),
+        photo=display_photo(store), generated_at=now or now_iso(), view=view,
         context=audit_context(store, audit),
-        trail=audit_trail(store, audit, checklist, lang=lang, audience=audience, viewer=viewer), tz=tz)
+        trail=audit_trail(store, audit, checklist, lang=lang, view=view, viewer=viewer), tz=tz)
 
 
 def network_pdf(store: Store, rows: Sequence[SummaryRow], locations: Mapping[str, Location],
@@ -118,11 +115,11 @@ def network_pdf(store: Store, rows: Sequence[SummaryRow], locations: Mapping[str
 
 
 def branch_pdf(store: Store, audit_id: str, lang: str) -> bytes:
-    """The copy an e-mail to the branch carries."""
+    """The copy an e-mail to the branch carries: what the branch's managers may read."""
     audit = store.get_audit(audit_id)
     if audit is None:
         raise NotFound(f"no audit {audit_id}", audit_id=audit_id)
-    return audit_pdf(store, audit, lang=lang, audience="branch")
+    return audit_pdf(store, audit, lang=lang, reader=audience.BRANCH)
 
 
 def drain_outbox(store: Store, settings: outbox.SmtpSettings, **kw: Any) -> outbox.DrainResult:

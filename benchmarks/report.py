@@ -46,6 +46,7 @@ from audit.checklist.conditions import visibility  # noqa: E402
 from audit.checklist.parse import load_checklist, shipped_dir  # noqa: E402
 from audit.i18n import answer_text  # noqa: E402
 from audit.model import Answer, Audit, AuditHeader, Checklist, Item, Location, item_key  # noqa: E402
+from audit.people import audience  # noqa: E402
 from audit.photos import prepare_photo  # noqa: E402
 from audit.reports.pdf import AuditContext, Brand, render_audit_pdf  # noqa: E402
 
@@ -167,7 +168,8 @@ def measure(tmp: Path, audit: Audit, checklist: Checklist, photos: dict[str, byt
     def report() -> bytes:
         return render_audit_pdf(audit, checklist, location=location, lang=LANG, brand=Brand(),
                                 auditor_label="S-1A2B3C", photo=lambda sha: tmp / f"{sha}.jpg",
-                                generated_at="2025-03-15T09:00:00+03:00", audience="branch",
+                                generated_at="2025-03-15T09:00:00+03:00",
+                                view=audience.view_of(audience.BRANCH, audit.header, leaves_app=True),
                                 context=context, tz="Europe/Moscow")
 
     # the floor: the same words and the same JPEG files, nothing else

@@ -12,9 +12,12 @@ from PIL import Image, ImageDraw
 
 from audit.checklist.parse import load_checklist, parse_checklist, shipped_dir
 from audit.model import Answer, Audit, AuditHeader, Checklist, Item, Location, PhotoRef
+from audit.people.audience import BRANCH, View
 from audit.photos import prepare_photo
 from audit.reports.pdf import AuditContext, render_audit_pdf
 from tests.conftest import MINI_YAML
+
+BRANCH_VIEW = View(BRANCH, frozenset())  # what the branch sees of a mystery audit: none of the facts
 
 VISIT = "2025-03-14T12:30:00+03:00"
 LOCATION = Location(id="loc-001", name="Тверская", region="Москва", address="ул. Тверская, 12")
@@ -147,7 +150,8 @@ def render_case(name: str, folder: Path, lang: str = "ru") -> bytes:
             answers = answered(checklist, photos)
     audit = audit_of(checklist, answers, photos)
     return render_audit_pdf(audit, checklist, location=LOCATION, lang=lang, auditor_label="S-1A2B3C",
-                            photo=photos.get, generated_at="2025-03-15T09:00:00+03:00", audience="branch",
+                            photo=photos.get, generated_at="2025-03-15T09:00:00+03:00",
+                            view=BRANCH_VIEW,
                             context=CONTEXT, tz="Europe/Moscow")
 
 

@@ -68,7 +68,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "mystery elsewhere, published": set(),
         "own self-audit draft": {V, E, S},
         "colleague's self-audit at my location": {V, S},
-        "colleague's self-audit draft at my location": {S},
+        "colleague's self-audit draft at my location": set(),  # S only where the audit opens
         "self-audit elsewhere": set(),
     },
     "hq": {name: {V, E, R, P, S, G, RV} for name in OBJECTS},

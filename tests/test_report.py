@@ -17,6 +17,7 @@ from audit.checklist.templates import get_checklist
 from audit.model import Answer, Audit, AuditHeader, Checklist, Location, PhotoRef
 from audit.model.rollups import rollups_of
 from audit.ops import demo
+from audit.people import audience
 from audit.photos import prepare_photo
 from audit.reports import analytics
 from audit.reports.pdf import (
@@ -103,7 +104,8 @@ def mini_audit(answers: dict[str, Answer], photos: Photos, *, lang: str = "ru") 
 
 def render(audit: Audit, checklist: Checklist, photos: Photos, **kwargs: Any) -> bytes:
     options: dict[str, Any] = {"location": LOCATION, "lang": "ru", "auditor_label": "S-1A2B3C",
-                               "photo": photos.get, "generated_at": GENERATED, "audience": "branch"}
+                               "photo": photos.get, "generated_at": GENERATED,
+                               "view": audience.view_of(audience.BRANCH, audit.header, leaves_app=True)}
     options.update(kwargs)
     return render_audit_pdf(audit, checklist, **options)
 
@@ -582,14 +584,15 @@ def test_photo_reuse_flags__only_in_hqs_pdf_never_in_one_the_branch_downloads(
     flagged = {sha: replace(ref, flags=("duplicate:other-audit-42", "similar:other-audit-43", "old"))
                for sha, ref in audit.photos.items()}
     audit = replace(audit, photos=flagged)
-    hq = flat(text_of(render(audit, mini, photos, lang="en", audience="hq")))
-    branch = flat(text_of(render(audit, mini, photos, lang="en", audience="branch")))
+    hq = flat(text_of(render(audit, mini, photos, lang="en",
+                             view=audience.view_of(audience.HQ_READER, audit.header, leaves_app=True))))
+    branch = flat(text_of(render(audit, mini, photos, lang="en")))
     assert "same photo as audit other-audit-42" in hq and "other-audit-43" in hq
     assert "taken long before the visit" in hq
     for leak in ("other-audit-42", "other-audit-43", "same photo", "looks like a photo", "long before"):
         assert leak not in branch
-    with pytest.raises(ValueError, match="audience"):
-        render(audit, mini, photos, audience="shopper")
+    with pytest.raises(ValueError, match="copy"):
+        audience.reader_for("shopper")
 
 
 # --- the network: modes -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from audit.actions import service as actions
 from audit.audits import capture as audits
 from audit.checklist.templates import get_checklist
 from audit.model import Checklist, Location, User
-from audit.people import accounts
+from audit.people import accounts, audience
 from audit.reports.gather import audit_context, audit_trail, display_photo, pdf_auditor_label
 from audit.reports.pdf import AuditTrail, render_audit_pdf
 from audit.reports.pdf.styles import Fmt
@@ -66,17 +66,18 @@ def mystery(store: Store, people: dict[str, User], *, findings: bool = True) -> 
     return audit_id
 
 
-def pdf(store: Store, audit_id: str, *, audience: str = "branch", viewer: User | None = None,
+def pdf(store: Store, audit_id: str, *, copy: str = "branch", viewer: User | None = None,
         lang: str = "ru") -> bytes:
     """The audit's PDF as the app's button makes it (no tz: the location's zone)."""
     audit = store.get_audit(audit_id)
     assert audit is not None
+    view = audience.view_of(audience.reader_for(copy), audit.header, leaves_app=True)
     checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
     return render_audit_pdf(
         audit, checklist, location=store.get_location(audit.header.location_id), lang=lang,
-        auditor_label=pdf_auditor_label(store, audit), photo=display_photo(store), generated_at=GENERATED,
-        audience=audience, context=audit_context(store, audit),
-        trail=audit_trail(store, audit, checklist, lang=lang, audience=audience, viewer=viewer))
+        auditor_label=pdf_auditor_label(store, audit, view), photo=display_photo(store),
+        generated_at=GENERATED, view=view, context=audit_context(store, audit),
+        trail=audit_trail(store, audit, checklist, lang=lang, view=view, viewer=viewer))
 
 
 # -- the action plan and the sign-off ---------------------------------------------------------------
@@ -119,7 +120,7 @@ def test_sign_off__not_yet__then_the_acknowledging_manager_and_when(store: Store
     after = page_with(pages_of(pdf(store, audit_id, viewer=people["manager"])), "План действий")
     assert "Ознакомлен: Мария Иванова, 6 мар. 2026, 15:30 UTC+03:00" in after
     assert "Пока никто не ознакомился" not in after
-    english = page_with(pages_of(pdf(store, audit_id, viewer=people["hq"], audience="hq", lang="en")),
+    english = page_with(pages_of(pdf(store, audit_id, viewer=people["hq"], copy="hq", lang="en")),
                         "Action plan")
     assert "Acknowledged by Мария Иванова, 6 Mar 2026, 15:30 UTC+03:00" in english
     assert "Owner Due date Status" in english and "Open" in english
@@ -132,7 +133,8 @@ def test_shopper_pdf__no_plan_no_sign_off(store: Store) -> None:
     audit = store.get_audit(audit_id)
     assert audit is not None
     checklist = get_checklist(store, "mini", 1)
-    trail = audit_trail(store, audit, checklist, lang="ru", audience="branch", viewer=people["shopper2"])
+    trail = audit_trail(store, audit, checklist, lang="ru", viewer=people["shopper2"],
+                        view=audience.view_of(people["shopper2"], audit.header, leaves_app=True))
     assert trail.plan == () and trail.sign_off is None and trail.history
     text = " ".join(pages_of(pdf(store, audit_id, viewer=people["shopper2"])))
     for word in ("План действий", "Ознакомление с отчётом", "Пока никто не ознакомился", "Ответственный"):
@@ -155,7 +157,8 @@ def test_audit_without_actions__no_action_plan_page(store: Store) -> None:
     assert audit is not None
     bare = render_audit_pdf(audit, get_checklist(store, "mini", 1), location=MOSCOW, lang="ru",
                             auditor_label="S-1", photo=display_photo(store), generated_at=GENERATED,
-                            audience="branch", tz="UTC", trail=AuditTrail())
+                            view=audience.view_of(audience.BRANCH, audit.header), tz="UTC",
+                            trail=AuditTrail())
     assert "История аудита" not in " ".join(pages_of(bare))
 
 
@@ -192,13 +195,22 @@ def test_history__steps_with_times_in_the_zone__branch_sees_the_code(store: Stor
     history = pages[-1]
     assert "История аудита" in history
     assert "Время — Europe/Moscow" in history and "Когда Кто Что произошло" in history
+    # the branch reads the audit's steps, not the review between the shopper and the reviewer
+    steps = ["Начат", "Отправлен", "Опубликован для точки"]
+    at = [history.index(s) for s in steps]
+    assert at == sorted(at), history
+    for internal in ("Комментарий", "Фото коврика", "Возвращён", "Два исправления", "снова",
+                     "оценён", "Чёткие фото"):
+        assert internal not in history
+    assert "6 мар. 2026, 15:00 UTC+03:00" in history  # the last submit (12:00 UTC) in Moscow
+    hq = pages_of(pdf(store, audit_id, copy="hq", viewer=people["hq"]))[-1]
     steps = ["Начат", "Отправлен", "Комментарий к «Чистота входа»: Фото коврика, пожалуйста",
              "Возвращён покупателю: Два исправления", "Отправлен снова после исправлений",
              "Отчёт покупателя оценён на 4/5: Чёткие фото", "Опубликован для точки"]
-    at = [history.index(s) for s in steps]
-    assert at == sorted(at), history
-    assert "6 мар. 2026, 13:05 UTC+03:00 rex Возвращён покупателю: Два исправления" in history
-    assert "5 мар. 2026, 12:00 UTC+03:00" in history  # submitted at 09:00 UTC, shown in Moscow
+    at = [hq.index(s) for s in steps]
+    assert at == sorted(at), hq
+    assert "6 мар. 2026, 13:05 UTC+03:00 rex Возвращён покупателю: Два исправления" in hq
+    assert "5 мар. 2026, 12:00 UTC+03:00" in hq  # submitted at 09:00 UTC, shown in Moscow
     # the shopper by code, never by name; no positions in the branch's copy
     assert f"{code} Начат" in history
     everything = " ".join(pages)
@@ -211,7 +223,7 @@ def test_history__steps_with_times_in_the_zone__branch_sees_the_code(store: Stor
 def test_history__hq_copy_shows_positions(store: Store) -> None:
     people = moscow(store)
     audit_id = reviewed(store, people)
-    history = pages_of(pdf(store, audit_id, audience="hq", viewer=people["hq"], lang="en"))[-1]
+    history = pages_of(pdf(store, audit_id, copy="hq", viewer=people["hq"], lang="en"))[-1]
     assert "History of the audit" in history and "Times in Europe/Moscow" in history
     assert "Position at submit: on site" in history
     assert re.search(r"\bsam\b", history) is None  # a PDF leaves the app: still the code

@@ -11,7 +11,7 @@ from audit.audits import capture as audits
 from audit.core.errors import AuditLocked, NotFound
 from audit.i18n import error_text
 from audit.model import Location, User
-from audit.people import accounts
+from audit.people import accounts, audience
 from audit.review import steps as review
 from audit.store import AuditFilter, Store
 from audit.visits.proof import distance_m
@@ -83,13 +83,15 @@ def test_review_round_trip__send_back_fix_resubmit_publish(store: Store, network
     kinds = [e["type"] for e in header.events]
     assert kinds == ["started", "submitted", "comment", "sent_back", "submitted", "graded",
                      "published"]
+    hq_view = audience.view_of(audience.HQ_READER, header)
     lines = review.history_lines(header, Location("loc-a", "Арбат", "Москва", tz="Europe/Moscow"),
-                                 "en")
+                                 "en", view=hq_view)
     assert [ln.what for ln in lines][-4:-1] == ["Sent back to the shopper: Two things to fix",
                                                 "Resubmitted after fixes",
                                                 "Shopper's report graded 4/5: Clear photos"]
     assert lines[3].when == "2026-03-06 13:05 Europe/Moscow" and lines[3].who == "rex"
-    named = review.history_lines(header, None, "ru", items={"entrance.clean": "«Чистота»"})
+    named = review.history_lines(header, None, "ru", items={"entrance.clean": "«Чистота»"},
+                                 view=hq_view)
     assert named[2].what == "Комментарий к «Чистота»: Photo of the mat, please"
     assert named[2].when == "2026-03-06 10:00 UTC"  # no location: UTC, and says so
 
@@ -142,9 +144,10 @@ def test_history__positions_only_for_those_who_may_see_them(store: Store,
              "lon": 37.5934, "accuracy": 10.0}
     header = dataclasses.replace(header, events=(*header.events, event))
     loc = Location("loc-a", "Арбат", "Москва", lat=55.7520, lon=37.5930, tz="Europe/Moscow")
-    hq_view = review.history_lines(header, loc, "ru", see_positions=True)
+    hq_view = review.history_lines(header, loc, "ru", view=audience.view_of(network["hq"], header))
     metres = round(distance_m(55.7520, 37.5930, 55.7523, 37.5934))
     assert hq_view[-1].what == f"Местоположение при отправке: на месте ({metres} м)"
-    branch_view = review.history_lines(header, loc, "en", who={"sam": "S-1A2B3C"})
+    branch_view = review.history_lines(header, loc, "en", who={"sam": "S-1A2B3C"},
+                                       view=audience.view_of(audience.BRANCH, header))
     assert all("Position" not in ln.what for ln in branch_view)
     assert {ln.who for ln in branch_view} == {"S-1A2B3C"}

@@ -24,6 +24,7 @@ PHOTO_MAX_PIXELS = 50_000_000
 PHOTO_DECODE_SHARED_BYTES = 128 * 1024 * 1024
 PHOTO_DECODE_MAX_BYTES = 256 * 1024 * 1024
 PHOTO_DECODE_WAIT_SECONDS = 60.0
+PHOTO_FLAGS_SHOWN = 3  # re-use flags listed under one photo (app and PDF); the rest as "+N more"
 UPLOADS_PER_MINUTE = 30  # photos one person may send per minute, counted across processes
 # Photos of one person being received at once in a process (a phone sends one at a time);
 # more answer 503 with Retry-After, and the phone's outbox sends them again.

@@ -285,6 +285,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.flag_duplicate": ("same photo in another audit", "то же фото в другом аудите"),
     "ui.flag_similar": ("very similar photo in another audit", "очень похожее фото в другом аудите"),
     "ui.flag_old": ("taken long before the visit", "снято задолго до визита"),
+    "photo.flags_more": ("+{count} more", "и ещё {count}"),
     "ui.comment": ("Comment", "Комментарий"),
     "ui.keep_originals": ("Keep original photos", "Хранить исходные фото"),
     "ui.keep_originals_help": ("Off: only the 1600 px display copy and the thumbnail are kept (less disk, no full-resolution evidence).",

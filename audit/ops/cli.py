@@ -121,6 +121,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """PDFs for batch use. The shell is an operator's: it reads the whole data folder anyway."""
     from audit import workflow
     from audit.checklist.templates import get_checklist
+    from audit.people import audience
     from audit.reports import pdf as report
 
     store = _store(args)
@@ -140,7 +141,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             audit = store.get_audit(args.audit_id)
             if audit is None:
                 raise CliError(f"no audit {args.audit_id}")
-            pdf = workflow.audit_pdf(store, audit, lang=args.lang, audience=args.audience,
+            pdf = workflow.audit_pdf(store, audit, lang=args.lang,
+                                     reader=audience.reader_for(args.audience),
                                      tz=args.tz, now=clock.now_iso())
     except (report.FontMissing, ValueError) as err:
         raise CliError(str(err)) from err
@@ -149,18 +151,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from audit.audits.capture import auditor_codes
     from audit.reports.export import export, output_files
 
     store = _store(args)
     if args.what == "actions":
         return _export_actions(store, args)
-    codes = auditor_codes(store)
-    try:
+    try:  # the files leave the app: HQ's copy, mystery shoppers by code
         files = export(store, fmt=args.format, date_from=args.date_from, date_to=args.date_to,
-                       region=args.region, lang=args.lang,
-                       auditor_label=lambda r: codes.get(r.auditor, r.auditor)
-                       if r.mode == "mystery" else r.auditor)
+                       region=args.region, lang=args.lang, leaves_app=True)
     except ValueError as err:  # an unknown format or a bad date
         raise CliError(str(err)) from err
     for path, data in output_files(args.output, files).items():

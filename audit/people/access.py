@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from audit.model import ROLES, User
+from audit.people import audience
 
 # Actions on no particular object
 MANAGE_PEOPLE = "manage_people"
@@ -24,8 +25,8 @@ VIEW_AUDIT = "view_audit"
 EDIT_AUDIT = "edit_audit"  # answer, attach photos, submit, delete a draft
 REOPEN = "reopen"
 PUBLISH = "publish"
-SEE_AUDITOR = "see_auditor"  # the shopper's name rather than their code
-SEE_GPS = "see_gps"  # positions: photo GPS, and where the phone was at start and submit
+SEE_AUDITOR = "see_auditor"  # the shopper's name rather than their code (audience.SHOPPER_IDENTITY)
+SEE_GPS = "see_gps"  # positions: photo GPS, the phone at start and submit (audience.POSITIONS)
 REVIEW = "review"  # comment on items, send back, grade the shopper (publish is PUBLISH)
 # Actions on a planned visit (a VisitLike)
 VIEW_VISIT = "view_visit"
@@ -36,6 +37,7 @@ GLOBAL_ACTIONS = (MANAGE_PEOPLE, MANAGE_LOCATIONS, MANAGE_TEMPLATES, VIEW_DASHBO
 LOCATION_ACTIONS = (START_MYSTERY, START_SELF)
 AUDIT_ACTIONS = (VIEW_AUDIT, EDIT_AUDIT, REOPEN, PUBLISH, SEE_AUDITOR, SEE_GPS, REVIEW)
 VISIT_ACTIONS = (VIEW_VISIT, START_VISIT)
+_FACT_OF = {SEE_AUDITOR: audience.SHOPPER_IDENTITY, SEE_GPS: audience.POSITIONS}
 
 
 class AuditLike(Protocol):
@@ -89,7 +91,7 @@ def _reviewer_may(user: User, action: str, obj: object, region: str | None) -> b
     audit: AuditLike = obj  # type: ignore[assignment]
     if region is None or region not in user.regions or audit.mode != "mystery":
         return False
-    return action in (VIEW_AUDIT, SEE_AUDITOR, REVIEW, PUBLISH) and audit.status == "submitted"
+    return action in (VIEW_AUDIT, REVIEW, PUBLISH) and audit.status == "submitted"
 
 
 def _shopper_may_visit(user: User, visit: VisitLike) -> bool:
@@ -110,6 +112,10 @@ def may(user: User | None, action: str,
     if not _active(user):
         return False
     assert user is not None  # noqa: S101  narrowed by _active
+    if action in _FACT_OF:  # what of an audit one sees is the audience policy's to say
+        return (obj is not None and not isinstance(obj, (str, LocationRef)) and not _is_visit(obj)
+                and may(user, VIEW_AUDIT, obj, region=region)
+                and audience.may_see(user, _FACT_OF[action], obj))  # type: ignore[arg-type]
     if user.role == "hq":
         return True
     if user.role == "reviewer":
@@ -134,14 +140,10 @@ def may(user: User | None, action: str,
         return False
     audit: AuditLike = obj  # type: ignore[assignment]
     own = audit.auditor == user.name
-    if action in (REOPEN, PUBLISH, SEE_GPS, REVIEW):
+    if action in (REOPEN, PUBLISH, REVIEW):
         return False
     if action == EDIT_AUDIT:
         return own and audit.status == "draft"
-    if action == SEE_AUDITOR:
-        # a manager never learns who the mystery shopper was; a shopper sees only their own
-        return own or (user.role == "manager" and audit.mode == "self"
-                       and audit.location_id in user.locations)
     # VIEW_AUDIT
     if user.role == "shopper":
         return own
@@ -158,9 +160,9 @@ def auditor_label(viewer: User | None, audit: AuditLike, codes: dict[str, str]) 
     Codes are random per person (kept on the User), so knowing a shopper's name does not
     let anyone work out their code.
     """
-    if may(viewer, SEE_AUDITOR, audit):
-        return audit.auditor
-    return codes.get(audit.auditor) or "S-??????"
+    if viewer is None or not _active(viewer):
+        return codes.get(audit.auditor) or "S-??????"
+    return audience.auditor_label(audience.view_of(viewer, audit), audit, codes)
 
 
 def startable_modes(user: User | None) -> tuple[str, ...]:

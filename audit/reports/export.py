@@ -1,4 +1,4 @@
-"""CSV and XLSX bytes of filtered audits and of their item-level answers."""
+"""CSV and XLSX bytes of filtered audits and of their item-level answers, as their reader may see them."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from audit.audits.capture import auditor_codes
 from audit.checklist.templates import get_checklist
 from audit.core.zones import format_time, zone_label
 from audit.i18n import answer_text
-from audit.model import LANGS, Location, SummaryRow
+from audit.model import LANGS, Location, SummaryRow, User
+from audit.people import audience
 from audit.reports.analytics import Filters, select
 from audit.scoring.score import score_audit
 from audit.store import AuditFilter, Store
@@ -93,10 +95,12 @@ def audits_table(rows: Sequence[SummaryRow], locations: Mapping[str, Location], 
     return df
 
 
-def answers_table(store: Store, rows: Sequence[SummaryRow], *, lang: str = "en") -> pd.DataFrame:
+def answers_table(store: Store, rows: Sequence[SummaryRow], *, lang: str = "en",
+                  auditor_label: Callable[[SummaryRow], str] | None = None) -> pd.DataFrame:
     """One row per saved answer, in checklist order, with its text and its score in `lang`.
 
     Opens every audit's own file: meant for exports and item-level views, not the dashboard.
+    `auditor_label` names the audit's auditor where they answered ("by"), as `audits_table`.
     """
     if lang not in LANGS:
         raise ExportError(f"language {lang!r} is not offered; choose one of {', '.join(LANGS)}")
@@ -108,6 +112,7 @@ def answers_table(store: Store, rows: Sequence[SummaryRow], *, lang: str = "en")
         h = audit.header
         checklist = get_checklist(store, h.template_id, h.template_version)
         score = score_audit(checklist, audit.answers)
+        shown = {h.auditor: auditor_label(r) if auditor_label else h.auditor}
         known = set()
         for section, item in checklist.items():
             key = f"{section.id}.{item.id}"
@@ -122,7 +127,7 @@ def answers_table(store: Store, rows: Sequence[SummaryRow], *, lang: str = "en")
                 "type": item.type, "answer": answer_text(item, a, lang), "na": a.na,
                 "finding": bool(s and s.is_finding),
                 "earned": s.earned if s else 0.0, "possible": s.possible if s else 0.0,
-                "comment": a.comment, "photos": len(a.photos), "by": a.by, "at": a.at,
+                "comment": a.comment, "photos": len(a.photos), "by": shown.get(a.by, a.by), "at": a.at,
             })
         for key, a in audit.answers.items():  # answers the checklist no longer names: keep them
             if key not in known:
@@ -131,7 +136,7 @@ def answers_table(store: Store, rows: Sequence[SummaryRow], *, lang: str = "en")
                     "section": key.partition(".")[0], "item": "", "type": "",
                     "answer": "" if a.value is None else str(a.value), "na": a.na,
                     "finding": False, "earned": 0.0, "possible": 0.0, "comment": a.comment,
-                    "photos": len(a.photos), "by": a.by, "at": a.at,
+                    "photos": len(a.photos), "by": shown.get(a.by, a.by), "at": a.at,
                 })
     return pd.DataFrame.from_records(records, columns=list(ANSWER_COLUMNS))
 
@@ -216,12 +221,21 @@ def _text_cell(ws: Any, value: Any) -> Any:
 
 
 def export_rows(store: Store, rows: Sequence[SummaryRow], *, fmt: str, lang: str = "en",
-                auditor_label: Callable[[SummaryRow], str] | None = None) -> dict[str, bytes]:
-    """The files for these rows: {"audits.csv", "answers.csv"} or {"xlsx"} (both sheets)."""
+                reader: audience.Reader | User, leaves_app: bool = False) -> dict[str, bytes]:
+    """The files for these rows: {"audits.csv", "answers.csv"} or {"xlsx"} (both sheets).
+
+    Each audit as the audience policy shows it to `reader` (`leaves_app`: in a copy that
+    leaves the app): a shopper they may not know is named by code, in both tables.
+    """
     kind = export_format(fmt)
     locations = {loc.id: loc for loc in store.list_locations()}
-    audits = audits_table(rows, locations, auditor_label=auditor_label)
-    answers = answers_table(store, rows, lang=lang)
+    codes = auditor_codes(store)
+
+    def label(row: SummaryRow) -> str:
+        return audience.auditor_label(audience.view_of(reader, row, leaves_app=leaves_app), row, codes)
+
+    audits = audits_table(rows, locations, auditor_label=label)
+    answers = answers_table(store, rows, lang=lang, auditor_label=label)
     if kind == "csv":
         return {"audits.csv": to_csv(audits), "answers.csv": to_csv(answers)}
     return {"xlsx": to_xlsx({"audits": audits, "answers": answers})}
@@ -237,12 +251,13 @@ def export_format(fmt: str) -> str:
 def export(store: Store, *, fmt: str, date_from: str | None = None, date_to: str | None = None,
            region: str | None = None, lang: str = "en",
            visible: Callable[[SummaryRow], bool] | None = None,
-           auditor_label: Callable[[SummaryRow], str] | None = None,
+           reader: audience.Reader | User = audience.HQ_READER, leaves_app: bool = False,
            filters: Filters | None = None) -> dict[str, bytes]:
     """Submitted audits in the period (dates inclusive, on the visit's day), oldest first.
 
     Returns {"audits.csv": …, "answers.csv": …} for csv, {"xlsx": …} for xlsx. `visible`
-    keeps only what the person asking may see; `filters` adds the dashboard's other filters.
+    keeps only what the person asking may see; `reader` and `leaves_app` say what of each
+    audit they see (by default HQ's, in the app); `filters` adds the dashboard's other filters.
     Raises ExportError (a ValueError) for an unknown format or language, and
     analytics.FilterError (also a ValueError) for a date that is not YYYY-MM-DD.
     """
@@ -258,7 +273,7 @@ def export(store: Store, *, fmt: str, date_from: str | None = None, date_to: str
     if visible is not None:
         rows = [r for r in rows if visible(r)]
     rows.sort(key=lambda r: (_visit(r), r.audit_id))
-    return export_rows(store, rows, fmt=fmt, lang=lang, auditor_label=auditor_label)
+    return export_rows(store, rows, fmt=fmt, lang=lang, reader=reader, leaves_app=leaves_app)
 
 
 def output_files(output: str | Path, files: Mapping[str, bytes]) -> dict[Path, bytes]:

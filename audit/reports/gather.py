@@ -17,7 +17,7 @@ from audit.audits.capture import auditor_codes
 from audit.core import limits
 from audit.core.errors import AppError
 from audit.model import Audit, Checklist, User
-from audit.people import access
+from audit.people import access, audience
 from audit.photos import PhotoStore
 from audit.reports.pdf import AuditContext, AuditTrail, Brand
 from audit.review.steps import history_lines
@@ -70,9 +70,10 @@ def brand_of(store: Store) -> Brand:
                  colour=s.get("brand_colour") or Brand().colour, logo=logo)
 
 
-def pdf_auditor_label(store: Store, audit: Audit) -> str:
-    """A PDF leaves the app, so a mystery shopper is named by code only, whoever prints it."""
-    if audit.header.mode == "mystery":
+def pdf_auditor_label(store: Store, audit: Audit, view: audience.View) -> str:
+    """The auditor as `view` shows them: their name, or the shopper's code. A PDF's view is one
+    for a copy that leaves the app, so it names a mystery shopper by code, whoever prints it."""
+    if not view.sees(audience.SHOPPER_IDENTITY):
         return auditor_codes(store).get(audit.header.auditor) or "S-??????"
     person = store.get_user(audit.header.auditor)
     return (person.display_name if person and person.display_name else audit.header.auditor)
@@ -130,26 +131,24 @@ def audit_context(store: Store, audit: Audit) -> AuditContext:
     )
 
 
-def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str, audience: str,
-                viewer: User | None = None) -> AuditTrail:
-    """The action plan, sign-off and history the audit's PDF prints for `audience`, in `lang`.
+def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str,
+                view: audience.View, viewer: User | None = None) -> AuditTrail:
+    """The action plan, sign-off and history the audit's PDF prints for `view`, in `lang`.
 
     `viewer` is the person printing it in the app; None is the operator's shell or the e-mail
     to the branch's managers. Whoever may not see the location's actions (a shopper: they must
-    not learn what a branch fixed) gets neither the plan nor the sign-off. The history names a
-    mystery shopper by code, as the rest of the PDF does (it leaves the app), and shows
-    positions only in HQ's copy.
+    not learn what a branch fixed) gets neither the plan nor the sign-off. The history holds
+    what the audience policy shows `view`, the auditor named as the rest of the PDF names them.
     """
     h = audit.header
     people = {u.name: u for u in store.list_users()}
     mine = [a for a in store.audit_actions(audit.id, h.location_id)
             if viewer is None or access.may_act(viewer, access.VIEW_ACTION, a)]
     who = {name: u.display_name or name for name, u in people.items()}
-    if h.mode == "mystery":
-        who[h.auditor] = pdf_auditor_label(store, audit)
+    who[h.auditor] = pdf_auditor_label(store, audit, view)
     quote = "«{}»" if lang == "ru" else "“{}”"
     items = {f"{s.id}.{i.id}": quote.format(i.text.get(lang)) for s, i in checklist.items()}
-    history = history_lines(h, store.get_location(h.location_id), lang, who=who,
-                            see_positions=audience == "hq", items=items)
+    history = history_lines(h, store.get_location(h.location_id), lang, view=view, who=who,
+                            items=items)
     return AuditTrail(plan=tuple(plan_lines(mine, checklist, people, lang)),
                       sign_off=sign_off(h, people) if mine else None, history=tuple(history))

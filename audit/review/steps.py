@@ -27,7 +27,7 @@ from audit.core.errors import AppError, AuditLocked
 from audit.core.zones import format_time, parse_utc, utc_iso
 from audit.i18n import t
 from audit.model import AuditHeader, Location, SummaryRow, User
-from audit.people import access
+from audit.people import access, audience
 from audit.store import AuditFilter, Store
 from audit.visits.proof import proof_of, proof_text
 from audit.visits.service import record_grade
@@ -193,29 +193,28 @@ class HistoryLine:
 
 
 def history_lines(header: AuditHeader, location: Location | None, lang: str, *,
-                  who: dict[str, str] | None = None, see_positions: bool = False,
+                  view: audience.View, who: dict[str, str] | None = None,
                   items: dict[str, str] | None = None) -> list[HistoryLine]:
-    """Who did what when, oldest first, times in the location's zone.
+    """Who did what when, oldest first, times in the location's zone, as `view` may see it.
 
     `who` maps a person's name to what this reader may see of them (a shopper's code for a
-    branch manager); positions are left out unless the reader may see them (HQ); `items`
-    names the items comments are about (item key → its text in `lang`).
+    branch manager); the events are those the audience policy shows `view`
+    (`audience.shown_events`); `items` names the items comments are about (key → its text).
     """
     tz = location.tz if location else ""
     names = who or {}
     out: list[HistoryLine] = []
     was_sent_back = False
-    for e in header.events:
+    for e in audience.shown_events(view, header.events):
         kind = str(e.get("type", ""))
-        if kind == "position" and not see_positions:
-            continue
         params: dict[str, Any] = {}
         key = kind
         if kind == "submitted" and was_sent_back:
             key = "resubmitted"
         if kind == "sent_back":
             was_sent_back = True
-            params["note"] = e.get("note") or "—"
+            note = e.get("note") if view.sees(audience.REVIEW_COMMENTS) else ""
+            params["note"] = note or "—"
         elif kind == "comment":
             key_ = str(e.get("key", ""))
             params = {"item": (items or {}).get(key_, key_), "text": e.get("text", "")}

@@ -353,11 +353,13 @@ def _exports(d: analytics.Dashboard, f: analytics.Filters,
 
     st.caption(T("ui.export_hint", count=d.audits))
     cols = st.columns(3)
-    cols[0].download_button("CSV", data=lambda: export.export_rows(store, rows(), fmt="csv", lang=lang())
-                            ["audits.csv"], file_name="audits.csv", mime="text/csv", key="exp.csv",
+    user = st.session_state["_user"]
+    cols[0].download_button("CSV", data=lambda: export.export_rows(
+                                store, rows(), fmt="csv", lang=lang(), reader=user)["audits.csv"],
+                            file_name="audits.csv", mime="text/csv", key="exp.csv",
                             icon=":material/table:", width="stretch")
-    cols[1].download_button("XLSX", data=lambda: export.export_rows(store, rows(), fmt="xlsx",
-                                                                      lang=lang())["xlsx"],
+    cols[1].download_button("XLSX", data=lambda: export.export_rows(
+                                store, rows(), fmt="xlsx", lang=lang(), reader=user)["xlsx"],
                             file_name="audits.xlsx", key="exp.xlsx", icon=":material/grid_on:",
                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             width="stretch")

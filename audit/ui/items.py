@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit.model import Audit, Checklist, Item, User
+from audit.core import limits
+from audit.model import Audit, Checklist, Item, PhotoRef, User
+from audit.people import audience
 from audit.ui.common import T, get_store
 
 
@@ -16,6 +18,7 @@ def photo_block(user: User, audit: Audit, key: str) -> None:
     if not shas:
         return
     photos = get_store().photo_files()
+    view = audience.view_of(user, audit.header)
     thumbs, captions = [], []
     for i, sha in enumerate(shas, 1):
         try:
@@ -23,7 +26,7 @@ def photo_block(user: User, audit: Audit, key: str) -> None:
         except KeyError:
             continue
         ref = audit.photos.get(sha)
-        flag = " ⚠" if ref and ref.flags and user.role == "hq" else ""
+        flag = " ⚠" if ref and audience.photo_flags(view, ref.flags, 1) != ([], 0) else ""
         captions.append(f"{i}{flag}")
     if thumbs:
         st.image(thumbs, width=96, caption=captions)
@@ -48,16 +51,25 @@ def _photo_dialog(user: User, audit: Audit, sha: str) -> None:
     ref = audit.photos.get(sha)
     if ref is None:
         return
+    st.caption(photo_caption(user, audit, ref))
+    if ref.caption:
+        st.text(ref.caption)
+
+
+def photo_caption(user: User, audit: Audit, ref: PhotoRef) -> str:
+    """When the photo was sent and taken; its GPS and a few re-use flags where the audience
+    policy shows them to this person, the rest counted."""
     bits = [T("ui.uploaded_at", time=ref.uploaded_at[:16].replace("T", " "))]
     if ref.captured_at:
         bits.append(T("ui.captured_at", time=ref.captured_at[:16].replace("T", " ")))
-    if user.role == "hq":
-        if ref.gps:
-            bits.append(f"GPS {ref.gps[0]:.5f}, {ref.gps[1]:.5f}")
-        bits += [T(f"ui.flag_{f.split(':')[0]}") for f in ref.flags]
-    st.caption(" · ".join(bits))
-    if ref.caption:
-        st.text(ref.caption)
+    view = audience.view_of(user, audit.header)
+    if ref.gps and view.sees(audience.POSITIONS):
+        bits.append(f"GPS {ref.gps[0]:.5f}, {ref.gps[1]:.5f}")
+    flags, more = audience.photo_flags(view, ref.flags, limits.PHOTO_FLAGS_SHOWN)
+    bits += [T(f"ui.flag_{f.split(':')[0]}") for f in flags]
+    if more:
+        bits.append(T("photo.flags_more", count=more))
+    return " · ".join(bits)
 
 
 def checklist_item(checklist: Checklist, key: str) -> Item:

@@ -15,8 +15,8 @@ from audit.ui.common import LANGS, T, get_store, lang
 def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
     """The audit's PDF, in a language chosen now, whatever the audit was taken in.
 
-    Only HQ's copy carries the photo re-use flags and positions: a manager's PDF reaches the
-    branch. The action plan and sign-off print only for those who see the location's actions.
+    It holds what the audience policy shows this person in a copy that leaves the app. The
+    action plan and sign-off print only for those who see the location's actions.
     """
     store = get_store()
     cols = st.columns([1, 2], vertical_alignment="bottom")
@@ -24,8 +24,8 @@ def audit_pdf_button(user: User, audit: Audit, checklist: Checklist) -> None:
                                          key="pdf.lang", format_func=str.upper) or lang()
 
     def build() -> bytes:
-        return workflow.audit_pdf(store, audit, lang=pdf_lang, audience=workflow.audience_of(user),
-                                  viewer=user, checklist=checklist)
+        return workflow.audit_pdf(store, audit, lang=pdf_lang, reader=user, viewer=user,
+                                  checklist=checklist)
 
     cols[1].download_button(T("ui.download_pdf"), data=build, file_name=f"audit-{audit.id}-{pdf_lang}.pdf",
                             mime="application/pdf", icon=":material/picture_as_pdf:", key="pdf.audit",

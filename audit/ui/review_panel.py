@@ -13,7 +13,7 @@ from audit.core.errors import AppError
 from audit.core.zones import format_time
 from audit.i18n import error_text
 from audit.model import Audit, AuditHeader, Checklist, Location, User
-from audit.people import access
+from audit.people import access, audience
 from audit.review import steps as review
 from audit.ui import geo
 from audit.ui.common import T, esc, get_store, lang
@@ -28,9 +28,10 @@ def stage_badge(header: AuditHeader) -> str:
     return f":{STAGE_BADGE[s]}-badge[{T('stage.' + s)}]"
 
 
-def sent_back_banner(header: AuditHeader) -> None:
+def sent_back_banner(user: User, header: AuditHeader) -> None:
     """On a draft the reviewer returned: why, and where the comments are."""
-    if review.stage(header) != "sent_back":
+    if review.stage(header) != "sent_back" or not audience.may_see(user, audience.REVIEW_COMMENTS,
+                                                                    header):
         return
     note = next((e.get("note", "") for e in reversed(header.events)
                  if e.get("type") == "sent_back"), "")
@@ -39,10 +40,12 @@ def sent_back_banner(header: AuditHeader) -> None:
     st.warning(text, icon=":material/undo:")
 
 
-def sent_back_notes(header: AuditHeader, checklist: Checklist, go: Callable[[str, str], None]) -> None:
+def sent_back_notes(user: User, header: AuditHeader, checklist: Checklist,
+                    go: Callable[[str, str], None]) -> None:
     """Above the walk on a returned draft: each item the reviewer commented on, with the comment
     and a tap that opens the item."""
-    if review.stage(header) != "sent_back":
+    if review.stage(header) != "sent_back" or not audience.may_see(user, audience.REVIEW_COMMENTS,
+                                                                    header):
         return
     for c in review.sent_back_comments(header):
         key = str(c.get("key", ""))
@@ -56,8 +59,10 @@ def sent_back_notes(header: AuditHeader, checklist: Checklist, go: Callable[[str
                   args=(key.partition(".")[0], key))
 
 
-def item_notes(header: AuditHeader, key: str) -> None:
+def item_notes(user: User, header: AuditHeader, key: str) -> None:
     """The reviewer's comments on this item, shown on the item itself."""
+    if not audience.may_see(user, audience.REVIEW_COMMENTS, header):
+        return
     for c in review.item_comments(header, key):
         st.info(f"{esc(str(c.get('text', '')))}", icon=":material/rate_review:")
 
@@ -72,15 +77,16 @@ def panel(user: User, audit: Audit, checklist: Checklist) -> None:
     header = audit.header
     location = store.get_location(header.location_id)
     region = location.region if location else None
+    view = audience.view_of(user, header)
     st.markdown(stage_badge(header))
-    if access.may(user, access.SEE_GPS, header):
+    if view.sees(audience.POSITIONS):
         _proof(audit, location)
     if access.may(user, access.REVIEW, header, region=region) and header.mode == "mystery":
-        _review_actions(user, audit, checklist)
+        _review_actions(user, view, audit, checklist)
     if user.role == "hq":
         _hq_actions(user, audit)
-    _history(user, header, location, region, {f"{sec.id}.{it.id}": f"«{it.text.get(lang())}»"
-                                              for sec, it in checklist.items()})
+    _history(view, header, location, {f"{sec.id}.{it.id}": f"«{it.text.get(lang())}»"
+                                      for sec, it in checklist.items()})
 
 
 def _proof(audit: Audit, location: Location | None) -> None:
@@ -104,7 +110,7 @@ def _proof(audit: Audit, location: Location | None) -> None:
         st.markdown(f"**{T('review.proof')}**  \n" + "  \n".join(lines))
 
 
-def _review_actions(user: User, audit: Audit, checklist: Checklist) -> None:
+def _review_actions(user: User, view: audience.View, audit: Audit, checklist: Checklist) -> None:
     store = get_store()
     header = audit.header
     stage = review.stage(header)
@@ -130,6 +136,8 @@ def _review_actions(user: User, audit: Audit, checklist: Checklist) -> None:
                 note = st.text_area(T("review.send_back_note"), key="review.note", height=80)
                 if st.button(T("review.send_back"), key="review.send_back.go"):
                     _do(lambda: review.send_back(store, user, header.id, note))
+        if not view.sees(audience.SHOPPER_GRADE):
+            return
         with st.form("review.grade"):
             got = review.latest_grade(header)
             value = st.segmented_control(T("review.grade"), list(review.GRADES),
@@ -162,14 +170,10 @@ def _hq_actions(user: User, audit: Audit) -> None:
             _do(lambda: audits.reopen(store, user, audit.id, reason.strip()))
 
 
-def _history(user: User, header: AuditHeader, location: Location | None,
-             region: str | None, items: dict[str, str]) -> None:
-    codes = audits.auditor_codes(get_store())
-    who = {header.auditor: access.auditor_label(user, header, codes)} \
-        if not access.may(user, access.SEE_AUDITOR, header, region=region) else {}
-    lines = review.history_lines(header, location, lang(), who=who,
-                                 see_positions=access.may(user, access.SEE_GPS, header),
-                                 items=items)
+def _history(view: audience.View, header: AuditHeader, location: Location | None,
+             items: dict[str, str]) -> None:
+    who = {header.auditor: audience.auditor_label(view, header, audits.auditor_codes(get_store()))}
+    lines = review.history_lines(header, location, lang(), view=view, who=who, items=items)
     with st.expander(T("review.history", count=len(lines)), icon=":material/history:"):
         for ln in lines:
             st.markdown(f":gray[{esc(ln.when)}] · **{esc(ln.who)}** · {esc(ln.what)}")

@@ -15,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table
 
+from audit.core import limits
 from audit.i18n import answer_text, explain, level_name, t
 from audit.model import (
     WEEKDAYS,
@@ -29,6 +30,7 @@ from audit.model import (
     Section,
     item_key,
 )
+from audit.people import audience
 from audit.reports.pdf.charts import section_chart
 from audit.reports.pdf.layout import (
     PhotoLookup,
@@ -76,8 +78,6 @@ if TYPE_CHECKING:
     from audit.actions.service import PlanLine, SignOff
     from audit.review.steps import HistoryLine
 
-AUDIENCES = ("hq", "branch")
-
 
 @dataclass(frozen=True)
 class AuditContext:
@@ -119,7 +119,7 @@ def render_audit_pdf(
     auditor_label: str,
     photo: PhotoLookup,
     generated_at: str,
-    audience: str,
+    view: audience.View,
     score: AuditScore | None = None,
     context: AuditContext | None = None,
     tz: str | None = None,
@@ -129,22 +129,21 @@ def render_audit_pdf(
 
     `photo(sha256)` gives the path of a prepared display JPEG (ReportLab copies the file into
     the PDF as it is), or None when it is missing (the PDF says so); bytes are taken too.
-    `audience` says who may read it: "hq" sees the photo re-use flags, "branch" (a manager
-    or the shopper) never does. Times print in `tz` (an IANA name; "UTC" is labelled so);
-    without it in the location's zone (UTC where it has none), and page 1 says which.
+    `view` is what its reader may see (`audience.view_of`): photo re-use flags, and in `trail`
+    the history's events, appear only where it allows them. Times print in `tz` (an IANA
+    name; "UTC" is labelled so); without it in the location's zone (UTC where it has none),
+    and page 1 says which.
     `trail` adds the action plan page with the sign-off block and the history appendix.
     `checklist` is the template version the audit was taken with. The same arguments give
     the same bytes.
     """
-    if audience not in AUDIENCES:
-        raise ValueError(f"audience {audience!r} is unknown; the PDF is for 'hq' or 'branch'")
     brand = brand or Brand()
     trail = trail or AuditTrail()
     fam = _family()
     fmt = Fmt(lang, tz) if tz is not None else _location_fmt(lang, location)
     score = score or score_audit(checklist, audit.answers)
     st = _Styles(fam, _colour(brand.colour))
-    report = _AuditReport(audit, checklist, score, location, fmt, st, _Photos(photo), audience == "hq")
+    report = _AuditReport(audit, checklist, score, location, fmt, st, _Photos(photo), view)
     brand_name = brand.name.strip() or _l("product", fmt.lang)
     story = [
         *report.summary(brand, brand_name, auditor_label, context or AuditContext()),
@@ -180,7 +179,7 @@ def _location_fmt(lang: str, location: Location | None) -> Fmt:
 
 class _AuditReport:
     def __init__(self, audit: Audit, checklist: Checklist, score: AuditScore, location: Location | None,
-                 fmt: Fmt, st: _Styles, photos: _Photos, for_hq: bool) -> None:
+                 fmt: Fmt, st: _Styles, photos: _Photos, view: audience.View) -> None:
         self.audit = audit
         self.checklist = checklist
         self.score = score
@@ -189,7 +188,7 @@ class _AuditReport:
         self.lang = fmt.lang
         self.st = st
         self.photos = photos
-        self.for_hq = for_hq
+        self.view = view
         self.width = PAGE[0] - 2 * MARGIN
         self.page_height = _body_height(PAGE)
         self.cost = impacts(score)
@@ -483,7 +482,7 @@ class _AuditReport:
         return out
 
     def _photo_notes(self, ref: PhotoRef | None) -> str:
-        """Caption and when it was taken; the re-use flags only in HQ's copy."""
+        """Caption and when it was taken; the re-use flags where the view shows them, a few."""
         if ref is None:
             return ""
         lang = self.lang
@@ -492,13 +491,15 @@ class _AuditReport:
             bits.append(ref.caption)
         if ref.captured_at:
             bits.append(_l("taken", lang, at=self.fmt.when(ref.captured_at)))
-        if self.for_hq:
-            for flag in ref.flags:
-                kind, _, other = flag.partition(":")
-                if kind == "old":
-                    bits.append(_l("flag_old", lang))
-                elif kind in ("duplicate", "similar"):
-                    bits.append(_l(f"flag_{kind}", lang, audit=other))
+        flags, more = audience.photo_flags(self.view, ref.flags, limits.PHOTO_FLAGS_SHOWN)
+        for flag in flags:
+            kind, _, other = flag.partition(":")
+            if kind == "old":
+                bits.append(_l("flag_old", lang))
+            elif kind in ("duplicate", "similar"):
+                bits.append(_l(f"flag_{kind}", lang, audit=other))
+        if more:
+            bits.append(t("photo.flags_more", lang, count=more))
         return " · ".join(bits)
 
     def _stopwatch(self, item: Item, answer: Answer | None) -> list[_Run]:

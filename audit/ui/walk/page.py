@@ -80,8 +80,8 @@ def _walk(user: User, audit_id: str, location: Location | None) -> None:
         st.warning(T("err.not_found"))
         return
     checklist = get_checklist(store, audit.header.template_id, audit.header.template_version)
-    review_panel.sent_back_banner(audit.header)
-    review_panel.sent_back_notes(audit.header, checklist,
+    review_panel.sent_back_banner(user, audit.header)
+    review_panel.sent_back_notes(user, audit.header, checklist,
                                  lambda section, key: _navigate(audit.id, section, key))
     view, focus, nav = current_view(audit, checklist)
     token = session_token() or ""
@@ -252,7 +252,6 @@ def _photo_page(user: User, audit: Audit, sha: str) -> None:
     except KeyError:
         st.warning(T("err.not_found"))
         return
-    if user.role == "hq" and ref.gps:
-        st.caption(f"GPS {ref.gps[0]:.5f}, {ref.gps[1]:.5f}")
+    st.caption(items.photo_caption(user, audit, ref))
     st.page_link("audit/ui/pages/audits.py", label=T("ui.back"), icon=":material/arrow_back:",
                  query_params={"id": audit.id})
