@@ -18,11 +18,13 @@ def photo_block(user: User, audit: Audit, key: str) -> None:
     photos = get_store().photo_files()
     thumbs, captions = [], []
     for i, sha in enumerate(shas, 1):
+        ref = audit.photos.get(sha)
+        if ref is None:  # a hash the audit holds no photo of: nothing of another audit shows
+            continue
         try:
             thumbs.append(photos.get(sha, "thumb"))
         except KeyError:
             continue
-        ref = audit.photos.get(sha)
         flag = " ⚠" if ref and ref.flags and user.role == "hq" else ""
         captions.append(f"{i}{flag}")
     if thumbs:
@@ -40,13 +42,13 @@ def _close_zoom() -> None:
 
 @st.dialog(" ", width="large", on_dismiss=_close_zoom)
 def _photo_dialog(user: User, audit: Audit, sha: str) -> None:
+    ref = audit.photos.get(sha)
     try:
+        if ref is None:  # only a photo this audit holds is shown
+            raise KeyError(sha)
         st.image(get_store().photo_files().get(sha, "display"))
     except KeyError:
         st.warning(T("err.not_found"))
-        return
-    ref = audit.photos.get(sha)
-    if ref is None:
         return
     bits = [T("ui.uploaded_at", time=ref.uploaded_at[:16].replace("T", " "))]
     if ref.captured_at:

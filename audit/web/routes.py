@@ -184,6 +184,7 @@ async def photo_upload(request: Request) -> Response:
         assert added.result is not None  # noqa: S101  a client was given
         out = _result_json(added.result, lang)
         out["sha"] = added.ref.sha256
+        out["photo"] = added.ref.upload  # the id a later sync change names to attach it
         return out
 
     try:

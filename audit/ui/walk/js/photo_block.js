@@ -60,7 +60,7 @@ Object.assign(Walk.prototype, {
     const local = box.photos.find((p) => p.sha === sha && p.audit === this.data.audit);
     const src = local && local.blob ? URL.createObjectURL(local.blob) : box.thumbs.get(sha);
     const stored = (this.data.photos || {})[sha];
-    const caption = h("input", { type: "text", maxlength: "200", "aria-label": textOf("caption"), placeholder: textOf("caption") });
+    const caption = h("input", { type: "text", maxlength: String(this.data.limits.caption), "aria-label": textOf("caption"), placeholder: textOf("caption") });
     caption.value = (local && local.caption) || (stored && stored.caption) || "";
     caption.addEventListener("change", () => {
       if (local) local.caption = caption.value;

@@ -124,6 +124,7 @@ function upload(p) {
       if (xhr.status === 200) {
         p.state = "sent";
         p.sha = body.sha || p.sha;
+        p.photo = body.photo || p.photo; // the server's id of this upload: what names it from now on
         delete p.blob; // the light copy has arrived; the thumbnail stays for the screen
         await run(["photos"], "readwrite", (t) => { t.objectStore("photos").put(p); }).catch(storageFailed);
         learn(p.audit, body);
