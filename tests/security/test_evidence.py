@@ -322,3 +322,52 @@ def test_exif_offset__beyond_14_hours__ignored__the_wall_clock_kept(offset: str,
     assert prepare_photo(_jpeg_with_offset(offset)).captured_at == captured
     reported = evidence.PhoneReport.from_json({"captured_at": "2026-05-01T10:00:00" + offset})
     assert reported.captured_at == captured or (offset == "+99:99" and reported.captured_at is None)
+
+
+# -- the phone: the walk names its photo by the id the upload answered --------------------------
+
+
+def test_phone__deletes_its_sent_photo_by_the_upload_id(server: tuple[str, TinyStore],
+                                                       browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    from tests.e2e.conftest import PHONE_CONTEXT, card, sign_in, status, wait_for
+
+    url, store = server
+    sam = store.get_user("sam")
+    assert sam is not None
+    audit_id = draft(store, sam)
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+    page = ctx.new_page()
+    sent: list[dict[str, Any]] = []
+
+    def seen(route: Any) -> None:
+        if route.request.method == "POST":
+            sent.append(json.loads(route.request.post_data or "{}"))
+        route.continue_()
+
+    ctx.route("**/api/sync", seen)
+    page.on("dialog", lambda d: d.accept())
+    sign_in(page, url, "sam")
+    page.goto(f"{url}/?id={audit_id}")
+    expect(status(page)).to_have_attribute("data-state", "saved")
+    gallery = card(page, "entrance.dry").locator("input[type=file]:not([capture])")
+    gallery.set_input_files(files=[{"name": "p.jpg", "mimeType": "image/jpeg",
+                                    "buffer": phone_jpeg(seed=44, size=(640, 480))}])
+    def photos() -> tuple[str, ...]:
+        audit = store.get_audit(audit_id)
+        answer = audit.answers.get("entrance.dry") if audit else None
+        return answer.photos if answer else ()
+
+    held = wait_for(photos, "the photo on the server")
+    audit = store.get_audit(audit_id)
+    assert audit is not None
+    upload = audit.photos[held[0]].upload
+    expect(status(page)).to_have_attribute("data-state", "saved")
+    card(page, "entrance.dry").get_by_role("button", name="Фото 1").tap()
+    page.get_by_role("button", name="Удалить фото").tap()
+    wait_for(lambda: not photos(), "the removal on the server")
+    removals = [c for b in sent for c in b.get("changes", []) if c["kind"] == "remove_photo"]
+    assert [c["value"] for c in removals] == [upload], [r.get("changes") for r in sent]
+    expect(card(page, "entrance.dry").locator(".thumb")).to_have_count(0)
+    ctx.close()
