@@ -19,7 +19,7 @@ from audit.core.files import writer_tag
 from audit.ops import check
 from audit.store import Store
 from audit.store.folder.backend import TinyStore
-from tests.conftest import answer_mini, populate
+from tests.conftest import answer_mini, forge_photo_name, populate
 from tests.e2e.photos import phone_jpeg
 
 
@@ -271,8 +271,8 @@ def test_check__an_answer_naming_a_missing_or_another_audits_photo__reported_on_
     assert published is not None
     theirs = next(iter(published.photos))
     # what an older sync let through: bare hashes in a draft's answers
-    audits.answer(store, sam, ids["draft"], "office.facade", add_photo=theirs)
-    audits.answer(store, sam, ids["draft"], "entrance.dry", add_photo="0" * 64)
+    forge_photo_name(store, ids["draft"], "office.facade", theirs)
+    forge_photo_name(store, ids["draft"], "entrance.dry", "0" * 64)
     report = check.run(store)
     said = [check.describe(f, "en") for f in report.findings]
     assert f"an answer names another audit's photo: {ids['draft']} (office.facade: {theirs} " \

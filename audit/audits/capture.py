@@ -186,6 +186,8 @@ def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _
            now: str | None = None) -> Answer:
     """Save one change to one answer at once; other fields of the answer are kept.
 
+    `add_photo` names a photo the audit holds (audit.audits.evidence.add_photo stores it
+    first); any other hash is NotFound, as if no photo had it anywhere.
     Raises AnswerError for a value that does not fit the item, AuditLocked once submitted.
     """
     header = _editable_header(store, actor, audit_id)
@@ -193,6 +195,10 @@ def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _
     item = checklist.item(key)
     if item is None:
         raise AnswerError("unknown_item", f"no item {key!r} in this checklist", key=key)
+    if add_photo is not None:
+        held = store.get_audit(audit_id)
+        if held is None or add_photo not in held.photos:
+            raise NotFound(f"no photo {add_photo!r} in audit {audit_id!r}", audit_id=audit_id)
     checked = _KEEP if value is _KEEP else check_value(item, value)
     if na and not item.na:
         raise AnswerError("na_not_allowed", "N/A is not allowed for this item", key=key)
