@@ -48,7 +48,8 @@ def scan(store: Any, *, quick: bool = False) -> list[Finding]:
                            ).fetchall()
         named = cur.execute(
             "SELECT a.audit_id, a.key, p.sha FROM answers a, "
-            "jsonb_array_elements_text(coalesce(a.doc->'photos', '[]'::jsonb)) AS p(sha) "
+            "jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.doc->'photos') = 'array' "
+            "THEN a.doc->'photos' ELSE '[]'::jsonb END) AS p(sha) "
             "ORDER BY a.audit_id, a.key").fetchall()
     holders: dict[str, set[str]] = {}
     for audit_id, sha in refs:
