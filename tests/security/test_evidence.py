@@ -377,3 +377,22 @@ def test_phone__deletes_its_sent_photo_by_the_upload_id(server: tuple[str, TinyS
     removals = [c for b in sent for c in b.get("changes", []) if c["kind"] == "remove_photo"]
     assert [c["value"] for c in removals] == [upload], [r.get("changes") for r in sent]
     ctx.close()
+
+
+def test_pdf__an_answer_naming_another_audits_photo__prints_no_photo_of_it(
+        store: Store, network: dict[str, User]) -> None:
+    from pypdf import PdfReader
+
+    sam, sue = network["shopper"], network["shopper2"]
+    mine, theirs = draft(store, sam), draft(store, sue)
+    her_sha = photograph(store, sue, theirs, "office.facade")
+    forge_photo_name(store, mine, "office.facade", her_sha)
+
+    def pictures(audit_id: str) -> int:
+        audit = store.get_audit(audit_id)
+        assert audit is not None
+        pdf = workflow.audit_pdf(store, audit, lang="en", audience="hq")
+        return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+    assert pictures(theirs) >= 1
+    assert pictures(mine) == 0
