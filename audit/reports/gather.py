@@ -86,8 +86,8 @@ def display_photo(store: Store, held: Container[str] | None = None) -> PhotoLook
     another audit's photo never prints that photo.
     """
     if held is not None:
-        lookup = display_photo(store)
-        return lambda sha: lookup(sha) if sha in held else None
+        anything = display_photo(store)
+        return lambda sha: anything(sha) if sha in held else None
     photos = store.photo_files()
     if not isinstance(photos, PhotoStore):  # PostgreSQL keeps the bytes in the database
         def read(sha: str) -> bytes | None:
