@@ -99,7 +99,7 @@ def audit_pdf(store: Store, audit: Audit, *, lang: str, reader: audience.Reader 
     return render_audit_pdf(
         audit, checklist, location=store.get_location(audit.header.location_id), lang=lang,
         brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit, view),
-        photo=display_photo(store), generated_at=now or now_iso(), view=view,
+        photo=display_photo(store, held=audit.photos), generated_at=now or now_iso(), view=view,
         context=audit_context(store, audit),
         trail=audit_trail(store, audit, checklist, lang=lang, view=view, viewer=viewer), tz=tz)
 

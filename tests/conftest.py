@@ -122,6 +122,37 @@ def answer_mini(store: Store, user: User, audit_id: str, **changes: object) -> N
         audits.answer(store, user, audit_id, key, value=value)
 
 
+_photo_seeds = itertools.count(1000)
+
+
+def forge_photo_name(store: Store, audit_id: str, key: str, sha: str) -> None:
+    """An answer naming a hash, written straight into the store: what an older version's sync
+    let through, and what no surface can do now."""
+    import dataclasses
+
+    from audit.model import Answer
+
+    store.save_answer(audit_id, key, lambda old: dataclasses.replace(
+        old or Answer(key=key), photos=(*(old.photos if old else ()), sha)))
+
+
+def photograph(store: Store, user: User, audit_id: str, key: str, *, comment: str | None = None
+               ) -> str:
+    """Attach a real photo to an item the one way a photo gets in (an upload); its sha256.
+
+    Each call sends a different small picture, so no two calls raise re-use flags.
+    """
+    from audit.audits import capture as audits
+    from audit.audits import evidence
+    from tests.e2e.photos import phone_jpeg
+
+    sha = evidence.add_photo(store, user, audit_id, key,
+                             phone_jpeg(seed=next(_photo_seeds), size=(160, 120))).ref.sha256
+    if comment is not None:
+        audits.answer(store, user, audit_id, key, comment=comment)
+    return sha
+
+
 @pytest.fixture(scope="session")
 def mini() -> Checklist:
     return parse_checklist(MINI_YAML, source="mini.yaml")

@@ -20,7 +20,7 @@ from audit.model.actions import Action, ActionFilter
 from audit.people import accounts
 from audit.photos import PhotoError
 from audit.store import Store
-from tests.conftest import answer_mini
+from tests.conftest import answer_mini, photograph
 
 TODAY = date.today().isoformat()
 
@@ -38,9 +38,9 @@ def mystery(store: Store, people: dict[str, User], *, publish: bool = True, loca
     audit_id = audits.start_audit(store, who, location_id=location, template_id="mini",
                                   mode="mystery", lang="ru", visit_at=visit_at).id
     answer_mini(store, who, audit_id, **answers)
-    audits.answer(store, who, audit_id, "office.facade", add_photo="f" * 64)
+    photograph(store, who, audit_id, "office.facade")
     if answers.get("entrance__dry") is False:
-        audits.answer(store, who, audit_id, "entrance.dry", add_photo="d" * 64, comment="Лужа")
+        photograph(store, who, audit_id, "entrance.dry", comment="Лужа")
     workflow.submit(store, who, audit_id)
     if publish:
         workflow.publish(store, people["hq"], audit_id)
@@ -147,7 +147,7 @@ def test_self_audit__its_manager_owns_the_actions(store: Store, network: dict[st
     audit_id = audits.start_audit(store, mia, location_id="loc-a", template_id="mini", mode="self",
                                   lang="ru").id
     answer_mini(store, mia, audit_id, entrance__clean=2)
-    audits.answer(store, mia, audit_id, "office.facade", add_photo="f" * 64)
+    photograph(store, mia, audit_id, "office.facade")
     workflow.submit(store, mia, audit_id)
     made = store.location_actions("loc-a")
     assert "entrance.clean" in {a.key for a in made} and {a.owner for a in made} == {"mia"}

@@ -22,7 +22,7 @@ from audit.people import accounts
 from audit.store import Store
 from audit.store.folder.backend import TinyStore
 from audit.ui.common import close_app_stores
-from tests.conftest import MINI_YAML, answer_mini, make_store, populate
+from tests.conftest import MINI_YAML, answer_mini, make_store, photograph, populate
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -238,7 +238,7 @@ def test_walk__link_section_then_review_waits_for_the_phone(data: TinyStore,
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
     answer_mini(data, sam, audit_id)
-    audits.answer(data, sam, audit_id, "office.facade", add_photo="e" * 64)
+    photograph(data, sam, audit_id, "office.facade")
     at = open_audit(app_as(data, sam).run(), audit_id, "waiting")
     assert walk_element(at)["view"] == "waiting"
     at = open_audit(app_as(data, sam).run(), audit_id, "review")
@@ -274,7 +274,7 @@ def test_review__submit_refused_until_required_photo__missing_item_opens_it(
     at.button(key="miss.office.facade.photo").click().run()
     walk = walk_element(at)
     assert (walk["view"], walk["focus"]) == ("office", "office.facade")
-    audits.answer(data, sam, audit_id, "office.facade", add_photo="f" * 64)
+    photograph(data, sam, audit_id, "office.facade")
     at = open_audit(app_as(data, sam).run(), audit_id, "review")
     at.session_state["walk"] = {"pending": {"audit": audit_id, "count": 0}}
     at.run()
@@ -366,7 +366,7 @@ def test_manager__sees_published_mystery_audit_with_a_code_not_the_shopper(
     audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
     answer_mini(data, sam, audit_id)
-    audits.answer(data, sam, audit_id, "office.facade", add_photo="b" * 64)
+    photograph(data, sam, audit_id, "office.facade")
     workflow.submit(data, sam, audit_id)
     before = open_audit(app_as(data, mia).run(), audit_id)
     assert "Not found." in texts(before)
@@ -533,7 +533,7 @@ def test_dashboard__a_submit_shows_at_once_whatever_was_kept(data: Store, people
         audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
                                       mode="mystery", lang="en").id
         answer_mini(data, sam, audit_id)
-        audits.answer(data, sam, audit_id, "office.facade", add_photo="f" * 64)
+        photograph(data, sam, audit_id, "office.facade")
         workflow.submit(data, sam, audit_id)
 
     def settle() -> None:  # as if nothing had been written for a while: kept in memory

@@ -21,7 +21,7 @@ from audit.store.folder.backend import TinyStore
 from audit.ui.visits import cell_text
 from audit.visits import plans as visits
 from audit.visits import service as visit_service
-from tests.conftest import answer_mini, populate
+from tests.conftest import answer_mini, photograph, populate
 from tests.test_app import app_as, open_audit, texts, walk_element
 
 PLAN_PAGE = "audit/ui/pages/plan.py"
@@ -196,7 +196,7 @@ def _in_review(store: TinyStore, who: dict[str, User]) -> str:
     audit_id = audits.start_audit(store, sam, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
     answer_mini(store, sam, audit_id)
-    audits.answer(store, sam, audit_id, "office.facade", add_photo="a" * 64)
+    photograph(store, sam, audit_id, "office.facade")
     workflow.submit(store, sam, audit_id)
     return audit_id
 

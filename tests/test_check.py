@@ -19,7 +19,7 @@ from audit.core.files import writer_tag
 from audit.ops import check
 from audit.store import Store
 from audit.store.folder.backend import TinyStore
-from tests.conftest import answer_mini, populate
+from tests.conftest import answer_mini, forge_photo_name, populate
 from tests.e2e.photos import phone_jpeg
 
 
@@ -260,3 +260,27 @@ def test_app_start__quick_check_settles_leftovers__admin_says_what_it_found_in_r
     assert "состояние аудита и его строки различаются" in shown
     assert "удалено оставшихся временных файлов: 1" in shown
     assert not (store.tmp_dir / dead.name).exists()
+
+
+def test_check__an_answer_naming_a_missing_or_another_audits_photo__reported_on_both_stores(
+        store: Store) -> None:
+    ids = _audits(store)
+    sam = store.get_user("sam")
+    assert sam is not None
+    published = store.get_audit(ids["published"])
+    assert published is not None
+    theirs = next(iter(published.photos))
+    # what an older sync let through: bare hashes in a draft's answers
+    forge_photo_name(store, ids["draft"], "office.facade", theirs)
+    forge_photo_name(store, ids["draft"], "entrance.dry", "0" * 64)
+    report = check.run(store)
+    said = [check.describe(f, "en") for f in report.findings]
+    assert f"an answer names another audit's photo: {ids['draft']} (office.facade: {theirs} " \
+           f"(audit {ids['published']}))" in said
+    assert f"an answer names a photo the audit never received: {ids['draft']} " \
+           f"(entrance.dry: {'0' * 64})" in said
+    assert len(said) == 2 and not report.clean
+    repaired = check.repair(store)  # nothing made up: the answers stay as found
+    assert len(repaired.findings) == 2
+    after = store.get_audit(ids["draft"])
+    assert after is not None and after.answers["office.facade"].photos == (theirs,)

@@ -207,7 +207,7 @@ def test_hidden_item__not_scored_not_required_and_explained(cond: Checklist) -> 
     kept = score.item("talk.kept")
     assert kept is not None and kept.possible == 0 and not kept.is_finding
     assert not score.is_critical_failure  # the stored "no" of a hidden critical item does not count
-    assert "talk.kept" not in dict(missing_for_submit(cond, answers))
+    assert "talk.kept" not in dict(missing_for_submit(cond, answers, photos=()))
     item = cond.item("talk.kept")
     assert item is not None
     assert explain(item, kept, "en", cond) == "skipped: asked only when “A call back was promised” is “Yes”"
@@ -220,7 +220,7 @@ def test_shown_item__scored_and_required_again_when_the_answer_changes(cond: Che
     score = score_audit(cond, answers)
     assert score.critical_failures == ("talk.kept",)
     answers.pop("talk.kept")
-    assert ("talk.kept", "answer") in missing_for_submit(cond, answers)
+    assert ("talk.kept", "answer") in missing_for_submit(cond, answers, photos=())
 
 
 def test_section_na__leaves_the_score_like_item_na_and_asks_for_nothing(cond: Checklist) -> None:
@@ -231,7 +231,7 @@ def test_section_na__leaves_the_score_like_item_na_and_asks_for_nothing(cond: Ch
     assert restroom.possible == 0 and restroom.percent is None
     without = dataclasses.replace(cond, sections=tuple(s for s in cond.sections if s.id != "restroom"))
     assert score.computed == score_audit(without, base).computed
-    assert not [k for k, _ in missing_for_submit(cond, na) if k.startswith("restroom.")]
+    assert not [k for k, _ in missing_for_submit(cond, na, photos=()) if k.startswith("restroom.")]
     assert progress(cond, na)["restroom"] == (2, 2)
     clean = score.item("restroom.clean")
     item = cond.item("restroom.clean")
@@ -291,7 +291,8 @@ def test_property__a_hidden_item_scores_as_if_removed(cond: Checklist, data: st.
     by_id = {s.id: s for s in a.sections}
     for s in b.sections:
         assert (by_id[s.id].earned, by_id[s.id].possible) == (s.earned, s.possible)
-    assert set(missing_for_submit(cond, answers)) == set(missing_for_submit(removed, kept_answers))
+    assert set(missing_for_submit(cond, answers, photos=())) == set(
+        missing_for_submit(removed, kept_answers, photos=()))
 
 
 # --- the audit: section N/A saved at once, with its reason --------------------------------------

@@ -20,6 +20,7 @@ from audit.model import SummaryRow, User
 from audit.reports import export
 from audit.reports.analytics import FilterError, Filters
 from audit.store import Store
+from tests.conftest import photograph
 
 GOOD: dict[str, Any] = {
     "entrance.dry": True, "entrance.clean": 5, "entrance.door": "open",
@@ -44,9 +45,9 @@ def submitted(store: Store, who: User, audit_id: str, location: str, mode: str, 
         audits.answer(store, who, audit_id, key, na=True)
     for key, text in (comments or {}).items():
         audits.answer(store, who, audit_id, key, comment=text)
-    audits.answer(store, who, audit_id, "office.facade", add_photo="a" * 64)
+    photograph(store, who, audit_id, "office.facade")
     if values["entrance.dry"] is False:  # a finding there needs its photo
-        audits.answer(store, who, audit_id, "entrance.dry", add_photo="b" * 64)
+        photograph(store, who, audit_id, "entrance.dry")
     if submit:
         workflow.submit(store, who, audit_id)
     return audit_id

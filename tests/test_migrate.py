@@ -201,7 +201,7 @@ def test_reindex__rebuilds_rows_indexes_rollups_and_hashes_from_the_audits(tmp_p
 
 def test_reindex__on_both_stores_the_same_rollups(store: Any, network: Any) -> None:
     from audit.audits import capture as audits
-    from tests.conftest import answer_mini
+    from tests.conftest import answer_mini, photograph
 
     sam, boss = network["shopper"], network["hq"]
     ids = []
@@ -209,7 +209,7 @@ def test_reindex__on_both_stores_the_same_rollups(store: Any, network: Any) -> N
         audit_id = audits.start_audit(store, sam, location_id="loc-a", template_id="mini",
                                       mode="mystery", lang="en").id
         answer_mini(store, sam, audit_id, entrance__clean=n + 2)
-        audits.answer(store, sam, audit_id, "office.facade", add_photo=f"{n}" * 64)
+        photograph(store, sam, audit_id, "office.facade")
         workflow.submit(store, sam, audit_id)
         ids.append(audit_id)
     audits.reopen(store, boss, ids[0], "check")

@@ -24,7 +24,7 @@ from audit.review import steps as review
 from audit.store import Store
 from audit.store.folder.backend import TinyStore
 from audit.visits.proof import Position
-from tests.conftest import answer_mini, populate
+from tests.conftest import answer_mini, photograph, populate
 
 ROOT = Path(__file__).resolve().parent.parent
 MOSCOW = Location(id="loc-a", name="Арбат", region="Москва", address="ул. Арбат, 1", lat=55.7520,
@@ -58,9 +58,9 @@ def mystery(store: Store, people: dict[str, User], *, findings: bool = True) -> 
                                   lang="ru", now=T0).id
     bad: dict[str, object] = {"entrance__dry": False, "office__guard": False} if findings else {}
     answer_mini(store, sue, audit_id, **bad)
-    audits.answer(store, sue, audit_id, "office.facade", add_photo="f" * 64)
+    photograph(store, sue, audit_id, "office.facade")
     if findings:  # a puddle needs its photo
-        audits.answer(store, sue, audit_id, "entrance.dry", add_photo="d" * 64, comment="Лужа")
+        photograph(store, sue, audit_id, "entrance.dry", comment="Лужа")
     workflow.submit(store, sue, audit_id, now="2026-03-05T09:00:00+00:00")
     workflow.publish(store, people["hq"], audit_id, now="2026-03-06T10:00:00+00:00")
     return audit_id
@@ -172,8 +172,8 @@ def reviewed(store: Store, people: dict[str, User]) -> str:
     audit_id = audits.start_audit(store, sam, location_id="loc-a", template_id="mini", mode="mystery",
                                   lang="ru", now=T0).id
     answer_mini(store, sam, audit_id, entrance__dry=False)
-    audits.answer(store, sam, audit_id, "office.facade", add_photo="a" * 64)
-    audits.answer(store, sam, audit_id, "entrance.dry", add_photo="d" * 64)
+    photograph(store, sam, audit_id, "office.facade")
+    photograph(store, sam, audit_id, "entrance.dry")
     here = Position(lat=55.7521, lon=37.5928, accuracy=15.0)
     workflow.submit(store, sam, audit_id, position=here, now="2026-03-05T09:00:00+00:00")
     review.comment(store, rex, audit_id, "entrance.clean", "Фото коврика, пожалуйста",

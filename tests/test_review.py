@@ -15,7 +15,7 @@ from audit.people import accounts, audience
 from audit.review import steps as review
 from audit.store import AuditFilter, Store
 from audit.visits.proof import distance_m
-from tests.conftest import answer_mini
+from tests.conftest import answer_mini, photograph
 
 T0 = "2026-03-05T08:00:00+00:00"
 
@@ -24,7 +24,7 @@ def _submitted(store: Store, who: User, mode: str = "mystery") -> str:
     audit_id = audits.start_audit(store, who, location_id="loc-a", template_id="mini", mode=mode,
                                   lang="en", now=T0).id
     answer_mini(store, who, audit_id)
-    audits.answer(store, who, audit_id, "office.facade", add_photo="a" * 64)
+    photograph(store, who, audit_id, "office.facade")
     workflow.submit(store, who, audit_id, now="2026-03-05T09:00:00+00:00")
     return audit_id
 

@@ -151,12 +151,24 @@ def test_missing_for_submit__required_items_and_photos(mini: Checklist) -> None:
     answers = _all_good(mini)
     answers["entrance.dry"] = Answer(key="entrance.dry", value=False)  # on_fail needs a photo
     del answers["office.guard"]
-    missing = missing_for_submit(mini, answers)
+    missing = missing_for_submit(mini, answers, photos={})
     assert ("office.guard", "answer") in missing
     assert ("entrance.dry", "photo") in missing
     assert ("office.facade", "photo") in missing
     assert ("waiting.chairs", "answer") not in missing  # not required
     assert ("office.notes", "answer") not in missing  # text is optional by default
+
+
+def test_required_photo__only_a_photo_the_audit_holds_counts(mini: Checklist) -> None:
+    held, named = "a" * 64, "b" * 64  # the audit holds a record of `held` only
+    answers = _all_good(mini)
+    answers["office.facade"] = Answer(key="office.facade", photos=(named,))
+    assert ("office.facade", "photo") in missing_for_submit(mini, answers, photos={held})
+    answers["office.facade"] = Answer(key="office.facade", photos=(named, held))
+    assert ("office.facade", "photo") not in missing_for_submit(mini, answers, photos={held})
+    only_named = {"office.facade": Answer(key="office.facade", photos=(named,))}
+    assert progress(mini, only_named, photos={held})["office"][0] == 0
+    assert progress(mini, only_named, photos={named})["office"][0] == 1
 
 
 def test_progress__counts_na_as_answered(mini: Checklist) -> None:

@@ -24,7 +24,7 @@ from audit.people import accounts
 from audit.scoring.score import AnswerError
 from audit.store import AuditFilter, Store
 from audit.store.folder.backend import TinyStore
-from tests.conftest import MINI_YAML, answer_mini, populate
+from tests.conftest import MINI_YAML, answer_mini, photograph, populate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,7 @@ def test_every_file_is_readable_utf8_json(tmp_path: Path) -> None:
     people = populate(store)
     audit_id = start(store, people["shopper"])
     answer_mini(store, people["shopper"], audit_id)
-    audits.answer(store, people["shopper"], audit_id, "office.facade", add_photo="a" * 64)
+    photograph(store, people["shopper"], audit_id, "office.facade")
     workflow.submit(store, people["shopper"], audit_id)
     accounts.start_session(store, people["shopper"])
     files = list(store.root.rglob("*.json"))
@@ -107,7 +107,7 @@ def test_submitted_audit__is_read_only_until_hq_reopens(store: Store,
     with pytest.raises(audits.SubmitRefused) as refused:
         workflow.submit(store, sam, audit_id)
     assert refused.value.missing == [("office.facade", "photo")]
-    audits.answer(store, sam, audit_id, "office.facade", add_photo="a" * 64)
+    photograph(store, sam, audit_id, "office.facade")
     row = workflow.submit(store, sam, audit_id)
     assert row.status == "submitted" and row.overall is not None
     assert store.get_summary(audit_id) == row

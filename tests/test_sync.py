@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from audit import workflow
 from audit.audits import capture as audits
-from audit.audits import sync
+from audit.audits import evidence, sync
+from audit.core import limits
 from audit.core.errors import AuditLocked, NotFound
 from audit.model import User
 from audit.people import accounts
 from audit.store import Store
-from tests.conftest import answer_mini
+from tests.conftest import answer_mini, photograph
+from tests.e2e.photos import phone_jpeg
 
 CLIENT = "phone-aaaa-1111"
 OTHER = "phone-bbbb-2222"
@@ -99,9 +103,12 @@ def test_two_devices__fields_of_one_item_kept_apart(store: Store, network: dict[
 
 def test_photo_removed_before_its_late_upload__stays_removed(store: Store, network: dict[str, User],
                                                             draft: str) -> None:
-    sam, sha = network["shopper"], "c" * 64
-    apply(store, sam, ch(2, "remove_photo", "entrance.dry", T2, value=sha), audit=draft)
-    apply(store, sam, ch(1, "add_photo", "entrance.dry", T1, value=sha), audit=draft)
+    sam, data = network["shopper"], phone_jpeg(seed=7, size=(160, 120))
+    sha = hashlib.sha256(data).hexdigest()  # what the phone names before the upload arrives
+    removed = apply(store, sam, ch(2, "remove_photo", "entrance.dry", T2, value=sha), audit=draft)
+    assert removed.applied == (2,) and not removed.refused
+    late = evidence.add_photo(store, sam, draft, "entrance.dry", data, client=CLIENT, seq=1, at=T1)
+    assert late.ref.sha256 == sha and late.ref.upload.startswith("up_")
     a = store.get_audit(draft)
     assert a is not None and a.answers["entrance.dry"].photos == ()
 
@@ -111,7 +118,7 @@ def test_photo_removed_before_its_late_upload__stays_removed(store: Store, netwo
     (ch(1, "answer", "entrance.dry", T1, value="maybe"), "not_yes_no"),
     (ch(1, "answer", "entrance.dry", T1, na=True), "na_not_allowed"),
     (ch(1, "answer", "nowhere.none", T1, value=True), "unknown_item"),
-    (ch(1, "comment", "entrance.dry", T1, value="x" * 5001), "too_long"),
+    (ch(1, "comment", "entrance.dry", T1, value="x" * (limits.COMMENT_MAX_CHARS + 1)), "too_long"),
     (ch(1, "section", "attic", T1), "unknown_section"),
 ])
 def test_bad_change__refused_with_its_reason__the_rest_kept(store: Store, network: dict[str, User],
@@ -190,7 +197,7 @@ def test_not_theirs__reads_as_not_found(store: Store, network: dict[str, User], 
 def test_submitted__refused_as_locked(store: Store, network: dict[str, User], draft: str) -> None:
     sam = network["shopper"]
     answer_mini(store, sam, draft)
-    audits.answer(store, sam, draft, "office.facade", add_photo="d" * 64)
+    photograph(store, sam, draft, "office.facade")
     workflow.submit(store, sam, draft)
     with pytest.raises(AuditLocked):
         apply(store, sam, ch(1, "answer", "entrance.dry", T1, value=False), audit=draft)

@@ -21,7 +21,7 @@ from audit.visits import plans as visits
 from audit.visits import service as visit_service
 from audit.visits.plans import PlanError, VisitError
 from audit.visits.proof import BadPosition, check_position
-from tests.conftest import answer_mini
+from tests.conftest import answer_mini, photograph
 
 MSK = "Europe/Moscow"
 BERLIN = "Europe/Berlin"
@@ -428,7 +428,7 @@ def test_submit__records_the_submit_position_and_closes_the_visit(store: Store,
     sam = people["shopper"]
     header = visit_service.start_visit(store, sam, v.id, lang="en", now=NOW)
     answer_mini(store, sam, header.id)
-    audits.answer(store, sam, header.id, "office.facade", add_photo="a" * 64)
+    photograph(store, sam, header.id, "office.facade")
     far = check_position(55.78, 37.70, 30.0)
     workflow.submit(store, sam, header.id, position=far, now="2026-03-05T09:00:00+00:00")
     got = store.get_visit(v.id)

@@ -10,10 +10,12 @@ from PIL import Image
 
 from audit.audits import capture as audits
 from audit.audits import evidence
+from audit.core import limits
 from audit.model import Location, User
 from audit.photos import PhotoError
 from audit.store import Store
 from audit.ui.walk import component
+from tests.conftest import forge_photo_name
 
 
 def jpeg(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -44,6 +46,17 @@ def test_walk_data__answers_thumbnails_hours_and_words(store: Store, network: di
     assert items["waiting.wait"]["bands"][0] == {"max": 5.0, "score": 1.0}
     assert items["office.hours"]["hours"] == {"evening_after": "19:00", "weekend": True}
     assert items["office.notes"]["required"] is False  # evidence, not scored: no required mark
+    # the phone's fields are cut at the limits the server enforces (one table: core/limits.py)
+    assert data["limits"] == {"comment": limits.COMMENT_MAX_CHARS, "text": limits.TEXT_ANSWER_MAX_CHARS,
+                              "caption": limits.CAPTION_MAX_CHARS,
+                              "reason": limits.SECTION_NA_REASON_MAX_CHARS}
+    # a hash the audit holds no photo of (typed in by an older sync) shows nothing
+    forge_photo_name(store, audit_id, "entrance.clean", "ab" * 32)
+    again = store.get_audit(audit_id)
+    assert again is not None
+    data = component.walk_data(again, checklist, lang="en", user="sam", csrf="c" * 32, ticket=None,
+                               view="", focus=None, location=loc, photos=store.photo_files())
+    assert list(data["photos"]) == [added.ref.sha256]
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -198,8 +198,9 @@ def test_photo__light_copy_stored_with_the_phones_report__bad_bytes_refused(
     q = {"audit": audit_id, "key": "entrance.dry", "client": "phone-1234-abcd", "seq": 7, "at": T1}
     r = client.post("/api/photo", params=q, content=jpeg(), headers=headers)
     assert r.status_code == 200, r.text
+    assert r.json()["photo"].startswith("up_")  # the server's id for it, never the hash
     again = client.post("/api/photo", params=q, content=jpeg(), headers=headers)
-    assert again.json()["acked"] == [7]
+    assert again.json()["acked"] == [7] and again.json()["photo"] == r.json()["photo"]
     a = data.get_audit(audit_id)
     assert a is not None and a.answers["entrance.dry"].photos == (r.json()["sha"],)
     ref = a.photos[r.json()["sha"]]

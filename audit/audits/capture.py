@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Container
 from typing import Any
 
 from audit.checklist.templates import get_checklist
@@ -91,7 +92,8 @@ def region_of(store: Store, location_id: str) -> str:
 
 
 def summary_of(header: AuditHeader, checklist: Checklist, answers: dict[str, Answer],
-               score: AuditScore | None = None, *, region: str) -> SummaryRow:
+               score: AuditScore | None = None, *, region: str,
+               photos: Container[str] | None = None) -> SummaryRow:
     """The index row for an audit: what the dashboard reads without opening the audit."""
     row = SummaryRow(
         audit_id=header.id,
@@ -107,7 +109,7 @@ def summary_of(header: AuditHeader, checklist: Checklist, answers: dict[str, Ans
         submitted_at=header.submitted_at,
         published=header.published,
     )
-    prog = progress(checklist, answers)[""]
+    prog = progress(checklist, answers, photos=photos)[""]
     row = dataclasses.replace(row, answered=prog[0], total=prog[1])
     if score is None:
         return row
@@ -184,6 +186,8 @@ def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _
            now: str | None = None) -> Answer:
     """Save one change to one answer at once; other fields of the answer are kept.
 
+    `add_photo` names a photo the audit holds (audit.audits.evidence.add_photo stores it
+    first); any other hash is NotFound, as if no photo had it anywhere.
     Raises AnswerError for a value that does not fit the item, AuditLocked once submitted.
     """
     header = _editable_header(store, actor, audit_id)
@@ -191,6 +195,10 @@ def answer(store: Store, actor: User, audit_id: str, key: str, *, value: Any = _
     item = checklist.item(key)
     if item is None:
         raise AnswerError("unknown_item", f"no item {key!r} in this checklist", key=key)
+    if add_photo is not None:
+        held = store.get_audit(audit_id)
+        if held is None or add_photo not in held.photos:
+            raise NotFound(f"no photo {add_photo!r} in audit {audit_id!r}", audit_id=audit_id)
     checked = _KEEP if value is _KEEP else check_value(item, value)
     if na and not item.na:
         raise AnswerError("na_not_allowed", "N/A is not allowed for this item", key=key)
@@ -240,8 +248,9 @@ def set_section_na(store: Store, actor: User, audit_id: str, section_id: str, re
     reason = reason.strip()
     if na and not reason:
         raise AnswerError("na_reason_needed", "say why the section does not apply", key=section_id)
-    if len(reason) > 500:
-        raise AnswerError("too_long", "the reason is longer than 500 characters", limit=500)
+    most = limits.SECTION_NA_REASON_MAX_CHARS
+    if len(reason) > most:
+        raise AnswerError("too_long", f"the reason is longer than {most} characters", limit=most)
     at = now or now_iso()
 
     def update(old: Answer | None) -> Answer:
@@ -266,7 +275,7 @@ def caption_photo(store: Store, actor: User, audit_id: str, sha256: str, caption
     ref = audit.photos.get(sha256) if audit else None
     if ref is None:
         raise NotFound(f"no photo {sha256!r} in audit {audit_id!r}", audit_id=audit_id)
-    new = dataclasses.replace(ref, caption=caption.strip()[:200])
+    new = dataclasses.replace(ref, caption=caption.strip()[:limits.CAPTION_MAX_CHARS])
     store.save_photo_ref(audit_id, new)
     return new
 
@@ -291,7 +300,7 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
         raise _not_found(audit_id)
     checklist = checklist_for(store, header)
     score = score_audit(checklist, audit.answers)
-    missing = missing_for_submit(checklist, audit.answers, score)
+    missing = missing_for_submit(checklist, audit.answers, score, photos=audit.photos)
     if missing:
         raise SubmitRefused(missing)
     at = now or now_iso()
@@ -300,7 +309,7 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
                                           actions_due=audit.header.mode == "self"),
                       "submitted", actor.name, at)
     row = summary_of(new, checklist, audit.answers, score,
-                     region=region_of(store, header.location_id))
+                     region=region_of(store, header.location_id), photos=audit.photos)
     store.submit_audit(new, row, list(audit.photos.values()))
     return row  # a self-audit is final now: audit.workflow.submit makes its actions
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from audit.audits import capture as audits
 from audit.audits import sync
+from audit.core import limits
 from audit.core.clock import now_iso
 from audit.model import PhotoRef, User
 from audit.photos import prepare_photo, reuse_flags
@@ -36,13 +37,7 @@ class PhoneReport:
         """Tolerant: a field the phone could not read, or sent garbled, is simply left out."""
         if not isinstance(raw, dict):
             return cls()
-        captured = raw.get("captured_at")
-        try:
-            # EXIF keeps the camera's wall clock, usually without a zone: kept as it came
-            captured = datetime.fromisoformat(captured).isoformat() if isinstance(captured, str) \
-                and len(captured) <= 40 else None
-        except ValueError:
-            captured = None
+        captured = _wall_clock(raw.get("captured_at"))
         gps = raw.get("gps")
         point: tuple[float, float] | None = None
         if isinstance(gps, list) and len(gps) == 2 and all(_number(v) for v in gps):
@@ -58,6 +53,21 @@ class PhoneReport:
                "width": self.width, "height": self.height, "size": self.size,
                "downscaled": self.downscaled}
         return {k: v for k, v in out.items() if v not in (None, False)}
+
+
+def _wall_clock(raw: Any) -> str | None:
+    """EXIF keeps the camera's wall clock, usually without a zone: kept as it came; a zone
+    offset no place on Earth has (beyond ±14:00) is dropped, as the server's reading does."""
+    if not isinstance(raw, str) or len(raw) > 40:
+        return None
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    offset = when.utcoffset()
+    if offset is not None and abs(offset) > timedelta(minutes=limits.UTC_OFFSET_MAX_MINUTES):
+        when = when.replace(tzinfo=None)
+    return when.isoformat()
 
 
 def _number(v: Any) -> bool:
@@ -79,6 +89,10 @@ def add_photo(store: Store, user: User, audit_id: str, key: str, data: bytes, *,
               at: str | None = None, now: str | None = None) -> Added:
     """Check access, prepare_photo, store the files, flag re-use, attach to the item.
 
+    The only way a photo enters an audit: the bytes this person uploaded to this audit. The
+    photo's record gets a server-issued upload id (`Added.ref.upload`), which is what a
+    phone names to attach it again; a hash alone never attaches anything.
+
     Raises NotFound/AuditLocked as any edit does, PhotoError for bytes that are not a usable
     photo (nothing stored then). With a client and sequence the attach goes through the
     phone's receipts, so a photo sent twice is attached once and a photo deleted on the
@@ -92,7 +106,12 @@ def add_photo(store: Store, user: User, audit_id: str, key: str, data: bytes, *,
     photos = store.photo_files(keep_originals=bool(store.get_settings().get("keep_originals", True)))
     photos.put(prepared)
     reported = report or PhoneReport()
-    ref = dataclasses.replace(prepared.to_ref(now or now_iso()), reported=reported.to_dict())
+    audit = store.get_audit(audit_id)
+    known = audit.photos.get(prepared.sha256) if audit else None
+    # the same photo sent again to this audit keeps its upload id, so both sendings name it
+    upload = known.upload if known is not None and known.upload else sync.new_upload_id()
+    ref = dataclasses.replace(prepared.to_ref(now or now_iso()), reported=reported.to_dict(),
+                              upload=upload)
     # the server's own reading of the bytes wins; the phone's capture time only fills a gap
     probe = ref if ref.captured_at else dataclasses.replace(ref, captured_at=reported.captured_at)
     flags = reuse_flags(probe, audit_id=audit_id, visit_at=header.visit_at,
@@ -103,5 +122,5 @@ def add_photo(store: Store, user: User, audit_id: str, key: str, data: bytes, *,
     if not client:
         audits.answer(store, user, audit_id, key, add_photo=ref.sha256, now=now)
         return Added(ref, None)
-    change = sync.Change(seq=seq, kind="add_photo", key=key, at=at or now_iso(), value=ref.sha256)
+    change = sync.Change(seq=seq, kind="add_photo", key=key, at=at or now_iso(), value=ref.upload)
     return Added(ref, sync.apply_batch(store, user, audit_id, client, [change], now=now))

@@ -6,25 +6,31 @@ import dataclasses
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from audit.audits import capture as audits
+from audit.core import limits
 from audit.core.clock import now_iso
 from audit.core.errors import AppError
-from audit.model import Answer, Checklist, Item, User
+from audit.model import Answer, Checklist, Item, PhotoRef, User
 from audit.scoring.score import AnswerError, check_value
 from audit.store import Store
 from audit.typos.check import check_typos
 
-MAX_SECTION_REASON = 500  # as audits.set_section_na allows
 KINDS = ("answer", "comment", "add_photo", "remove_photo", "caption", "section")
-MAX_CHANGES = 500
-MAX_COMMENT = 5000
+MAX_CHANGES = limits.SYNC_MAX_CHANGES
 CLIENT_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+UPLOAD_RE = re.compile(r"^up_[A-Za-z0-9_-]{16,40}$")
+
+
+def new_upload_id() -> str:
+    """The id an upload answers with: what a phone names to attach that photo."""
+    return "up_" + secrets.token_urlsafe(15)
 
 
 class _Keep:
@@ -94,6 +100,13 @@ def phone_time(raw: Any) -> str:
     return when.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+def _bounded(now: str) -> str:
+    """The latest phone time taken as it came: the server's now plus the allowed skew, in
+    phone_time's shape; a change dated later counts as made at the server's now."""
+    when = datetime.fromisoformat(now) + timedelta(seconds=limits.PHONE_CLOCK_SKEW_SECONDS)
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
 def parse_change(raw: Any) -> Change:
     if not isinstance(raw, dict):
         raise _bad("a change is not an object")
@@ -140,7 +153,7 @@ def _received(sync: Mapping[str, Any], client: str, seq: int) -> bool:
     return bool(mark) and (seq <= mark["upto"] or seq in mark["extra"])
 
 
-def _receipt(sync: dict[str, Any], client: str, seq: int) -> None:
+def _receipt(sync: dict[str, Any], client: str, seq: int, seen: str) -> None:
     clients = sync.setdefault("clients", {})
     mark = clients.setdefault(client, {"upto": 0, "extra": []})
     extra = set(mark["extra"]) | {seq}
@@ -148,7 +161,29 @@ def _receipt(sync: dict[str, Any], client: str, seq: int) -> None:
     while upto + 1 in extra:
         upto += 1
         extra.discard(upto)
-    clients[client] = {"upto": upto, "extra": sorted(extra)}
+    clients[client] = {"upto": upto, "extra": sorted(extra), "seen": seen}
+
+
+def _prune_receipts(sync: dict[str, Any], client: str,
+                    photos: Mapping[str, PhotoRef] | None) -> None:
+    """Keep only what a phone can still send again: the newest sequences past a gap, and the
+    phones seen most recently. A change whose receipt was dropped and that comes once more
+    meets its own time on the field's clock and is kept out as not newer. Removals of photos
+    the audit does not hold (waiting for a late upload) are kept, the newest few."""
+    clock = sync.get("clock", {})
+    waiting = [] if photos is None else sorted(
+        (v, k) for k, v in clock.items() if k.startswith("p:") and k.rsplit(":", 1)[1] not in photos)
+    for _, k in waiting[:max(0, len(waiting) - limits.SYNC_RECEIPT_GAPS_MAX)]:
+        del clock[k]
+    clients = sync.get("clients", {})
+    for mark in clients.values():
+        if len(mark["extra"]) > limits.SYNC_RECEIPT_GAPS_MAX:
+            mark["extra"] = mark["extra"][-limits.SYNC_RECEIPT_GAPS_MAX:]
+    if len(clients) > limits.SYNC_CLIENTS_MAX:
+        others = sorted((c for c in clients if c != client),
+                        key=lambda c: (str(clients[c].get("seen", "")), c))
+        for old in others[:len(clients) - limits.SYNC_CLIENTS_MAX]:
+            del clients[old]
 
 
 def _field(change: Change) -> str:
@@ -163,12 +198,16 @@ def _field(change: Change) -> str:
     return "@section"
 
 
-def _newer(sync: dict[str, Any], change: Change, client: str) -> bool:
-    """Record the change's time on its field if it is the latest; True if so."""
+def _newer(sync: dict[str, Any], change: Change, client: str, latest: str) -> bool:
+    """Record the change's time on its field if it is the latest; True if so.
+
+    A time on the clock past `latest` (the server's now and the allowed skew) was stored
+    before phone times were bounded: it no longer holds the field.
+    """
     clock = sync.setdefault("clock", {})
     mine = [change.at, client, change.seq]
     stored = clock.get(_field(change))
-    if stored is not None and list(stored) >= mine:
+    if stored is not None and str(stored[0]) <= latest and list(stored) >= mine:
         return False
     clock[_field(change)] = mine
     return True
@@ -177,17 +216,25 @@ def _newer(sync: dict[str, Any], change: Change, client: str) -> bool:
 # -- applying ----------------------------------------------------------------------------------
 
 
-def _prepare(checklist: Checklist, section_ids: set[str], change: Change) -> Change | Refusal:
-    """The change with its value in stored shape, or why it is refused (checked before locking)."""
+def _prepare(checklist: Checklist, section_ids: set[str], change: Change,
+             photos: Mapping[str, PhotoRef]) -> Change | Refusal:
+    """The change with its value in stored shape, or why it is refused (checked before locking).
+
+    `photos` are the audit's photo records: a photo change names one of them (to attach,
+    by the id its upload answered; to remove or caption, by that id or its hash).
+    """
     try:
         if change.kind == "section":
             if change.key not in section_ids:
                 return Refusal(change.seq, "unknown_section", {"key": change.key})
             return change
         if change.kind == "caption":
-            if not SHA_RE.match(change.sha) or not isinstance(change.value, str):
+            if not isinstance(change.value, str):
                 return Refusal(change.seq, "not_text")
-            return dataclasses.replace(change, value=change.value.strip()[:200])
+            if change.sha not in photos:
+                return Refusal(change.seq, "photo_not_uploaded")
+            return dataclasses.replace(change,
+                                       value=change.value.strip()[:limits.CAPTION_MAX_CHARS])
         if change.kind == "answer" and change.key in section_ids:
             return _section_na(checklist, change)
         item = checklist.item(change.key)
@@ -196,13 +243,14 @@ def _prepare(checklist: Checklist, section_ids: set[str], change: Change) -> Cha
         if change.kind == "comment":
             if not isinstance(change.value, str):
                 return Refusal(change.seq, "not_text")
-            if len(change.value) > MAX_COMMENT:
-                return Refusal(change.seq, "too_long", {"limit": MAX_COMMENT})
+            if len(change.value) > limits.COMMENT_MAX_CHARS:
+                return Refusal(change.seq, "too_long", {"limit": limits.COMMENT_MAX_CHARS})
             return change
         if change.kind in ("add_photo", "remove_photo"):
-            if not isinstance(change.value, str) or not SHA_RE.match(change.value):
-                return Refusal(change.seq, "not_found")
-            return change
+            sha = _photo_named(change, photos)
+            if isinstance(sha, Refusal):
+                return sha
+            return dataclasses.replace(change, value=sha)
         # an answer
         if change.na and not item.na:
             return Refusal(change.seq, "na_not_allowed")
@@ -213,6 +261,30 @@ def _prepare(checklist: Checklist, section_ids: set[str], change: Change) -> Cha
         return Refusal(change.seq, err.code, dict(err.params))
 
 
+def _photo_named(change: Change, photos: Mapping[str, PhotoRef]) -> str | Refusal:
+    """The hash of the audit's photo a photo change names, or why not.
+
+    Attaching takes the upload id only: a hash names no upload (an old outbox entry, or
+    someone trying a photo stored elsewhere), and is refused alike whether or not any photo
+    has it. Removing may name the hash the phone shows, even before the upload it removes
+    has arrived (it then keeps that late upload out); removing what is not attached does
+    nothing, whatever the hash.
+    """
+    named = change.value
+    if not isinstance(named, str):
+        return Refusal(change.seq, "photo_not_uploaded")
+    if UPLOAD_RE.match(named):
+        for sha, ref in photos.items():
+            if ref.upload == named:
+                return sha
+        return Refusal(change.seq, "photo_not_uploaded")
+    if change.kind == "add_photo":
+        return Refusal(change.seq, "photo_by_hash" if SHA_RE.match(named) else "photo_not_uploaded")
+    if SHA_RE.match(named):
+        return named
+    return Refusal(change.seq, "photo_not_uploaded")
+
+
 def _section_na(checklist: Checklist, change: Change) -> Change | Refusal:
     """A whole section answered N/A (na true, the reason as the value) or put back (na false)."""
     section = checklist.section(change.key)
@@ -221,8 +293,8 @@ def _section_na(checklist: Checklist, change: Change) -> Change | Refusal:
     reason = change.value.strip() if isinstance(change.value, str) else ""
     if change.na and not reason:
         return Refusal(change.seq, "na_reason_needed", {"key": change.key})
-    if len(reason) > MAX_SECTION_REASON:
-        return Refusal(change.seq, "too_long", {"limit": MAX_SECTION_REASON})
+    if len(reason) > limits.SECTION_NA_REASON_MAX_CHARS:
+        return Refusal(change.seq, "too_long", {"limit": limits.SECTION_NA_REASON_MAX_CHARS})
     return dataclasses.replace(change, value=reason, na=bool(change.na))
 
 
@@ -278,7 +350,13 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
     checklist = audits.checklist_for(store, header)
     section_ids = {s.id for s in checklist.sections}
     at = now or now_iso()
-    prepared = [_prepare(checklist, section_ids, c) for c in changes]
+    latest = _bounded(at)
+    changes = [c if c.at <= latest else dataclasses.replace(c, at=phone_time(at)) for c in changes]
+    photos: Mapping[str, PhotoRef] | None = None  # read only for a batch that names photos
+    if any(c.kind in ("add_photo", "remove_photo", "caption") for c in changes):
+        audit = store.get_audit(audit_id)
+        photos = audit.photos if audit is not None else {}
+    prepared = [_prepare(checklist, section_ids, c, photos or {}) for c in changes]
     applied: list[int] = []
     duplicates: list[int] = []
     refused: list[Refusal] = []
@@ -300,18 +378,19 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
             if _received(sync, client, change.seq):
                 duplicates.append(change.seq)
                 continue
-            _receipt(sync, client, change.seq)
+            _receipt(sync, client, change.seq, at)
             if isinstance(ready, Refusal):
                 refused.append(ready)
                 continue
             applied.append(change.seq)
-            if not _newer(sync, ready, client):
+            if not _newer(sync, ready, client, latest):
                 continue
             if ready.kind in ("section", "caption"):
                 later.append(ready)
                 continue
             touched[ready.key] = current[ready.key] = _apply(current.get(ready.key), ready.key,
                                                              ready, user.name, at)
+        _prune_receipts(sync, client, photos)
         stored.clear()
         stored.update({k: current[k] for k in keys if k in current})
         before = snapshot(answers)[1]

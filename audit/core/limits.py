@@ -62,6 +62,8 @@ TEMPLATE_MAX_LONG_TEXT = 3000  # characters of guidance or a description, per la
 # -- answers -----------------------------------------------------------------------------------
 TEXT_ANSWER_MAX_CHARS = 5000
 COMMENT_MAX_CHARS = 2000
+SECTION_NA_REASON_MAX_CHARS = 500  # why a whole section does not apply
+CAPTION_MAX_CHARS = 200  # what a photo shows, printed under it
 TYPO_TEXT_MAX_CHARS = 10_000  # a website text pasted for the typo check
 TYPO_WORDS_MAX = 200  # flagged or confirmed words kept with one answer
 TYPO_WORD_MAX_CHARS = 40
@@ -79,6 +81,18 @@ NUMBER_RANGES: dict[str, NumberRange] = {
     "number": NumberRange(0, 1_000_000),
     "wait_time": NumberRange(0, 24 * 60),
 }
+
+# -- the phone's outbox (sync) -------------------------------------------------------------------
+SYNC_MAX_CHANGES = 500  # changes in one batch
+# A phone's clock may run this far ahead of the server's; a change dated later is taken as
+# made now, so a wrong (or forged) date cannot keep later changes of its field out.
+PHONE_CLOCK_SKEW_SECONDS = 300
+# Receipts an audit keeps per phone: the sequences that arrived past a gap (a photo still
+# uploading leaves one), and the phones remembered per audit, the least recently seen dropped.
+SYNC_RECEIPT_GAPS_MAX = 200
+SYNC_CLIENTS_MAX = 20
+# Zone offsets on Earth run from -12:00 to +14:00; a photo's EXIF offset beyond ±14:00 is ignored
+UTC_OFFSET_MAX_MINUTES = 14 * 60
 
 # -- the typo check ----------------------------------------------------------------------------
 TYPO_CHECK_WORD_MAX = 30  # letters; a longer "word" is flagged without looking for a fix

@@ -88,6 +88,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.end_before_start": ("“Served” cannot come before “started waiting”.",
                              "«Обслужили» не может быть раньше «начал ждать»."),
     "err.bad_time": ("{value} is not a time like 09:00.", "{value} — не время вида 09:00."),
+    "err.mixed_zones": ("The stopwatch's start and end are in different time formats; start it again.",
+                        "Начало и конец секундомера записаны в разных форматах времени; запустите его заново."),
     "err.bad_hours": ("Give the opening and closing time, like 09:00–18:00.",
                       "Укажите время открытия и закрытия, например 09:00–18:00."),
     "err.bad_typos": ("Paste the website text first.", "Сначала вставьте текст с сайта."),
@@ -100,6 +102,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.too_long": ("The text is longer than {limit} characters.", "Текст длиннее {limit} символов."),
     "err.too_many_words": ("More than {limit} words.", "Больше {limit} слов."),
     "err.not_found": ("Not found.", "Не найдено."),
+    "err.photo_by_hash": ("A photo is attached by sending it from this phone; this old entry named "
+                          "it otherwise and was not saved. Take or pick the photo again.",
+                          "Фото прикрепляется только отправкой с этого телефона; эта старая запись "
+                          "указывала его иначе и не сохранена. Сделайте или выберите фото снова."),
+    "err.photo_not_uploaded": ("This photo was not sent to this audit from your phone.",
+                               "Это фото не отправлялось в этот аудит с вашего телефона."),
     "err.audit_locked": ("This audit is submitted and read-only. Ask HQ to reopen it.",
                          "Аудит отправлен и доступен только для чтения. Попросите головной офис открыть его."),
     "err.store_damaged": ("{path} is missing or does not hold what the app writes. The app stops here so that "

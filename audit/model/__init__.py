@@ -241,10 +241,14 @@ class PhotoRef:
     # what the phone read from the original before sending a lighter copy (capture time,
     # GPS, the original's size): recorded as the phone's word, apart from what the server read
     reported: dict[str, Any] = field(default_factory=dict)
+    # the server-issued id of the upload that brought the photo into this audit: what a
+    # phone names to attach it (never the hash, which anyone may know of a photo elsewhere)
+    upload: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "sha256": self.sha256,
+            "upload": self.upload,
             "width": self.width,
             "height": self.height,
             "size": self.size,
@@ -274,6 +278,7 @@ class PhotoRef:
             caption=d.get("caption", ""),
             flags=tuple(d.get("flags", ())),
             reported=dict(d.get("reported") or {}),
+            upload=d.get("upload", "") or "",
         )
 
 
@@ -599,6 +604,9 @@ def wait_minutes(value: Any) -> float | None:
         return float(typed)
     start, end = value.get("start"), value.get("end")
     if start and end:
-        delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+        try:
+            delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+        except (TypeError, ValueError):  # stored before the stopwatch's times were checked
+            return None
         return max(0.0, delta.total_seconds() / 60.0)
     return None

@@ -47,7 +47,7 @@ def row_of(store: Store, audit: Audit, old: SummaryRow | None) -> SummaryRow:
         raise
     score = score_audit(checklist, audit.answers) if h.status == "submitted" else None
     region = old.region if old is not None else region_of(store, h.location_id)
-    fresh = summary_of(h, checklist, audit.answers, score, region=region)
+    fresh = summary_of(h, checklist, audit.answers, score, region=region, photos=audit.photos)
     if old is None or old.status != "submitted" or h.status != "submitted":
         return fresh
     return dataclasses.replace(fresh, overall=old.overall, computed=old.computed, level=old.level,
@@ -99,7 +99,8 @@ def _rows_of_layout1(root: Path, tables: dict[str, Any], say: Say) -> list[Summa
             audit = _audit_from_file(root / "audits" / f"{row.audit_id}.json")
             if checklist is not None and audit is not None:
                 fresh = summary_of(audit.header, checklist, audit.answers,
-                                   score_audit(checklist, audit.answers), region=row.region)
+                                   score_audit(checklist, audit.answers), region=row.region,
+                                   photos=audit.photos)
                 row = dataclasses.replace(row, lost=fresh.lost, skipped=fresh.skipped)
             else:
                 unscored += 1

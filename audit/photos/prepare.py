@@ -490,12 +490,21 @@ def _captured_at(exif: Image.Exif | None) -> str | None:
             when = _exif_datetime(sub.get(when_tag) or exif.get(when_tag))
             if when is not None:
                 offset = _text(sub.get(offset_tag))
-                if offset is not None and _OFFSET_RE.fullmatch(offset):
+                if offset is not None and plausible_offset(offset):
                     return when + offset
                 return when
     except Exception:
         return None
     return None
+
+
+def plausible_offset(offset: str) -> bool:
+    """An offset such as "+03:00" that a zone on Earth has (at most ±14:00); a wider one,
+    garbled or forged, is ignored and the time kept as the camera's wall clock."""
+    if not _OFFSET_RE.fullmatch(offset):
+        return False
+    hours, minutes = int(offset[1:3]), int(offset[4:6])
+    return minutes < 60 and hours * 60 + minutes <= limits.UTC_OFFSET_MAX_MINUTES
 
 
 def _exif_datetime(value: Any) -> str | None:

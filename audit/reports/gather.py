@@ -7,7 +7,7 @@ import base64
 import binascii
 import io
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -79,10 +79,16 @@ def pdf_auditor_label(store: Store, audit: Audit, view: audience.View) -> str:
     return (person.display_name if person and person.display_name else audit.header.auditor)
 
 
-def display_photo(store: Store) -> PhotoLookup:
+def display_photo(store: Store, held: Container[str] | None = None) -> PhotoLookup:
     """sha256 → the prepared display JPEG: its path where the store keeps photos as files
     (ReportLab copies a JPEG file into the PDF as it is), else its bytes; None when it is gone.
+
+    With `held` (an audit's photo records) a hash outside it is None too: an answer naming
+    another audit's photo never prints that photo.
     """
+    if held is not None:
+        anything = display_photo(store)
+        return lambda sha: anything(sha) if sha in held else None
     photos = store.photo_files()
     if not isinstance(photos, PhotoStore):  # PostgreSQL keeps the bytes in the database
         def read(sha: str) -> bytes | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -65,7 +65,8 @@ def check_value(item: Item, value: Any) -> Any:
             raise AnswerError("not_yes_no", "answer yes or no")
         return value
     if t == "scale":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value != int(value):
             raise AnswerError("not_whole", "a whole number is needed")
         if not item.scale_min <= value <= item.scale_max:
             raise AnswerError("out_of_range", f"pick {item.scale_min}–{item.scale_max}",
@@ -94,14 +95,22 @@ def check_value(item: Item, value: Any) -> Any:
         if not isinstance(value, dict):
             raise AnswerError("not_number", "a number of minutes is needed")
         out: dict[str, Any] = {}
+        when: dict[str, datetime] = {}
         for key in ("start", "end"):
             if value.get(key):
+                raw = value[key]
                 try:
-                    datetime.fromisoformat(value[key])
+                    if not isinstance(raw, str) or len(raw) > 40:
+                        raise TypeError(raw)
+                    when[key] = datetime.fromisoformat(raw)
                 except (TypeError, ValueError) as exc:
-                    raise AnswerError("bad_time", f"{value[key]!r} is not a time",
-                                      value=value[key]) from exc
-                out[key] = value[key]
+                    shown = raw[:40] if isinstance(raw, str) else type(raw).__name__
+                    raise AnswerError("bad_time", f"{shown!r} is not a time",
+                                      value=shown) from exc
+                out[key] = raw
+        if len(when) == 2 and (when["start"].tzinfo is None) != (when["end"].tzinfo is None):
+            raise AnswerError("mixed_zones", "the stopwatch's start and end must both carry "
+                              "a time zone, or both not")
         minutes = value.get("minutes")
         if minutes is not None:
             if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) \
@@ -111,8 +120,8 @@ def check_value(item: Item, value: Any) -> Any:
                 raise AnswerError("negative", "the number cannot be negative")
             _within(minutes, limits.NUMBER_RANGES["wait_time"])
             out["minutes"] = float(minutes)
-        if out.get("start") and out.get("end"):
-            if out["end"] < out["start"]:
+        if len(when) == 2:
+            if when["end"] < when["start"]:
                 raise AnswerError("end_before_start", "served before waiting started")
             measured = wait_minutes({"start": out["start"], "end": out["end"]})
             if measured is not None:
@@ -367,15 +376,28 @@ def impacts(score: AuditScore) -> dict[str, float]:
     return out
 
 
-def is_done(item: Item, answer: Answer | None) -> bool:
+def has_photo(answer: Answer | None, stored: Container[str] | None) -> bool:
+    """The one rule for "this item has its photo": a photo the audit holds (`stored`, the
+    audit's photo records), never a bare hash named in the answer. Progress, the list of what
+    is missing before submit and submit itself all ask here. `stored` None trusts the answer
+    (rules read without the audit's photos, such as the phone's rule vectors)."""
+    if answer is None:
+        return False
+    if stored is None:
+        return bool(answer.photos)
+    return any(sha in stored for sha in answer.photos)
+
+
+def is_done(item: Item, answer: Answer | None, photos: Container[str] | None = None) -> bool:
     """Counted as answered in progress: a photo item is done once it has its photo."""
     if answer is None:
         return False
-    return answer.is_answered or (item.type == "photo" and bool(answer.photos))
+    return answer.is_answered or (item.type == "photo" and has_photo(answer, photos))
 
 
 def progress(checklist: Checklist, answers: Mapping[str, Answer],
-             vis: Visibility | None = None) -> dict[str, tuple[int, int]]:
+             vis: Visibility | None = None, *,
+             photos: Container[str] | None = None) -> dict[str, tuple[int, int]]:
     """Answered of shown per section id; key "" is the whole audit.
 
     N/A counts as answered, and so does every item of a section answered N/A as a whole;
@@ -393,7 +415,7 @@ def progress(checklist: Checklist, answers: Mapping[str, Answer],
                 continue
             total += 1
             a = answers.get(key)
-            if whole_na or is_done(item, a):
+            if whole_na or is_done(item, a, photos):
                 done += 1
         out[section.id] = (done, total)
         done_all += done
@@ -403,11 +425,13 @@ def progress(checklist: Checklist, answers: Mapping[str, Answer],
 
 
 def missing_for_submit(
-    checklist: Checklist, answers: Mapping[str, Answer], score: AuditScore | None = None
+    checklist: Checklist, answers: Mapping[str, Answer], score: AuditScore | None = None, *,
+    photos: Container[str],
 ) -> list[tuple[str, str]]:
     """(item key, "answer" | "photo") for every required thing still missing.
 
     Items hidden by a condition, and the items of a section answered N/A, ask for nothing.
+    A photo counts only if the audit holds it (`photos`: the audit's photo records).
     """
     score = score or score_audit(checklist, answers)
     vis = visibility(checklist, answers)
@@ -421,14 +445,14 @@ def missing_for_submit(
             answered = a is not None and a.is_answered
             if item.required and item.type != "photo" and not answered:
                 missing.append((key, "answer"))
-            has_photo = bool(a and a.photos)
+            photographed = has_photo(a, photos)
             if a is not None and a.na:
                 continue
             if item.photo == "required" or (item.type == "photo" and item.required):
-                if not has_photo:
+                if not photographed:
                     missing.append((key, "photo"))
             elif item.photo == "on_fail":
                 s = score.item(key)
-                if s is not None and s.is_finding and not has_photo:
+                if s is not None and s.is_finding and not photographed:
                     missing.append((key, "photo"))
     return missing

@@ -6,6 +6,7 @@ same findings whichever store it is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -34,6 +35,28 @@ def state_mismatch(audit_id: str, status: str, published: bool, row_status: str,
                    f"{row_status}{' published' if row_published else ''} in its row")
 
 
+def unheld_photos(audit_id: str, named: Iterable[tuple[str, str]],
+                  holders: Mapping[str, Iterable[str]]) -> list[Finding]:
+    """Answers of `audit_id` naming a photo the audit holds no record of: one it never
+    received, or another audit's (a hash typed in rather than a photo sent).
+
+    `named`: (item key, sha256) from the audit's answers; `holders`: sha256 → the audits
+    holding a record of that photo (every audit, so another audit's photo is named as such).
+    """
+    found: list[Finding] = []
+    for key, sha in named:
+        held_by = sorted(holders.get(sha, ()))
+        if audit_id in held_by:
+            continue
+        if held_by:
+            found.append(Finding("answer_photo_foreign", audit_id,
+                                 f"{key}: {sha} (audit {', '.join(held_by[:3])})", repairable=False))
+        else:
+            found.append(Finding("answer_photo_missing", audit_id, f"{key}: {sha}",
+                                 repairable=False))
+    return found
+
+
 # kind: (en, ru) — what it means, for the CLI and the Admin page
 KINDS: dict[str, tuple[str, str]] = {
     "temp_file": ("a temp file left by a writer that stopped", "временный файл прерванной записи"),
@@ -51,6 +74,10 @@ KINDS: dict[str, tuple[str, str]] = {
                     "refused until it is restored)",
                     "в хранилище были люди, но таблица людей пуста (вход закрыт, пока её не "
                     "восстановят)"),
+    "answer_photo_missing": ("an answer names a photo the audit never received",
+                             "ответ ссылается на фото, которое в аудит не загружалось"),
+    "answer_photo_foreign": ("an answer names another audit's photo",
+                             "ответ ссылается на фото другого аудита"),
 }
 
 

@@ -87,7 +87,7 @@ def _draft_progress(r: SummaryRow) -> tuple[int, int]:
         return r.answered, r.total
     if audit is None:
         return r.answered, r.total
-    return progress(checklist, audit.answers)[""]
+    return progress(checklist, audit.answers, photos=audit.photos)[""]
 
 
 def _row(r: SummaryRow, locations: dict[str, Location], user: User, codes: dict[str, str], *,

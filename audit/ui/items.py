@@ -21,12 +21,14 @@ def photo_block(user: User, audit: Audit, key: str) -> None:
     view = audience.view_of(user, audit.header)
     thumbs, captions = [], []
     for i, sha in enumerate(shas, 1):
+        ref = audit.photos.get(sha)
+        if ref is None:  # a hash the audit holds no photo of: nothing of another audit shows
+            continue
         try:
             thumbs.append(photos.get(sha, "thumb"))
         except KeyError:
             continue
-        ref = audit.photos.get(sha)
-        flag = " ⚠" if ref and audience.photo_flags(view, ref.flags, 1) != ([], 0) else ""
+        flag = " ⚠" if audience.photo_flags(view, ref.flags, 1) != ([], 0) else ""
         captions.append(f"{i}{flag}")
     if thumbs:
         st.image(thumbs, width=96, caption=captions)
@@ -43,14 +45,15 @@ def _close_zoom() -> None:
 
 @st.dialog(" ", width="large", on_dismiss=_close_zoom)
 def _photo_dialog(user: User, audit: Audit, sha: str) -> None:
+    ref = audit.photos.get(sha)
     try:
+        if ref is None:  # only a photo this audit holds is shown
+            raise KeyError(sha)
         st.image(get_store().photo_files().get(sha, "display"))
     except KeyError:
         st.warning(T("err.not_found"))
         return
-    ref = audit.photos.get(sha)
-    if ref is None:
-        return
+    assert ref is not None  # noqa: S101  refused above
     st.caption(photo_caption(user, audit, ref))
     if ref.caption:
         st.text(ref.caption)

@@ -242,6 +242,7 @@ async def _receive_photo(request: Request, who: Caller, lang: str, store: Any, a
         assert added.result is not None  # noqa: S101  a client was given
         out = _result_json(added.result, lang)
         out["sha"] = added.ref.sha256
+        out["photo"] = added.ref.upload  # the id a later sync change names to attach it
         return out
 
     try:

@@ -17,7 +17,7 @@ import pytest
 
 from audit.audits import capture as audits
 from audit.store import Store
-from tests.conftest import _free_port, answer_mini, make_store, populate
+from tests.conftest import _free_port, answer_mini, make_store, photograph, populate
 from tests.e2e.conftest import CHROMIUM, FLAGS, PHONE, box, wait_for_session_cookie
 from tests.e2e.conftest import wait_healthy as _wait_healthy
 
@@ -127,7 +127,7 @@ def test_two_replicas_one_database__each_person_sees_the_others_writes(replicas,
     draft = audits.start_audit(store, sam, location_id="loc-a", template_id="mini", mode="mystery",
                                lang="en").id
     answer_mini(store, sam, draft)
-    audits.answer(store, sam, draft, "office.facade", add_photo="f" * 64)
+    photograph(store, sam, draft, "office.facade")
 
     def signed_in(browser, name: str):  # type: ignore[no-untyped-def]
         ctx = browser.new_context(viewport=PHONE, locale="en-US")

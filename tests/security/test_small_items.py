@@ -23,7 +23,7 @@ from audit.reports.export import export
 from audit.scoring.score import AnswerError
 from audit.store import Store
 from audit.store.folder.backend import TinyStore
-from tests.conftest import answer_mini
+from tests.conftest import answer_mini, photograph
 from tests.security.inputs import admin_part
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def test_csv__a_comment_cannot_become_a_formula_where_excel_splits_on_semicolons
     audit_id = _draft(store, network)
     answer_mini(store, network["shopper"], audit_id)
     audits.answer(store, network["shopper"], audit_id, "entrance.clean", comment=attack)
-    audits.answer(store, network["shopper"], audit_id, "office.facade", add_photo="a" * 64)
+    photograph(store, network["shopper"], audit_id, "office.facade")
     workflow.submit(store, network["shopper"], audit_id)
     data = export(store, fmt="csv")["answers.csv"].decode("utf-8-sig")
     # Russian Excel splits on ";" wherever it is outside quotes (each " toggles quoting):

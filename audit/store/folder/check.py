@@ -24,7 +24,7 @@ from audit.model import AuditHeader, SummaryRow
 from audit.store.folder import journal
 from audit.store.folder.locks import LOCK_DIR
 from audit.store.folder.tx import DERIVED, Tx, header_month, list_row, read_doc, row_month
-from audit.store.integrity import Finding, IntegrityScan, state_mismatch
+from audit.store.integrity import Finding, IntegrityScan, state_mismatch, unheld_photos
 
 STAGES = (".rebuild", ".rebuild-old", ".migrate", ".migrate-old")
 
@@ -123,7 +123,7 @@ def full(store: Any) -> list[Finding]:
     found += [Finding("file_without_row", audit_id) for audit_id in sorted(headers)
               if audit_id not in rows]
     found += _derived(store, rows, photos)
-    return found
+    return found + answer_photos(store, photos)
 
 
 def _derived(store: Any, rows: dict[str, SummaryRow],
@@ -255,3 +255,22 @@ def people_lost(store: Any) -> list[Finding]:
         return []  # a store nobody has been added to yet
     what = "missing" if people is None else "empty" if people == {} else "not a JSON object"
     return [Finding("people_lost", _rel(store.root, path), what, repairable=False)]
+
+
+def answer_photos(store: Any, photos: dict[str, list[tuple[str, str]]]) -> list[Finding]:
+    """Answers naming a photo their audit holds no record of (missing, or another audit's);
+    `photos` is full()'s audit id → its photo records (sha256, phash)."""
+    holders: dict[str, set[str]] = {}
+    for audit_id, refs in photos.items():
+        for sha, _ in refs:
+            holders.setdefault(sha, set()).add(audit_id)
+    found: list[Finding] = []
+    for audit_id in sorted(photos):
+        try:
+            audit = store.get_audit(audit_id)
+        except (StoreError, ValueError, KeyError, TypeError):
+            continue  # reported as unreadable already
+        if audit is not None:
+            named = [(a.key, sha) for a in audit.answers.values() for sha in a.photos]
+            found += unheld_photos(audit_id, named, holders)
+    return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.store.integrity import Finding, IntegrityScan, state_mismatch
+from audit.store.integrity import Finding, IntegrityScan, state_mismatch, unheld_photos
 
 _ROWS = """
 SELECT a.id, a.header->>'status', coalesce((a.header->>'published')::boolean, false),
@@ -57,6 +57,19 @@ def scan(store: Any, *, quick: bool = False) -> list[Finding]:
                 found.append(state_mismatch(audit_id, status, published, row_status, row_published))
         refs = cur.execute("SELECT audit_id, sha256 FROM audit_photos ORDER BY audit_id, sha256"
                            ).fetchall()
+        named = cur.execute(
+            "SELECT a.audit_id, a.key, p.sha FROM answers a, "
+            "jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.doc->'photos') = 'array' "
+            "THEN a.doc->'photos' ELSE '[]'::jsonb END) AS p(sha) "
+            "ORDER BY a.audit_id, a.key").fetchall()
+    holders: dict[str, set[str]] = {}
+    for audit_id, sha in refs:
+        holders.setdefault(sha, set()).add(audit_id)
+    by_audit: dict[str, list[tuple[str, str]]] = {}
+    for audit_id, key, sha in named:
+        by_audit.setdefault(audit_id, []).append((key, sha))
+    for audit_id, pairs in by_audit.items():
+        found += unheld_photos(audit_id, pairs, holders)
     files = store.photo_files()
     found += [Finding("photo_missing", audit_id, sha, repairable=False)
               for audit_id, sha in refs if not files.exists(sha)]

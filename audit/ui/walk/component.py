@@ -18,6 +18,7 @@ import streamlit as st
 
 from audit.audits import sync
 from audit.checklist.conditions import conditions_data
+from audit.core import limits
 from audit.i18n import WALK_STRINGS, t
 from audit.model import WEEKDAYS, Audit, Checklist, Item, Location
 from audit.store import PhotoFiles
@@ -92,6 +93,8 @@ def walk_data(audit: Audit, checklist: Checklist, *, lang: str, user: str, csrf:
     thumbs: dict[str, Any] = {}
     for sha in sorted(shown):
         ref = audit.photos.get(sha)
+        if ref is None:  # a hash the audit holds no photo of: nothing of another audit shows
+            continue
         try:
             thumb = "data:image/jpeg;base64," + base64.b64encode(photos.get(sha, "thumb")).decode()
         except KeyError:
@@ -114,6 +117,9 @@ def walk_data(audit: Audit, checklist: Checklist, *, lang: str, user: str, csrf:
         "photos": thumbs,
         "hours": location.hours if location and location.hours else None,
         "section": audit.header.section,
+        "limits": {"comment": limits.COMMENT_MAX_CHARS, "text": limits.TEXT_ANSWER_MAX_CHARS,
+                   "caption": limits.CAPTION_MAX_CHARS,
+                   "reason": limits.SECTION_NA_REASON_MAX_CHARS},
     }
 
 

@@ -106,7 +106,7 @@ def _walk(user: User, audit_id: str, location: Location | None) -> None:
 def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None) -> None:
     store = get_store()
     score = score_audit(checklist, audit.answers)
-    missing = missing_for_submit(checklist, audit.answers, score)
+    missing = missing_for_submit(checklist, audit.answers, score, photos=audit.photos)
     _score_header(score, checklist)
     if missing:
         st.warning(T("ui.missing_title", count=len(missing)), icon=":material/checklist:")

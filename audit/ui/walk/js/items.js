@@ -55,7 +55,7 @@ Object.assign(Walk.prototype, {
     } else {
       out.append(h("details", {},
         h("summary", { text: textOf("section_na") }),
-        h("input", { type: "text", maxlength: "500", "aria-label": textOf("section_na_reason"),
+        h("input", { type: "text", maxlength: (this.data.limits || {}).reason || null, "aria-label": textOf("section_na_reason"),
           placeholder: textOf("section_na_reason") }),
         h("button", { type: "button", "data-act": "section-na", text: textOf("section_na"), onclick: () => {
           const field = this.page.querySelector(`[data-section="${CSS.escape(section.id)}"] input`);
@@ -131,7 +131,7 @@ Object.assign(Walk.prototype, {
       case "hours": return this.hours(item, a);
       case "typo_check": return this.typos(item, a);
       case "text": {
-        const area = h("textarea", { placeholder: textOf("type_here"), "aria-label": item.text });
+        const area = h("textarea", { placeholder: textOf("type_here"), "aria-label": item.text, maxlength: (this.data.limits || {}).text || null });
         area.value = a.value || "";
         const save = (text) => this.change(key, "answer", { value: text.trim() ? text : null });
         area.oninput = ({ target }) => this.typed(key, () => save(target.value));
@@ -222,7 +222,7 @@ Object.assign(Walk.prototype, {
   commentBlock(item, a) {
     const key = item.key;
     const id = `c-${key.replace(/\W/g, "-")}`;
-    const area = h("textarea", { id, placeholder: textOf("comment_hint") });
+    const area = h("textarea", { id, placeholder: textOf("comment_hint"), maxlength: (this.data.limits || {}).comment || null });
     area.value = (a && a.comment) || "";
     area.oninput = ({ target }) => this.typed(key + "#c", () => this.change(key, "comment", { value: target.value }));
     area.onblur = () => this.flushTyped(key + "#c");

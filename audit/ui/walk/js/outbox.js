@@ -117,12 +117,12 @@ function answersOf(audit) {
       else if ("value" in e && e.value !== null) a.na = false;
     } else if (e.kind === "comment") a.comment = e.value;
     else if (e.kind === "add_photo" && !a.photos.includes(e.value)) a.photos.push(e.value);
-    else if (e.kind === "remove_photo") a.photos = a.photos.filter((s) => s !== e.value);
+    else if (e.kind === "remove_photo") a.photos = a.photos.filter((s) => s !== (e.sha || e.value));
   }
   for (const p of box.photos) {
     if (p.audit !== audit || !mine(p) || p.state === "sent" || !p.sha) continue;
     const a = out[p.key] || (out[p.key] = { value: null, na: false, comment: "", photos: [] });
-    if (!a.photos.includes(p.sha) && !rows.some((e) => e.kind === "remove_photo" && e.value === p.sha)) a.photos.push(p.sha);
+    if (!a.photos.includes(p.sha) && !rows.some((e) => e.kind === "remove_photo" && (e.sha || e.value) === p.sha)) a.photos.push(p.sha);
     a.pending = true;
   }
   return out;

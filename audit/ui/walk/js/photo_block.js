@@ -60,7 +60,7 @@ Object.assign(Walk.prototype, {
     const local = box.photos.find((p) => p.sha === sha && p.audit === this.data.audit);
     const src = local && local.blob ? URL.createObjectURL(local.blob) : box.thumbs.get(sha);
     const stored = (this.data.photos || {})[sha];
-    const caption = h("input", { type: "text", maxlength: "200", "aria-label": textOf("caption"), placeholder: textOf("caption") });
+    const caption = h("input", { type: "text", maxlength: (this.data.limits || {}).caption || null, "aria-label": textOf("caption"), placeholder: textOf("caption") });
     caption.value = (local && local.caption) || (stored && stored.caption) || "";
     caption.addEventListener("change", () => {
       if (local) local.caption = caption.value;
@@ -76,7 +76,8 @@ Object.assign(Walk.prototype, {
           if (!confirm(textOf("delete_photo_confirm"))) return;
           const queued = box.photos.find((p) => p.sha === sha && p.audit === this.data.audit && p.state !== "sent");
           if (queued && !(box.upload && box.upload.id === queued.id)) dropPhoto(queued);
-          else this.change(key, "remove_photo", { value: sha });
+          // the server's id of the upload names the photo once it has one; the hash stays beside it for the screen
+          else this.change(key, "remove_photo", { value: (local && local.photo) || sha, sha });
           this.closeViewer();
         } })));
     this.viewer.setAttribute("aria-label", textOf("caption"));

@@ -20,7 +20,7 @@ async function send() {
       for (let round = 0; round < 200; round++) {
         const waitingPhotos = new Set(box.photos.filter((p) => p.state !== "sent" && p.sha).map((p) => p.sha));
         const ready = box.entries.filter((e) => mine(e) && e.seq
-          && !((e.kind === "caption" && waitingPhotos.has(e.sha)) || (e.kind === "remove_photo" && waitingPhotos.has(e.value))))
+          && !((e.kind === "caption" && waitingPhotos.has(e.sha)) || (e.kind === "remove_photo" && waitingPhotos.has(e.sha || e.value))))
           .sort((a, b) => a.seq - b.seq);
         if (!ready.length) break;
         const audit = ready[0].audit;
@@ -92,7 +92,7 @@ async function sendPhotos() {
   for (;;) {
     const p = box.photos.filter((x) => mine(x) && x.state !== "sent" && x.seq && x.blob).sort((a, b) => a.seq - b.seq)[0];
     if (!p) return true;
-    const removed = box.entries.some((e) => e.kind === "remove_photo" && e.value === p.sha && e.audit === p.audit);
+    const removed = box.entries.some((e) => e.kind === "remove_photo" && (e.sha || e.value) === p.sha && e.audit === p.audit);
     if (removed) { await dropPhoto(p); continue; }
     const res = await upload(p);
     if (res === "offline") { box.online = false; return false; }
@@ -124,6 +124,7 @@ function upload(p) {
       if (xhr.status === 200) {
         p.state = "sent";
         p.sha = body.sha || p.sha;
+        p.photo = body.photo || p.photo; // the server's id of this upload: what names it from now on
         delete p.blob; // the light copy has arrived; the thumbnail stays for the screen
         await run(["photos"], "readwrite", (t) => { t.objectStore("photos").put(p); }).catch(storageFailed);
         learn(p.audit, body);
