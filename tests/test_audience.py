@@ -35,7 +35,7 @@ from audit.review import steps as review
 from audit.store import Store
 from audit.ui.common import close_app_stores
 from audit.visits.proof import Position
-from tests.conftest import answer_mini, make_store, populate
+from tests.conftest import answer_mini, make_store, photograph, populate
 from tests.test_notify import Inbox, smtp_server  # noqa: F401  the real SMTP server, a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +95,7 @@ def build(store: Store) -> tuple[dict[str, User], str, str]:
     audit_id = audits.start_audit(store, zelda, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="en").id
     answer_mini(store, zelda, audit_id, entrance__dry=False)
-    audits.answer(store, zelda, audit_id, "office.facade", add_photo="f" * 64)
+    photograph(store, zelda, audit_id, "office.facade")
     ref = evidence.add_photo(store, zelda, audit_id, "entrance.dry", jpeg()).ref
     flagged = dataclasses.replace(ref, gps=(55.75231, 37.59342),
                                   flags=tuple(f"similar:other-{n:02d}" for n in range(FLAGS)))

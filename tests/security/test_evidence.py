@@ -153,11 +153,25 @@ def test_sync__broken_numbers_and_times__refused_per_change__saved_answer_kept(
     audits.answer(store, sam.person, audit_id, key, value=good)
     r = sam.sync(audit_id, sam.change("answer", key, value=value),
                  sam.change("answer", "entrance.dry", value=True))
-    assert r.status_code == 200, r.text
-    assert [x["code"] for x in r.json()["refused"]] == [code]
     audit = store.get_audit(audit_id)
     assert audit is not None and audit.answers[key].value == good
+    if _non_finite(value):
+        # not JSON at all (NaN, Infinity): the route refuses the whole body before any change
+        assert r.status_code == 400, r.text
+        assert r.json()["error"] == "json_number"
+        assert "entrance.dry" not in audit.answers or audit.answers["entrance.dry"].value is not True
+        return
+    assert r.status_code == 200, r.text
+    assert [x["code"] for x in r.json()["refused"]] == [code]
     assert audit.answers["entrance.dry"].value is True  # the batch's good change went in
+
+
+def _non_finite(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return True
+    return False
 
 
 def test_sync__comment_over_the_limit__refused_as_the_screen_refuses_it(
@@ -185,6 +199,25 @@ def apply(store: Store, user: User, audit_id: str, *changes: dict[str, Any],
     _, client_id, parsed = sync.parse_batch({"audit": audit_id, "client": client,
                                              "changes": list(changes)})
     return sync.apply_batch(store, user, audit_id, client_id, parsed, now=now)
+
+
+@pytest.mark.parametrize(("key", "value", "code"), [
+    ("entrance.clean", math.nan, "not_whole"), ("entrance.clean", math.inf, "not_whole"),
+    ("entrance.clean", -math.inf, "not_whole"), ("waiting.wait", {"minutes": math.nan}, "not_number")])
+def test_sync__non_finite_numbers_past_the_route__still_refused_per_change(
+        store: Store, network: dict[str, User], key: str, value: Any, code: str) -> None:
+    """The route refuses NaN and Infinity in JSON; a batch that reaches the sync another way
+    (a future route, the tests' own calls) is refused per change all the same."""
+    sam = network["shopper"]
+    audit_id = draft(store, sam)
+    good = {"entrance.clean": 4, "waiting.wait": {"minutes": 3.0}}[key]
+    audits.answer(store, sam, audit_id, key, value=good)
+    result = apply(store, sam, audit_id,
+                   {"seq": 1, "kind": "answer", "key": key, "at": "2026-05-01T10:00:00.000Z",
+                    "value": value})
+    assert [r.code for r in result.refused] == [code]
+    audit = store.get_audit(audit_id)
+    assert audit is not None and audit.answers[key].value == good
 
 
 def test_forged_photo_names__submit_refused__walk_shows_nothing__check_reports_both(
@@ -391,7 +424,7 @@ def test_pdf__an_answer_naming_another_audits_photo__prints_no_photo_of_it(
     def pictures(audit_id: str) -> int:
         audit = store.get_audit(audit_id)
         assert audit is not None
-        pdf = workflow.audit_pdf(store, audit, lang="en", audience="hq")
+        pdf = workflow.audit_pdf(store, audit, lang="en", reader=network["hq"])
         return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
 
     assert pictures(theirs) >= 1
