@@ -12,12 +12,11 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from audit.actions.service import plan_lines, sign_off
+from audit.actions.service import plan_for, plan_lines, sign_off
 from audit.audits.capture import auditor_codes
 from audit.core import limits
 from audit.core.errors import AppError
 from audit.model import Audit, Checklist, User
-from audit.people import access
 from audit.photos import PhotoStore
 from audit.reports.pdf import AuditContext, AuditTrail, Brand
 from audit.review.steps import history_lines
@@ -142,8 +141,7 @@ def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str, 
     """
     h = audit.header
     people = {u.name: u for u in store.list_users()}
-    mine = [a for a in store.audit_actions(audit.id, h.location_id)
-            if viewer is None or access.may_act(viewer, access.VIEW_ACTION, a)]
+    plan = plan_for(store, audit, viewer, checklist)  # every finding, with its action if it has one
     who = {name: u.display_name or name for name, u in people.items()}
     if h.mode == "mystery":
         who[h.auditor] = pdf_auditor_label(store, audit)
@@ -151,5 +149,5 @@ def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str, 
     items = {f"{s.id}.{i.id}": quote.format(i.text.get(lang)) for s, i in checklist.items()}
     history = history_lines(h, store.get_location(h.location_id), lang, who=who,
                             see_positions=audience == "hq", items=items)
-    return AuditTrail(plan=tuple(plan_lines(mine, checklist, people, lang)),
-                      sign_off=sign_off(h, people) if mine else None, history=tuple(history))
+    return AuditTrail(plan=tuple(plan_lines(plan, checklist, people, lang)),
+                      sign_off=sign_off(h, people) if plan else None, history=tuple(history))
