@@ -198,7 +198,7 @@ def weigh(a: Action, header: AuditHeader, state: str, *, now: str, due: str) -> 
     checklist's days.
 
     - An audit already weighed, the action's own, or one visited before the finding (or, for a
-      closed action, before its fix) changes nothing but being marked as weighed.
+      closed action, before its fix) changes nothing.
     - Closed (done or verified) and the item failed again: reopened as a repeat ×N, due anew.
     - Closed and the item answered well, by an audit that proves it: confirmed by that
       audit; a done action becomes verified by it.
@@ -208,11 +208,11 @@ def weigh(a: Action, header: AuditHeader, state: str, *, now: str, due: str) -> 
     """
     if header.id == a.audit_id or header.id in a.seen:
         return a
-    seen = (*a.seen, header.id)
     since = a.done_at if a.is_closed else (a.found_at or a.opened_at)
     visit = visited_at(header)
     if not visit or visit <= since:
-        return dataclasses.replace(a, seen=seen)
+        return a  # it says nothing after the finding or fix; `since` only grows, so never will
+    seen = (*a.seen, header.id)
     by_audit = f"audit:{header.id}"
     if state == FAILED and a.is_closed:
         return _with(a, _event("repeat", "", now, audit=header.id), status="open",

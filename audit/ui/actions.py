@@ -93,6 +93,10 @@ def _card(a: Action, names: dict[str, str], people: dict[str, User], *, key: str
             bits.append(":red-badge[" + T("ui.critical") + "]")
         if a.repeats:
             bits.append(":orange-badge[" + T("ui.act.repeat", n=a.repeats) + "]")
+        if a.again and a.is_open:
+            bits.append(":orange-badge[" + T("ui.act.again", n=a.again) + "]")
+        if a.is_open and a.opened_at:
+            bits.append(":gray-badge[" + T("ui.act.ctl.since") + " " + a.opened_at[:10] + "]")
         overdue = a.is_overdue(today())
         due = T("ui.act.due", due=a.due)
         st.markdown(f"**{esc(finding_text(a))}**  \n{esc(names.get(a.location_id, a.location_id))}"
