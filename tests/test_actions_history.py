@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -315,3 +316,24 @@ def test_network_pdf__action_control_page(store: Store, network: dict[str, User]
     other = workflow.network_pdf(store, store.list_summaries(), locations, checklist, lang="en",
                                  date_from=None, date_to=None, region="СПб", now=NOW.isoformat())
     assert not any("Action control" in p.extract_text() for p in PdfReader(io.BytesIO(other)).pages)
+
+
+def test_cli_sync__prints_the_figures__a_bad_date_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit.ops.cli import main
+    from audit.store.folder.backend import TinyStore
+    from tests.conftest import populate
+
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    folder = tmp_path / "data"
+    store = TinyStore(folder)
+    people = populate(store)
+    past_audit(store, people, 30, entrance__dry=False)
+    past_audit(store, people, 20)  # the puddle is gone
+    assert main(["--data-dir", str(folder), "actions", "sync", "--since", "31.12.2025"]) == 1
+    assert "is not a date like 2026-05-31" in capsys.readouterr().err
+    assert store.location_actions("loc-a") == []  # nothing done
+    assert main(["--data-dir", str(folder), "actions", "sync"]) == 0
+    out = capsys.readouterr().out
+    assert "2 audits weighed" in out and "made 1 actions; later audits closed 1 as confirmed" in out
+    assert "open 0, overdue 0" in out and "e-mails queued 0" in out

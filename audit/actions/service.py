@@ -380,6 +380,12 @@ def sync(store: Store, since: str | None = None, now: str | None = None) -> Sync
     audits made, so what is open afterwards is what the latest audits still find. Safe to run
     again: an audit is weighed once."""
     at = now or now_iso()
+    if since is not None:
+        try:
+            since = date.fromisoformat(since).isoformat()
+        except ValueError:
+            raise ActionError("bad_date", f"--since {since!r} is not a date like 2026-05-31",
+                              value=since) from None
     rows = store.list_summaries(AuditFilter(status="submitted", date_from=since))
     rows.sort(key=lambda r: (r.visit_at or r.started_at, r.audit_id))
     n = made = closed = passed = confirmed = repeats = again = messages = 0

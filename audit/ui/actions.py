@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -122,6 +123,8 @@ def _lists(user: User) -> None:
     store = get_store()
     names = {loc.id: loc.name for loc in store.list_locations()}
     people = {u.name: u for u in store.list_users()}
+    if access.may(user, access.ACTION_CONTROL):  # HQ: the network's actions first
+        _control(user, names, people)
     st.header(T("ui.act.my"), anchor=False)
     mine = actions.my_actions(store.owner_actions(user.name), today())
     if not (mine.overdue or mine.this_week or mine.later or mine.waiting):
@@ -138,8 +141,6 @@ def _lists(user: User) -> None:
                 for a in sorted(others, key=lambda a: (a.due, a.id))[:LIST_LIMIT]:
                     _card(a, names, people, key="others")
         return
-    if access.may(user, access.ACTION_CONTROL):
-        _control(user, names, people)
     to_verify = [a for a in actions.visible_actions(store, user, ActionFilter(statuses=("done",)))
                  if access.may_act(user, access.VERIFY_ACTION, a)]
     st.header(T("ui.act.to_verify"), anchor=False)
@@ -159,8 +160,9 @@ def _lists(user: User) -> None:
 CONTROL_ROWS = 500  # rows the detail table shows; the export has them all
 
 
-def _control_filter(locations: dict[str, Location]) -> actions.ControlFilter:
-    """The filters above the control table; a link (the digest's) may preset the state."""
+def _control_filter(locations: dict[str, Location]) -> tuple[actions.ControlFilter, Any]:
+    """The filters above the control table (the owner's column is left for the caller, whose
+    choices depend on the others); a link (the digest's) may preset the state."""
     asked = st.query_params.get("state")
     if asked in actions.CONTROL_STATES and "ctl.state" not in st.session_state:
         st.session_state["ctl.state"] = asked
@@ -175,7 +177,7 @@ def _control_filter(locations: dict[str, Location]) -> actions.ControlFilter:
         format_func=lambda i: T("ui.act.ctl.all") if i is None else locations[i].name)
     state = cols[3].selectbox(T("ui.act.status"), list(actions.CONTROL_STATES), key="ctl.state",
                               format_func=lambda x: T("ui.act.ctl." + x))
-    return actions.ControlFilter(region=region, location_id=location, state=state or "open")
+    return actions.ControlFilter(region=region, location_id=location, state=state or "open"), cols[2]
 
 
 def _control(user: User, names: dict[str, str], people: dict[str, User]) -> None:
@@ -183,10 +185,10 @@ def _control(user: User, names: dict[str, str], people: dict[str, User]) -> None
     store = get_store()
     locations = {loc.id: loc for loc in store.list_locations()}
     st.header(T("ui.act.control"), anchor=False)
-    flt = _control_filter(locations)
+    flt, owner_column = _control_filter(locations)
     base = actions.control_actions(store, user, flt, today())
     owners = sorted({a.owner for a in base}, key=lambda n: (n != "", _person(n, people)))
-    owner = st.columns(4)[2].selectbox(
+    owner = owner_column.selectbox(
         T("ui.act.owner"), [None, *owners], key="ctl.owner",
         format_func=lambda n: T("ui.act.ctl.all") if n is None else _person(n, people))
     shown = [a for a in base if owner is None or a.owner == owner]
