@@ -255,7 +255,9 @@ def test_digest__2000_overdue_actions__by_location_and_bounded(store: Store,
     assert f"and {80 - DIGEST_MAX_LOCATIONS} more locations: {25 * (80 - DIGEST_MAX_LOCATIONS)} overdue" \
         in hq.body
     assert f"…and {2000 - DIGEST_MAX_LINES} more overdue actions" in hq.body
-    assert "/actions?view=table&state=overdue" in hq.body
+    assert "/actions?state=overdue" in hq.body  # HQ's action control, on the overdue ones
+    mia = next(m for m in messages if m.user == "mia")  # the owner: their own actions page
+    assert "more overdue actions" in mia.body and "state=overdue" not in mia.body
 
 
 # -- 4. HQ's control and bulk reassignment ------------------------------------------------------

@@ -256,11 +256,11 @@ def queue_test(store: Store, user: User, *, now: str | None = None) -> int:
 
 
 def digest_text(store: Store, overdue: Sequence[Action], lang: str, names: Mapping[str, str],
-                today: str) -> str:
+                today: str, *, table: bool = False) -> str:
     """The digest's list, readable however much is overdue: a line per location (how many, how
     many critical, the oldest due date), worst first, at most DIGEST_MAX_LOCATIONS; then at
     most DIGEST_MAX_LINES actions one by one, oldest due first; the rest is a link to the
-    app's action table."""
+    app's action table (HQ's control, with `table`; else the reader's own actions page)."""
     per: dict[str, list[Action]] = {}
     for a in overdue:
         per.setdefault(a.location_id, []).append(a)
@@ -276,7 +276,7 @@ def digest_text(store: Store, overdue: Sequence[Action], lang: str, names: Mappi
     out += ["", _lines(store, first[:DIGEST_MAX_LINES], lang, names)]
     if len(first) > DIGEST_MAX_LINES:
         out.append(t("mail.digest.more", lang, count=len(first) - DIGEST_MAX_LINES,
-                     link=_link("/actions?view=table&state=overdue")))
+                     link=_link("/actions?state=overdue" if table else "/actions")))
     return "\n".join(out)
 
 
@@ -301,7 +301,9 @@ def digest_messages(store: Store, today: str, now: str) -> list[Message]:
         lang = lang_of(person)
         m = _message(person, "digest", t("mail.digest.subject", lang, count=len(theirs)),
                      t("mail.digest.body", lang, name=person.display_name or person.name, date=today,
-                       lines=digest_text(store, theirs, lang, names, today), link=_link("/actions")),
+                       lines=digest_text(store, theirs, lang, names, today,
+                                         table=person.role == "hq"),
+                       link=_link("/actions")),
                      now, ident=f"digest-{today}-{person.name}")
         if m is not None:
             out.append(m)

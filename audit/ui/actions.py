@@ -166,17 +166,21 @@ def _control_filter(locations: dict[str, Location]) -> tuple[actions.ControlFilt
     asked = st.query_params.get("state")
     if asked in actions.CONTROL_STATES and "ctl.state" not in st.session_state:
         st.session_state["ctl.state"] = asked
+    # labels made now, in the reader's language (a format_func may run outside this script run)
+    every = T("ui.act.ctl.all")
+    states = {x: T("ui.act.ctl." + x) for x in actions.CONTROL_STATES}
     cols = st.columns(4)
     regions = sorted({loc.region for loc in locations.values() if loc.region})
     region = cols[0].selectbox(T("ui.region"), [None, *regions], key="ctl.region",
-                               format_func=lambda r: T("ui.act.ctl.all") if r is None else r)
+                               format_func=lambda r: every if r is None else r)
     here = sorted((loc for loc in locations.values() if region is None or loc.region == region),
                   key=lambda loc: loc.name)
+    location_names = {loc.id: loc.name for loc in here}
     location = cols[1].selectbox(
-        T("ui.location"), [None, *(loc.id for loc in here)], key="ctl.location",
-        format_func=lambda i: T("ui.act.ctl.all") if i is None else locations[i].name)
-    state = cols[3].selectbox(T("ui.act.status"), list(actions.CONTROL_STATES), key="ctl.state",
-                              format_func=lambda x: T("ui.act.ctl." + x))
+        T("ui.location"), [None, *location_names], key="ctl.location",
+        format_func=lambda i: every if i is None else location_names.get(i, i))
+    state = cols[3].selectbox(T("ui.act.status"), list(states), key="ctl.state",
+                              format_func=lambda x: states.get(x, x))
     return actions.ControlFilter(region=region, location_id=location, state=state or "open"), cols[2]
 
 
@@ -188,9 +192,11 @@ def _control(user: User, names: dict[str, str], people: dict[str, User]) -> None
     flt, owner_column = _control_filter(locations)
     base = actions.control_actions(store, user, flt, today())
     owners = sorted({a.owner for a in base}, key=lambda n: (n != "", _person(n, people)))
+    owner_names = {n: _person(n, people) for n in owners}  # "" is nobody yet, in this language
+    every = T("ui.act.ctl.all")
     owner = owner_column.selectbox(
         T("ui.act.owner"), [None, *owners], key="ctl.owner",
-        format_func=lambda n: T("ui.act.ctl.all") if n is None else _person(n, people))
+        format_func=lambda n: every if n is None else owner_names.get(n, n))
     shown = [a for a in base if owner is None or a.owner == owner]
     groups = actions.control_groups(shown, today())
     if not groups:
