@@ -339,3 +339,39 @@ def test_cli_sync__prints_the_figures__a_bad_date_is_refused(
     out = capsys.readouterr().out
     assert "2 audits weighed" in out and "made 1 actions; later audits closed 1 as confirmed" in out
     assert "open 0, overdue 0" in out and "e-mails queued 0" in out
+
+
+def test_sync_redo__an_earlier_versions_backlog_is_weighed_again__touched_actions_kept(
+        store: Store, network: dict[str, User]) -> None:
+    past_audit(store, network, 60, entrance__dry=False, office__guard=False)
+    past_audit(store, network, 40, office__guard=False)  # closes the puddle
+    c = past_audit(store, network, 20, office__guard=False, entrance__door="locked")
+    clean = actions.sync(store, now=NOW.isoformat())
+    right = {k: (a.status, a.due, a.opened_at, a.confirmed_by, a.again)
+             for k, a in by_key(store).items()}
+    assert right["entrance.dry"] == ("verified", day(60, 14), ago(60, 12), c, 0)  # c confirms again
+
+    # what the earlier version's sync left: every action opened today, due in two weeks, every
+    # audit marked as weighed, nothing confirmed
+    def old(cur: list[Action]) -> list[Action]:
+        return [dataclasses.replace(a, status="open", opened_at=NOW.isoformat(),
+                                    created_at=NOW.isoformat(), due=day(0, 14), done_at="",
+                                    done_by="", verified_at="", verified_by="", confirmed_by="",
+                                    again=0, found_at="",
+                                    seen=tuple(h.audit_id for h in store.list_summaries()),
+                                    history=({"type": "created", "by": "", "at": NOW.isoformat()},))
+                for a in cur]
+    store.change_actions("loc-a", old)
+    # HQ already gave the door to someone: a person's step, which the redo keeps
+    door = by_key(store)["entrance.door"]
+    actions.assign(store, network["hq"], door.id, due=day(0, 30), now=NOW.isoformat())
+    assert actions.sync(store, now=NOW.isoformat()).closed == 0  # a plain sync cannot see it
+    with pytest.raises(ActionError) as err:
+        actions.sync(store, since=day(30), now=NOW.isoformat(), redo=True)
+    assert err.value.code == "redo_since"
+    redone = actions.sync(store, now=NOW.isoformat(), redo=True)
+    assert redone.reset == 2 and redone.messages == 0
+    got = {k: (a.status, a.due, a.opened_at, a.confirmed_by, a.again) for k, a in by_key(store).items()}
+    assert got["entrance.dry"] == right["entrance.dry"] and got["office.guard"] == right["office.guard"]
+    assert got["entrance.door"][:2] == ("open", day(0, 30))  # kept as the person left it
+    assert (redone.open, redone.overdue) == (2, 1) and (clean.open, clean.overdue) == (2, 2)

@@ -361,9 +361,12 @@ class SyncResult:
     open: int = 0  # open after the sync, at every location
     overdue: int = 0  # of those, past their due date today
     messages: int = 0  # e-mails queued (only audits still news)
+    reset: int = 0  # untouched actions put back as their audits made them (--redo)
 
     def lines(self) -> list[str]:
-        return [f"{self.audits} audits weighed, oldest first",
+        return [*([f"{self.reset} actions nobody had touched put back as their audits made them"]
+                  if self.reset else []),
+                f"{self.audits} audits weighed, oldest first",
                 f"made {self.made} actions; later audits closed {self.closed} as confirmed, "
                 f"the owners' own self-audits {self.passed} more (done, waiting for verification); "
                 f"closed ones confirmed again {self.confirmed} times",
@@ -374,11 +377,56 @@ class SyncResult:
                 "e-mailed about to nobody)"]
 
 
-def sync(store: Store, since: str | None = None, now: str | None = None) -> SyncResult:
+def untouched(a: Action) -> bool:
+    """Whether only the app has done anything to the action (no owner's work, no assignment)."""
+    return all(not e.get("by") for e in a.history)
+
+
+def restart(store: Store, now: str | None = None) -> int:
+    """Put every action no person has touched back as its audit made it — opened when the audit
+    reached the branch, due from then, weighed against nothing — so that `sync` weighs the later
+    audits again, in order. For a store an earlier version synced (every action opened on the
+    day of the sync, none weighed); an action someone worked on, assigned or verified stays as
+    it is. How many were put back."""
+    at = now or now_iso()
+    headers: dict[str, AuditHeader | None] = {}
+    n = 0
+    for loc in sorted({a.location_id for a in store.list_actions()}):
+        for a in store.location_actions(loc):  # read before the location's lock is taken
+            if untouched(a) and a.audit_id not in headers:
+                headers[a.audit_id] = store.get_header(a.audit_id)
+
+        def change(current: list[Action]) -> list[Action]:
+            out = []
+            for a in current:
+                if not untouched(a):
+                    continue
+                header = headers.get(a.audit_id)
+                if header is None:
+                    continue
+                when = min(reached_at(header) or at, at)
+                settings = action_settings(store, a.template_id)
+                again = dataclasses.replace(
+                    a, status="open", created_at=when, opened_at=when, updated_at=when,
+                    found_at=visited_at(header), due=due_from(when, a.critical, settings),
+                    done_at="", done_by="", verified_at="", verified_by="", confirmed_by="",
+                    reason="", repeats=0, again=0, seen=(),
+                    history=(_event("created", "", when, audit=a.audit_id, owner=a.owner,
+                                    due=due_from(when, a.critical, settings), recorded=at),))
+                if again != a:
+                    out.append(again)
+            return out
+        n += len(store.change_actions(loc, change))
+    return n
+
+
+def sync(store: Store, since: str | None = None, now: str | None = None, *,
+         redo: bool = False) -> SyncResult:
     """Weigh every final audit visited since `since` (every one without it), oldest visit first:
     each makes the actions it made when it reached its branch and weighs those its earlier
     audits made, so what is open afterwards is what the latest audits still find. Safe to run
-    again: an audit is weighed once."""
+    again: an audit is weighed once. With `redo` the actions no person has touched are first
+    put back as their audits made them (`restart`) and weighed again."""
     at = now or now_iso()
     if since is not None:
         try:
@@ -386,6 +434,9 @@ def sync(store: Store, since: str | None = None, now: str | None = None) -> Sync
         except ValueError:
             raise ActionError("bad_date", f"--since {since!r} is not a date like 2026-05-31",
                               value=since) from None
+    if redo and since is not None:
+        raise ActionError("redo_since", "--redo weighs every audit again: leave out --since")
+    reset = restart(store, at) if redo else 0
     rows = store.list_summaries(AuditFilter(status="submitted", date_from=since))
     rows.sort(key=lambda r: (r.visit_at or r.started_at, r.audit_id))
     n = made = closed = passed = confirmed = repeats = again = messages = 0
@@ -404,7 +455,8 @@ def sync(store: Store, since: str | None = None, now: str | None = None) -> Sync
         again += len(result.again)
         messages += result.messages
     m = metrics(store.action_stats(None, at[:10]))
-    return SyncResult(n, made, closed, passed, confirmed, repeats, again, m.open, m.overdue, messages)
+    return SyncResult(n, made, closed, passed, confirmed, repeats, again, m.open, m.overdue, messages,
+                      reset)
 
 
 # -- what people do to one action -------------------------------------------------------------

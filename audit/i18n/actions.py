@@ -38,6 +38,7 @@ ACTION_STRINGS: dict[str, tuple[str, str]] = {
     "err.too_many_actions": ("At most {limit} actions at once. Narrow the filters.", "Не больше {limit} задач за раз. Сузьте фильтры."),
     "err.nothing_chosen": ("Choose the actions to reassign.", "Выберите задачи для передачи."),
     "err.owner_unknown": ("Nobody called {owner} may own actions. Pick a person from the list.", "Пользователь {owner} не может быть ответственным. Выберите человека из списка."),
+    "err.redo_since": ("Redoing weighs every audit again: leave out the first day.", "Повторный пересчёт взвешивает все аудиты: не указывайте первый день."),
     "err.bad_state": ("{value} is not one of: open, overdue, repeated.", "{value} — не одно из: open, overdue, repeated."),
     "err.bad_auto": ("Pick which findings make actions.", "Выберите, какие замечания создают задачи."),
     "err.bad_due_days": ("Days to the due date: 0 to 365.", "Дней до срока: от 0 до 365."),

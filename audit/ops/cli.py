@@ -218,7 +218,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
     that did in numbers."""
     from audit.actions.service import sync
 
-    for line in sync(_store(args), since=args.since).lines():
+    for line in sync(_store(args), since=args.since, redo=args.redo).lines():
         print(line)
     return 0
 
@@ -397,6 +397,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = acts.add_parser("sync", help="make actions from past audits",
                         description="Make actions from audits visited since --since, oldest first.")
     a.add_argument("--since", help="first visit day, YYYY-MM-DD (default: every audit)")
+    a.add_argument("--redo", action="store_true",
+                   help="first put every action no person has touched back as its audit made it, "
+                        "then weigh again (after an earlier version's sync opened them all on "
+                        "one day)")
     a.set_defaults(func=cmd_actions)
     p = sub.add_parser("migrate", help="upgrade the data folder or database to this version",
                        description="Upgrade the store in place. A data folder: copies index.json to "
