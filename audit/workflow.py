@@ -16,12 +16,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from audit.actions.service import final_audit, is_final
+from audit.actions.service import control_groups, final_audit, is_final
 from audit.audits import capture
 from audit.checklist.templates import get_checklist
 from audit.core.clock import now_iso
 from audit.core.errors import NotFound
 from audit.model import Audit, AuditHeader, Checklist, Location, SummaryRow, User
+from audit.model.actions import OPEN_STATUSES, ActionFilter
 from audit.notify import outbox
 from audit.people import audience
 from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
@@ -108,10 +109,16 @@ def network_pdf(store: Store, rows: Sequence[SummaryRow], locations: Mapping[str
                 checklist: Checklist, *, lang: str, date_from: str | None, date_to: str | None,
                 region: str | None, mode: str | None = "mystery", tz: str = "UTC",
                 now: str | None = None) -> bytes:
-    """The network report for a period, region and mode: HQ's, from the dashboard or the CLI."""
+    """The network report for a period, region and mode: HQ's, from the dashboard or the CLI,
+    with HQ's action control page (the checklist's open actions in the region, as they stand)."""
+    at = now or now_iso()
+    open_ = store.list_actions(ActionFilter(statuses=OPEN_STATUSES, region=region,
+                                            template_id=checklist.id))
     return render_network_pdf(rows, locations, checklist, lang=lang, brand=brand_of(store),
                               date_from=date_from, date_to=date_to, region=region,
-                              generated_at=now or now_iso(), mode=mode, tz=tz)
+                              generated_at=at, mode=mode, tz=tz,
+                              action_control=control_groups(open_, at[:10]),
+                              owners={u.name: u.display_name or u.name for u in store.list_users()})
 
 
 def branch_pdf(store: Store, audit_id: str, lang: str) -> bytes:

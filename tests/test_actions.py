@@ -86,8 +86,12 @@ RULES = [
      ("open", 1, "", "")),
     ("open, later fails → still open, not a repeat", BASE, later_audit(AFTER), "failed",
      ("open", 0, "", "")),
-    ("open, later answers well → unchanged: the owner still closes it", BASE, later_audit(AFTER),
-     "good", ("open", 0, "", "")),
+    ("open, a later mystery audit answers well → closed, confirmed by it", BASE,
+     later_audit(AFTER), "good", ("verified", 0, "second", "audit:second")),
+    ("open, the owner's own self-audit answers well → done, waiting for verification", BASE,
+     later_audit(AFTER, mode="self", auditor="mia"), "good", ("done", 0, "", "")),
+    ("open, a colleague's self-audit answers well → closed, confirmed by it", BASE,
+     later_audit(AFTER, mode="self", auditor="max"), "good", ("verified", 0, "second", "audit:second")),
     ("closed, audit visited before the fix fails → nothing (it predates the fix)", DONE,
      later_audit(BEFORE_FIX), "failed", ("done", 0, "", "")),
     ("open, audit visited before the action → nothing", BASE, later_audit(BEFORE_ACTION),
@@ -381,12 +385,15 @@ def test_metrics__per_location_and_the_fast_but_failing() -> None:
 def test_plan_lines_and_sign_off(store: Store, network: dict[str, User], mini) -> None:  # type: ignore[no-untyped-def]
     audit_id = mystery(store, network, entrance__dry=False, office__guard=False)
     people = {u.name: u for u in store.list_users()}
-    lines = actions.plan_lines(store.audit_actions(audit_id, "loc-a"), mini, people, "ru")
+    audit = store.get_audit(audit_id)
+    assert audit is not None
+    lines = actions.plan_lines(actions.plan_for(store, audit, None, mini), mini, people, "ru")
     assert [ln.finding for ln in lines] == [i.text.ru for s, i in mini.items()
                                             if f"{s.id}.{i.id}" in {a.key for a in
                                                                      store.location_actions("loc-a")}]
     first = lines[0]
-    assert (first.section, first.answer, first.owner, first.status) == ("Вход", "Нет", "mia", "Открыта")
+    assert (first.section, first.answer, first.owner, first.status, first.state) == (
+        "Вход", "Нет", "mia", "Открыта", "новая")
     header = store.get_header(audit_id)
     assert header is not None and actions.sign_off(header, people) is None
     with pytest.raises(ActionError):  # HQ reads it, but the sign-off is the branch manager's

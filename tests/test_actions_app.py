@@ -195,3 +195,81 @@ def test_audit_page__links_to_its_plan(data: TinyStore, people: dict[str, User])
     at = at.switch_page("audit/ui/pages/audits.py").run()
     assert "Action plan of this audit" in [p.label for p in at.get("page_link")]
     workflow.publish(data, people["hq"], audit_id, False)
+
+
+# -- the plan lists every finding; a done action shows its note and photo ---------------------------
+
+
+def test_plan__every_finding__a_done_action_shows_its_note_and_photo(data: TinyStore,
+                                                                     people: dict[str, User]) -> None:
+    audit_id = mystery(data, people, entrance__dry=False, office__guard=False)
+    action = dry(data)
+    mia = people["manager"]
+    actions.add_evidence(data, mia, action.id, jpeg((30, 160, 60)))
+    actions.mark_done(data, mia, action.id, note="Laid a mat at the door")
+    at = app_as(data, people["hq"]).run()
+    at.query_params["audit"] = audit_id
+    at = at.switch_page(ACTIONS).run()
+    assert not at.exception
+    audit = data.get_audit(audit_id)
+    assert audit is not None
+    plan = actions.plan_for(data, audit, people["hq"])
+    shown = texts(at)
+    assert f"Every finding of this audit: {len(plan)}" in shown
+    assert "Laid a mat at the door" in shown and "What was done" in shown
+    assert "new" in shown  # each finding says what it is for this audit
+    assert len(at.get("image")) == 1 and "Photos of the fix (1)" in shown  # the open guard has none
+    # the one still open shows no note: there is none yet
+    assert shown.count("What was done") == 1
+
+
+# -- HQ's action control ---------------------------------------------------------------------------
+
+
+def test_hq_control__filters_and_bulk_reassignment(data: TinyStore, people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False, office__guard=False)
+    mystery(data, people, location="loc-b", entrance__dry=False)
+    accounts.create_user(data, "nina", "manager", "secret-pass", locations=("loc-a",))
+    late = dry(data)
+    data.change_actions("loc-a", lambda cur: [a.__class__(**{**a.__dict__, "due": "2020-01-01"})
+                                              for a in cur if a.id == late.id])
+    at = app_as(data, people["hq"]).run().switch_page(ACTIONS).run()
+    assert not at.exception
+    assert "Action control" in [h.value for h in at.header]
+    # the mini defaults leave two partial findings per audit: 4 actions at loc-a, 3 at loc-b
+    assert "7 open actions shown: 1 overdue, 0 repeated" in texts(at)
+    at.selectbox(key="ctl.state").set_value("overdue").run()
+    assert "1 open actions shown: 1 overdue" in texts(at)
+    at.selectbox(key="ctl.state").set_value("open").run()
+    at.selectbox(key="ctl.region").set_value("Москва").run()
+    assert "4 open actions shown" in texts(at)
+    at.selectbox(key="ctl.location").set_value("loc-a").run()
+    at.selectbox(key="ctl.owner").set_value("mia").run()
+    rows = at.dataframe[1].value  # the second table: one row per action
+    assert len(rows) == 4 and set(rows["Owner"]) == {"mia"}
+    assert at.selectbox(key="ctl.new_owner").options == ["boss", "mia", "nina"]  # max: not loc-a
+    at.selectbox(key="ctl.new_owner").set_value("nina").run()
+    at.button(key="ctl.reassign.go").click().run()
+    assert not at.exception
+    assert "4 actions are nina's now." in texts(at)
+    assert {a.owner for a in data.location_actions("loc-a")} == {"nina"}
+    assert {a.owner for a in data.location_actions("loc-b")} == {"max"}  # outside the filter
+    # a digest's link opens it on the overdue ones
+    at = app_as(data, people["hq"]).run()
+    at.query_params["state"] = "overdue"
+    at = at.switch_page(ACTIONS).run()
+    assert at.selectbox(key="ctl.state").value == "overdue"
+
+
+def test_control__not_for_a_manager_or_a_reviewer(data: TinyStore, people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False)
+    accounts.create_user(data, "rita", "reviewer", "secret-pass")
+    rita = accounts.update_user(data, "rita", regions=("Москва",))
+    for who in (people["manager"], rita):
+        at = app_as(data, who).run().switch_page(ACTIONS).run()
+        assert not at.exception
+        assert "Action control" not in [h.value for h in at.header]
+        assert not [s for s in at.selectbox if s.key == "ctl.new_owner"]
+        with pytest.raises(actions.ActionError):
+            actions.reassign(data, who, [dry(data).id], who.name)
+    assert dry(data).owner == "mia"

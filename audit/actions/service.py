@@ -20,13 +20,22 @@ from audit.audits.capture import load_header
 from audit.checklist.templates import get_checklist
 from audit.core.clock import now_iso
 from audit.core.errors import AppError, NotFound
+from audit.core.limits import MAIL_NEWS_DAYS, REASSIGN_MAX
 from audit.i18n import answer_text, t
 from audit.model import Answer, Audit, AuditHeader, AuditScore, Checklist, PhotoRef, User
-from audit.model.actions import Action, ActionFilter, ActionStats, LocationActions
+from audit.model.actions import (
+    OPEN_STATUSES,
+    Action,
+    ActionFilter,
+    ActionStats,
+    LocationActions,
+    reached_at,
+    visited_at,
+)
 from audit.notify import outbox as notify
 from audit.people import access
 from audit.scoring.score import impacts, score_audit
-from audit.store import Store
+from audit.store import AuditFilter, Store
 
 AUTO_MODES = ("all", "critical")  # which findings make an action by themselves
 MAX_NOTE = 2000
@@ -148,15 +157,18 @@ def _with(a: Action, event: dict[str, Any], **changes: Any) -> Action:
 
 
 def new_action(header: AuditHeader, p: Proposal, *, region: str, owner: str, due: str, now: str,
-               by: str = "") -> Action:
+               by: str = "", recorded: str = "") -> Action:
+    """The finding's action, opened at `now`: for the hook, when its audit reached the branch
+    (`recorded` is then the time it was written, if later); for a person, the moment they asked."""
     return Action(
         id=action_id(header.location_id, header.id, p.key), location_id=header.location_id, region=region,
         audit_id=header.id, template_id=header.template_id,
         template_version=header.template_version, mode=header.mode, key=p.key, section=p.section,
         answer=p.answer, na=p.na, comment=p.comment, photos=p.photos, loss=p.loss,
         critical=p.critical, owner=owner, due=due, status="open", created_at=now, created_by=by,
-        opened_at=now, updated_at=now,
-        history=(_event("created", by, now, audit=header.id, owner=owner, due=due),))
+        opened_at=now, updated_at=now, found_at=visited_at(header),
+        history=(_event("created", by, now, audit=header.id, owner=owner, due=due,
+                        recorded=recorded if recorded and recorded != now else ""),))
 
 
 # -- a later audit weighed against an action ---------------------------------------------------
@@ -182,32 +194,47 @@ def proves(a: Action, mode: str, auditor: str) -> bool:
 def weigh(a: Action, header: AuditHeader, state: str, *, now: str, due: str) -> Action:
     """The action after a later audit of its location said `state` of its item (the rules' table).
 
-    - An audit already weighed, the action's own, or one visited before the fix (or before
-      the action, while it is open) changes nothing but being marked as weighed.
-    - Closed (done or verified) and the item failed again: reopened as a repeat, due anew.
+    `now` is when that audit reached the branch (the events' time), `due` that day plus the
+    checklist's days.
+
+    - An audit already weighed, the action's own, or one visited before the finding (or, for a
+      closed action, before its fix) changes nothing.
+    - Closed (done or verified) and the item failed again: reopened as a repeat ×N, due anew.
     - Closed and the item answered well, by an audit that proves it: confirmed by that
       audit; a done action becomes verified by it.
-    - Still open and the item failed again: noted, not a repeat (it was never closed).
+    - Still open and the item failed again: the same action, found again (not a new one).
+    - Still open and the item answered well: closed by that audit — verified and confirmed by
+      an audit that proves it; done (waiting for HQ's verification) by the owner's own self-audit.
     """
     if header.id == a.audit_id or header.id in a.seen:
         return a
-    seen = (*a.seen, header.id)
-    since = a.done_at if a.is_closed else a.opened_at
-    visit = header.visit_at or header.started_at
+    since = a.done_at if a.is_closed else (a.found_at or a.opened_at)
+    visit = visited_at(header)
     if not visit or visit <= since:
-        return dataclasses.replace(a, seen=seen)
+        return a  # it says nothing after the finding or fix; `since` only grows, so never will
+    seen = (*a.seen, header.id)
+    by_audit = f"audit:{header.id}"
     if state == FAILED and a.is_closed:
         return _with(a, _event("repeat", "", now, audit=header.id), status="open",
-                     repeats=a.repeats + 1, opened_at=now, due=due, done_at="", done_by="",
-                     verified_at="", verified_by="", confirmed_by="", reason="", seen=seen)
+                     repeats=a.repeats + 1, opened_at=now, found_at=visit, due=due, done_at="",
+                     done_by="", verified_at="", verified_by="", confirmed_by="", reason="", seen=seen)
     if state == FAILED:
-        return _with(a, _event("failed_again", "", now, audit=header.id), seen=seen)
+        return _with(a, _event("failed_again", "", now, audit=header.id), again=a.again + 1,
+                     found_at=visit, seen=seen)
     if state == GOOD and a.is_closed and proves(a, header.mode, header.auditor):
         extra: dict[str, Any] = {}
         if a.status == "done":
-            extra = {"status": "verified", "verified_at": now, "verified_by": f"audit:{header.id}"}
+            extra = {"status": "verified", "verified_at": now, "verified_by": by_audit}
         return _with(a, _event("confirmed", "", now, audit=header.id), confirmed_by=header.id,
                      seen=seen, **extra)
+    if state == GOOD and a.is_open:
+        done_at = max(visit, a.opened_at)
+        if proves(a, header.mode, header.auditor):
+            return _with(a, _event("confirmed", "", now, audit=header.id), status="verified",
+                         done_at=done_at, done_by=by_audit, verified_at=max(now, done_at),
+                         verified_by=by_audit, confirmed_by=header.id, reason="", seen=seen)
+        return _with(a, _event("passed", "", now, audit=header.id), status="done", done_at=done_at,
+                     done_by=by_audit, reason="", seen=seen)
     return dataclasses.replace(a, seen=seen)
 
 
@@ -216,12 +243,15 @@ def weigh(a: Action, header: AuditHeader, state: str, *, now: str, due: str) -> 
 
 @dataclass(frozen=True)
 class FinalResult:
-    """What one audit did to its location's actions."""
+    """What one audit did to its location's actions, and the e-mails it queued."""
 
     created: tuple[Action, ...] = ()
-    confirmed: tuple[Action, ...] = ()
-    reopened: tuple[Action, ...] = ()
+    confirmed: tuple[Action, ...] = ()  # closed by this audit answering the item well
+    reopened: tuple[Action, ...] = ()  # closed ones it failed again: repeats
     messages: int = 0
+    again: tuple[Action, ...] = ()  # still open ones it failed again
+    passed: tuple[Action, ...] = ()  # open ones the owner's own self-audit answered well: done
+    plan: int = 0  # findings in the audit's action plan (what its e-mail counts)
 
 
 def default_owner(people: Iterable[User], header: AuditHeader, region: str,
@@ -243,52 +273,64 @@ def default_owner(people: Iterable[User], header: AuditHeader, region: str,
 
 
 def on_audit_final(store: Store, audit: Audit, score: AuditScore, now: str | None = None) -> FinalResult:
-    """A self-audit was submitted or a mystery audit published: the findings become actions.
+    """A self-audit was submitted or a mystery audit published: weigh and make the actions.
 
-    Safe to call again for the same audit (a re-publish): an audit is weighed once and a
-    finding makes one action. The e-mails are only queued here; sending never blocks.
+    Everything dates from when the audit reached the branch (`reached_at`), not from when this
+    runs: a past audit (`audit actions sync`, a hook finished after a crash) makes the actions
+    it made then, due as they were due then, and weighs them against the audits that follow
+    when those are weighed in turn. E-mails go only while the audit is news
+    (`notify.is_news`). Safe to call again for the same audit (a re-publish): an audit is
+    weighed once and a finding makes one action. Sending never blocks.
     """
     at = now or now_iso()
     header = audit.header
+    when = min(reached_at(header) or at, at)
+    day = when[:10]
     location = store.get_location(header.location_id)
     region = location.region if location else ""
     settings = action_settings(store, header.template_id)
     people = store.list_users()
     owner = default_owner(people, header, region, settings)
-    wanted = [p for p in proposals(audit, score, settings) if p.auto]
-    today = at[:10]
+    found = proposals(audit, score, settings)
+    wanted = [p for p in found if p.auto]
+    final: list[list[Action]] = []
 
     def change(current: list[Action]) -> list[Action]:
         out: dict[str, Action] = {}
         for a in current:
             if a.template_id != header.template_id:
                 continue
-            due = due_from(today, a.critical, settings)
-            new = weigh(a, header, item_state(score, a.key), now=at, due=due)
+            new = weigh(a, header, item_state(score, a.key), now=when,
+                        due=due_from(day, a.critical, settings))
             if new != a:
                 out[a.id] = new
         after = {a.id: out.get(a.id, a) for a in current}
-        visit = header.visit_at or header.started_at
-        # an open action carries the finding; so does one closed after this visit (fixed since)
-        carried = {a.key for a in after.values() if a.template_id == header.template_id
-                   and (a.is_open or (a.is_closed and a.done_at >= visit))}
         for p in wanted:
             aid = action_id(header.location_id, header.id, p.key)
-            if aid in after or p.key in carried:
+            if aid in after or _carrier(after.values(), header, p.key) is not None:
                 continue  # made already, or an open action (perhaps a repeat) carries this finding
-            out[aid] = new_action(header, p, region=region, owner=owner,
-                                  due=due_from(today, p.critical, settings), now=at)
+            out[aid] = after[aid] = new_action(header, p, region=region, owner=owner,
+                                               due=due_from(day, p.critical, settings), now=when,
+                                               recorded=at)
+        final[:] = [list(after.values())]
         return list(out.values())
 
     written = store.change_actions(header.location_id, change)
+    mine = f"audit:{header.id}"
     created = tuple(a for a in written if a.audit_id == header.id and len(a.history) == 1)
     confirmed = tuple(a for a in written if a.confirmed_by == header.id)
-    reopened = tuple(a for a in written if a.history and a.history[-1].get("type") == "repeat"
-                     and a.history[-1].get("audit") == header.id)
-    messages = notify.queue_for_final(store, header, created + reopened, people, now=at)
+    passed = tuple(a for a in written if a.status == "done" and a.done_by == mine)
+    last = [a for a in written if a.history and a.history[-1].get("audit") == header.id]
+    reopened = tuple(a for a in last if a.history[-1].get("type") == "repeat")
+    again = tuple(a for a in last if a.history[-1].get("type") == "failed_again")
+    plan = audit_plan(audit, score, final[0] if final else written, settings, found=found)
+    messages = 0
+    if notify.is_news(reached_at(header), at):
+        messages = notify.queue_for_final(store, header, created + reopened, people, now=at,
+                                          plan=len(plan))
     if header.actions_due:  # marked in the step that made it final: the actions are made now
         store.clear_actions_due(header.id)
-    return FinalResult(created, confirmed, reopened, messages)
+    return FinalResult(created, confirmed, reopened, messages, again, passed, len(plan))
 
 
 def final_audit(store: Store, audit_id: str, now: str | None = None) -> FinalResult:
@@ -303,6 +345,118 @@ def final_audit(store: Store, audit_id: str, now: str | None = None) -> FinalRes
 def is_final(header: AuditHeader) -> bool:
     """Whether the branch has the audit: a submitted self-audit, or a published mystery audit."""
     return header.status == "submitted" and (header.mode == "self" or header.published)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What `audit actions sync` did, in numbers."""
+
+    audits: int = 0  # final audits weighed
+    made: int = 0
+    closed: int = 0  # open ones a later audit that proves it answered well: verified by it
+    passed: int = 0  # open ones the owner's own later self-audit answered well: done, to verify
+    confirmed: int = 0  # closed ones a later audit answered well again
+    repeats: int = 0  # closed ones a later audit failed again: reopened
+    again: int = 0  # open ones a later audit failed again: the same action, found again
+    open: int = 0  # open after the sync, at every location
+    overdue: int = 0  # of those, past their due date today
+    messages: int = 0  # e-mails queued (only audits still news)
+    reset: int = 0  # untouched actions put back as their audits made them (--redo)
+
+    def lines(self) -> list[str]:
+        return [*([f"{self.reset} actions nobody had touched put back as their audits made them"]
+                  if self.reset else []),
+                f"{self.audits} audits weighed, oldest first",
+                f"made {self.made} actions; later audits closed {self.closed} as confirmed, "
+                f"the owners' own self-audits {self.passed} more (done, waiting for verification); "
+                f"closed ones confirmed again {self.confirmed} times",
+                f"repeats {self.repeats} (failed again after a close), found again while open "
+                f"{self.again}",
+                f"open {self.open}, overdue {self.overdue}",
+                f"e-mails queued {self.messages} (audits older than {MAIL_NEWS_DAYS} days are "
+                "e-mailed about to nobody)"]
+
+
+def untouched(a: Action) -> bool:
+    """Whether only the app has done anything to the action (no owner's work, no assignment)."""
+    return all(not e.get("by") for e in a.history)
+
+
+def restart(store: Store, now: str | None = None) -> int:
+    """Put every action no person has touched back as its audit made it — opened when the audit
+    reached the branch, due from then, weighed against nothing — so that `sync` weighs the later
+    audits again, in order. For a store an earlier version synced (every action opened on the
+    day of the sync, none weighed); an action someone worked on, assigned or verified stays as
+    it is. How many were put back."""
+    at = now or now_iso()
+    headers: dict[str, AuditHeader | None] = {}
+    n = 0
+    for loc in sorted({a.location_id for a in store.list_actions()}):
+        for a in store.location_actions(loc):  # read before the location's lock is taken
+            if untouched(a) and a.audit_id not in headers:
+                headers[a.audit_id] = store.get_header(a.audit_id)
+
+        def change(current: list[Action]) -> list[Action]:
+            out = []
+            for a in current:
+                if not untouched(a):
+                    continue
+                header = headers.get(a.audit_id)
+                if header is None:
+                    continue
+                when = min(reached_at(header) or at, at)
+                settings = action_settings(store, a.template_id)
+                again = dataclasses.replace(
+                    a, status="open", created_at=when, opened_at=when, updated_at=when,
+                    found_at=visited_at(header), due=due_from(when, a.critical, settings),
+                    done_at="", done_by="", verified_at="", verified_by="", confirmed_by="",
+                    reason="", repeats=0, again=0, seen=(),
+                    history=(_event("created", "", when, audit=a.audit_id, owner=a.owner,
+                                    due=due_from(when, a.critical, settings), recorded=at),))
+                if again != a:
+                    out.append(again)
+            return out
+        n += len(store.change_actions(loc, change))
+    return n
+
+
+def sync(store: Store, since: str | None = None, now: str | None = None, *,
+         redo: bool = False) -> SyncResult:
+    """Weigh every final audit visited since `since` (every one without it), oldest visit first:
+    each makes the actions it made when it reached its branch and weighs those its earlier
+    audits made, so what is open afterwards is what the latest audits still find. Safe to run
+    again: an audit is weighed once. With `redo` the actions no person has touched are first
+    put back as their audits made them (`restart`) and weighed again."""
+    at = now or now_iso()
+    if since is not None:
+        try:
+            since = date.fromisoformat(since).isoformat()
+        except ValueError:
+            raise ActionError("bad_date", f"--since {since!r} is not a date like 2026-05-31",
+                              value=since) from None
+    if redo and since is not None:
+        raise ActionError("redo_since", "--redo weighs every audit again: leave out --since")
+    reset = restart(store, at) if redo else 0
+    rows = store.list_summaries(AuditFilter(status="submitted", date_from=since))
+    rows.sort(key=lambda r: (r.visit_at or r.started_at, r.audit_id))
+    n = made = closed = passed = confirmed = repeats = again = messages = 0
+    for row in rows:
+        header = store.get_header(row.audit_id)
+        if header is None or not is_final(header):
+            continue
+        result = final_audit(store, row.audit_id, at)
+        n += 1
+        made += len(result.created)
+        by_it = sum(1 for a in result.confirmed if a.done_by == f"audit:{row.audit_id}")
+        closed += by_it
+        confirmed += len(result.confirmed) - by_it
+        passed += len(result.passed)
+        repeats += len(result.reopened)
+        again += len(result.again)
+        messages += result.messages
+    m = metrics(store.action_stats(None, at[:10]))
+    return SyncResult(n, made, closed, passed, confirmed, repeats, again, m.open, m.overdue, messages,
+                      reset)
 
 
 # -- what people do to one action -------------------------------------------------------------
@@ -657,7 +811,191 @@ def metrics(stats: ActionStats) -> ActionMetrics:
         repeats=sum(r.repeats for r in rows), fast_but_failing=fast)
 
 
+# -- HQ's action control: the network's open actions by location and owner ---------------------
+
+CONTROL_STATES = ("open", "overdue", "repeated")  # every open action; past due; failed again
+
+
+@dataclass(frozen=True)
+class ControlFilter:
+    """Which open actions HQ's control table shows; None means any."""
+
+    region: str | None = None
+    location_id: str | None = None
+    owner: str | None = None  # "" is the actions nobody owns yet
+    state: str = "open"
+
+    def matches(self, a: Action, today: str) -> bool:
+        return (a.is_open and (self.region is None or a.region == self.region)
+                and (self.location_id is None or a.location_id == self.location_id)
+                and (self.owner is None or a.owner == self.owner)
+                and (self.state != "overdue" or a.is_overdue(today))
+                and (self.state != "repeated" or a.repeats > 0 or a.again > 0))
+
+
+@dataclass(frozen=True)
+class ControlGroup:
+    """One location and owner: how many of its actions are open, overdue, repeated."""
+
+    location_id: str
+    region: str
+    owner: str
+    open: int
+    overdue: int
+    repeated: int  # failed again after a close (a repeat) or while open (found again)
+    oldest_due: str
+
+
+def control_actions(store: Store, actor: User, flt: ControlFilter, today: str) -> list[Action]:
+    """The open actions HQ's control shows, the most overdue first; only HQ may ask."""
+    if not access.may(actor, access.ACTION_CONTROL):
+        raise NotFound("not found")
+    if flt.state not in CONTROL_STATES:
+        raise ActionError("bad_state", f"state must be one of {', '.join(CONTROL_STATES)}",
+                          value=flt.state)
+    found = store.list_actions(ActionFilter(
+        statuses=OPEN_STATUSES, region=flt.region, owner=flt.owner,
+        location_ids=(flt.location_id,) if flt.location_id is not None else None))
+    return sorted((a for a in found if flt.matches(a, today)),
+                  key=lambda a: (a.due or "9999", not a.critical, a.location_id, a.key, a.id))
+
+
+def control_groups(found: Iterable[Action], today: str) -> list[ControlGroup]:
+    """The control table: a row per location and owner, the most overdue first."""
+    per: dict[tuple[str, str], list[Action]] = {}
+    for a in found:
+        per.setdefault((a.location_id, a.owner), []).append(a)
+    rows = [ControlGroup(loc, xs[0].region, owner, len(xs), sum(a.is_overdue(today) for a in xs),
+                         sum(1 for a in xs if a.repeats or a.again),
+                         min((a.due for a in xs if a.due), default=""))
+            for (loc, owner), xs in per.items()]
+    return sorted(rows, key=lambda r: (-r.overdue, -r.open, r.location_id, r.owner))
+
+
+def reassign(store: Store, actor: User, action_ids: Sequence[str], owner: str,
+             now: str | None = None) -> list[Action]:
+    """HQ gives many open actions a new owner at once (a manager left, a location changed
+    hands). The new owner must answer for every one's location; if they do not, or an id is
+    unknown or closed, nothing changes. The new owner is e-mailed once, listing them."""
+    at = now or now_iso()
+    if not access.may(actor, access.ACTION_CONTROL):
+        raise ActionError("not_yours", f"{actor.name} may not reassign actions")
+    ids = list(dict.fromkeys(action_ids))
+    if not ids:
+        raise ActionError("nothing_chosen", "choose the actions to reassign")
+    if len(ids) > REASSIGN_MAX:
+        raise ActionError("too_many_actions", f"at most {REASSIGN_MAX} actions at once", limit=REASSIGN_MAX)
+    person = store.get_user(owner) if owner else None
+    if person is None or person.disabled:
+        raise ActionError("owner_unknown", f"nobody called {owner!r} may own actions", owner=owner)
+    found = []
+    for aid in ids:
+        a = store.get_action(aid)
+        if a is None:
+            raise NotFound(f"no action {aid!r}", action_id=aid)
+        if not a.is_open:
+            raise ActionError("bad_transition", f"an action that is {a.status} keeps its owner",
+                              status=a.status, target="owner")
+        check_owner(store, owner, a.location_id, a.region)
+        found.append(a)
+    per: dict[str, set[str]] = {}
+    for a in found:
+        per.setdefault(a.location_id, set()).add(a.id)
+    changed: list[Action] = []
+    for loc, wanted in sorted(per.items()):
+        def change(current: list[Action], wanted: set[str] = wanted) -> list[Action]:
+            return [_with(a, _event("assigned", actor.name, at, owner=owner), owner=owner)
+                    for a in current if a.id in wanted and a.is_open and a.owner != owner]
+        changed += store.change_actions(loc, change)
+    if changed:
+        notify.queue_assigned(store, changed, now=at)
+    return changed
+
+
 # -- the PDF's action plan page and sign-off block (data side) --------------------------------
+
+
+# what a finding is in its audit's plan
+NEW, STILL_OPEN, REPEAT, NO_ACTION = "new", "open", "repeat", "none"
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """One finding of an audit and the action that answers for it.
+
+    `state`: NEW (this audit made it), STILL_OPEN (an earlier action, open since `since`,
+    which this audit found failing again), REPEAT (an action closed before and reopened by
+    this audit, ×`repeats`), NO_ACTION (the checklist makes it only on request; none yet).
+    """
+
+    proposal: Proposal
+    action: Action | None
+    state: str
+    since: str = ""  # STILL_OPEN: the day its action opened
+    repeats: int = 0  # REPEAT: the how-manieth repeat this audit made it
+
+
+def _carrier(actions: Iterable[Action], header: AuditHeader, key: str) -> Action | None:
+    """The action of an earlier audit that carries this audit's finding of `key`: open, or
+    closed after this audit's visit (fixed since); the latest opened."""
+    visit = visited_at(header)
+    found = [a for a in actions if a.template_id == header.template_id and a.key == key
+             and (a.is_open or (a.is_closed and a.done_at >= visit))]
+    return max(found, key=lambda a: (a.opened_at, a.id)) if found else None
+
+
+def audit_plan(audit: Audit, score: AuditScore, actions: Iterable[Action], settings: ActionSettings,
+               *, found: Sequence[Proposal] | None = None) -> list[PlanEntry]:
+    """Every finding of a final audit with its action, as new, still open since …, repeat ×N,
+    or without one yet — the one rule the app's plan page, the PDF's action plan and the
+    e-mail's count read. `actions` are the location's; a draft has no plan."""
+    header = audit.header
+    if not is_final(header):
+        return []
+    acts = [a for a in actions if a.template_id == header.template_id]
+    out = []
+    for p in (found if found is not None else proposals(audit, score, settings)):
+        same = [a for a in acts if a.key == p.key]
+        own = next((a for a in same if a.id == action_id(header.location_id, header.id, p.key)), None)
+        if own is not None:
+            out.append(PlanEntry(p, own, NEW))
+            continue
+        entry = None
+        for a in same:
+            repeats = 0
+            for e in a.history:
+                repeats += e.get("type") == "repeat"
+                if e.get("audit") != header.id:
+                    continue
+                if e.get("type") == "repeat":
+                    entry = PlanEntry(p, a, REPEAT, repeats=repeats)
+                elif e.get("type") == "failed_again":
+                    entry = PlanEntry(p, a, STILL_OPEN, since=a.opened_at[:10])
+            if entry is not None:
+                break
+        if entry is None:
+            carrier = _carrier(same, header, p.key)
+            entry = PlanEntry(p, None, NO_ACTION) if carrier is None else \
+                PlanEntry(p, carrier, STILL_OPEN, since=carrier.opened_at[:10])
+        out.append(entry)
+    return out
+
+
+def plan_for(store: Store, audit: Audit, viewer: User | None,
+             checklist: Checklist | None = None) -> list[PlanEntry]:
+    """The audit's plan for `viewer` (None: the operator, or the e-mail to the branch's
+    managers); nothing for whoever may not see the location's actions (a shopper)."""
+    header = audit.header
+    if not is_final(header):
+        return []
+    location = store.get_location(header.location_id)
+    if viewer is not None and not access.may_act(
+            viewer, access.VIEW_ACTION, access_obj(header.location_id, location.region if location else "")):
+        return []
+    checklist = checklist or get_checklist(store, header.template_id, header.template_version)
+    return audit_plan(audit, score_audit(checklist, audit.answers),
+                      store.location_actions(header.location_id),
+                      action_settings(store, header.template_id))
 
 
 @dataclass(frozen=True)
@@ -674,6 +1012,9 @@ class PlanLine:
     critical: bool
     loss: float
     key: str = ""  # the item, f"{section}.{item}": the PDF numbers the row as its sections do
+    state: str = ""  # new, still open since …, repeat ×N, no action yet (in the reader's language)
+    note: str = ""  # a closed action's note on what was done
+    evidence: tuple[str, ...] = ()  # a closed action's photos of the fix (sha256)
 
 
 @dataclass(frozen=True)
@@ -685,22 +1026,34 @@ class SignOff:
     at: str
 
 
-def plan_lines(actions: Iterable[Action], checklist: Checklist, people: Mapping[str, User],
+def state_text(entry: PlanEntry, lang: str) -> str:
+    return t(f"act.plan.{entry.state}", lang, since=entry.since, n=entry.repeats)
+
+
+def plan_lines(entries: Iterable[PlanEntry], checklist: Checklist, people: Mapping[str, User],
                lang: str) -> list[PlanLine]:
-    """The audit's actions as the PDF prints them, in checklist order; texts in `lang`."""
+    """The audit's plan as the PDF prints it, in checklist order; texts in `lang`. A closed
+    action carries its note and photos of the fix."""
     order = {f"{s.id}.{i.id}": n for n, (s, i) in enumerate(checklist.items())}
     out = []
-    for a in sorted(actions, key=lambda a: (order.get(a.key, len(order)), a.key)):
-        item = checklist.item(a.key)
-        section = checklist.section(a.section)
-        person = people.get(a.owner)
+    for e in sorted(entries, key=lambda e: (order.get(e.proposal.key, len(order)), e.proposal.key)):
+        p, a = e.proposal, e.action
+        item = checklist.item(p.key)
+        section = checklist.section(p.section)
+        person = people.get(a.owner) if a else None
+        answer = Answer(key=p.key, value=p.answer, na=p.na, comment=p.comment, photos=p.photos)
+        owner = "—" if a is None else (person.display_name or person.name) if person else \
+            (a.owner or t("act.nobody", lang))
+        closed = a is not None and a.is_closed
         out.append(PlanLine(
-            action_id=a.id, section=section.title.get(lang) if section else a.section,
-            finding=item.text.get(lang) if item else a.key,
-            answer=answer_text(item, _answer_of(a), lang) if item else "",
-            owner=(person.display_name or person.name) if person else (a.owner or t("act.nobody", lang)),
-            due=a.due, status=t(f"act.status.{a.status}", lang), critical=a.critical, loss=a.loss,
-            key=a.key))
+            action_id=a.id if a else "", section=section.title.get(lang) if section else p.section,
+            finding=item.text.get(lang) if item else p.key,
+            answer=answer_text(item, answer, lang) if item else "",
+            owner=owner, due=a.due if a else "",
+            status=t(f"act.status.{a.status}", lang) if a else t("act.plan.none", lang),
+            critical=p.critical, loss=p.loss, key=p.key, state=state_text(e, lang),
+            note=a.note if closed and a else "",
+            evidence=tuple(r.sha256 for r in a.evidence) if closed and a else ()))
     return out
 
 

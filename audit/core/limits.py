@@ -102,3 +102,9 @@ TYPO_CHECK_SECONDS = 1.5  # CPU per text inside the worker; the rest is left unc
 TYPO_CHECK_TIMEOUT = 20.0  # what the caller waits for a free worker, then for its answer
 TYPO_CHECK_START_SECONDS = 30.0  # a new worker's start (loading the dictionaries takes ~1 s)
 TYPO_CHECK_WORKERS = 1  # processes; 0 checks in the caller's thread (tests, the CLI)
+
+# -- corrective actions and their e-mails ------------------------------------------------------
+MAIL_NEWS_DAYS = 7  # an audit that reached its branch longer ago than this is e-mailed about to nobody
+DIGEST_MAX_LINES = 40  # overdue actions one digest lists one by one; the rest by location, then a link
+DIGEST_MAX_LOCATIONS = 60  # locations the digest's summary names; the rest are counted in one line
+REASSIGN_MAX = 500  # actions one bulk reassignment changes

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from audit.model import PhotoRef
+from audit.model import AuditHeader, PhotoRef
 
 # open → in_progress → done → verified; "rejected" is a done action sent back with a reason,
 # which its owner works on again
@@ -52,6 +52,8 @@ class Action:
     verified_by: str = ""  # a person, or "audit:<id>" when a later audit proved it
     confirmed_by: str = ""  # the later audit that answered the item well
     repeats: int = 0  # how often a later audit failed the item after it was closed
+    again: int = 0  # how often a later audit found the item failing while it was still open
+    found_at: str = ""  # the visit of the audit that last found the item failing
     seen: tuple[str, ...] = ()  # audits already weighed against it (so a re-publish adds nothing)
     history: tuple[dict[str, Any], ...] = ()
 
@@ -79,7 +81,8 @@ class Action:
             "opened_at": self.opened_at, "updated_at": self.updated_at, "done_at": self.done_at,
             "done_by": self.done_by, "verified_at": self.verified_at,
             "verified_by": self.verified_by, "confirmed_by": self.confirmed_by,
-            "repeats": self.repeats, "seen": list(self.seen), "history": list(self.history),
+            "repeats": self.repeats, "again": self.again, "found_at": self.found_at,
+            "seen": list(self.seen), "history": list(self.history),
         }
 
     @classmethod
@@ -100,9 +103,25 @@ class Action:
             updated_at=d.get("updated_at", ""), done_at=d.get("done_at", ""),
             done_by=d.get("done_by", ""), verified_at=d.get("verified_at", ""),
             verified_by=d.get("verified_by", ""), confirmed_by=d.get("confirmed_by", ""),
-            repeats=int(d.get("repeats", 0)), seen=tuple(d.get("seen") or ()),
+            repeats=int(d.get("repeats", 0)), again=int(d.get("again", 0)),
+            found_at=d.get("found_at", "") or "", seen=tuple(d.get("seen") or ()),
             history=tuple(d.get("history") or ()),
         )
+
+
+def reached_at(header: AuditHeader) -> str:
+    """When an audit reached its branch (ISO time): a mystery audit's last publishing, a
+    self-audit's submission; the visit where neither is recorded. Its actions date from here:
+    opened then, due that day plus the checklist's days, and e-mailed only while it is news."""
+    published = [str(e.get("at")) for e in header.events
+                 if e.get("type") == "published" and e.get("at")]
+    if header.mode == "mystery" and published:
+        return published[-1]
+    return header.submitted_at or header.visit_at or header.started_at
+
+
+def visited_at(header: AuditHeader) -> str:
+    return header.visit_at or header.started_at
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from typing import Any
 from audit.checklist.templates import get_checklist
 from audit.core.addresses import AddressError, check_address, visible
 from audit.core.clock import now_iso
+from audit.core.limits import DIGEST_MAX_LINES, DIGEST_MAX_LOCATIONS, MAIL_NEWS_DAYS
 from audit.core.text import control_chars, one_line
 from audit.i18n import DEFAULT_LANG, t
 from audit.model import AuditHeader, User
@@ -180,9 +181,27 @@ def assigned_messages(store: Store, actions: Sequence[Action], people: Iterable[
     return out
 
 
+def is_news(reached: str, now: str) -> bool:
+    """Whether an audit that reached its branch at `reached` is still e-mailed about: within
+    MAIL_NEWS_DAYS of `now`. One rule for every e-mail an audit causes — a past audit weighed
+    today (`audit actions sync`, a hook finished late) tells nobody about the past."""
+    if not reached:
+        return False
+    try:
+        then, at = datetime.fromisoformat(reached), datetime.fromisoformat(now)
+    except ValueError:
+        return False
+    if (then.tzinfo is None) != (at.tzinfo is None):
+        then, at = then.replace(tzinfo=None), at.replace(tzinfo=None)
+    return at - then <= timedelta(days=MAIL_NEWS_DAYS)
+
+
 def queue_for_final(store: Store, header: AuditHeader, actions: Sequence[Action],
-                    people: Iterable[User], *, now: str) -> int:
-    """After an audit reached the branch: the report to its managers (mystery), actions to owners."""
+                    people: Iterable[User], *, now: str, plan: int | None = None) -> int:
+    """After an audit reached the branch: the report to its managers (mystery), actions to owners.
+
+    `plan` is how many findings the audit's action plan lists (`audit.actions.service.audit_plan`):
+    the count the managers' e-mail gives, as the PDF and the app list them."""
     people = list(people)
     messages = assigned_messages(store, actions, people, now)
     if header.mode == "mystery":
@@ -199,7 +218,8 @@ def queue_for_final(store: Store, header: AuditHeader, actions: Sequence[Action]
                            score=score),
                          t("mail.published.body", lang, name=person.display_name or person.name,
                            location=name, date=header.visit_at[:10], score=score,
-                           count=len(actions), link=_link(f"/?id={header.id}")),
+                           count=len(actions) if plan is None else plan,
+                           link=_link(f"/?id={header.id}")),
                          now, attach_audit=header.id, ident=f"published-{header.id}-{person.name}")
             if m is not None:
                 messages.append(m)
@@ -235,8 +255,34 @@ def queue_test(store: Store, user: User, *, now: str | None = None) -> int:
     return store.enqueue_messages([m]) if m is not None else 0
 
 
+def digest_text(store: Store, overdue: Sequence[Action], lang: str, names: Mapping[str, str],
+                today: str, *, table: bool = False) -> str:
+    """The digest's list, readable however much is overdue: a line per location (how many, how
+    many critical, the oldest due date), worst first, at most DIGEST_MAX_LOCATIONS; then at
+    most DIGEST_MAX_LINES actions one by one, oldest due first; the rest is a link to the
+    app's action table (HQ's control, with `table`; else the reader's own actions page)."""
+    per: dict[str, list[Action]] = {}
+    for a in overdue:
+        per.setdefault(a.location_id, []).append(a)
+    order = sorted(per.items(), key=lambda kv: (-len(kv[1]), min(a.due for a in kv[1]), kv[0]))
+    out = [t("mail.digest.location", lang, location=names.get(loc, loc), count=len(xs),
+             critical=sum(a.critical for a in xs), oldest=min(a.due for a in xs))
+           for loc, xs in order[:DIGEST_MAX_LOCATIONS]]
+    if len(order) > DIGEST_MAX_LOCATIONS:
+        rest = order[DIGEST_MAX_LOCATIONS:]
+        out.append(t("mail.digest.more_locations", lang, locations=len(rest),
+                     count=sum(len(xs) for _, xs in rest)))
+    first = sorted(overdue, key=lambda a: (a.due, not a.critical, a.location_id, a.key))
+    out += ["", _lines(store, first[:DIGEST_MAX_LINES], lang, names)]
+    if len(first) > DIGEST_MAX_LINES:
+        out.append(t("mail.digest.more", lang, count=len(first) - DIGEST_MAX_LINES,
+                     link=_link("/actions?state=overdue" if table else "/actions")))
+    return "\n".join(out)
+
+
 def digest_messages(store: Store, today: str, now: str) -> list[Message]:
-    """Overdue actions: each owner their own, each reviewer their regions', HQ the network's."""
+    """Overdue actions: each owner their own, each reviewer their regions', HQ the network's;
+    by location, a bounded list, then a link to the rest (`digest_text`)."""
     overdue = [a for a in store.list_actions(ActionFilter(statuses=OPEN_STATUSES))
                if a.is_overdue(today)]
     if not overdue:
@@ -255,8 +301,10 @@ def digest_messages(store: Store, today: str, now: str) -> list[Message]:
         lang = lang_of(person)
         m = _message(person, "digest", t("mail.digest.subject", lang, count=len(theirs)),
                      t("mail.digest.body", lang, name=person.display_name or person.name, date=today,
-                       lines=_lines(store, theirs, lang, names), link=_link("/actions")), now,
-                     ident=f"digest-{today}-{person.name}")
+                       lines=digest_text(store, theirs, lang, names, today,
+                                         table=person.role == "hq"),
+                       link=_link("/actions")),
+                     now, ident=f"digest-{today}-{person.name}")
         if m is not None:
             out.append(m)
     return out

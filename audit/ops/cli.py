@@ -212,22 +212,12 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_actions(args: argparse.Namespace) -> int:
-    """Run the action hook again for audits that reached their branch (after an upgrade)."""
-    from audit.actions.service import final_audit, is_final
-    from audit.store import AuditFilter
+    """Weigh the audits that reached their branch, oldest first (after an upgrade), and say what
+    that did in numbers."""
+    from audit.actions.service import sync
 
-    store = _store(args)
-    rows = store.list_summaries(AuditFilter(status="submitted", date_from=args.since))
-    rows.sort(key=lambda r: (r.visit_at or r.started_at, r.audit_id))
-    made = weighed = 0
-    for row in rows:
-        header = store.get_header(row.audit_id)
-        if header is None or not is_final(header):
-            continue
-        result = final_audit(store, row.audit_id)
-        made += len(result.created)
-        weighed += 1
-    print(f"{weighed} audits weighed, {made} actions made")
+    for line in sync(_store(args), since=args.since, redo=args.redo).lines():
+        print(line)
     return 0
 
 
@@ -396,12 +386,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("actions", help="corrective actions: make them for past audits",
                        description="sync: weigh audits that reached their branch (submitted "
-                                   "self-audits, published mystery audits) oldest first, making "
-                                   "their actions; safe to run again.")
+                                   "self-audits, published mystery audits) oldest first: each makes "
+                                   "its findings' actions, dated and due from when it reached the "
+                                   "branch, and a later audit confirms them (the item passes) or "
+                                   "finds them again (a repeat); old audits e-mail nobody. Safe to "
+                                   "run again.")
     acts = p.add_subparsers(dest="actions_cmd", required=True)
     a = acts.add_parser("sync", help="make actions from past audits",
                         description="Make actions from audits visited since --since, oldest first.")
     a.add_argument("--since", help="first visit day, YYYY-MM-DD (default: every audit)")
+    a.add_argument("--redo", action="store_true",
+                   help="first put every action no person has touched back as its audit made it, "
+                        "then weigh again (after an earlier version's sync opened them all on "
+                        "one day)")
     a.set_defaults(func=cmd_actions)
     p = sub.add_parser("migrate", help="upgrade the data folder or database to this version",
                        description="Upgrade the store in place. A data folder: copies index.json to "

@@ -17,6 +17,7 @@ EXPORT = "export"
 NETWORK_REPORT = "network_report"
 PLAN_VISITS = "plan_visits"  # plans, recurring rules, the coverage grid, shoppers' grades
 REVIEW_QUEUE = "review_queue"  # the list of mystery audits waiting for review
+ACTION_CONTROL = "action_control"  # the network's open actions by location and owner; bulk reassignment
 # Actions on a location
 START_MYSTERY = "start_mystery"
 START_SELF = "start_self"
@@ -33,7 +34,7 @@ VIEW_VISIT = "view_visit"
 START_VISIT = "start_visit"
 
 GLOBAL_ACTIONS = (MANAGE_PEOPLE, MANAGE_LOCATIONS, MANAGE_TEMPLATES, VIEW_DASHBOARD, EXPORT,
-                  NETWORK_REPORT, PLAN_VISITS, REVIEW_QUEUE)
+                  NETWORK_REPORT, PLAN_VISITS, REVIEW_QUEUE, ACTION_CONTROL)
 LOCATION_ACTIONS = (START_MYSTERY, START_SELF)
 AUDIT_ACTIONS = (VIEW_AUDIT, EDIT_AUDIT, REOPEN, PUBLISH, SEE_AUDITOR, SEE_GPS, REVIEW)
 VISIT_ACTIONS = (VIEW_VISIT, START_VISIT)

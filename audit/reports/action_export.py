@@ -18,7 +18,8 @@ from audit.store import Store
 ACTION_COLUMNS = ("action_id", "location_id", "location_name", "region", "audit_id", "mode",
                   "template_id", "key", "section", "finding", "answer", "critical", "loss",
                   "owner", "due", "status", "overdue", "created_at", "done_at", "verified_at",
-                  "verified_by", "confirmed_by", "repeats", "photos", "note", "reason")
+                  "verified_by", "confirmed_by", "repeats", "again", "opened_at", "photos", "note",
+                  "reason")
 
 
 def actions_table(store: Store, actions: Sequence[Action], locations: Mapping[str, Location], *,
@@ -45,6 +46,7 @@ def actions_table(store: Store, actions: Sequence[Action], locations: Mapping[st
             "due": a.due, "status": t(f"act.status.{a.status}", lang), "overdue": a.is_overdue(today),
             "created_at": a.created_at, "done_at": a.done_at, "verified_at": a.verified_at,
             "verified_by": a.verified_by, "confirmed_by": a.confirmed_by, "repeats": a.repeats,
+            "again": a.again, "opened_at": a.opened_at,
             "photos": len(a.evidence), "note": a.note, "reason": a.reason,
         })
     return pd.DataFrame.from_records(records, columns=list(ACTION_COLUMNS))

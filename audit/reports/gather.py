@@ -12,12 +12,12 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from audit.actions.service import plan_lines, sign_off
+from audit.actions.service import plan_for, plan_lines, sign_off
 from audit.audits.capture import auditor_codes
 from audit.core import limits
 from audit.core.errors import AppError
 from audit.model import Audit, Checklist, User
-from audit.people import access, audience
+from audit.people import audience
 from audit.photos import PhotoStore
 from audit.reports.pdf import AuditContext, AuditTrail, Brand
 from audit.review.steps import history_lines
@@ -148,13 +148,12 @@ def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str,
     """
     h = audit.header
     people = {u.name: u for u in store.list_users()}
-    mine = [a for a in store.audit_actions(audit.id, h.location_id)
-            if viewer is None or access.may_act(viewer, access.VIEW_ACTION, a)]
+    plan = plan_for(store, audit, viewer, checklist)  # every finding, with its action if it has one
     who = {name: u.display_name or name for name, u in people.items()}
     who[h.auditor] = pdf_auditor_label(store, audit, view)
     quote = "«{}»" if lang == "ru" else "“{}”"
     items = {f"{s.id}.{i.id}": quote.format(i.text.get(lang)) for s, i in checklist.items()}
     history = history_lines(h, store.get_location(h.location_id), lang, view=view, who=who,
                             items=items)
-    return AuditTrail(plan=tuple(plan_lines(mine, checklist, people, lang)),
-                      sign_off=sign_off(h, people) if mine else None, history=tuple(history))
+    return AuditTrail(plan=tuple(plan_lines(plan, checklist, people, lang)),
+                      sign_off=sign_off(h, people) if plan else None, history=tuple(history))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +17,7 @@ from audit.actions import service as actions
 from audit.checklist.templates import get_checklist
 from audit.core.errors import AppError, NotFound
 from audit.i18n import answer_text, error_text
-from audit.model import Answer, Location, User
+from audit.model import Answer, Checklist, Location, User
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter
 from audit.people import access
 from audit.photos import PhotoError, message
@@ -93,6 +94,10 @@ def _card(a: Action, names: dict[str, str], people: dict[str, User], *, key: str
             bits.append(":red-badge[" + T("ui.critical") + "]")
         if a.repeats:
             bits.append(":orange-badge[" + T("ui.act.repeat", n=a.repeats) + "]")
+        if a.again and a.is_open:
+            bits.append(":orange-badge[" + T("ui.act.again", n=a.again) + "]")
+        if a.is_open and a.opened_at:
+            bits.append(":gray-badge[" + T("ui.act.ctl.since") + " " + a.opened_at[:10] + "]")
         overdue = a.is_overdue(today())
         due = T("ui.act.due", due=a.due)
         st.markdown(f"**{esc(finding_text(a))}**  \n{esc(names.get(a.location_id, a.location_id))}"
@@ -118,6 +123,8 @@ def _lists(user: User) -> None:
     store = get_store()
     names = {loc.id: loc.name for loc in store.list_locations()}
     people = {u.name: u for u in store.list_users()}
+    if access.may(user, access.ACTION_CONTROL):  # HQ: the network's actions first
+        _control(user, names, people)
     st.header(T("ui.act.my"), anchor=False)
     mine = actions.my_actions(store.owner_actions(user.name), today())
     if not (mine.overdue or mine.this_week or mine.later or mine.waiting):
@@ -146,6 +153,93 @@ def _lists(user: User) -> None:
     _section(T("ui.act.overdue"), overdue, names, people, key="net.overdue")
     unassigned = [a for a in open_ if not a.owner]
     _section(T("ui.act.unassigned"), unassigned, names, people, key="net.unassigned")
+
+
+# -- HQ's action control ---------------------------------------------------------------------------
+
+CONTROL_ROWS = 500  # rows the detail table shows; the export has them all
+
+
+def _control_filter(locations: dict[str, Location]) -> tuple[actions.ControlFilter, Any]:
+    """The filters above the control table (the owner's column is left for the caller, whose
+    choices depend on the others); a link (the digest's) may preset the state."""
+    asked = st.query_params.get("state")
+    if asked in actions.CONTROL_STATES and "ctl.state" not in st.session_state:
+        st.session_state["ctl.state"] = asked
+    # labels made now, in the reader's language (a format_func may run outside this script run)
+    every = T("ui.act.ctl.all")
+    states = {x: T("ui.act.ctl." + x) for x in actions.CONTROL_STATES}
+    cols = st.columns(4)
+    regions = sorted({loc.region for loc in locations.values() if loc.region})
+    region = cols[0].selectbox(T("ui.region"), [None, *regions], key="ctl.region",
+                               format_func=lambda r: every if r is None else r)
+    here = sorted((loc for loc in locations.values() if region is None or loc.region == region),
+                  key=lambda loc: loc.name)
+    location_names = {loc.id: loc.name for loc in here}
+    location = cols[1].selectbox(
+        T("ui.location"), [None, *location_names], key="ctl.location",
+        format_func=lambda i: every if i is None else location_names.get(i, i))
+    state = cols[3].selectbox(T("ui.act.status"), list(states), key="ctl.state",
+                              format_func=lambda x: states.get(x, x))
+    return actions.ControlFilter(region=region, location_id=location, state=state or "open"), cols[2]
+
+
+def _control(user: User, names: dict[str, str], people: dict[str, User]) -> None:
+    """HQ: the network's open actions by location and owner, filtered, and reassigned in bulk."""
+    store = get_store()
+    locations = {loc.id: loc for loc in store.list_locations()}
+    st.header(T("ui.act.control"), anchor=False)
+    flt, owner_column = _control_filter(locations)
+    base = actions.control_actions(store, user, flt, today())
+    owners = sorted({a.owner for a in base}, key=lambda n: (n != "", _person(n, people)))
+    owner_names = {n: _person(n, people) for n in owners}  # "" is nobody yet, in this language
+    every = T("ui.act.ctl.all")
+    owner = owner_column.selectbox(
+        T("ui.act.owner"), [None, *owners], key="ctl.owner",
+        format_func=lambda n: every if n is None else owner_names.get(n, n))
+    shown = [a for a in base if owner is None or a.owner == owner]
+    groups = actions.control_groups(shown, today())
+    if not groups:
+        st.caption(T("ui.act.ctl.none"))
+        return
+    st.caption(T("ui.act.ctl.summary", count=len(shown),
+                 overdue=sum(g.overdue for g in groups), repeated=sum(g.repeated for g in groups)))
+    st.dataframe(pd.DataFrame([{
+        T("ui.location"): names.get(g.location_id, g.location_id), T("ui.region"): g.region,
+        T("ui.act.owner"): _person(g.owner, people), T("ui.act.m.open"): g.open,
+        T("ui.act.m.overdue"): g.overdue, T("ui.act.ctl.repeated"): g.repeated,
+        T("ui.act.ctl.oldest"): g.oldest_due} for g in groups]),
+        hide_index=True, width="stretch", key="ctl.groups")
+    st.dataframe(pd.DataFrame([{
+        T("ui.location"): names.get(a.location_id, a.location_id),
+        T("ui.act.owner"): _person(a.owner, people), T("ui.act.finding"): finding_text(a),
+        T("ui.act.due_label"): a.due,
+        T("ui.act.status"): T("act.status." + a.status),
+        T("ui.act.ctl.repeated"): (T("ui.act.repeat", n=a.repeats) if a.repeats else "")
+        + (f" +{a.again}" if a.again else ""),
+        T("ui.act.ctl.since"): a.opened_at[:10]} for a in shown[:CONTROL_ROWS]]),
+        hide_index=True, width="stretch", key="ctl.rows")
+    here = {a.location_id: a.region for a in shown}
+    candidates = sorted((n for n, u in people.items() if not u.disabled and u.role != "shopper"
+                         and all(access.covers(u, loc, reg) for loc, reg in here.items())),
+                        key=lambda n: _person(n, people))
+    with st.container(border=True, key="ctl.reassign"):
+        st.selectbox(T("ui.act.ctl.new_owner", count=len(shown)), candidates, key="ctl.new_owner",
+                     index=None, format_func=lambda n: _person(n, people))
+        st.button(T("ui.act.ctl.reassign", count=len(shown)), key="ctl.reassign.go",
+                  icon=":material/group:", on_click=_on_reassign,
+                  args=(user, [a.id for a in shown], "ctl.new_owner"))
+        _messages()
+
+
+def _on_reassign(user: User, ids: list[str], owner_key: str) -> None:
+    owner = st.session_state.get(owner_key) or ""
+    try:
+        done = actions.reassign(get_store(), user, ids, owner)
+    except AppError as err:
+        _fail(err)
+    else:
+        _ok(T("ui.act.ctl.reassigned", count=len(done), owner=owner))
 
 
 # -- one action ----------------------------------------------------------------------------------
@@ -377,30 +471,24 @@ def _plan(user: User, audit_id: str) -> None:
     st.caption(f"{esc(location.name if location else header.location_id)} · "
                f"{esc(checklist.title.get(lang()))} · {header.visit_at[:10]}")
     _messages()
-    mine = [a for a in store.audit_actions(audit_id, header.location_id)
-            if access.may_act(user, access.VIEW_ACTION, a)]
+    plan = actions.plan_for(store, audit, user, checklist)
+    may_request = actions.is_final(header) and access.may_act(
+        user, access.REQUEST_ACTION, actions.access_obj(header.location_id, region))
+    if plan:
+        st.caption(T("ui.act.plan_count", count=len(plan)))
+    elif actions.is_final(header):
+        st.caption(T("ui.act.plan_empty"))
     names = {header.location_id: location.name if location else header.location_id}
-    for a in sorted(mine, key=lambda a: (not a.critical, -a.loss)):
-        _card(a, names, people, key="plan")
-    if actions.is_final(header) and access.may_act(user, access.REQUEST_ACTION,
-                                                   actions.access_obj(header.location_id, region)):
-        from audit.scoring.score import score_audit
-
-        made = {a.key for a in store.location_actions(header.location_id)
-                if a.audit_id == audit_id or (a.is_open and a.template_id == header.template_id)}
-        rest = [p for p in actions.proposals(audit, score_audit(checklist, audit.answers),
-                                             actions.action_settings(store, header.template_id))
-                if p.key not in made]
-        if rest:
-            st.subheader(T("ui.act.on_request"), anchor=False)
-        for p in rest:
-            item = checklist.item(p.key)
-            with st.container(border=True, key=f"prop.{p.key}"):
-                st.markdown(f"**{esc(item.text.get(lang()) if item else p.key)}** · "
-                            f"{T('ui.act.loss', loss=f'{p.loss:g}')}")
-                st.button(T("ui.act.make"), key=f"make.{p.key}", icon=":material/add_task:",
-                          on_click=_do, args=(actions.request_action, user, audit_id, p.key),
-                          kwargs={"location_id": header.location_id, "done": T("ui.act.saved")})
+    for e in plan:
+        if e.action is not None:
+            _plan_entry(user, audit_id, header.location_id, e, checklist, names, people,
+                        may_request=may_request)
+    rest = [e for e in plan if e.action is None]
+    if rest:
+        st.subheader(T("ui.act.on_request"), anchor=False)
+    for e in rest:
+        _plan_entry(user, audit_id, header.location_id, e, checklist, names, people,
+                    may_request=may_request)
     signed = actions.sign_off(header, people)
     if signed:
         st.success(T("ui.act.acknowledged", name=esc(signed.display_name),
@@ -411,6 +499,32 @@ def _plan(user: User, audit_id: str) -> None:
             e.get("type") == "acknowledged" and e.get("by") == user.name for e in header.events):
         st.button(T("ui.act.acknowledge"), key="act.ack", icon=":material/draw:", type="primary",
                   on_click=_do, args=(actions.acknowledge, user, audit_id), width="stretch")
+
+
+def _plan_entry(user: User, audit_id: str, location_id: str, e: actions.PlanEntry,
+                checklist: Checklist, names: dict[str, str], people: dict[str, User], *,
+                may_request: bool) -> None:
+    """One finding of the plan: its state, its action's card (with the fix's note and photos
+    once closed), or a button to make one."""
+    p, a = e.proposal, e.action
+    state = actions.state_text(e, lang())
+    colour = {"new": "blue", "open": "orange", "repeat": "red"}.get(e.state, "gray")
+    if a is not None:
+        st.markdown(f":{colour}-badge[{esc(state)}]")
+        _card(a, names, people, key="plan")
+        if a.is_closed:
+            if a.note:
+                st.markdown(f"**{T('ui.act.note')}**  \n{esc(a.note)}")
+            _evidence_thumbs(a)
+        return
+    item = checklist.item(p.key)
+    with st.container(border=True, key=f"prop.{p.key}"):
+        st.markdown(f":{colour}-badge[{esc(state)}]  \n**{esc(item.text.get(lang()) if item else p.key)}**"
+                    f" · {T('ui.act.loss', loss=f'{p.loss:g}')}")
+        if may_request:
+            st.button(T("ui.act.make"), key=f"make.{p.key}", icon=":material/add_task:",
+                      on_click=_do, args=(actions.request_action, user, audit_id, p.key),
+                      kwargs={"location_id": location_id, "done": T("ui.act.saved")})
 
 
 # -- the dashboard's Actions tab -------------------------------------------------------------------

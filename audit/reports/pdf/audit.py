@@ -749,10 +749,21 @@ class _AuditReport:
             if line.critical:
                 finding.append(st.run(_l("critical_item", lang), bold=True, size=7.5, colour=_RED,
                                       space_before=1))
+            if line.note:  # a closed action: what was done, and the photos of the fix
+                finding.append(st.run(f"{_l('act.note', lang)}: {line.note}", size=8, colour=_INK,
+                                      space_before=2))
+            cell: list[Any] = [st.text(*finding)]
+            for sha in line.evidence:
+                picture = self.photos.get(sha)
+                cell += [Spacer(1, 2), picture.fitted(widths[1] * 0.6, 40 * mm) if picture
+                         else st.text(st.note(_l("photo_missing", lang), _RED))]
+            status = [st.run(line.status, bold=True)]
+            if line.state:
+                status.append(st.run(line.state, size=7.5, colour=_GREY, space_before=1))
             rows.append(_Row([st.text(st.run(self.numbers.get(line.key, ""), bold=True)),
-                              st.text(*finding), st.text(st.run(line.owner)),
+                              cell, st.text(st.run(line.owner)),
                               st.text(st.run(fmt.day(line.due) if line.due else "—")),
-                              st.text(st.run(line.status, bold=True))],
+                              st.text(*status)],
                              background=_RED_PALE if line.critical else None,
                              bar=_RED if line.critical else None))
         out.append(_Rows(widths, header, rows, fam=st.fam, page_height=self.page_height))

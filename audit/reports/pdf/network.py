@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -47,7 +47,11 @@ from audit.reports.pdf.styles import (
     _word_width,
 )
 
+if TYPE_CHECKING:
+    from audit.actions.service import ControlGroup
+
 NETWORK_MODES = ("mystery", "self", "both")
+CONTROL_MAX_ROWS = 300  # rows of the action control page; the app's table and the export have all
 _IMPROVED = (colors.HexColor("#1e8449"), colors.HexColor("#52be80"))
 _DECLINED = (colors.HexColor("#c0392b"), colors.HexColor("#e67e22"))
 
@@ -66,8 +70,13 @@ def render_network_pdf(
     all_rows: Sequence[SummaryRow] | None = None,
     mode: str | None = "mystery",
     tz: str = "UTC",
+    action_control: Sequence[ControlGroup] = (),
+    owners: Mapping[str, str] | None = None,
 ) -> bytes:
     """The network for a period, region, template and mode as a landscape PDF in `lang`.
+
+    `action_control` adds HQ's action control page: open, overdue and repeated actions by
+    location and owner (`audit.actions.service.control_groups`); `owners` names the owners.
 
     Locations ranked with the change since the previous period, the trend by month (the
     network, the most improved and most declined locations), a locations × sections table
@@ -104,6 +113,8 @@ def render_network_pdf(
         story += report.heatmap(ranked, dash.heatmap, dash.sections)
         story += report.worst(dash.worst_items)
         story += report.gaps(dash.gaps)
+    if action_control:
+        story += report.action_control(action_control, owners or {})
     title = checklist.title.get(lang)
     brand_name = brand.name.strip() or _l("product", lang)
     frame = _Frame(
@@ -315,6 +326,35 @@ class _NetworkReport:
                                                       st.p(_l("worst_note", lang), st.small),
                                                       Spacer(1, 2 * mm)]),
                 self._table(rows, widths, style, right_from=2)]
+
+    def action_control(self, groups: Sequence[ControlGroup], owners: Mapping[str, str]) -> list[Any]:
+        """Open actions by location and owner, the most overdue first: who owes what."""
+        st, lang, fam = self.st, self.lang, self.st.fam
+        rows: list[list[Any]] = [[_l("location", lang), t("ui.region", lang), t("ui.act.owner", lang),
+                                  t("ui.act.m.open", lang), t("ui.act.m.overdue", lang),
+                                  t("ui.act.ctl.repeated", lang), t("ui.act.ctl.oldest", lang)]]
+        style: list[tuple[Any, ...]] = [("ALIGN", (3, 0), (5, -1), "RIGHT"),
+                                        ("FONTNAME", (4, 1), (4, -1), fam.bold)]
+        for g in groups[:CONTROL_MAX_ROWS]:
+            i = len(rows)
+            loc = self.locations.get(g.location_id)
+            if g.overdue:
+                style.append(("TEXTCOLOR", (4, i), (4, i), _RED))
+            rows.append([loc.name if loc else g.location_id, g.region,
+                         owners.get(g.owner, g.owner) if g.owner else t("act.nobody", lang),
+                         str(g.open), str(g.overdue), str(g.repeated),
+                         self.fmt.day(g.oldest_due) if g.oldest_due else "—"])
+        widths = [0.0, 35 * mm, 50 * mm, 22 * mm, 22 * mm, 24 * mm, 32 * mm]
+        widths[0] = self.width - sum(widths)
+        out: list[Any] = [PageBreak(), KeepTogether([
+            st.p(t("ui.act.control", lang), st.h2),
+            st.p(t("ui.act.ctl.summary", lang, count=sum(g.open for g in groups),
+                   overdue=sum(g.overdue for g in groups),
+                   repeated=sum(g.repeated for g in groups)), st.small), Spacer(1, 2 * mm)]),
+            self._table(rows, widths, style, right_from=3)]
+        if len(groups) > CONTROL_MAX_ROWS:
+            out.append(st.p(t("ui.act.ctl.more", lang, count=len(groups) - CONTROL_MAX_ROWS), st.small))
+        return out
 
     def gaps(self, gaps: Sequence[Any]) -> list[Any]:
         st, lang, fam, fmt = self.st, self.lang, self.st.fam, self.fmt
