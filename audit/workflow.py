@@ -97,12 +97,14 @@ def audit_pdf(store: Store, audit: Audit, *, lang: str, reader: audience.Reader 
     checklist = checklist or get_checklist(store, audit.header.template_id,
                                            audit.header.template_version)
     view = audience.view_of(reader, audit.header, leaves_app=True)
+    trail = audit_trail(store, audit, checklist, lang=lang, view=view, viewer=viewer)
+    # the audit's own photos, and the fixes its plan shows: never a photo an answer merely names
+    held = {*audit.photos, *(sha for line in trail.plan for sha in line.evidence)}
     return render_audit_pdf(
         audit, checklist, location=store.get_location(audit.header.location_id), lang=lang,
         brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit, view),
-        photo=display_photo(store, held=audit.photos), generated_at=now or now_iso(), view=view,
-        context=audit_context(store, audit),
-        trail=audit_trail(store, audit, checklist, lang=lang, view=view, viewer=viewer), tz=tz)
+        photo=display_photo(store, held=held), generated_at=now or now_iso(), view=view,
+        context=audit_context(store, audit), trail=trail, tz=tz)
 
 
 def network_pdf(store: Store, rows: Sequence[SummaryRow], locations: Mapping[str, Location],

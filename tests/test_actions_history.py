@@ -23,13 +23,13 @@ from audit.i18n import error_text
 from audit.model import User
 from audit.model.actions import Action
 from audit.notify import outbox
-from audit.people import accounts
+from audit.people import accounts, audience
 from audit.reports.gather import audit_context, audit_trail, display_photo, pdf_auditor_label
 from audit.reports.pdf import render_audit_pdf
 from audit.scoring.score import score_audit
 from audit.store import Store
 from audit.visits import service as visit_service
-from tests.conftest import answer_mini
+from tests.conftest import answer_mini, photograph
 from tests.test_actions import jpeg
 
 NOW = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -57,9 +57,9 @@ def past_audit(store: Store, people: dict[str, User], days: int, *, mode: str = 
     audit_id = audits.start_audit(store, who, location_id="loc-a", template_id="mini", mode=mode,
                                   lang="ru", visit_at=ago(days), now=ago(days)).id
     answer_mini(store, who, audit_id, **(PERFECT | answers))
-    audits.answer(store, who, audit_id, "office.facade", add_photo="f" * 64)
+    photograph(store, who, audit_id, "office.facade")
     if answers.get("entrance__dry") is False:
-        audits.answer(store, who, audit_id, "entrance.dry", add_photo="d" * 64, comment="Лужа")
+        photograph(store, who, audit_id, "entrance.dry", comment="Лужа")
     visit_service.submit(store, who, audit_id, now=ago(days, 11))
     if mode == "mystery":
         audits.publish(store, people["hq"], audit_id, True, now=ago(days, 12))
@@ -174,8 +174,8 @@ def test_new_audit_with_many_findings__plan_lists_all__mail_counts_the_plan(
     audit_id = audits.start_audit(store, who, location_id="loc-a", template_id="mini",
                                   mode="mystery", lang="ru").id
     answer_mini(store, who, audit_id, **MANY)
-    audits.answer(store, who, audit_id, "office.facade", add_photo="f" * 64)
-    audits.answer(store, who, audit_id, "entrance.dry", add_photo="d" * 64)
+    photograph(store, who, audit_id, "office.facade")
+    photograph(store, who, audit_id, "entrance.dry")
     workflow.submit(store, who, audit_id)
     workflow.publish(store, hq, audit_id)
 
@@ -192,7 +192,8 @@ def test_new_audit_with_many_findings__plan_lists_all__mail_counts_the_plan(
     assert f"Its action plan lists {len(plan)} findings" in mail.body
     # the PDF's plan lists each of them too
     checklist = get_checklist(store, "mini", 1)
-    trail = audit_trail(store, audit, checklist, lang="en", audience="branch")
+    trail = audit_trail(store, audit, checklist, lang="en",
+                        view=audience.view_of(audience.BRANCH, audit.header, leaves_app=True))
     assert len(trail.plan) == len(plan)
     assert {ln.state for ln in trail.plan} >= {"new", "no action yet"}
     assert any(ln.state.startswith("still open since ") for ln in trail.plan)
@@ -209,12 +210,14 @@ def test_done_action__note_and_photo_in_the_pdf_plan(store: Store, network: dict
     actions.mark_done(store, mia, dry.id, note="Laid a mat at the door")
     audit = must(store, audit_id)
     checklist = get_checklist(store, "mini", 1)
-    trail = audit_trail(store, audit, checklist, lang="en", audience="branch", viewer=mia)
+    branch = audience.view_of(audience.BRANCH, audit.header, leaves_app=True)
+    trail = audit_trail(store, audit, checklist, lang="en", view=branch, viewer=mia)
     line = next(ln for ln in trail.plan if ln.key == "entrance.dry")
     assert line.note == "Laid a mat at the door" and len(line.evidence) == 1
     data = render_audit_pdf(audit, checklist, location=store.get_location("loc-a"), lang="en",
-                            auditor_label=pdf_auditor_label(store, audit), photo=display_photo(store),
-                            generated_at=NOW.isoformat(), audience="branch", tz="UTC",
+                            auditor_label=pdf_auditor_label(store, audit, branch),
+                            photo=display_photo(store, held={*audit.photos, *line.evidence}),
+                            generated_at=NOW.isoformat(), view=branch, tz="UTC",
                             context=audit_context(store, audit), trail=trail)
     pages = PdfReader(io.BytesIO(data)).pages
     plan_page = next(p for p in pages if "Action plan" in p.extract_text())
@@ -375,3 +378,22 @@ def test_sync_redo__an_earlier_versions_backlog_is_weighed_again__touched_action
     assert got["entrance.dry"] == right["entrance.dry"] and got["office.guard"] == right["office.guard"]
     assert got["entrance.door"][:2] == ("open", day(0, 30))  # kept as the person left it
     assert (redone.open, redone.overdue) == (2, 1) and (clean.open, clean.overdue) == (2, 2)
+
+
+def test_done_action__its_photo_in_the_pdf_the_workflow_makes(store: Store,
+                                                             network: dict[str, User]) -> None:
+    """The PDF prints only photos the audit holds, and the fixes its plan shows: the photo of
+    a done action is one of them."""
+    from audit import workflow
+
+    audit_id = past_audit(store, network, 3, entrance__dry=False)
+    actions.sync(store, now=NOW.isoformat())
+    dry = by_key(store)["entrance.dry"]
+    mia = network["manager"]
+    actions.add_evidence(store, mia, dry.id, jpeg((200, 30, 30)))
+    actions.mark_done(store, mia, dry.id, note="Laid a mat at the door")
+    audit = must(store, audit_id)
+    data = workflow.audit_pdf(store, audit, lang="en", reader=audience.BRANCH, viewer=mia)
+    plan_page = next(p for p in PdfReader(io.BytesIO(data)).pages
+                     if "Action plan" in p.extract_text())
+    assert len(plan_page.images) == 1
