@@ -35,7 +35,7 @@ from audit.review import steps as review
 from audit.store.folder.backend import TinyStore
 from audit.ui.common import close_app_stores, esc
 from audit.visits import service as visit_service
-from tests.conftest import MINI_GOOD, MINI_YAML, _free_port, populate
+from tests.conftest import MINI_GOOD, MINI_YAML, _free_port, photograph, populate
 from tests.e2e.conftest import PHONE, browser, option, playwright  # noqa: F401  (fixtures)
 from tests.e2e.conftest import wait_healthy as _wait_healthy
 
@@ -146,7 +146,9 @@ PLAIN = {("selectbox", "options"), ("multiselect", "options"), ("text", "body"),
          ("arrow_vega_lite_chart", "spec"), ("bidi_component", "json")}
 RAW = (":red[r]", ":smile:", "$x$", "http://", "www.x")  # Streamlit's own syntax, and autolinks
 MADE = {"link_open", "image", "html_inline", "html_block"}  # never made from people's text
-TAG = re.compile(r"ZQ([\w-]+)")
+# a tag is lower case after "ZQ" with nothing of a word on either side: a random id (an audit's,
+# an upload's) that happens to hold "ZQ" is not taken for one
+TAG = re.compile(r"(?<![\w-])ZQ([a-z][a-z0-9_-]*)(?![\w-])")
 _md = MarkdownIt("commonmark").enable(["strikethrough", "table"])
 
 
@@ -251,9 +253,8 @@ def build_hostile(folder: Path) -> tuple[TinyStore, dict[str, User], dict[str, s
                                       mode="mystery", lang="en").id
         for key, value in (MINI_GOOD | {"entrance.dry": False, "office.guard": False}).items():
             audits.answer(store, who, audit_id, key, value=value)
-        audits.answer(store, who, audit_id, "office.facade", add_photo="f" * 64)
-        audits.answer(store, who, audit_id, "entrance.dry", add_photo="d" * 64,
-                      comment=attack("comment"))
+        photograph(store, who, audit_id, "office.facade")
+        photograph(store, who, audit_id, "entrance.dry", comment=attack("comment"))
         audits.answer(store, who, audit_id, "office.notes", value=attack("text-answer"))
         workflow.submit(store, who, audit_id)
         review.comment(store, people["hq"], audit_id, "entrance.dry",  # type: ignore[arg-type]

@@ -165,15 +165,14 @@ def test_logo__admin_upload_of_the_bomb__refused_in_russian_and_the_brand_kept(
 # -- uploads per minute ------------------------------------------------------------------------
 
 
-def test_photo_uploads__per_person_per_minute() -> None:
-    photo_uploads.reset()
+def test_photo_uploads__per_person_per_minute(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path / "data")  # counted in the store: every process shares it
     for _ in range(limits.UPLOADS_PER_MINUTE):
-        photo_uploads.hit("sam")
+        photo_uploads.hit(store, "sam")
     with pytest.raises(RateLimited) as err:
-        photo_uploads.hit("sam")
+        photo_uploads.hit(store, "sam")
     assert error_text(err.value, "ru").startswith(f"Больше {limits.UPLOADS_PER_MINUTE} фото за минуту")
-    photo_uploads.hit("sue")  # someone else is not held up
-    photo_uploads.reset()
+    photo_uploads.hit(store, "sue")  # someone else is not held up
 
 
 # -- the CLI -----------------------------------------------------------------------------------
