@@ -99,6 +99,16 @@ def _temp_left(store: TinyStore, ids: dict[str, str]) -> None:
     (shard.parent / f".{shard.name}.{host}~{dead}-abc123.tmp").write_bytes(b"{")
 
 
+def _sha_hashes_gone(store: TinyStore, ids: dict[str, str]) -> None:
+    for path in (store.root / "hashes" / "sha").glob("*.json"):
+        path.unlink()
+
+
+def _near_hash_of_no_audit(store: TinyStore, ids: dict[str, str]) -> None:
+    path = next((store.root / "hashes" / "near").rglob("*.json"))
+    _edit(path, lambda d: d.update({"nobody-has-it": [["f" * 64, "0" * 16]]}))
+
+
 def _untagged_temp_left(store: TinyStore, ids: dict[str, str]) -> None:
     """A temp file no writer of this version names so (a hand edit's, an old version's): just
     written, so its age says nothing."""
@@ -124,6 +134,8 @@ DAMAGE = {
     "row_without_file": _file_gone,
     "derived_differs": _index_gone,
     "derived_differs ": _rollup_changed,
+    "derived_differs  ": _sha_hashes_gone,
+    "derived_differs   ": _near_hash_of_no_audit,
     "temp_file": _temp_left,
     "temp_file ": _untagged_temp_left,
     "stage_folder": _stage_left,

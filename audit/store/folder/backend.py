@@ -221,7 +221,10 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
         pieces = hash_pieces(phash)
         if pieces is None:
             return []
-        return [self.root / "hashes" / "near" / str(i) / f"{v:03x}.json" for i, v in enumerate(pieces)]
+        return [self._near_path(i, v) for i, v in enumerate(pieces)]
+
+    def _near_path(self, piece: int, value: int) -> Path:
+        return self.root / "hashes" / "near" / str(piece) / f"{value:03x}.json"
 
     def _hash_paths(self, refs: Iterable[PhotoRef]) -> list[Path]:
         out: list[Path] = []

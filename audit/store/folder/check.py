@@ -34,6 +34,7 @@ from typing import Any
 from audit.core.errors import NotFound, StoreError
 from audit.core.files import TEMP_RE, is_leftover
 from audit.model import SummaryRow
+from audit.photos.hashing import hash_pieces
 from audit.store.folder import journal
 from audit.store.folder.locks import LOCK_DIR
 from audit.store.folder.tx import Tx, header_month, list_row, read_doc
@@ -41,7 +42,7 @@ from audit.store.integrity import Finding, IntegrityScan, row_problem, state_mis
 
 STAGES = (".rebuild", ".rebuild-old", ".migrate", ".migrate-old")
 DAMAGED = (KeyError, TypeError, ValueError, AttributeError)  # what a hand-edited file raises
-HASH_PART = 100_000  # photo hash entries compared at a time (memory stays flat)
+HASH_PART = 300_000  # photo hash entries compared at a time (memory stays flat)
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -147,6 +148,7 @@ class _Scan:
     def __init__(self, store: Any) -> None:
         self.store = store
         self.root: Path = store.root
+        self.cut = len(str(self.root / "x")) - 1  # str(path)[cut:] is a path inside the folder
         self.files = store.photo_files()
         # the same layout over a folder that holds nothing: what the actions would build
         self.blank = type(store)._staging(self.root / ".check-nothing-here", store.locks)
@@ -347,10 +349,13 @@ class _Scan:
     # -- photo hashes --------------------------------------------------------------------------
 
     def entries(self, audit_id: str, sha256: str, phash: str) -> Iterator[tuple[str, str, str, str]]:
+        """The hash files' entries one photo of an audit makes (the file as a path inside the
+        folder: cut from the store's own path, not worked out again, for there are millions)."""
+        cut = self.cut
         if len(sha256) == 64:
-            yield _rel(self.root, self.store._sha_path(sha256)), audit_id, sha256, ""
+            yield str(self.store._sha_path(sha256))[cut:], audit_id, sha256, ""
         for path in self.store._near_paths(phash):
-            yield _rel(self.root, path), audit_id, sha256, phash
+            yield str(path)[cut:], audit_id, sha256, phash
 
     def live(self, path: Path) -> set[tuple[str, str, str, str]]:
         """The entries a hash file holds; DAMAGED or StoreError when it is not what one holds."""
@@ -364,33 +369,56 @@ class _Scan:
     def hashes_differ(self) -> set[str]:
         """Hash files that miss a submitted audit's photo or name one no audit has (a
         reopened draft's stay until it is submitted again or deleted, as the actions do);
-        compared a part of the files at a time."""
-        refs = sum(len(info.photos) for info in self.infos.values())
-        parts = 1 + refs // HASH_PART
-        paths = list(_files(self.root / "hashes"))
-        wrong: set[str] = set()
-        for part in range(parts):
-            def mine(rel: str, part: int = part) -> bool:
-                return zlib.crc32(rel.encode("utf-8")) % parts == part
+        a part of the files at a time, each file read once and let go."""
+        cut, store = self.cut, self.store
+        names: dict[str, str] = {}  # one string per file, shared by its entries
 
-            allowed: set[tuple[str, str, str, str]] = set()
-            required: set[tuple[str, str, str, str]] = set()
-            for audit_id, info in self.infos.items():
-                for sha, ph in info.photos:
-                    for e in self.entries(audit_id, sha, ph):
-                        if mine(e[0]):
-                            allowed.add(e)
-                            if info.status == "submitted":
-                                required.add(e)
-            live: set[tuple[str, str, str, str]] = set()
-            for path in paths:
-                rel = _rel(self.root, path)
-                if mine(rel):
-                    try:
-                        live |= self.live(path)
-                    except (StoreError, *DAMAGED):
-                        wrong.add(rel)
-            wrong |= {e[0] for e in live - allowed} | {e[0] for e in required - live}
+        def name(path: Path) -> str:
+            rel = str(path)[cut:]
+            return names.setdefault(rel, rel)
+
+        near: dict[tuple[int, int], str] = {}
+        photos: list[tuple[str, str, str, str | None, tuple[str, ...], bool]] = []
+        for audit_id, info in self.infos.items():
+            for sha, ph in info.photos:
+                pieces = hash_pieces(ph) or ()
+                files = tuple(near.get((i, v)) or near.setdefault((i, v), name(
+                    store._near_path(i, v))) for i, v in enumerate(pieces))
+                photos.append((audit_id, sha, ph, name(store._sha_path(sha)) if len(sha) == 64
+                               else None, files, info.status == "submitted"))
+        entries = sum(len(p[4]) + 1 for p in photos)
+        parts = 1 + entries // HASH_PART
+        part: dict[str, int] = {}
+
+        def part_of(rel: str) -> int:
+            got = part.get(rel)
+            if got is None:
+                got = part[rel] = zlib.crc32(rel.encode("utf-8")) % parts
+            return got
+
+        on_disk = [(name(path), path) for path in _files(self.root / "hashes")]
+        wrong: set[str] = set()
+        for number in range(parts):
+            want: dict[tuple[str, str, str, str], bool] = {}  # entry: required (submitted)
+            for audit_id, sha, ph, sha_file, near_files, submitted in photos:
+                keys = [(f, audit_id, sha, ph) for f in near_files if part_of(f) == number]
+                if sha_file is not None and part_of(sha_file) == number:
+                    keys.append((sha_file, audit_id, sha, ""))
+                for key in keys:
+                    want[key] = want.get(key, False) or submitted
+            missing = {key for key, required in want.items() if required}
+            for rel, path in on_disk:
+                if part_of(rel) != number:
+                    continue
+                try:
+                    live = self.live(path)
+                except (StoreError, *DAMAGED):
+                    wrong.add(rel)
+                    continue
+                if any(e not in want for e in live):
+                    wrong.add(rel)
+                missing -= live
+            wrong |= {key[0] for key in missing}
         return wrong
 
     def hash_differs(self, path: Path, named: set[str]) -> Finding | None:
