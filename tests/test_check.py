@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,10 @@ from audit.audits import capture as audits
 from audit.audits import evidence
 from audit.core.files import writer_tag
 from audit.ops import check
+from audit.ops.maintenance import reindex
 from audit.store import Store
 from audit.store.folder.backend import TinyStore
+from audit.store.integrity import KINDS, describe
 from tests.conftest import answer_mini, forge_photo_name, populate
 from tests.e2e.photos import phone_jpeg
 
@@ -95,8 +99,33 @@ def _temp_left(store: TinyStore, ids: dict[str, str]) -> None:
     (shard.parent / f".{shard.name}.{host}~{dead}-abc123.tmp").write_bytes(b"{")
 
 
+def _sha_hashes_gone(store: TinyStore, ids: dict[str, str]) -> None:
+    for path in (store.root / "hashes" / "sha").glob("*.json"):
+        path.unlink()
+
+
+def _near_hash_of_no_audit(store: TinyStore, ids: dict[str, str]) -> None:
+    path = next((store.root / "hashes" / "near").rglob("*.json"))
+    _edit(path, lambda d: d.update({"nobody-has-it": [["f" * 64, "0" * 16]]}))
+
+
+def _untagged_temp_left(store: TinyStore, ids: dict[str, str]) -> None:
+    """A temp file no writer of this version names so (a hand edit's, an old version's): just
+    written, so its age says nothing."""
+    shard = _row_shard(store, ids["draft"])
+    (shard.parent / f"{shard.name}.tmp").write_bytes(b"{")
+
+
 def _stage_left(store: TinyStore, ids: dict[str, str]) -> None:
     (store.root / ".rebuild" / "rows").mkdir(parents=True)
+
+
+def _row_without_id(store: TinyStore, ids: dict[str, str]) -> None:
+    _edit(_row_shard(store, ids["submitted"]), lambda d: d[ids["submitted"]].pop("audit_id"))
+
+
+def _rollup_unreadable(store: TinyStore, ids: dict[str, str]) -> None:
+    next((store.root / "rollups").glob("*/loc/loc-a.json")).write_text("{", encoding="utf-8")
 
 
 DAMAGE = {
@@ -105,8 +134,13 @@ DAMAGE = {
     "row_without_file": _file_gone,
     "derived_differs": _index_gone,
     "derived_differs ": _rollup_changed,
+    "derived_differs  ": _sha_hashes_gone,
+    "derived_differs   ": _near_hash_of_no_audit,
     "temp_file": _temp_left,
+    "temp_file ": _untagged_temp_left,
     "stage_folder": _stage_left,
+    "damaged_row": _row_without_id,
+    "unreadable_file": _rollup_unreadable,
 }
 
 
@@ -131,6 +165,153 @@ def test_check__finds_each_damage__repair_rebuilds_from_the_audit_files(
             continue
         assert row is not None and row.status == ("draft" if name == "draft" else "submitted")
         assert row.published == (name == "published")
+
+
+ROW_DAMAGE: dict[str, Callable[[dict[str, Any], str], None]] = {
+    "no audit_id": lambda d, i: d[i].pop("audit_id"),
+    "another audit_id": lambda d, i: d[i].update(audit_id="x" * 12),
+    "no location": lambda d, i: d[i].pop("location_id"),
+    "no status": lambda d, i: d[i].pop("status"),
+    "status a number": lambda d, i: d[i].update(status=5),
+    "published a string": lambda d, i: d[i].update(published="yes"),
+    "version a string": lambda d, i: d[i].update(template_version="three"),
+    "sections a list": lambda d, i: d[i].update(sections=[1, 2]),
+    "a section's score a string": lambda d, i: d[i].update(sections={"office": "high"}),
+    "lost a string": lambda d, i: d[i].update(lost="much"),
+    "a row that is a string": lambda d, i: d.update({i: "gone"}),
+    "a row that is a list": lambda d, i: d.update({i: [1, 2]}),
+}
+
+
+@pytest.mark.parametrize("how", ROW_DAMAGE)
+def test_check__a_damaged_row__is_a_finding__repair_makes_it_again__nothing_else_lost(
+        tmp_path: Path, how: str) -> None:
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    reindex(store)  # a draft's row counts its answers when it is built: the rows as rebuilt
+    rows = {name: store.get_summary(audit_id) for name, audit_id in ids.items()}
+    _edit(_row_shard(store, ids["submitted"]), lambda d: ROW_DAMAGE[how](d, ids["submitted"]))
+    files = _audit_files(store)
+
+    found = check.run(store)
+    damaged = [f for f in found.findings if f.kind == "damaged_row"]
+    assert [f.where for f in damaged] == [ids["submitted"]], found.findings
+    assert "rows/" in damaged[0].detail and damaged[0].repairable
+    assert describe(damaged[0], "ru").startswith("строка списка без нужного поля")
+    assert describe(damaged[0], "en").startswith("a row in the lists with a field missing")
+
+    fixed = check.repair(store)
+    assert fixed.clean and fixed.repaired >= 1, fixed.findings
+    assert _audit_files(store) == files
+    assert {name: store.get_summary(audit_id) for name, audit_id in ids.items()} == rows
+
+
+def test_check__a_row_under_a_key_no_audit_has__is_a_finding__repair_drops_it(
+        tmp_path: Path) -> None:
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    reindex(store)  # a draft's row counts its answers when it is built: the rows as rebuilt
+    rows = {name: store.get_summary(audit_id) for name, audit_id in ids.items()}
+    _edit(_row_shard(store, ids["draft"]), lambda d: d.update({"not an id!": {"note": 1}}))
+    found = check.run(store).findings
+    assert [(f.kind, f.where) for f in found] == [("damaged_row", "not an id!")]
+    assert check.repair(store).clean
+    assert {name: store.get_summary(audit_id) for name, audit_id in ids.items()} == rows
+
+
+def test_check__every_kind_is_described_in_both_languages() -> None:
+    for kind, (en, ru) in KINDS.items():
+        assert en and ru and en != ru, kind
+
+
+def test_check__an_untagged_temp_file__reported__cleared_by_clear_leftovers(
+        tmp_path: Path) -> None:
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    _untagged_temp_left(store, ids)
+    left = next((store.root / "rows").rglob("*.tmp"))
+    found = check.run(store).findings
+    assert [(f.kind, f.where) for f in found] == [("temp_file", str(left.relative_to(store.root)))]
+    assert store.clear_leftovers(found) == 1
+    assert not left.exists() and check.run(store).clean
+
+
+def _held_open(path: Path) -> Any:
+    """A named pipe in place of an audit file: whoever reads it waits until the returned
+    writer (opened once the reader is there) writes and closes it."""
+    os.mkfifo(path)
+    return path
+
+
+def test_check__a_tap_is_saved_while_the_full_check_is_reading__no_waiting_for_it(
+        tmp_path: Path) -> None:
+    """The full check is stopped in the middle of its read (an audit file that is a pipe, whose
+    reader waits until it is written): a shopper's tap finishes meanwhile, and the check then
+    ends clean, the tap saved."""
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    sam = store.get_user("sam")
+    assert sam is not None
+    for _ in range(20):  # more drafts than the one tapped on
+        answer_mini(store, sam, audits.start_audit(store, sam, location_id="loc-a",
+                                                   template_id="mini", mode="mystery",
+                                                   lang="ru").id)
+    pipe = _held_open(store.root / "audits" / "zzzzzzzz.json")  # read after every audit
+    reports: list[check.Report] = []
+    checking = threading.Thread(target=lambda: reports.append(check.run(store)), daemon=True)
+    tapped = threading.Event()
+    failed: list[BaseException] = []
+
+    def tap() -> None:
+        try:
+            audits.answer(store, sam, ids["draft"], "entrance.clean", value=2)
+        except BaseException as err:
+            failed.append(err)
+        finally:
+            tapped.set()
+
+    checking.start()
+    writer = open(pipe, "wb")  # noqa: SIM115  returns once the check has opened the pipe
+    try:
+        threading.Thread(target=tap, daemon=True).start()
+        # a hang guard only: the order is proved by the check being held at the pipe
+        assert tapped.wait(120), "the tap waited for the check"
+        assert not failed, failed
+        assert checking.is_alive() and not reports  # the check had not ended: it is held
+    finally:
+        writer.write(b"{}")
+        writer.close()
+    checking.join(120)
+    pipe.unlink()
+    assert reports and reports[0].clean, reports[0].findings if reports else "no report"
+    answer = store.get_audit(ids["draft"]).answers["entrance.clean"]  # type: ignore[union-attr]
+    assert answer.value == 2
+
+
+def test_check__what_a_writer_changed_during_the_read_is_not_reported(tmp_path: Path) -> None:
+    """The check reads every audit file (the draft still a draft), then, before it reads the
+    rows, the draft is submitted: its file and row now say submitted, which the check, holding
+    the draft as it read it, would call a mismatch. Looked at again under the audit's lock, it
+    is none: nothing is reported."""
+    store = TinyStore(tmp_path / "data")
+    ids = _audits(store)
+    sam = store.get_user("sam")
+    assert sam is not None
+    evidence.add_photo(store, sam, ids["draft"], "office.facade", phone_jpeg(seed=7))
+    pipe = _held_open(store.root / "audits" / "zzzzzzzz.json")  # the last audit file read
+    reports: list[check.Report] = []
+    checking = threading.Thread(target=lambda: reports.append(check.run(store)), daemon=True)
+    checking.start()
+    writer = open(pipe, "wb")  # noqa: SIM115  returns once the check has read the others
+    try:
+        workflow.submit(store, sam, ids["draft"])
+    finally:
+        writer.write(b"{}")
+        writer.close()
+    checking.join(120)
+    pipe.unlink()
+    assert reports and reports[0].clean, reports[0].findings if reports else "no report"
+    assert check.run(store).clean
 
 
 def test_check__a_live_writers_temp_file_is_not_a_leftover(tmp_path: Path) -> None:
@@ -171,6 +352,27 @@ def test_check__postgres_rows_against_audits__repair(postgres_server: str, tmp_p
     assert fixed.clean and fixed.repaired == 2
     row = store.get_summary(ids["submitted"])
     assert row is not None and row.status == "submitted"
+
+
+def test_check__postgres_damaged_rows__findings__repair_makes_them_again(
+        postgres_server: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    from tests.conftest import make_store
+
+    store = make_store("postgres", tmp_path, request)
+    ids = _audits(store)
+    reindex(store)  # a draft's row counts its answers when it is built: the rows as rebuilt
+    rows = {name: store.get_summary(audit_id) for name, audit_id in ids.items()}
+    with store._tx() as cur:  # type: ignore[attr-defined]
+        cur.execute("UPDATE summaries SET doc = doc - 'audit_id' WHERE audit_id = %s",
+                    (ids["submitted"],))
+        cur.execute("UPDATE summaries SET doc = jsonb_set(doc, '{published}', '\"maybe\"') "
+                    "WHERE audit_id = %s", (ids["published"],))
+    found = {(f.kind, f.where) for f in check.run(store).findings}
+    assert found == {("damaged_row", ids["submitted"]), ("damaged_row", ids["published"]),
+                     ("state_mismatch", ids["published"])}
+    fixed = check.repair(store)
+    assert fixed.clean, fixed.findings
+    assert {name: store.get_summary(audit_id) for name, audit_id in ids.items()} == rows
 
 
 def test_check__postgres_quick__the_latest_rows_against_their_audits(

@@ -63,6 +63,7 @@ from audit.store.folder.tx import (
     safe_part,
     unpart,
 )
+from audit.store.integrity import row_problem
 
 LAYOUT = 2
 MARKER = "store.json"
@@ -70,6 +71,7 @@ HAD_PEOPLE = "had_people"  # in the marker: true from the first person stored on
 AUDIT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 VISIT_ID_RE = re.compile(r"^v(\d{4}-\d{2})-[0-9a-f]{12}$")
+DAMAGED = (KeyError, TypeError, ValueError, AttributeError)  # what a hand-edited file raises
 RECENT = 100  # submitted rows kept in index/recent.json for HQ's "latest in the network"
 
 
@@ -223,7 +225,10 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
         pieces = hash_pieces(phash)
         if pieces is None:
             return []
-        return [self.root / "hashes" / "near" / str(i) / f"{v:03x}.json" for i, v in enumerate(pieces)]
+        return [self._near_path(i, v) for i, v in enumerate(pieces)]
+
+    def _near_path(self, piece: int, value: int) -> Path:
+        return self.root / "hashes" / "near" / str(piece) / f"{value:03x}.json"
 
     def _hash_paths(self, refs: Iterable[PhotoRef]) -> list[Path]:
         out: list[Path] = []
@@ -436,8 +441,13 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
         return data if isinstance(data, dict) else None
 
     def get_audit(self, audit_id: str) -> Audit | None:
-        doc = self._read_audit(audit_id)
-        h = self._header_dict(doc)
+        return self.audit_of(self._read_audit(audit_id))
+
+    @classmethod
+    def audit_of(cls, doc: dict[str, Any] | None) -> Audit | None:
+        """An audit file's document as an Audit (None when it has no header); a damaged one
+        raises KeyError, TypeError, ValueError or AttributeError."""
+        h = cls._header_dict(doc)
         if doc is None or h is None:
             return None
         answers = {}
@@ -954,18 +964,48 @@ class TinyStore(TinyActions, FolderIntegrity, AuditActions):
             ids = sorted(self.audit_ids())
             rows: list[SummaryRow] = []
             hashes: list[tuple[str, str, str]] = []
+            damaged: set[str] = set()
             for n, audit_id in enumerate(ids, start=1):
-                audit = self.get_audit(audit_id)
+                try:
+                    audit = self.get_audit(audit_id)
+                except (StoreError, *DAMAGED):
+                    damaged.add(audit_id)  # `audit check` says so; its row stays as it is
+                    continue
                 if audit is None:
                     continue
-                row = row_of(audit, self.get_summary(audit_id))
+                row = row_of(audit, self._whole_row(audit.header))
                 rows.append(row)
                 if row.status == "submitted":
                     hashes += [(audit_id, p.sha256, p.phash) for p in audit.photos.values()]
                 if progress is not None:
                     progress(n, len(ids))
+            rows += self._rows_of(damaged)
             groups = _install(self.root, self.locks, ".rebuild", rows, hashes, {})
         return DerivedCounts(rows=len(rows), groups=groups, photos=len(hashes))
+
+    def _whole_row(self, header: AuditHeader) -> SummaryRow | None:
+        """The audit's row, unless it is missing or damaged (then it is made anew)."""
+        try:
+            shard = read_doc(self._rows_path(header.location_id, header_month(header)))
+        except StoreError:
+            return None
+        d = shard.get(header.id) if isinstance(shard, dict) else None
+        return SummaryRow.from_dict(d) if isinstance(d, dict) and row_problem(header.id, d) is None else None
+
+    def _rows_of(self, audit_ids: set[str]) -> list[SummaryRow]:
+        """The whole rows these audits have in the shards (their files cannot be read)."""
+        found: list[SummaryRow] = []
+        if not audit_ids:
+            return found
+        for folder in self._location_folders(None):
+            for month in self._months_in(folder):
+                try:
+                    shard = read_doc(folder / f"{month}.json") or {}
+                except StoreError:
+                    continue
+                found += [SummaryRow.from_dict(d) for key, d in shard.items()
+                          if key in audit_ids and row_problem(key, d) is None]
+        return found
 
     # -- visit plans and visits: by month of the window, and by shopper ----------------------
 

@@ -201,6 +201,17 @@ class FolderLocks:
                 self._folder.release_shared()
 
     @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """The folder held as every writer holds it: writers go on, no rebuild swaps folders
+        until the block ends (the full integrity scan reads under it)."""
+        shared = self._folder.acquire_shared()
+        try:
+            yield
+        finally:
+            if shared:
+                self._folder.release_shared()
+
+    @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         """The whole folder to this thread: no other writer, in any process, until the block ends."""
         self._folder.acquire_exclusive()

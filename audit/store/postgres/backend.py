@@ -44,6 +44,7 @@ from audit.store import (
     TemplateInfo,
     template_titles,
 )
+from audit.store.integrity import row_problem
 from audit.store.postgres.actions import SCHEMA_V4, PgActions
 from audit.store.postgres.check import PostgresIntegrity
 from audit.store.rates import window_hit
@@ -890,7 +891,12 @@ class PostgresStore(PgActions, PostgresIntegrity, AuditActions):
                 audit = self._audit(cur, audit_id)
                 if audit is None:
                     continue
-                row = row_of(audit, self._row(cur, audit_id))
+                doc = cur.execute("SELECT doc FROM summaries WHERE audit_id = %s",
+                                  (audit_id,)).fetchone()
+                # a damaged row (`audit check` says so) is made anew from the audit
+                old = (SummaryRow.from_dict(doc[0])
+                       if doc and row_problem(audit_id, doc[0]) is None else None)
+                row = row_of(audit, old)
                 rows.append(row)
                 if row.status == "submitted" and audit.photos:
                     self._index_hashes(cur, audit_id, list(audit.photos.values()))

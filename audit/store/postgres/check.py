@@ -1,26 +1,30 @@
 """What `audit check` looks at in PostgreSQL: each action is one transaction there, so no crash
 leaves half of one; what can still differ is a row against its audit (an edit by hand, a
-restore of one table), and photos the audits name that are not stored."""
+restore of one table), a row with a field missing or of the wrong type, and photos the audits
+name that are not stored.
+
+The scan only reads, each query in its own snapshot (MVCC): no writer waits for it. The rows
+are read a page at a time, so memory stays flat however many there are."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from audit.store.integrity import Finding, IntegrityScan, state_mismatch, unheld_photos
+from audit.store.integrity import Finding, IntegrityScan, row_problem, state_mismatch, unheld_photos
 
 _ROWS = """
-SELECT a.id, a.header->>'status', coalesce((a.header->>'published')::boolean, false),
-       s.audit_id, s.status, coalesce((s.doc->>'published')::boolean, false)
+SELECT a.id, a.header->>'status', coalesce(a.header->>'published', '') = 'true',
+       s.audit_id, s.status, coalesce(s.doc->>'published', '') = 'true'
 FROM audits a FULL JOIN summaries s ON s.audit_id = a.id
 WHERE a.id IS NULL OR s.audit_id IS NULL OR a.header->>'status' <> s.status
-   OR coalesce((a.header->>'published')::boolean, false)
-      <> coalesce((s.doc->>'published')::boolean, false)
+   OR (coalesce(a.header->>'published', '') = 'true')
+      <> (coalesce(s.doc->>'published', '') = 'true')
 ORDER BY coalesce(a.id, s.audit_id)
 """
 
 _RECENT = """
-SELECT a.id, a.header->>'status', coalesce((a.header->>'published')::boolean, false),
-       s.status, coalesce((s.doc->>'published')::boolean, false)
+SELECT a.id, a.header->>'status', coalesce(a.header->>'published', '') = 'true',
+       s.status, coalesce(s.doc->>'published', '') = 'true'
 FROM summaries s JOIN audits a ON a.id = s.audit_id
 WHERE s.status = 'submitted' ORDER BY s.submitted_at DESC LIMIT 100
 """
@@ -34,6 +38,28 @@ def people_lost(cur: Any) -> list[Finding]:
     if row is not None and row[0] and row[1]:
         return [Finding("people_lost", "users", "empty", repairable=False)]
     return []
+
+
+_PAGE = """
+SELECT audit_id, doc FROM summaries WHERE audit_id > %s ORDER BY audit_id LIMIT %s
+"""
+PAGE = 2000
+
+
+def damaged_rows(store: Any) -> list[Finding]:
+    """Rows whose document lacks a field or holds one of the wrong type, a page at a time."""
+    found: list[Finding] = []
+    after = ""
+    while True:
+        with store._tx() as cur:
+            page = cur.execute(_PAGE, (after, PAGE)).fetchall()
+        for audit_id, doc in page:
+            problem = row_problem(audit_id, doc)
+            if problem is not None:
+                found.append(Finding("damaged_row", audit_id, f"summaries: {problem}"))
+        if len(page) < PAGE:
+            return found
+        after = page[-1][0]
 
 
 def scan(store: Any, *, quick: bool = False) -> list[Finding]:
@@ -70,6 +96,7 @@ def scan(store: Any, *, quick: bool = False) -> list[Finding]:
         by_audit.setdefault(audit_id, []).append((key, sha))
     for audit_id, pairs in by_audit.items():
         found += unheld_photos(audit_id, pairs, holders)
+    found += damaged_rows(store)
     files = store.photo_files()
     found += [Finding("photo_missing", audit_id, sha, repairable=False)
               for audit_id, sha in refs if not files.exists(sha)]
