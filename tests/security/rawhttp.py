@@ -71,7 +71,10 @@ def request(url: str, method: str, path: str, *, body: Iterable[bytes] = (),
             pass  # the server stopped listening; its answer is read below
         response = http.client.HTTPResponse(sock)
         response.begin()
-        data = response.read()
+        try:
+            data = response.read()
+        except ConnectionResetError:  # the server closed on a body it did not want, after
+            data = b""  # its status line: the answer stands, its text is lost
         return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, data, sent)
     finally:
         sock.close()

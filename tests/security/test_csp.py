@@ -14,7 +14,7 @@ import pytest
 from audit.i18n import t
 from audit.ops import demo
 from audit.store.folder.backend import TinyStore
-from tests.e2e.conftest import start_server
+from tests.e2e.conftest import start_server, wait_for_session_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -65,6 +65,9 @@ def test_dashboard__charts_drawn__no_policy_violation(demo_server: str, browser:
     page.get_by_label(both("ui.user_name")).fill("hq")
     page.get_by_label(both("ui.password")).fill(demo.DEMO_PASSWORD)
     page.get_by_role("button", name=both("ui.sign_in")).click()
+    # the page hands the session to its cookie and runs again: what is clicked before that
+    # may be drawn anew under the finger
+    wait_for_session_cookie(page.context)
     page.get_by_role("link", name=both("nav.dashboard")).click()
     drawn = page.locator(f"{CHART} canvas, {CHART} svg.marks")
     for shown, key in enumerate(TABS, 1):  # a tab's chart is drawn once the tab is shown
