@@ -18,6 +18,7 @@ from typing import Any
 from audit import photos
 from audit.audits.capture import load_header
 from audit.checklist.templates import get_checklist
+from audit.core import limits
 from audit.core.clock import now_iso
 from audit.core.errors import AppError, NotFound
 from audit.core.limits import MAIL_NEWS_DAYS, REASSIGN_MAX
@@ -38,8 +39,8 @@ from audit.scoring.score import impacts, score_audit
 from audit.store import AuditFilter, Store
 
 AUTO_MODES = ("all", "critical")  # which findings make an action by themselves
-MAX_NOTE = 2000
-MAX_REASON = 500
+MAX_NOTE = limits.ACTION_NOTE_MAX_CHARS
+MAX_REASON = limits.ACTION_REASON_MAX_CHARS
 MAX_EVIDENCE = 10
 FAILS_AGAIN = 0.2  # "closes fast but fails again": at least this share of closed actions failed again
 

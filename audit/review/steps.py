@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from audit.audits.capture import _not_found, region_of
+from audit.core import limits
 from audit.core.clock import now_iso
 from audit.core.errors import AppError, AuditLocked
 from audit.core.zones import format_time, parse_utc, utc_iso
@@ -32,7 +33,7 @@ from audit.store import AuditFilter, Store
 from audit.visits.proof import proof_of, proof_text
 from audit.visits.service import record_grade
 
-MAX_COMMENT = 2000
+MAX_COMMENT = limits.REVIEW_COMMENT_MAX_CHARS
 GRADES = (1, 2, 3, 4, 5)
 QUEUE_DAYS = 120  # the review queue looks this far back (a person's page never reads the archive)
 
