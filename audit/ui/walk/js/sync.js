@@ -55,16 +55,24 @@ async function sendBatch(audit, batch) {
     if (e.sha) c.sha = e.sha;
     return c;
   });
+  // In flight until the answer has been read and what it acknowledged forgotten: a tap on the
+  // same question meanwhile is a change of its own, never folded into one about to be forgotten.
   for (const e of batch) e.inflight = true;
   notify();
+  try {
+    return await exchange(audit, batch, changes, snap);
+  } finally {
+    for (const e of batch) e.inflight = false;
+  }
+}
+
+async function exchange(audit, batch, changes, snap) {
   let r;
   try {
     r = await post("/api/sync", { audit, client: box.client, changes, known: snap ? snap.digest : null });
   } catch (err) {
     box.online = false;
     return false;
-  } finally {
-    for (const e of batch) e.inflight = false;
   }
   box.online = true;
   if (r.status === 401 || r.status === 403) { box.signedOut = true; return false; }
