@@ -157,8 +157,9 @@ ACTION_STRINGS: dict[str, tuple[str, str]] = {
     "ui.regions": ("Regions (reviewers)", "Регионы (для проверяющих)"),
     # e-mails
     "mail.published.subject": ("{location}: mystery audit {date}, score {score}", "{location}: тайный покупатель {date}, оценка {score}"),
-    "mail.published.body": ("Hello {name},\n\nHQ published the mystery audit of {location} of {date}: score {score}. The report is attached.\nIts action plan lists {count} findings, each with its action (new, still open, or a repeat) or none yet.\n\nOpen it in the app: {link}\n",
-                            "Здравствуйте, {name}!\n\nГоловной офис опубликовал аудит тайного покупателя точки {location} от {date}: оценка {score}. Отчёт во вложении.\nВ плане действий замечаний: {count} — у каждого своя задача (новая, ещё открытая или повтор) или пока никакой.\n\nОткрыть в приложении: {link}\n"),
+    "mail.published.body": ("Hello {name},\n\n{by} published the mystery audit of {location} of {date}: score {score}. The report is attached.\nIts action plan lists {count} findings, each with its action (new, still open, or a repeat) or none yet.\n\nOpen it in the app: {link}\n",
+                            "Здравствуйте, {name}!\n\n{by} опубликовал(а) аудит тайного покупателя точки {location} от {date}: оценка {score}. Отчёт во вложении.\nВ плане действий замечаний: {count} — у каждого своя задача (новая, ещё открытая или повтор) или пока никакой.\n\nОткрыть в приложении: {link}\n"),
+    "mail.published.someone": ("The audit team", "Команда аудита"),
     "mail.assigned.subject": ("{count} new actions for you: {location}", "Новых задач для вас: {count} — {location}"),
     "mail.assigned.body": ("Hello {name},\n\nThese actions are yours now:\n\n{lines}\n\nFix them, add a photo from your phone and mark them done: {link}\n",
                            "Здравствуйте, {name}!\n\nВам назначены задачи:\n\n{lines}\n\nИсправьте, добавьте фото с телефона и отметьте выполнение: {link}\n"),
