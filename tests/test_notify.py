@@ -257,6 +257,22 @@ def test_link__queued_before_the_public_address__waits_then_goes_absolute(
     assert store.list_messages(("pending", "dead")) == []
 
 
+def test_link__stored_relative_by_an_older_version__sent_absolute(
+        store: Store, smtp: notify.SmtpSettings, inbox: Inbox) -> None:
+    old = Message(id="m-old", to="mia@example.test", user="mia", lang="en", kind="audit_published",
+                  subject="Old", body="Hello,\n\nOpen it in the app: /?id=abc123\n\n/actions\n"
+                                      "Path in a note: /etc/hosts\n", created_at=NOW)
+    store.enqueue_messages([old])
+    result = workflow.drain_outbox(store, dataclasses.replace(smtp, app_url=""), now=lambda: NOW)
+    assert (result.sent, result.errors) == (0, (notify.NO_ADDRESS,))
+    later = (date.today() + timedelta(days=1)).isoformat() + "T10:00:00+00:00"
+    assert workflow.drain_outbox(store, smtp, now=lambda: later).sent == 1
+    body = inbox.got[0][1].get_body(("plain",)).get_content()
+    assert "app: https://audit.example.test/?id=abc123" in body
+    assert "\nhttps://audit.example.test/actions" in body
+    assert "Path in a note: /etc/hosts" in body  # not a link of the app: left as written
+
+
 def test_published__names_who_published__the_reviewer_or_hq(
         store: Store, network: dict[str, User], smtp: notify.SmtpSettings, inbox: Inbox) -> None:
     people = _named(store, network)

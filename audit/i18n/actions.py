@@ -141,6 +141,8 @@ ACTION_STRINGS: dict[str, tuple[str, str]] = {
     "ui.smtp.off": ("E-mail is not configured: nothing is sent. Set [smtp] in .streamlit/secrets.toml or AUDIT_SMTP_HOST (see the README).",
                     "Почта не настроена: письма не отправляются. Задайте [smtp] в .streamlit/secrets.toml или AUDIT_SMTP_HOST (см. README)."),
     "ui.smtp.on": ("Sending through {host}:{port} ({security}) as {sender}.", "Отправка через {host}:{port} ({security}) от {sender}."),
+    "ui.smtp.no_app_url": ("No public address configured (app_url in [smtp], or AUDIT_APP_URL): e-mails with a link to the app wait until it is set.",
+                           "Не задан публичный адрес (app_url в [smtp] или AUDIT_APP_URL): письма со ссылкой на приложение ждут, пока его не зададут."),
     "ui.smtp.pending": ("Waiting", "В очереди"),
     "ui.smtp.dead": ("Gave up", "Не отправлены"),
     "ui.smtp.last_sent": ("Last sent", "Последнее отправлено"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import smtplib
 import socket
@@ -137,14 +138,20 @@ def _link(path: str) -> str:
     return f"{APP}{path}"
 
 
+# a link an older version queued relative (no address was set then): a page path at the end of
+# a line, after ": " or alone on it
+_RELATIVE = re.compile(r"(?m)(?:(?<=: )|^)(?=/(?:\?id=|actions)\S*$)")
+
+
 def with_links(body: str, app_url: str) -> str:
     """The body with its links made absolute from `app_url`; Waiting if it has links and no address."""
-    if APP not in body:
+    marked = APP in body or _RELATIVE.search(body) is not None
+    if not marked:
         return body
     base = app_url.strip().rstrip("/")
     if not base:
         raise Waiting(NO_ADDRESS)
-    return body.replace(APP, base)
+    return _RELATIVE.sub(base, body.replace(APP, base))
 
 
 def _display(user: User | None) -> str:
