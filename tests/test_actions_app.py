@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 from audit import workflow
 from audit.actions import service as actions
 from audit.model import User
-from audit.model.actions import Action
+from audit.model.actions import Action, Message
+from audit.notify import outbox as notify
 from audit.people import accounts
 from audit.store.folder.backend import TinyStore
 from tests.conftest import populate
@@ -173,8 +174,23 @@ def test_admin__action_settings_and_email_status(data: TinyStore, people: dict[s
     got = actions.action_settings(data, "mini")
     assert (got.auto, got.due_critical, got.due_other) == ("critical", 1, 14)
     monkeypatch.setenv("AUDIT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.delenv("AUDIT_APP_URL", raising=False)
     at.run()
     assert "Sending through 127.0.0.1:587" in texts(at)
+    assert "No public address configured" in texts(at)
+    # a message with a link waits for the address: its error is shown, it is not given up
+    data.enqueue_messages([Message(id="m-link", to="mia@example.test", user="mia", lang="en",
+                                   kind="test", subject="Hello",
+                                   body=f"Open: {notify.APP}/actions\n")])
+    settings = notify.smtp_settings()
+    assert settings is not None
+    assert workflow.drain_outbox(data, settings).errors == (notify.NO_ADDRESS,)
+    at.run()
+    shown = texts(at)
+    assert notify.NO_ADDRESS in shown and "will try again" in shown and "not sent" not in shown
+    monkeypatch.setenv("AUDIT_APP_URL", "https://audit.example.test")
+    at.run()
+    assert "No public address configured" not in texts(at)
 
 
 def test_dashboard__actions_tab(data: TinyStore, people: dict[str, User]) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import email
+import email.utils
 import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,119 @@ def test_digest__overdue_to_owners_and_hq_once_a_day(store: Store, network: dict
     assert set(mail) == {"mia@example.test", "boss@example.test"}
     assert mail["boss@example.test"][0]["Subject"].startswith("Просроченных задач: ")
     assert mail["mia@example.test"][0]["Subject"].endswith("overdue actions")
+
+
+def _named(store: Store, people: dict[str, User]) -> dict[str, User]:
+    out = with_mail(store, people)
+    out["manager"] = accounts.update_user(store, "mia", display_name="Mia Lane")
+    out["manager2"] = accounts.update_user(store, "olga", display_name="Ольга Петрова")
+    out["hq"] = accounts.update_user(store, "boss", display_name="Борис Главный")
+    return out
+
+
+def test_headers__date_message_id_and_the_reader_by_name(
+        store: Store, network: dict[str, User], smtp: notify.SmtpSettings, inbox: Inbox) -> None:
+    people = _named(store, network)
+    mystery(store, people, entrance__dry=False)
+    sent_at = f"{date.today().isoformat()}T10:05:00+00:00"
+    assert workflow.drain_outbox(store, smtp, now=lambda: sent_at).failed == 0
+    mail = received(inbox)
+    ids = set()
+    for rcpt, name in (("mia@example.test", "Mia Lane"), ("olga@example.test", "Ольга Петрова")):
+        for m in mail[rcpt]:
+            assert email.utils.parsedate_to_datetime(m["Date"]) == datetime.fromisoformat(sent_at)
+            assert m["Date"].endswith("+0000")
+            ident = m["Message-ID"]
+            assert ident.startswith("<") and ident.endswith("@example.test>")  # the sender's domain
+            assert ident.count("@") == 1 and " " not in ident
+            ids.add(ident)
+            (addr,) = m["To"].addresses
+            assert (addr.display_name, addr.addr_spec) == (name, rcpt)  # never the login name
+            assert "olga <" not in str(m["To"]) and "mia <" not in str(m["To"])
+    assert len(ids) == sum(len(ms) for ms in mail.values())  # each message its own id
+    # the name as it is when the message goes, not as it was when queued
+    accounts.update_user(store, "mia", display_name="Mia Lane-Smith")
+    notify.queue_test(store, people["manager"], now=sent_at)
+    inbox.got.clear()
+    assert workflow.drain_outbox(store, smtp, now=lambda: sent_at).sent == 1
+    assert inbox.got[0][1]["To"].addresses[0].display_name == "Mia Lane-Smith"
+
+
+def test_link__queued_before_the_public_address__waits_then_goes_absolute(
+        store: Store, network: dict[str, User], smtp: notify.SmtpSettings, inbox: Inbox,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUDIT_APP_URL")  # the server's public address not configured yet
+    people = with_mail(store, network)
+    audit_id = mystery(store, people, entrance__dry=False)
+    queued = store.list_messages(("pending",))
+    assert queued and all("/?id=" not in m.body or notify.APP + "/?id=" in m.body for m in queued)
+    no_address = dataclasses.replace(smtp, app_url="")
+    notify.queue_test(store, people["manager"], now=NOW)  # a message without a link still goes
+    result = workflow.drain_outbox(store, no_address, now=lambda: NOW)
+    assert result.sent == 1 and [m["Subject"] for _, m in inbox.got] == ["Test e-mail from the audit app"]
+    assert result.failed == len(queued) and set(result.errors) == {notify.NO_ADDRESS}
+    assert result.errors[0].startswith("no public address configured")
+    waiting = store.list_messages(("pending", "dead"))
+    assert {m.id for m in waiting} == {m.id for m in queued}  # nothing lost, nothing given up
+    assert all(m.status == "pending" and m.last_error == notify.NO_ADDRESS for m in waiting)
+    assert store.outbox_status().last_error == notify.NO_ADDRESS  # what Admin shows
+    # many rounds without the address: still waiting, never dead
+    for day in range(1, notify.MAX_ATTEMPTS + 2):
+        at = (date.today() + timedelta(days=day)).isoformat() + "T10:00:00+00:00"
+        assert workflow.drain_outbox(store, no_address, now=lambda at=at: at).sent == 0
+    assert store.outbox_status().dead == 0
+    # the address configured: the same queued messages go, with absolute links
+    later = (date.today() + timedelta(days=30)).isoformat() + "T10:00:00+00:00"
+    result = workflow.drain_outbox(store, smtp, now=lambda: later)
+    assert (result.sent, result.failed) == (len(queued), 0)
+    bodies = [m.get_body(("plain",)).get_content() for _, m in inbox.got[1:]]
+    assert any(f"https://audit.example.test/?id={audit_id}" in b for b in bodies)
+    assert any("https://audit.example.test/actions" in b for b in bodies)
+    for b in bodies:
+        assert notify.APP not in b and ": /" not in b  # never a relative link
+    assert store.list_messages(("pending", "dead")) == []
+
+
+def test_link__stored_relative_by_an_older_version__sent_absolute(
+        store: Store, smtp: notify.SmtpSettings, inbox: Inbox) -> None:
+    old = Message(id="m-old", to="mia@example.test", user="mia", lang="en", kind="audit_published",
+                  subject="Old", body="Hello,\n\nOpen it in the app: /?id=abc123\n\n/actions\n"
+                                      "Path in a note: /etc/hosts\n", created_at=NOW)
+    store.enqueue_messages([old])
+    result = workflow.drain_outbox(store, dataclasses.replace(smtp, app_url=""), now=lambda: NOW)
+    assert (result.sent, result.errors) == (0, (notify.NO_ADDRESS,))
+    later = (date.today() + timedelta(days=1)).isoformat() + "T10:00:00+00:00"
+    assert workflow.drain_outbox(store, smtp, now=lambda: later).sent == 1
+    body = inbox.got[0][1].get_body(("plain",)).get_content()
+    assert "app: https://audit.example.test/?id=abc123" in body
+    assert "\nhttps://audit.example.test/actions" in body
+    assert "Path in a note: /etc/hosts" in body  # not a link of the app: left as written
+
+
+def test_published__names_who_published__the_reviewer_or_hq(
+        store: Store, network: dict[str, User], smtp: notify.SmtpSettings, inbox: Inbox) -> None:
+    people = _named(store, network)
+    rex = accounts.create_user(store, "rex", "reviewer", "secret-pass", regions=("Москва",))
+    rex = accounts.update_user(store, "rex", display_name="Рекс Проверяющий")
+    audit_id = mystery(store, people, publish=False, entrance__dry=False)
+    workflow.publish_reviewed(store, rex, audit_id)
+    assert workflow.drain_outbox(store, smtp).failed == 0
+    mail = received(inbox)
+    en = next(m for m in mail["mia@example.test"] if "mystery audit" in m["Subject"])
+    ru = next(m for m in mail["olga@example.test"] if "тайный покупатель" in m["Subject"])
+    assert "Рекс Проверяющий published the mystery audit" in en.get_body(("plain",)).get_content()
+    assert "Рекс Проверяющий опубликовал(а) аудит" in ru.get_body(("plain",)).get_content()
+    for m in (en, ru):
+        text = m.get_body(("plain",)).get_content()
+        assert "HQ published" not in text and "Головной офис" not in text
+    # HQ publishing without review: HQ's person is named
+    inbox.got.clear()
+    second = mystery(store, people, location="loc-a", entrance__dry=False, visit_at=NOW)
+    assert workflow.drain_outbox(store, smtp).failed == 0
+    en = next(m for _, m in inbox.got
+              if m["To"].addresses[0].addr_spec == "mia@example.test" and "mystery audit" in m["Subject"])
+    assert f"/?id={second}" in en.get_body(("plain",)).get_content()
+    assert "Борис Главный published the mystery audit" in en.get_body(("plain",)).get_content()
 
 
 def _one(store: Store) -> Message:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import smtplib
 import socket
@@ -19,10 +20,10 @@ import threading
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
-from email.utils import formataddr, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +121,41 @@ def lang_of(user: User) -> str:
     return user.lang if user.lang in ("ru", "en") else DEFAULT_LANG
 
 
+# A link in a queued body is the app's page behind this marker; the marker becomes the
+# configured public address (`app_url`) when the message is built to be sent, so a message
+# queued before the address was set still gets an absolute link, and none is stored relative.
+APP = "{app-url}"
+NO_ADDRESS = ("no public address configured: set app_url in [smtp] of .streamlit/secrets.toml "
+              "(or AUDIT_APP_URL) so the links in the e-mails work; the message waits until then")
+WAIT = timedelta(minutes=5)  # how soon a message waiting for the public address is looked at again
+
+
+class Waiting(Exception):
+    """A message that cannot be sent yet (no public address for its link): kept pending, never given up."""
+
+
 def _link(path: str) -> str:
-    found = smtp_settings()
-    base = found.app_url if found and found.app_url else ""
-    return f"{base}{path}" if base else path
+    return f"{APP}{path}"
+
+
+# a link an older version queued relative (no address was set then): a page path at the end of
+# a line, after ": " or alone on it
+_RELATIVE = re.compile(r"(?m)(?:(?<=: )|^)(?=/(?:\?id=|actions)\S*$)")
+
+
+def with_links(body: str, app_url: str) -> str:
+    """The body with its links made absolute from `app_url`; Waiting if it has links and no address."""
+    marked = APP in body or _RELATIVE.search(body) is not None
+    if not marked:
+        return body
+    base = app_url.strip().rstrip("/")
+    if not base:
+        raise Waiting(NO_ADDRESS)
+    return _RELATIVE.sub(base, body.replace(APP, base))
+
+
+def _display(user: User | None) -> str:
+    return (user.display_name or user.name) if user is not None else ""
 
 
 def _message(user: User, kind: str, subject: str, body: str, now: str, *, attach_audit: str = "",
@@ -133,7 +165,8 @@ def _message(user: User, kind: str, subject: str, body: str, now: str, *, attach
     lang = lang_of(user)
     return Message(id=ident or secrets.token_hex(10), to=user.email, user=user.name, lang=lang,
                    kind=kind, subject=subject, body=body + "\n-- \n" + t("mail.footer", lang) + "\n",
-                   attach_audit=attach_audit, created_at=now, meta=meta or {})
+                   attach_audit=attach_audit, created_at=now,
+                   meta={**(meta or {}), "to_name": _display(user)})
 
 
 def _finding(store: Store, a: Action, lang: str) -> str:
@@ -205,6 +238,7 @@ def queue_for_final(store: Store, header: AuditHeader, actions: Sequence[Action]
     people = list(people)
     messages = assigned_messages(store, actions, people, now)
     if header.mode == "mystery":
+        by = publisher(header, people)
         location = store.get_location(header.location_id)
         summary = store.get_summary(header.id)
         score = "—" if summary is None or summary.overall is None else f"{summary.overall:.0f}%"
@@ -217,13 +251,23 @@ def queue_for_final(store: Store, header: AuditHeader, actions: Sequence[Action]
                          t("mail.published.subject", lang, location=name, date=header.visit_at[:10],
                            score=score),
                          t("mail.published.body", lang, name=person.display_name or person.name,
-                           location=name, date=header.visit_at[:10], score=score,
+                           by=by or t("mail.published.someone", lang), location=name,
+                           date=header.visit_at[:10], score=score,
                            count=len(actions) if plan is None else plan,
                            link=_link(f"/?id={header.id}")),
                          now, attach_audit=header.id, ident=f"published-{header.id}-{person.name}")
             if m is not None:
                 messages.append(m)
     return store.enqueue_messages(messages) if messages else 0
+
+
+def publisher(header: AuditHeader, people: Iterable[User]) -> str:
+    """Who published the audit last (a reviewer, or HQ without review), by display name; "" if unknown."""
+    by = next((str(e.get("by") or "") for e in reversed(header.events)
+               if e.get("type") == "published"), "")
+    if not by:
+        return ""
+    return _display(next((u for u in people if u.name == by), None)) or by
 
 
 def queue_assigned(store: Store, actions: Sequence[Action], *, now: str) -> int:
@@ -359,22 +403,45 @@ def _sender(sender: str) -> str:
     return formataddr((header_text(name), smtp)) if name else smtp
 
 
-def build_email(m: Message, settings: SmtpSettings, attachment: tuple[str, bytes] | None = None
-                ) -> EmailMessage:
-    """The message to send; BadMessage if its address or headers can never be sent.
+def _domain(sender: str, settings: SmtpSettings) -> str:
+    """The sender's domain for the Message-ID (the server's host if the sender has none)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    try:
+        return domain.encode("idna").decode("ascii") if domain else settings.host
+    except UnicodeError:
+        return settings.host
 
-    Every header value is one line (the default policy would refuse a line break anyway) and
-    every address is checked again, so a value written straight into the store adds no
-    recipient and no header.
+
+def _date(at: str) -> str:
+    """The Date header for an ISO time (UTC where it names no zone)."""
+    when = datetime.fromisoformat(at)
+    return format_datetime(when if when.tzinfo else when.replace(tzinfo=UTC))
+
+
+def build_email(m: Message, settings: SmtpSettings, attachment: tuple[str, bytes] | None = None,
+                *, to_name: str = "", now: str | None = None) -> EmailMessage:
+    """The message to send; BadMessage if its address or headers can never be sent, Waiting if
+    its links need the public address and none is configured.
+
+    The recipient by display name (`to_name`, else the one recorded when queued), the Date (`now`,
+    the sending time) and a Message-ID at the sender's domain; the body's links made absolute
+    from the configured public address (`with_links`). Every header value is one line (the
+    default policy would refuse a line break anyway) and every address is checked again, so a
+    value written straight into the store adds no recipient and no header.
     """
+    body = with_links(m.body, settings.app_url)
     email = EmailMessage()
     try:
-        email["From"] = _sender(settings.sender)
-        email["To"] = _addressee(m.user, m.to)
+        sender = _sender(settings.sender)
+        email["From"] = sender
+        email["To"] = _addressee(to_name or str(m.meta.get("to_name") or "") or m.user, m.to)
         email["Subject"] = header_text(m.subject)
-        email["Message-ID"] = make_msgid(idstring=header_text(m.id), domain=header_text(settings.host))
+        email["Date"] = _date(now or now_iso())
+        # short enough for one line (a folded Message-ID confuses some readers); the outbox's
+        # id goes in X-Audit-Message
+        email["Message-ID"] = make_msgid(domain=header_text(_domain(sender, settings)))
         email["X-Audit-Message"] = header_text(m.id)  # the outbox's id: a resend is recognisable
-        email.set_content(m.body)
+        email.set_content(body)
         if attachment is not None:
             name, data = attachment
             email.add_attachment(data, maintype="application", subtype="pdf",
@@ -465,9 +532,13 @@ def drain(store: Store, settings: SmtpSettings, *, now: Callable[[], str] = now_
     errors: list[str] = []
     for m in claimed:
         try:
-            _send_one(store, settings, m, make_pdf)
+            _send_one(store, settings, m, make_pdf, now())
         except Exception as err:  # recorded on the message, and the next one goes
             failed += 1
+            if isinstance(err, Waiting):  # kept pending, its error shown in Admin, never given up
+                errors.append(str(err))
+                _record(store, m, me, now, error=str(err), wait=True)
+                continue
             final = isinstance(err, BadMessage)
             text = str(err) if isinstance(err, (BadMessage, SendError)) \
                 else f"{type(err).__name__}: {err}"
@@ -483,8 +554,10 @@ def drain(store: Store, settings: SmtpSettings, *, now: Callable[[], str] = now_
     return DrainResult(sent, failed, tuple(errors))
 
 
-def _send_one(store: Store, settings: SmtpSettings, m: Message, make_pdf: PdfMaker) -> None:
+def _send_one(store: Store, settings: SmtpSettings, m: Message, make_pdf: PdfMaker,
+              at: str | None = None) -> None:
     _addressee(m.user, m.to)  # a bad address fails before a PDF is made for it
+    with_links(m.body, settings.app_url)  # nor for a message that must wait for the public address
     attachment = None
     body_note = ""
     if m.attach_audit:
@@ -492,12 +565,16 @@ def _send_one(store: Store, settings: SmtpSettings, m: Message, make_pdf: PdfMak
             attachment = (f"audit-{m.attach_audit}-{m.lang}.pdf", make_pdf(store, m.attach_audit, m.lang))
         except Exception as err:  # a report that cannot be made must not stop the e-mail
             body_note = "\n" + t("mail.no_pdf", m.lang, reason=err) + "\n"
+    try:
+        to_name = _display(store.get_user(m.user)) if m.user else ""
+    except Exception:  # the name is a courtesy: the one recorded when queued will do
+        to_name = ""
     send(settings, build_email(m if not body_note else replace(m, body=m.body + body_note),
-                               settings, attachment))
+                               settings, attachment, to_name=to_name, now=at))
 
 
 def _record(store: Store, m: Message, worker: str, now: Callable[[], str], *, error: str = "",
-            final: bool = False) -> None:
+            final: bool = False, wait: bool = False) -> None:
     """The outcome on the message; if even that fails, its lease runs out and it is tried again."""
     when = now()
     try:
@@ -505,6 +582,10 @@ def _record(store: Store, m: Message, worker: str, now: Callable[[], str], *, er
             store.finish_message(m.id, worker, now=when)
             return
         attempts = m.attempts + 1
+        if wait:
+            store.finish_message(m.id, worker, now=when, error=error,
+                                 next_try=_iso(datetime.fromisoformat(when) + WAIT))
+            return
         store.finish_message(m.id, worker, now=when, error=error,
                              next_try=_iso(datetime.fromisoformat(when) + backoff(attempts)),
                              dead=final or attempts >= MAX_ATTEMPTS)

@@ -66,6 +66,8 @@ def email_status() -> None:
     else:
         st.info(T("ui.smtp.on", host=esc(found.host), port=found.port, security=found.security,
                   sender=esc(found.sender)), icon=":material/mail:")
+        if not found.app_url:
+            st.warning(T("ui.smtp.no_app_url"), icon=":material/link_off:")
     status = store.outbox_status()
     cols = st.columns(2)
     cols[0].metric(T("ui.smtp.pending"), status.pending)
