@@ -199,6 +199,7 @@ PHONE_CSS = """
 [data-testid="stPageLink"] a { min-height: 2.75rem; display: flex; align-items: center; }
 /* grey captions dark enough to read in daylight (WCAG AA contrast) */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f58 !important; }
+[data-testid="stCaptionContainer"] { opacity: 1 !important; } /* Streamlit's 0.6 made that 3:1 */
 /* thumb-sized header buttons (menu, sidebar) */
 [data-testid="stHeader"] button, [data-testid="stExpandSidebarButton"],
 [data-testid="stSidebarCollapseButton"] button {
@@ -235,7 +236,7 @@ def uploader_css(button: str) -> str:
             '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]'
             " { display: none; }"
             '[data-testid="stFileUploaderDropzone"] button::after'
-            f" {{ content: {css_string(button)}; }}"
+            f" {{ content: {css_string(button)}; margin-left: .4rem; }}"
             "</style>")
 
 
