@@ -11,7 +11,14 @@ import pytest
 from audit.actions import service as actions
 from audit.audits import capture as audits
 from audit.store.folder.backend import TinyStore
-from tests.e2e.conftest import PHONE_CONTEXT, box, sign_in, snap, wait_for_session_cookie
+from tests.e2e.conftest import (
+    PHONE_CONTEXT,
+    box,
+    option,
+    sign_in,
+    snap,
+    wait_for_session_cookie,
+)
 from tests.test_actions import jpeg, mystery
 
 pytestmark = pytest.mark.e2e
@@ -43,6 +50,10 @@ def test_phone__russian_screens__lang_tap_targets_and_photo_alt_texts(
     height = resume.bounding_box()["height"]
     assert height >= TAP, height
     snap(page, tmp_path, "01-home")
+    page.locator("[data-testid=stExpandSidebarButton]").tap()  # English chosen: the page says so
+    option(page, "lang.side", "English").tap()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="Resume").first).to_be_visible()
     ctx.close()
 
     ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
