@@ -14,6 +14,7 @@ from audit.ui.common import (
     esc,
     get_store,
     page_icon,
+    page_lang,
     phone_css,
     session_token,
     show_error,
@@ -23,6 +24,7 @@ st.set_page_config(page_title="Customer journey audit", page_icon=page_icon(),
                    layout="centered", initial_sidebar_state="collapsed")
 phone_css()
 begin_run()
+page_lang()
 
 PAGES = {  # name: (file, icon, URL path)
     "dashboard": ("audit/ui/pages/dashboard.py", ":material/insights:", "dashboard"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -289,3 +290,54 @@ def test_control__not_for_a_manager_or_a_reviewer(data: TinyStore, people: dict[
         with pytest.raises(actions.ActionError):
             actions.reassign(data, who, [dry(data).id], who.name)
     assert dry(data).owner == "mia"
+
+
+ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
+DIRECTIVE = re.compile(r":[a-z]+(-badge)?\[")
+FILE_TYPES = {"JPG", "PNG", "WEBP", "HEIC"}  # names of formats, not English
+
+
+def screen_words(at: AppTest) -> list[str]:
+    """Every text of the screen a person reads or hears: Markdown, alerts, captions, the labels
+    and help of widgets and buttons, expanders, page links, photos' alt texts."""
+    found = [texts(at)]
+    for kind in ("button", "toggle", "text_area", "text_input", "date_input", "selectbox",
+                 "file_uploader", "camera_input", "expander", "page_link"):
+        for w in at.get(kind):
+            found += [str(getattr(w, "label", "") or ""), str(getattr(w.proto, "help", "") or "")]
+    found += [img.alt for el in at.get("image") for img in el.proto.imgs]
+    return [f for f in found if f]
+
+
+def test_manager__the_action_page_in_russian__no_keys_no_english_photos_described(
+        data: TinyStore, people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False)
+    action = dry(data)
+    actions.start_work(data, people["manager"], action.id)
+    actions.add_evidence(data, people["manager"], action.id, jpeg())
+    data.change_actions("loc-a", lambda cur: [a.__class__(**{**a.__dict__, "loss": 6.25})
+                                              for a in cur if a.id == action.id])
+    at = open_action(app_as(data, people["manager"], lang="ru").run(), action.id)
+    assert not at.exception
+    at.toggle(key="act.cam").set_value(True).run()  # the camera's own label too
+    words = screen_words(at)
+    assert "Снять камерой" in words and "Сфотографировать исправление" in words
+    assert not [w for w in words if "ui." in w], words
+    shown = [DIRECTIVE.sub("", w) for w in words]  # Markdown's colours and badges, not words
+    english = {m for w in shown for m in ENGLISH_WORD.findall(w)} - FILE_TYPES
+    english -= {u.name for u in people.values()}  # people's names are theirs
+    assert not english, english
+    alts = [img.alt for el in at.get("image") for img in el.proto.imgs]
+    assert alts == ["Фото замечания 1 из 1", "Фото исправления 1 из 1"], alts
+    assert "−6,2 б." in texts(at)  # one decimal, the Russian comma
+    assert at.file_uploader(key="act.photo.0").proto.help == "JPG, PNG, WEBP или HEIC, до 25 МБ на фото."
+
+
+def test_due_date__written_the_readers_way(data: TinyStore, people: dict[str, User]) -> None:
+    mystery(data, people, entrance__dry=False)
+    action = dry(data)
+    formats = {}
+    for lang in ("ru", "en"):
+        at = open_action(app_as(data, people["hq"], lang=lang).run(), action.id)
+        formats[lang] = at.date_input(key="act.due").proto.format
+    assert formats == {"ru": "DD.MM.YYYY", "en": "YYYY-MM-DD"}

@@ -63,7 +63,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     (static / "static" / "css").mkdir()
     (static / "static" / "css" / "index.abc123.css").write_text(STREAMLIT_CSS)
     (static / "index.html").write_text(
-        '<html><head><link rel="preload" href="./static/media/SourceSansVF-Upright.ttf.x.woff2" '
+        '<html lang="en"><head><link rel="preload" href="./static/media/SourceSansVF-Upright.ttf.x.woff2" '
         'as="font" type="font/woff2" crossorigin /></head><body>app</body></html>')
     app = Starlette(routes=[*routes(), Mount("/", StaticFiles(directory=static, html=True))],
                     middleware=middleware())
@@ -222,6 +222,14 @@ def test_static__gzipped_once_and_kept__page_without_the_font_preload(client: Te
     page = client.get("/", headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip" and b"SourceSans" not in page.content
     assert b"app" in page.content
+
+
+def test_page__served_in_the_browsers_language(client: TestClient) -> None:
+    pages = {lang: client.get("/", headers={"Accept-Language": lang}).text
+             for lang in ("ru-RU,ru;q=0.9,en;q=0.8", "en-US,en;q=0.9", "de-DE")}
+    assert [page[:16] for page in pages.values()] == ['<html lang="ru">', '<html lang="en">',
+                                                      '<html lang="en">']
+    assert client.get("/?lang=ru").text.startswith('<html lang="ru">')  # the page's choice
 
 
 def test_static__icon_font_only_for_icon_names__text_font_for_nothing(client: TestClient) -> None:

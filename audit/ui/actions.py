@@ -15,13 +15,14 @@ import streamlit as st
 
 from audit.actions import service as actions
 from audit.checklist.templates import get_checklist
+from audit.core import limits
 from audit.core.errors import AppError, NotFound
 from audit.i18n import answer_text, error_text
 from audit.model import Answer, Checklist, Location, User
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter
 from audit.people import access
 from audit.photos import PhotoError, message
-from audit.ui.common import T, esc, get_store, lang
+from audit.ui.common import T, date_format, esc, fmt_points, get_store, lang, uploader_css
 
 PAGE = "audit/ui/pages/actions.py"
 AUDIT_PAGE = "audit/ui/pages/audits.py"
@@ -327,7 +328,7 @@ def _detail(user: User, action_id: str) -> None:
     due = T("ui.act.due", due=a.due)
     st.markdown(f"{esc(location.name if location else a.location_id)} · "
                 f"{':red[' + due + ']' if a.is_overdue(today()) else due} · "
-                f"{esc(_person(a.owner, people))} · {T('ui.act.loss', loss=f'{a.loss:g}')}  \n"
+                f"{esc(_person(a.owner, people))} · {T('ui.act.loss', loss=fmt_points(a.loss))}  \n"
                 + " ".join(bits))
     _messages()
     if a.confirmed_by:
@@ -362,7 +363,7 @@ def _finding(user: User, a: Action) -> None:
             except KeyError:
                 continue
         if thumbs:
-            st.image(thumbs, width=96)
+            st.image(thumbs, width=96, alt=_alts("ui.act.finding_alt", len(thumbs)))
         if header is not None and access.may(user, access.VIEW_AUDIT, header):
             st.page_link(AUDIT_PAGE, label=T("ui.open"), icon=":material/fact_check:",
                          query_params={"id": a.audit_id})
@@ -378,7 +379,12 @@ def _evidence_thumbs(a: Action) -> None:
             continue
     if thumbs:
         st.caption(T("ui.act.evidence", n=len(thumbs)))
-        st.image(thumbs, width=96)
+        st.image(thumbs, width=96, alt=_alts("ui.act.fix_alt", len(thumbs)))
+
+
+def _alts(key: str, total: int) -> list[str | None]:
+    """Each photo's text for screen readers (st.image's alt), in the reader's language."""
+    return [T(key, n=n, total=total) for n in range(1, total + 1)]
 
 
 def _work(user: User, a: Action) -> None:
@@ -389,10 +395,12 @@ def _work(user: User, a: Action) -> None:
         _evidence_thumbs(a)
         n = st.session_state.get(f"_act_uploads.{a.id}", 0)
         widget = f"act.photo.{n}"
+        st.html(uploader_css(T("ui.act.pick_photo")))
         st.file_uploader(T("ui.act.add_evidence"), type=PHOTO_TYPES, key=widget,
+                         help=T("ui.act.photo_help", limit=limits.PHOTO_MAX_BYTES // 2**20),
                          on_change=_on_evidence, args=(user, a.id, widget))
-        if st.toggle(T("ui.use_camera"), key="act.cam"):
-            st.camera_input(T("ui.take_photo"), key=f"act.camera.{n}", on_change=_on_evidence,
+        if st.toggle(T("ui.act.use_camera"), key="act.cam"):
+            st.camera_input(T("ui.act.take_photo"), key=f"act.camera.{n}", on_change=_on_evidence,
                             args=(user, a.id, f"act.camera.{n}"))
         note_key = f"act.note.{a.id}"
         if note_key not in st.session_state:
@@ -420,7 +428,7 @@ def _assign(user: User, a: Action, people: dict[str, User]) -> None:
         st.selectbox(T("ui.act.owner"), candidates, key="act.owner",
                      index=candidates.index(a.owner) if a.owner in candidates else None,
                      format_func=lambda n: _person(n, people))
-        st.date_input(T("ui.act.due_label"), key="act.due",
+        st.date_input(T("ui.act.due_label"), key="act.due", format=date_format(),
                       value=date.fromisoformat(a.due) if a.due else date.today() + timedelta(days=14))
         st.button(T("ui.save"), key="act.assign.go", on_click=_on_assign,
                   args=(user, a.id, "act.owner", "act.due"))
@@ -520,7 +528,7 @@ def _plan_entry(user: User, audit_id: str, location_id: str, e: actions.PlanEntr
     item = checklist.item(p.key)
     with st.container(border=True, key=f"prop.{p.key}"):
         st.markdown(f":{colour}-badge[{esc(state)}]  \n**{esc(item.text.get(lang()) if item else p.key)}**"
-                    f" · {T('ui.act.loss', loss=f'{p.loss:g}')}")
+                    f" · {T('ui.act.loss', loss=fmt_points(p.loss))}")
         if may_request:
             st.button(T("ui.act.make"), key=f"make.{p.key}", icon=":material/add_task:",
                       on_click=_do, args=(actions.request_action, user, audit_id, p.key),

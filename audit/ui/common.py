@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -168,6 +169,21 @@ def fmt_num(x: float) -> str:
     return format_decimal(x, format="#,##0.##", locale=lang())
 
 
+def fmt_points(x: float) -> str:
+    """Points lost or won, to one decimal as the reader's language writes it: "6.3", "6,3"."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(x, format="#,##0.#", locale=lang())
+
+
+DATE_FORMATS = {"ru": "DD.MM.YYYY", "en": "YYYY-MM-DD"}
+
+
+def date_format() -> str:
+    """The format of a date picker's field in the reader's language (st.date_input's format)."""
+    return DATE_FORMATS.get(lang(), "YYYY-MM-DD")
+
+
 def end_cookie_session() -> None:
     accounts.end_session(get_store(), session_token())
 
@@ -180,8 +196,10 @@ PHONE_CSS = """
 }
 [data-testid="stButtonGroup"] button { min-height: 2.75rem; }
 [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] { min-height: 2.75rem; }
+[data-testid="stPageLink"] a { min-height: 2.75rem; display: flex; align-items: center; }
 /* grey captions dark enough to read in daylight (WCAG AA contrast) */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f58 !important; }
+[data-testid="stCaptionContainer"] { opacity: 1 !important; } /* Streamlit's 0.6 made that 3:1 */
 /* thumb-sized header buttons (menu, sidebar) */
 [data-testid="stHeader"] button, [data-testid="stExpandSidebarButton"],
 [data-testid="stSidebarCollapseButton"] button {
@@ -194,9 +212,37 @@ div[data-testid="stDialog"]:not(:has([data-testid="stVerticalBlock"])) { display
 /* the walk says which screen it shows; a review still on screen from the server's last run
    is hidden at once when the shopper goes back to a section (see audit/ui/walk) */
 html[data-walk="section"] .st-key-walk-review { display: none !important; }
+.st-key-page-lang { display: none !important; }
 </style>
 """
 
 
 def phone_css() -> None:
     st.html(PHONE_CSS)
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal (content: …): every character outside plain letters,
+    digits and spaces written as a CSS escape, so no text can end the string or the rule."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in text) + '"'
+
+
+def uploader_css(button: str) -> str:
+    """Streamlit's file uploader speaks English ("Upload", "25MB per file • JPG, …") whatever
+    the page's language: its size-and-types line is hidden (the uploader's help says it in
+    the reader's language) and its button reads `button`."""
+    return ("<style>"
+            '[data-testid="stFileUploaderDropzoneInstructions"] { display: none; }'
+            '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]'
+            " { display: none; }"
+            '[data-testid="stFileUploaderDropzone"] button::after'
+            f" {{ content: {css_string(button)}; margin-left: .4rem; }}"
+            "</style>")
+
+
+def page_lang() -> None:
+    """The document's language (<html lang>) is the reader's, set again when it changes: the
+    page is served once, in the browser's language (audit.web.middleware)."""
+    with st.container(key="page-lang"):
+        st.html(f"<script>document.documentElement.lang = {json.dumps(lang())};</script>",
+                unsafe_allow_javascript=True)

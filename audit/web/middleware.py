@@ -12,13 +12,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from audit.web.bodies import BodyLimit
+from audit.web.bodies import BodyLimit, request_lang
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml",
                 "application/wasm", "application/manifest+json")
 MIN_SIZE = 1024
 # Streamlit's page preloads its own body font; the app's theme uses the phone's font instead
 FONT_PRELOAD = re.compile(rb'<link\s+rel="preload"\s+href="[^"]*SourceSans[^"]*"[^>]*>', re.S)
+# Streamlit's page says <html lang="en">; it is served in the browser's language (the app sets
+# it again when the person picks another, see audit.ui.common.page_lang)
+HTML_LANG = re.compile(rb'<html lang="en">')
 # Two @font-face rules of Streamlit's stylesheet cost a first visit 530 KB without showing a
 # thing on the sign-in page. Its icon font (366 KB) is asked for as soon as the page starts
 # (document.fonts.load), icon or not: limited to the characters icon names are written in
@@ -129,6 +132,7 @@ class StaticCompression:
     @staticmethod
     async def _send_page(scope: Scope, start: MutableMapping[str, Any], data: bytes, send: Send) -> None:
         data = FONT_PRELOAD.sub(b"", data)
+        data = HTML_LANG.sub(b'<html lang="%s">' % _lang(scope).encode(), data, count=1)
         headers = [(k.lower(), v) for k, v in start.get("headers", [])
                    if k.lower() not in (b"content-length", b"etag", b"vary")]
         if _accepts_gzip(scope):
@@ -137,6 +141,12 @@ class StaticCompression:
         headers.append((b"content-length", str(len(data)).encode()))
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
+
+
+def _lang(scope: Scope) -> str:
+    from starlette.requests import Request
+
+    return request_lang(Request(scope))
 
 
 def _accepts_gzip(scope: Scope) -> bool:
