@@ -139,11 +139,11 @@ def render() -> None:
 # A few views are kept: each holds thousands of small objects, and every one of them makes
 # the garbage collector's full passes over the process longer.
 KEPT = 6
-_computed: OrderedDict[tuple[Any, ...], analytics.Dashboard] = OrderedDict()
-# the latest view of each choice of filters, whatever its rollups: the base the next one of the
-# same choice is updated from when a submit has changed a few groups since
-_latest: OrderedDict[tuple[Any, ...], analytics.Dashboard] = OrderedDict()
-_computed_lock = threading.Lock()
+# per choice of filters, the latest view and the token of the rollups it was computed from: served
+# as it is while the token is unchanged, else the base the next view is updated from (a submit
+# has changed a few groups since)
+_latest: OrderedDict[tuple[Any, ...], tuple[Any, analytics.Dashboard]] = OrderedDict()
+_latest_lock = threading.Lock()
 
 
 def _dashboard(data: Rollups, locations: dict[str, Location], f: analytics.Filters,
@@ -153,21 +153,17 @@ def _dashboard(data: Rollups, locations: dict[str, Location], f: analytics.Filte
     change, the last view of the same filters is updated with the groups that changed."""
     choice = (f, checklist.id if checklist else None, checklist.version if checklist else None,
               tuple(chosen), tuple((loc.id, loc.name, loc.region) for loc in locations.values()))
-    key = (data.token, *choice)
-    with _computed_lock:
-        hit = _computed.get(key) if data.token is not None else None
-        base = _latest.get(choice)
-    if hit is None:
-        hit = analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen, base=base)
-        with _computed_lock:
-            if data.token is not None:
-                _computed[key] = hit
-            _latest[choice] = hit
-            _latest.move_to_end(choice)
-            for kept in (_computed, _latest):
-                while len(kept) > KEPT:
-                    kept.popitem(last=False)
-    return hit
+    with _latest_lock:
+        token, base = _latest.get(choice, (None, None))
+    if base is not None and token is not None and token == data.token:
+        return base
+    view = analytics.dashboard(data, locations, f, checklist=checklist, chosen=chosen, base=base)
+    with _latest_lock:
+        _latest[choice] = (data.token, view)
+        _latest.move_to_end(choice)
+        while len(_latest) > KEPT:
+            _latest.popitem(last=False)
+    return view
 
 
 def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
