@@ -20,7 +20,7 @@ from audit.checklist.templates import get_checklist
 from audit.core.errors import NotFound
 from audit.core.limits import DIGEST_MAX_LINES, DIGEST_MAX_LOCATIONS, MAIL_NEWS_DAYS, REASSIGN_MAX
 from audit.i18n import error_text
-from audit.model import User
+from audit.model import Audit, User
 from audit.model.actions import Action
 from audit.notify import outbox
 from audit.people import accounts, audience
@@ -201,14 +201,19 @@ def test_new_audit_with_many_findings__plan_lists_all__mail_counts_the_plan(
     assert actions.plan_for(store, audit, who) == []
 
 
-def test_done_action__note_and_photo_in_the_pdf_plan(store: Store, network: dict[str, User]) -> None:
+def done_with_photo(store: Store, network: dict[str, User]) -> tuple[Audit, User]:
+    """A past audit whose wet-entrance action its manager has done, with a photo of the fix."""
     audit_id = past_audit(store, network, 3, entrance__dry=False)
     actions.sync(store, now=NOW.isoformat())
     dry = by_key(store)["entrance.dry"]
     mia = network["manager"]
     actions.add_evidence(store, mia, dry.id, jpeg((200, 30, 30)))
     actions.mark_done(store, mia, dry.id, note="Laid a mat at the door")
-    audit = must(store, audit_id)
+    return must(store, audit_id), mia
+
+
+def test_done_action__note_and_photo_in_the_pdf_plan(store: Store, network: dict[str, User]) -> None:
+    audit, mia = done_with_photo(store, network)
     checklist = get_checklist(store, "mini", 1)
     branch = audience.view_of(audience.BRANCH, audit.header, leaves_app=True)
     trail = audit_trail(store, audit, checklist, lang="en", view=branch, viewer=mia)
@@ -386,13 +391,7 @@ def test_done_action__its_photo_in_the_pdf_the_workflow_makes(store: Store,
     a done action is one of them."""
     from audit import workflow
 
-    audit_id = past_audit(store, network, 3, entrance__dry=False)
-    actions.sync(store, now=NOW.isoformat())
-    dry = by_key(store)["entrance.dry"]
-    mia = network["manager"]
-    actions.add_evidence(store, mia, dry.id, jpeg((200, 30, 30)))
-    actions.mark_done(store, mia, dry.id, note="Laid a mat at the door")
-    audit = must(store, audit_id)
+    audit, mia = done_with_photo(store, network)
     data = workflow.audit_pdf(store, audit, lang="en", reader=audience.BRANCH, viewer=mia)
     plan_page = next(p for p in PdfReader(io.BytesIO(data)).pages
                      if "Action plan" in p.extract_text())
