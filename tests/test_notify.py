@@ -245,6 +245,8 @@ def test_link__queued_before_the_public_address__waits_then_goes_absolute(
         at = (date.today() + timedelta(days=day)).isoformat() + "T10:00:00+00:00"
         assert workflow.drain_outbox(store, no_address, now=lambda at=at: at).sent == 0
     assert store.outbox_status().dead == 0
+    # waiting is not trying: a real failure later still has every one of its tries
+    assert {m.attempts for m in store.list_messages(("pending",))} == {0}
     # the address configured: the same queued messages go, with absolute links
     later = (date.today() + timedelta(days=30)).isoformat() + "T10:00:00+00:00"
     result = workflow.drain_outbox(store, smtp, now=lambda: later)

@@ -1227,6 +1227,11 @@ def test_finish_message__sent_failed_or_dead_only_by_its_worker(store: Store) ->
                                                  last_error="550 no such user", last_error_at=dead_at,
                                                  last_drain_at=now)
     assert store.claim_messages("w1", now, lease, 10) == []  # failed: not before its next try
+    # an error that is not a try (waiting for the public address) is shown but not counted
+    assert store.claim_messages("w1", retry_at, "2025-03-04T12:35:00+00:00", 10)[0].id == "msg-002"
+    assert store.finish_message("msg-002", "w1", now=retry_at, error="waits", next_try=retry_at,
+                                counted=False) is True
+    assert [(m.attempts, m.last_error) for m in store.list_messages(("pending",))] == [(1, "waits")]
     assert [m.id for m in store.claim_messages("w1", retry_at, "2025-03-04T12:35:00+00:00", 10)] == [
         "msg-002"]
 

@@ -584,7 +584,7 @@ def _record(store: Store, m: Message, worker: str, now: Callable[[], str], *, er
         attempts = m.attempts + 1
         if wait:
             store.finish_message(m.id, worker, now=when, error=error,
-                                 next_try=_iso(datetime.fromisoformat(when) + WAIT))
+                                 next_try=_iso(datetime.fromisoformat(when) + WAIT), counted=False)
             return
         store.finish_message(m.id, worker, now=when, error=error,
                              next_try=_iso(datetime.fromisoformat(when) + backoff(attempts)),

@@ -210,7 +210,7 @@ class TinyActions:
             return out
 
     def finish_message(self, message_id: str, worker: str, *, now: str, error: str = "",
-                       next_try: str = "", dead: bool = False) -> bool:
+                       next_try: str = "", dead: bool = False, counted: bool = True) -> bool:
         path, state = self._outbox("queue.json"), self._outbox("state.json")
         sent = self._outbox(f"sent/{now[:7]}.json")
         with self._tx([path, state, sent]) as tx:
@@ -225,7 +225,7 @@ class TinyActions:
                     "attempts": int(d.get("attempts", 0)) + 1}
                 st["last_sent_at"] = now
                 return True
-            queue[message_id] = {**d, "attempts": int(d.get("attempts", 0)) + 1,
+            queue[message_id] = {**d, "attempts": int(d.get("attempts", 0)) + int(counted),
                                  "last_error": error, "next_try": next_try, "lease_until": "",
                                  "claimed_by": "", "status": "dead" if dead else "pending"}
             st["last_error"], st["last_error_at"] = error, now

@@ -188,13 +188,14 @@ class PgActions:
         return sorted((Message.from_dict(r[0]) for r in rows), key=lambda m: (m.created_at, m.id))
 
     def finish_message(self, message_id: str, worker: str, *, now: str, error: str = "",
-                       next_try: str = "", dead: bool = False) -> bool:
+                       next_try: str = "", dead: bool = False, counted: bool = True) -> bool:
         with self._tx() as cur:
             row = cur.execute("SELECT doc FROM outbox WHERE id = %s FOR UPDATE", (message_id,)).fetchone()
             if row is None or row[0].get("claimed_by") != worker or row[0].get("status") != "pending":
                 return False
             d = dict(row[0])
-            d.update(attempts=int(d.get("attempts", 0)) + 1, lease_until="", claimed_by="")
+            d.update(attempts=int(d.get("attempts", 0)) + int(counted or not error), lease_until="",
+                     claimed_by="")
             if error:
                 d.update(last_error=error, next_try=next_try, status="dead" if dead else "pending")
                 self._state(cur, "last_error", error)
