@@ -62,6 +62,13 @@ class Link:
             self.loop.run_forever()
         finally:
             server.close()
+            for w in self.writers:
+                w.transport.abort()
+            tasks = asyncio.all_tasks(self.loop)
+            for task in tasks:
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            self.loop.close()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.down:
@@ -83,7 +90,7 @@ class Link:
             while data := await src.read(65536):
                 dst.write(data)
                 await dst.drain()
-        except (ConnectionError, OSError):
+        except (ConnectionError, OSError, asyncio.CancelledError):
             pass
         finally:
             dst.close()
