@@ -36,7 +36,8 @@ STATE = """(walk) => {
 }"""
 # resolves once the frame after the next has been painted: a click the browser makes of a
 # touch is dispatched with the touch's end, before that
-FRAMES = "() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(ok, 0))))"
+FRAMES = """() => new Promise((ok) =>
+  requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(ok, 0))))"""
 
 
 def walk(page: Any) -> Any:
