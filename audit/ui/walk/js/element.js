@@ -56,9 +56,9 @@ class Walk {
   }
 
   // A tap that moved to another screen is spent there. The button it lifted off has left the
-  // page, so the touchend above never reaches it and the browser goes on to make the tap's
-  // mouse events and click, hit-tested where the finger was: on the new screen's controls
-  // (an answer chosen, a comment box opened). Those are swallowed before anything sees them,
+  // page, so its touchend never reaches the walk to be cancelled, and the browser goes on to
+  // make the tap's mouse events and click, hit-tested where the finger was: on the new
+  // screen's controls (an answer chosen, a comment box opened). Those are swallowed before anything sees them,
   // on the whole document (the review under the walk too), until the click has passed, the
   // next touch or key begins, or a second is over.
   endGesture(at) {
