@@ -11,14 +11,22 @@ static page with one plain HTML radio button, and a POST that only reads its bod
   the same throttled link.
 - field-lost: answers tapped offline (every item of a section), then online: how many never
   reached the store.
+- drop-taps: a tap every 500 ms on a section's answers through a hard drop of the link (a
+  relay in front of the app breaks every connection and refuses new ones; the browser is not
+  told it is offline) and Streamlit's reconnect after it: taps the screen never showed, or
+  whose answer the store does not hold once the link is back, of all taps made.
+- ghost-taps: the walk moved through every section by each control (the bottom and top
+  buttons, the section list, the review's links), each move a real touch: moves whose touch
+  changed the screen it opened (an answer, a panel) plus answers the store got, of all moves.
 
 Taps alternate between the walk and the plain page so machine noise hits both alike; the
 figures are medians. The last line is the tap-local figure. Every tap must be stored and
 acknowledged, the plain page's POST must carry the very bytes the walk sent (the route
-answers with their hash), or the script stops with an error. field-lost is a figure, not a
-check: a tap made a few seconds after the link drops can still go unregistered on the phone.
+answers with their hash), or the script stops with an error. field-lost, drop-taps and
+ghost-taps are figures, not checks (tests/e2e/test_taps.py holds the last two at 0).
 
-    python benchmarks/field.py [--taps 15] [--tiny]  # --tiny: 3 taps, 2 warm-ups, 4 offline items
+    python benchmarks/field.py [--taps 15] [--tiny]  # --tiny: 3 taps, 2 warm-ups, 4 offline items,
+                                                      # a 6 s drop, moves by the bottom button only
 """
 
 from __future__ import annotations
@@ -131,8 +139,12 @@ def main() -> None:
                         help="the whole run in seconds: 3 taps, 2 warm-ups, 4 items offline")
     args = parser.parse_args()
     warm_ups, offline_items = 4, None
+    drop = {"up": 2.0, "down": 12.0, "after": 4.0}
+    controls: tuple[str, ...] = ("bottom-next", "bottom-back", "top-next", "top-prev", "list",
+                                 "review-links")
     if args.tiny:
         args.taps, warm_ups, offline_items = 3, 2, 4  # warm-ups even: each tap changes the answer
+        drop, controls = {"up": 1.0, "down": 6.0, "after": 2.0}, ("bottom-next",)
     if args.serve:
         serve(args.serve)
         return
@@ -142,12 +154,15 @@ def main() -> None:
     from audit.audits import capture as audits
     from audit.checklist import shipped_dir
     from audit.checklist.templates import add_template
+    from audit.i18n import t
     from audit.model import Location
     from audit.people import accounts
     from audit.store.folder.backend import TinyStore
     from tests.conftest import _free_port
     from tests.e2e.conftest import CPU_SLOWDOWN, FLAGS, PHONE_CONTEXT, SLOW_3G, throttle, wait_healthy
+    from tests.e2e.link import Link
     from tests.e2e.photos import phone_jpeg
+    from tests.e2e.taps import drop_taps, ghost_moves
 
     with tempfile.TemporaryDirectory(prefix="field-") as tmp:
         data = Path(tmp) / "data"
@@ -253,8 +268,7 @@ def main() -> None:
                 walk.locator(f"[data-key='{noted}'] input[type=file]:not([capture])").set_input_files(
                     files=[{"name": "desk.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(seed=3)}])
                 # every change and the photo wait on the phone (the section move too); a tap the
-                # page did not take (a known loss right after the link drops) never gets there
-                # and is counted in field-lost below
+                # page did not take never gets there and is counted in field-lost below
                 with contextlib.suppress(AssertionError):
                     expect(status).to_have_attribute("data-count", str(len(wanted) + 3),
                                                      timeout=20_000)
@@ -265,6 +279,59 @@ def main() -> None:
                 lost += answers[noted].comment != "поздоровался не сразу"
                 lost += len(answers[noted].photos) != 1
                 changed = len(wanted) + 2
+
+                def phone(at: str, audit: str) -> tuple[Any, Any]:
+                    """A fresh phone signed in at `at`, showing `audit` with everything sent."""
+                    other = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+                    other.add_cookies([{"name": "audit_session", "value": token, "url": at,
+                                        "httpOnly": True, "sameSite": "Lax"}])
+                    page = other.new_page()
+                    page.goto(f"{at}/?id={audit}")
+                    expect(page.locator(".status")).to_have_attribute("data-state", "saved")
+                    return other, page
+
+                def new_audit() -> str:
+                    return audits.start_audit(store, sam, location_id="loc-a",
+                                              template_id="service-point", mode="mystery",
+                                              lang="ru").id
+
+                # ghost-taps: every move by every control on a fresh audit; the screen a move
+                # opens must look as it did when reached without a touch, the store stay empty
+                ghost_audit = new_audit()
+                gctx, gpage = phone(url, ghost_audit)
+                moves = ghost_moves(gpage, [(s.id, s.title.get("ru")) for s in checklist.sections],
+                                    t("walk.review", "ru"), controls=controls)
+                expect(gpage.locator(".status")).to_have_attribute("data-state", "saved")
+                ghosts = len(moves.changed) + len(store.get_audit(ghost_audit).answers)  # type: ignore[union-attr]
+                gctx.close()
+
+                # drop-taps: through a relay that breaks the link; the phone throttled once the
+                # page has loaded, as above
+                drop_audit = new_audit()
+                with Link(port) as link:
+                    dctx, dpage = phone(link.url, drop_audit)
+                    dpage.locator("select.jump").select_option(OFFLINE_SECTION)
+                    throttle(dctx, dpage)
+                    keys = [f"{section.id}.{i.id}" for i in section.items
+                            if i.type == "yes_no" and i.photo == "none"][:12]
+                    sockets: list[Any] = []
+                    dpage.on("websocket", lambda ws: sockets.append(ws))
+                    opened = [0]
+
+                    def restore() -> None:
+                        opened[0] = len(sockets)
+                        link.restore()
+
+                    taps = drop_taps(dpage, keys, ("Да", "Нет"), cut=link.cut, restore=restore,
+                                     reconnected=lambda: len(sockets) > opened[0]
+                                     and not sockets[-1].is_closed(), **drop)
+                    expect(dpage.locator(".status")).to_have_attribute("data-state", "saved",
+                                                                      timeout=300_000)
+                    stored = store.get_audit(drop_audit).answers  # type: ignore[union-attr]
+                    unsaved = sum(1 for k, label in taps.last.items()
+                                  if k not in stored or stored[k].value is not (label == "Да"))
+                    dead = len(taps.dead) + unsaved
+                    dctx.close()
                 browser.close()
         finally:
             proc.terminate()
@@ -278,6 +345,8 @@ def main() -> None:
     print(f"tap-sync: ratio={med['walk-sync'] / med['plain-sync']:.2f} "
           f"({med['walk-sync']:.0f} ms vs floor {med['plain-sync']:.0f} ms)")
     print(f"field-lost: {lost} of {changed}")
+    print(f"drop-taps: {dead} dead of {len(taps.made)}")
+    print(f"ghost-taps: {ghosts} of {moves.total}")
     print(f"field: ratio={med['walk'] / med['plain']:.2f} "
           f"({med['walk']:.1f} ms vs floor {med['plain']:.1f} ms)")
 

@@ -209,6 +209,9 @@ PHONE_CSS = """
    status (ru/en), and a dialog the app opens always holds a block of elements */
 [data-testid="stStatusWidget"], [data-testid="stConnectionStatus"] { display: none !important; }
 div[data-testid="stDialog"]:not(:has([data-testid="stVerticalBlock"])) { display: none !important; }
+/* nor does that hidden notice stop the page from scrolling; the walk marks the page while one
+   is open and gives the page its taps back (audit/ui/walk/js/notice.js) */
+html[data-notice] { overflow: auto !important; }
 /* the walk says which screen it shows; a review still on screen from the server's last run
    is hidden at once when the shopper goes back to a section (see audit/ui/walk) */
 html[data-walk="section"] .st-key-walk-review { display: none !important; }

@@ -13,14 +13,20 @@ class Walk {
     this.viewer = this.el.querySelector(".viewer");
     this.section = null;
     this.nav = -1;
+    this.asked = new Set(); // views the walk asked Python for (the review, a section from it)
     this.typing = new Map();
     this.listener = () => this.refresh();
     box.listeners.add(this.listener);
     // A tap answers when the finger lifts, not when the browser has made a click of it (after
     // its gesture wait, :active styles, mouse events and a focus change); that click is then
-    // cancelled. Keyboards and screen readers still click as usual.
-    this.el.addEventListener("pointerdown", (ev) => { this.down = [ev.clientX, ev.clientY]; });
-    this.el.addEventListener("pointerup", (ev) => this.fastTap(ev));
+    // cancelled. Keyboards and screen readers still click as usual. The finger is heard on the
+    // window, first of all: a modal of Streamlit's (its connection notice, open while the
+    // socket is down) stops pointer events outside it on the document, before the walk.
+    const inWalk = (ev) => { const path = ev.composedPath(); return path.includes(this.el) ? path[0] : null; };
+    this.onDown = (ev) => { if (inWalk(ev)) this.down = [ev.clientX, ev.clientY]; };
+    this.onUp = (ev) => { const target = inWalk(ev); if (target) this.fastTap(ev, target); };
+    window.addEventListener("pointerdown", this.onDown, true);
+    window.addEventListener("pointerup", this.onUp, true);
     this.el.addEventListener("touchend", (ev) => {
       if (this.tapped && ev.cancelable) ev.preventDefault();
       this.tapped = false;
@@ -34,9 +40,9 @@ class Walk {
     document.addEventListener("keydown", this.onKey);
   }
 
-  fastTap(ev) {
+  fastTap(ev, target) {
     if (ev.pointerType !== "touch" || !ev.isPrimary) return;
-    const b = ev.target.closest && ev.target.closest("button");
+    const b = target.closest && target.closest("button");
     if (!b || b.disabled || typeof b.onclick !== "function" || !this.down) return;
     // a finger that slid off the button is not a tap on it (a scroll never gets here at all)
     if (Math.hypot(ev.clientX - this.down[0], ev.clientY - this.down[1]) > 12) return;
@@ -44,10 +50,41 @@ class Walk {
     if (typing && typing !== b && ["INPUT", "TEXTAREA", "SELECT"].includes(typing.tagName)) typing.blur();
     this.tapped = true;
     b.tappedAt = ev.timeStamp;
+    const screen = this.shown;
     b.onclick(ev);
+    if (this.shown !== screen) this.endGesture(ev.timeStamp);
+  }
+
+  // A tap that moved to another screen is spent there. The button it lifted off has left the
+  // page, so its touchend never reaches the walk to be cancelled, and the browser goes on to
+  // make the tap's mouse events and click, hit-tested where the finger was: on the new
+  // screen's controls (an answer chosen, a comment box opened). Those are swallowed before anything sees them,
+  // on the whole document (the review under the walk too), until the click has passed, the
+  // next touch or key begins, or a second is over.
+  endGesture(at) {
+    const kinds = ["mousedown", "mouseup", "click", "dblclick", "contextmenu"];
+    const swallow = (e) => {
+      if (e.timeStamp - at > 1000) { off(); return; }
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      if (e.type === "click") off();
+    };
+    const off = () => {
+      for (const k of kinds) window.removeEventListener(k, swallow, true);
+      window.removeEventListener("pointerdown", off, true);
+      window.removeEventListener("keydown", off, true);
+    };
+    if (this.endsGesture) this.endsGesture();
+    this.endsGesture = off;
+    for (const k of kinds) window.addEventListener(k, swallow, true);
+    window.addEventListener("pointerdown", off, true);
+    window.addEventListener("keydown", off, true);
   }
 
   destroy() {
+    if (this.endsGesture) this.endsGesture();
+    window.removeEventListener("pointerdown", this.onDown, true);
+    window.removeEventListener("pointerup", this.onUp, true);
     delete document.documentElement.dataset.walk;
     box.listeners.delete(this.listener);
     clearInterval(this.ticker);
@@ -73,8 +110,15 @@ class Walk {
     await box.ready;
     const ids = data.sections.map((s) => s.id);
     // Python moves the walk only when its navigation count changes; a run for anything else
-    // leaves the walk where the shopper has already taken it on the phone
-    if (fresh || data.nav !== this.nav) {
+    // leaves the walk where the shopper has already taken it on the phone. A move Python only
+    // echoes (to or from the review, asked by the walk itself) is not made again: it arrives a
+    // run later, when the shopper may have moved on.
+    const echo = !fresh && data.nav !== this.nav && !data.focus && this.asked.has(data.view);
+    if (echo) {
+      this.asked.delete(data.view);
+      this.nav = data.nav;
+    } else if (fresh || data.nav !== this.nav) {
+      this.asked.clear();
       this.review = data.view === "review";
       const asked = ids.includes(data.view) ? data.view : null;
       const onPhone = sectionOnPhone(data.audit);
@@ -114,6 +158,7 @@ class Walk {
     }
     this.render();
     this.toTop();
+    if (this.review || leaving) this.asked.add(id);
     if (this.review) this.api.setTriggerValue("event", { type: "review", at: Date.now() });
     else if (leaving) this.api.setTriggerValue("event", { type: "section", section: id, at: Date.now() });
   }
@@ -288,12 +333,14 @@ class Walk {
       .map((p) => [p.id, p.state, p.sha, box.upload && box.upload.id === p.id ? box.upload.percent : -1]);
   }
 
+  // Every mark a card can show is drawn in the same place and only the current one is seen:
+  // the place is as wide as the widest, so the question beside it keeps its lines and nothing
+  // below the card moves when "on this phone" becomes "saved".
   stateMark(item, a) {
     const err = box.errors.get(`${this.data.audit}|${item.key}`);
-    if (err) return h("span", { class: "state refused", text: textOf("item_refused") });
-    if (a && a.pending) return h("span", { class: "state pending", text: textOf("item_pending") });
-    if (a && isDone(item, a)) return h("span", { class: "state", text: textOf("item_saved") });
-    return h("span", { class: "state" });
+    const now = err ? "refused" : a && a.pending ? "pending" : a && isDone(item, a) ? "saved" : "";
+    return h("span", { class: "state" + (now ? " " + now : "") },
+      ...["pending", "saved", "refused"].map((k) => h("span", { class: "mark " + k, text: textOf("item_" + k) })));
   }
 
   refreshStatus() {
