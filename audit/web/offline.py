@@ -1,7 +1,7 @@
 """The app without a signal: its service worker and the walk's offline page, as routes.
 
 - /sw.js: the service worker (static/sw.js) with this build's version and the files it keeps
-  on the phone: the offline page, its script, and the files Streamlit's page starts with.
+  on the phone: the offline page and its script.
 - /offline: the offline page: the walk's element (walk.html, walk.css) and its script, which
   opens the audit kept on this phone (js/offline.js) and queues changes in the same outbox.
 - /offline/walk.js: the walk's script as the element runs it (component.SCRIPTS in order),
@@ -33,8 +33,6 @@ SCRIPT = "offline/walk.js"
 # Registers the worker once the page has loaded (its files then come from the HTTP cache).
 REGISTER = (b'<script>"serviceWorker"in navigator&&addEventListener("load",function(){'
             b'navigator.serviceWorker.register("/sw.js").catch(function(){})})</script>')
-# The files Streamlit's page starts with (its HTML names them); fonts are left to the browser
-STARTS_WITH = re.compile(r'(?:src|href)="\./(static/[^"]+\.(?:js|css))"')
 LANGS = ("en", "ru")
 WORDS = {"title": "walk.offline_title", "opened": "walk.offline_opened",
          "nothing": "walk.offline_nothing", "pick": "walk.offline_pick",
@@ -81,12 +79,8 @@ def _digest(data: bytes) -> str:
 
 
 def precache() -> list[str]:
-    """The paths the worker keeps: the offline page and its script, then Streamlit's first files."""
-    from streamlit import file_util
-
-    index = Path(file_util.get_static_dir()) / "index.html"
-    first = STARTS_WITH.findall(index.read_text(encoding="utf-8")) if index.exists() else []
-    return ["offline", f"{SCRIPT}?v={_digest(walk_script())}", *dict.fromkeys(first)]
+    """The paths the worker keeps (relative to its scope): the offline page and its script."""
+    return ["offline", f"{SCRIPT}?v={_digest(walk_script())}"]
 
 
 @cache

@@ -68,7 +68,9 @@ def test_worker_and_offline_page__served_with_the_policy__nothing_private(
     # another version of the script is not kept for a year
     assert httpx.get(url + "/offline/walk.js?v=old").headers["cache-control"] == "no-cache"
     # Streamlit's hashed files are kept for a year; its page is asked for again every time
-    first = next(p for p in sw.text.split('"') if p.startswith("static/js/index."))
+    home = httpx.get(url + "/")
+    assert home.headers["cache-control"] == "no-cache"
+    first = next(p for p in home.text.split('"') if p.startswith("./static/js/index."))
     asset = httpx.get(f"{url}/{first}")
     assert asset.headers["cache-control"] == "public, immutable, max-age=31536000"
     for path in ("/", "/audit"):  # every page registers the worker, packed once

@@ -16,8 +16,11 @@ function note(text) {
   p.textContent = text;
 }
 
-function backOnline(lang) {
+// back to the app at this very page (the offline page's own address opens the audit in it)
+function backOnline(lang, audit) {
   const link = document.getElementById("offline-back");
+  const own = location.pathname.endsWith("/offline");
+  link.href = own ? `./${audit ? `?id=${encodeURIComponent(audit)}` : ""}` : location.href;
   link.textContent = say("back", lang);
   link.hidden = !navigator.onLine;
 }
@@ -31,9 +34,10 @@ async function openOffline() {
   document.title = say("title", lang);
   const id = new URLSearchParams(location.search).get("id");
   const data = id ? walks.find((w) => w.audit === id) : walks.length === 1 ? walks[0] : null;
-  backOnline(lang);
-  addEventListener("online", () => backOnline(lang));
-  addEventListener("offline", () => backOnline(lang));
+  const again = () => backOnline(lang, data && data.audit);
+  again();
+  addEventListener("online", again);
+  addEventListener("offline", again);
   if (!data) {
     note(say(walks.length ? "pick" : "nothing", lang));
     const list = document.getElementById("offline-list");
