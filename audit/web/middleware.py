@@ -135,7 +135,7 @@ class StaticCompression:
     async def _send_page(scope: Scope, start: MutableMapping[str, Any], data: bytes, send: Send) -> None:
         # Streamlit's own gzip has packed every page but "/" already: unpacked here, so the page
         # is changed as text and packed once (not sent as gzip of gzip under two headers)
-        if dict((k.lower(), v) for k, v in start.get("headers", [])).get(b"content-encoding") == b"gzip":
+        if {k.lower(): v for k, v in start.get("headers", [])}.get(b"content-encoding") == b"gzip":
             data = gzip.decompress(data)
             start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"content-encoding"]
         data = FONT_PRELOAD.sub(b"", data)

@@ -5,7 +5,7 @@
 - /offline: the offline page: the walk's element (walk.html, walk.css) and its script, which
   opens the audit kept on this phone (js/offline.js) and queues changes in the same outbox.
 - /offline/walk.js: the walk's script as the element runs it (component.SCRIPTS in order),
-  with the offline page's entry (js/offline_page.js) in place of the element's (main.js).
+  with the offline page's entry (static/offline_page.js) in place of the element's (main.js).
 
 The page registers the worker (REGISTER, put into Streamlit's page by the middleware).
 Nothing here is private: what a person left on the phone lives in the phone's IndexedDB.
@@ -40,20 +40,22 @@ WORDS = {"title": "walk.offline_title", "opened": "walk.offline_opened",
 
 
 def walk_scripts() -> tuple[str, ...]:
-    """The element's files in its order (component.SCRIPTS, read from its source: the web
-    layer does not import the Streamlit one), the offline entry in place of main.js."""
+    """The element's files of js/ in its order (component.SCRIPTS, read from its source: the
+    web layer does not import the Streamlit one), all but its entry (main.js)."""
     source = (WALK / "component.py").read_text(encoding="utf-8")
     found = re.search(r"^SCRIPTS = \(([^)]*)\)", source, re.M)
     if found is None:
         raise RuntimeError("audit/ui/walk/component.py names no SCRIPTS")
-    names = tuple(re.findall(r'"([^"]+\.js)"', found.group(1)))
-    return tuple(n for n in names if n != "main.js") + ("offline_page.js",)
+    return tuple(n for n in re.findall(r'"([^"]+\.js)"', found.group(1)) if n != "main.js")
 
 
 @cache
 def walk_script() -> bytes:
-    return "\n".join(f"// -- js/{name} --\n" + (WALK / "js" / name).read_text(encoding="utf-8")
-                     for name in walk_scripts()).encode()
+    """The walk's script with the offline page's entry (static/offline_page.js) at its end."""
+    files = [(f"js/{name}", WALK / "js" / name) for name in walk_scripts()]
+    files.append(("offline_page.js", HERE / "offline_page.js"))
+    return "\n".join(f"// -- {name} --\n" + path.read_text(encoding="utf-8")
+                     for name, path in files).encode()
 
 
 def _words() -> str:

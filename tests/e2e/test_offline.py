@@ -110,7 +110,8 @@ def test_offline_reload__the_audit_opens_from_the_phone__taps_reach_the_store_on
     wait_for(lambda: {"entrance.clean", "entrance.door"} <= set(store.get_audit(audit_id).answers),
              "the offline taps stored")
     a = store.get_audit(audit_id).answers
-    assert (a["entrance.dry"].value, a["entrance.clean"].value, a["entrance.door"].value) == (True, 2, "locked")
+    assert (a["entrance.dry"].value, a["entrance.clean"].value,
+            a["entrance.door"].value) == (True, 2, "locked")
     expect(status(page)).to_have_attribute("data-state", "saved")
     expect(page.locator("#offline-back")).to_be_visible()
     page.locator("#offline-back").tap()  # and the app takes over again

@@ -1,7 +1,7 @@
 // The app's service worker (served at /sw.js by audit/web/offline.py, which fills in the two
 // constants below). What it does:
 // - A page of the app that the network cannot bring opens the offline page instead: the audit
-//   kept on this phone, walked and queued in the outbox as in the app (js/offline_page.js).
+//   kept on this phone, walked and queued in the outbox as in the app (static/offline_page.js).
 // - The offline page and its script are kept in the worker's cache. Streamlit's hashed files
 //   are left to the HTTP cache (immutable for a year): a repeat visit downloads none of them,
 //   and the browser reads them faster from there than through a worker.

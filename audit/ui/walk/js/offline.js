@@ -1,7 +1,8 @@
 // A walk kept for opening without a signal: the audit's checklist, words and answers as last
-// shown, in an IndexedDB of their own ("audit-offline", one row per audit). The app's offline
-// page (offline_page.js, served at /offline) opens it; the service worker (audit/web/static/
-// sw.js) deletes the database when the person signs out. Never the outbox: that is db.js's.
+// shown, in an IndexedDB of their own ("audit-offline", one row per audit). The offline page
+// (audit/web/static/offline_page.js, served at /offline) opens it; the service worker
+// (audit/web/static/sw.js) deletes the database when the person signs out. Never the outbox:
+// that is db.js's.
 
 const OFFLINE_DB = "audit-offline";
 
