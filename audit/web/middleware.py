@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit.web.bodies import BodyLimit, request_lang
 from audit.web.offline import REGISTER
+from audit.web.preload import first_screen_links
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml",
                 "application/wasm", "application/manifest+json")
@@ -112,7 +113,7 @@ class StaticCompression:
 
     async def _page(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The HTML page (any app path): without the font preload, with the service worker's
-        registration, gzipped when it may be."""
+        registration and the sign-in form's files named (audit.web.preload), gzipped when it may be."""
         start: MutableMapping[str, Any] = {}
         body: list[bytes] = []
 
@@ -141,6 +142,8 @@ class StaticCompression:
         data = FONT_PRELOAD.sub(b"", data)
         data = HTML_LANG.sub(b'<html lang="%s">' % _lang(scope).encode(), data, count=1)
         data = data.replace(b"</head>", REGISTER + b"</head>", 1)  # the service worker
+        if b'src="./static/js/' in data:  # Streamlit's page: the sign-in form's files at once
+            data = data.replace(b"</head>", first_screen_links() + b"</head>", 1)
         headers = [(k.lower(), v) for k, v in start.get("headers", [])
                    if k.lower() not in (b"content-length", b"etag", b"vary")]
         if _accepts_gzip(scope):
