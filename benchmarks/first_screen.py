@@ -36,10 +36,20 @@ if str(ROOT) not in sys.path:
 CHROMIUM = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
 HELLO = 'import streamlit as st\n\nst.write("Hello, world")\n'
 SIGN_IN_GOAL_MS = 10_000
-# until the page's service worker has installed and taken the page
-READY = """() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller
-  || new Promise((ok) => navigator.serviceWorker.addEventListener('controllerchange', ok, { once: true })))
-  .then(() => true)"""
+# until the page's service worker (if its HTML registers one) has installed and taken the page
+READY = """() => new Promise((ok) => {
+  const check = async () => {
+    const r = await navigator.serviceWorker.getRegistration();
+    if (!r) {
+      const registers = document.documentElement.innerHTML.includes('serviceWorker.register');
+      if (document.readyState === 'complete' && !registers) return ok(false);
+      return setTimeout(check, 100);
+    }
+    await navigator.serviceWorker.ready;
+    if (navigator.serviceWorker.controller) return ok(true);
+    navigator.serviceWorker.addEventListener('controllerchange', () => ok(true), { once: true });
+  };
+  check(); })"""
 HOME_GOAL_MS = 3_000
 
 
