@@ -13,6 +13,7 @@ from audit.i18n import t
 from audit.store.folder.backend import TinyStore
 from tests.e2e.conftest import PHONE_CONTEXT, box, card, sign_in, status, tap_option, wait_for
 from tests.e2e.test_field import new_audit, open_audit
+from tests.security.test_csp import VIOLATIONS
 
 pytestmark = pytest.mark.e2e
 
@@ -86,6 +87,7 @@ def test_offline_reload__the_audit_opens_from_the_phone__taps_reach_the_store_on
     url, store = server
     audit_id = new_audit(store)
     ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+    ctx.add_init_script(VIOLATIONS)
     page = ctx.new_page()
     sign_in(page, url, "sam")
     open_audit(page, url, audit_id)
@@ -105,6 +107,7 @@ def test_offline_reload__the_audit_opens_from_the_phone__taps_reach_the_store_on
     expect(status(page)).to_have_attribute("data-state", "offline")
     expect(status(page)).to_have_attribute("data-count", "2")
     assert "entrance.clean" not in store.get_audit(audit_id).answers
+    assert page.evaluate("window.__csp") == []  # the offline page keeps to the app's policy
 
     ctx.set_offline(False)  # the signal returns: the offline page sends its outbox itself
     wait_for(lambda: {"entrance.clean", "entrance.door"} <= set(store.get_audit(audit_id).answers),

@@ -92,7 +92,3 @@ async function forgetPrivate() {
     req.onsuccess = req.onerror = req.onblocked = () => resolve();
   });
 }
-
-self.addEventListener("message", (event) => {
-  if (event.data === "sign-out") event.waitUntil(forgetPrivate());
-});
