@@ -3,7 +3,8 @@ on a repeat visit, against a bare Streamlit hello page served the same way on th
 
 Chromium with DevTools throttling (slow 3G: 400 ms latency, 50 KB/s each way; CPU ×4), the
 real app (`streamlit_app.py` with our routes and middleware) in one process and a one-line
-Streamlit script (`st.write`) with the same routes and middleware in another.
+Streamlit script (`st.write`) with the same routes and middleware in another (gzip once, the
+service worker), but without the app's list of its sign-in form's files (audit.web.preload).
 
 - sign-in-first: a fresh browser profile (empty cache, no service worker) opens the app; from
   the navigation until the password field is on screen. Floor: the hello page, first visit.
@@ -57,10 +58,13 @@ def serve(port: int, script: str) -> None:
     """`script` as `asgi.py` serves the app: our routes and middleware around it."""
     from streamlit.starlette import App
 
-    from audit.web.middleware import middleware
+    from audit.web import middleware as ours
     from audit.web.routes import routes
 
-    app = App(script, routes=routes(), middleware=middleware())
+    if Path(script).name != "streamlit_app.py":
+        # the floor is bare Streamlit: the app's own hints for its sign-in form are left out
+        ours.first_screen_links = lambda: b""  # type: ignore[assignment]
+    app = App(script, routes=routes(), middleware=ours.middleware())
     app.run(config={"server.port": port, "server.address": "127.0.0.1", "server.headless": True})
 
 
