@@ -35,7 +35,7 @@ def test_lazy_files__a_page_without_the_table__nothing_named(tmp_path: Path) -> 
     assert lazy_files(tmp_path, ("TextInput",)) == []
 
 
-def test_streamlit_page__names_them_once__other_pages_do_not() -> None:
+def test_streamlit_page__names_them_once_for_the_signed_out__other_pages_do_not() -> None:
     async def index(_: object) -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
@@ -48,3 +48,6 @@ def test_streamlit_page__names_them_once__other_pages_do_not() -> None:
     assert set(lazy_files(STATIC)) <= set(links) and len(links) == len(set(links))
     assert first_screen_links().decode() in page
     assert "static/js" not in TestClient(app).get("/plain").text
+    # a signed-in browser's page does not ask for the sign-in form's files
+    signed_in = TestClient(app, cookies={"audit_session": "x"}).get("/").text
+    assert "modulepreload" in signed_in and first_screen_links().decode() not in signed_in

@@ -142,7 +142,8 @@ class StaticCompression:
         data = FONT_PRELOAD.sub(b"", data)
         data = HTML_LANG.sub(b'<html lang="%s">' % _lang(scope).encode(), data, count=1)
         data = data.replace(b"</head>", REGISTER + b"</head>", 1)  # the service worker
-        if b'src="./static/js/' in data:  # Streamlit's page: the sign-in form's files at once
+        if b'src="./static/js/' in data and not _has_session(scope):
+            # Streamlit's page to someone not signed in: the sign-in form's files at once
             data = data.replace(b"</head>", first_screen_links() + b"</head>", 1)
         headers = [(k.lower(), v) for k, v in start.get("headers", [])
                    if k.lower() not in (b"content-length", b"etag", b"vary")]
@@ -158,6 +159,12 @@ def _lang(scope: Scope) -> str:
     from starlette.requests import Request
 
     return request_lang(Request(scope))
+
+
+def _has_session(scope: Scope) -> bool:
+    """The browser holds a session cookie (valid or not: only a hint is chosen by it)."""
+    return any(name == b"cookie" and b"audit_session=" in value
+               for name, value in scope.get("headers", []))
 
 
 def _accepts_gzip(scope: Scope) -> bool:
