@@ -490,6 +490,19 @@ WALK_STRINGS: dict[str, tuple[str, str]] = {
                      "Нет связи: ответы сохранены на телефоне ({count})"),
     "walk.offline_none": ("Offline: new answers will be kept on this phone",
                           "Нет связи: новые ответы сохранятся на телефоне"),
+    # the offline page (audit/web/offline.py): the app opened without a signal
+    "walk.offline_title": ("Audit (offline)", "Аудит (без связи)"),
+    "walk.offline_opened": ("No connection: the audit opened from this phone. Answers are kept "
+                            "here and sent when the signal returns.",
+                            "Нет связи: аудит открыт с телефона. Ответы сохраняются здесь и "
+                            "уйдут, когда появится связь."),
+    "walk.offline_nothing": ("No connection, and no audit was opened on this phone before. "
+                             "Open the app again when the signal returns.",
+                             "Нет связи, а аудитов, открытых на этом телефоне раньше, нет. "
+                             "Откройте приложение, когда появится связь."),
+    "walk.offline_pick": ("No connection. Audits kept on this phone:",
+                          "Нет связи. Аудиты, сохранённые на телефоне:"),
+    "walk.offline_back": ("The connection is back: open the app", "Связь есть: открыть приложение"),
     "walk.signed_out": ("Signed out: sign in again to send {count} kept on this phone",
                         "Вы вышли: войдите снова, чтобы отправить сохранённое на телефоне ({count})"),
     "walk.not_saved": ("Not saved: {message}", "Не сохранено: {message}"),

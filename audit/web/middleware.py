@@ -13,6 +13,8 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit.web.bodies import BodyLimit, request_lang
+from audit.web.offline import REGISTER
+from audit.web.preload import first_screen_links
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml",
                 "application/wasm", "application/manifest+json")
@@ -110,7 +112,8 @@ class StaticCompression:
 
 
     async def _page(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The HTML page (any app path): without the font preload, gzipped when it may be."""
+        """The HTML page (any app path): without the font preload, with the service worker's
+        registration and the sign-in form's files named (audit.web.preload), gzipped when it may be."""
         start: MutableMapping[str, Any] = {}
         body: list[bytes] = []
 
@@ -131,8 +134,17 @@ class StaticCompression:
 
     @staticmethod
     async def _send_page(scope: Scope, start: MutableMapping[str, Any], data: bytes, send: Send) -> None:
+        # Streamlit's own gzip has packed every page but "/" already: unpacked here, so the page
+        # is changed as text and packed once (not sent as gzip of gzip under two headers)
+        if {k.lower(): v for k, v in start.get("headers", [])}.get(b"content-encoding") == b"gzip":
+            data = gzip.decompress(data)
+            start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"content-encoding"]
         data = FONT_PRELOAD.sub(b"", data)
         data = HTML_LANG.sub(b'<html lang="%s">' % _lang(scope).encode(), data, count=1)
+        data = data.replace(b"</head>", REGISTER + b"</head>", 1)  # the service worker
+        if b'src="./static/js/' in data and not _has_session(scope):
+            # Streamlit's page to someone not signed in: the sign-in form's files at once
+            data = data.replace(b"</head>", first_screen_links() + b"</head>", 1)
         headers = [(k.lower(), v) for k, v in start.get("headers", [])
                    if k.lower() not in (b"content-length", b"etag", b"vary")]
         if _accepts_gzip(scope):
@@ -147,6 +159,12 @@ def _lang(scope: Scope) -> str:
     from starlette.requests import Request
 
     return request_lang(Request(scope))
+
+
+def _has_session(scope: Scope) -> bool:
+    """The browser holds a session cookie (valid or not: only a hint is chosen by it)."""
+    return any(name == b"cookie" and b"audit_session=" in value
+               for name, value in scope.get("headers", []))
 
 
 def _accepts_gzip(scope: Scope) -> bool:

@@ -23,6 +23,7 @@ from audit.people.ratelimit import RateLimited, photo_uploads, sync_batches
 from audit.photos import PhotoError, message
 from audit.web.bodies import BadJson, parse_json, request_lang
 from audit.web.intake import photo_bodies, uploads_in_flight
+from audit.web.offline import routes as offline_routes
 from audit.web.session import Caller, caller, clear_cookie, csrf_ok, same_origin, set_cookie
 
 MAX_PHOTO_BYTES = limits.PHOTO_MAX_BYTES
@@ -260,4 +261,5 @@ def routes() -> list[BaseRoute]:
         Route("/api/session", session_end, methods=["DELETE"]),
         Route("/api/sync", sync_batch, methods=["POST"]),
         Route("/api/photo", photo_upload, methods=["POST"]),
+        *offline_routes(),  # the service worker and the offline page
     ]

@@ -35,7 +35,8 @@ REVIEW = "review"
 # top-level names are seen by the others; a statement that runs at load (outbox.js opening
 # IndexedDB, the methods added to Walk) needs the files above it. rules.js needs none.
 SCRIPTS = ("rules.js", "db.js", "outbox.js", "sync.js", "texts.js", "photos.js", "dom.js",
-           "element.js", "items.js", "stopwatch.js", "photo_block.js", "notice.js", "main.js")
+           "element.js", "items.js", "stopwatch.js", "photo_block.js", "notice.js", "offline.js",
+           "main.js")
 
 
 def script() -> str:

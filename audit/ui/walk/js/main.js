@@ -9,6 +9,7 @@ export default async function (component) {
     parentElement.__walk = walk;
   }
   await walk.update(data, { setTriggerValue, setStateValue });
+  keepForOffline(data); // for the offline page (offline.js)
   if (walk.review) {
     walk.reported = pendingFor(data.audit);
     setStateValue("pending", { audit: data.audit, count: walk.reported });

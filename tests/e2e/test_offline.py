@@ -1,0 +1,185 @@
+"""The app without a signal, in a real Chromium at a phone's size: the service worker opens an
+audit started on this phone, its taps reach the store when the signal returns, a repeat visit
+downloads none of Streamlit's files, and a sign-out leaves nothing private on the phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from audit.i18n import t
+from audit.store.folder.backend import TinyStore
+from tests.e2e.conftest import PHONE_CONTEXT, box, card, sign_in, status, tap_option, wait_for
+from tests.e2e.test_field import new_audit, open_audit
+from tests.security.test_csp import VIOLATIONS
+
+pytestmark = pytest.mark.e2e
+
+# the walks kept for the offline page (js/offline.js): [audit, user] of each
+KEPT_WALKS = """async () => {
+  const names = (await indexedDB.databases()).map((d) => d.name);
+  if (!names.includes('audit-offline')) return [];
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open('audit-offline'); r.onsuccess = () => ok(r.result); r.onerror = no; });
+  if (!db.objectStoreNames.contains('walks')) { db.close(); return []; }
+  const rows = await new Promise((ok) => {
+    const r = db.transaction('walks').objectStore('walks').getAll(); r.onsuccess = () => ok(r.result); });
+  db.close();
+  return rows.map((w) => [w.audit, w.user]); }"""
+# every URL in the page's caches (CacheStorage)
+CACHED = """async () => {
+  const out = [];
+  for (const name of await caches.keys()) {
+    for (const req of await (await caches.open(name)).keys()) out.push(new URL(req.url).pathname);
+  }
+  return out; }"""
+CONTROLLED = "() => !!navigator.serviceWorker.controller"
+
+
+def pressed(page: Any, key: str, label: str) -> Any:
+    return card(page, key).get_by_role("button", name=label, exact=True)
+
+
+def ready_offline(page: Any, audit_id: str) -> None:
+    """Until the worker controls the page, its files are cached and the walk is kept."""
+    wait_for(lambda: page.evaluate(CONTROLLED), "the service worker in control")
+    wait_for(lambda: "/offline" in page.evaluate(CACHED), "the offline page cached")
+    wait_for(lambda: [audit_id, "sam"] in page.evaluate(KEPT_WALKS), "the walk kept")
+
+
+def test_worker_and_offline_page__served_with_the_policy__nothing_private(
+        server: tuple[str, TinyStore]) -> None:
+    url, _ = server
+    sw = httpx.get(url + "/sw.js")
+    assert sw.status_code == 200 and sw.headers["content-type"].startswith("text/javascript")
+    assert sw.headers["cache-control"] == "no-cache"
+    assert "content-security-policy" in sw.headers
+    page = httpx.get(url + "/offline", headers={"Accept-Language": "ru"})
+    assert page.status_code == 200 and '<html lang="ru">' in page.text
+    assert "content-security-policy" in page.headers
+    # the page's words in both languages, and no person's data (that is on the phone only)
+    assert t("walk.offline_opened", "ru") in page.text and t("walk.offline_opened", "en") in page.text
+    assert "sam" not in page.text and "csrf" not in page.text
+    script = page.text.split('<script type="module" src="', 1)[1].split('"', 1)[0]
+    js = httpx.get(url + script)
+    assert js.status_code == 200 and "immutable" in js.headers["cache-control"]
+    assert "class Walk" in js.text and "export default" not in js.text
+    # another version of the script is not kept for a year
+    assert httpx.get(url + "/offline/walk.js?v=old").headers["cache-control"] == "no-cache"
+    # Streamlit's hashed files are kept for a year; its page is asked for again every time
+    home = httpx.get(url + "/")
+    assert home.headers["cache-control"] == "no-cache"
+    first = next(p for p in home.text.split('"') if p.startswith("./static/js/index."))
+    asset = httpx.get(f"{url}/{first}")
+    assert asset.headers["cache-control"] == "public, immutable, max-age=31536000"
+    for path in ("/", "/audit"):  # every page registers the worker, packed once
+        got = httpx.get(url + path, headers={"Accept-Encoding": "gzip"})
+        assert got.headers.get_list("content-encoding") == ["gzip"], path
+        assert "navigator.serviceWorker.register" in got.text and "<html" in got.text
+
+
+def test_offline_reload__the_audit_opens_from_the_phone__taps_reach_the_store_online(
+        server: tuple[str, TinyStore], browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, store = server
+    audit_id = new_audit(store)
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+    ctx.add_init_script(VIOLATIONS)
+    page = ctx.new_page()
+    sign_in(page, url, "sam")
+    open_audit(page, url, audit_id)
+    tap_option(page, "entrance.dry", "Да")  # online: sent, then learnt back as stored
+    wait_for(lambda: "entrance.dry" in store.get_audit(audit_id).answers, "the online tap stored")
+    expect(status(page)).to_have_attribute("data-state", "saved")
+    ready_offline(page, audit_id)
+
+    ctx.set_offline(True)
+    page.reload()  # no signal: the phone opens the audit from its cache
+    expect(page.locator("#offline-note")).to_have_text(t("walk.offline_opened", "ru"))
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(pressed(page, "entrance.dry", "Да")).to_have_attribute("aria-pressed", "true")
+    tap_option(page, "entrance.clean", "2")
+    tap_option(page, "entrance.door", "Заперта")
+    expect(pressed(page, "entrance.clean", "2")).to_have_attribute("aria-pressed", "true")
+    expect(status(page)).to_have_attribute("data-state", "offline")
+    expect(status(page)).to_have_attribute("data-count", "2")
+    assert "entrance.clean" not in store.get_audit(audit_id).answers
+    assert page.evaluate("window.__csp") == []  # the offline page keeps to the app's policy
+
+    ctx.set_offline(False)  # the signal returns: the offline page sends its outbox itself
+    wait_for(lambda: {"entrance.clean", "entrance.door"} <= set(store.get_audit(audit_id).answers),
+             "the offline taps stored")
+    a = store.get_audit(audit_id).answers
+    assert (a["entrance.dry"].value, a["entrance.clean"].value,
+            a["entrance.door"].value) == (True, 2, "locked")
+    expect(status(page)).to_have_attribute("data-state", "saved")
+    expect(page.locator("#offline-back")).to_be_visible()
+    page.locator("#offline-back").tap()  # and the app takes over again
+    expect(page.locator(box("signout"))).to_be_attached()
+    ctx.close()
+
+
+def test_repeat_visit__no_static_file_downloaded(server: tuple[str, TinyStore], browser: Any) -> None:
+    url, store = server
+    audit_id = new_audit(store)
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+    page = ctx.new_page()
+    sign_in(page, url, "sam")
+    open_audit(page, url, audit_id)
+    ready_offline(page, audit_id)
+    page.close()
+
+    page = ctx.new_page()
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+    fetched: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    served: list[str] = []
+
+    def response(ev: dict[str, Any]) -> None:
+        r = ev["response"]
+        if "/static/" not in r["url"]:
+            return
+        if r.get("fromServiceWorker") or r.get("fromDiskCache") or r.get("fromMemoryCache"):
+            served.append(r["url"])
+        else:
+            fetched[ev["requestId"]] = r["url"]
+
+    cdp.on("Network.responseReceived", response)
+    cdp.on("Network.loadingFinished",
+           lambda ev: sizes.__setitem__(ev["requestId"], int(ev.get("encodedDataLength", 0))))
+    open_audit(page, url, audit_id)
+    assert len(served) > 20, served  # Streamlit's files were asked for, and came from the phone
+    downloaded = sum(sizes.get(i, 0) for i in fetched)
+    print(f"repeat visit: {len(served)} static files from the phone, {len(fetched)} from the "
+          f"network ({downloaded} bytes)")
+    assert not fetched, sorted(fetched.values())
+    ctx.close()
+
+
+def test_sign_out__nothing_private_left_in_the_caches_or_for_the_offline_page(
+        server: tuple[str, TinyStore], browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, store = server
+    audit_id = new_audit(store)
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+    page = ctx.new_page()
+    sign_in(page, url, "sam")
+    open_audit(page, url, audit_id)
+    ready_offline(page, audit_id)
+    page.locator(box("signout")).locator("button").dispatch_event("click")  # in the closed sidebar
+    expect(page.get_by_label("Имя пользователя")).to_be_visible()
+    wait_for(lambda: not page.evaluate(KEPT_WALKS), "the kept walk deleted at sign-out")
+    cached = page.evaluate(CACHED)
+    # only files everybody gets alike: Streamlit's hashed files and the offline page with its script
+    assert cached and all(p.startswith("/static/") or p in ("/offline", "/offline/walk.js")
+                          for p in cached), cached
+    ctx.set_offline(True)
+    page.goto(f"{url}/?id={audit_id}")
+    expect(page.locator("#offline-note")).to_have_text(t("walk.offline_nothing", "ru"))
+    expect(card(page, "entrance.dry")).to_have_count(0)
+    ctx.close()

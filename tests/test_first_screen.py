@@ -1,0 +1,53 @@
+"""The sign-in form's lazy files, read from Streamlit's own entry script, named in its page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.responses import FileResponse, HTMLResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+from streamlit import file_util
+
+from audit.web.middleware import StaticCompression
+from audit.web.preload import FIRST_SCREEN, first_screen_links, lazy_files
+
+STATIC = Path(file_util.get_static_dir())
+
+
+def test_lazy_files__every_first_screen_element_found__none_the_page_names_already() -> None:
+    files = lazy_files(STATIC)
+    stems = {Path(f).name.rsplit(".", 2)[0] for f in files}
+    # an upgrade of Streamlit that renames an element's file fails here, not silently
+    assert set(FIRST_SCREEN) <= stems
+    index = (STATIC / "index.html").read_text(encoding="utf-8")
+    assert all((STATIC / f).is_file() and f"./{f}" not in index for f in files)
+    assert len(files) == len(set(files))
+
+
+def test_lazy_files__a_page_without_the_table__nothing_named(tmp_path: Path) -> None:
+    (tmp_path / "static" / "js").mkdir(parents=True)
+    (tmp_path / "index.html").write_text('<script type="module" crossorigin src="./static/js/i.js">')
+    (tmp_path / "static" / "js" / "i.js").write_text("console.log(1)")
+    assert lazy_files(tmp_path) == []
+    assert lazy_files(tmp_path, ("TextInput",)) == []
+
+
+def test_streamlit_page__names_them_once_for_the_signed_out__other_pages_do_not() -> None:
+    async def index(_: object) -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    async def plain(_: object) -> HTMLResponse:  # the offline page, a benchmark's page
+        return HTMLResponse("<html><head><title>x</title></head><body>plain</body></html>")
+
+    app = StaticCompression(Starlette(routes=[Route("/", index), Route("/plain", plain)]))
+    page = TestClient(app).get("/").text
+    links = re.findall(r'<link rel="modulepreload" crossorigin href="\./(static/js/[^"]+)">', page)
+    assert set(lazy_files(STATIC)) <= set(links) and len(links) == len(set(links))
+    assert first_screen_links().decode() in page
+    assert "static/js" not in TestClient(app).get("/plain").text
+    # a signed-in browser's page does not ask for the sign-in form's files
+    signed_in = TestClient(app, cookies={"audit_session": "x"}).get("/").text
+    assert "modulepreload" in signed_in and first_screen_links().decode() not in signed_in

@@ -1,0 +1,64 @@
+"""The offline page's script is the walk's own (same files, same order), its entry in place of
+the element's; the service worker keeps only the offline page and its script; the pages of the
+app carry the worker's registration, packed once."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from audit.ui.walk import component
+from audit.web import offline
+from audit.web.middleware import StaticCompression
+
+
+def test_offline_script__the_elements_files_in_its_order__its_own_entry_last() -> None:
+    assert offline.walk_scripts() == tuple(n for n in component.SCRIPTS if n != "main.js")
+    script = offline.walk_script().decode()
+    names = re.findall(r"^// -- (\S+) --$", script, re.M)
+    assert names == [f"js/{n}" for n in offline.walk_scripts()] + ["offline_page.js"]
+    # a classic set of files ending in the page's entry: nothing imported or exported
+    assert not [line for line in script.splitlines() if line.startswith(("import ", "export "))]
+
+
+def test_worker__keeps_the_offline_page_and_its_script_only__versioned_by_both() -> None:
+    source = offline.worker().decode()
+    kept = json.loads(re.search(r"^const PRECACHE = (\[.*?\]);", source, re.M).group(1))
+    digest = offline._digest(offline.walk_script())
+    assert kept == ["offline", f"offline/walk.js?v={digest}"]
+    assert f"/offline/walk.js?v={digest}" in offline.offline_page().decode()
+    assert "__VERSION__" not in source and "__PRECACHE__" not in source
+
+
+def test_offline_page__words_in_both_languages__no_early_end_of_its_json() -> None:
+    page = offline.offline_page().decode()
+    words = json.loads(page.split('<script type="application/json" id="offline-words">')[1]
+                       .split("</script>")[0])
+    assert set(words) == {"en", "ru"} and set(words["ru"]) == set(offline.WORDS)
+    assert all(v != offline.WORDS[k] for lang in words.values() for k, v in lang.items())
+
+
+def _app(body: bytes, encoding: str | None) -> TestClient:
+    async def page(_: object) -> Response:
+        headers = {"Content-Encoding": encoding} if encoding else {}
+        data = gzip.compress(body) if encoding else body
+        return Response(data, media_type="text/html", headers=headers)
+
+    return TestClient(StaticCompression(Starlette(routes=[Route("/audit", page)])))
+
+
+def test_page__registers_the_worker__packed_once_even_if_packed_before() -> None:
+    html = b'<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>' + b"x" * 2000
+    for encoding in (None, "gzip"):  # Streamlit's own gzip packs every page but "/"
+        got = _app(html, encoding).get("/audit", headers={"Accept-Encoding": "gzip",
+                                                          "Accept-Language": "ru"})
+        assert got.headers.get_list("content-encoding") == ["gzip"]
+        assert got.text.startswith('<!DOCTYPE html><html lang="ru"><head><title>x</title><script>')
+        assert 'navigator.serviceWorker.register("/sw.js")' in got.text
+        assert got.text.endswith("x" * 2000)
