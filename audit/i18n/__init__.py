@@ -381,6 +381,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.audits_in_filter": ("Audits", "Аудитов"),
     "ui.weakest_location": ("Weakest location", "Самая слабая точка"),
     "ui.pick_locations": ("Pick up to 6 locations", "Выберите до 6 точек"),
+    "ui.choose": ("Choose", "Выберите"),  # every multiselect's placeholder (Streamlit's is English)
     "ui.change_help": ("Change against the previous period of the same length.",
                        "Изменение к предыдущему периоду той же длины."),
     "ui.weakest_cell": ("Weakest section", "Самый слабый раздел"),
@@ -591,7 +592,7 @@ def answer_text(item: Item, answer: Answer | None, lang: str,
         return t("answer.minutes", lang, value=round(minutes, 1))
     if kind == "number":
         unit = item.unit.get(lang) if item.unit else ""
-        return f"{(number or _num)(float(v))} {unit}".strip()
+        return f"{(number or (lambda x: _num(x, lang)))(float(v))} {unit}".strip()
     if kind == "hours":
         return hours_text(v or {}, lang)
     if kind == "typo_check":

@@ -22,7 +22,19 @@ from audit.model.rollups import Rollups
 from audit.people import access
 from audit.reports import analytics
 from audit.store import AuditFilter, Store
-from audit.ui.common import T, esc, fmt_score, get_store, labeller, lang, level_badge
+from audit.ui.common import (
+    F,
+    T,
+    day,
+    esc,
+    fmt_score,
+    fmt_signed,
+    get_store,
+    labeller,
+    lang,
+    level_badge,
+    moment,
+)
 
 LOCATION_PAGE = "audit/ui/pages/locations.py"
 AUDIT_PAGE = "audit/ui/pages/audits.py"
@@ -59,6 +71,7 @@ def _filters(locations: dict[str, Location], key: str) -> tuple[analytics.Filter
     with st.container(border=True):
         cols = st.columns(2)
         first, last = cols[0].select_slider(T("ui.period"), months, key=f"{key}.period",
+                                            format_func=F().month_short,
                                             value=(months[-6], months[-1]))
         titles = {c.id: c.title.get(lang()) for c in templates}
         template_id = cols[1].selectbox(T("ui.template"), list(titles), key=f"{key}.template",
@@ -175,7 +188,7 @@ def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checkli
     if scored:
         worst = scored[-1]
         cols[1].metric(T("ui.weakest_location"), esc(names.get(worst.location_id, worst.location_id)),
-                       delta=None if worst.change is None else f"{worst.change:+.0f}",
+                       delta=None if worst.change is None else fmt_signed(worst.change, 0),
                        help=T("ui.change_help"))
         cols[1].caption(f"{fmt_score(worst.score)} {level_badge(worst.level)}")
     if cells:
@@ -186,7 +199,7 @@ def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checkli
     if flagged:
         g = flagged[0]
         st.warning(T("ui.gap_headline", name=esc(names.get(g.location_id, g.location_id)),
-                     gap=f"{g.gap:+.0f}"), icon=":material/flag:")
+                     gap=fmt_signed(g.gap, 0)), icon=":material/flag:")
 
 
 def _ranking(d: analytics.Dashboard, checklist: Checklist | None) -> None:
@@ -195,8 +208,8 @@ def _ranking(d: analytics.Dashboard, checklist: Checklist | None) -> None:
     data = pd.DataFrame([{
         "#": r.rank,
         T("ui.location"): r.name,
-        T("ui.score"): r.score,
-        T("ui.change"): r.change,
+        T("ui.score"): None if r.score is None else round(r.score),  # a bar, labelled "63 %"
+        T("ui.change"): fmt_signed(r.change),  # "−1,9" on a Russian screen, not "-1.9"
         T("ui.level"): level_name(r.level, lang(), checklist),
         T("ui.audits"): r.audits,
         T("ui.critical_count"): r.critical,
@@ -208,7 +221,6 @@ def _ranking(d: analytics.Dashboard, checklist: Checklist | None) -> None:
         T("ui.location"): st.column_config.TextColumn(T("ui.location"), pinned=True),
         T("ui.score"): st.column_config.ProgressColumn(T("ui.score"), min_value=0, max_value=100,
                                                         format="%.0f%%", width="small"),
-        T("ui.change"): st.column_config.NumberColumn(T("ui.change"), format="%+.1f"),
         "link": st.column_config.LinkColumn(" ", display_text="↗"),
     })
 
@@ -278,12 +290,12 @@ def _worst(d: analytics.Dashboard, store: Any) -> None:
                  alt.Tooltip("audits:Q", title=T("ui.audits"))])
     st.altair_chart(chart, width="stretch", height=60 + 26 * len(data))
     st.caption(T("ui.items_hint"))
-    st.dataframe(data.rename(columns={
-        "item": T("ui.item"), "lost": T("ui.points_lost_total"), "per_audit": T("ui.points_lost"),
-        "audits": T("ui.audits"), "rate": T("ui.fail_rate")}), hide_index=True, width="stretch",
-        column_config={T("ui.points_lost_total"): st.column_config.NumberColumn(format="%.1f"),
-                       T("ui.points_lost"): st.column_config.NumberColumn(format="%.2f"),
-                       T("ui.fail_rate"): st.column_config.NumberColumn(format="%.0f%%")})
+    f = F()  # the table as the reader writes numbers: "8,3", "25 %" on a Russian screen
+    shown = pd.DataFrame({
+        T("ui.item"): data["item"], T("ui.points_lost_total"): [f.num1(x) for x in data["lost"]],
+        T("ui.points_lost"): [f.num(x) for x in data["per_audit"]], T("ui.audits"): data["audits"],
+        T("ui.fail_rate"): [f.pct0(None if pd.isna(x) else x) for x in data["rate"]]})
+    st.dataframe(shown, hide_index=True, width="stretch")
 
 
 def _gaps(d: analytics.Dashboard, names: dict[str, str]) -> None:
@@ -387,7 +399,7 @@ def render_locations() -> None:
             line = f"**{esc(loc.name)}** · {esc(loc.region)}"
             if latest:
                 r = latest[0]
-                line += f"  \n{fmt_score(r.overall)} {level_badge(r.level)} · {r.visit_at[:10]}"
+                line += f"  \n{fmt_score(r.overall)} {level_badge(r.level)} · {day(r.visit_at, loc.tz)}"
             st.markdown(line)
             st.page_link(LOCATION_PAGE, label=T("ui.open"), icon=":material/storefront:",
                          query_params={"id": loc.id})
@@ -441,7 +453,7 @@ def _location_page(user: User, loc: Location) -> None:
                                                 template_id=template_id), limit=1, keep=visible)
     if newest and newest[0].findings:
         latest = newest[0]
-        st.subheader(T("ui.latest_findings", date=latest.visit_at[:10]), anchor=False)
+        st.subheader(T("ui.latest_findings", date=day(latest.visit_at, loc.tz)), anchor=False)
         audit = store.get_audit(latest.audit_id)
         for key in latest.findings:
             item = checklist.item(key)
@@ -462,18 +474,17 @@ def _location_audits(user: User, loc: Location, checklist: Checklist,
     months = store.summary_months(flt)
     latest = T("ui.latest_n", n=LATEST)  # fixed now: Streamlit may format options later
     month = st.selectbox(T("ui.show_month"), ["", *months], key="loc.month",
-                         format_func=lambda m: m or latest)
+                         format_func=lambda m: F().month(m) if m else latest)
     rows = store.recent_summaries(flt, month=month or None, limit=None if month else LATEST,
                                   keep=visible)
     codes = audits.auditor_codes(store)
     table = pd.DataFrame([{
-        T("ui.visit_date"): r.visit_at[:16].replace("T", " "), T("mode.mystery"): T("mode." + r.mode),
-        T("ui.score"): r.overall, T("ui.level"): level_name(r.level, lang(), checklist),
+        T("ui.visit_date"): moment(r.visit_at, loc.tz), T("mode.mystery"): T("mode." + r.mode),
+        T("ui.score"): fmt_score(r.overall), T("ui.level"): level_name(r.level, lang(), checklist),
         T("ui.auditor"): access.auditor_label(user, r, codes), "link": f"/?id={r.audit_id}"}
         for r in rows])
     if table.empty:
         st.caption(T("ui.no_audits_yet"))
         return
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        T("ui.score"): st.column_config.NumberColumn(format="%.0f%%"),
         "link": st.column_config.LinkColumn(" ", display_text="↗")})
