@@ -258,7 +258,7 @@ def test_digest__2000_overdue_actions__by_location_and_bounded(store: Store,
     assert hq.subject == "2000 overdue actions"
     assert len(lines) <= DIGEST_MAX_LINES + DIGEST_MAX_LOCATIONS + 15
     assert len(hq.body.encode()) < 16_000
-    assert sum(1 for ln in lines if ": 25 overdue, 4 critical, oldest due 2026-01-01" in ln) == \
+    assert sum(1 for ln in lines if ": 25 overdue, 4 critical, oldest due 1 Jan 2026" in ln) == \
         DIGEST_MAX_LOCATIONS
     assert f"and {80 - DIGEST_MAX_LOCATIONS} more locations: {25 * (80 - DIGEST_MAX_LOCATIONS)} overdue" \
         in hq.body
