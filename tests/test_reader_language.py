@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -211,12 +212,33 @@ def screen(at: AppTest) -> str:
         parts += [str(slider.label), *(str(o) for o in slider.options)]
     for widget in (*at.text_input, *at.text_area):
         parts += [str(widget.label)]  # what a person typed is theirs, not ours to format
+    for chart in at.get("vega_lite_chart"):  # Altair: its tooltips' titles and its number locale
+        spec = json.loads(chart.proto.spec)
+        decimal = spec.get("config", {}).get("locale", {}).get("number", {}).get("decimal", ".")
+        parts.append(f"0{decimal}5")  # Vega's own locale writes 0.5
+        parts += chart_tooltips(spec)
     for frame in at.dataframe:
         shown = frame.value.drop(columns=[c for c in ("link",) if c in frame.value.columns])
         parts.append(shown.to_csv(index=False))
     text = "\n".join(re.sub(r"\\(.)", r"\1", p).replace("\u2060", "") for p in parts)
     # Streamlit's own markup (":gray[…]", ":red-badge[…]", ":material/flag:") is not shown
     return MARKUP.sub(" ", text)
+
+
+def chart_tooltips(spec: object) -> list[str]:
+    """What a chart's tooltips name each value: its title, else its bare field's name."""
+    out: list[str] = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "tooltip" and isinstance(value, list):
+                out += [str(v.get("title") or v.get("field")) if isinstance(v, dict) else str(v)
+                        for v in value]
+            else:
+                out += chart_tooltips(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            out += chart_tooltips(value)
+    return out
 
 
 MARKUP = re.compile(r":(?:[a-z]+(?:-badge|-background)?)\[|:material/\w+:")

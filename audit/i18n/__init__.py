@@ -313,6 +313,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.critical_banner": ("Critical failure: computed {computed}, capped to {capped}.",
                            "Критичное нарушение: рассчитано {computed}, ограничено до {capped}."),
     "ui.section": ("Section", "Раздел"),
+    "ui.month": ("Month", "Месяц"),
     "ui.points": ("Points", "Баллы"),
     "ui.submitted_read_only": ("Submitted {time}. Read-only.", "Отправлен {time}. Только чтение."),
     "ui.publish": ("Publish to the branch", "Показать управляющему"),

@@ -227,3 +227,24 @@ def number(x: Any, lang: str) -> str:
 def percent(x: float | None, lang: str) -> str:
     """A whole percentage: 75 %, 75%."""
     return fmt(lang).pct0(x)
+
+
+@functools.lru_cache(maxsize=4)
+def vega_locale(lang: str) -> dict[str, Any]:
+    """The reader's number and date conventions for a chart (Vega's `config.locale`; its own
+    default is English): a decimal comma and Russian month names on a Russian screen."""
+    loc = fmt(lang).locale
+    symbols = loc.number_symbols["latn"]
+    days = loc.days["stand-alone"]
+    months = loc.months["stand-alone"]
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # Babel counts from Monday, d3 from Sunday
+    return {
+        "number": {"decimal": symbols["decimal"], "thousands": symbols["group"], "grouping": [3],
+                   "currency": ["", ""], "minus": "−", "percent": "\u00a0%" if lang == "ru" else "%"},
+        "time": {"dateTime": "%x, %X", "date": "%d.%m.%Y" if lang == "ru" else "%m/%d/%Y",
+                 "time": "%H:%M:%S", "periods": ["AM", "PM"],
+                 "days": [str(days["wide"][d]) for d in sunday_first],
+                 "shortDays": [str(days["abbreviated"][d]) for d in sunday_first],
+                 "months": [str(months["wide"][m]) for m in range(1, 13)],
+                 "shortMonths": [str(months["abbreviated"][m]) for m in range(1, 13)]},
+    }

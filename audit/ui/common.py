@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from audit.i18n import error_text, t
-from audit.i18n.formats import Fmt, fmt
+from audit.i18n.formats import Fmt, fmt, vega_locale
 from audit.model import User
 from audit.ops.process import close_stores, process_store
 from audit.people import accounts
@@ -196,6 +196,21 @@ def fmt_points(x: float) -> str:
 def fmt_signed(x: float | None, digits: int = 1) -> str:
     """A change in points: "+3,2", "−1,9", "±0"; "—" where there is none."""
     return F().signed(x, digits)
+
+
+def show_chart(chart: Any, **kw: Any) -> None:
+    """An Altair chart whose numbers and dates read as the reader writes them (Vega's own
+    locale is English: "8.3" on a Russian screen)."""
+    st.altair_chart(chart.configure(locale=vega_locale(lang())), **kw)
+
+
+def tip(field: str, key: str, fmt: str | None = None) -> Any:
+    """A tooltip line titled in the reader's language (a bare field shows its English name)."""
+    import altair as alt
+
+    if fmt:
+        return alt.Tooltip(field, title=T(key), format=fmt)
+    return alt.Tooltip(field, title=T(key))
 
 
 DATE_FORMATS = {"ru": "DD.MM.YYYY", "en": "YYYY-MM-DD"}

@@ -34,6 +34,8 @@ from audit.ui.common import (
     lang,
     level_badge,
     moment,
+    show_chart,
+    tip,
 )
 
 LOCATION_PAGE = "audit/ui/pages/locations.py"
@@ -247,25 +249,29 @@ def _heatmap(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist
     rect = base.mark_rect().encode(
         color=alt.Color("score:Q", scale=_colour_scale(checklist),
                         legend=alt.Legend(title="%", orient="bottom", gradientLength=160)),
-        tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f"), "audits"])
+        tooltip=[tip("location", "ui.location"), tip("section", "ui.section"),
+                 tip("score:Q", "ui.score", ".0f"), tip("audits:Q", "ui.audits")])
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text("score:Q", format=".0f"), color=alt.value("#1b1b1b"),
         opacity=alt.condition(narrow, alt.value(0), alt.value(1)))
     # room for upright names on top and the legend below, and 26 px a row
-    st.altair_chart(rect + text, width="stretch", height=220 + 26 * len(order_loc))
+    show_chart(rect + text, width="stretch", height=220 + 26 * len(order_loc))
 
 
 def _trends(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
-    data = pd.DataFrame([{"month": p.month, "series": T("ui.network") if p.series == "network"
-                          else names.get(p.series, p.series), "score": p.score, "audits": p.audits}
-                         for p in d.trend])
+    data = pd.DataFrame([{"month": F().month_short(p.month), "series": T("ui.network")
+                          if p.series == "network" else names.get(p.series, p.series),
+                          "score": p.score, "audits": p.audits}
+                         for p in sorted(d.trend, key=lambda p: p.month)])
     if data.empty:
         return
     chart = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("month:O", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+        x=alt.X("month:O", title=None, sort=list(dict.fromkeys(data["month"]))),
+        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["series", "month", alt.Tooltip("score:Q", format=".0f"), "audits"])
-    st.altair_chart(chart, width="stretch")
+        tooltip=[tip("series", "ui.location"), tip("month", "ui.month"), tip("score:Q", "ui.score", ".0f"),
+                 tip("audits:Q", "ui.audits")])
+    show_chart(chart, width="stretch")
     st.caption(T("ui.trend_hint"))
 
 
@@ -285,10 +291,10 @@ def _worst(d: analytics.Dashboard, store: Any) -> None:
     chart = alt.Chart(data).mark_bar(color=RED).encode(
         x=alt.X("lost:Q", title=T("ui.points_lost_total")),
         y=alt.Y("item:N", sort=order, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-        tooltip=["item", alt.Tooltip("lost:Q", format=".1f", title=T("ui.points_lost_total")),
+        tooltip=[tip("item", "ui.item"), alt.Tooltip("lost:Q", format=".1f", title=T("ui.points_lost_total")),
                  alt.Tooltip("per_audit:Q", format=".2f", title=T("ui.points_lost")),
                  alt.Tooltip("audits:Q", title=T("ui.audits"))])
-    st.altair_chart(chart, width="stretch", height=60 + 26 * len(data))
+    show_chart(chart, width="stretch", height=60 + 26 * len(data))
     st.caption(T("ui.items_hint"))
     f = F()  # the table as the reader writes numbers: "8,3", "25 %" on a Russian screen
     shown = pd.DataFrame({
@@ -309,9 +315,10 @@ def _gaps(d: analytics.Dashboard, names: dict[str, str]) -> None:
         x=alt.X("gap:Q", title=T("ui.gap_axis")),
         y=alt.Y("location:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
         color=alt.condition("datum.flagged", alt.value(RED), alt.value("#7f8c8d")),
-        tooltip=["location", alt.Tooltip("self:Q", format=".0f"), alt.Tooltip("mystery:Q", format=".0f"),
-                 alt.Tooltip("gap:Q", format="+.0f"), "n"])
-    st.altair_chart(chart, width="stretch", height=60 + 26 * len(data))
+        tooltip=[tip("location", "ui.location"), tip("self:Q", "mode.self", ".0f"),
+                 tip("mystery:Q", "mode.mystery", ".0f"), tip("gap:Q", "ui.gap_axis", "+.0f"),
+                 tip("n", "ui.audits")])
+    show_chart(chart, width="stretch", height=60 + 26 * len(data))
     st.caption(T("ui.gap_hint"))
 
 
@@ -338,8 +345,9 @@ def _compare(data: Rollups, f: analytics.Filters, names: dict[str, str],
             y=alt.Y("section:N", title=None, sort=[titles.get(s, s) for s in titles]),
             yOffset="location:N", color=alt.Color("location:N", title=None,
                                                   legend=alt.Legend(orient="bottom")),
-            tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f")])
-        st.altair_chart(chart, width="stretch")
+            tooltip=[tip("location", "ui.location"), tip("section", "ui.section"),
+                     tip("score:Q", "ui.score", ".0f")])
+        show_chart(chart, width="stretch")
 
 
 def _exports(d: analytics.Dashboard, f: analytics.Filters,
@@ -428,26 +436,31 @@ def _location_page(user: User, loc: Location) -> None:
                                        ) or templates[0]
     checklist = get_checklist(store, template_id)
     f = analytics.Filters(template_id=template_id)
-    history = pd.DataFrame([{"month": p.month, "score": p.score, "audits": p.audits,
+    history = pd.DataFrame([{"month": F().month_short(p.month), "score": p.score, "audits": p.audits,
                              "mode": T("mode." + p.series)}
-                            for p in analytics.mode_trend(data, loc.id, f)])
+                            for p in sorted(analytics.mode_trend(data, loc.id, f), key=lambda p: p.month)])
     if not history.empty:
         chart = alt.Chart(history).mark_line(point=True).encode(
-            x=alt.X("month:O", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+            x=alt.X("month:O", title=None, sort=list(dict.fromkeys(history["month"]))),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
             color=alt.Color("mode:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["month", alt.Tooltip("score:Q", format=".0f"), "mode", "audits"])
+            tooltip=[tip("month", "ui.month"), tip("score:Q", "ui.score", ".0f"), tip("mode", "ui.mode"),
+                     tip("audits:Q", "ui.audits")])
         st.subheader(T("ui.history"), anchor=False)
-        st.altair_chart(chart, width="stretch")
+        show_chart(chart, width="stretch")
     titles = _section_titles(checklist)
-    sec = pd.DataFrame([{"month": p.month, "section": titles.get(p.series, p.series), "score": p.score}
-                        for p in analytics.section_trend(data, loc.id, f)])
+    sec = pd.DataFrame([{"month": F().month_short(p.month), "section": titles.get(p.series, p.series),
+                         "score": p.score}
+                        for p in sorted(analytics.section_trend(data, loc.id, f), key=lambda p: p.month)])
     if not sec.empty:
         st.subheader(T("ui.sections_over_time"), anchor=False)
         chart = alt.Chart(sec).mark_rect().encode(
-            x=alt.X("month:O", title=None), y=alt.Y("section:N", title=None, sort=list(titles.values())),
+            x=alt.X("month:O", title=None, sort=list(dict.fromkeys(sec["month"]))),
+            y=alt.Y("section:N", title=None, sort=list(titles.values())),
             color=alt.Color("score:Q", scale=_colour_scale(checklist), legend=alt.Legend(title="%")),
-            tooltip=["section", "month", alt.Tooltip("score:Q", format=".0f")])
-        st.altair_chart(chart, width="stretch")
+            tooltip=[tip("section", "ui.section"), tip("month", "ui.month"),
+                     tip("score:Q", "ui.score", ".0f")])
+        show_chart(chart, width="stretch")
     visible = _visible_to(user)
     newest = store.recent_summaries(AuditFilter(location_ids=(loc.id,), status="submitted",
                                                 template_id=template_id), limit=1, keep=visible)
