@@ -328,3 +328,46 @@ def test_the_reported_slips_now_read_russian(world: World) -> None:
     ranking = app(world, "hq", "dashboard")
     assert re.search(r"−\d+(,\d)?", ranking), "the ranking's change"
     assert "Choose" not in ranking and "Выберите" in ranking
+
+
+# -- the one formatter, unit by unit ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("ru", "56,5 сек"), ("en", "56.5 s")])
+def test_answer_text__a_measured_value_in_the_readers_numbers(lang: str, shown: str) -> None:
+    """The action plan printed "56.5 сек": answer_text wrote the number the English way
+    unless a caller passed its own formatter."""
+    from audit.checklist.parse import parse_checklist
+    from audit.i18n import answer_text
+    from audit.model import Answer
+
+    item = parse_checklist(UNITS_YAML, source="units.yaml").item("waiting.chairs")
+    assert item is not None
+    assert answer_text(item, Answer(key="waiting.chairs", value=56.5), lang) == shown
+
+
+@pytest.mark.parametrize(("call", "ru", "en"), [
+    (lambda f: f.distance(3300), "3,3 км", "3.3 km"),
+    (lambda f: f.distance(40.4), "40 м", "40 m"),
+    (lambda f: f.distance(120_400), "120 км", "120 km"),
+    (lambda f: f.signed(-1.94), "−1,9", "−1.9"),
+    (lambda f: f.signed(0.04), "±0", "±0"),
+    (lambda f: f.signed(None), "—", "—"),
+    (lambda f: f.pct0(75.4), "75\u00a0%", "75%"),
+    (lambda f: f.whole(1738), "1\u00a0738", "1,738"),
+    (lambda f: f.day("2026-12-21"), "21 дек. 2026", "21 Dec 2026"),
+    (lambda f: f.day("2026-12-06T22:30:00+00:00"), "7 дек. 2026", "7 Dec 2026"),  # Moscow's day
+    (lambda f: f.when("2026-12-07T10:30:00+00:00"), "7 дек. 2026, 13:30 UTC+03:00",
+     "7 Dec 2026, 13:30 UTC+03:00"),
+    (lambda f: f.zone_name(), "Москва", "Moscow"),
+])
+def test_fmt__each_value_as_the_reader_writes_it(call, ru: str, en: str) -> None:  # type: ignore[no-untyped-def]
+    from audit.i18n.formats import fmt
+
+    assert (call(fmt("ru", "Europe/Moscow")), call(fmt("en", "Europe/Moscow"))) == (ru, en)
+
+
+def test_fmt__a_zone_the_database_lacks_reads_utc_and_says_so() -> None:
+    from audit.i18n.formats import fmt
+
+    assert fmt("ru", "Moscow/Arbat").when("2026-12-07T10:30:00+00:00") == "7 дек. 2026, 10:30 UTC"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from audit.i18n.actions import ACTION_STRINGS
+from audit.i18n.formats import fmt
 from audit.i18n.visits import STRINGS as VISIT_STRINGS
 from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore, wait_minutes
 from audit.typos.check import NOTES as TYPO_NOTES
@@ -558,8 +559,9 @@ def level_name(key: str | None, lang: str, checklist: Checklist | None = None) -
     return t(f"level.{key}", lang)
 
 
-def _num(x: float, lang: str = "en") -> str:
-    return str(_RuFloat(x)) if lang == "ru" else f"{x:g}"
+def _num(x: float, lang: str) -> str:
+    """A number in an answer or a reason, as the reader writes it ("56,5" in Russian)."""
+    return fmt(lang).num(float(x))
 
 
 def answer_text(item: Item, answer: Answer | None, lang: str,
@@ -593,7 +595,7 @@ def answer_text(item: Item, answer: Answer | None, lang: str,
         return t("answer.minutes", lang, value=round(minutes, 1))
     if kind == "number":
         unit = item.unit.get(lang) if item.unit else ""
-        return f"{(number or (lambda x: _num(x, lang)))(float(v))} {unit}".strip()
+        return f"{(number or fmt(lang).num)(float(v))} {unit}".strip()
     if kind == "hours":
         return hours_text(v or {}, lang)
     if kind == "typo_check":
