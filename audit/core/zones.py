@@ -76,7 +76,8 @@ def zone_label(zone_name: str) -> str:
 
 
 def format_time(iso: str, zone_name: str, *, seconds: bool = False, label: bool = True) -> str:
-    """"2026-03-14 10:05 Europe/Moscow": a stored time in the location's zone, labelled.
+    """"2026-03-14 10:05 Europe/Moscow": a stored time in the location's zone, labelled — the
+    machine-readable form exports write; a person reads moments through audit.i18n.formats.
 
     An empty or unreadable time reads "—", so a list never breaks on old data.
     """
