@@ -294,7 +294,7 @@ def test_control__not_for_a_manager_or_a_reviewer(data: TinyStore, people: dict[
 
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 DIRECTIVE = re.compile(r":[a-z]+(-badge)?\[")
-FILE_TYPES = {"JPG", "PNG", "WEBP", "HEIC"}  # names of formats, not English
+FILE_TYPES = {"JPG", "PNG", "WEBP", "HEIC", "UTC"}  # names of formats and of the time scale, not English
 
 
 def screen_words(at: AppTest) -> list[str]:

@@ -89,11 +89,11 @@ def test_review_round_trip__send_back_fix_resubmit_publish(store: Store, network
     assert [ln.what for ln in lines][-4:-1] == ["Sent back to the shopper: Two things to fix",
                                                 "Resubmitted after fixes",
                                                 "Shopper's report graded 4/5: Clear photos"]
-    assert lines[3].when == "2026-03-06 13:05 Europe/Moscow" and lines[3].who == "rex"
+    assert lines[3].when == "6 Mar 2026, 13:05 UTC+03:00" and lines[3].who == "rex"
     named = review.history_lines(header, None, "ru", items={"entrance.clean": "«Чистота»"},
                                  view=hq_view)
     assert named[2].what == "Комментарий к «Чистота»: Photo of the mat, please"
-    assert named[2].when == "2026-03-06 10:00 UTC"  # no location: UTC, and says so
+    assert named[2].when == "6 мар. 2026, 10:00 UTC"  # no location: UTC, and says so
 
 
 def test_review__reviewer_outside_the_region_or_a_shopper_cannot(store: Store,

@@ -23,6 +23,7 @@ from audit.core.clock import now_iso
 from audit.core.errors import AppError, NotFound
 from audit.core.limits import MAIL_NEWS_DAYS, REASSIGN_MAX
 from audit.i18n import answer_text, t
+from audit.i18n.formats import day
 from audit.model import Answer, Audit, AuditHeader, AuditScore, Checklist, PhotoRef, User
 from audit.model.actions import (
     OPEN_STATUSES,
@@ -932,7 +933,7 @@ class PlanEntry:
     proposal: Proposal
     action: Action | None
     state: str
-    since: str = ""  # STILL_OPEN: the day its action opened
+    since: str = ""  # STILL_OPEN: when its action opened (a stored time)
     repeats: int = 0  # REPEAT: the how-manieth repeat this audit made it
 
 
@@ -971,13 +972,13 @@ def audit_plan(audit: Audit, score: AuditScore, actions: Iterable[Action], setti
                 if e.get("type") == "repeat":
                     entry = PlanEntry(p, a, REPEAT, repeats=repeats)
                 elif e.get("type") == "failed_again":
-                    entry = PlanEntry(p, a, STILL_OPEN, since=a.opened_at[:10])
+                    entry = PlanEntry(p, a, STILL_OPEN, since=a.opened_at)
             if entry is not None:
                 break
         if entry is None:
             carrier = _carrier(same, header, p.key)
             entry = PlanEntry(p, None, NO_ACTION) if carrier is None else \
-                PlanEntry(p, carrier, STILL_OPEN, since=carrier.opened_at[:10])
+                PlanEntry(p, carrier, STILL_OPEN, since=carrier.opened_at)
         out.append(entry)
     return out
 
@@ -1027,12 +1028,13 @@ class SignOff:
     at: str
 
 
-def state_text(entry: PlanEntry, lang: str) -> str:
-    return t(f"act.plan.{entry.state}", lang, since=entry.since, n=entry.repeats)
+def state_text(entry: PlanEntry, lang: str, tz: str = "") -> str:
+    """"открыта с 11 апр. 2026": the day the action opened, where the location is (`tz`)."""
+    return t(f"act.plan.{entry.state}", lang, since=day(entry.since, lang, tz), n=entry.repeats)
 
 
 def plan_lines(entries: Iterable[PlanEntry], checklist: Checklist, people: Mapping[str, User],
-               lang: str) -> list[PlanLine]:
+               lang: str, tz: str = "") -> list[PlanLine]:
     """The audit's plan as the PDF prints it, in checklist order; texts in `lang`. A closed
     action carries its note and photos of the fix."""
     order = {f"{s.id}.{i.id}": n for n, (s, i) in enumerate(checklist.items())}
@@ -1052,7 +1054,7 @@ def plan_lines(entries: Iterable[PlanEntry], checklist: Checklist, people: Mappi
             answer=answer_text(item, answer, lang) if item else "",
             owner=owner, due=a.due if a else "",
             status=t(f"act.status.{a.status}", lang) if a else t("act.plan.none", lang),
-            critical=p.critical, loss=p.loss, key=p.key, state=state_text(e, lang),
+            critical=p.critical, loss=p.loss, key=p.key, state=state_text(e, lang, tz),
             note=a.note if closed and a else "",
             evidence=tuple(r.sha256 for r in a.evidence) if closed and a else ()))
     return out

@@ -10,7 +10,7 @@ from typing import Any
 
 from audit.audits import capture as audits
 from audit.audits import sync
-from audit.core import limits
+from audit.core import limits, zones
 from audit.core.clock import now_iso
 from audit.model import PhotoRef, User
 from audit.photos import prepare_photo, reuse_flags
@@ -26,6 +26,7 @@ class PhoneReport:
     """
 
     captured_at: str | None = None
+    zone: str = ""  # the phone's time zone (IANA) when the photo was sent: reads a wall clock
     gps: tuple[float, float] | None = None
     width: int | None = None
     height: int | None = None
@@ -44,12 +45,15 @@ class PhoneReport:
             lat, lon = float(gps[0]), float(gps[1])
             if abs(lat) <= 90 and abs(lon) <= 180 and (lat, lon) != (0.0, 0.0):
                 point = (round(lat, 7), round(lon, 7))
-        return cls(captured_at=captured, gps=point, width=_count(raw.get("width")),
+        zone_name = raw.get("zone")
+        return cls(captured_at=captured, zone=_zone_name(zone_name), gps=point,
+                   width=_count(raw.get("width")),
                    height=_count(raw.get("height")), size=_count(raw.get("size")),
                    downscaled=raw.get("downscaled") is True)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"captured_at": self.captured_at, "gps": list(self.gps) if self.gps else None,
+        out = {"captured_at": self.captured_at, "zone": self.zone or None,
+               "gps": list(self.gps) if self.gps else None,
                "width": self.width, "height": self.height, "size": self.size,
                "downscaled": self.downscaled}
         return {k: v for k, v in out.items() if v not in (None, False)}
@@ -68,6 +72,30 @@ def _wall_clock(raw: Any) -> str | None:
     if offset is not None and abs(offset) > timedelta(minutes=limits.UTC_OFFSET_MAX_MINUTES):
         when = when.replace(tzinfo=None)
     return when.isoformat()
+
+
+def _zone_name(raw: Any) -> str:
+    """The phone's zone name when the zone database knows it; "" for none or garble."""
+    if not isinstance(raw, str) or len(raw) > 64:
+        return ""
+    try:
+        return zones.check_zone(raw)
+    except zones.BadZone:
+        return ""
+
+
+def capture_time(read: str | None, reported: PhoneReport, location_zone: str) -> str | None:
+    """When a photo was taken, stored as UTC: the server's reading of the file's EXIF
+    (DateTimeOriginal with its OffsetTimeOriginal); a wall clock without an offset takes the
+    offset the phone read beside the same wall clock, else is read in the phone's zone, else
+    in the location's. A naive EXIF time taken for UTC printed a photo taken at 13:30 in
+    Moscow as 16:30, after the audit was submitted."""
+    if not read:
+        return None
+    phone = reported.captured_at or ""
+    if phone[:19] == read[:19] and len(phone) > 19 and len(read) == 19:
+        read = phone  # the same wall clock with the offset the phone had then
+    return zones.capture_utc(read, reported.zone, location_zone)
 
 
 def _number(v: Any) -> bool:
@@ -110,10 +138,15 @@ def add_photo(store: Store, user: User, audit_id: str, key: str, data: bytes, *,
     known = audit.photos.get(prepared.sha256) if audit else None
     # the same photo sent again to this audit keeps its upload id, so both sendings name it
     upload = known.upload if known is not None and known.upload else sync.new_upload_id()
+    location = store.get_location(header.location_id)
     ref = dataclasses.replace(prepared.to_ref(now or now_iso()), reported=reported.to_dict(),
-                              upload=upload)
+                              upload=upload,
+                              captured_at=capture_time(prepared.captured_at, reported,
+                                                       location.tz if location else ""))
     # the server's own reading of the bytes wins; the phone's capture time only fills a gap
-    probe = ref if ref.captured_at else dataclasses.replace(ref, captured_at=reported.captured_at)
+    probe = ref if ref.captured_at else dataclasses.replace(
+        ref, captured_at=zones.capture_utc(reported.captured_at, reported.zone,
+                                           location.tz if location else ""))
     flags = reuse_flags(probe, audit_id=audit_id, visit_at=header.visit_at,
                         known=store.photo_candidates(probe.sha256, probe.phash))
     if flags:

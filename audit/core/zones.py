@@ -76,7 +76,8 @@ def zone_label(zone_name: str) -> str:
 
 
 def format_time(iso: str, zone_name: str, *, seconds: bool = False, label: bool = True) -> str:
-    """"2026-03-14 10:05 Europe/Moscow": a stored time in the location's zone, labelled.
+    """"2026-03-14 10:05 Europe/Moscow": a stored time in the location's zone, labelled — the
+    machine-readable form exports write; a person reads moments through audit.i18n.formats.
 
     An empty or unreadable time reads "—", so a list never breaks on old data.
     """
@@ -98,3 +99,35 @@ def format_day(iso: str, zone_name: str) -> str:
         return local(iso, zone_name).strftime("%Y-%m-%d")
     except (ValueError, BadZone):
         return iso[:10]
+
+
+def capture_moment(iso: str, *zone_names: str) -> datetime:
+    """When a photo was taken, as an aware time.
+
+    A time with an offset (EXIF OffsetTimeOriginal, or one the phone added) is that moment. A
+    camera's wall clock without one is read in the first of `zone_names` the zone database
+    knows (the phone's zone, then the location's), and in UTC only where there is none: never
+    taken for UTC while a zone is known, which printed a photo three hours after its audit.
+    ValueError for text that is not a time.
+    """
+    when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if when.tzinfo is not None:
+        return when
+    for name in zone_names:
+        if not name:
+            continue
+        try:
+            return when.replace(tzinfo=zone(name))
+        except BadZone:
+            continue
+    return when.replace(tzinfo=UTC)
+
+
+def capture_utc(iso: str | None, *zone_names: str) -> str | None:
+    """A capture time as stored: UTC ISO 8601 (see capture_moment); None for none or garble."""
+    if not iso:
+        return None
+    try:
+        return utc_iso(capture_moment(iso, *zone_names))
+    except (ValueError, OverflowError):
+        return None

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from audit.i18n.actions import ACTION_STRINGS
+from audit.i18n.formats import fmt
 from audit.i18n.visits import STRINGS as VISIT_STRINGS
 from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore, wait_minutes
 from audit.typos.check import NOTES as TYPO_NOTES
@@ -313,6 +314,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.critical_banner": ("Critical failure: computed {computed}, capped to {capped}.",
                            "Критичное нарушение: рассчитано {computed}, ограничено до {capped}."),
     "ui.section": ("Section", "Раздел"),
+    "ui.month": ("Month", "Месяц"),
     "ui.points": ("Points", "Баллы"),
     "ui.submitted_read_only": ("Submitted {time}. Read-only.", "Отправлен {time}. Только чтение."),
     "ui.publish": ("Publish to the branch", "Показать управляющему"),
@@ -381,6 +383,7 @@ UI_STRINGS: dict[str, tuple[str, str]] = {
     "ui.audits_in_filter": ("Audits", "Аудитов"),
     "ui.weakest_location": ("Weakest location", "Самая слабая точка"),
     "ui.pick_locations": ("Pick up to 6 locations", "Выберите до 6 точек"),
+    "ui.choose": ("Choose", "Выберите"),  # every multiselect's placeholder (Streamlit's is English)
     "ui.change_help": ("Change against the previous period of the same length.",
                        "Изменение к предыдущему периоду той же длины."),
     "ui.weakest_cell": ("Weakest section", "Самый слабый раздел"),
@@ -569,8 +572,9 @@ def level_name(key: str | None, lang: str, checklist: Checklist | None = None) -
     return t(f"level.{key}", lang)
 
 
-def _num(x: float, lang: str = "en") -> str:
-    return str(_RuFloat(x)) if lang == "ru" else f"{x:g}"
+def _num(x: float, lang: str) -> str:
+    """A number in an answer or a reason, as the reader writes it ("56,5" in Russian)."""
+    return fmt(lang).num(float(x))
 
 
 def answer_text(item: Item, answer: Answer | None, lang: str,
@@ -604,7 +608,7 @@ def answer_text(item: Item, answer: Answer | None, lang: str,
         return t("answer.minutes", lang, value=round(minutes, 1))
     if kind == "number":
         unit = item.unit.get(lang) if item.unit else ""
-        return f"{(number or _num)(float(v))} {unit}".strip()
+        return f"{(number or fmt(lang).num)(float(v))} {unit}".strip()
     if kind == "hours":
         return hours_text(v or {}, lang)
     if kind == "typo_check":

@@ -33,6 +33,7 @@ from audit.core.clock import now_iso
 from audit.core.limits import DIGEST_MAX_LINES, DIGEST_MAX_LOCATIONS, MAIL_NEWS_DAYS
 from audit.core.text import control_chars, one_line
 from audit.i18n import DEFAULT_LANG, t
+from audit.i18n.formats import day, percent
 from audit.model import AuditHeader, User
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter, Message
 from audit.store import Store
@@ -179,7 +180,7 @@ def _finding(store: Store, a: Action, lang: str) -> str:
 
 def _lines(store: Store, actions: Iterable[Action], lang: str, names: Mapping[str, str]) -> str:
     return "\n".join(t("mail.line", lang, location=names.get(a.location_id, a.location_id),
-                       finding=_finding(store, a, lang), due=a.due,
+                       finding=_finding(store, a, lang), due=day(a.due, lang),
                        critical=t("mail.critical", lang) if a.critical else "")
                      for a in sorted(actions, key=lambda a: (a.due, a.location_id, a.key)))
 
@@ -241,18 +242,20 @@ def queue_for_final(store: Store, header: AuditHeader, actions: Sequence[Action]
         by = publisher(header, people)
         location = store.get_location(header.location_id)
         summary = store.get_summary(header.id)
-        score = "—" if summary is None or summary.overall is None else f"{summary.overall:.0f}%"
+        tz = location.tz if location else ""
         for person in people:
             if person.role != "manager" or header.location_id not in person.locations:
                 continue
             lang = lang_of(person)
             name = location.name if location else header.location_id
+            score = percent(summary.overall if summary else None, lang)  # "75 %" in Russian
+            visit_day = day(header.visit_at, lang, tz)  # the visit's day where the branch is
             m = _message(person, "audit_published",
-                         t("mail.published.subject", lang, location=name, date=header.visit_at[:10],
+                         t("mail.published.subject", lang, location=name, date=visit_day,
                            score=score),
                          t("mail.published.body", lang, name=person.display_name or person.name,
                            by=by or t("mail.published.someone", lang), location=name,
-                           date=header.visit_at[:10], score=score,
+                           date=visit_day, score=score,
                            count=len(actions) if plan is None else plan,
                            link=_link(f"/?id={header.id}")),
                          now, attach_audit=header.id, ident=f"published-{header.id}-{person.name}")
@@ -310,7 +313,7 @@ def digest_text(store: Store, overdue: Sequence[Action], lang: str, names: Mappi
         per.setdefault(a.location_id, []).append(a)
     order = sorted(per.items(), key=lambda kv: (-len(kv[1]), min(a.due for a in kv[1]), kv[0]))
     out = [t("mail.digest.location", lang, location=names.get(loc, loc), count=len(xs),
-             critical=sum(a.critical for a in xs), oldest=min(a.due for a in xs))
+             critical=sum(a.critical for a in xs), oldest=day(min(a.due for a in xs), lang))
            for loc, xs in order[:DIGEST_MAX_LOCATIONS]]
     if len(order) > DIGEST_MAX_LOCATIONS:
         rest = order[DIGEST_MAX_LOCATIONS:]
@@ -344,7 +347,8 @@ def digest_messages(store: Store, today: str, now: str) -> list[Message]:
             continue
         lang = lang_of(person)
         m = _message(person, "digest", t("mail.digest.subject", lang, count=len(theirs)),
-                     t("mail.digest.body", lang, name=person.display_name or person.name, date=today,
+                     t("mail.digest.body", lang, name=person.display_name or person.name,
+                       date=day(today, lang),
                        lines=digest_text(store, theirs, lang, names, today,
                                          table=person.role == "hq"),
                        link=_link("/actions")),

@@ -153,7 +153,7 @@ def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str,
     who[h.auditor] = pdf_auditor_label(store, audit, view)
     quote = "«{}»" if lang == "ru" else "“{}”"
     items = {f"{s.id}.{i.id}": quote.format(i.text.get(lang)) for s, i in checklist.items()}
-    history = history_lines(h, store.get_location(h.location_id), lang, view=view, who=who,
-                            items=items)
-    return AuditTrail(plan=tuple(plan_lines(plan, checklist, people, lang)),
+    location = store.get_location(h.location_id)
+    history = history_lines(h, location, lang, view=view, who=who, items=items)
+    return AuditTrail(plan=tuple(plan_lines(plan, checklist, people, lang, location.tz if location else "")),
                       sign_off=sign_off(h, people) if plan else None, history=tuple(history))

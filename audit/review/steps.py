@@ -25,8 +25,9 @@ from audit.audits.capture import _not_found, region_of
 from audit.core import limits
 from audit.core.clock import now_iso
 from audit.core.errors import AppError, AuditLocked
-from audit.core.zones import format_time, parse_utc, utc_iso
+from audit.core.zones import parse_utc, utc_iso
 from audit.i18n import t
+from audit.i18n.formats import moment
 from audit.model import AuditHeader, Location, SummaryRow, User
 from audit.people import access, audience
 from audit.store import AuditFilter, Store
@@ -230,5 +231,5 @@ def history_lines(header: AuditHeader, location: Location | None, lang: str, *,
         text = t(f"history.{key}", lang, **params)
         by = str(e.get("by", ""))
         at = str(e.get("at", ""))
-        out.append(HistoryLine(at, format_time(at, tz), names.get(by, by), text))
+        out.append(HistoryLine(at, moment(at, lang, tz), names.get(by, by), text))
     return out

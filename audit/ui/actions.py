@@ -22,7 +22,19 @@ from audit.model import Answer, Checklist, Location, User
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter
 from audit.people import access
 from audit.photos import PhotoError, message
-from audit.ui.common import T, date_format, esc, fmt_points, get_store, lang, uploader_css
+from audit.ui.common import (
+    T,
+    date_format,
+    day,
+    esc,
+    fmt_points,
+    fmt_score,
+    get_store,
+    lang,
+    moment,
+    uploader_css,
+    zone_of,
+)
 
 PAGE = "audit/ui/pages/actions.py"
 AUDIT_PAGE = "audit/ui/pages/audits.py"
@@ -98,9 +110,10 @@ def _card(a: Action, names: dict[str, str], people: dict[str, User], *, key: str
         if a.again and a.is_open:
             bits.append(":orange-badge[" + T("ui.act.again", n=a.again) + "]")
         if a.is_open and a.opened_at:
-            bits.append(":gray-badge[" + T("ui.act.ctl.since") + " " + a.opened_at[:10] + "]")
+            since = day(a.opened_at, zone_of(a.location_id))
+            bits.append(":gray-badge[" + T("ui.act.ctl.since") + " " + since + "]")
         overdue = a.is_overdue(today())
-        due = T("ui.act.due", due=a.due)
+        due = T("ui.act.due", due=day(a.due))
         st.markdown(f"**{esc(finding_text(a))}**  \n{esc(names.get(a.location_id, a.location_id))}"
                     f" · {':red[' + due + ']' if overdue else due} · {esc(_person(a.owner, people))}  \n"
                     + " ".join(bits))
@@ -209,16 +222,16 @@ def _control(user: User, names: dict[str, str], people: dict[str, User]) -> None
         T("ui.location"): names.get(g.location_id, g.location_id), T("ui.region"): g.region,
         T("ui.act.owner"): _person(g.owner, people), T("ui.act.m.open"): g.open,
         T("ui.act.m.overdue"): g.overdue, T("ui.act.ctl.repeated"): g.repeated,
-        T("ui.act.ctl.oldest"): g.oldest_due} for g in groups]),
+        T("ui.act.ctl.oldest"): day(g.oldest_due)} for g in groups]),
         hide_index=True, width="stretch", key="ctl.groups")
     st.dataframe(pd.DataFrame([{
         T("ui.location"): names.get(a.location_id, a.location_id),
         T("ui.act.owner"): _person(a.owner, people), T("ui.act.finding"): finding_text(a),
-        T("ui.act.due_label"): a.due,
+        T("ui.act.due_label"): day(a.due),
         T("ui.act.status"): T("act.status." + a.status),
         T("ui.act.ctl.repeated"): (T("ui.act.repeat", n=a.repeats) if a.repeats else "")
         + (f" +{a.again}" if a.again else ""),
-        T("ui.act.ctl.since"): a.opened_at[:10]} for a in shown[:CONTROL_ROWS]]),
+        T("ui.act.ctl.since"): day(a.opened_at, zone_of(a.location_id))} for a in shown[:CONTROL_ROWS]]),
         hide_index=True, width="stretch", key="ctl.rows")
     here = {a.location_id: a.region for a in shown}
     candidates = sorted((n for n, u in people.items() if not u.disabled and u.role != "shopper"
@@ -226,7 +239,7 @@ def _control(user: User, names: dict[str, str], people: dict[str, User]) -> None
                         key=lambda n: _person(n, people))
     with st.container(border=True, key="ctl.reassign"):
         st.selectbox(T("ui.act.ctl.new_owner", count=len(shown)), candidates, key="ctl.new_owner",
-                     index=None, format_func=lambda n: _person(n, people))
+                     index=None, format_func=lambda n: _person(n, people), placeholder=T("ui.choose"))
         st.button(T("ui.act.ctl.reassign", count=len(shown)), key="ctl.reassign.go",
                   icon=":material/group:", on_click=_on_reassign,
                   args=(user, [a.id for a in shown], "ctl.new_owner"))
@@ -325,7 +338,7 @@ def _detail(user: User, action_id: str) -> None:
         bits.append(":red-badge[" + T("ui.critical") + "]")
     if a.repeats:
         bits.append(":orange-badge[" + T("ui.act.repeat", n=a.repeats) + "]")
-    due = T("ui.act.due", due=a.due)
+    due = T("ui.act.due", due=day(a.due))
     st.markdown(f"{esc(location.name if location else a.location_id)} · "
                 f"{':red[' + due + ']' if a.is_overdue(today()) else due} · "
                 f"{esc(_person(a.owner, people))} · {T('ui.act.loss', loss=fmt_points(a.loss))}  \n"
@@ -353,7 +366,7 @@ def _finding(user: User, a: Action) -> None:
     store = get_store()
     with st.expander(T("ui.act.finding"), icon=":material/report:"):
         header = store.get_header(a.audit_id)
-        when = (header.visit_at if header else "")[:10]
+        when = day(header.visit_at, zone_of(header.location_id)) if header else "—"
         st.markdown(f"{T('ui.act.from_audit', date=when)} · {T('mode.' + a.mode)}  \n"
                     f"**{esc(_answer(a))}**" + (f"  \n💬 {esc(a.comment)}" if a.comment else ""))
         thumbs = []
@@ -427,7 +440,7 @@ def _assign(user: User, a: Action, people: dict[str, User]) -> None:
     with st.expander(T("ui.act.assign"), icon=":material/person:"):
         st.selectbox(T("ui.act.owner"), candidates, key="act.owner",
                      index=candidates.index(a.owner) if a.owner in candidates else None,
-                     format_func=lambda n: _person(n, people))
+                     format_func=lambda n: _person(n, people), placeholder=T("ui.choose"))
         st.date_input(T("ui.act.due_label"), key="act.due", format=date_format(),
                       value=date.fromisoformat(a.due) if a.due else date.today() + timedelta(days=14))
         st.button(T("ui.save"), key="act.assign.go", on_click=_on_assign,
@@ -435,6 +448,7 @@ def _assign(user: User, a: Action, people: dict[str, User]) -> None:
 
 
 def _history(a: Action, people: dict[str, User]) -> None:
+    tz = zone_of(a.location_id)
     with st.expander(T("ui.act.history"), icon=":material/history:"):
         for e in reversed(a.history):
             kind = e.get("type", "")
@@ -442,9 +456,9 @@ def _history(a: Action, people: dict[str, User]) -> None:
             if "status" in params:
                 params["status"] = T("act.status." + str(params["status"]))
             params.setdefault("owner", "—")
-            params.setdefault("due", "—")
+            params["due"] = day(str(params["due"])) if params.get("due") else "—"
             who = _person(e["by"], people) if e.get("by") else T("ui.act.system")
-            st.markdown(f":gray[{str(e.get('at', ''))[:16].replace('T', ' ')}] **{esc(who)}** — "
+            st.markdown(f":gray[{esc(moment(str(e.get('at', '')), tz))}] **{esc(who)}** — "
                         f"{esc(T('ui.act.ev.' + kind, **params))}")
 
 
@@ -477,7 +491,7 @@ def _plan(user: User, audit_id: str) -> None:
                  query_params={"id": audit_id})
     st.header(T("ui.act.plan"), anchor=False)
     st.caption(f"{esc(location.name if location else header.location_id)} · "
-               f"{esc(checklist.title.get(lang()))} · {header.visit_at[:10]}")
+               f"{esc(checklist.title.get(lang()))} · {day(header.visit_at, zone_of(header.location_id))}")
     _messages()
     plan = actions.plan_for(store, audit, user, checklist)
     may_request = actions.is_final(header) and access.may_act(
@@ -500,7 +514,7 @@ def _plan(user: User, audit_id: str) -> None:
     signed = actions.sign_off(header, people)
     if signed:
         st.success(T("ui.act.acknowledged", name=esc(signed.display_name),
-                     time=signed.at[:16].replace("T", " ")), icon=":material/draw:")
+                     time=moment(signed.at, zone_of(header.location_id))), icon=":material/draw:")
     else:
         st.caption(T("ui.act.not_acknowledged"))
     if user.role == "manager" and actions.is_final(header) and not any(
@@ -515,7 +529,7 @@ def _plan_entry(user: User, audit_id: str, location_id: str, e: actions.PlanEntr
     """One finding of the plan: its state, its action's card (with the fix's note and photos
     once closed), or a button to make one."""
     p, a = e.proposal, e.action
-    state = actions.state_text(e, lang())
+    state = actions.state_text(e, lang(), zone_of(location_id))
     colour = {"new": "blue", "open": "orange", "repeat": "red"}.get(e.state, "gray")
     if a is not None:
         st.markdown(f":{colour}-badge[{esc(state)}]")
@@ -550,9 +564,9 @@ def dashboard_tab(locations: dict[str, Location], region: str | None, template_i
     cols[0].metric(T("ui.act.m.open"), m.open, help=T("ui.act.m.overdue") + f": {m.overdue}")
     cols[1].metric(T("ui.act.m.overdue"), m.overdue)
     cols = st.columns(2)
-    cols[0].metric(T("ui.act.m.median"), "—" if m.median_days is None else f"{m.median_days:.1f}")
+    cols[0].metric(T("ui.act.m.median"), "—" if m.median_days is None else fmt_points(m.median_days))
     cols[1].metric(T("ui.act.m.confirmed"),
-                   "—" if m.confirmed_share is None else f"{100 * m.confirmed_share:.0f}%")
+                   fmt_score(None if m.confirmed_share is None else 100 * m.confirmed_share))
     if m.fast_but_failing:
         st.warning(T("ui.act.m.fast_failing", names=esc(", ".join(
             locations[i].name if i in locations else i for i in m.fast_but_failing))),
@@ -560,13 +574,11 @@ def dashboard_tab(locations: dict[str, Location], region: str | None, template_i
     table = pd.DataFrame([{
         T("ui.location"): locations[r.location_id].name if r.location_id in locations else r.location_id,
         T("ui.act.m.open"): r.open, T("ui.act.m.overdue"): r.overdue,
-        T("ui.act.m.median"): r.median_days,
-        T("ui.act.m.confirmed"): None if r.confirmed_share is None else 100 * r.confirmed_share,
+        T("ui.act.m.median"): "—" if r.median_days is None else fmt_points(r.median_days),
+        T("ui.act.m.confirmed"): fmt_score(None if r.confirmed_share is None else 100 * r.confirmed_share),
         T("ui.act.m.repeats"): r.repeats,
     } for r in sorted(m.locations, key=lambda r: (-r.overdue, -r.open, r.location_id))])
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        T("ui.act.m.median"): st.column_config.NumberColumn(format="%.1f"),
-        T("ui.act.m.confirmed"): st.column_config.NumberColumn(format="%.0f%%")})
+    st.dataframe(table, hide_index=True, width="stretch")
     _export_buttons(flt)
 
 

@@ -11,7 +11,7 @@ from audit.core.clock import now_iso
 from audit.core.errors import AppError
 from audit.i18n import error_text
 from audit.notify import outbox as notify
-from audit.ui.common import T, esc, get_store, labeller, lang
+from audit.ui.common import T, esc, get_store, labeller, lang, moment
 
 
 def render() -> None:
@@ -72,10 +72,10 @@ def email_status() -> None:
     cols = st.columns(2)
     cols[0].metric(T("ui.smtp.pending"), status.pending)
     cols[1].metric(T("ui.smtp.dead"), status.dead)
-    never = T("ui.smtp.never")
-    st.markdown(f"**{T('ui.smtp.last_sent')}:** {status.last_sent_at[:16].replace('T', ' ') or never}  \n"
+    last_sent = moment(status.last_sent_at) if status.last_sent_at else T("ui.smtp.never")
+    st.markdown(f"**{T('ui.smtp.last_sent')}:** {last_sent}  \n"
                 f"**{T('ui.smtp.last_error')}:** "
-                + (f"{status.last_error_at[:16].replace('T', ' ')} — {esc(status.last_error)}"
+                + (f"{moment(status.last_error_at)} — {esc(status.last_error)}"
                    if status.last_error else "—"))
     for m in store.list_messages(("dead", "pending"), limit=20):
         if not m.last_error:

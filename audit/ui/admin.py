@@ -18,7 +18,7 @@ from audit.people import access, accounts
 from audit.reports.gather import LogoError, check_logo
 from audit.store.integrity import describe
 from audit.ui import actions_admin, place
-from audit.ui.common import LANGS, T, esc, get_store, labeller, lang
+from audit.ui.common import LANGS, T, esc, get_store, labeller, lang, moment
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 SPAN_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–—]\s*(\d{1,2})(?::(\d{2}))?\s*$")
@@ -53,7 +53,7 @@ def render() -> None:
 def _start_check() -> None:
     """What the quick check found when this server process opened the store."""
     report = check.at_start(get_store())
-    at = report.at[:16].replace("T", " ")
+    at = moment(report.at)
     if report.findings:
         lines = "\n".join(f"- {esc(describe(f, lang()))}" for f in report.findings[:20])
         st.warning(f"{esc(T('check.problems', at=at, count=len(report.findings)))}\n\n{lines}",
@@ -83,12 +83,13 @@ def people() -> None:
             role = st.segmented_control(T("ui.role"), ROLES, default="shopper", key="person.role",
                                         format_func=labeller("role."))
             locs = st.multiselect(T("ui.their_locations"), list(names), key="person.locs",
-                                  format_func=names.__getitem__)
+                                  format_func=names.__getitem__, placeholder=T("ui.choose"))
             email = st.text_input(T("ui.email"), key="person.email")
             mail_lang = st.segmented_control(T("ui.person_lang"), list(LANGS), default=lang(),
                                              key="person.lang", format_func=LANGS.__getitem__)
             anywhere = st.checkbox(T("ui.any_location"), key="person.any")
-            regions = st.multiselect(T("place.regions"), _regions(), key="person.regions")
+            regions = st.multiselect(T("place.regions"), _regions(), key="person.regions",
+                                     placeholder=T("ui.choose"))
             password = st.text_input(T("ui.password"), type="password", key="person.password",
                                      autocomplete="new-password")
             go = st.form_submit_button(T("ui.add_person"), type="primary")
@@ -114,14 +115,15 @@ def people() -> None:
                                             format_func=labeller("role."))
                 locs = st.multiselect(T("ui.their_locations"), list(names), key=f"pe.locs.{u.name}",
                                       default=[x for x in u.locations if x in names],
-                                      format_func=names.__getitem__)
+                                      format_func=names.__getitem__, placeholder=T("ui.choose"))
                 email = st.text_input(T("ui.email"), value=u.email, key=f"pe.email.{u.name}")
                 mail_lang = st.segmented_control(T("ui.person_lang"), list(LANGS),
                                                  default=u.lang or None, key=f"pe.lang.{u.name}",
                                                  format_func=LANGS.__getitem__)
                 anywhere = st.checkbox(T("ui.any_location"), value=u.any_location, key=f"pe.any.{u.name}")
                 regions = st.multiselect(T("place.regions"), _regions(), key=f"pe.regions.{u.name}",
-                                         default=[r for r in u.regions if r in _regions()])
+                                         default=[r for r in u.regions if r in _regions()],
+                                         placeholder=T("ui.choose"))
                 disabled = st.checkbox(T("ui.disabled"), value=u.disabled, key=f"pe.dis.{u.name}")
                 if st.form_submit_button(T("ui.save")):
                     try:
@@ -242,7 +244,7 @@ def templates() -> None:
             st.code("\n".join(lines), language=None, wrap_lines=True)
     st.subheader(T("ui.versions"), anchor=False)
     rows = [{"id": t.id, "v": t.version, T("ui.name"): t.title_ru if lang() == "ru" else t.title_en,
-             "⬆": t.uploaded_at[:16].replace("T", " "), "👤": t.uploaded_by}
+             "⬆": moment(t.uploaded_at), "👤": t.uploaded_by}
             for t in store.list_templates()]
     st.dataframe(rows, hide_index=True, width="stretch")
 

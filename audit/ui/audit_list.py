@@ -7,13 +7,12 @@ import streamlit as st
 from audit.audits import capture as audits
 from audit.checklist.templates import get_checklist
 from audit.core.errors import AppError
-from audit.core.zones import format_time
 from audit.model import Location, SummaryRow, User
 from audit.people import access
 from audit.scoring.score import progress
 from audit.store import AuditFilter
 from audit.ui import visits as visits_ui
-from audit.ui.common import T, esc, fmt_score, get_store, level_badge
+from audit.ui.common import T, esc, fmt_score, get_store, level_badge, moment
 from audit.ui.walk import page as walk
 
 PAGE = "audit/ui/pages/audits.py"
@@ -94,7 +93,7 @@ def _row(r: SummaryRow, locations: dict[str, Location], user: User, codes: dict[
          draft: bool) -> None:
     loc = locations.get(r.location_id)
     name = esc(loc.name) if loc else r.location_id
-    when = format_time(r.visit_at or r.started_at, loc.tz if loc else "")
+    when = moment(r.visit_at or r.started_at, loc.tz if loc else "")
     with st.container(border=True):
         line = f"**{name}** · {T('mode.' + r.mode)} · {when}"
         if draft:

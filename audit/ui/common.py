@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from audit.i18n import error_text, t
+from audit.i18n.formats import Fmt, fmt, vega_locale
 from audit.model import User
 from audit.ops.process import close_stores, process_store
 from audit.people import accounts
@@ -155,25 +156,61 @@ def level_badge(level: str | None) -> str:
     return f":{colour}-badge[{T('level.' + level) if level else T('level.none')}]"
 
 
+def F(tz: str = "") -> Fmt:
+    """Numbers, dates and times in the reader's language, moments in the zone `tz` (a
+    location's; "" is UTC): the one formatter every page asks (audit.i18n.formats)."""
+    return fmt(lang(), tz)
+
+
+def zone_of(location_id: str) -> str:
+    """The location's time zone ("" where it has none): where its moments are shown."""
+    loc = get_store().get_location(location_id) if location_id else None
+    return loc.tz if loc else ""
+
+
+def moment(iso: str | None, tz: str = "") -> str:
+    """A stored moment in the location's zone, labelled: "7 дек. 2026, 13:30 UTC+03:00"."""
+    return F(tz).when(iso)
+
+
+def day(value: Any, tz: str = "") -> str:
+    """A day (a due date, or a moment's date in the zone): "21 дек. 2026"."""
+    return F(tz).day(value)
+
+
 def fmt_score(x: float | None) -> str:
     """A score as the reader's language writes it: "69%", "69 %"."""
-    from babel.numbers import format_percent
-
-    return "—" if x is None else format_percent(x / 100, locale=lang())
+    return F().pct0(x)
 
 
 def fmt_num(x: float) -> str:
     """Points as the reader's language writes them: "1.5", "1,5"."""
-    from babel.numbers import format_decimal
-
-    return format_decimal(x, format="#,##0.##", locale=lang())
+    return F().num(x)
 
 
 def fmt_points(x: float) -> str:
     """Points lost or won, to one decimal as the reader's language writes it: "6.3", "6,3"."""
-    from babel.numbers import format_decimal
+    return F().num1(x)
 
-    return format_decimal(x, format="#,##0.#", locale=lang())
+
+def fmt_signed(x: float | None, digits: int = 1) -> str:
+    """A change in points: "+3,2", "−1,9", "±0"; "—" where there is none."""
+    return F().signed(x, digits)
+
+
+def show_chart(chart: Any, **kw: Any) -> None:
+    """An Altair chart whose numbers and dates read as the reader writes them (Vega's own
+    locale is English: "8.3" on a Russian screen)."""
+    st.altair_chart(chart.configure(locale=vega_locale(lang())), **kw)
+
+
+def tip(field: str, key: str, fmt: str | None = None) -> Any:
+    """A tooltip line titled in the reader's language (a bare field shows its English name)."""
+    import altair as alt
+
+    if fmt:
+        return alt.Tooltip(field, title=T(key), format=fmt)
+    return alt.Tooltip(field, title=T(key))
 
 
 DATE_FORMATS = {"ru": "DD.MM.YYYY", "en": "YYYY-MM-DD"}

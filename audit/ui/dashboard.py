@@ -22,7 +22,21 @@ from audit.model.rollups import Rollups
 from audit.people import access
 from audit.reports import analytics
 from audit.store import AuditFilter, Store
-from audit.ui.common import T, esc, fmt_score, get_store, labeller, lang, level_badge
+from audit.ui.common import (
+    F,
+    T,
+    day,
+    esc,
+    fmt_score,
+    fmt_signed,
+    get_store,
+    labeller,
+    lang,
+    level_badge,
+    moment,
+    show_chart,
+    tip,
+)
 
 LOCATION_PAGE = "audit/ui/pages/locations.py"
 AUDIT_PAGE = "audit/ui/pages/audits.py"
@@ -59,6 +73,7 @@ def _filters(locations: dict[str, Location], key: str) -> tuple[analytics.Filter
     with st.container(border=True):
         cols = st.columns(2)
         first, last = cols[0].select_slider(T("ui.period"), months, key=f"{key}.period",
+                                            format_func=F().month_short,
                                             value=(months[-6], months[-1]))
         titles = {c.id: c.title.get(lang()) for c in templates}
         template_id = cols[1].selectbox(T("ui.template"), list(titles), key=f"{key}.template",
@@ -175,7 +190,7 @@ def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checkli
     if scored:
         worst = scored[-1]
         cols[1].metric(T("ui.weakest_location"), esc(names.get(worst.location_id, worst.location_id)),
-                       delta=None if worst.change is None else f"{worst.change:+.0f}",
+                       delta=None if worst.change is None else fmt_signed(worst.change, 0),
                        help=T("ui.change_help"))
         cols[1].caption(f"{fmt_score(worst.score)} {level_badge(worst.level)}")
     if cells:
@@ -186,7 +201,7 @@ def _headlines(d: analytics.Dashboard, names: dict[str, str], checklist: Checkli
     if flagged:
         g = flagged[0]
         st.warning(T("ui.gap_headline", name=esc(names.get(g.location_id, g.location_id)),
-                     gap=f"{g.gap:+.0f}"), icon=":material/flag:")
+                     gap=fmt_signed(g.gap, 0)), icon=":material/flag:")
 
 
 def _ranking(d: analytics.Dashboard, checklist: Checklist | None) -> None:
@@ -195,8 +210,8 @@ def _ranking(d: analytics.Dashboard, checklist: Checklist | None) -> None:
     data = pd.DataFrame([{
         "#": r.rank,
         T("ui.location"): r.name,
-        T("ui.score"): r.score,
-        T("ui.change"): r.change,
+        T("ui.score"): None if r.score is None else round(r.score),  # a bar, labelled "63 %"
+        T("ui.change"): fmt_signed(r.change),  # "−1,9" on a Russian screen, not "-1.9"
         T("ui.level"): level_name(r.level, lang(), checklist),
         T("ui.audits"): r.audits,
         T("ui.critical_count"): r.critical,
@@ -208,7 +223,6 @@ def _ranking(d: analytics.Dashboard, checklist: Checklist | None) -> None:
         T("ui.location"): st.column_config.TextColumn(T("ui.location"), pinned=True),
         T("ui.score"): st.column_config.ProgressColumn(T("ui.score"), min_value=0, max_value=100,
                                                         format="%.0f%%", width="small"),
-        T("ui.change"): st.column_config.NumberColumn(T("ui.change"), format="%+.1f"),
         "link": st.column_config.LinkColumn(" ", display_text="↗"),
     })
 
@@ -235,25 +249,29 @@ def _heatmap(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist
     rect = base.mark_rect().encode(
         color=alt.Color("score:Q", scale=_colour_scale(checklist),
                         legend=alt.Legend(title="%", orient="bottom", gradientLength=160)),
-        tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f"), "audits"])
+        tooltip=[tip("location", "ui.location"), tip("section", "ui.section"),
+                 tip("score:Q", "ui.score", ".0f"), tip("audits:Q", "ui.audits")])
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text("score:Q", format=".0f"), color=alt.value("#1b1b1b"),
         opacity=alt.condition(narrow, alt.value(0), alt.value(1)))
     # room for upright names on top and the legend below, and 26 px a row
-    st.altair_chart(rect + text, width="stretch", height=220 + 26 * len(order_loc))
+    show_chart(rect + text, width="stretch", height=220 + 26 * len(order_loc))
 
 
 def _trends(d: analytics.Dashboard, names: dict[str, str], checklist: Checklist | None) -> None:
-    data = pd.DataFrame([{"month": p.month, "series": T("ui.network") if p.series == "network"
-                          else names.get(p.series, p.series), "score": p.score, "audits": p.audits}
-                         for p in d.trend])
+    data = pd.DataFrame([{"month": F().month_short(p.month), "series": T("ui.network")
+                          if p.series == "network" else names.get(p.series, p.series),
+                          "score": p.score, "audits": p.audits}
+                         for p in sorted(d.trend, key=lambda p: p.month)])
     if data.empty:
         return
     chart = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("month:O", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+        x=alt.X("month:O", title=None, sort=list(dict.fromkeys(data["month"]))),
+        y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["series", "month", alt.Tooltip("score:Q", format=".0f"), "audits"])
-    st.altair_chart(chart, width="stretch")
+        tooltip=[tip("series", "ui.location"), tip("month", "ui.month"), tip("score:Q", "ui.score", ".0f"),
+                 tip("audits:Q", "ui.audits")])
+    show_chart(chart, width="stretch")
     st.caption(T("ui.trend_hint"))
 
 
@@ -273,17 +291,17 @@ def _worst(d: analytics.Dashboard, store: Any) -> None:
     chart = alt.Chart(data).mark_bar(color=RED).encode(
         x=alt.X("lost:Q", title=T("ui.points_lost_total")),
         y=alt.Y("item:N", sort=order, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-        tooltip=["item", alt.Tooltip("lost:Q", format=".1f", title=T("ui.points_lost_total")),
+        tooltip=[tip("item", "ui.item"), alt.Tooltip("lost:Q", format=".1f", title=T("ui.points_lost_total")),
                  alt.Tooltip("per_audit:Q", format=".2f", title=T("ui.points_lost")),
                  alt.Tooltip("audits:Q", title=T("ui.audits"))])
-    st.altair_chart(chart, width="stretch", height=60 + 26 * len(data))
+    show_chart(chart, width="stretch", height=60 + 26 * len(data))
     st.caption(T("ui.items_hint"))
-    st.dataframe(data.rename(columns={
-        "item": T("ui.item"), "lost": T("ui.points_lost_total"), "per_audit": T("ui.points_lost"),
-        "audits": T("ui.audits"), "rate": T("ui.fail_rate")}), hide_index=True, width="stretch",
-        column_config={T("ui.points_lost_total"): st.column_config.NumberColumn(format="%.1f"),
-                       T("ui.points_lost"): st.column_config.NumberColumn(format="%.2f"),
-                       T("ui.fail_rate"): st.column_config.NumberColumn(format="%.0f%%")})
+    f = F()  # the table as the reader writes numbers: "8,3", "25 %" on a Russian screen
+    shown = pd.DataFrame({
+        T("ui.item"): data["item"], T("ui.points_lost_total"): [f.num1(x) for x in data["lost"]],
+        T("ui.points_lost"): [f.num(x) for x in data["per_audit"]], T("ui.audits"): data["audits"],
+        T("ui.fail_rate"): [f.pct0(None if pd.isna(x) else x) for x in data["rate"]]})
+    st.dataframe(shown, hide_index=True, width="stretch")
 
 
 def _gaps(d: analytics.Dashboard, names: dict[str, str]) -> None:
@@ -297,9 +315,10 @@ def _gaps(d: analytics.Dashboard, names: dict[str, str]) -> None:
         x=alt.X("gap:Q", title=T("ui.gap_axis")),
         y=alt.Y("location:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
         color=alt.condition("datum.flagged", alt.value(RED), alt.value("#7f8c8d")),
-        tooltip=["location", alt.Tooltip("self:Q", format=".0f"), alt.Tooltip("mystery:Q", format=".0f"),
-                 alt.Tooltip("gap:Q", format="+.0f"), "n"])
-    st.altair_chart(chart, width="stretch", height=60 + 26 * len(data))
+        tooltip=[tip("location", "ui.location"), tip("self:Q", "mode.self", ".0f"),
+                 tip("mystery:Q", "mode.mystery", ".0f"), tip("gap:Q", "ui.gap_axis", "+.0f"),
+                 tip("n", "ui.audits")])
+    show_chart(chart, width="stretch", height=60 + 26 * len(data))
     st.caption(T("ui.gap_hint"))
 
 
@@ -326,8 +345,9 @@ def _compare(data: Rollups, f: analytics.Filters, names: dict[str, str],
             y=alt.Y("section:N", title=None, sort=[titles.get(s, s) for s in titles]),
             yOffset="location:N", color=alt.Color("location:N", title=None,
                                                   legend=alt.Legend(orient="bottom")),
-            tooltip=["location", "section", alt.Tooltip("score:Q", format=".0f")])
-        st.altair_chart(chart, width="stretch")
+            tooltip=[tip("location", "ui.location"), tip("section", "ui.section"),
+                     tip("score:Q", "ui.score", ".0f")])
+        show_chart(chart, width="stretch")
 
 
 def _exports(d: analytics.Dashboard, f: analytics.Filters,
@@ -387,7 +407,7 @@ def render_locations() -> None:
             line = f"**{esc(loc.name)}** · {esc(loc.region)}"
             if latest:
                 r = latest[0]
-                line += f"  \n{fmt_score(r.overall)} {level_badge(r.level)} · {r.visit_at[:10]}"
+                line += f"  \n{fmt_score(r.overall)} {level_badge(r.level)} · {day(r.visit_at, loc.tz)}"
             st.markdown(line)
             st.page_link(LOCATION_PAGE, label=T("ui.open"), icon=":material/storefront:",
                          query_params={"id": loc.id})
@@ -416,32 +436,37 @@ def _location_page(user: User, loc: Location) -> None:
                                        ) or templates[0]
     checklist = get_checklist(store, template_id)
     f = analytics.Filters(template_id=template_id)
-    history = pd.DataFrame([{"month": p.month, "score": p.score, "audits": p.audits,
+    history = pd.DataFrame([{"month": F().month_short(p.month), "score": p.score, "audits": p.audits,
                              "mode": T("mode." + p.series)}
-                            for p in analytics.mode_trend(data, loc.id, f)])
+                            for p in sorted(analytics.mode_trend(data, loc.id, f), key=lambda p: p.month)])
     if not history.empty:
         chart = alt.Chart(history).mark_line(point=True).encode(
-            x=alt.X("month:O", title=None), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
+            x=alt.X("month:O", title=None, sort=list(dict.fromkeys(history["month"]))),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="%"),
             color=alt.Color("mode:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["month", alt.Tooltip("score:Q", format=".0f"), "mode", "audits"])
+            tooltip=[tip("month", "ui.month"), tip("score:Q", "ui.score", ".0f"), tip("mode", "ui.mode"),
+                     tip("audits:Q", "ui.audits")])
         st.subheader(T("ui.history"), anchor=False)
-        st.altair_chart(chart, width="stretch")
+        show_chart(chart, width="stretch")
     titles = _section_titles(checklist)
-    sec = pd.DataFrame([{"month": p.month, "section": titles.get(p.series, p.series), "score": p.score}
-                        for p in analytics.section_trend(data, loc.id, f)])
+    sec = pd.DataFrame([{"month": F().month_short(p.month), "section": titles.get(p.series, p.series),
+                         "score": p.score}
+                        for p in sorted(analytics.section_trend(data, loc.id, f), key=lambda p: p.month)])
     if not sec.empty:
         st.subheader(T("ui.sections_over_time"), anchor=False)
         chart = alt.Chart(sec).mark_rect().encode(
-            x=alt.X("month:O", title=None), y=alt.Y("section:N", title=None, sort=list(titles.values())),
+            x=alt.X("month:O", title=None, sort=list(dict.fromkeys(sec["month"]))),
+            y=alt.Y("section:N", title=None, sort=list(titles.values())),
             color=alt.Color("score:Q", scale=_colour_scale(checklist), legend=alt.Legend(title="%")),
-            tooltip=["section", "month", alt.Tooltip("score:Q", format=".0f")])
-        st.altair_chart(chart, width="stretch")
+            tooltip=[tip("section", "ui.section"), tip("month", "ui.month"),
+                     tip("score:Q", "ui.score", ".0f")])
+        show_chart(chart, width="stretch")
     visible = _visible_to(user)
     newest = store.recent_summaries(AuditFilter(location_ids=(loc.id,), status="submitted",
                                                 template_id=template_id), limit=1, keep=visible)
     if newest and newest[0].findings:
         latest = newest[0]
-        st.subheader(T("ui.latest_findings", date=latest.visit_at[:10]), anchor=False)
+        st.subheader(T("ui.latest_findings", date=day(latest.visit_at, loc.tz)), anchor=False)
         audit = store.get_audit(latest.audit_id)
         for key in latest.findings:
             item = checklist.item(key)
@@ -462,18 +487,17 @@ def _location_audits(user: User, loc: Location, checklist: Checklist,
     months = store.summary_months(flt)
     latest = T("ui.latest_n", n=LATEST)  # fixed now: Streamlit may format options later
     month = st.selectbox(T("ui.show_month"), ["", *months], key="loc.month",
-                         format_func=lambda m: m or latest)
+                         format_func=lambda m: F().month(m) if m else latest)
     rows = store.recent_summaries(flt, month=month or None, limit=None if month else LATEST,
                                   keep=visible)
     codes = audits.auditor_codes(store)
     table = pd.DataFrame([{
-        T("ui.visit_date"): r.visit_at[:16].replace("T", " "), T("mode.mystery"): T("mode." + r.mode),
-        T("ui.score"): r.overall, T("ui.level"): level_name(r.level, lang(), checklist),
+        T("ui.visit_date"): moment(r.visit_at, loc.tz), T("mode.mystery"): T("mode." + r.mode),
+        T("ui.score"): fmt_score(r.overall), T("ui.level"): level_name(r.level, lang(), checklist),
         T("ui.auditor"): access.auditor_label(user, r, codes), "link": f"/?id={r.audit_id}"}
         for r in rows])
     if table.empty:
         st.caption(T("ui.no_audits_yet"))
         return
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        T("ui.score"): st.column_config.NumberColumn(format="%.0f%%"),
         "link": st.column_config.LinkColumn(" ", display_text="↗")})

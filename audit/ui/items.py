@@ -8,7 +8,7 @@ import streamlit as st
 from audit.core import limits
 from audit.model import Audit, Checklist, Item, PhotoRef, User
 from audit.people import audience
-from audit.ui.common import T, get_store
+from audit.ui.common import F, T, get_store, zone_of
 
 
 def photo_block(user: User, audit: Audit, key: str) -> None:
@@ -62,9 +62,10 @@ def _photo_dialog(user: User, audit: Audit, sha: str) -> None:
 def photo_caption(user: User, audit: Audit, ref: PhotoRef) -> str:
     """When the photo was sent and taken; its GPS and a few re-use flags where the audience
     policy shows them to this person, the rest counted."""
-    bits = [T("ui.uploaded_at", time=ref.uploaded_at[:16].replace("T", " "))]
+    when = F(zone_of(audit.header.location_id))
+    bits = [T("ui.uploaded_at", time=when.when(ref.uploaded_at))]
     if ref.captured_at:
-        bits.append(T("ui.captured_at", time=ref.captured_at[:16].replace("T", " ")))
+        bits.append(T("ui.captured_at", time=when.captured(ref.captured_at)))
     view = audience.view_of(user, audit.header)
     if ref.gps and view.sees(audience.POSITIONS):
         bits.append(f"GPS {ref.gps[0]:.5f}, {ref.gps[1]:.5f}")

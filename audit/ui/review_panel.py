@@ -10,13 +10,12 @@ import streamlit as st
 from audit import workflow
 from audit.audits import capture as audits
 from audit.core.errors import AppError
-from audit.core.zones import format_time
 from audit.i18n import error_text
 from audit.model import Audit, AuditHeader, Checklist, Location, User
 from audit.people import access, audience
 from audit.review import steps as review
 from audit.ui import geo
-from audit.ui.common import T, esc, get_store, lang
+from audit.ui.common import T, esc, get_store, lang, moment
 from audit.visits.proof import Position, proof_of, proof_text
 
 STAGE_BADGE = {"draft": "gray", "sent_back": "orange", "submitted": "green", "in_review": "blue",
@@ -181,4 +180,4 @@ def _history(view: audience.View, header: AuditHeader, location: Location | None
 
 def submitted_note(header: AuditHeader, location: Location | None) -> str:
     return T("ui.submitted_read_only",
-             time=format_time(header.submitted_at, location.tz if location else ""))
+             time=moment(header.submitted_at, location.tz if location else ""))

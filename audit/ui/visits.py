@@ -10,14 +10,13 @@ import streamlit as st
 from audit.checklist.templates import latest_templates
 from audit.core import clock
 from audit.core.errors import AppError
-from audit.core.zones import format_time
 from audit.i18n import error_text, hours_text
 from audit.model import WEEKDAYS, Location, User
 from audit.model.visits import Plan, Visit, VisitFilter
 from audit.people import access
 from audit.review import steps as review
 from audit.ui import geo
-from audit.ui.common import T, esc, get_store, labeller, lang
+from audit.ui.common import F, T, day, esc, fmt_score, get_store, labeller, lang, moment
 from audit.visits import plans as visits
 from audit.visits import service as visit_service
 
@@ -27,8 +26,8 @@ BADGE = {"due": "green", "started": "blue", "overdue": "orange", "missed": "red"
 
 
 def window_text(v: Visit) -> str:
-    """"2026-03-02 – 2026-03-08 · Sat, Sun 10:00–14:00 (Europe/Moscow)"."""
-    days = v.first if v.first == v.last else f"{v.first} – {v.last}"
+    """"2 мар. 2026 – 8 мар. 2026 · Sat, Sun 10:00–14:00 (Europe/Moscow)"."""
+    days = day(v.first) if v.first == v.last else f"{day(v.first)} – {day(v.last)}"
     bits = [days]
     if v.weekdays:
         bits.append(", ".join(T(f"day.{d}") for d in v.weekdays))
@@ -139,7 +138,7 @@ def render_plan() -> None:
 def _month_range(key: str) -> tuple[str, str]:
     this = date.today().strftime("%Y-%m")
     months = [visits.shift_month(this, n) for n in range(-11, 4)]
-    first, last = st.select_slider(T("visit.months"), months,
+    first, last = st.select_slider(T("visit.months"), months, format_func=F().month_short,
                                    value=(visits.shift_month(this, -2), visits.shift_month(this, 1)),
                                    key=key)
     return first, last
@@ -155,7 +154,7 @@ def coverage_view() -> None:
     region = cols[0].selectbox(T("ui.region"), ["", *regions], key="cov.region",
                                format_func=lambda r: r or every)
     only = cols[1].multiselect(T("visit.show"), list(visits.COVERAGE) + ["doubtful"],
-                               key="cov.only", format_func=labeller("visit."))
+                               key="cov.only", format_func=labeller("visit."), placeholder=T("ui.choose"))
     now = clock.now_iso()
     rows = store.list_visits(VisitFilter(first, last, region=region or None))
     grid, stats = visits.overview(rows, now)
@@ -192,7 +191,7 @@ def coverage_view() -> None:
             for v in doubtful:
                 loc = locations.get(v.location_id)
                 st.markdown(f"**{esc(loc.name if loc else v.location_id)}** · {esc(v.shopper)} · "
-                            f"{esc(format_time(v.started_at, v.tz))} · {esc(_doubt(v, loc))}")
+                            f"{esc(moment(v.started_at, v.tz))} · {esc(_doubt(v, loc))}")
                 if v.audit_id:
                     st.page_link(AUDITS, label=T("ui.open"), icon=":material/visibility:",
                                  query_params={"id": v.audit_id})
@@ -235,7 +234,7 @@ def plan_form() -> None:
         region = st.selectbox(T("visit.every_location_in"), ["", *regions], key="plan.region",
                               format_func=lambda r: r or "—")
         locs = st.multiselect(T("visit.or_locations"), list(names), key="plan.locations",
-                              format_func=names.__getitem__)
+                              format_func=names.__getitem__, placeholder=T("ui.choose"))
         cols = st.columns(2)
         first = cols[0].date_input(T("visit.from"), value=today.replace(day=1), key="plan.first")
         last = cols[1].date_input(T("visit.to"), value=(today.replace(day=28) + timedelta(days=4))
@@ -244,13 +243,14 @@ def plan_form() -> None:
                                     max_value=visits.MAX_PER_MONTH, value=2, key="plan.per_month",
                                     help=T("visit.per_month_help"))
         days = st.multiselect(T("visit.weekdays"), list(WEEKDAYS), key="plan.weekdays",
-                              format_func=labeller("day."))
+                              format_func=labeller("day."), placeholder=T("ui.choose"))
         cols = st.columns(2)
         time_from = cols[0].text_input(T("visit.time_from"), key="plan.time_from",
                                        placeholder="10:00")
         time_to = cols[1].text_input(T("visit.time_to"), key="plan.time_to", placeholder="14:00")
         people = st.multiselect(T("visit.shoppers"), list(shoppers), key="plan.shoppers",
-                                format_func=shoppers.__getitem__, help=T("visit.shoppers_help"))
+                                format_func=shoppers.__getitem__, help=T("visit.shoppers_help"),
+                                placeholder=T("ui.choose"))
         scenario_ru = st.text_area(T("visit.scenario_ru"), key="plan.scenario_ru", height=90)
         scenario_en = st.text_area(T("visit.scenario_en"), key="plan.scenario_en", height=90)
         go = st.form_submit_button(T("visit.make_plan"), type="primary")
@@ -270,8 +270,8 @@ def plan_form() -> None:
     if plans:
         st.subheader(T("visit.plans"), anchor=False)
         st.dataframe(pd.DataFrame([{
-            T("ui.template"): p.template_id, T("visit.from"): p.first.isoformat(),
-            T("visit.to"): p.last.isoformat(), T("visit.per_month"): p.per_month,
+            T("ui.template"): p.template_id, T("visit.from"): day(p.first),
+            T("visit.to"): day(p.last), T("visit.per_month"): p.per_month,
             T("ui.region"): p.region, T("ui.location"): ", ".join(p.location_ids),
             T("visit.shoppers"): ", ".join(p.shoppers) or "—",
             "👤": p.created_by} for p in plans]), hide_index=True, width="stretch")
@@ -312,7 +312,7 @@ def render_review_queue() -> None:
         loc = locations.get(r.location_id)
         with st.container(border=True):
             st.markdown(f"**{esc(loc.name if loc else r.location_id)}** · {esc(r.auditor)} · "
-                        f"{esc(format_time(r.submitted_at, loc.tz if loc else ''))}  \n"
-                        f"{'—' if r.overall is None else f'{r.overall:.0f}%'}")
+                        f"{esc(moment(r.submitted_at, loc.tz if loc else ''))}  \n"
+                        f"{fmt_score(r.overall)}")
             st.page_link(AUDITS, label=T("review.open"), icon=":material/rate_review:",
                          query_params={"id": r.audit_id})

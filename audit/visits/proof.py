@@ -8,6 +8,7 @@ from typing import Any
 
 from audit.core.errors import AppError
 from audit.i18n import t
+from audit.i18n.formats import fmt
 from audit.model import Location
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -97,19 +98,14 @@ def proof_of(location: Location | None, lat: float | None, lon: float | None) ->
     return Proof("on_site" if d <= ON_SITE_M else "far", d)
 
 
-def format_distance(metres: float) -> str:
-    """40 m, 950 m, 3.2 km, 120 km."""
-    if metres < 1000:
-        return f"{round(metres):d} m"
-    km = metres / 1000
-    return f"{km:.1f} km" if km < 100 else f"{round(km):d} km"
+def format_distance(metres: float, lang: str = "en") -> str:
+    """40 m, 950 m, 3.2 km, 120 km; "3,3 км" in Russian."""
+    return fmt(lang).distance(metres)
 
 
 def proof_text(proof: Proof, lang: str) -> str:
     """"on site (40 m)", "far (3.2 km)", "no position given", in the reader's language."""
     if proof.distance is None:
         return t(f"proof.{proof.kind}", lang)
-    dist = format_distance(proof.distance)
-    if lang == "ru":
-        dist = dist.replace("km", "км").replace("m", "м")
+    dist = format_distance(proof.distance, lang)
     return t(f"proof.{proof.kind}", lang, distance=dist)

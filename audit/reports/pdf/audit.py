@@ -251,7 +251,7 @@ class _AuditReport:
         if loc and loc.address:
             facts.insert(0, loc.address)
         times = [_l("submitted_at", lang, at=fmt.when(header.submitted_at))] if header.submitted_at else []
-        times.append(_l("times_in", lang, zone=fmt.tz))
+        times.append(_l("times_in", lang, zone=fmt.zone_name()))
         out.append(st.text(st.run(" · ".join(f for f in facts if f), size=8, colour=_GREY),
                            st.run(" · ".join(times), size=8, colour=_GREY, space_before=1)))
         out.append(Spacer(1, 4 * mm))
@@ -490,7 +490,7 @@ class _AuditReport:
         if ref.caption:
             bits.append(ref.caption)
         if ref.captured_at:
-            bits.append(_l("taken", lang, at=self.fmt.when(ref.captured_at)))
+            bits.append(_l("taken", lang, at=self.fmt.captured(ref.captured_at)))
         flags, more = audience.photo_flags(self.view, ref.flags, limits.PHOTO_FLAGS_SHOWN)
         for flag in flags:
             kind, _, other = flag.partition(":")
@@ -793,7 +793,7 @@ class _AuditReport:
         """Who did what when, oldest first, each time in the report's zone and labelled with it."""
         st, lang, fmt = self.st, self.lang, self.fmt
         out: list[Any] = [st.p(_l("history", lang), st.h1),
-                          st.p(_l("history_intro", lang, zone=fmt.tz), st.small), Spacer(1, 3 * mm)]
+                          st.p(_l("history_intro", lang, zone=fmt.zone_name()), st.small), Spacer(1, 3 * mm)]
         times = [fmt.when(line.at) if line.at else line.when for line in lines]
         # the time column fits the longest time: "14 мар. 2025, 12:30 UTC+03:00" on one line
         when_w = min(60 * mm, max(pdfmetrics.stringWidth(_printable(w, st.fam), st.fam.regular, 8)

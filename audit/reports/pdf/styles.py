@@ -8,15 +8,10 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal, format_percent
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -24,6 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from audit.i18n import t
+from audit.i18n.formats import Fmt as Fmt  # the reports' formatter, re-exported
 from audit.model import (
     Checklist,
 )
@@ -377,123 +373,6 @@ def _wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
                 line.append(word)
         out.append(" ".join(line))
     return out
-
-
-class Fmt:
-    """Numbers, percentages, dates and times in the report's language and time zone, by Babel.
-
-    "52,7 %" and "14 мар. 2025, 12:30 UTC" in Russian, "52.7%" and "14 Mar 2025, 12:30 UTC"
-    in English. Times are shown in `tz` and labelled with it; an ISO time without an offset
-    is taken as UTC.
-    """
-
-    def __init__(self, lang: str, tz: str = "UTC") -> None:
-        self.lang = "ru" if lang == "ru" else "en"
-        self.locale = Locale.parse(self.lang)
-        try:
-            self.zone: tzinfo = ZoneInfo(tz) if tz != "UTC" else UTC
-        except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown time zone {tz!r}; use an IANA name such as Europe/Moscow, "
-                             "or UTC") from err
-        self.tz = tz
-        pattern = self.locale.percent_formats[None].pattern  # "#,##0 %" in ru, "#,##0%" in en
-        self._percent = pattern.replace("#,##0", "#,##0.#", 1)
-        # a report writes the same few numbers hundreds of times ("1 / 1"): format each once
-        self._nums: dict[float, str] = {}
-        self._pcts: dict[float, str] = {}
-
-    def num(self, x: float) -> str:
-        """Points and weights: up to two decimals, as the reader writes them."""
-        r = round(x, 2)
-        found = self._nums.get(r)
-        if found is None:
-            found = self._nums[r] = str(format_decimal(r, "#,##0.##", locale=self.locale))
-        return found
-
-    def pct(self, x: float | None) -> str:
-        if x is None:
-            return "—"
-        r = round(x, 1)
-        found = self._pcts.get(r)
-        if found is None:
-            found = self._pcts[r] = str(format_percent(r / 100, self._percent, locale=self.locale))
-        return found
-
-    def pct0(self, x: float | None) -> str:
-        """A percentage without decimals, for tight table cells."""
-        pattern = self._percent.replace("#,##0.#", "#,##0")
-        return "—" if x is None else str(format_percent(round(x) / 100, pattern, locale=self.locale))
-
-    def signed(self, x: float) -> str:
-        """+3.2, −1.5 or ±0: a change in percentage points, to one decimal."""
-        r = round(x, 1)
-        sign = "+" if r > 0 else "−" if r < 0 else "±"
-        return sign + str(format_decimal(abs(r), "#,##0.#", locale=self.locale))
-
-    def points(self, x: float) -> str:
-        """"3.1 points" / "3,1 балла", with the plural the number needs."""
-        r = round(x, 1)
-        form = self.locale.plural_form(r if r != int(r) else int(r))
-        words = _POINTS_RU if self.lang == "ru" else _POINTS_EN
-        return f"{self.num(r)} {words.get(form, words['other'])}"
-
-    def _local(self, iso: str) -> datetime | None:
-        try:
-            dt = datetime.fromisoformat(iso)
-        except (TypeError, ValueError):
-            return None
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=UTC)
-        return dt.astimezone(self.zone)
-
-    def zone_label(self, dt: datetime) -> str:
-        if self.tz == "UTC":
-            return "UTC"
-        offset = dt.utcoffset() or timedelta(0)
-        sign = "+" if offset >= timedelta(0) else "−"
-        minutes = abs(int(offset.total_seconds())) // 60
-        return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-    def when(self, iso: str) -> str:
-        """Date and time with the zone: 14 мар. 2025, 12:30 UTC."""
-        dt = self._local(iso) if iso else None
-        if dt is None:
-            return iso or "—"
-        return f"{format_datetime(dt, 'd MMM y, HH:mm', locale=self.locale)} {self.zone_label(dt)}"
-
-    def day(self, iso: str) -> str:
-        """The date alone, in the zone: 14 мар. 2025."""
-        dt = self._local(iso) if len(iso) > 10 else None
-        if dt is None:
-            try:
-                return str(format_date(date.fromisoformat(iso[:10]), "d MMM y", locale=self.locale))
-            except ValueError:
-                return iso or "—"
-        return str(format_date(dt.date(), "d MMM y", locale=self.locale))
-
-    def month(self, ym: str) -> str:
-        """"2025-03" → "март 2025" / "March 2025"."""
-        try:
-            first = date(int(ym[:4]), int(ym[5:7]), 1)
-        except ValueError:
-            return ym
-        return str(format_date(first, "LLLL y", locale=self.locale))
-
-    def month_short(self, ym: str) -> str:
-        """"2025-03" → "мар 25" / "Mar 25", for chart axes."""
-        try:
-            first = date(int(ym[:4]), int(ym[5:7]), 1)
-        except ValueError:
-            return ym
-        return str(format_date(first, "LLL yy", locale=self.locale)).replace(".", "")
-
-    def clock(self, iso: str) -> str:
-        dt = self._local(iso)
-        return iso if dt is None else dt.strftime("%H:%M:%S")
-
-
-_POINTS_EN = {"one": "point", "other": "points"}
-_POINTS_RU = {"one": "балл", "few": "балла", "many": "баллов", "other": "балла"}
 
 
 def _colour(value: str) -> colors.Color:

@@ -91,6 +91,8 @@ async function sha256(blob) {
 async function preparePhoto(file) {
   const head = await file.slice(0, 256 * 1024).arrayBuffer();
   const report = { ...readExif(head), size: file.size };
+  // the phone's zone reads a camera clock that has no offset (the server keeps times in UTC)
+  try { report.zone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined; } catch (e) { /* none */ }
   let blob = file;
   let thumb = null;
   try {
