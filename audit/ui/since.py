@@ -50,7 +50,7 @@ def since_block(user: User, audit: Audit, checklist: Checklist, score: AuditScor
         if capped and since.previous_computed is not None and score.computed is not None:
             lines.append(T("ui.since_computed", before=fmt_score(since.previous_computed),
                            now=fmt_score(score.computed),
-                           diff=_signed(score.computed - since.previous_computed)))
+                           diff=_signed(round(score.computed, 1) - round(since.previous_computed, 1))))
     with st.container(border=True, key="since-last"):
         st.markdown(f"**{esc(T('ui.since_title', date=format_day(since.previous_at, tz)))}**  \n"
                     + "  \n".join(esc(x) for x in lines)

@@ -353,7 +353,7 @@ class _AuditReport:
         capped = round(before, 1) != round(before_overall, 1) or self.score.is_critical_failure
         if not capped:
             return []
-        diff = computed - before
+        diff = round(computed, 1) - round(before, 1)  # the difference of the two printed scores
         r = round(diff, 1)
         tone = _LEVEL_COLOURS["wow"] if r > 0 else _RED if r < 0 else _GREY
         return [self.st.run(_l("vs_previous_computed", self.lang, diff=self.fmt.signed(diff),

@@ -641,11 +641,14 @@ class _Frame:
         top = height - 11 * mm
         canv.setFont(self.fam.bold, 9)
         canv.setFillColor(self.brand)
-        canv.drawString(MARGIN, top, _shorten(self.brand_name, self.fam.bold, 9, width / 2 - MARGIN))
+        brand = _shorten(self.brand_name, self.fam.bold, 9, width / 2 - MARGIN)
+        canv.drawString(MARGIN, top, brand)
         canv.setFont(self.fam.regular, 8.5)
         canv.setFillColor(_GREY)
-        canv.drawRightString(width - MARGIN, top,
-                             _shorten(self.heading, self.fam.regular, 8.5, width / 2 - MARGIN - 5 * mm))
+        # the heading takes what the brand name leaves, not half the page: it is cut only when
+        # the two cannot share the line
+        room = width - 2 * MARGIN - pdfmetrics.stringWidth(brand, self.fam.bold, 9) - 8 * mm
+        canv.drawRightString(width - MARGIN, top, _shorten(self.heading, self.fam.regular, 8.5, room))
         canv.setStrokeColor(self.brand)
         canv.setLineWidth(0.8)
         canv.line(MARGIN, top - 2.5 * mm, width - MARGIN, top - 2.5 * mm)
