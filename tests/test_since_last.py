@@ -102,7 +102,7 @@ def test_pdf_page_1__since_last_time__the_cap_and_the_computed_change(store: Sto
     assert flat(f"без ограничения: {fmt.signed(round(now.computed, 1) - round(before.computed, 1))} п. п. "
                 f"({fmt.pct(before.computed)} → {fmt.pct(now.computed)})") in page
     block = page[page.index("С прошлого аудита"):page.index("Что исправить в первую очередь")]
-    assert "новых замечаний: 1 · повторились: 2 · исправлено: 1" in block
+    assert "Новых замечаний: 1 · повторились: 2 · исправлено: 1" in block
     # the critical failure first, with what its cap cost, not only its own 8 points
     cap = cap_cost(now)
     assert cap > 10

@@ -1024,6 +1024,23 @@ def since_last(score: AuditScore, previous: AuditScore, plan: Sequence[PlanEntry
     return sorted(found + fixed, key=lambda e: (not e.critical, rank[e.change]))  # stable: keeps rank
 
 
+SINCE_SHOWN = {"critical": 2, AGAIN: 2, NEW: 2, FIXED: 2}  # the first few of each kind on top
+
+
+def since_top(entries: Sequence[SinceEntry]) -> list[SinceEntry]:
+    """The few "since last time" entries page 1 and the top of the app's audit page show, in
+    their order: the critical failures, then the first of what failed again, is new, was fixed.
+    The rest are counted there and listed in full below."""
+    taken: dict[str, int] = {}
+    out = []
+    for e in entries:
+        kind = "critical" if e.critical else e.change
+        if taken.get(kind, 0) < SINCE_SHOWN[kind]:
+            taken[kind] = taken.get(kind, 0) + 1
+            out.append(e)
+    return out
+
+
 @dataclass(frozen=True)
 class SinceLastTime:
     """Page 1's "since last time": the previous audit of the location, checklist and mode, its

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit.actions.service import AGAIN, FIXED, REPEAT, STILL_OPEN, state_text
+from audit.actions.service import AGAIN, FIXED, NEW, REPEAT, STILL_OPEN, SinceEntry, since_top, state_text
 from audit.core.zones import format_day
 from audit.i18n import answer_text, explain
 from audit.model import Audit, AuditScore, Checklist, User
@@ -14,7 +14,9 @@ from audit.scoring.score import cap_cost, impacts, ranked_findings
 from audit.ui import items
 from audit.ui.common import T, esc, fmt_points, fmt_score, get_store, lang
 
-MARKS = {"new": "🆕", AGAIN: "🔁", FIXED: "✅"}
+# Streamlit's own icon font: a phone without an emoji font shows these too
+MARKS = {NEW: ":orange[:material/add_circle:]", AGAIN: ":orange[:material/replay:]",
+         FIXED: ":green[:material/check_circle:]"}
 
 
 def _signed(x: float) -> str:
@@ -39,7 +41,7 @@ def since_block(user: User, audit: Audit, checklist: Checklist, score: AuditScor
         return
     location = store.get_location(audit.header.location_id)
     tz = location.tz if location else ""
-    counts = {c: sum(1 for e in since.entries if e.change == c) for c in ("new", AGAIN, FIXED)}
+    counts = {c: sum(1 for e in since.entries if e.change == c) for c in (NEW, AGAIN, FIXED)}
     lines = []
     if since.previous_overall is not None and score.overall is not None:
         lines.append(T("ui.since_score", before=fmt_score(since.previous_overall),
@@ -55,17 +57,22 @@ def since_block(user: User, audit: Audit, checklist: Checklist, score: AuditScor
         st.markdown(f"**{esc(T('ui.since_title', date=format_day(since.previous_at, tz)))}**  \n"
                     + "  \n".join(esc(x) for x in lines)
                     + f"  \n:gray[{esc(T('ui.since_counts', **counts))}]")
-        rows = []
-        for e in since.entries:
-            item = items.checklist_item(checklist, e.key)
-            mark = "🔴" if e.critical else MARKS[e.change]
-            line = f"{mark} **{esc(item.text.get(lang()))}** · {esc(T('ui.since_' + e.change))}"
-            if e.change != FIXED:
-                line += f" · :gray[{esc(cost_text(e.loss, e.critical, e.cap))}]"
-            if e.plan is not None and e.change == AGAIN and e.plan.state in (REPEAT, STILL_OPEN):
-                line += f" · :gray[{esc(state_text(e.plan, lang()))}]"
-            rows.append(line)
-        st.markdown("\n".join(f"- {r}" for r in rows))
+        top = since_top(since.entries)
+        st.markdown("\n".join(f"- {_line(checklist, e)}" for e in top))
+        if len(top) < len(since.entries):
+            with st.expander(T("ui.since_all", count=len(since.entries)), key="since-all"):
+                st.markdown("\n".join(f"- {_line(checklist, e)}" for e in since.entries))
+
+
+def _line(checklist: Checklist, e: SinceEntry) -> str:
+    item = items.checklist_item(checklist, e.key)
+    mark = ":red[:material/error:]" if e.critical else MARKS[e.change]
+    line = f"{mark} **{esc(item.text.get(lang()))}** · {esc(T('ui.since_' + e.change))}"
+    if e.change != FIXED:
+        line += f" · :gray[{esc(cost_text(e.loss, e.critical, e.cap))}]"
+    if e.plan is not None and e.change == AGAIN and e.plan.state in (REPEAT, STILL_OPEN):
+        line += f" · :gray[{esc(state_text(e.plan, lang()))}]"
+    return line
 
 
 def findings(checklist: Checklist, audit: Audit, score: AuditScore) -> None:
@@ -78,7 +85,7 @@ def findings(checklist: Checklist, audit: Audit, score: AuditScore) -> None:
                      icon=":material/trending_down:"):
         for f in found:
             item = items.checklist_item(checklist, f.key)
-            mark = "🔴 " if f.is_critical_failure else ""
+            mark = ":red[:material/error:] " if f.is_critical_failure else ""
             st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — "
                         f"{esc(answer_text(item, audit.answers.get(f.key), lang()))}  \n"
                         f":gray[{esc(explain(item, f, lang(), checklist))} · "

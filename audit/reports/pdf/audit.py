@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table
 
-from audit.actions.service import AGAIN, FIXED, NEW, REPEAT, STILL_OPEN, state_text
+from audit.actions.service import AGAIN, FIXED, NEW, REPEAT, STILL_OPEN, since_top, state_text
 from audit.core import limits
 from audit.i18n import answer_text, explain, level_name, t
 from audit.model import (
@@ -83,8 +83,6 @@ if TYPE_CHECKING:
 
 
 _HISTORY_ROOM = 70 * mm  # the history starts on a new page unless its heading and a few rows fit
-# "since last time" rows on page 1 by kind; the rest are counted, the findings list them all
-_SINCE_ROWS = {"critical": 2, "again": 2, "new": 2, "fixed": 2}
 
 
 @dataclass(frozen=True)
@@ -247,7 +245,7 @@ class _AuditReport:
         """"cost 1.4 points of 100"; a critical failure adds what its cap took."""
         points = self.fmt.points(loss)
         if critical and self.cap_cost > 0:
-            return _l("cost_cap", self.lang, points=points, cap=self.fmt.points(self.cap_cost))
+            return _l("finding_cost_cap", self.lang, points=points, cap=self.fmt.points(self.cap_cost))
         return _l("cost", self.lang, points=points)
 
     # -- page 1: what a manager reads in two minutes ----------------------------------------
@@ -371,13 +369,7 @@ class _AuditReport:
                                                 fixed=counts[FIXED]), size=8.5, colour=_INK))]
         if not since.entries:
             return [KeepTogether(out)]
-        taken: dict[str, int] = {}
-        shown = []
-        for e in since.entries:
-            group = "critical" if e.critical else e.change
-            if taken.get(group, 0) < _SINCE_ROWS.get(group, 0):
-                taken[group] = taken.get(group, 0) + 1
-                shown.append(e)
+        shown = since_top(since.entries)
         tones = {NEW: _RED, AGAIN: _AMBER, FIXED: _LEVEL_COLOURS["wow"]}
         change_w = 58 * mm
         title_w = self.width - change_w

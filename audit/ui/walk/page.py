@@ -170,10 +170,18 @@ def _confirm_delete(user: User, audit_id: str) -> None:
 def _score_header(score, checklist: Checklist) -> None:  # type: ignore[no-untyped-def]
     """The score, its level and a line per section, as plain text: nothing in it waits for a
     script to load and then changes its size."""
+    _score_line(score)
+    _section_scores(score, checklist)
+
+
+def _score_line(score) -> None:  # type: ignore[no-untyped-def]
     st.markdown(f"{T('score.overall')}: **{fmt_score(score.overall)}** {level_badge(score.level)}")
     if score.is_critical_failure:
         st.error(T("ui.critical_banner", computed=fmt_score(score.computed),
                    capped=fmt_score(score.overall)), icon=":material/report:")
+
+
+def _section_scores(score, checklist: Checklist) -> None:  # type: ignore[no-untyped-def]
     rows = [f"| {T('ui.section')} | % | {T('ui.points')} |", "| :-- | --: | --: |"]
     for sec, s in zip(checklist.sections, score.sections, strict=True):
         title = esc(sec.title.get(lang())).replace("|", "\\|")
@@ -203,8 +211,9 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
     score = score_audit(checklist, audit.answers)
     st.info(review_panel.submitted_note(audit.header, get_store().get_location(
         audit.header.location_id)), icon=":material/lock:")
-    _score_header(score, checklist)
-    since.since_block(user, audit, checklist, score)
+    _score_line(score)
+    since.since_block(user, audit, checklist, score)  # at the top: what changed since last time
+    _section_scores(score, checklist)
     report_buttons.audit_pdf_button(user, audit, checklist)
     actions_ui.plan_link(user, audit.id)
     review_panel.panel(user, audit, checklist)
