@@ -173,3 +173,29 @@ def test_app_and_pdf__findings_and_since_last_time_in_the_same_order(data: TinyS
                                       "Cleanliness of the entrance"]
     # the app says what the cap cost too
     assert "and its cap" in losses.markdown[0].value
+
+
+def test_since_last_time__an_audit_the_branch_was_not_shown_is_never_the_comparison(
+        store: Store) -> None:
+    """A mystery audit submitted but not published between the two: page 1 compares with the
+    published one before it, for HQ as for the branch."""
+    from audit.audits import capture as audits
+    from audit.visits import service as visit_service
+    from tests.conftest import answer_mini, photograph
+    from tests.test_actions_history import PERFECT, ago
+
+    people, first, second = two_audits(store)
+    sue = people["shopper2"]
+    hidden = audits.start_audit(store, sue, location_id="loc-a", template_id="mini", mode="mystery",
+                                lang="ru", visit_at=ago(10), now=ago(10)).id
+    answer_mini(store, sue, hidden, **PERFECT)
+    photograph(store, sue, hidden, "office.facade")
+    visit_service.submit(store, sue, hidden, now=ago(10, 11))
+    audit = store.get_audit(second)
+    assert audit is not None and not store.get_header(hidden).published  # type: ignore[union-attr]
+    checklist = get_checklist(store, "mini", 1)
+    for who in ("hq", "manager"):
+        since = since_last_time(store, audit, checklist, people[who])
+        assert since is not None and since.previous_id == first
+    page = pages(workflow.audit_pdf(store, audit, lang="ru", reader=people["hq"], viewer=people["hq"]))[0]
+    assert "±0 п. п. к прошлому аудиту" in page  # the perfect unpublished one would read −60

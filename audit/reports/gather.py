@@ -7,12 +7,20 @@ import base64
 import binascii
 import io
 import warnings
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from audit.actions.service import SinceLastTime, access_obj, plan_for, plan_lines, sign_off, since_last
+from audit.actions.service import (
+    PlanEntry,
+    SinceLastTime,
+    access_obj,
+    plan_for,
+    plan_lines,
+    sign_off,
+    since_last,
+)
 from audit.audits.capture import auditor_codes
 from audit.checklist.templates import get_checklist
 from audit.core import limits
@@ -113,14 +121,16 @@ def display_photo(store: Store, held: Container[str] | None = None) -> PhotoLook
 
 
 def previous_summary(store: Store, audit: Audit) -> SummaryRow | None:
-    """The location's previous submitted audit of the same checklist and mode, visited before
-    this one: what page 1 compares with. A self-audit is compared with self-audits, a mystery
-    audit with mystery audits."""
+    """The location's previous audit of the same checklist and mode that reached the branch (a
+    submitted self-audit, a published mystery audit), visited before this one: what page 1
+    compares with, for every reader alike. A self-audit is compared with self-audits, a mystery
+    audit with mystery audits; one the branch has not been shown is never the comparison."""
     h = audit.header
     visit = h.visit_at or h.started_at
     mine = store.list_summaries(AuditFilter(status="submitted", location_ids=(h.location_id,),
                                             template_id=h.template_id, mode=h.mode))
     before = [r for r in mine if r.audit_id != h.id and r.overall is not None
+              and (r.mode == "self" or r.published)
               and (r.visit_at or r.started_at, r.audit_id) < (visit, h.id)]
     return max(before, key=lambda r: (r.visit_at or r.started_at, r.audit_id), default=None)
 
@@ -149,7 +159,8 @@ def audit_context(store: Store, audit: Audit) -> AuditContext:
 
 
 def since_last_time(store: Store, audit: Audit, checklist: Checklist, viewer: User | None,
-                    score: AuditScore | None = None) -> SinceLastTime | None:
+                    score: AuditScore | None = None,
+                    plan: Sequence[PlanEntry] | None = None) -> SinceLastTime | None:
     """What changed since the location's previous audit, for whoever sees the location's
     actions (`viewer` None: the operator, the branch's e-mail); None for a shopper, and for the
     location's first audit. The app's audit page and the PDF's page 1 both read this."""
@@ -167,7 +178,7 @@ def since_last_time(store: Store, audit: Audit, checklist: Checklist, viewer: Us
     then = checklist if (before.header.template_version == h.template_version) else \
         get_checklist(store, before.header.template_id, before.header.template_version)
     score = score or score_audit(checklist, audit.answers)
-    plan = plan_for(store, audit, viewer, checklist)
+    plan = plan_for(store, audit, viewer, checklist) if plan is None else plan
     return SinceLastTime(previous_id=previous.audit_id,
                          previous_at=previous.visit_at or previous.started_at,
                          previous_overall=previous.overall, previous_computed=previous.computed,
@@ -194,4 +205,4 @@ def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str,
                             items=items)
     return AuditTrail(plan=tuple(plan_lines(plan, checklist, people, lang)),
                       sign_off=sign_off(h, people) if plan else None, history=tuple(history),
-                      since=since_last_time(store, audit, checklist, viewer))
+                      since=since_last_time(store, audit, checklist, viewer, plan=plan))
