@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from audit.model import Location
 from audit.ops.cli import build_parser
 from audit.ops.demo import generate
+from audit.reports import analytics
 from audit.store.folder.backend import TinyStore
 from tests.conftest import MINI_YAML
 
@@ -179,8 +180,13 @@ def test_report__network_mode_option__ranks_the_chosen_audits(demo_dir: Path, tm
         first = " ".join(PdfReader(out).pages[0].extract_text().split())
         counts[mode] = int(first.split("Audits ")[1].split()[0])
     rows = [r for r in TinyStore(demo_dir).list_summaries() if r.template_id == "service-point"]
-    assert counts["mystery"] == sum(r.mode == "mystery" for r in rows)
-    assert counts["both"] == counts["mystery"] + counts["self"] == len(rows)
+    for mode in ("mystery", "self", "both"):  # without dates: the quarter up to the newest audit
+        f = analytics.report_period(analytics.Filters(template_id="service-point", mode=mode), rows,
+                                    "2100-01-01")
+        assert f.date_from and f.date_to
+        chosen = [r for r in rows if mode == "both" or r.mode == mode]
+        assert counts[mode] == sum(f.date_from <= (r.visit_at or r.started_at)[:10] <= f.date_to
+                                   for r in chosen) > 0
     bad = run("--data-dir", str(demo_dir), "report", "--network", "--mode", "secret", "-o", str(out))
     assert bad.returncode != 0 and "invalid choice" in bad.stderr
 

@@ -28,7 +28,7 @@ from audit.reports.pdf import (
     render_audit_pdf,
     render_network_pdf,
 )
-from audit.scoring.score import impacts, score_audit
+from audit.scoring.score import impacts, ranked_findings, score_audit
 from audit.store.folder.backend import TinyStore
 
 GENERATED = "2025-03-15T09:00:00+03:00"
@@ -209,11 +209,15 @@ def test_audit_pdf__findings__sorted_by_what_they_cost_the_total(mini: Checklist
     pages = [flat(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
     findings = " ".join(pages[1:3])
     findings = findings[findings.index("Findings"):]
-    by_cost = sorted(score.findings, key=lambda f: -cost[f.key])
-    positions = [findings.index(mini.item(f.key).text.en) for f in by_cost]  # type: ignore[union-attr]
+    ranked = ranked_findings(score)
+    positions = [findings.index(mini.item(f.key).text.en) for f in ranked]  # type: ignore[union-attr]
     assert positions == sorted(positions)
-    # the entrance weighs twice the office: its "no" costs more than the critical guard's
+    # the entrance weighs twice the office: its "no" costs more than the critical guard's, yet
+    # the critical failure comes first (its cap costs more than any item), then by cost
     assert cost["entrance.dry"] > cost["office.guard"]
+    assert ranked[0].key == "office.guard"
+    rest = [cost[f.key] for f in ranked[1:]]
+    assert rest == sorted(rest, reverse=True)
     assert f"cost {round(cost['entrance.dry'], 1):g} points of 100" in findings
     assert "Critical failure" in findings
     assert "→ 0 of 2 points" not in findings  # the technical line lives in the appendix
@@ -547,7 +551,8 @@ def test_summary_page__score_comparisons_top_three_strengths_and_the_shoppers_wo
     sign = "+" if diff_prev > 0 else "−"
     number = f"{abs(diff_prev):g}"
     assert f"{sign}{number.replace('.', ',') if lang == 'ru' else number}" in first
-    ranked = sorted(cost, key=lambda k: -cost[k])
+    ranked = [f.key for f in ranked_findings(score)]  # the critical failure first, then by cost
+    assert ranked[0] == "office.guard" and set(ranked) == set(cost)
     fix_first = first[first.index(words[0]):first.index(words[1])]
     positions = [fix_first.index(mini.item(k).text.get(lang)) for k in ranked[:3]]  # type: ignore[union-attr]
     assert positions == sorted(positions)

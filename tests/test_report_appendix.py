@@ -196,8 +196,8 @@ def test_history__steps_with_times_in_the_zone__branch_sees_the_code(store: Stor
     code = store.get_user("sam").code  # type: ignore[union-attr]
     assert code
     pages = pages_of(pdf(store, audit_id, viewer=people["manager"]))
-    history = pages[-1]
-    assert "История аудита" in history
+    assert "История аудита" in pages[-1]
+    history = pages[-1][pages[-1].index("История аудита"):]  # it may follow the appendix's tail
     assert "Время — Москва" in history and "Когда Кто Что произошло" in history
     # the branch reads the audit's steps, not the review between the shopper and the reviewer
     steps = ["Начат", "Отправлен", "Опубликован для точки"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,26 @@ import pdfplumber
 import pytest
 from reportlab.pdfgen.canvas import Canvas
 
+from audit.actions.service import PlanLine
 from audit.checklist.conditions import visibility
-from audit.checklist.parse import load_checklist, shipped_dir
+from audit.checklist.parse import load_checklist, parse_checklist, shipped_dir
 from audit.checklist.templates import get_checklist
 from audit.ops import demo
-from audit.reports.pdf import render_network_pdf
+from audit.reports.pdf import AuditTrail, render_audit_pdf, render_network_pdf
+from audit.reports.pdf.styles import Fmt, _l
+from audit.review.steps import HistoryLine
 from audit.store.folder.backend import TinyStore
-from tests.report_cases import CASES, PhotoFiles, answered, render_case
+from tests.conftest import MINI_YAML
+from tests.report_cases import (
+    BRANCH_VIEW,
+    CASES,
+    CONTEXT,
+    LOCATION,
+    PhotoFiles,
+    answered,
+    audit_of,
+    render_case,
+)
 
 
 def words_of(pdf: bytes) -> list[list[dict[str, Any]]]:
@@ -99,3 +113,94 @@ def test_network_pdf__no_text_overlaps_on_any_page(network_store: TinyStore, lan
                              date_from="2024-07-01", date_to="2025-06-30", region=None,
                              generated_at="2025-07-01T09:00:00+00:00", mode=mode)
     assert overlaps(pdf) == []
+
+
+# -- sensible breaks: no hour range cut in two, no page left nearly empty ------------------------
+
+
+HALF_RANGE = re.compile(r"\d\d:\d\d–$")
+
+
+@pytest.mark.parametrize("case", ["long", "photos30"])
+def test_audit_pdf__hour_ranges_never_wrap_beside_a_photo(case: str, tmp_path: Path) -> None:
+    """"09:00–" above "18:00" in the week beside a photo column: the range stays one word."""
+    pdf = render_case(case, tmp_path)
+    words = [w["text"] for page in words_of(pdf) for w in page]
+    assert [w for w in words if HALF_RANGE.search(w)] == []
+    assert words.count("09:00–18:00") >= 5  # the week's weekdays, each on one line
+
+
+def body_lines(pdf: bytes) -> list[int]:
+    """Lines of text per page between the running header and the footer."""
+    out = []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            top, bottom = 20 * 72 / 25.4, page.height - 17 * 72 / 25.4
+            tops = {round(w["top"]) for w in page.extract_words() if top < w["top"] < bottom}
+            out.append(len(tops))
+    return out
+
+
+def plan_line(n: int) -> PlanLine:
+    return PlanLine(action_id=f"a{n}", section="Вход", finding=f"Замечание номер {n}: у входа лужа",
+                    answer="Нет", owner="Мария Иванова", due="2025-03-28", status="Открыта",
+                    critical=n == 0, loss=2.5, key="entrance.dry", state="новая")
+
+
+def history(count: int) -> tuple[HistoryLine, ...]:
+    return tuple(HistoryLine(at=f"2025-03-14T12:{n:02d}:00+03:00", when="", who="S-1A2B3C",
+                             what=f"Шаг {n}") for n in range(count))
+
+
+@pytest.mark.slow
+def test_audit_pdf__no_page_holds_a_line_or_two_before_a_break(tmp_path: Path) -> None:
+    """The plan's last row goes with the sign-off, the sections follow a short tail, the history
+    follows the appendix: whatever the plan's length, no page but the last is nearly empty."""
+    checklist = parse_checklist(MINI_YAML)
+    photos = PhotoFiles(tmp_path)
+    audit = audit_of(checklist, answered(checklist, photos, photo_every=3, max_photos=2), photos)
+    for rows in range(4, 60, 7):
+        trail = AuditTrail(plan=tuple(plan_line(n) for n in range(rows)), history=history(4))
+        pdf = render_audit_pdf(audit, checklist, location=LOCATION, lang="ru", auditor_label="S-1A2B3C",
+                               photo=photos.get, generated_at="2025-03-15T09:00:00+03:00",
+                               view=BRANCH_VIEW, context=CONTEXT, tz="Europe/Moscow", trail=trail)
+        lines = body_lines(pdf)
+        assert min(lines) >= 12, (rows, lines)
+
+
+def header_lines(pdf: bytes) -> list[str]:
+    """The running header of each page: the words above the body."""
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return [" ".join(w["text"] for w in page.extract_words() if w["bottom"] < 20 * 72 / 25.4)
+                for page in doc.pages]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_network_pdf__by_default__a_dated_period_a_change_column_and_a_whole_header(
+        network_store: TinyStore, lang: str) -> None:
+    """No dates given (the CLI's default): the quarter up to the newest audit, its dates printed,
+    the Change column against the period of the same length before it, the header not cut."""
+    checklist = get_checklist(network_store, "service-point")
+    locations = {loc.id: loc for loc in network_store.list_locations()}
+    rows = network_store.list_summaries()
+    newest = max((r.visit_at or r.started_at)[:10] for r in rows if r.mode == "mystery")
+    pdf = render_network_pdf(rows, locations, checklist, lang=lang, date_from=None, date_to=None,
+                             region=None, generated_at="2025-07-01T09:00:00+00:00", mode="mystery")
+    fmt = Fmt(lang)
+    start = date.fromisoformat(newest).replace(day=1)
+    start = start.replace(month=start.month - 2) if start.month > 2 else \
+        start.replace(year=start.year - 1, month=start.month + 10)
+    period = f"{fmt.day(start.isoformat())} – {fmt.day(newest)}"
+    text = pages_text(pdf)
+    assert period in text[0].replace("\u00a0", " ") or period in text[0]
+    ranking = text[0][text[0].index(_l("ranking", lang)):]
+    changes = re.findall(r"(?<![\d,.])[+−±]\d+(?:[.,]\d)?(?!\s*%)", ranking)
+    assert changes, ranking  # a change against the period before, not "—" all down the column
+    assert _l("all_time", lang) not in text[0]
+    heads = header_lines(pdf)
+    assert all("…" not in h and fmt.day(newest) in h for h in heads), heads
+
+
+def pages_text(pdf: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return [page.extract_text() or "" for page in doc.pages]

@@ -36,7 +36,7 @@ from audit.model.actions import (
 )
 from audit.notify import outbox as notify
 from audit.people import access
-from audit.scoring.score import impacts, score_audit
+from audit.scoring.score import cap_cost, impacts, ranked_findings, score_audit
 from audit.store import AuditFilter, Store
 
 AUTO_MODES = ("all", "critical")  # which findings make an action by themselves
@@ -981,6 +981,77 @@ def audit_plan(audit: Audit, score: AuditScore, actions: Iterable[Action], setti
                 PlanEntry(p, carrier, STILL_OPEN, since=carrier.opened_at)
         out.append(entry)
     return out
+
+
+# what a finding did since the previous audit of the same location, checklist and mode
+AGAIN, FIXED = "again", "fixed"  # and NEW: a finding the previous audit did not have
+
+
+@dataclass(frozen=True)
+class SinceEntry:
+    """One item on page 1's "since last time": new, failed again, or fixed.
+
+    `loss` is what the finding cost the computed score (`impacts`), `cap` what the critical
+    cap took on top (a critical failure only); `plan` the item's entry in the audit's action
+    plan where the reader sees one (a repeat's "repeat ×N", "open since …").
+    """
+
+    key: str
+    change: str
+    critical: bool = False
+    loss: float = 0.0
+    cap: float = 0.0
+    plan: PlanEntry | None = None
+
+
+def since_last(score: AuditScore, previous: AuditScore, plan: Sequence[PlanEntry] = ()) -> list[SinceEntry]:
+    """This audit's findings against the previous audit's, item by item, by the rule the
+    action loop weighs a later audit with (`item_state`): failed in both is AGAIN, failed now
+    only is NEW, failed before and answered well now is FIXED.
+
+    The one order the app and the PDF show them in: critical failures first, then what failed
+    again, what is new, what was fixed; inside each, the order every surface lists findings in
+    (`ranked_findings`), the fixed ones in checklist order.
+    """
+    losses = impacts(score)
+    capped = cap_cost(score)
+    entries = {e.proposal.key: e for e in plan}
+    found = [SinceEntry(f.key, AGAIN if item_state(previous, f.key) == FAILED else NEW,
+                        critical=f.is_critical_failure, loss=round(losses.get(f.key, 0.0), 2),
+                        cap=round(capped, 2) if f.is_critical_failure else 0.0, plan=entries.get(f.key))
+             for f in ranked_findings(score)]
+    fixed = [SinceEntry(f.key, FIXED) for f in previous.findings if item_state(score, f.key) == GOOD]
+    rank = {c: n for n, c in enumerate((AGAIN, NEW, FIXED))}
+    return sorted(found + fixed, key=lambda e: (not e.critical, rank[e.change]))  # stable: keeps rank
+
+
+SINCE_SHOWN = {"critical": 2, AGAIN: 2, NEW: 2, FIXED: 2}  # the first few of each kind on top
+
+
+def since_top(entries: Sequence[SinceEntry]) -> list[SinceEntry]:
+    """The few "since last time" entries page 1 and the top of the app's audit page show, in
+    their order: the critical failures, then the first of what failed again, is new, was fixed.
+    The rest are counted there and listed in full below."""
+    taken: dict[str, int] = {}
+    out = []
+    for e in entries:
+        kind = "critical" if e.critical else e.change
+        if taken.get(kind, 0) < SINCE_SHOWN[kind]:
+            taken[kind] = taken.get(kind, 0) + 1
+            out.append(e)
+    return out
+
+
+@dataclass(frozen=True)
+class SinceLastTime:
+    """Page 1's "since last time": the previous audit of the location, checklist and mode, its
+    scores (capped and computed) and what each item did since (`since_last`)."""
+
+    previous_id: str
+    previous_at: str
+    previous_overall: float | None
+    previous_computed: float | None
+    entries: tuple[SinceEntry, ...]
 
 
 def plan_for(store: Store, audit: Audit, viewer: User | None,

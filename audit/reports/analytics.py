@@ -106,6 +106,29 @@ def previous_period(f: Filters) -> Filters | None:
     return replace(f, date_from=prev_start.isoformat(), date_to=prev_end.isoformat())
 
 
+def report_period(f: Filters, rows: Iterable[SummaryRow], today: str) -> Filters:
+    """`f` with both dates set, so a report always has a period with dates and a period of the
+    same length before it to compare with (`previous_period`).
+
+    A missing end is the newest visit day among `rows` that match the rest of `f` (`today`
+    without any); a missing start is the first day of the month two months before the end's:
+    the quarter up to the newest audit.
+    """
+    if f.date_from is not None and f.date_to is not None:
+        return f
+    end = f.date_to
+    if end is None:
+        days = [(r.visit_at or r.started_at)[:10] for r in rows
+                if (f.template_id is None or r.template_id == f.template_id)
+                and (f.mode is None or r.mode == f.mode) and (f.region is None or r.region == f.region)
+                and (f.date_from is None or (r.visit_at or r.started_at)[:10] >= f.date_from)]
+        end = max(days, default=today[:10])
+    if f.date_from is not None and f.date_from > end:
+        end = f.date_from
+    start = f.date_from or _add_months(date.fromisoformat(end).replace(day=1), -2).isoformat()
+    return replace(f, date_from=start, date_to=end)
+
+
 # --- results ------------------------------------------------------------------------------
 
 

@@ -7,20 +7,30 @@ import base64
 import binascii
 import io
 import warnings
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from audit.actions.service import plan_for, plan_lines, sign_off
+from audit.actions.service import (
+    PlanEntry,
+    SinceLastTime,
+    access_obj,
+    plan_for,
+    plan_lines,
+    sign_off,
+    since_last,
+)
 from audit.audits.capture import auditor_codes
+from audit.checklist.templates import get_checklist
 from audit.core import limits
 from audit.core.errors import AppError
-from audit.model import Audit, Checklist, User
-from audit.people import audience
+from audit.model import Audit, AuditScore, Checklist, SummaryRow, User
+from audit.people import access, audience
 from audit.photos import PhotoStore
 from audit.reports.pdf import AuditContext, AuditTrail, Brand
 from audit.review.steps import history_lines
+from audit.scoring.score import score_audit
 from audit.store import AuditFilter, Store
 
 PhotoLookup = Callable[[str], Path | bytes | None]
@@ -110,20 +120,30 @@ def display_photo(store: Store, held: Container[str] | None = None) -> PhotoLook
     return lookup
 
 
-def audit_context(store: Store, audit: Audit) -> AuditContext:
-    """The audit against the location's previous audit and the network in the visit's month.
-
-    Both read summary rows of the same checklist and mode: a self-audit is compared with
-    self-audits, a mystery audit with mystery audits. The network's month is read through the
-    store's filter, so it costs one month of rows, not the archive.
-    """
+def previous_summary(store: Store, audit: Audit) -> SummaryRow | None:
+    """The location's previous audit of the same checklist and mode that reached the branch (a
+    submitted self-audit, a published mystery audit), visited before this one: what page 1
+    compares with, for every reader alike. A self-audit is compared with self-audits, a mystery
+    audit with mystery audits; one the branch has not been shown is never the comparison."""
     h = audit.header
     visit = h.visit_at or h.started_at
     mine = store.list_summaries(AuditFilter(status="submitted", location_ids=(h.location_id,),
                                             template_id=h.template_id, mode=h.mode))
     before = [r for r in mine if r.audit_id != h.id and r.overall is not None
+              and (r.mode == "self" or r.published)
               and (r.visit_at or r.started_at, r.audit_id) < (visit, h.id)]
-    previous = max(before, key=lambda r: (r.visit_at or r.started_at, r.audit_id), default=None)
+    return max(before, key=lambda r: (r.visit_at or r.started_at, r.audit_id), default=None)
+
+
+def audit_context(store: Store, audit: Audit) -> AuditContext:
+    """The audit against the location's previous audit and the network in the visit's month.
+
+    Both read summary rows of the same checklist and mode. The network's month is read through
+    the store's filter, so it costs one month of rows, not the archive.
+    """
+    h = audit.header
+    visit = h.visit_at or h.started_at
+    previous = previous_summary(store, audit)
     month = visit[:7]
     network = [r.overall for r in store.list_summaries(AuditFilter(
         status="submitted", template_id=h.template_id, mode=h.mode, date_from=month, date_to=month))
@@ -134,7 +154,35 @@ def audit_context(store: Store, audit: Audit) -> AuditContext:
         network_score=sum(network) / len(network) if network else None,
         network_audits=len(network),
         period=month,
+        previous_computed=previous.computed if previous else None,
     )
+
+
+def since_last_time(store: Store, audit: Audit, checklist: Checklist, viewer: User | None,
+                    score: AuditScore | None = None,
+                    plan: Sequence[PlanEntry] | None = None) -> SinceLastTime | None:
+    """What changed since the location's previous audit, for whoever sees the location's
+    actions (`viewer` None: the operator, the branch's e-mail); None for a shopper, and for the
+    location's first audit. The app's audit page and the PDF's page 1 both read this."""
+    h = audit.header
+    location = store.get_location(h.location_id)
+    if viewer is not None and not access.may_act(
+            viewer, access.VIEW_ACTION, access_obj(h.location_id, location.region if location else "")):
+        return None
+    previous = previous_summary(store, audit)
+    if previous is None:
+        return None
+    before = store.get_audit(previous.audit_id)
+    if before is None:
+        return None
+    then = checklist if (before.header.template_version == h.template_version) else \
+        get_checklist(store, before.header.template_id, before.header.template_version)
+    score = score or score_audit(checklist, audit.answers)
+    plan = plan_for(store, audit, viewer, checklist) if plan is None else plan
+    return SinceLastTime(previous_id=previous.audit_id,
+                         previous_at=previous.visit_at or previous.started_at,
+                         previous_overall=previous.overall, previous_computed=previous.computed,
+                         entries=tuple(since_last(score, score_audit(then, before.answers), plan)))
 
 
 def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str,
@@ -156,4 +204,5 @@ def audit_trail(store: Store, audit: Audit, checklist: Checklist, *, lang: str,
     location = store.get_location(h.location_id)
     history = history_lines(h, location, lang, view=view, who=who, items=items)
     return AuditTrail(plan=tuple(plan_lines(plan, checklist, people, lang, location.tz if location else "")),
-                      sign_off=sign_off(h, people) if plan else None, history=tuple(history))
+                      sign_off=sign_off(h, people) if plan else None, history=tuple(history),
+                      since=since_last_time(store, audit, checklist, viewer, plan=plan))

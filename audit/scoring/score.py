@@ -376,6 +376,26 @@ def impacts(score: AuditScore) -> dict[str, float]:
     return out
 
 
+def cap_cost(score: AuditScore) -> float:
+    """Points of 100 the critical cap took off: the computed (uncapped) score minus the capped
+    one, 0 where no cap bit. With `impacts`, the lost points add up: 100 − overall =
+    sum(impacts) + cap_cost. A critical failure costs its own impact and this."""
+    if not score.is_critical_failure or score.computed is None or score.overall is None:
+        return 0.0
+    return max(0.0, score.computed - score.overall)
+
+
+def ranked_findings(score: AuditScore) -> list[ItemScore]:
+    """The findings in the one order every surface lists them (the app's audit page, the PDF's
+    page 1 and findings, "since last time"): critical failures first, then what each cost the
+    overall score, equal costs in checklist order."""
+    cost = impacts(score)
+    found = score.findings  # checklist order
+    position = {s.key: n for n, s in enumerate(found)}
+    return sorted(found, key=lambda s: (not s.is_critical_failure, -round(cost.get(s.key, 0.0), 6),
+                                        position[s.key]))
+
+
 def has_photo(answer: Answer | None, stored: Container[str] | None) -> bool:
     """The one rule for "this item has its photo": a photo the audit holds (`stored`, the
     audit's photo records), never a bare hash named in the answer. Progress, the list of what

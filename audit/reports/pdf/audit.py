@@ -15,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table
 
+from audit.actions.service import AGAIN, FIXED, NEW, REPEAT, STILL_OPEN, since_top, state_text
 from audit.core import limits
 from audit.i18n import answer_text, explain, level_name, t
 from audit.model import (
@@ -39,6 +40,7 @@ from audit.reports.pdf.layout import (
     _Frame,
     _grid,
     _Heading,
+    _IfRoom,
     _Photos,
     _picture,
     _Row,
@@ -70,13 +72,17 @@ from audit.reports.pdf.styles import (
     _level_colour,
     _printable,
     _score_colour,
+    _shorten,
     _tint,
 )
-from audit.scoring.score import impacts, score_audit
+from audit.scoring.score import cap_cost, impacts, ranked_findings, score_audit
 
 if TYPE_CHECKING:
-    from audit.actions.service import PlanLine, SignOff
+    from audit.actions.service import PlanLine, SignOff, SinceLastTime
     from audit.review.steps import HistoryLine
+
+
+_HISTORY_ROOM = 70 * mm  # the history starts on a new page unless its heading and a few rows fit
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class AuditContext:
     network_score: float | None = None
     network_audits: int = 0
     period: str = ""
+    previous_computed: float | None = None  # the previous audit's score before any critical cap
 
 
 @dataclass(frozen=True)
@@ -101,12 +108,15 @@ class AuditTrail:
 
     `plan` is the action plan (empty: no action plan page, and no sign-off block);
     `sign_off` the manager's acknowledgement (None: not acknowledged yet); `history` the
-    audit's steps (empty: no history appendix). `audit.reports.gather.audit_trail` gathers them.
+    audit's steps (empty: no history appendix); `since` page 1's "since last time" (None: not
+    for this reader, or the location's first audit). `audit.reports.gather.audit_trail`
+    gathers them.
     """
 
     plan: tuple[PlanLine, ...] = ()
     sign_off: SignOff | None = None
     history: tuple[HistoryLine, ...] = ()
+    since: SinceLastTime | None = None
 
 
 def render_audit_pdf(
@@ -146,16 +156,21 @@ def render_audit_pdf(
     report = _AuditReport(audit, checklist, score, location, fmt, st, _Photos(photo), view)
     brand_name = brand.name.strip() or _l("product", fmt.lang)
     story = [
-        *report.summary(brand, brand_name, auditor_label, context or AuditContext()),
+        *report.summary(brand, brand_name, auditor_label, context or AuditContext(), trail.since),
         PageBreak(),
         *report.findings(),
         PageBreak(),
     ]
     if trail.plan:
-        story += [*report.action_plan(trail.plan, trail.sign_off), PageBreak()]
+        # the sections start under the plan's tail where half a page is left: a page holding
+        # only the plan's last row and the sign-off is not followed by a break
+        story += [*report.action_plan(trail.plan, trail.sign_off), Spacer(1, 8 * mm),
+                  CondPageBreak(report.page_height / 2)]
     story += [*report.sections(), PageBreak(), *report.appendix()]
     if trail.history:
-        story += [PageBreak(), *report.history(trail.history)]
+        # the history follows the appendix where its heading and first rows fit: a short
+        # history on a page of its own would leave two pages nearly empty
+        story += [Spacer(1, 8 * mm), CondPageBreak(_HISTORY_ROOM), *report.history(trail.history)]
     title = checklist.title.get(fmt.lang)
     place = location.name if location else audit.header.location_id
     frame = _Frame(
@@ -207,10 +222,9 @@ class _AuditReport:
                 if s.reason[0] != "hidden":
                     n += 1
                     self.numbers[key] = f"{si}.{n}"
-        order = {key: n for n, key in enumerate(self.numbers)}
-        # what cost the most first; equal costs in checklist order
-        self.ranked = sorted(score.findings, key=lambda s: (-round(self.cost.get(s.key, 0.0), 6),
-                                                            order.get(s.key, 0)))
+        self.cap_cost = cap_cost(score)
+        # a critical failure first, then what cost the most: the order the app lists them in
+        self.ranked = ranked_findings(score)
 
     def _item_title(self, key: str) -> str:
         found = self.items.get(key)
@@ -224,11 +238,20 @@ class _AuditReport:
         return answer_text(item, answer, self.lang, number=self.fmt.num)
 
     def _costs(self, key: str) -> str:
-        return _l("cost", self.lang, points=self.fmt.points(self.cost.get(key, 0.0)))
+        s = self.item_scores.get(key)
+        return self._cost_text(self.cost.get(key, 0.0), s is not None and s.is_critical_failure)
+
+    def _cost_text(self, loss: float, critical: bool) -> str:
+        """"cost 1.4 points of 100"; a critical failure adds what its cap took."""
+        points = self.fmt.points(loss)
+        if critical and self.cap_cost > 0:
+            return _l("finding_cost_cap", self.lang, points=points, cap=self.fmt.points(self.cap_cost))
+        return _l("cost", self.lang, points=points)
 
     # -- page 1: what a manager reads in two minutes ----------------------------------------
 
-    def summary(self, brand: Brand, brand_name: str, auditor_label: str, context: AuditContext) -> list[Any]:
+    def summary(self, brand: Brand, brand_name: str, auditor_label: str, context: AuditContext,
+                since: SinceLastTime | None = None) -> list[Any]:
         st, lang, header, fmt = self.st, self.lang, self.audit.header, self.fmt
         out: list[Any] = []
         logo = _picture(brand.logo) if brand.logo else None
@@ -259,8 +282,10 @@ class _AuditReport:
         if self.score.is_critical_failure:
             out.append(Spacer(1, 3 * mm))
             out.append(self._critical_banner())
+        if since is not None:
+            out += self._since(since)
         out += self._fix_first()
-        out += self._strengths()
+        out.append(_IfRoom(self._strengths()))  # left out where page 1 is full: the chart follows
         out += self._auditor_summary()
         return out
 
@@ -313,7 +338,68 @@ class _AuditReport:
             gap = 4 if i == 0 and context.previous_score is not None else 1
             out.append(st.run(f"{_l('pts', lang, diff=fmt.signed(diff))} {words}", bold=True, size=9,
                               colour=tone, space_before=gap))
+            if i == 0 and context.previous_score is not None:
+                out += self._uncapped_change(context.previous_computed, context.previous_score)
         return out
+
+    def _uncapped_change(self, before: float | None, before_overall: float) -> list[_Run]:
+        """The change on the computed score too, where a cap hid it (this audit's or the
+        previous one's): a "±0" between two capped scores can hide a fall of 7.8 points."""
+        computed = self.score.computed
+        if before is None or computed is None:
+            return []
+        capped = round(before, 1) != round(before_overall, 1) or self.score.is_critical_failure
+        if not capped:
+            return []
+        diff = round(computed, 1) - round(before, 1)  # the difference of the two printed scores
+        r = round(diff, 1)
+        tone = _LEVEL_COLOURS["wow"] if r > 0 else _RED if r < 0 else _GREY
+        return [self.st.run(_l("vs_previous_computed", self.lang, diff=self.fmt.signed(diff),
+                                before=self.fmt.pct(before), now=self.fmt.pct(computed)),
+                            size=8, colour=tone, space_before=1)]
+
+    def _since(self, since: SinceLastTime) -> list[Any]:
+        """"Since the previous audit": counts, then a critical failure (with what its cap cost),
+        the first few that failed again, are new and were fixed, a line each: page 1 stays a page.
+        The app's audit page lists them all, in the same order."""
+        st, lang, fmt = self.st, self.lang, self.fmt
+        counts = {c: sum(1 for e in since.entries if e.change == c) for c in (NEW, AGAIN, FIXED)}
+        out: list[Any] = [st.p(_l("since_title", lang, date=fmt.day(since.previous_at)), st.h2),
+                          st.text(st.run(_l("since_counts", lang, new=counts[NEW], again=counts[AGAIN],
+                                                fixed=counts[FIXED]), size=8.5, colour=_INK))]
+        if not since.entries:
+            return [KeepTogether(out)]
+        shown = since_top(since.entries)
+        tones = {NEW: _RED, AGAIN: _AMBER, FIXED: _LEVEL_COLOURS["wow"]}
+        change_w = 58 * mm
+        title_w = self.width - change_w
+        rows: list[list[Any]] = []
+        style: list[tuple[Any, ...]] = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("LINEBELOW", (0, 0), (-1, -1), 0.4, _LIGHT)]
+        for n, e in enumerate(shown):
+            _, item = self.items[e.key]
+            font = st.fam.bold if e.critical else st.fam.regular
+            title = f"{self.numbers.get(e.key, '')} {item.text.get(lang)}".strip()
+            title = _shorten(_printable(title, st.fam), font, 8.5, title_w - 6)
+            what = [st.run(title, size=8.5, bold=e.critical)]
+            if e.critical:  # what the cap really cost, not only the item's own points
+                what.append(st.run(self._cost_text(e.loss, True), size=7.5, colour=_RED))
+                style.append(("BACKGROUND", (0, n), (-1, n), _RED_PALE))
+            change = _l(f"since_{e.change}", lang)
+            if e.change != FIXED:
+                change += " · −" + fmt.points(e.loss + e.cap)
+            said = [st.run(change, bold=True, size=8, colour=tones[e.change])]
+            if e.plan is not None and e.change == AGAIN and e.plan.state in (REPEAT, STILL_OPEN):
+                said.append(st.run(state_text(e.plan, lang), size=7, colour=_GREY))
+            rows.append([st.text(*what), st.text(*said)])
+        out += [Spacer(1, 1.5 * mm), _Table(rows, colWidths=[title_w, change_w], font=st.fam.regular,
+                                             style=style)]
+        if len(since.entries) > len(shown):
+            out.append(st.text(st.run(_l("since_more", lang, count=len(since.entries) - len(shown)),
+                                      size=7.5, colour=_GREY, space_before=2)))
+        return [KeepTogether(out)]
 
     def _critical_banner(self) -> Table:
         st, lang, score, fmt = self.st, self.lang, self.score, self.fmt
@@ -383,7 +469,7 @@ class _AuditReport:
                 for s, ss in best]
         table = _Table(rows, colWidths=[self.width - 30 * mm, 30 * mm], font=st.fam.regular,
                        style=[*_grid(), ("LEFTPADDING", (0, 0), (0, -1), 0)])
-        return [KeepTogether([st.p(_l("strengths", lang), st.h2), table])]
+        return [Spacer(1, 5 * mm), st.p(_l("strengths", lang), st.h2), table]
 
     def _auditor_summary(self) -> list[Any]:
         """The auditor's own words about the visit: the text items the checklist marks as summary."""
@@ -528,21 +614,21 @@ class _AuditReport:
         return []
 
     def _week(self, week: Mapping[str, Any], width: float) -> Table:
-        """The opening-hours week, a column a day; opening and closing on two lines when narrow."""
+        """The opening-hours week, a column a day. An hour range never wraps ("09:00–" above
+        "18:00" beside a photo): the type shrinks until the widest cell fits its column."""
         fam, lang = self.st.fam, self.lang
         col = min(21 * mm, width / 7)
-        one_line = pdfmetrics.stringWidth("00:00–00:00", fam.regular, 7.5) + 4 <= col
-        spans = []
-        for d in WEEKDAYS:
-            span = week.get(d)
-            if span:
-                spans.append(f"{span[0]}–{span[1]}" if one_line else f"{span[0]}–\n{span[1]}")
-            else:
-                spans.append(t("answer.closed", lang))
-        # "closed" in Russian is a long word: shrink the type rather than overflow the column
-        widest = max(pdfmetrics.stringWidth(line, fam.regular, 1)
-                     for text in spans for line in text.split("\n"))
-        size = max(5.5, min(7.5, (col - 3) / widest))
+        spans = [f"{span[0]}–{span[1]}" if (span := week.get(d)) else t("answer.closed", lang)
+                 for d in WEEKDAYS]
+        # "closed" in Russian is a long word too: shrink the type rather than overflow the column
+        widest = max(pdfmetrics.stringWidth(text, fam.regular, 1) for text in spans)
+        size = min(7.5, (col - 3) / widest)
+        if size < 4.5:  # a column too narrow even for small type: opening and closing on two lines
+            spans = [text.replace("–", "–\n") for text in spans]
+            widest = max(pdfmetrics.stringWidth(line, fam.regular, 1)
+                         for text in spans for line in text.split("\n"))
+            size = min(7.5, (col - 3) / widest)
+        size = max(4.5, size)
         style = [
             ("GRID", (0, 0), (-1, -1), 0.4, _LIGHT), ("BACKGROUND", (0, 0), (-1, 0), colors.white),
             ("BACKGROUND", (0, 1), (-1, 1), colors.white),
@@ -744,7 +830,7 @@ class _AuditReport:
                 finding.append(st.run(f"{_l('answer', lang)}: {line.answer}", size=8, colour=_INK,
                                       space_before=2))
             if line.loss:
-                finding.append(st.note(_l("cost", lang, points=fmt.points(line.loss)),
+                finding.append(st.note(self._cost_text(line.loss, line.critical),
                                        _RED if line.critical else _AMBER))
             if line.critical:
                 finding.append(st.run(_l("critical_item", lang), bold=True, size=7.5, colour=_RED,
@@ -766,11 +852,16 @@ class _AuditReport:
                               st.text(*status)],
                              background=_RED_PALE if line.critical else None,
                              bar=_RED if line.critical else None))
-        out.append(_Rows(widths, header, rows, fam=st.fam, page_height=self.page_height))
-        out += [Spacer(1, 6 * mm), self._sign_off(signed)]
+        # the last row goes with the sign-off: the block never stands alone on a page
+        if len(rows) > 1:
+            out.append(_Rows(widths, header, rows[:-1], fam=st.fam, page_height=self.page_height))
+        out.append(KeepTogether([
+            _Rows(widths, header if len(rows) == 1 else None, rows[-1:], fam=st.fam,
+                  page_height=self.page_height),
+            Spacer(1, 6 * mm), self._sign_off(signed)]))
         return out
 
-    def _sign_off(self, signed: SignOff | None) -> KeepTogether:
+    def _sign_off(self, signed: SignOff | None) -> Table:
         """Who of the branch acknowledged the report in the app, and when; or that nobody has yet."""
         st, lang = self.st, self.lang
         if signed is None:
@@ -785,7 +876,7 @@ class _AuditReport:
                          ("LINEBEFORE", (0, 0), (0, -1), 3, _RED if signed is None else self.st.brand),
                          ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
                          ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8)])
-        return KeepTogether([box])
+        return box
 
     # -- appendix: the audit's history ------------------------------------------------------
 

@@ -19,6 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfutils import readJPEGInfo
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, Image, PageTemplate, Paragraph, Table
+from reportlab.platypus.flowables import _listWrapOn
 
 from audit.reports.pdf.styles import (
     _BLACK,
@@ -490,6 +491,32 @@ class _Rows(Flowable):  # type: ignore[misc]
             x += self.widths[col]
 
 
+class _IfRoom(Flowable):  # type: ignore[misc]
+    """Flowables drawn only where they all fit in what is left of the frame, else left out: an
+    extra on a page that must stay one page, never pushed alone onto the next."""
+
+    def __init__(self, content: Sequence[Any]) -> None:
+        super().__init__()
+        self.content = list(content)
+        self._height = 0.0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        height = _listWrapOn(self.content, avail_width, self.canv)[1] if self.content else 0.0
+        self._height = height if height <= avail_height else 0.0
+        return avail_width, self._height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Any]:
+        return []
+
+    def draw(self) -> None:
+        if self._height <= 0:
+            return
+        frame = Frame(0, 0, self.width, self._height + 1, leftPadding=0, rightPadding=0,
+                      topPadding=0, bottomPadding=0)
+        frame.addFromList(list(self.content), self.canv)
+
+
 class _Heading(Flowable):  # type: ignore[misc]
     """A section's title, with notes right-aligned on the same baseline, over a rule.
 
@@ -614,11 +641,14 @@ class _Frame:
         top = height - 11 * mm
         canv.setFont(self.fam.bold, 9)
         canv.setFillColor(self.brand)
-        canv.drawString(MARGIN, top, _shorten(self.brand_name, self.fam.bold, 9, width / 2 - MARGIN))
+        brand = _shorten(self.brand_name, self.fam.bold, 9, width / 2 - MARGIN)
+        canv.drawString(MARGIN, top, brand)
         canv.setFont(self.fam.regular, 8.5)
         canv.setFillColor(_GREY)
-        canv.drawRightString(width - MARGIN, top,
-                             _shorten(self.heading, self.fam.regular, 8.5, width / 2 - MARGIN - 5 * mm))
+        # the heading takes what the brand name leaves, not half the page: it is cut only when
+        # the two cannot share the line
+        room = width - 2 * MARGIN - pdfmetrics.stringWidth(brand, self.fam.bold, 9) - 8 * mm
+        canv.drawRightString(width - MARGIN, top, _shorten(self.heading, self.fam.regular, 8.5, room))
         canv.setStrokeColor(self.brand)
         canv.setLineWidth(0.8)
         canv.line(MARGIN, top - 2.5 * mm, width - MARGIN, top - 2.5 * mm)

@@ -94,6 +94,9 @@ def render_network_pdf(
     lang = fmt.lang
     f = analytics.Filters(date_from=date_from, date_to=date_to, region=region, template_id=checklist.id,
                           mode=mode)
+    # no dates given: the quarter up to the newest audit, so the period prints with its dates
+    # and the Change column has a period of the same length before it
+    f = analytics.report_period(f, all_rows if all_rows is not None else rows, generated_at)
     data = rollups_of(rows, daily=True)  # by day: a report's period need not be whole months
     dash = analytics.dashboard(data, locations, f, checklist=checklist)
     ranked = (analytics.ranking(data, locations, f, checklist=checklist,
@@ -102,13 +105,14 @@ def render_network_pdf(
     st = _Styles(fam, _colour(brand.colour))
     pagesize = landscape(A4)
     report = _NetworkReport(checklist, locations, fmt, st, pagesize)
-    period = _period(date_from, date_to, fmt)
+    period = _period(f.date_from, f.date_to, fmt)
+    before = analytics.previous_period(f)
     mode_name = _mode_name(f.mode, lang)
     story = report.cover(period, region, mode_name, dash.audits)
     if dash.audits == 0:
         story.append(st.p(_l("no_data", lang)))
     else:
-        story += report.ranking(ranked)
+        story += report.ranking(ranked, _period(before.date_from, before.date_to, fmt) if before else "")
         story += report.trend(analytics.trend(data, f, [r.location_id for r in ranked]))
         story += report.heatmap(ranked, dash.heatmap, dash.sections)
         story += report.worst(dash.worst_items)
@@ -119,7 +123,8 @@ def render_network_pdf(
     brand_name = brand.name.strip() or _l("product", lang)
     frame = _Frame(
         fam=fam, brand=st.brand, brand_name=_printable(brand_name, fam),
-        heading=_printable(f"{_l('network_report', lang)} · {title} · {mode_name} · {period}", fam),
+        # the period first: where the header must be cut, the checklist's title gives way
+        heading=_printable(f"{_l('network_report', lang)} · {period} · {mode_name} · {title}", fam),
         footer_left=_printable(f"{_l('network_report', lang)} · {region or _l('all_regions', lang)}", fam),
         generated=_printable(_l("generated", lang, at=fmt.when(generated_at)), fam),
         lang=lang, pagesize=pagesize,
@@ -212,7 +217,7 @@ class _NetworkReport:
             ("LEFTPADDING", (0, 0), (0, -1), 0)]))
         return out
 
-    def ranking(self, ranked: Sequence[Any]) -> list[Any]:
+    def ranking(self, ranked: Sequence[Any], before: str = "") -> list[Any]:
         st, lang, fam, fmt = self.st, self.lang, self.st.fam, self.fmt
         rows: list[list[Any]] = [[_l("rank", lang), _l("location", lang), _l("region", lang),
                                   _l("score", lang), _l("level", lang), _l("change", lang),
@@ -236,7 +241,7 @@ class _NetworkReport:
         widths = [12 * mm, 0.0, 50 * mm, 24 * mm, 38 * mm, 24 * mm, 20 * mm, 36 * mm]
         widths[1] = self.width - sum(widths)
         return [st.p(_l("ranking", lang), st.h2), self._table(rows, widths, style, right_from=5),
-                Spacer(1, 2 * mm), st.p(_l("change_note", lang), st.small)]
+                Spacer(1, 2 * mm), st.p(_l("change_note", lang, before=before), st.small)]
 
     def trend(self, points: Sequence[Any]) -> list[Any]:
         """The network month by month, with the two most improved and two most declined locations."""

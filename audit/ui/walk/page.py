@@ -12,7 +12,7 @@ from audit.i18n import answer_text, error_text, explain
 from audit.model import Audit, Checklist, Location, User, item_key
 from audit.people import access, handoff
 from audit.scoring.score import missing_for_submit, score_audit
-from audit.ui import items, review_panel
+from audit.ui import items, review_panel, since
 from audit.ui.common import T, esc, fmt_num, fmt_score, get_store, lang, level_badge, session_token
 from audit.ui.walk import component
 
@@ -170,10 +170,18 @@ def _confirm_delete(user: User, audit_id: str) -> None:
 def _score_header(score, checklist: Checklist) -> None:  # type: ignore[no-untyped-def]
     """The score, its level and a line per section, as plain text: nothing in it waits for a
     script to load and then changes its size."""
+    _score_line(score)
+    _section_scores(score, checklist)
+
+
+def _score_line(score) -> None:  # type: ignore[no-untyped-def]
     st.markdown(f"{T('score.overall')}: **{fmt_score(score.overall)}** {level_badge(score.level)}")
     if score.is_critical_failure:
         st.error(T("ui.critical_banner", computed=fmt_score(score.computed),
                    capped=fmt_score(score.overall)), icon=":material/report:")
+
+
+def _section_scores(score, checklist: Checklist) -> None:  # type: ignore[no-untyped-def]
     rows = [f"| {T('ui.section')} | % | {T('ui.points')} |", "| :-- | --: | --: |"]
     for sec, s in zip(checklist.sections, score.sections, strict=True):
         title = esc(sec.title.get(lang())).replace("|", "\\|")
@@ -182,18 +190,7 @@ def _score_header(score, checklist: Checklist) -> None:  # type: ignore[no-untyp
 
 
 def _findings(checklist: Checklist, audit: Audit, score) -> None:  # type: ignore[no-untyped-def]
-    findings = sorted(score.findings, key=lambda f: (not f.is_critical_failure,
-                                                     -(f.possible - f.earned)))
-    if not findings:
-        return
-    with st.expander(T("ui.why_points_lost", count=len(findings)), expanded=True,
-                     icon=":material/trending_down:"):
-        for f in findings:
-            item = items.checklist_item(checklist, f.key)
-            mark = "🔴 " if f.is_critical_failure else ""
-            st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — "
-                        f"{esc(answer_text(item, audit.answers.get(f.key), lang()))}  \n"
-                        f":gray[{esc(explain(item, f, lang(), checklist))}]")
+    since.findings(checklist, audit, score)
 
 
 def _skipped(checklist: Checklist, score) -> None:  # type: ignore[no-untyped-def]
@@ -214,7 +211,9 @@ def _read_only(user: User, audit: Audit, checklist: Checklist) -> None:
     score = score_audit(checklist, audit.answers)
     st.info(review_panel.submitted_note(audit.header, get_store().get_location(
         audit.header.location_id)), icon=":material/lock:")
-    _score_header(score, checklist)
+    _score_line(score)
+    since.since_block(user, audit, checklist, score)  # at the top: what changed since last time
+    _section_scores(score, checklist)
     report_buttons.audit_pdf_button(user, audit, checklist)
     actions_ui.plan_link(user, audit.id)
     review_panel.panel(user, audit, checklist)
