@@ -9,4 +9,56 @@ STRINGS: dict[str, tuple[str, str]] = {
         "asked about it. Add `customer: {{ru: …, en: …}}` to the sections customers meet.",
         "В чек-листе «{template}» не отмечен ни один раздел для клиентов, поэтому клиентов "
         "о нём спросить нельзя. Добавьте `customer: {{ru: …, en: …}}` разделам, которые видит клиент."),
+    # the customer's page (/v/<location>)
+    "voice.title": ("Tell us about your visit", "Расскажите о визите"),
+    "voice.intro": ("For each place you met today at {location}, say what you expected and what "
+                    "you got. Skip the ones you did not meet. No name, no account: it takes a minute.",
+                    "Для каждого места, которое вы сегодня видели в «{location}», отметьте, чего вы "
+                    "ожидали и что получили. Пропустите то, чего не видели. Без имени и регистрации: "
+                    "это займёт минуту."),
+    "voice.scale_hint": ("1 = lowest, 5 = highest", "1 — ниже всего, 5 — выше всего"),
+    "voice.expected": ("What you expected", "Чего вы ожидали"),
+    "voice.perceived": ("What you got", "Что получили"),
+    "voice.level": ("Your visit overall", "Визит в целом"),
+    "voice.level.disappointed": ("Disappointed", "Разочарование"),
+    "voice.level.as_expected": ("As expected", "Как ожидали"),
+    "voice.level.wow": ("Wow!", "Вау!"),
+    "voice.text": ("Anything else? (optional)", "Что-то ещё? (необязательно)"),
+    "voice.text_hint": ("Please write no names or phone numbers. Up to {limit} characters.",
+                        "Пожалуйста, без имён и телефонов. До {limit} символов."),
+    "voice.send": ("Send", "Отправить"),
+    "voice.honeypot": ("Leave this empty", "Оставьте пустым"),
+    "voice.language": ("Language", "Язык"),
+    "voice.thanks_title": ("Thank you!", "Спасибо!"),
+    "voice.thanks": ("{location} will hear what you said. Have a good day.",
+                     "«{location}» узнает, что вы сказали. Хорошего дня!"),
+    "voice.problem": ("Please check the form", "Проверьте, пожалуйста, форму"),
+    "voice.not_found": ("There is no such place. Check the link on the poster.",
+                        "Такого места нет. Проверьте ссылку на плакате."),
+    "voice.closed": ("Feedback is not open at this place yet.",
+                     "Отзывы в этом месте пока не принимаются."),
+    "err.voice_already": ("You have already told us about today's visit here. Thank you!",
+                          "Вы уже рассказали нам о сегодняшнем визите сюда. Спасибо!"),
+    "err.voice_refused": ("This form could not be accepted.", "Эту форму принять нельзя."),
+    "err.voice_expired": ("The page was open for a long time: please check your answers and send "
+                          "again.",
+                          "Страница была открыта долго: проверьте ответы и отправьте ещё раз."),
+    "err.voice_too_fast": ("That was quicker than the questions can be read ({seconds} s): please "
+                           "check your answers and send again.",
+                           "Слишком быстро — вопросы не успеть прочитать ({seconds} с): проверьте "
+                           "ответы и отправьте ещё раз."),
+    "err.voice_bad_score": ("A score is a whole number from 1 to 5.",
+                            "Оценка — целое число от 1 до 5."),
+    "err.voice_half": ("For “{touchpoint}”, choose both what you expected and what you got.",
+                       "Для «{touchpoint}» отметьте и ожидание, и то, что получили."),
+    "err.voice_no_touchpoint": ("Rate at least one place you met today.",
+                                "Оцените хотя бы одно место, которое вы сегодня видели."),
+    "err.voice_no_level": ("Choose how the visit was overall.", "Выберите, каким был визит в целом."),
+    "err.voice_text_long": ("Your comment is {count} characters long; at most {limit} fit.",
+                            "В комментарии {count} символов; помещается не больше {limit}."),
+    "err.voice_too_many": ("Too many responses from here just now. Please try again in {minutes} min.",
+                           "Слишком много отзывов отсюда за короткое время. Попробуйте через "
+                           "{minutes} мин."),
+    "err.voice_bad_form": ("The form arrived damaged. Please open the page again.",
+                           "Форма пришла повреждённой. Откройте страницу ещё раз."),
 }
