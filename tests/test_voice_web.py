@@ -182,7 +182,8 @@ def test_too_fast__form_shown_again_with_the_answers_kept(client: TestClient, da
     assert fresh is not None and fresh.group(1) != good(data)["t"]
 
 
-@pytest.mark.parametrize("bad", ["", "garbage", "123.abc", f"{int(time.time()) - 30}.{'0' * 32}",
+@pytest.mark.parametrize("bad", [
+    "", "garbage", "123.abc", f"{int(time.time()) - 30}.{"0" * 32}",
                                  f"{int(time.time()) - limits.VOICE_FORM_MAX_SECONDS - 60}"])
 def test_token__missing_forged_or_old__form_shown_again(client: TestClient, data: TinyStore, bad: str) -> None:
     form = good(data, t=bad)

@@ -21,8 +21,8 @@ from audit.ops.process import process_store
 from audit.people import handoff
 from audit.people.ratelimit import RateLimited, photo_uploads, sync_batches
 from audit.photos import PhotoError, message
-from audit.web.bodies import BadJson, parse_json, request_lang
 from audit.web import voice
+from audit.web.bodies import BadJson, parse_json, request_lang
 from audit.web.intake import photo_bodies, uploads_in_flight
 from audit.web.session import Caller, caller, clear_cookie, csrf_ok, same_origin, set_cookie
 

@@ -46,12 +46,13 @@ legend{font-weight:600;padding:0 .3rem}
 fieldset fieldset{border:0;margin:.3rem 0 0;padding:0}
 fieldset fieldset legend{font-weight:500;padding:0;font-size:.95rem}
 .row{display:flex;gap:.35rem;flex-wrap:wrap}
-.row label,.levels label{display:flex;align-items:center;justify-content:center;gap:.3rem;
- min-width:44px;min-height:44px;border:1px solid #6b6b6b;border-radius:8px;padding:0 .55rem;cursor:pointer}
+.row label,.levels label{display:flex;align-items:center;justify-content:center;
+ gap:.3rem;min-width:44px;min-height:44px;border:1px solid #6b6b6b;border-radius:8px;padding:0 .55rem;cursor:pointer}
 .levels{display:flex;flex-direction:column;gap:.4rem}
 .levels label{justify-content:flex-start}
 input[type=radio]{width:1.15rem;height:1.15rem;margin:0;accent-color:#0b4f8a}
 label:has(input:checked){background:#e3eefa;border-color:#0b4f8a}
+label[for=text]{display:block;min-height:44px;padding-top:.6rem}
 textarea{width:100%;min-height:6rem;font:inherit;border:1px solid #6b6b6b;border-radius:8px;padding:.5rem}
 .hint{color:#4a4a4a;font-size:.9rem;margin:.2rem 0 .5rem}
 button{font:inherit;font-weight:600;color:#fff;background:#0b4f8a;border:0;border-radius:8px;
