@@ -183,9 +183,10 @@ def test_too_fast__form_shown_again_with_the_answers_kept(client: TestClient, da
 
 
 @pytest.mark.parametrize("bad", [
-    "", "garbage", "123.abc", f"{int(time.time()) - 30}.{"0" * 32}",
-                                 f"{int(time.time()) - limits.VOICE_FORM_MAX_SECONDS - 60}"])
-def test_token__missing_forged_or_old__form_shown_again(client: TestClient, data: TinyStore, bad: str) -> None:
+    "", "garbage", "123.abc", f"{int(time.time()) - 30}.{'0' * 32}",
+    f"{int(time.time()) - limits.VOICE_FORM_MAX_SECONDS - 60}"])
+def test_token__missing_forged_or_old__form_shown_again(client: TestClient, data: TinyStore,
+                                                        bad: str) -> None:
     form = good(data, t=bad)
     if bad.isdigit():  # an old page, signed by us
         salt, _ = service.day_salts(data, datetime.now(UTC).date().isoformat())

@@ -36,7 +36,8 @@ MAX_FIELDS = 200  # more fields than any checklist's touchpoints need: a damaged
 
 STYLE = """
 *{box-sizing:border-box}
-body{margin:0;font:17px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#fff}
+body{margin:0;font:17px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+ color:#1a1a1a;background:#fff}
 main{max-width:30rem;margin:0 auto;padding:1rem}
 h1{font-size:1.4rem;margin:.2rem 0 .6rem}
 .lang{text-align:right;margin:0 0 .4rem}
@@ -47,7 +48,8 @@ fieldset fieldset{border:0;margin:.3rem 0 0;padding:0}
 fieldset fieldset legend{font-weight:500;padding:0;font-size:.95rem}
 .row{display:flex;gap:.35rem;flex-wrap:wrap}
 .row label,.levels label{display:flex;align-items:center;justify-content:center;
- gap:.3rem;min-width:44px;min-height:44px;border:1px solid #6b6b6b;border-radius:8px;padding:0 .55rem;cursor:pointer}
+ gap:.3rem;min-width:44px;min-height:44px;border:1px solid #6b6b6b;border-radius:8px;
+ padding:0 .55rem;cursor:pointer}
 .levels{display:flex;flex-direction:column;gap:.4rem}
 .levels label{justify-content:flex-start}
 input[type=radio]{width:1.15rem;height:1.15rem;margin:0;accent-color:#0b4f8a}

@@ -12,9 +12,9 @@ import pytest
 from audit.core import limits
 from audit.store.folder.backend import TinyStore
 from audit.voice import service
+from tests.conftest import populate
 from tests.e2e.conftest import PHONE_CONTEXT, start_server, throttle
 from tests.e2e.test_phone import serious
-from tests.conftest import populate
 
 TAPPABLE = """() => [...document.querySelectorAll('a[href], button, label')]
   .map((e) => { const b = e.getBoundingClientRect();
@@ -55,7 +55,8 @@ def answer(page: Any, *, entrance: tuple[str, str], waiting: tuple[str, str] | N
     page.get_by_label(level).check()
 
 
-def test_voice__phone_on_slow_3g__scan_answer_submit(voice_server: tuple[str, TinyStore], browser: Any) -> None:
+def test_voice__phone_on_slow_3g__scan_answer_submit(voice_server: tuple[str, TinyStore],
+                                                     browser: Any) -> None:
     from playwright.sync_api import expect
 
     url, store = voice_server
@@ -92,7 +93,8 @@ def test_voice__phone_on_slow_3g__scan_answer_submit(voice_server: tuple[str, Ti
     ctx.close()
 
 
-def test_voice__javascript_off__the_plain_form_works(voice_server: tuple[str, TinyStore], browser: Any) -> None:
+def test_voice__javascript_off__the_plain_form_works(voice_server: tuple[str, TinyStore],
+                                                     browser: Any) -> None:
     from playwright.sync_api import expect
 
     url, store = voice_server
