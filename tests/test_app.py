@@ -424,6 +424,23 @@ def test_admin__add_person_and_location_with_markup_shown_as_text(
     assert data.get_user("newbie") is None
 
 
+def test_admin__voice_poster__made_on_request_then_offered(
+        data: Store, people: dict[str, User], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("AUDIT_APP_URL", raising=False)
+    monkeypatch.setenv("AUDIT_SECRETS", str(tmp_path / "none.toml"))
+    at = app_as(data, people["hq"]).run()
+    at.switch_page("audit/ui/pages/admin.py").run()
+    at.segmented_control(key="admin.part").set_value("locations").run()
+    at.button(key="poster.loc-a.make").click().run()
+    assert "No public address is configured" in texts(at) and not at.exception
+    monkeypatch.setenv("AUDIT_APP_URL", "https://audit.example.com")
+    at.button(key="poster.loc-a.make").click().run()
+    assert not at.exception
+    made = at.session_state["poster.loc-a"]
+    assert made.startswith(b"%PDF")  # what it holds: tests/test_voice_poster.py
+    assert any(d.proto.label == "Download PDF" for d in at.get("download_button"))
+
+
 def test_markup_in_location_name__printed_literally_in_lists(data: Store,
                                                              people: dict[str, User]) -> None:
     data.put_location(Location(id="loc-a", name="<b>Арбат</b> *1*", region="Москва"))

@@ -9,6 +9,21 @@ STRINGS: dict[str, tuple[str, str]] = {
         "asked about it. Add `customer: {{ru: …, en: …}}` to the sections customers meet.",
         "В чек-листе «{template}» не отмечен ни один раздел для клиентов, поэтому клиентов "
         "о нём спросить нельзя. Добавьте `customer: {{ru: …, en: …}}` разделам, которые видит клиент."),
+    # the poster (A4, a QR code and the short link)
+    "voice.poster_title": ("How was your visit?", "Как прошёл ваш визит?"),
+    "voice.poster_sub": ("Scan the code and tell us what you expected and what you got. "
+                         "A minute, no name, nothing to install.",
+                         "Наведите камеру на код и расскажите, чего вы ожидали и что получили. "
+                         "Минута, без имени, ничего не нужно устанавливать."),
+    "voice.poster_privacy": ("We do not ask who you are and keep nothing that identifies your phone.",
+                             "Мы не спрашиваем, кто вы, и не храним ничего, что выдаёт ваш телефон."),
+    "err.voice_no_address": ("No public address is configured, so the poster's link cannot be made: "
+                             "set AUDIT_APP_URL (or app_url in [smtp] of .streamlit/secrets.toml) to "
+                             "the address phones open, e.g. https://audit.example.com.",
+                             "Не задан публичный адрес, поэтому ссылку для плаката сделать нельзя: "
+                             "укажите AUDIT_APP_URL (или app_url в [smtp] файла .streamlit/secrets.toml) — "
+                             "адрес, который открывают телефоны, например https://audit.example.com."),
+    "ui.voice_poster": ("Customer voice poster (PDF)", "Плакат для отзывов клиентов (PDF)"),
     # the customer's page (/v/<location>)
     "voice.title": ("Tell us about your visit", "Расскажите о визите"),
     "voice.intro": ("For each place you met today at {location}, say what you expected and what "

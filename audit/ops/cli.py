@@ -185,6 +185,20 @@ def _export_actions(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_voice(args: argparse.Namespace) -> int:
+    """Customers' voice: a location's poster (QR code and short link)."""
+    from audit.reports.pdf import FontMissing
+    from audit.reports.voice import poster_pdf
+
+    store = _store(args)
+    try:
+        pdf = poster_pdf(store, args.location, args.lang, app_url=args.url)
+    except FontMissing as err:
+        raise CliError(str(err)) from err
+    _write(Path(args.output or f"voice-poster-{args.location}-{args.lang}.pdf"), pdf)
+    return 0
+
+
 def cmd_notify(args: argparse.Namespace) -> int:
     """Queue the day's overdue digest (once a day) and send what waits; for cron."""
     from audit import workflow
@@ -374,6 +388,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "ru"), default="en", help="language of item texts")
     p.add_argument("-o", "--output", required=True, help="file (or folder) to write")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("voice", parents=[data_dir], help="customers' voice: a location's QR poster",
+                       description="Customers' voice. `audit voice poster LOCATION` writes the A4 "
+                                   "poster of a location: a QR code of its short link (/v/LOCATION "
+                                   "under the public address, AUDIT_APP_URL), in Russian and English.")
+    voice_cmds = p.add_subparsers(dest="voice_cmd", required=True)
+    v = voice_cmds.add_parser("poster", parents=[data_dir], help="the A4 poster PDF of a location",
+                              description="The A4 poster PDF of a location: its QR code and short link.")
+    v.add_argument("location", help="the location's id")
+    v.add_argument("--lang", choices=("ru", "en"), default="ru",
+                   help="the poster's main language (the other one is printed beneath)")
+    v.add_argument("--url", default=None,
+                   help="the public address phones open (default: AUDIT_APP_URL, or app_url in "
+                        "[smtp] of .streamlit/secrets.toml)")
+    v.add_argument("-o", "--output", help="the PDF file (default: voice-poster-LOCATION-LANG.pdf)")
+    v.set_defaults(func=cmd_voice)
 
     p = sub.add_parser("notify", help="send the e-mails that wait (run it from cron)",
                        description="Queue the day's digest of overdue actions (once a day, after the "

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from audit.checklist.templates import MAIN_TEMPLATE, get_checklist
 from audit.checklist.voice import touchpoints
@@ -54,6 +55,11 @@ class VoicePage:
     location: Location
     checklist: Checklist
     sections: tuple[Section, ...]
+
+
+def voice_link(app_url: str, location_id: str) -> str:
+    """The location's short link, printed on its poster and held by its QR code."""
+    return f"{app_url.rstrip('/')}/v/{quote(location_id, safe='')}"
 
 
 def voice_template_id(store: Store) -> str:
