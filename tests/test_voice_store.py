@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from pathlib import Path
@@ -46,6 +47,17 @@ def test_same_id_twice__second_refused_first_kept(store: Store) -> None:
     assert store.add_voice_response(first) is True
     assert store.add_voice_response(response(1, text="second")) is False
     assert store.list_voice_responses() == [first]
+
+
+def test_import__many_at_once__ids_already_there_skipped(store: Store) -> None:
+    batch = [response(n, location="loc-a" if n % 2 else "loc-b", day=f"2026-0{1 + n % 3}-10")
+             for n in range(30)]
+    first = dataclasses.replace(batch[0], text="kept")
+    store.add_voice_response(first)
+    assert store.import_voice_responses(batch) == 29  # response 0's id was there already
+    assert store.import_voice_responses(batch) == 0
+    got = {r.id: r for r in store.list_voice_responses()}
+    assert len(got) == 30 and got[first.id].text == "kept"
 
 
 def test_list__by_location_and_months(store: Store) -> None:

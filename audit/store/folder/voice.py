@@ -51,6 +51,20 @@ class TinyVoice:
             tx.get(path)[response.id] = response.to_dict()
             return True
 
+    def import_voice_responses(self, responses: Iterable[VoiceResponse]) -> int:
+        by_file: dict[Path, list[VoiceResponse]] = {}
+        for r in responses:
+            by_file.setdefault(self._voice_path(r.location_id, r.month), []).append(r)
+        added = 0
+        for path, group in by_file.items():
+            with self._tx([path]) as tx:
+                doc = tx.get(path)
+                for r in group:
+                    if r.id not in doc:
+                        doc[r.id] = r.to_dict()
+                        added += 1
+        return added
+
     def _voice_files(self, flt: VoiceFilter) -> list[Path]:
         folder = self.root / "voice"
         if flt.location_ids is not None:

@@ -6,6 +6,7 @@ replicas taking a second response of one phone at once cannot both insert it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -37,6 +38,17 @@ class PgVoice:
                         (response.id, response.location_id, response.month, response.day,
                          response.device, Jsonb(response.to_dict())))
             return cur.rowcount == 1
+
+    def import_voice_responses(self, responses: Iterable[VoiceResponse]) -> int:
+        rows = [(r.id, r.location_id, r.month, r.day, r.device, Jsonb(r.to_dict())) for r in responses]
+        if not rows:
+            return 0
+        with self._tx() as cur:
+            before = cur.execute("SELECT count(*) FROM voice_responses").fetchone()
+            cur.executemany("INSERT INTO voice_responses VALUES (%s, %s, %s, %s, %s, %s) "
+                            "ON CONFLICT DO NOTHING", rows)
+            after = cur.execute("SELECT count(*) FROM voice_responses").fetchone()
+        return int(after[0] if after else 0) - int(before[0] if before else 0)
 
     def list_voice_responses(self, flt: VoiceFilter | None = None) -> list[VoiceResponse]:
         flt = flt or VoiceFilter()
