@@ -466,6 +466,22 @@ def test_demo_network__hq_pages_render_without_errors(data: Store) -> None:
     assert not open_audit(at, row.audit_id).exception
 
 
+def test_dashboard__customers_voice_tab__gap_beside_the_audits(data: Store) -> None:
+    generate(data, seed=2, audits=60, today=date(2026, 11, 1), photos=False)  # with its voice
+    hq = data.get_user("hq")
+    assert hq is not None
+    at = app_as(data, hq).run()
+    at.switch_page("audit/ui/pages/dashboard.py").run()
+    assert not at.exception
+    heads = [h.value for h in at.subheader]
+    assert "Customers let down where audits pass" in heads
+    assert "Audits fail where customers do not mind" in heads
+    frames = [f.value for f in at.dataframe if "Touchpoint" in f.value.columns]
+    (frame,) = frames
+    assert {"Expected", "Got", "Gap (got − expected)", "95% interval", "Audit score"} <= set(frame.columns)
+    assert "The restroom" in set(frame["Touchpoint"]) and len(frame) > 20
+
+
 def test_company_sign_in__email_mapped_to_a_role(data: TinyStore, people: dict[str, User]) -> None:
     accounts.update_user(data, "mia", email="mia@example.com")
     at = app_as(data)

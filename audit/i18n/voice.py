@@ -24,6 +24,37 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "укажите AUDIT_APP_URL (или app_url в [smtp] файла .streamlit/secrets.toml) — "
                              "адрес, который открывают телефоны, например https://audit.example.com."),
     "ui.voice_poster": ("Customer voice poster (PDF)", "Плакат для отзывов клиентов (PDF)"),
+    # HQ's dashboard tab
+    "ui.tab_voice": ("Customers' voice", "Голос клиента"),
+    "ui.voice_none": ("No customer responses in this period.", "В этом периоде отзывов клиентов нет."),
+    "ui.voice_held": ("{count} responses arrived in bursts: held here, not counted in any figure.",
+                      "Отзывов, пришедших всплеском: {count} — отложены, ни в одну цифру не входят."),
+    "ui.voice_responses": ("{count} responses", "отзывов: {count}"),
+    "ui.voice_let_down": ("Customers let down where audits pass", "Клиенты разочарованы там, где аудит в норме"),
+    "ui.voice_not_minded": ("Audits fail where customers do not mind",
+                            "Аудит не пройден там, где клиенты довольны"),
+    "ui.voice_list_empty": ("None in this period.", "В этом периоде таких нет."),
+    "ui.voice_audit": ("audit score", "оценка аудита"),
+    "ui.voice_table": ("Expected against got, by touchpoint", "Ожидание и реальность по точкам контакта"),
+    "ui.voice_col_location": ("Location", "Точка"),
+    "ui.voice_col_touchpoint": ("Touchpoint", "Точка контакта"),
+    "ui.voice_col_expected": ("Expected", "Ожидали"),
+    "ui.voice_col_got": ("Got", "Получили"),
+    "ui.voice_col_gap": ("Gap (got − expected)", "Разрыв (получили − ожидали)"),
+    "ui.voice_col_ci": ("95% interval", "95% интервал"),
+    "ui.voice_col_where": ("Verdict", "Итог"),
+    "ui.voice_col_audit": ("Audit score", "Оценка аудита"),
+    "ui.voice_col_audits": ("Audits", "Аудитов"),
+    "ui.voice_where_below": ("below expectation", "ниже ожиданий"),
+    "ui.voice_where_met": ("as expected", "как ожидали"),
+    "ui.voice_where_above": ("above: wow", "выше: вау"),
+    "ui.voice_hint": ("Customers score 1–5 what they expected and what they got; the gap's interval "
+                      "wholly below 0 is a let-down, wholly above is “wow”. The audit score is the "
+                      "same section's mean in the period's audits — a separate column, never mixed in.",
+                      "Клиенты оценивают от 1 до 5, чего ожидали и что получили; интервал разрыва "
+                      "целиком ниже 0 — разочарование, целиком выше — «вау». Оценка аудита — среднее "
+                      "того же раздела в аудитах периода, отдельной колонкой, не смешивается."),
+    "ui.voice_months": ("By month", "По месяцам"),
     # the customer's page (/v/<location>)
     "voice.title": ("Tell us about your visit", "Расскажите о визите"),
     "voice.intro": ("For each place you met today at {location}, say what you expected and what "

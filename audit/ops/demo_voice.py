@@ -49,8 +49,8 @@ def story_responses(location_ids: Sequence[str], sections: Sequence[str], count:
         met = [s for s in sections if rng.random() < 0.55] or [rng.choice(list(sections))]
         ratings = []
         for s in met:
-            expected = _clip(rng.gauss(3.6, 0.9))
-            perceived = _clip(expected + offsets.get((loc, s), 0.0) + rng.gauss(0, 0.8))
+            expected = _clip(rng.gauss(3.0, 0.8))  # centred: clipping at 1 and 5 evens out
+            perceived = _clip(expected + offsets.get((loc, s), 0.0) + rng.gauss(0, 0.7))
             ratings.append(Rating(s, expected, perceived))
         mean_gap = sum(r.gap for r in ratings) / len(ratings) + rng.gauss(0, 0.5)
         level = "disappointed" if mean_gap < -0.6 else "wow" if mean_gap > 0.8 else "as_expected"
