@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from audit.model.voice import HELD_BURST
+from audit.ops.cli import main
 from audit.ops.demo import generate
 from audit.ops.demo_voice import generate_voice, story_responses
 from audit.reports.voice import AUDIT_FAIL_BELOW, AUDIT_PASS_AT, gap_table, t_quantile, voice_table
@@ -114,10 +115,16 @@ def test_gap_table__held_bursts__listed_never_counted() -> None:
     assert (table.responses, table.held, table.rows) == (0, 50, ())
 
 
-def test_voice_table__demo_stories_found_beside_the_audits(tmp_path: Path) -> None:
-    store = TinyStore(tmp_path / "data")
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[TinyStore, dict[str, str]]:
+    store = TinyStore(tmp_path_factory.mktemp("voice") / "data")
     generate(store, seed=3, audits=160, locations=12, today=TODAY, photos=False)
-    stories = generate_voice(store, seed=3, responses=3000, today=TODAY)
+    stories = generate_voice(store, seed=4, responses=3000, today=TODAY)  # beside the demo's own
+    return store, stories
+
+
+def test_voice_table__demo_stories_found_beside_the_audits(demo: tuple[TinyStore, dict[str, str]]) -> None:
+    store, stories = demo
     table = voice_table(store)
     let_down = {(r.location_id, r.section) for r in table.let_down_where_audits_pass}
     passing = next(loc for loc, s in stories.items() if s.startswith("customers let down"))
@@ -133,3 +140,27 @@ def test_voice_table__demo_stories_found_beside_the_audits(tmp_path: Path) -> No
     one = voice_table(store, first_month="2026-06", last_month="2026-08", location_ids=[passing])
     assert {r.location_id for r in one.rows} == {passing}
     assert [m.month for m in one.months] == ["2026-06", "2026-07", "2026-08"]
+
+
+def test_export__csv_and_xlsx_hold_the_tables_figures(demo: tuple[TinyStore, dict[str, str]],
+                                                      tmp_path: Path) -> None:
+    store, _ = demo
+    table = voice_table(store, first_month="2026-03", last_month="2026-10")
+    assert main(["--data-dir", str(store.root), "export", "--what", "voice", "--format", "csv",
+                 "--from", "2026-03-01", "--to", "2026-10-31", "-o", str(tmp_path / "out")]) == 0
+    gap = pd.read_csv(tmp_path / "out-voice-gap.csv", encoding="utf-8-sig")
+    months = pd.read_csv(tmp_path / "out-voice-months.csv", encoding="utf-8-sig")
+    assert len(gap) == len(table.rows) and list(months["month"]) == [m.month for m in table.months]
+    for row, (_, got) in zip(table.rows, gap.iterrows(), strict=True):
+        assert (got["location_id"], got["section"], got["n"]) == (row.location_id, row.section, row.n)
+        assert got["gap"] == pytest.approx(row.gap) and got["ci_low"] == pytest.approx(row.ci_low)
+    assert set(gap.loc[gap["list"] == "let_down_where_audits_pass", "section"]) == {
+        r.section for r in table.let_down_where_audits_pass}
+    assert main(["--data-dir", str(store.root), "export", "--what", "voice", "--format", "xlsx",
+                 "-o", str(tmp_path / "voice.xlsx")]) == 0
+    sheets = pd.read_excel(tmp_path / "voice.xlsx", sheet_name=None)
+    assert set(sheets) == {"voice-gap", "voice-months"} and len(sheets["voice-months"]) == 12
+    with pytest.raises(SystemExit) as info:  # argparse refuses an unknown format, with usage
+        main(["--data-dir", str(store.root), "export", "--what", "voice", "--format", "pdf",
+              "-o", str(tmp_path / "x")])
+    assert info.value.code == 2

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from urllib.parse import urlsplit
 
+import pandas as pd
+
 from audit.checklist.templates import get_checklist
 from audit.checklist.voice import touchpoints
 from audit.core.errors import AppError, NotFound
 from audit.model.voice import VISIT_LEVELS, VoiceFilter, VoiceResponse
 from audit.notify.outbox import public_url
 from audit.reports.analytics import Filters, heatmap, month_filters
+from audit.reports.export import export_format, to_csv, to_xlsx
 from audit.reports.pdf.poster import render_poster_pdf
 from audit.store import Store
 from audit.voice.service import voice_link, voice_template_id
@@ -225,3 +228,45 @@ def voice_table(store: Store, *, first_month: str | None = None, last_month: str
     scores = {(c.location_id, c.section_id): (c.score, c.audits) for c in heatmap(rollups, period)}
     names = {loc.id: loc.name for loc in store.list_locations()}
     return gap_table(responses, sections, scores, names, checklist.id)
+
+
+# -- export ----------------------------------------------------------------------------------
+
+GAP_COLUMNS = ("location_id", "location", "section", "touchpoint", "n", "expected", "perceived",
+               "gap", "ci_low", "ci_high", "where", "audit_score", "audits", "list")
+MONTH_COLUMNS = ("month", "responses", "ratings", "expected", "perceived", "gap",
+                 *(f"share_{lv}" for lv in VISIT_LEVELS))
+
+
+def voice_frames(store: Store, table: VoiceTable, lang: str = "en") -> dict[str, pd.DataFrame]:
+    """The table as frames: "gap" (one row per location × touchpoint) and "months"."""
+    checklist = get_checklist(store, table.template_id)
+    words = {s.id: (s.customer or s.title).get(lang) for s in checklist.sections}
+    let_down = {(r.location_id, r.section) for r in table.let_down_where_audits_pass}
+    not_minded = {(r.location_id, r.section) for r in table.audits_fail_where_customers_do_not_mind}
+    gap = pd.DataFrame.from_records([{
+        "location_id": r.location_id, "location": r.location, "section": r.section,
+        "touchpoint": words.get(r.section, r.section), "n": r.n, "expected": r.expected,
+        "perceived": r.perceived, "gap": r.gap, "ci_low": r.ci_low, "ci_high": r.ci_high,
+        "where": r.where or "", "audit_score": r.audit_score, "audits": r.audits,
+        "list": ("let_down_where_audits_pass" if (r.location_id, r.section) in let_down
+                 else "audits_fail_where_customers_do_not_mind"
+                 if (r.location_id, r.section) in not_minded else ""),
+    } for r in table.rows], columns=list(GAP_COLUMNS))
+    months = pd.DataFrame.from_records([{
+        "month": m.month, "responses": m.responses, "ratings": m.ratings, "expected": m.expected,
+        "perceived": m.perceived, "gap": m.gap, **{f"share_{s.level}": s.share for s in m.shares},
+    } for m in table.months], columns=list(MONTH_COLUMNS))
+    return {"gap": gap, "months": months}
+
+
+def export_voice(store: Store, *, fmt: str, first_month: str | None = None,
+                 last_month: str | None = None, location_ids: Sequence[str] | None = None,
+                 lang: str = "en") -> dict[str, bytes]:
+    """{"voice-gap.csv": …, "voice-months.csv": …} for csv; {"xlsx": …} (two sheets) for xlsx."""
+    kind = export_format(fmt)
+    frames = voice_frames(store, voice_table(store, first_month=first_month, last_month=last_month,
+                                             location_ids=location_ids), lang)
+    if kind == "csv":
+        return {f"voice-{name}.csv": to_csv(frame) for name, frame in frames.items()}
+    return {"xlsx": to_xlsx({f"voice-{name}": frame for name, frame in frames.items()})}
