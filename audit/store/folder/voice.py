@@ -1,11 +1,12 @@
-"""Customers' voice responses in the data folder: one JSON file per location and month.
+"""Customers' voice responses in the data folder: one JSON file per location and day.
 
-    voice/<location>/<YYYY-MM>.json     response id → response
+    voice/<location>/<YYYY-MM>/<DD>.json     response id → response
 
 A response is added under its file's lock, after looking in the same file for one of the same
-device on the same day (the day's responses are all in that file), so two processes never
-both take a second response of one phone. The files appear on their first write; the layout
-number does not change.
+device (the day's responses are all in that file), so two processes never both take a second
+response of one phone. A day's file stays small whatever the month brings (each response
+rewrites only its day), and HQ reads a month's folder. The files appear on their first write;
+the layout number does not change.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ class TinyVoice:
     def _tx(self, paths: Iterable[Path]) -> Tx:
         return Tx(self, paths)  # type: ignore[arg-type]
 
-    def _voice_path(self, location_id: str, month: str) -> Path:
-        return self.root / "voice" / safe_part(location_id) / f"{safe_part(month)}.json"
+    def _voice_path(self, location_id: str, day: str) -> Path:
+        return (self.root / "voice" / safe_part(location_id) / safe_part(day[:7])
+                / f"{safe_part(day[8:10])}.json")
 
     def add_voice_response(self, response: VoiceResponse) -> bool:
-        path = self._voice_path(response.location_id, response.month)
+        path = self._voice_path(response.location_id, response.day)
         with self._tx([path]) as tx:
             doc = tx.peek(path) or {}
             if response.id in doc:
@@ -54,7 +56,7 @@ class TinyVoice:
     def import_voice_responses(self, responses: Iterable[VoiceResponse]) -> int:
         by_file: dict[Path, list[VoiceResponse]] = {}
         for r in responses:
-            by_file.setdefault(self._voice_path(r.location_id, r.month), []).append(r)
+            by_file.setdefault(self._voice_path(r.location_id, r.day), []).append(r)
         added = 0
         for path, group in by_file.items():
             with self._tx([path]) as tx:
@@ -75,13 +77,13 @@ class TinyVoice:
         for loc in locations:
             if not loc.is_dir():
                 continue
-            for path in sorted(loc.glob("*.json")):
-                month = unpart(path.stem)
+            for month_dir in sorted(p for p in loc.iterdir() if p.is_dir()):
+                month = unpart(month_dir.name)
                 if flt.first_month is not None and month < flt.first_month:
                     continue
                 if flt.last_month is not None and month > flt.last_month:
                     continue
-                out.append(path)
+                out += sorted(month_dir.glob("*.json"))
         return out
 
     def list_voice_responses(self, flt: VoiceFilter | None = None) -> list[VoiceResponse]:
@@ -97,7 +99,7 @@ class TinyVoice:
         month = month_of_id(response_id)
         if month is None:
             return False
-        path = self._voice_path(location_id, month)
+        path = self._voice_path(location_id, f"{month}-{response_id[6:8]}")
         with self._tx([path]) as tx:
             d = (tx.peek(path) or {}).get(response_id)
             if not isinstance(d, dict):
