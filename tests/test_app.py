@@ -480,6 +480,15 @@ def test_dashboard__customers_voice_tab__gap_beside_the_audits(data: Store) -> N
     (frame,) = frames
     assert {"Expected", "Got", "Gap (got − expected)", "95% interval", "Audit score"} <= set(frame.columns)
     assert "The restroom" in set(frame["Touchpoint"]) and len(frame) > 20
+    # customers' words: plain text, approved one by one
+    said = [r for r in data.list_voice_responses() if r.text and not r.held][::-1]
+    newest = said[0]
+    toggle = at.toggle(key=f"vw.{newest.id}")
+    assert toggle.value is newest.text_approved
+    toggle.set_value(not newest.text_approved).run()
+    assert not at.exception
+    again = next(r for r in data.list_voice_responses() if r.id == newest.id)
+    assert again.text_approved is not newest.text_approved
 
 
 def test_company_sign_in__email_mapped_to_a_role(data: TinyStore, people: dict[str, User]) -> None:

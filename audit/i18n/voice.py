@@ -55,6 +55,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "целиком ниже 0 — разочарование, целиком выше — «вау». Оценка аудита — среднее "
                       "того же раздела в аудитах периода, отдельной колонкой, не смешивается."),
     "ui.voice_months": ("By month", "По месяцам"),
+    "ui.voice_words": ("Customers' words: {count}, {waiting} awaiting approval",
+                       "Слова клиентов: {count}, ждут одобрения: {waiting}"),
+    "ui.voice_approve": ("Approved: the branch may see it", "Одобрено: точка может видеть"),
     # the customer's page (/v/<location>)
     "voice.title": ("Tell us about your visit", "Расскажите о визите"),
     "voice.intro": ("For each place you met today at {location}, say what you expected and what "

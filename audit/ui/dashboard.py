@@ -19,6 +19,7 @@ from audit.core.errors import AppError, NotFound
 from audit.i18n import answer_text, error_text, level_name
 from audit.model import Checklist, Item, Location, SummaryRow, User
 from audit.model.rollups import Rollups
+from audit.model.voice import VoiceFilter
 from audit.people import access
 from audit.reports import analytics, voice
 from audit.store import AuditFilter, Store
@@ -181,6 +182,7 @@ def _voice(store: Store, f: analytics.Filters, locations: dict[str, Location]) -
         T("ui.voice_col_gap"): st.column_config.NumberColumn(format="%+.2f"),
         T("ui.voice_col_audit"): st.column_config.NumberColumn(format="%.0f")})
     st.caption(T("ui.voice_hint"))
+    _voice_words(store, f, ids)
     st.subheader(T("ui.voice_months"), anchor=False)
     months = pd.DataFrame([{"month": m.month, "gap": m.gap, **{T(f"voice.level.{s.level}"): s.share
                                                                for s in m.shares}}
@@ -199,6 +201,24 @@ KEPT = 6
 # has changed a few groups since)
 _latest: OrderedDict[tuple[Any, ...], tuple[Any, analytics.Dashboard]] = OrderedDict()
 _latest_lock = threading.Lock()
+
+
+VOICE_WORDS_SHOWN = 30  # customers' comments listed for approval, the newest first
+
+
+def _voice_words(store: Store, f: analytics.Filters, ids: list[str]) -> None:
+    """Customers' own words, newest first: HQ approves each before anyone beyond HQ sees it."""
+    flt = VoiceFilter(location_ids=tuple(ids), first_month=f.date_from[:7] if f.date_from else None,
+                      last_month=f.date_to[:7] if f.date_to else None)
+    said = [r for r in store.list_voice_responses(flt) if r.text and r.is_counted][::-1]
+    waiting = sum(1 for r in said if not r.text_approved)
+    names = {loc.id: loc.name for loc in store.list_locations()}
+    with st.expander(T("ui.voice_words", count=len(said), waiting=waiting), icon=":material/forum:"):
+        for r in said[:VOICE_WORDS_SHOWN]:
+            st.text(f"{names.get(r.location_id, r.location_id)} · {r.day}\n{r.text}")  # plain text
+            approved = st.toggle(T("ui.voice_approve"), value=r.text_approved, key=f"vw.{r.id}")
+            if approved != r.text_approved:
+                store.set_voice_text_approved(r.location_id, r.id, approved)
 
 
 def _dashboard(data: Rollups, locations: dict[str, Location], f: analytics.Filters,
