@@ -491,6 +491,29 @@ def test_dashboard__customers_voice_tab__gap_beside_the_audits(data: Store) -> N
     assert again.text_approved is not newest.text_approved
 
 
+def test_location_page__branch_sees_its_voice_and_approved_words_only(
+        data: Store, people: dict[str, User]) -> None:
+    from audit.model.voice import Rating, VoiceResponse
+    from audit.voice.service import TEMPLATE_SETTING
+
+    data.put_settings({TEMPLATE_SETTING: "mini"})
+    for n, (text, ok) in enumerate([("Лужа у входа — секрет", False), ("Спасибо за кофе", True)]):
+        data.add_voice_response(VoiceResponse(
+            id=f"20261101-t{n}", location_id="loc-a", template_id="mini", template_version=1,
+            day="2026-11-01", at=f"2026-11-01T10:0{n}:00+00:00",
+            ratings=(Rating("entrance", 4, 2), Rating("waiting", 3, 4)), level="disappointed",
+            text=text, text_approved=ok))
+    at = app_as(data, people["manager"]).run()
+    at.query_params["id"] = "loc-a"
+    at.switch_page("audit/ui/pages/locations.py").run()
+    assert not at.exception
+    shown = "\n".join(str(x.value) for x in at.text)
+    assert "Спасибо за кофе" in shown and "секрет" not in shown
+    (frame,) = [f.value for f in at.dataframe if "Touchpoint" in f.value.columns]
+    assert list(frame["Touchpoint"]) == ["The way in", "Waiting your turn"]
+    assert "Audit score" not in frame.columns  # the branch's audits are read above, by its rules
+
+
 def test_company_sign_in__email_mapped_to_a_role(data: TinyStore, people: dict[str, User]) -> None:
     accounts.update_user(data, "mia", email="mia@example.com")
     at = app_as(data)

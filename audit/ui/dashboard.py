@@ -484,6 +484,7 @@ def _location_page(user: User, loc: Location) -> None:
     templates = sorted({r.template_id for r in data.locations}, key=lambda t: (t != "service-point", t))
     if not templates:
         st.info(T("ui.no_audits_yet"))
+        _location_voice(store, user, loc)
         return
     titles_by_id = {t: esc(get_checklist(store, t).title.get(lang())) for t in templates}
     template_id = st.segmented_control(T("ui.template"), templates, default=templates[0],
@@ -525,7 +526,36 @@ def _location_page(user: User, loc: Location) -> None:
             ans = audit.answers.get(key) if audit else None
             mark = "🔴 " if key in latest.critical else ""
             st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — {esc(answer_text(item, ans, lang()))}")
+    _location_voice(store, user, loc)
     _location_audits(user, loc, checklist, visible)
+
+
+def _location_voice(store: Store, user: User, loc: Location) -> None:
+    """The location's customers' voice: expected against got per touchpoint; the audits' score
+    beside it for HQ only (a branch's own view of its audits is the published ones above), and
+    customers' words only once HQ has approved them."""
+    try:
+        table = voice.voice_table(store, location_ids=[loc.id])
+    except AppError:
+        return  # no checklist for customers: nothing to show here
+    if not table.responses:
+        return
+    st.subheader(T("ui.tab_voice"), anchor=False)
+    checklist = get_checklist(store, table.template_id)
+    words = {s.id: (s.customer or s.title).get(lang()) for s in checklist.sections}
+    hq = user.role == "hq"
+    st.dataframe(pd.DataFrame([{
+        T("ui.voice_col_touchpoint"): words.get(r.section, r.section), "n": r.n,
+        T("ui.voice_col_expected"): round(r.expected, 2), T("ui.voice_col_got"): round(r.perceived, 2),
+        T("ui.voice_col_gap"): round(r.gap, 2),
+        T("ui.voice_col_where"): T(f"ui.voice_where_{r.where}") if r.where else "—",
+        **({T("ui.voice_col_audit"): r.audit_score} if hq else {}),
+    } for r in table.rows]), hide_index=True, width="stretch")
+    st.markdown(esc(" · ".join(f"{T('voice.level.' + s.level)} {s.share:.0%}" for s in table.levels)))
+    said = [r for r in store.list_voice_responses(VoiceFilter(location_ids=(loc.id,)))
+            if r.text and r.is_counted and (hq or r.text_approved)][::-1][:VOICE_WORDS_SHOWN]
+    for r in said:
+        st.text(f"{r.day}: {r.text}")  # plain text, never Markdown
 
 
 def _location_audits(user: User, loc: Location, checklist: Checklist,
