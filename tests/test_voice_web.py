@@ -298,7 +298,8 @@ def test_location_burst__held_for_hq_not_counted_then_refused(client: TestClient
     assert time.time() - now < limits.VOICE_PER_LOCATION[1]
 
 
-def _post_from_another_process(folder: str, start: int, count: int, out: multiprocessing.Queue) -> None:
+def _post_from_another_process(folder: str, start: int, count: int, out: multiprocessing.Queue,
+                               one_address: bool = True) -> None:
     import os
 
     os.environ["AUDIT_DATA_DIR"] = folder
@@ -307,7 +308,8 @@ def _post_from_another_process(folder: str, start: int, count: int, out: multipr
     codes = []
     for n in range(start, start + count):
         fields = {k: [v] for k, v in good(store).items()}
-        got = service.take_response(store, page, fields, address="192.0.2.1", user_agent=f"P/{n}",
+        address = "192.0.2.1" if one_address else f"198.18.{n // 250}.{n % 250}"
+        got = service.take_response(store, page, fields, address=address, user_agent=f"P/{n}",
                                     cookie_says_done=False, now=datetime.now(UTC))
         codes.append(got.status)
     out.put(codes)
@@ -327,3 +329,35 @@ def test_address_allowance__holds_across_two_processes(data: TinyStore) -> None:
     statuses = [s for codes in results for s in codes]
     assert statuses.count("saved") == most and statuses.count("limited") == most
     assert saved(data) == most
+
+
+def test_location_burst__counted_across_two_processes(data: TinyStore) -> None:
+    most = limits.VOICE_PER_LOCATION[0]
+    for _ in range(most - 10):  # ten left in the hour's allowance
+        service.per_location.hit(data, "loc-a")
+    ctx = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue = ctx.Queue()
+    procs = [ctx.Process(target=_post_from_another_process,
+                         args=(str(data.root), k * 100, 10, queue, False)) for k in range(2)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(30)
+    statuses = [s for codes in results for s in codes]
+    assert statuses.count("saved") == 10 and statuses.count("held") == 10
+    stored = data.list_voice_responses()
+    assert sum(r.is_counted for r in stored) == 10 and sum(not r.is_counted for r in stored) == 10
+
+
+def test_page__small_and_self_contained(client: TestClient, data: TinyStore) -> None:
+    from audit.checklist import shipped_dir
+    from audit.checklist.templates import add_template
+
+    add_template(data, (shipped_dir() / "service-point.yaml").read_text(encoding="utf-8"), by="test")
+    data.put_settings({service.TEMPLATE_SETTING: "service-point"})
+    r = client.get("/v/loc-a", headers={"Accept-Language": "ru", "Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert int(r.headers["content-length"]) < 6_000  # eight touchpoints: one request on slow 3G
+    assert not re.search(r'(src|href)="(https?:)?//', r.text)  # nothing from another site
+    assert "content-security-policy" in r.headers
