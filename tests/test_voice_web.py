@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from audit.core import limits
-from audit.model.voice import HELD_BURST
+from audit.model.voice import HELD_BURST, VoiceFilter
 from audit.store import Store, open_store
 from audit.store.folder.backend import TinyStore
 from audit.voice import service
@@ -361,3 +361,13 @@ def test_page__small_and_self_contained(client: TestClient, data: TinyStore) -> 
     assert int(r.headers["content-length"]) < 6_000  # eight touchpoints: one request on slow 3G
     assert not re.search(r'(src|href)="(https?:)?//', r.text)  # nothing from another site
     assert "content-security-policy" in r.headers
+
+
+def test_store_cannot_write__503_said_so_nothing_lost(client: TestClient, data: TinyStore) -> None:
+    assert client.post("/v/loc-b", data=good(data, t=token(data, "loc-b"))).status_code == 200
+    (data.root / "voice").mkdir(exist_ok=True)
+    (data.root / "voice" / "loc-a").write_text("not a folder")  # its day's file cannot be made
+    r = client.post("/v/loc-a?lang=en", data=good(data))
+    assert r.status_code == 503 and "could not be taken just now" in r.text
+    assert r.headers["retry-after"] == "60"
+    assert [x.location_id for x in data.list_voice_responses(VoiceFilter(location_ids=("loc-b",)))] == ["loc-b"]

@@ -86,6 +86,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "Такого места нет. Проверьте ссылку на плакате."),
     "voice.closed": ("Feedback is not open at this place yet.",
                      "Отзывы в этом месте пока не принимаются."),
+    "voice.trouble": ("Your answers could not be taken just now. Please try again in a minute.",
+                      "Сейчас ответы принять не удалось. Попробуйте, пожалуйста, через минуту."),
     "err.voice_already": ("You have already told us about today's visit here. Thank you!",
                           "Вы уже рассказали нам о сегодняшнем визите сюда. Спасибо!"),
     "err.voice_refused": ("This form could not be accepted.", "Эту форму принять нельзя."),

@@ -175,7 +175,9 @@ async def _voice_page(request: Request, lang: str) -> VoicePage | HTMLResponse:
 
 
 def _store_trouble(request: Request, lang: str, err: AppError) -> HTMLResponse:
-    return _message(lang, t("voice.title", lang), t("voice.closed", lang), request, 503)
+    """The store could not answer (a full disk, a database away): said so, nothing half-kept."""
+    return _message(lang, t("voice.title", lang), t("voice.trouble", lang), request, 503,
+                    {"Retry-After": "60"})
 
 
 async def voice_form(request: Request) -> Response:
