@@ -370,4 +370,5 @@ def test_store_cannot_write__503_said_so_nothing_lost(client: TestClient, data: 
     r = client.post("/v/loc-a?lang=en", data=good(data))
     assert r.status_code == 503 and "could not be taken just now" in r.text
     assert r.headers["retry-after"] == "60"
-    assert [x.location_id for x in data.list_voice_responses(VoiceFilter(location_ids=("loc-b",)))] == ["loc-b"]
+    kept = data.list_voice_responses(VoiceFilter(location_ids=("loc-b",)))
+    assert [x.location_id for x in kept] == ["loc-b"]
