@@ -40,6 +40,7 @@ critical_cap: 40
 sections:
   - id: entrance
     title: {ru: Вход, en: Entrance}
+    customer: {ru: "Вход", en: "The way in"}
     weight: 2
     items:
       - id: dry
@@ -61,6 +62,7 @@ sections:
           - {id: locked, text: {ru: "Заперта", en: "Locked"}, score: 0}
   - id: waiting
     title: {ru: Ожидание, en: Waiting}
+    customer: {ru: "Ожидание", en: "Waiting your turn"}
     items:
       - id: comforts
         text: {ru: "Удобства", en: "Comforts"}

@@ -424,6 +424,23 @@ def test_admin__add_person_and_location_with_markup_shown_as_text(
     assert data.get_user("newbie") is None
 
 
+def test_admin__voice_poster__made_on_request_then_offered(
+        data: Store, people: dict[str, User], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("AUDIT_APP_URL", raising=False)
+    monkeypatch.setenv("AUDIT_SECRETS", str(tmp_path / "none.toml"))
+    at = app_as(data, people["hq"]).run()
+    at.switch_page("audit/ui/pages/admin.py").run()
+    at.segmented_control(key="admin.part").set_value("locations").run()
+    at.button(key="poster.loc-a.make").click().run()
+    assert "No public address is configured" in texts(at) and not at.exception
+    monkeypatch.setenv("AUDIT_APP_URL", "https://audit.example.com")
+    at.button(key="poster.loc-a.make").click().run()
+    assert not at.exception
+    made = at.session_state["poster.loc-a"]
+    assert made.startswith(b"%PDF")  # what it holds: tests/test_voice_poster.py
+    assert any(d.proto.label == "Download PDF" for d in at.get("download_button"))
+
+
 def test_markup_in_location_name__printed_literally_in_lists(data: Store,
                                                              people: dict[str, User]) -> None:
     data.put_location(Location(id="loc-a", name="<b>Арбат</b> *1*", region="Москва"))
@@ -447,6 +464,54 @@ def test_demo_network__hq_pages_render_without_errors(data: Store) -> None:
         assert not at.exception, page
     row = store.list_summaries()[0]
     assert not open_audit(at, row.audit_id).exception
+
+
+def test_dashboard__customers_voice_tab__gap_beside_the_audits(data: Store) -> None:
+    generate(data, seed=2, audits=60, today=date(2026, 11, 1), photos=False)  # with its voice
+    hq = data.get_user("hq")
+    assert hq is not None
+    at = app_as(data, hq).run()
+    at.switch_page("audit/ui/pages/dashboard.py").run()
+    assert not at.exception
+    heads = [h.value for h in at.subheader]
+    assert "Customers let down where audits pass" in heads
+    assert "Audits fail where customers do not mind" in heads
+    frames = [f.value for f in at.dataframe if "Touchpoint" in f.value.columns]
+    (frame,) = frames
+    assert {"Expected", "Got", "Gap (got − expected)", "95% interval", "Audit score"} <= set(frame.columns)
+    assert "The restroom" in set(frame["Touchpoint"]) and len(frame) > 20
+    # customers' words: plain text, approved one by one
+    said = [r for r in data.list_voice_responses() if r.text and not r.held][::-1]
+    newest = said[0]
+    toggle = at.toggle(key=f"vw.{newest.id}")
+    assert toggle.value is newest.text_approved
+    toggle.set_value(not newest.text_approved).run()
+    assert not at.exception
+    again = next(r for r in data.list_voice_responses() if r.id == newest.id)
+    assert again.text_approved is not newest.text_approved
+
+
+def test_location_page__branch_sees_its_voice_and_approved_words_only(
+        data: Store, people: dict[str, User]) -> None:
+    from audit.model.voice import Rating, VoiceResponse
+    from audit.voice.service import TEMPLATE_SETTING
+
+    data.put_settings({TEMPLATE_SETTING: "mini"})
+    for n, (text, ok) in enumerate([("Лужа у входа — секрет", False), ("Спасибо за кофе", True)]):
+        data.add_voice_response(VoiceResponse(
+            id=f"20261101-t{n}", location_id="loc-a", template_id="mini", template_version=1,
+            day="2026-11-01", at=f"2026-11-01T10:0{n}:00+00:00",
+            ratings=(Rating("entrance", 4, 2), Rating("waiting", 3, 4)), level="disappointed",
+            text=text, text_approved=ok))
+    at = app_as(data, people["manager"]).run()
+    at.query_params["id"] = "loc-a"
+    at.switch_page("audit/ui/pages/locations.py").run()
+    assert not at.exception
+    shown = "\n".join(str(x.value) for x in at.text)
+    assert "Спасибо за кофе" in shown and "секрет" not in shown
+    (frame,) = [f.value for f in at.dataframe if "Touchpoint" in f.value.columns]
+    assert list(frame["Touchpoint"]) == ["The way in", "Waiting your turn"]
+    assert "Audit score" not in frame.columns  # the branch's audits are read above, by its rules
 
 
 def test_company_sign_in__email_mapped_to_a_role(data: TinyStore, people: dict[str, User]) -> None:

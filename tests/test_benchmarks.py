@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HELPERS = {"pgserver"}  # imported by the benchmarks, not one itself
 BENCHMARKS = sorted(p.stem for p in (ROOT / "benchmarks").glob("*.py")
                     if p.stem not in HELPERS and not p.stem.startswith("_"))
-NEEDS = {"actions": "postgres", "scale": "postgres", "field": "chromium", "first_screen": "chromium"}
+NEEDS = {"actions": "postgres", "scale": "postgres", "field": "chromium", "first_screen": "chromium",
+         "voice": "chromium"}
 EXTRA = {"actions": ["--postgres"]}  # its second store too: that path must not rot either
 LAST_LINE = re.compile(r"(?P<name>[a-z][a-z0-9_-]*): ratio=\d+(\.\d+)? "
                        r"\(\d+(\.\d+)? ms vs floor \d+(\.\d+)? ms\)")
@@ -51,7 +52,7 @@ def _env() -> dict[str, str]:
 def test_every_benchmark_is_here() -> None:
     """The folder is read, not listed by hand: a new script is run without anyone adding it."""
     assert {"abuse", "actions", "autosave", "check_tap", "dashboard", "field", "first_screen",
-            "photo", "report", "scale", "visits"} <= set(BENCHMARKS)
+            "photo", "report", "scale", "visits", "voice"} <= set(BENCHMARKS)
     assert not HELPERS & set(BENCHMARKS)
 
 

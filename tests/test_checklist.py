@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from audit.checklist.parse import ChecklistError, load_checklist, parse_checklist, shipped_dir
+from audit.checklist.voice import NotForVoice, touchpoints
+from audit.i18n import error_text
 from audit.model import ITEM_TYPES
 from tests.conftest import MINI_YAML
 
@@ -214,3 +216,74 @@ def test_huge_file__refused(tmp_path: Path) -> None:
     with pytest.raises(ChecklistError) as info:
         load_checklist(p)
     assert "larger than" in str(info.value)
+
+
+# -- customer-facing sections (the voice page) ------------------------------------------------
+
+
+def test_customer__marks_the_section_with_the_customers_words(mini) -> None:  # type: ignore[no-untyped-def]
+    entrance = mini.section("entrance")
+    assert entrance.is_customer_facing and entrance.customer.en == "The way in"
+    assert [s.id for s in touchpoints(mini)] == ["entrance", "waiting"]
+    assert not mini.section("office").is_customer_facing
+
+
+def test_customer__one_language_only__asks_for_both_with_line() -> None:
+    with pytest.raises(ChecklistError) as info:
+        parse_checklist(MINI_YAML.replace('customer: {ru: "Вход", en: "The way in"}',
+                                          'customer: "The way in"'), source="t.yaml")
+    (problem,) = info.value.problems
+    assert problem.place == "sections[0].customer"
+    assert "text must be given in both languages" in problem.format("en")
+    assert problem.line == MINI_YAML.splitlines().index('    customer: {ru: "Вход", en: "The way in"}') + 1
+    assert problem.column == 5  # the key's own place, like every other problem
+
+
+@pytest.mark.parametrize("value", ["true", "", "yes"])
+def test_customer__a_flag_instead_of_words__rejected_with_hint(value: str) -> None:
+    out = problems_of(MINI_YAML.replace('customer: {ru: "Вход", en: "The way in"}', f"customer: {value}"))
+    assert "sections[0].customer: customer must be the touchpoint in a customer's words" in out
+    assert "remove the key if customers are not asked" in out
+
+
+def test_customer__line_break__must_be_one_line() -> None:
+    out = problems_of(MINI_YAML.replace('en: "The way in"', 'en: "The way\\nin"'))
+    assert "sections[0].customer.en: `customer` must be one line" in out
+
+
+def test_customer__misspelt_key__did_you_mean() -> None:
+    out = problems_of(MINI_YAML.replace('    customer: {ru: "Вход"', '    custumer: {ru: "Вход"'))
+    assert 'sections[0].custumer: unknown key "custumer"' in out and 'did you mean "customer"?' in out
+
+
+def test_customer__too_long__refused_with_its_place() -> None:
+    out = problems_of(MINI_YAML.replace('en: "The way in"', f'en: "{"x" * 201}"'))
+    assert "sections[0].customer.en: the text is 201 characters long; at most 200" in out
+
+
+def test_customer__russian_problem_reads_in_russian() -> None:
+    with pytest.raises(ChecklistError) as info:
+        parse_checklist(MINI_YAML.replace('customer: {ru: "Вход", en: "The way in"}', "customer: true"),
+                        source="t.yaml")
+    assert "словами клиента" in info.value.format("ru")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("service-point.yaml", ["parking", "entrance", "security", "waiting-area", "waiting", "service",
+                            "restroom", "farewell"]),
+    ("contact-center.yaml", ["phone", "written", "resolution"]),
+])
+def test_shipped__customer_facing_sections(name: str, expected: list[str]) -> None:
+    checklist = load_checklist(shipped_dir() / name)
+    assert [s.id for s in touchpoints(checklist)] == expected
+    for s in touchpoints(checklist):
+        assert s.customer is not None and s.customer.ru and s.customer.en
+
+
+def test_checklist_without_customer_sections__refused_for_voice_with_its_reason() -> None:
+    checklist = load_checklist(shipped_dir() / "staff-conversation.yaml")
+    with pytest.raises(NotForVoice) as info:
+        touchpoints(checklist)
+    assert "marks no section customer-facing" in str(info.value)
+    assert info.value.params["template"] == "staff-conversation"
+    assert "не отмечен" in error_text(info.value, "ru")

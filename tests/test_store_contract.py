@@ -31,6 +31,7 @@ from audit.model import Answer, Audit, AuditHeader, Checklist, Location, Summary
 from audit.model.actions import ActionFilter, OutboxStatus, fact_of, stats_of
 from audit.model.rollups import Rollups, period_of, rollups_of
 from audit.model.visits import VisitFilter
+from audit.model.voice import Rating, VoiceFilter, VoiceResponse
 from audit.photos import PhotoStore, prepare_photo
 from audit.scoring.score import score_audit
 from audit.store import AuditFilter, DerivedCounts, Session, Store, TemplateInfo
@@ -1278,6 +1279,52 @@ def test_claim_once__true_for_the_first_caller_of_each_value(store: Store) -> No
     for w in workers:
         w.join()
     assert sorted(results) == [False, False, False, True]
+
+
+# -- customers' voice -------------------------------------------------------------------------
+
+
+def _voice(n: int, *, location: str = "loc-a", day: str = "2025-03-04", device: str = "",
+           text: str = "") -> VoiceResponse:
+    return VoiceResponse(id=f"{day.replace('-', '')}-c{n:04d}", location_id=location, template_id="mini",
+                         template_version=1, day=day, at=f"{day}T10:{n % 60:02d}:00+00:00",
+                         ratings=(Rating("entrance", 4, 2), Rating("waiting", 3, 5)),
+                         level="as_expected", text=text, device=device)
+
+
+@covers("add_voice_response", "list_voice_responses")
+def test_contract__voice_response__once_per_device_per_location_per_day(store: Store) -> None:
+    made = [_voice(1, device="p1", text="<b>x</b> 🙂"), _voice(2, device="p1"),
+            _voice(3, device="p1", location="loc-b"), _voice(4, device="p1", day="2025-03-05"),
+            _voice(5), _voice(6), _voice(5, text="same id")]
+    taken = [store.add_voice_response(r) for r in made]
+    assert taken == [True, False, True, True, True, True, False]
+    assert sorted(store.list_voice_responses(), key=lambda r: r.id) == sorted(
+        (r for r, ok in zip(made, taken, strict=True) if ok), key=lambda r: r.id)
+
+
+@covers("import_voice_responses", "list_voice_responses")
+def test_contract__voice_import_and_filters(store: Store) -> None:
+    made = [_voice(n, location=("loc-a", "loc-b")[n % 2], day=f"2025-0{1 + n % 4}-1{n % 3}")
+            for n in range(24)]
+    assert store.import_voice_responses(made[:10]) == 10
+    assert store.import_voice_responses(made) == 14
+    for flt in (VoiceFilter(), VoiceFilter(location_ids=("loc-b",)),
+                VoiceFilter(first_month="2025-02", last_month="2025-03"),
+                VoiceFilter(location_ids=("loc-a", "nowhere"), last_month="2025-01")):
+        want = sorted((r for r in made if flt.matches(r)), key=lambda r: (r.at, r.id))
+        assert store.list_voice_responses(flt) == want
+
+
+@covers("set_voice_text_approved")
+def test_contract__voice_text_approval(store: Store) -> None:
+    r = _voice(1, text="Спасибо")
+    store.add_voice_response(r)
+    assert store.set_voice_text_approved("loc-a", r.id, True) is True
+    assert store.list_voice_responses() == [dataclasses.replace(r, text_approved=True)]
+    assert store.set_voice_text_approved("loc-b", r.id, False) is False
+    assert store.set_voice_text_approved("loc-a", "20250304-none", True) is False
+    assert store.list_voice_responses()[0].text_approved is True
 
 
 # -- the contract covers the whole protocol ----------------------------------------------------

@@ -127,7 +127,7 @@ def check_sizes(data: Any) -> list[Refusal]:
             continue
         spath: Path_ = ("sections", i)
         out += _id_length(section, spath)
-        out += _text_lengths(section, spath, ("title",), limits.TEMPLATE_MAX_TITLE)
+        out += _text_lengths(section, spath, ("title", "customer"), limits.TEMPLATE_MAX_TITLE)
         out += _text_lengths(section, spath, ("description",), limits.TEMPLATE_MAX_LONG_TEXT)
         items = section.get("items")
         if not isinstance(items, list):

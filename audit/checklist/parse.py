@@ -34,7 +34,8 @@ from audit.model import (
 MAX_TEMPLATE_BYTES = limits.TEMPLATE_MAX_BYTES
 
 TOP_KEYS = ("id", "version", "title", "description", "levels", "critical_cap", "sections")
-SECTION_KEYS = ("id", "title", "description", "weight", "when", "na", "na_reason", "items")
+SECTION_KEYS = ("id", "title", "description", "weight", "when", "na", "na_reason", "customer",
+                "items")
 ITEM_KEYS = (
     "id",
     "text",
@@ -517,14 +518,33 @@ class _Validator:
                             "na_reason задан, но раздел нельзя отметить «Н/П»"),
                          _t("add `na: true` to the section, or remove na_reason",
                             "добавьте разделу `na: true` или уберите na_reason"))
+            customer = self.customer(d, path)
             if ident and d.get("when") is not None:
                 self.whens.append((path + ("when",), d["when"], ident, None))
             items = self.items(d, path, ident)
             if ident and title and items is not None and weight is not None:
                 out.append(Section(id=ident, title=title, items=items, weight=weight,
-                                   description=description, na=na, na_reason=na_reason))
+                                   description=description, na=na, na_reason=na_reason,
+                                   customer=customer))
         self.unique(ids, _t("section", "раздела"))
         return tuple(out)
+
+    def customer(self, d: dict[str, Any], path: Path_) -> Text | None:
+        """`customer:` marks a section customer-facing: the touchpoint in a customer's words,
+        one line in both languages, shown on the customer's voice page."""
+        if "customer" not in d:
+            return None
+        raw = d["customer"]
+        if raw is None or isinstance(raw, bool):
+            self.add(path + ("customer",),
+                     _t("customer must be the touchpoint in a customer's words, in ru and en",
+                        "customer — это название точки контакта словами клиента, на ru и en"),
+                     _t('write e.g. customer: {ru: "Туалет", en: "The restroom"}; '
+                        "remove the key if customers are not asked about this section",
+                        'запишите, например, customer: {ru: "Туалет", en: "The restroom"}; '
+                        "уберите ключ, если клиентов об этом разделе не спрашивают"))
+            return None
+        return self.text(raw, path + ("customer",), one_line=True)
 
     def items(self, section: dict[str, Any], spath: Path_, section_id: str | None
               ) -> tuple[Item, ...] | None:

@@ -106,6 +106,17 @@ TYPO_CHECK_TIMEOUT = 20.0  # what the caller waits for a free worker, then for i
 TYPO_CHECK_START_SECONDS = 30.0  # a new worker's start (loading the dictionaries takes ~1 s)
 TYPO_CHECK_WORKERS = 1  # processes; 0 checks in the caller's thread (tests, the CLI)
 
+# -- customers' voice (the page behind a location's QR code, /v/<location>) -----------------------
+VOICE_BODY_MAX_BYTES = 8 * 1024  # one customer's form: a few dozen radio buttons and a comment
+VOICE_TEXT_MAX_CHARS = 1000  # the customer's own words, plain text
+VOICE_PER_DEVICE_PER_DAY = 1  # responses per phone per location per day (a cookie and the daily hash)
+VOICE_MIN_SECONDS = 4  # a form sent sooner after the page was served is a script's (asked again)
+VOICE_FORM_MAX_SECONDS = 6 * 3600  # a page open longer is served afresh to be sent again
+VOICE_PER_ADDRESS = (20, 3600)  # responses per network address per this many seconds, across processes
+# responses per location per this many seconds; beyond it they are held for HQ as a burst, not counted
+VOICE_PER_LOCATION = (60, 3600)
+VOICE_HELD_PER_LOCATION = (200, 3600)  # held responses per location; beyond, refused outright
+
 # -- corrective actions and their e-mails ------------------------------------------------------
 MAIL_NEWS_DAYS = 7  # an audit that reached its branch longer ago than this is e-mailed about to nobody
 DIGEST_MAX_LINES = 40  # overdue actions one digest lists one by one; the rest by location, then a link

@@ -142,6 +142,13 @@ class Section:
     when: Condition | None = None  # the whole section is shown and scored only when this matches
     na: bool = False  # the whole section may be answered N/A in one tap, with a reason
     na_reason: Text | None = None  # the reason offered for that tap ("no customer restroom")
+    # customer-facing: what a customer calls this touchpoint on the voice page ("The restroom");
+    # None: customers are not asked about it
+    customer: Text | None = None
+
+    @property
+    def is_customer_facing(self) -> bool:
+        return self.customer is not None
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,21 @@ def smtp_settings(env: Mapping[str, str] | None = None, secrets_file: Path | Non
         cafile=str(table.get("cafile", "") or ""), digest_hour=int(table.get("digest_hour", 7)))
 
 
+def public_url(env: Mapping[str, str] | None = None, secrets_file: Path | None = None) -> str:
+    """The app's public address (AUDIT_APP_URL, else app_url in [smtp] of the secrets file),
+    without a trailing slash; "" when none is set. E-mail need not be configured for it."""
+    env = os.environ if env is None else env
+    if env.get("AUDIT_APP_URL"):
+        return env["AUDIT_APP_URL"].strip().rstrip("/")
+    path = secrets_file or _secrets_file()
+    try:
+        with path.open("rb") as f:
+            table = dict(tomllib.load(f).get("smtp") or {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+    return str(table.get("app_url", "") or "").strip().rstrip("/")
+
+
 # -- composing: one message per reader, in their language ---------------------------------------
 
 

@@ -156,6 +156,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.what == "actions":
         return _export_actions(store, args)
+    if args.what == "voice":
+        return _export_voice(store, args)
     try:  # the files leave the app: HQ's copy, mystery shoppers by code
         files = export(store, fmt=args.format, date_from=args.date_from, date_to=args.date_to,
                        region=args.region, lang=args.lang, leaves_app=True)
@@ -182,6 +184,39 @@ def _export_actions(store: Store, args: argparse.Namespace) -> int:
     into_folder = Path(args.output).is_dir()
     for path, data in output_files(args.output, files).items():
         _write(path.with_name("actions.xlsx") if into_folder and path.suffix == ".xlsx" else path, data)
+    return 0
+
+
+def cmd_voice(args: argparse.Namespace) -> int:
+    """Customers' voice: a location's poster (QR code and short link)."""
+    from audit.reports.pdf import FontMissing
+    from audit.reports.voice import poster_pdf
+
+    store = _store(args)
+    try:
+        pdf = poster_pdf(store, args.location, args.lang, app_url=args.url)
+    except FontMissing as err:
+        raise CliError(str(err)) from err
+    _write(Path(args.output or f"voice-poster-{args.location}-{args.lang}.pdf"), pdf)
+    return 0
+
+
+def _export_voice(store: Store, args: argparse.Namespace) -> int:
+    """Customers' voice: the gap table and its months (whole months from --from/--to)."""
+    from audit.reports.export import output_files
+    from audit.reports.voice import export_voice
+
+    ids = ([loc.id for loc in store.list_locations() if loc.region == args.region]
+           if args.region else None)
+    try:
+        files = export_voice(store, fmt=args.format, lang=args.lang, location_ids=ids,
+                             first_month=args.date_from[:7] if args.date_from else None,
+                             last_month=args.date_to[:7] if args.date_to else None)
+    except ValueError as err:
+        raise CliError(str(err)) from err
+    into_folder = Path(args.output).is_dir()
+    for path, data in output_files(args.output, files).items():
+        _write(path.with_name("voice.xlsx") if into_folder and path.suffix == ".xlsx" else path, data)
     return 0
 
 
@@ -364,9 +399,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Export submitted audits and their item-level answers. With csv "
                                    "two files are written beside -o (…-audits.csv, …-answers.csv); "
                                    "with xlsx one workbook with two sheets. --what actions writes "
-                                   "the corrective actions instead (…-actions.csv, or one sheet).")
-    p.add_argument("--what", choices=("audits", "actions"), default="audits",
-                   help="audits (default) or corrective actions")
+                                   "the corrective actions instead (…-actions.csv, or one sheet); --what "
+                                   "voice the customers' voice gap table (…-voice-gap.csv and "
+                                   "…-voice-months.csv, or two sheets).")
+    p.add_argument("--what", choices=("audits", "actions", "voice"), default="audits",
+                   help="audits (default), corrective actions, or customers' voice (the gap "
+                        "table per location and touchpoint beside the audit score, and its months)")
     p.add_argument("--format", required=True, choices=("csv", "xlsx"))
     p.add_argument("--from", dest="date_from", help="first visit day, YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", help="last visit day, YYYY-MM-DD")
@@ -374,6 +412,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "ru"), default="en", help="language of item texts")
     p.add_argument("-o", "--output", required=True, help="file (or folder) to write")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("voice", parents=[data_dir], help="customers' voice: a location's QR poster",
+                       description="Customers' voice. `audit voice poster LOCATION` writes the A4 "
+                                   "poster of a location: a QR code of its short link (/v/LOCATION "
+                                   "under the public address, AUDIT_APP_URL), in Russian and English.")
+    voice_cmds = p.add_subparsers(dest="voice_cmd", required=True)
+    v = voice_cmds.add_parser("poster", parents=[data_dir], help="the A4 poster PDF of a location",
+                              description="The A4 poster PDF of a location: its QR code and short link.")
+    v.add_argument("location", help="the location's id")
+    v.add_argument("--lang", choices=("ru", "en"), default="ru",
+                   help="the poster's main language (the other one is printed beneath)")
+    v.add_argument("--url", default=None,
+                   help="the public address phones open (default: AUDIT_APP_URL, or app_url in "
+                        "[smtp] of .streamlit/secrets.toml)")
+    v.add_argument("-o", "--output", help="the PDF file (default: voice-poster-LOCATION-LANG.pdf)")
+    v.set_defaults(func=cmd_voice)
 
     p = sub.add_parser("notify", help="send the e-mails that wait (run it from cron)",
                        description="Queue the day's digest of overdue actions (once a day, after the "

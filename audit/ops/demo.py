@@ -15,6 +15,7 @@ from audit.checklist.templates import get_checklist, install_shipped
 from audit.core import clock
 from audit.model import WEEKDAYS, Answer, Audit, AuditHeader, Checklist, Item, Location, PhotoRef, User
 from audit.ops.demo_photos import IMPRESSED, SCENE_OF, SPOILED_DEFAULT, comment_for, scene
+from audit.ops.demo_voice import generate_voice
 from audit.people import accounts
 from audit.photos import PhotoStore, PreparedPhoto, prepare_photo
 from audit.scoring.score import impacts, score_audit
@@ -300,4 +301,5 @@ def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int =
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(photo_store.put, pending))
     count = store.import_audits(built)
+    generate_voice(store, seed=seed, today=end)  # customers' voice beside the audits
     return DemoResult(locations=len(locs), users=len(users), audits=count, stories=stories)

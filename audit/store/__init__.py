@@ -19,6 +19,7 @@ from audit.model.visits import Plan, Visit, VisitFilter
 from audit.photos.files import PhotoKind
 from audit.store.actions import ActionStore
 from audit.store.integrity import Finding, IntegrityScan
+from audit.store.voice import VoiceStore
 
 if TYPE_CHECKING:  # Pillow is heavy; only photo uploads need it
     from audit.photos.prepare import PreparedPhoto
@@ -128,10 +129,11 @@ BatchUpdate = Callable[[Mapping[str, Answer], Mapping[str, Any]],
                        tuple[list[Answer], dict[str, Any]]]
 
 
-class Store(ActionStore, Protocol):
+class Store(ActionStore, VoiceStore, Protocol):
     """What the product needs from storage. Logic lives in audit/*, not here.
 
-    Corrective actions and the e-mail outbox: see audit/store/actions.py.
+    Corrective actions and the e-mail outbox: see audit/store/actions.py; customers' voice
+    responses: audit/store/voice.py.
     """
 
     # locations

@@ -16,6 +16,8 @@ from audit.model import ROLES, WEEKDAYS, Location
 from audit.ops import check
 from audit.people import access, accounts
 from audit.reports.gather import LogoError, check_logo
+from audit.reports.pdf import FontMissing
+from audit.reports.voice import poster_pdf
 from audit.store.integrity import describe
 from audit.ui import actions_admin, place
 from audit.ui.common import LANGS, T, esc, get_store, labeller, lang, moment
@@ -193,6 +195,22 @@ def locations() -> None:
                 if st.form_submit_button(T("ui.save")):
                     _save_location(loc, loc.id, name, region, address, raw, where)
             place.from_photo(loc)
+            _voice_poster(loc)
+
+
+def _voice_poster(loc: Location) -> None:
+    """The location's customer-voice poster: made on request (a PDF per location on every
+    rerun would be wasted), then offered for download."""
+    key = f"poster.{loc.id}"
+    if st.button(T("ui.voice_poster"), key=f"{key}.make", icon=":material/qr_code_2:"):
+        try:
+            st.session_state[key] = poster_pdf(get_store(), loc.id, lang())
+        except (AppError, FontMissing) as err:
+            st.error(error_text(err, lang()))
+    data = st.session_state.get(key)
+    if data:
+        st.download_button(T("ui.download_pdf"), data=data, file_name=f"voice-poster-{loc.id}-{lang()}.pdf",
+                           mime="application/pdf", key=f"{key}.download", icon=":material/download:")
 
 
 def _save_location(old: Location | None, ident: str, name: str, region: str, address: str,

@@ -15,12 +15,13 @@ import streamlit as st
 
 from audit.audits import capture as audits
 from audit.checklist.templates import get_checklist, latest_templates
-from audit.core.errors import NotFound
-from audit.i18n import answer_text, level_name
+from audit.core.errors import AppError, NotFound
+from audit.i18n import answer_text, error_text, level_name
 from audit.model import Checklist, Item, Location, SummaryRow, User
 from audit.model.rollups import Rollups
+from audit.model.voice import VoiceFilter
 from audit.people import access
-from audit.reports import analytics
+from audit.reports import analytics, voice
 from audit.store import AuditFilter, Store
 from audit.ui.common import (
     F,
@@ -130,7 +131,7 @@ def render() -> None:
     _headlines(d, names, checklist)
     tabs = st.tabs([T("ui.tab_ranking"), T("ui.tab_heatmap"), T("ui.tab_trends"),
                     T("ui.tab_items"), T("ui.tab_gap"), T("ui.tab_compare"), T("ui.tab_export"),
-                    T("ui.tab_actions")])
+                    T("ui.tab_actions"), T("ui.tab_voice")])
     with tabs[0]:
         _ranking(d, checklist)
     with tabs[1]:
@@ -149,6 +150,62 @@ def render() -> None:
         from audit.ui.actions import dashboard_tab
 
         dashboard_tab(locations, f.region, f.template_id)
+    with tabs[8]:
+        _voice(store, f, locations)
+
+
+def _voice(store: Store, f: analytics.Filters, locations: dict[str, Location]) -> None:
+    """Customers' voice: expected against got per location and touchpoint, beside the audits'
+    score of the same section (separate columns), the two lists, the levels, the months."""
+    ids = [k for k, v in locations.items() if f.region is None or v.region == f.region]
+    try:
+        table = voice.voice_table(store, first_month=f.date_from[:7] if f.date_from else None,
+                                  last_month=f.date_to[:7] if f.date_to else None, location_ids=ids)
+    except AppError as err:
+        st.info(error_text(err, lang()), icon=":material/campaign:")
+        return
+    if table.held:
+        st.warning(T("ui.voice_held", count=table.held), icon=":material/warning:")
+    if not table.responses:
+        st.caption(T("ui.voice_none"))
+        return
+    checklist = get_checklist(store, table.template_id)
+    words = {s.id: (s.customer or s.title).get(lang()) for s in checklist.sections}
+    st.markdown(esc(" · ".join(f"{T('voice.level.' + s.level)} {s.share:.0%}" for s in table.levels)
+                    + " · " + T("ui.voice_responses", count=table.responses)))
+    for title, rows in ((T("ui.voice_let_down"), table.let_down_where_audits_pass),
+                        (T("ui.voice_not_minded"), table.audits_fail_where_customers_do_not_mind)):
+        st.subheader(title, anchor=False)
+        if not rows:
+            st.caption(T("ui.voice_list_empty"))
+        for r in rows:
+            st.markdown(esc(f"{r.location} — {words.get(r.section, r.section)}: "
+                            f"{r.gap:+.2f} ({r.ci_low:+.2f}…{r.ci_high:+.2f}), n={r.n}; "
+                            f"{T('ui.voice_audit')} {fmt_score(r.audit_score)}"))
+    st.subheader(T("ui.voice_table"), anchor=False)
+    frame = pd.DataFrame([{
+        T("ui.voice_col_location"): r.location, T("ui.voice_col_touchpoint"): words.get(r.section, r.section),
+        "n": r.n, T("ui.voice_col_expected"): r.expected, T("ui.voice_col_got"): r.perceived,
+        T("ui.voice_col_gap"): r.gap,
+        T("ui.voice_col_ci"): "" if r.ci_low is None else f"{r.ci_low:+.2f}…{r.ci_high:+.2f}",
+        T("ui.voice_col_where"): T(f"ui.voice_where_{r.where}") if r.where else "—",
+        T("ui.voice_col_audit"): r.audit_score, T("ui.voice_col_audits"): r.audits,
+    } for r in table.rows])
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        T("ui.voice_col_expected"): st.column_config.NumberColumn(format="%.2f"),
+        T("ui.voice_col_got"): st.column_config.NumberColumn(format="%.2f"),
+        T("ui.voice_col_gap"): st.column_config.NumberColumn(format="%+.2f"),
+        T("ui.voice_col_audit"): st.column_config.NumberColumn(format="%.0f")})
+    st.caption(T("ui.voice_hint"))
+    _voice_words(store, f, ids)
+    st.subheader(T("ui.voice_months"), anchor=False)
+    months = pd.DataFrame([{"month": m.month, "gap": m.gap, **{T(f"voice.level.{s.level}"): s.share
+                                                               for s in m.shares}}
+                           for m in table.months if m.gap is not None])
+    if not months.empty:
+        chart = alt.Chart(months).mark_line(point=True).encode(
+            x=alt.X("month:O", title=None), y=alt.Y("gap:Q", title=T("ui.voice_col_gap")))
+        st.altair_chart(chart, width="stretch")
 
 
 # A few views are kept: each holds thousands of small objects, and every one of them makes
@@ -159,6 +216,24 @@ KEPT = 6
 # has changed a few groups since)
 _latest: OrderedDict[tuple[Any, ...], tuple[Any, analytics.Dashboard]] = OrderedDict()
 _latest_lock = threading.Lock()
+
+
+VOICE_WORDS_SHOWN = 30  # customers' comments listed for approval, the newest first
+
+
+def _voice_words(store: Store, f: analytics.Filters, ids: list[str]) -> None:
+    """Customers' own words, newest first: HQ approves each before anyone beyond HQ sees it."""
+    flt = VoiceFilter(location_ids=tuple(ids), first_month=f.date_from[:7] if f.date_from else None,
+                      last_month=f.date_to[:7] if f.date_to else None)
+    said = [r for r in store.list_voice_responses(flt) if r.text and r.is_counted][::-1]
+    waiting = sum(1 for r in said if not r.text_approved)
+    names = {loc.id: loc.name for loc in store.list_locations()}
+    with st.expander(T("ui.voice_words", count=len(said), waiting=waiting), icon=":material/forum:"):
+        for r in said[:VOICE_WORDS_SHOWN]:
+            st.text(f"{names.get(r.location_id, r.location_id)} · {r.day}\n{r.text}")  # plain text
+            approved = st.toggle(T("ui.voice_approve"), value=r.text_approved, key=f"vw.{r.id}")
+            if approved != r.text_approved:
+                store.set_voice_text_approved(r.location_id, r.id, approved)
 
 
 def _dashboard(data: Rollups, locations: dict[str, Location], f: analytics.Filters,
@@ -429,6 +504,7 @@ def _location_page(user: User, loc: Location) -> None:
     templates = sorted({r.template_id for r in data.locations}, key=lambda t: (t != "service-point", t))
     if not templates:
         st.info(T("ui.no_audits_yet"))
+        _location_voice(store, user, loc)
         return
     titles_by_id = {t: esc(get_checklist(store, t).title.get(lang())) for t in templates}
     template_id = st.segmented_control(T("ui.template"), templates, default=templates[0],
@@ -475,7 +551,36 @@ def _location_page(user: User, loc: Location) -> None:
             ans = audit.answers.get(key) if audit else None
             mark = "🔴 " if key in latest.critical else ""
             st.markdown(f"{mark}**{esc(item.text.get(lang()))}** — {esc(answer_text(item, ans, lang()))}")
+    _location_voice(store, user, loc)
     _location_audits(user, loc, checklist, visible)
+
+
+def _location_voice(store: Store, user: User, loc: Location) -> None:
+    """The location's customers' voice: expected against got per touchpoint; the audits' score
+    beside it for HQ only (a branch's own view of its audits is the published ones above), and
+    customers' words only once HQ has approved them."""
+    try:
+        table = voice.voice_table(store, location_ids=[loc.id])
+    except AppError:
+        return  # no checklist for customers: nothing to show here
+    if not table.responses:
+        return
+    st.subheader(T("ui.tab_voice"), anchor=False)
+    checklist = get_checklist(store, table.template_id)
+    words = {s.id: (s.customer or s.title).get(lang()) for s in checklist.sections}
+    hq = user.role == "hq"
+    st.dataframe(pd.DataFrame([{
+        T("ui.voice_col_touchpoint"): words.get(r.section, r.section), "n": r.n,
+        T("ui.voice_col_expected"): round(r.expected, 2), T("ui.voice_col_got"): round(r.perceived, 2),
+        T("ui.voice_col_gap"): round(r.gap, 2),
+        T("ui.voice_col_where"): T(f"ui.voice_where_{r.where}") if r.where else "—",
+        **({T("ui.voice_col_audit"): r.audit_score} if hq else {}),
+    } for r in table.rows]), hide_index=True, width="stretch")
+    st.markdown(esc(" · ".join(f"{T('voice.level.' + s.level)} {s.share:.0%}" for s in table.levels)))
+    said = [r for r in store.list_voice_responses(VoiceFilter(location_ids=(loc.id,)))
+            if r.text and r.is_counted and (hq or r.text_approved)][::-1][:VOICE_WORDS_SHOWN]
+    for r in said:
+        st.text(f"{r.day}: {r.text}")  # plain text, never Markdown
 
 
 def _location_audits(user: User, loc: Location, checklist: Checklist,

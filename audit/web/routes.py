@@ -21,6 +21,7 @@ from audit.ops.process import process_store
 from audit.people import handoff
 from audit.people.ratelimit import RateLimited, photo_uploads, sync_batches
 from audit.photos import PhotoError, message
+from audit.web import voice
 from audit.web.bodies import BadJson, parse_json, request_lang
 from audit.web.intake import photo_bodies, uploads_in_flight
 from audit.web.offline import routes as offline_routes
@@ -257,6 +258,7 @@ async def _receive_photo(request: Request, who: Caller, lang: str, store: Any, a
 
 def routes() -> list[BaseRoute]:
     return [
+        *voice.routes(),
         Route("/api/session", session_start, methods=["POST"]),
         Route("/api/session", session_end, methods=["DELETE"]),
         Route("/api/sync", sync_batch, methods=["POST"]),

@@ -63,6 +63,7 @@ from audit.store.folder.tx import (
     safe_part,
     unpart,
 )
+from audit.store.folder.voice import TinyVoice
 from audit.store.integrity import row_problem
 
 LAYOUT = 2
@@ -75,7 +76,7 @@ DAMAGED = (KeyError, TypeError, ValueError, AttributeError)  # what a hand-edite
 RECENT = 100  # submitted rows kept in index/recent.json for HQ's "latest in the network"
 
 
-class TinyStore(TinyActions, FolderIntegrity, AuditActions):
+class TinyStore(TinyActions, TinyVoice, FolderIntegrity, AuditActions):
     """The data folder; the README's storage section lists every file."""
 
     def __init__(self, root: Path | str) -> None:

@@ -7,6 +7,7 @@ files by a hash of it, so people counted at once rarely wait on one another's lo
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import zlib
@@ -46,9 +47,12 @@ def count_hit(root: Path, key: str, limit: int, window: float, now: float) -> fl
         kept = {k: v for k, v in doc.items() if k != key and not expired(v, max(window, KEEP_SECONDS), now)}
         kept[key] = hits
         data = json.dumps(kept, separators=(",", ":")).encode()
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.ftruncate(fd, 0)
-        os.write(fd, data)
+        # written over the old bytes, then cut to length: truncating to zero first makes ext4
+        # flush the file's blocks at once (its guard for files rewritten from empty), ~5 ms a hit
+        written = os.pwrite(fd, data, 0)
+        if written != len(data):
+            raise OSError(errno.EIO, f"short write of {path}")
+        os.ftruncate(fd, len(data))
         return wait
     except OSError as exc:
         raise write_error(path, exc) from exc

@@ -47,6 +47,7 @@ from audit.store import (
 from audit.store.integrity import row_problem
 from audit.store.postgres.actions import SCHEMA_V4, PgActions
 from audit.store.postgres.check import PostgresIntegrity
+from audit.store.postgres.voice import SCHEMA_V7, PgVoice
 from audit.store.rates import window_hit
 
 if TYPE_CHECKING:
@@ -160,8 +161,9 @@ CREATE TABLE IF NOT EXISTS store_marker (
 INSERT INTO store_marker SELECT 1, EXISTS (SELECT 1 FROM users) ON CONFLICT (id) DO NOTHING;
 """
 
-# step 4 (audit/store/postgres/actions.py): actions and the outbox; 5: sync receipts; 6: the marker
-LATEST = 6
+# step 4 (audit/store/postgres/actions.py): actions and the outbox; 5: sync receipts; 6: the marker;
+# 7 (audit/store/postgres/voice.py): customers' voice responses
+LATEST = 7
 AUTO_MIGRATE_ROWS = 20_000  # above this many audits the app asks for `audit migrate` instead
 _ADVISORY_KEY = 0x617564_6974  # "audit": replicas starting at once migrate one at a time
 _PIECES = ", ".join(f"p{i}" for i in range(7))
@@ -213,7 +215,7 @@ class PgPhotoFiles:
         return PhotoStore(self.store.photo_dir)
 
 
-class PostgresStore(PgActions, PostgresIntegrity, AuditActions):
+class PostgresStore(PgActions, PgVoice, PostgresIntegrity, AuditActions):
     """One database for every replica: audits, rows, rollups, sessions and photos."""
 
     def __init__(self, url: str, *, photo_dir: Path, pool_size: int = 4,
@@ -329,6 +331,9 @@ class PostgresStore(PgActions, PostgresIntegrity, AuditActions):
         if found < 6:
             cur.execute(SCHEMA_V6)
             cur.execute("INSERT INTO schema_version (version) VALUES (6)")
+        if found < 7:
+            cur.execute(SCHEMA_V7)
+            cur.execute("INSERT INTO schema_version (version) VALUES (7)")
 
     def import_photo_folder(self) -> int:
         """Photos an older version kept as files, copied into the database (audit migrate)."""

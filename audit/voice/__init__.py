@@ -1,0 +1,1 @@
+"""Customers' voice: a location's touchpoints rated by real customers (expected against got)."""
