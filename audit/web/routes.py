@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from typing import Any
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from audit import workflow
 from audit.audits import capture, sync
 from audit.audits.evidence import PhoneReport, add_photo
 from audit.core import limits
@@ -140,10 +142,23 @@ async def sync_batch(request: Request) -> Response:
         return _store_error(err, lang)
     known = payload.get("known")
 
+    def _submit(asked: tuple[int, tuple[tuple[str, str], ...]], out: dict[str, Any],
+                lang: str) -> dict[str, Any]:
+        """The phone's submit, after the answers it came with: held for its photos or done."""
+        seq, coming = asked
+        try:
+            left = workflow.submit_from_phone(store, who.user, audit_id, coming)
+        except AppError as err:
+            out["refused"].append({"seq": seq, "code": err.code, "message": error_text(err, lang)})
+            return {"submitted": False, "arriving": 0}
+        return {"submitted": True, "arriving": left}
+
     def work() -> dict[str, Any]:
         result = sync.apply_batch(store, who.user, audit_id, client, changes)
         out = _result_json(result, lang)
         out["digest"] = result.digest
+        if result.submit is not None:
+            out["status"] = _submit(result.submit, out, lang)
         if known != result.digest_before:
             # the phone missed a change made elsewhere: it gets the whole picture; otherwise the
             # batch's own items are all it lacks, and a reply on a slow link stays small
@@ -197,7 +212,7 @@ async def photo_upload(request: Request) -> Response:
 
         def admit() -> None:
             photo_uploads.hit(store, name)
-            capture.check_editable(store, who.user, audit_id)
+            capture.check_photo_welcome(store, who.user, audit_id)
 
         try:
             await run_in_threadpool(admit)
@@ -243,6 +258,14 @@ async def _receive_photo(request: Request, who: Caller, lang: str, store: Any, a
         out = _result_json(added.result, lang)
         out["sha"] = added.ref.sha256
         out["photo"] = added.ref.upload  # the id a later sync change names to attach it
+        header = store.get_header(audit_id)
+        if added.completes:  # the last photo a submit on the phone waited for
+            # refused, it stays a draft: the shopper's review says what is missing
+            with contextlib.suppress(AppError):
+                workflow.photo_landed(store, who.user, audit_id)
+            header = store.get_header(audit_id)
+        if header is not None and (header.arriving or header.status == "submitted"):
+            out["status"] = {"submitted": True, "arriving": len(header.arriving)}
         return out
 
     try:

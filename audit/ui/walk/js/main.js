@@ -10,8 +10,8 @@ export default async function (component) {
   }
   await walk.update(data, { setTriggerValue, setStateValue });
   if (walk.review) {
-    walk.reported = pendingFor(data.audit);
-    setStateValue("pending", { audit: data.audit, count: walk.reported });
+    walk.reported = null; // told again after every mount
+    walk.reviewRefresh();
   }
   return () => { walk.destroy(); delete parentElement.__walk; };
 }

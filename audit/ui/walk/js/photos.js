@@ -1,6 +1,10 @@
 // Photos on the phone, before they are queued: the EXIF facts, a light copy, a thumbnail.
 
-const LONG_EDGE = 2048; // photos larger than this travel as a lighter copy
+// What travels of a photo, whatever the camera made (PHOTO_SEND_* in audit/core/limits.py;
+// the element's data brings the server's values): the long edge, and the bytes a JPEG
+// quality step by step lower must get under.
+const SEND = { edge: 2048, bytes: 600 * 1024 };
+const QUALITIES = [0.85, 0.78, 0.7, 0.62, 0.54, 0.46, 0.38];
 const THUMB_EDGE = 320;
 
 // EXIF from a JPEG's APP1: capture time and GPS, read before the light copy drops them
@@ -87,8 +91,32 @@ async function sha256(blob) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// the original's facts, a light copy if it is large (never larger), a thumbnail
-async function preparePhoto(file) {
+// A copy within the budget: the long edge at most `edge`, the quality lowered until the bytes
+// fit; a picture so busy that the lowest quality is still over is drawn smaller again.
+// the budget the server sets (the element's data.limits), or the one above
+function sendBudget(limits) {
+  const l = limits || {};
+  return { edge: l.photo_edge || SEND.edge, bytes: l.photo_bytes || SEND.bytes };
+}
+
+async function withinBudget(bitmap, budget) {
+  let edge = Math.min(budget.edge, Math.max(bitmap.width, bitmap.height));
+  let best = null;
+  for (let round = 0; round < 4; round++) {
+    for (const q of QUALITIES) {
+      const blob = await scaled(bitmap, edge, q);
+      if (!blob) return best;
+      best = blob;
+      if (blob.size <= budget.bytes) return blob;
+    }
+    edge = Math.round(edge * 0.75);
+  }
+  return best;
+}
+
+// the original's facts, a copy within the budget unless the original already is a JPEG
+// within it (never a larger copy), a thumbnail
+async function preparePhoto(file, budget = SEND) {
   const head = await file.slice(0, 256 * 1024).arrayBuffer();
   const report = { ...readExif(head), size: file.size };
   let blob = file;
@@ -97,8 +125,10 @@ async function preparePhoto(file) {
     const bitmap = await createImageBitmap(file);
     report.width = bitmap.width;
     report.height = bitmap.height;
-    if (Math.max(bitmap.width, bitmap.height) > LONG_EDGE || file.size > 3 * 1024 * 1024) {
-      const light = await scaled(bitmap, LONG_EDGE, 0.85);
+    const jpeg = /^image\/jpe?g$/i.test(file.type || "") || (head.byteLength >= 2 && new DataView(head).getUint16(0) === 0xffd8);
+    const fits = jpeg && Math.max(bitmap.width, bitmap.height) <= budget.edge && file.size <= budget.bytes;
+    if (!fits) {
+      const light = await withinBudget(bitmap, budget);
       if (light && light.size < file.size) { blob = light; report.downscaled = true; }
     }
     thumb = await scaled(bitmap, THUMB_EDGE, 0.75);
