@@ -616,3 +616,8 @@ def test_review__a_photo_on_the_phone_counts_as_given__submit_holds_the_audit_fo
     assert "Отправлен, фото в пути (1)" in texts(at)
     assert walk_element(at)["view"] == "review" and walk_element(at)["arriving"] == 1
     assert not [b for b in at.button if b.key in ("submit", "delete")]
+    boss = people["hq"]
+    hq = app_as(data, boss).run().switch_page(AUDITS).run()
+    assert not hq.exception and "submitted, photos arriving (1)" in texts(hq)
+    mia = app_as(data, people["manager"]).run().switch_page(AUDITS).run()
+    assert "photos arriving" not in texts(mia) and "Арбат" not in texts(mia)
