@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -14,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from audit import workflow
+from audit.actions import service as actions_service
 from audit.audits import capture, sync
 from audit.audits.evidence import PhoneReport, add_photo
 from audit.core import limits
@@ -81,6 +83,8 @@ def _store_error(err: AppError, lang: str) -> JSONResponse:
         return _error(409, "audit_locked", t("err.audit_locked", lang))
     if isinstance(err, sync.SyncError):
         return _error(400, "bad_batch", error_text(err, lang))
+    if err.code in ("bad_transition", "too_many_photos"):  # an action's state: not to retry
+        return _error(409, err.code, error_text(err, lang))
     return _error(503, err.code, error_text(err, lang))
 
 
@@ -177,10 +181,9 @@ async def sync_batch(request: Request) -> Response:
 async def photo_upload(request: Request) -> Response:
     """A photo from the phone's outbox: the bytes as the body, the rest in the query and a header.
 
-    Nothing of the body is read until the photo is known to be wanted: the session, the
-    person's minute allowance (counted in the store, across processes), the audit (it
-    exists, this person may add to it, it is not submitted), this person's uploads under
-    way in this process (one is read at a time, the other waits unread), and the process's
+    Nothing of the body is read until the photo is known to be wanted (`_photo_intake`): the
+    session, the person's minute allowance, the audit (it exists, this person may add to it,
+    it is not submitted), this person's uploads under way in this process, and the process's
     budget of photo bytes held at once. A photo refused for the last three is kept on the
     phone (503 with Retry-After) and sent again.
     """
@@ -197,61 +200,9 @@ async def photo_upload(request: Request) -> Response:
     audit_id, key, client = q.get("audit", ""), q.get("key", ""), q.get("client", "")
     if not sync.CLIENT_RE.match(client) or not audit_id or not key:
         return _error(400, "bad_batch", t("err.bad_batch", lang, reason="no audit, item or client"))
-    declared_text = request.headers.get("content-length")
-    declared = int(declared_text) if declared_text and declared_text.isdigit() else None
-    if declared is not None and declared > MAX_PHOTO_BYTES:  # BodyLimit refuses it first
-        err = PhotoError("too_large", size=declared, limit=MAX_PHOTO_BYTES)
-        return _error(413, "too_large", message(err, lang))
-    name = who.user.name
-    retry = limits.PHOTO_BUSY_RETRY_SECONDS
-    if not uploads_in_flight.take(name):
-        return _later("uploads_in_flight", t("err.uploads_in_flight", lang, seconds=retry,
-                                             count=uploads_in_flight.limit), retry)
-    try:
-        store = process_store()
+    store = process_store()
 
-        def admit() -> None:
-            photo_uploads.hit(store, name)
-            capture.check_photo_welcome(store, who.user, audit_id)
-
-        try:
-            await run_in_threadpool(admit)
-        except RateLimited as limited:
-            return _limited(limited, lang)
-        except AppError as err:
-            return _store_error(err, lang)
-        need = declared if declared is not None else MAX_PHOTO_BYTES
-        async with uploads_in_flight.turn(name):  # one of this person's photos at a time
-            if not photo_bodies.take(need):
-                return _later("photos_busy", t("err.photos_busy", lang, seconds=retry), retry)
-            try:
-                return await _receive_photo(request, who, lang, store, audit_id, key, client,
-                                            seq, at)
-            finally:
-                photo_bodies.give(need)
-    finally:
-        uploads_in_flight.give(name)
-
-
-async def _receive_photo(request: Request, who: Caller, lang: str, store: Any, audit_id: str,
-                         key: str, client: str, seq: int, at: str) -> Response:
-    # one buffer, grown in place, handed over without a copy (BytesIO.getvalue shares it)
-    buf, size = io.BytesIO(), 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_PHOTO_BYTES:  # BodyLimit refuses it first; kept for the message
-            err = PhotoError("too_large", size=size, limit=MAX_PHOTO_BYTES)
-            return _error(413, "too_large", message(err, lang))
-        buf.write(chunk)
-    data = buf.getvalue()
-    del buf
-    try:
-        raw_report = json.loads(unquote(request.headers.get("x-photo-report", "") or "{}"))
-    except (ValueError, RecursionError):
-        raw_report = {}
-    report = PhoneReport.from_json(raw_report)
-
-    def work() -> dict[str, Any]:
+    def work(data: bytes, report: PhoneReport) -> dict[str, Any]:
         added = add_photo(store, who.user, audit_id, key, data, report=report,
                           client=client, seq=seq, at=at)
         assert added.result is not None  # noqa: S101  a client was given
@@ -268,8 +219,94 @@ async def _receive_photo(request: Request, who: Caller, lang: str, store: Any, a
             out["status"] = {"submitted": True, "arriving": len(header.arriving)}
         return out
 
+    return await _photo_intake(request, who, lang,
+                               lambda: capture.check_photo_welcome(store, who.user, audit_id), work)
+
+
+async def action_photo(request: Request) -> Response:
+    """A photo of a fix from the manager's phone (?action=ID): downscaled there like every photo
+    (the walk's photos.js), let in like the walk's (`_photo_intake`), kept as the action's
+    evidence with what the phone read of the original beside it."""
+    lang = _lang(request)
+    who = await _checked_caller(request)
+    if isinstance(who, JSONResponse):
+        return who
+    action_id = request.query_params.get("action", "")
+    if not action_id:
+        return _error(400, "bad_batch", t("err.bad_batch", lang, reason="no action"))
+    store = process_store()
+
+    def admit() -> None:
+        actions_service.check_evidence_welcome(store, who.user, action_id)
+
+    def work(data: bytes, report: PhoneReport) -> dict[str, Any]:
+        ref = actions_service.add_evidence(store, who.user, action_id, data,
+                                           reported=report.to_dict())
+        return {"sha": ref.sha256}
+
+    return await _photo_intake(request, who, lang, admit, work)
+
+
+async def _photo_intake(request: Request, who: Caller, lang: str, admit: Callable[[], Any],
+                        work: Callable[[bytes, PhoneReport], dict[str, Any]]) -> Response:
+    """Every phone photo's way in: its declared size, the person's minute allowance and
+    `admit` (may they add it there) before a byte is read; then one of their photos at a time
+    within the process's budget of photo bytes; then `work` with the bytes and the phone's
+    report of the original. A refusal for being busy is a 503 the phone sends again."""
+    declared_text = request.headers.get("content-length")
+    declared = int(declared_text) if declared_text and declared_text.isdigit() else None
+    if declared is not None and declared > MAX_PHOTO_BYTES:  # BodyLimit refuses it first
+        err = PhotoError("too_large", size=declared, limit=MAX_PHOTO_BYTES)
+        return _error(413, "too_large", message(err, lang))
+    name = who.user.name
+    retry = limits.PHOTO_BUSY_RETRY_SECONDS
+    if not uploads_in_flight.take(name):
+        return _later("uploads_in_flight", t("err.uploads_in_flight", lang, seconds=retry,
+                                             count=uploads_in_flight.limit), retry)
     try:
-        out = await run_in_threadpool(work)
+        store = process_store()
+
+        def admitted() -> None:
+            photo_uploads.hit(store, name)
+            admit()
+
+        try:
+            await run_in_threadpool(admitted)
+        except RateLimited as limited:
+            return _limited(limited, lang)
+        except AppError as err:
+            return _store_error(err, lang)
+        need = declared if declared is not None else MAX_PHOTO_BYTES
+        async with uploads_in_flight.turn(name):  # one of this person's photos at a time
+            if not photo_bodies.take(need):
+                return _later("photos_busy", t("err.photos_busy", lang, seconds=retry), retry)
+            try:
+                return await _receive_photo(request, lang, work)
+            finally:
+                photo_bodies.give(need)
+    finally:
+        uploads_in_flight.give(name)
+
+
+async def _receive_photo(request: Request, lang: str,
+                         work: Callable[[bytes, PhoneReport], dict[str, Any]]) -> Response:
+    # one buffer, grown in place, handed over without a copy (BytesIO.getvalue shares it)
+    buf, size = io.BytesIO(), 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_PHOTO_BYTES:  # BodyLimit refuses it first; kept for the message
+            err = PhotoError("too_large", size=size, limit=MAX_PHOTO_BYTES)
+            return _error(413, "too_large", message(err, lang))
+        buf.write(chunk)
+    data = buf.getvalue()
+    del buf
+    try:
+        raw_report = json.loads(unquote(request.headers.get("x-photo-report", "") or "{}"))
+    except (ValueError, RecursionError):
+        raw_report = {}
+    report = PhoneReport.from_json(raw_report)
+    try:
+        out = await run_in_threadpool(work, data, report)
     except PhotoError as err:
         return _error(422, err.code, message(err, lang))
     except AppError as err:
@@ -283,4 +320,5 @@ def routes() -> list[BaseRoute]:
         Route("/api/session", session_end, methods=["DELETE"]),
         Route("/api/sync", sync_batch, methods=["POST"]),
         Route("/api/photo", photo_upload, methods=["POST"]),
+        Route("/api/action-photo", action_photo, methods=["POST"]),
     ]
