@@ -52,6 +52,32 @@ def submit(store: Store, actor: User, audit_id: str, *, position: Position | Non
     return row
 
 
+def submit_from_phone(store: Store, actor: User, audit_id: str,
+                      coming: Sequence[tuple[str, str]] = (), *, position: Position | None = None,
+                      now: str | None = None) -> int:
+    """Submit as the phone asks, whether or not its photos have all left it: with photos still
+    on the phone ((item key, sha256) each) the audit is held, locked for answers and read by
+    nobody else, until the last of them lands (`photo_landed`); without, it is submitted now.
+    How many photos it still waits for (0: submitted). The review's button and the phone's
+    outbox (/api/sync) both call this."""
+    at = now or now_iso()
+    held = capture.hold_for_photos(store, actor, audit_id, coming,
+                                   position=position.to_dict() if position else None, now=at)
+    if held is not None:
+        return len(held.arriving)
+    submit(store, actor, audit_id, position=position, now=at)
+    return 0
+
+
+def photo_landed(store: Store, actor: User, audit_id: str, now: str | None = None) -> SummaryRow:
+    """The last photo an audit submitted on the phone waited for has landed: it is submitted
+    now, as the shopper did then (with the position the phone gave), and becomes final as
+    any submitted audit does."""
+    header = store.get_header(audit_id)
+    where = capture.held_position(header) if header is not None else None
+    return submit(store, actor, audit_id, position=Position.from_dict(where), now=now)
+
+
 def publish(store: Store, actor: User, audit_id: str, published: bool = True,
             now: str | None = None) -> AuditHeader:
     """HQ publishes (or withdraws) a mystery audit without review; published, it is final."""

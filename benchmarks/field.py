@@ -18,6 +18,14 @@ static page with one plain HTML radio button, and a POST that only reads its bod
 - ghost-taps: the walk moved through every section by each control (the bottom and top
   buttons, the section list, the review's links), each move a real touch: moves whose touch
   changed the screen it opened (an answer, a panel) plus answers the store got, of all moves.
+- photo-any: a photo chosen in the walk until the server has stored it, for a 3 MB photo no
+  larger than 2048 px and a 12 MP one (each recompressed on the phone to the send budget,
+  PHOTO_SEND_*); floor: a plain POST of that budget's bytes (600 KB) from a plain page on the
+  same throttled link. The ratio is the slower photo's.
+- walk-bytes: every byte on the walk page's wire from its first tap to its last photo (the
+  WebSocket both ways, HTTP responses as received, request bodies as the server counted
+  them) against the bodies the phone sent to /api/sync and /api/photo (its answers and
+  photos as the routes got them). The page's own load is not counted.
 
 Taps alternate between the walk and the plain page so machine noise hits both alike; the
 figures are medians. The last line is the tap-local figure. Every tap must be stored and
@@ -32,6 +40,7 @@ ghost-taps are figures, not checks (tests/e2e/test_taps.py holds the last two at
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import hashlib
 import json
@@ -40,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +59,7 @@ if str(ROOT) not in sys.path:
 
 CHROMIUM = os.environ.get("AUDIT_CHROMIUM", "/usr/bin/chromium")
 ITEM = "hours.hours-consistent"  # a yes/no item that asks for no photo either way
+PHOTO_ITEM = "entrance.entrance-photo"  # a photo item: each photo chosen is attached
 OFFLINE_SECTION = "service"
 
 RADIO_PAGE = """<!doctype html>
@@ -108,8 +119,76 @@ MEASURE = """([want, url]) => new Promise((resolve, reject) => {
 })"""
 
 
+# request bodies the served process got, by where they went (its content-length)
+BODIES: dict[str, int] = {}
+
+
+class CountBodies:
+    """ASGI: adds up the declared body of every HTTP request, by route group."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            group = path if path in ("/api/sync", "/api/photo", "/bench/post") else "other"
+            length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+            BODIES[group] = BODIES.get(group, 0) + int(length or 0)
+        await self.app(scope, receive, send)
+
+
+# A plain POST of n bytes from the plain page: (ms to the response, the hash the server read)
+FLOOR_POST = """async (n) => {
+  const body = new Uint8Array(n);
+  for (let i = 0; i < n; i++) body[i] = (i * 7919) % 251;
+  const t0 = performance.now();
+  const r = await fetch("/bench/post", { method: "POST", body,
+    headers: { "Content-Type": "application/octet-stream" } });
+  const j = await r.json();
+  return [performance.now() - t0, j.sha256];
+}"""
+
+
+def floor_bytes(n: int) -> bytes:
+    return bytes((i * 7919) % 251 for i in range(n))
+
+
+def read_bodies(url: str) -> dict[str, int]:
+    """What the served process has counted, read past the browser (so not counted itself)."""
+    import urllib.request
+
+    with urllib.request.urlopen(url + "/bench/bodies", timeout=10) as r:  # noqa: S310
+        return dict(json.loads(r.read()))
+
+
+class PlainPost:
+    """ASGI, outermost: /bench/post answered here, before our middleware caps unknown routes'
+    bodies at 4 KB; the floor's POST meets no check at all."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/bench/post":
+            await self.app(scope, receive, send)
+            return
+        digest = hashlib.sha256()
+        more = True
+        while more:
+            message = await receive()
+            digest.update(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = json.dumps({"ok": True, "sha256": digest.hexdigest()}).encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"cache-control", b"no-store")]})
+        await send({"type": "http.response.body", "body": body})
+
+
 def serve(port: int) -> None:
     """The app as `asgi.py` builds it, plus the plain page and the plain POST."""
+    from starlette.middleware import Middleware
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, Response
     from starlette.routing import Route
@@ -126,8 +205,13 @@ def serve(port: int) -> None:
         return JSONResponse({"ok": True, "sha256": hashlib.sha256(body).hexdigest()},
                             headers={"Cache-Control": "no-store"})
 
-    extra = [Route("/bench/radio", radio), Route("/bench/post", post, methods=["POST"])]
-    app = App(str(ROOT / "streamlit_app.py"), routes=routes() + extra, middleware=middleware())
+    async def bodies(_: Request) -> Response:
+        return JSONResponse(BODIES, headers={"Cache-Control": "no-store"})
+
+    extra = [Route("/bench/radio", radio), Route("/bench/post", post, methods=["POST"]),
+             Route("/bench/bodies", bodies)]
+    app = App(str(ROOT / "streamlit_app.py"), routes=routes() + extra,
+              middleware=[Middleware(CountBodies), Middleware(PlainPost), *middleware()])
     app.run(config={"server.port": port, "server.address": "127.0.0.1", "server.headless": True})
 
 
@@ -154,6 +238,7 @@ def main() -> None:
     from audit.audits import capture as audits
     from audit.checklist import shipped_dir
     from audit.checklist.templates import add_template
+    from audit.core import limits
     from audit.i18n import t
     from audit.model import Location
     from audit.people import accounts
@@ -161,7 +246,7 @@ def main() -> None:
     from tests.conftest import _free_port
     from tests.e2e.conftest import CPU_SLOWDOWN, FLAGS, PHONE_CONTEXT, SLOW_3G, throttle, wait_healthy
     from tests.e2e.link import Link
-    from tests.e2e.photos import phone_jpeg
+    from tests.e2e.photos import heavy_jpeg, phone_jpeg
     from tests.e2e.taps import drop_taps, ghost_moves
 
     with tempfile.TemporaryDirectory(prefix="field-") as tmp:
@@ -190,6 +275,28 @@ def main() -> None:
                                   "httpOnly": True, "sameSite": "Lax"}])
                 expect.set_options(timeout=120_000)
                 walk = ctx.new_page()
+                # the walk's wire, counted from its first tap (the Network domain on before the
+                # page opens its WebSocket, or that socket's frames are never reported)
+                counter = ctx.new_cdp_session(walk)
+                counter.send("Network.enable")
+                wire = {"ws-sent": 0, "ws-received": 0, "http-received": 0}
+                load = {"ws-sent": 0, "ws-received": 0, "http-received": 0}  # the page's own load
+                counting = [False]
+
+                def frame(kind: str) -> Any:
+                    def count(ev: dict[str, Any]) -> None:
+                        r = ev["response"]
+                        data = r.get("payloadData", "")
+                        (wire if counting[0] else load)[kind] += (
+                            len(base64.b64decode(data)) if r.get("opcode") == 2 else len(data.encode()))
+                    return count
+
+                def received(ev: dict[str, Any]) -> None:
+                    (wire if counting[0] else load)["http-received"] += int(ev.get("encodedDataLength", 0))
+
+                counter.on("Network.webSocketFrameSent", frame("ws-sent"))
+                counter.on("Network.webSocketFrameReceived", frame("ws-received"))
+                counter.on("Network.loadingFinished", received)
                 walk.goto(f"{url}/?id={audit_id}")
                 status = walk.locator(".status")
                 expect(status).to_have_attribute("data-state", "saved")
@@ -197,6 +304,8 @@ def main() -> None:
                 plain.goto(f"{url}/bench/radio")
                 walk_cdp = throttle(ctx, walk)
                 throttle(ctx, plain)
+                bodies_before = read_bodies(url)
+                counting[0] = True
 
                 timings: dict[str, list[float]] = {"walk": [], "walk-sync": [], "plain": [],
                                                    "plain-sync": []}
@@ -280,6 +389,35 @@ def main() -> None:
                 lost += len(answers[noted].photos) != 1
                 changed = len(wanted) + 2
 
+                # photo-any: each photo from the gallery until the server has stored it,
+                # against a plain POST of the send budget's bytes on the same link
+                walk.locator("select.jump").select_option(PHOTO_ITEM.split(".")[0])
+                gallery = walk.locator(f"[data-key='{PHOTO_ITEM}'] input[type=file]:not([capture])")
+                chosen = {"3 MB ≤ 2048 px": heavy_jpeg(seed=21), "12 MP": phone_jpeg(seed=22)}
+                photo_s: dict[str, float] = {}
+                sent_kb: dict[str, float] = {}
+                floors: list[float] = []
+                budget = limits.PHOTO_SEND_MAX_BYTES
+                for label, photo in chosen.items():
+                    plain.bring_to_front()
+                    ms, echo = plain.evaluate(FLOOR_POST, budget)
+                    assert echo == hashlib.sha256(floor_bytes(budget)).hexdigest(), "the floor: other bytes"
+                    floors.append(ms / 1000)
+                    walk.bring_to_front()
+                    expect(status).to_have_attribute("data-state", "saved")
+                    t0 = time.perf_counter()
+                    with walk.expect_response(lambda r: "/api/photo?" in r.url, timeout=300_000) as got:
+                        gallery.set_input_files(files=[{"name": "photo.jpg", "mimeType": "image/jpeg",
+                                                        "buffer": photo}])
+                    photo_s[label] = time.perf_counter() - t0
+                    assert got.value.status == 200, got.value.text()
+                    stored = store.get_audit(audit_id).photos.get(got.value.json()["sha"])  # type: ignore[union-attr]
+                    assert stored is not None, "the photo the server acknowledged is not stored"
+                    assert stored.size <= budget, f"{label}: {stored.size} bytes sent"
+                    sent_kb[label] = stored.size / 1024
+                expect(status).to_have_attribute("data-state", "saved")
+                bodies = {k: v - bodies_before.get(k, 0) for k, v in read_bodies(url).items()}
+
                 def phone(at: str, audit: str) -> tuple[Any, Any]:
                     """A fresh phone signed in at `at`, showing `audit` with everything sent."""
                     other = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
@@ -327,9 +465,9 @@ def main() -> None:
                                      and not sockets[-1].is_closed(), **drop)
                     expect(dpage.locator(".status")).to_have_attribute("data-state", "saved",
                                                                       timeout=300_000)
-                    stored = store.get_audit(drop_audit).answers  # type: ignore[union-attr]
+                    kept = store.get_audit(drop_audit).answers  # type: ignore[union-attr]
                     unsaved = sum(1 for k, label in taps.last.items()
-                                  if k not in stored or stored[k].value is not (label == "Да"))
+                                  if k not in kept or kept[k].value is not (label == "Да"))
                     dead = len(taps.dead) + unsaved
                     dctx.close()
                 browser.close()
@@ -337,16 +475,31 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
 
+    floor_s = statistics.median(floors)
+    routes_bytes = bodies.get("/api/sync", 0) + bodies.get("/api/photo", 0)
+    http_sent = routes_bytes + bodies.get("other", 0)
+    on_wire = wire["ws-sent"] + wire["ws-received"] + wire["http-received"] + http_sent
     med = {k: statistics.median(v) for k, v in timings.items()}
     spread = {k: f"{min(v):.0f}–{max(v):.0f}" for k, v in timings.items()}
     print(f"  {args.taps} taps each; slow 3G {SLOW_3G['latency']} ms, "
           f"{SLOW_3G['downloadThroughput'] // 1024} KB/s, CPU ×{CPU_SLOWDOWN}; ranges (ms): "
           + json.dumps(spread, ensure_ascii=False), file=sys.stderr)
+    print(f"  the walk page's own load, not counted in walk-bytes: WebSocket "
+          f"{load['ws-received'] / 1024:.0f} KB in + {load['ws-sent'] / 1024:.0f} KB out, "
+          f"HTTP {load['http-received'] / 1024:.0f} KB in", file=sys.stderr)
     print(f"tap-sync: ratio={med['walk-sync'] / med['plain-sync']:.2f} "
           f"({med['walk-sync']:.0f} ms vs floor {med['plain-sync']:.0f} ms)")
     print(f"field-lost: {lost} of {changed}")
     print(f"drop-taps: {dead} dead of {len(taps.made)}")
     print(f"ghost-taps: {ghosts} of {moves.total}")
+    print("photo-any: ratio={:.2f} ({}; floor: {} KB POST {:.1f} s)".format(
+        max(photo_s.values()) / floor_s,
+        ", ".join(f"{k}: {v:.1f} s, {sent_kb[k]:.0f} KB sent" for k, v in photo_s.items()),
+        limits.PHOTO_SEND_MAX_BYTES // 1024, floor_s))
+    print(f"walk-bytes: ratio={on_wire / routes_bytes:.2f} ({on_wire / 1024:.0f} KB on the wire: "
+          f"WebSocket {wire['ws-received'] / 1024:.0f} KB in + {wire['ws-sent'] / 1024:.0f} KB out, "
+          f"HTTP {wire['http-received'] / 1024:.0f} KB in + {http_sent / 1024:.0f} KB out; "
+          f"vs {routes_bytes / 1024:.0f} KB of answers and photos sent to the routes)")
     print(f"field: ratio={med['walk'] / med['plain']:.2f} "
           f"({med['walk']:.1f} ms vs floor {med['plain']:.1f} ms)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -68,10 +69,14 @@ def test_manager__closes_an_action_with_a_photo_and_a_note(data: TinyStore,
     assert not at.exception
     at.button(key="act.start").click().run()
     assert data.get_action(action.id).status == "in_progress"  # type: ignore[union-attr]
-    at.file_uploader(key="act.photo.0").set_value(("mat.jpg", b"%PDF-1.4 nope", "image/jpeg")).run()
-    assert len(at.error) == 1 and at.error[0].value  # PhotoError in Russian, from audit.photos
-    assert data.get_action(action.id).evidence == ()  # type: ignore[union-attr]
-    at.file_uploader(key="act.photo.1").set_value(("mat.jpg", jpeg(), "image/jpeg")).run()
+    # the photo goes the walk's way: made light on the phone, sent to /api/action-photo
+    # (tests/test_action_photo_route.py); the page mounts the element that does it
+    pick = pick_element(at)
+    assert pick["url"] == f"/api/action-photo?action={action.id}" and pick["csrf"]
+    assert (pick["lang"], pick["texts"]["camera"], pick["texts"]["gallery"]) == ("ru", "Камера", "Галерея")
+    assert pick["limits"] == {"photo_edge": 2048, "photo_bytes": 600 * 1024}
+    actions.add_evidence(data, people["manager"], action.id, jpeg())
+    at.run()
     assert len(data.get_action(action.id).evidence) == 1  # type: ignore[union-attr]
     at.text_area(key=f"act.note.{action.id}").input("Постелили коврик у входа").run()
     at.button(key="act.done").click().run()
@@ -297,6 +302,12 @@ DIRECTIVE = re.compile(r":[a-z]+(-badge)?\[")
 FILE_TYPES = {"JPG", "PNG", "WEBP", "HEIC", "UTC"}  # names of formats and of the time scale, not English
 
 
+def pick_element(at: AppTest) -> dict:  # type: ignore[type-arg]
+    """The data the photo element of the action page was mounted with."""
+    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == "audit_photo_pick"]
+    return json.loads(element.proto.json)  # type: ignore[no-any-return]
+
+
 def screen_words(at: AppTest) -> list[str]:
     """Every text of the screen a person reads or hears: Markdown, alerts, captions, the labels
     and help of widgets and buttons, expanders, page links, photos' alt texts."""
@@ -319,9 +330,10 @@ def test_manager__the_action_page_in_russian__no_keys_no_english_photos_describe
                                               for a in cur if a.id == action.id])
     at = open_action(app_as(data, people["manager"], lang="ru").run(), action.id)
     assert not at.exception
-    at.toggle(key="act.cam").set_value(True).run()  # the camera's own label too
     words = screen_words(at)
-    assert "Снять камерой" in words and "Сфотографировать исправление" in words
+    pick = pick_element(at)  # the photo element's words, in the reader's language too
+    words += [pick["label"], *(re.sub(r"\{\w+\}", "", v) for v in pick["texts"].values())]
+    assert "Добавить фото исправления" in words and "Камера" in words
     assert not [w for w in words if "ui." in w], words
     shown = [DIRECTIVE.sub("", w) for w in words]  # Markdown's colours and badges, not words
     english = {m for w in shown for m in ENGLISH_WORD.findall(w)} - FILE_TYPES
@@ -330,7 +342,6 @@ def test_manager__the_action_page_in_russian__no_keys_no_english_photos_describe
     alts = [img.alt for el in at.get("image") for img in el.proto.imgs]
     assert alts == ["Фото замечания 1 из 1", "Фото исправления 1 из 1"], alts
     assert "−6,2 б." in texts(at)  # one decimal, the Russian comma
-    assert at.file_uploader(key="act.photo.0").proto.help == "JPG, PNG, WEBP или HEIC, до 25 МБ на фото."
 
 
 def test_due_date__written_the_readers_way(data: TinyStore, people: dict[str, User]) -> None:

@@ -243,13 +243,17 @@ def test_walk__link_section_then_review_waits_for_the_phone(data: TinyStore,
     assert walk_element(at)["view"] == "waiting"
     at = open_audit(app_as(data, sam).run(), audit_id, "review")
     assert walk_element(at)["view"] == "review"
-    assert at.button(key="submit").disabled  # until the phone says its outbox is empty
-    assert "Submit waits until everything on this phone" in texts(at)
-    at.session_state["walk"] = {"pending": {"audit": audit_id, "count": 2}}
+    # until the phone says what it holds: no score, no Submit
+    assert not [b for b in at.button if b.key == "submit"]
+    assert "Reading what this phone still holds" in texts(at) and "Overall" not in texts(at)
+    at.session_state["walk"] = {"pending": {"audit": audit_id, "count": 2, "answers": 2,
+                                            "photos": []}}
     at.run()
-    assert at.button(key="submit").disabled and "2 still waiting" in texts(at)
+    assert not [b for b in at.button if b.key == "submit"]
+    assert "2 more on this phone, counted as given" in texts(at) and "Overall" not in texts(at)
     at.session_state["walk"] = {"pending": {"audit": audit_id, "count": 0}}
     at.run()
+    assert "Overall" in texts(at)
     at.button(key="submit").click().run()
     assert not at.exception
     header = data.get_header(audit_id)
@@ -580,6 +584,8 @@ def test_walk__conditions_and_section_na_reach_the_element__review_lists_what_wa
     assert walk["answers"]["restroom"]["na"]
     assert walk["answers"]["restroom"]["comment"] == "В отделении нет туалета для клиентов"
     at = open_audit(app_as(data, sam, lang="ru").run(), audit_id, "review")
+    at.session_state["walk"] = {"pending": {"audit": audit_id, "count": 0}}
+    at.run()
     assert not at.exception
     assert "Не спрашивались после предыдущих ответов" in " ".join(e.label for e in at.expander)
     assert "пропущен: задаётся, только если «Обещали перезвонить» — «Да»" in texts(at)
@@ -651,3 +657,32 @@ def test_dashboard__heatmap_on_a_phone__names_upright_numbers_only_where_they_fi
     narrow = f"width / {sections} < 26"
     assert text["encoding"]["opacity"]["condition"] == {"test": narrow, "value": 0}
     assert rect["encoding"]["x"]["axis"]["labelAngle"] == {"expr": f"{narrow} ? -90 : -35"}
+
+
+def test_review__a_photo_on_the_phone_counts_as_given__submit_holds_the_audit_for_it(
+        data: TinyStore, people: dict[str, User]) -> None:
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="ru").id
+    answer_mini(data, sam, audit_id)  # the facade's photo (required) is still on the phone
+    sha = "ab" * 32
+    at = open_audit(app_as(data, sam, lang="ru").run(), audit_id, "review")
+    at.session_state["walk"] = {"pending": {"audit": audit_id, "count": 1, "answers": 0,
+                                            "photos": [{"key": "office.facade", "sha": sha}]}}
+    at.run()
+    shown = texts(at)
+    assert "Итоговая оценка" in shown and "Перед отправкой не хватает" not in shown
+    assert "Фото ещё на телефоне: 1" in shown
+    at.button(key="submit").click().run()
+    assert not at.exception
+    header = data.get_header(audit_id)
+    assert header is not None and (header.status, header.arriving) == ("draft", (sha,))
+    at = open_audit(app_as(data, sam, lang="ru").run(), audit_id)
+    assert "Отправлен, фото в пути (1)" in texts(at)
+    assert walk_element(at)["view"] == "review" and walk_element(at)["arriving"] == 1
+    assert not [b for b in at.button if b.key in ("submit", "delete")]
+    boss = people["hq"]
+    hq = app_as(data, boss).run().switch_page(AUDITS).run()
+    assert not hq.exception and "submitted, photos arriving (1)" in texts(hq)
+    mia = app_as(data, people["manager"]).run().switch_page(AUDITS).run()
+    assert "photos arriving" not in texts(mia) and "Арбат" not in texts(mia)

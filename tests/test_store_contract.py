@@ -563,6 +563,29 @@ def test_reopen_audit__back_to_draft_and_out_of_the_sums(store: Store) -> None:
     assert _states(store, "audit-01") == (draft, draft_r)
 
 
+@covers("hold_audit", "list_summaries", "get_rollups")
+def test_hold_audit__a_draft_marked_as_waiting_for_photos_and_nothing_else(store: Store) -> None:
+    network(store)
+    kept = submitted(store, SAM, "audit-02", T3, photo=2)
+    draft = start(store, SAM, "audit-01", T1)
+    row = draft_row(store, draft)
+    sha = "a" * 64
+    held = dataclasses.replace(draft, arriving=(sha,))
+    held_r = dataclasses.replace(row, arriving=1)
+    store.hold_audit(held, held_r)
+    assert _states(store, "audit-01") == (held, held_r)
+    assert [r.arriving for r in store.list_summaries(AuditFilter(status="draft"))] == [1]
+    assert store.get_rollups().canonical() == rollups_of([kept]).canonical()  # still no sums
+    back = dataclasses.replace(held, arriving=())
+    store.hold_audit(back, row)  # the last photo in: a plain draft again
+    assert _states(store, "audit-01") == (back, row)
+    with pytest.raises(AuditLocked):  # only a draft waits for photos
+        store.hold_audit(dataclasses.replace(store.get_header("audit-02"), arriving=(sha,)), kept)
+    assert store.get_summary("audit-02") == kept
+    with pytest.raises(NotFound):
+        store.hold_audit(_header("audit-404"), dataclasses.replace(row, audit_id="audit-404"))
+
+
 @covers("publish_audit", "get_rollups")
 def test_publish_audit__any_state_its_row_and_what_the_branch_sees(store: Store) -> None:
     network(store)

@@ -49,7 +49,9 @@ def test_walk_data__answers_thumbnails_hours_and_words(store: Store, network: di
     # the phone's fields are cut at the limits the server enforces (one table: core/limits.py)
     assert data["limits"] == {"comment": limits.COMMENT_MAX_CHARS, "text": limits.TEXT_ANSWER_MAX_CHARS,
                               "caption": limits.CAPTION_MAX_CHARS,
-                              "reason": limits.SECTION_NA_REASON_MAX_CHARS}
+                              "reason": limits.SECTION_NA_REASON_MAX_CHARS,
+                              "photo_edge": limits.PHOTO_SEND_LONG_EDGE,
+                              "photo_bytes": limits.PHOTO_SEND_MAX_BYTES}
     # a hash the audit holds no photo of (typed in by an older sync) shows nothing
     forge_photo_name(store, audit_id, "entrance.clean", "ab" * 32)
     again = store.get_audit(audit_id)

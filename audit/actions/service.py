@@ -543,11 +543,9 @@ def mark_done(store: Store, actor: User, action_id: str, note: str | None = None
     return _change(store, actor, action_id, access.WORK_ACTION, fn)
 
 
-def add_evidence(store: Store, actor: User, action_id: str, data: bytes,
-                 now: str | None = None) -> PhotoRef:
-    """A photo of the fix, prepared like every photo; anything that is not a photo is refused
-    (PhotoError) and the action keeps what it had."""
-    at = now or now_iso()
+def check_evidence_welcome(store: Store, actor: User, action_id: str) -> Action:
+    """The action if `actor` may add a photo of the fix to it now; NotFound or ActionError
+    (closed, or full) otherwise. Asked before a photo's bytes are read, and again as it lands."""
     a = _load(store, actor, action_id, access.WORK_ACTION)
     if a.is_closed:
         raise ActionError("bad_transition", f"an action that is {a.status} takes no more photos",
@@ -555,10 +553,23 @@ def add_evidence(store: Store, actor: User, action_id: str, data: bytes,
     if len(a.evidence) >= MAX_EVIDENCE:
         raise ActionError("too_many_photos", f"at most {MAX_EVIDENCE} photos per action",
                           limit=MAX_EVIDENCE)
+    return a
+
+
+def add_evidence(store: Store, actor: User, action_id: str, data: bytes,
+                 now: str | None = None, *, reported: Mapping[str, Any] | None = None) -> PhotoRef:
+    """A photo of the fix, prepared like every photo; anything that is not a photo is refused
+    (PhotoError) and the action keeps what it had. `reported`: what the phone read of the
+    original before it sent a lighter copy (audit.audits.evidence.PhoneReport), kept beside
+    what the server reads."""
+    at = now or now_iso()
+    check_evidence_welcome(store, actor, action_id)
     prepared = photos.prepare_photo(data)
     keep = bool(store.get_settings().get("keep_originals", True))
     store.photo_files(keep_originals=keep).put(prepared)
     ref = prepared.to_ref(at)
+    if reported:
+        ref = dataclasses.replace(ref, reported=dict(reported))
 
     def fn(x: Action) -> Action:
         if any(r.sha256 == ref.sha256 for r in x.evidence):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from typing import Any
 
 from audit.checklist.templates import get_checklist
@@ -34,6 +35,7 @@ from audit.scoring.score import (
 from audit.store import Store
 
 _KEEP = object()
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class Forbidden(NotFound):
@@ -164,15 +166,24 @@ def start_audit(store: Store, actor: User, *, location_id: str, template_id: str
     return header
 
 
-def _editable_header(store: Store, actor: User, audit_id: str) -> AuditHeader:
+def _editable_header(store: Store, actor: User, audit_id: str, *,
+                     photos_arriving: bool = False) -> AuditHeader:
+    """The draft's header if `actor` may edit it; with `photos_arriving`, also a draft submitted
+    on the phone whose photos are still on their way (they may land; nothing else may change)."""
     header = store.get_header(audit_id)
     if header is None or not access.may(actor, access.VIEW_AUDIT, header):
         raise _not_found(audit_id)
-    if header.status != "draft":
+    if header.status != "draft" or (header.arriving and not photos_arriving):
         raise AuditLocked(f"audit {audit_id} is submitted and read-only", audit_id=audit_id)
     if not access.may(actor, access.EDIT_AUDIT, header):
         raise _not_found(audit_id)
     return header
+
+
+def check_photo_welcome(store: Store, actor: User, audit_id: str) -> AuditHeader:
+    """The header of a draft `actor` may add a photo to: an editable draft, or one submitted on
+    the phone that waits for its photos; NotFound or AuditLocked otherwise."""
+    return _editable_header(store, actor, audit_id, photos_arriving=True)
 
 
 def check_editable(store: Store, actor: User, audit_id: str) -> AuditHeader:
@@ -314,6 +325,68 @@ def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> 
     return row  # a self-audit is final now: audit.workflow.submit makes its actions
 
 
+def hold_for_photos(store: Store, actor: User, audit_id: str, coming: Sequence[tuple[str, str]], *,
+                    position: dict[str, Any] | None = None,
+                    now: str | None = None) -> AuditHeader | None:
+    """Submit on the phone while photos are still queued there: the draft is locked for answers
+    and waits for the photos `coming` ((item key, sha256) each, as the phone holds them).
+
+    The answers must be complete; a photo the rules ask for counts as given when one for that
+    item is among `coming`. None when every one of them has landed already (the caller then
+    submits as usual); SubmitRefused with what is missing otherwise. Nothing of it reaches
+    anyone else: the audit stays a draft, marked, until `photo_arrived` says the last is in.
+    """
+    header = _editable_header(store, actor, audit_id)
+    audit = store.get_audit(audit_id)
+    if audit is None:
+        raise _not_found(audit_id)
+    waiting = {(k, sha) for k, sha in coming if _SHA_RE.match(sha) and sha not in audit.photos}
+    if not waiting:
+        return None
+    checklist = checklist_for(store, header)
+    keys = {k for k, _ in waiting}
+    missing = [m for m in missing_for_submit(checklist, audit.answers, photos=audit.photos)
+               if not (m[1] == "photo" and m[0] in keys)]
+    if missing:
+        raise SubmitRefused(missing)
+    at = now or now_iso()
+    shas = tuple(sorted({sha for _, sha in waiting}))
+    extra: dict[str, Any] = {"photos": len(shas)}
+    if position:
+        extra["position"] = position
+    new = _with_event(dataclasses.replace(header, arriving=shas), "photos_arriving", actor.name,
+                      at, **extra)
+    row = store.get_summary(audit_id)
+    if row is None:
+        raise _not_found(audit_id)
+    store.hold_audit(new, dataclasses.replace(row, arriving=len(shas)))
+    return new
+
+
+def photo_arrived(store: Store, audit_id: str, sha256: str) -> bool:
+    """A photo a held audit waits for has landed; True when it was the last (the audit is a
+    plain draft again, to be submitted at once by the caller: audit.workflow.photo_landed)."""
+    header = store.get_header(audit_id)
+    if header is None or not header.arriving or sha256 not in header.arriving:
+        return False
+    left = tuple(s for s in header.arriving if s != sha256)
+    row = store.get_summary(audit_id)
+    if row is None:
+        raise _not_found(audit_id)
+    store.hold_audit(dataclasses.replace(header, arriving=left),
+                     dataclasses.replace(row, arriving=len(left)))
+    return not left
+
+
+def held_position(header: AuditHeader) -> dict[str, Any] | None:
+    """Where the phone was when it submitted and held the audit for its photos, if it said."""
+    for e in reversed(header.events):
+        if e.get("type") == "photos_arriving":
+            pos = e.get("position")
+            return pos if isinstance(pos, dict) else None
+    return None
+
+
 def reopen(store: Store, actor: User, audit_id: str, reason: str,
            now: str | None = None) -> AuditHeader:
     header = store.get_header(audit_id)
@@ -336,6 +409,8 @@ def publish(store: Store, actor: User, audit_id: str, published: bool = True,
     header = store.get_header(audit_id)
     if header is None or not access.may(actor, access.PUBLISH, header):
         raise _not_found(audit_id)
+    if header.arriving:  # nothing reaches the branch before the audit is whole
+        raise AuditLocked(f"audit {audit_id} waits for its photos", audit_id=audit_id)
     at = now or now_iso()
     final = published and header.mode == "mystery" and header.status == "submitted"
     new = _with_event(dataclasses.replace(header, published=published,

@@ -12,6 +12,7 @@ from audit.audits import capture as audits
 from audit.audits import sync
 from audit.core import limits, zones
 from audit.core.clock import now_iso
+from audit.core.errors import AuditLocked
 from audit.model import PhotoRef, User
 from audit.photos import prepare_photo, reuse_flags
 from audit.store import Store
@@ -110,6 +111,9 @@ def _count(v: Any) -> int | None:
 class Added:
     ref: PhotoRef
     result: sync.SyncResult | None  # the receipt when the photo came through a phone's outbox
+    # the last photo an audit submitted on the phone waited for: it is to be submitted now
+    # (audit.workflow.photo_landed)
+    completes: bool = False
 
 
 def add_photo(store: Store, user: User, audit_id: str, key: str, data: bytes, *,
@@ -126,11 +130,14 @@ def add_photo(store: Store, user: User, audit_id: str, key: str, data: bytes, *,
     phone's receipts, so a photo sent twice is attached once and a photo deleted on the
     phone before its upload finished stays deleted.
     """
-    header = audits.check_editable(store, user, audit_id)
+    header = audits.check_photo_welcome(store, user, audit_id)
     checklist = audits.checklist_for(store, header)
     if checklist.item(key) is None:
         raise sync.SyncError(f"no item {key!r} in this checklist", reason="unknown item", key=key)
     prepared = prepare_photo(data)
+    if header.arriving and prepared.sha256 not in header.arriving:
+        # submitted on the phone: only the photos it said were on their way may still land
+        raise AuditLocked(f"audit {audit_id} is submitted and read-only", audit_id=audit_id)
     photos = store.photo_files(keep_originals=bool(store.get_settings().get("keep_originals", True)))
     photos.put(prepared)
     reported = report or PhoneReport()
@@ -156,4 +163,6 @@ def add_photo(store: Store, user: User, audit_id: str, key: str, data: bytes, *,
         audits.answer(store, user, audit_id, key, add_photo=ref.sha256, now=now)
         return Added(ref, None)
     change = sync.Change(seq=seq, kind="add_photo", key=key, at=at or now_iso(), value=ref.upload)
-    return Added(ref, sync.apply_batch(store, user, audit_id, client, [change], now=now))
+    result = sync.apply_batch(store, user, audit_id, client, [change], now=now,
+                              photos_arriving=bool(header.arriving))
+    return Added(ref, result, completes=audits.photo_arrived(store, audit_id, ref.sha256))

@@ -15,13 +15,13 @@ from typing import Any
 from audit.audits import capture as audits
 from audit.core import limits
 from audit.core.clock import now_iso
-from audit.core.errors import AppError
+from audit.core.errors import AppError, AuditLocked
 from audit.model import Answer, Checklist, Item, PhotoRef, User
 from audit.scoring.score import AnswerError, check_value
 from audit.store import Store
 from audit.typos.check import check_typos
 
-KINDS = ("answer", "comment", "add_photo", "remove_photo", "caption", "section")
+KINDS = ("answer", "comment", "add_photo", "remove_photo", "caption", "section", "submit")
 MAX_CHANGES = limits.SYNC_MAX_CHANGES
 CLIENT_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -57,7 +57,9 @@ class Change:
     kind: str
     key: str  # an item key; the section id for "section"
     at: str  # when it was done, by the phone's clock, as UTC ISO with milliseconds
-    value: Any = KEEP  # answer: the value; comment: text; photos: sha256; caption: text
+    # answer: the value; comment: text; photos: sha256; caption: text; submit: the photos
+    # still on the phone, [{"key", "sha"}, …]
+    value: Any = KEEP
     na: bool | None = None  # answer only
     sha: str = ""  # caption only
 
@@ -76,6 +78,9 @@ class SyncResult:
     refused: tuple[Refusal, ...]
     answers: dict[str, Answer]  # the stored answers of every item the batch named
     section: str = ""  # the section the audit is remembered at, after the batch
+    # a submit the batch carried, newly: its sequence and the photos still on the phone
+    # ((item key, sha256) each); the caller submits (audit.workflow.submit_from_phone)
+    submit: tuple[int, tuple[tuple[str, str], ...]] | None = None
     digest_before: str = ""  # snapshot() digests of all the audit's answers, before and after
     digest: str = ""
 
@@ -224,6 +229,11 @@ def _prepare(checklist: Checklist, section_ids: set[str], change: Change,
     by the id its upload answered; to remove or caption, by that id or its hash).
     """
     try:
+        if change.kind == "submit":
+            coming = _coming(change.value)
+            if coming is None:
+                return Refusal(change.seq, "bad_batch", {"reason": "a submit names its photos"})
+            return dataclasses.replace(change, value=coming)
         if change.kind == "section":
             if change.key not in section_ids:
                 return Refusal(change.seq, "unknown_section", {"key": change.key})
@@ -259,6 +269,20 @@ def _prepare(checklist: Checklist, section_ids: set[str], change: Change,
         return dataclasses.replace(change, value=_checked(item, change.value))
     except AnswerError as err:
         return Refusal(change.seq, err.code, dict(err.params))
+
+
+def _coming(raw: Any) -> tuple[tuple[str, str], ...] | None:
+    """The photos a submit says are still on the phone, or None if it says it unreadably."""
+    photos = raw.get("photos", []) if isinstance(raw, dict) else None
+    if not isinstance(photos, list) or len(photos) > limits.SYNC_MAX_CHANGES:
+        return None
+    out: list[tuple[str, str]] = []
+    for p in photos:
+        key, sha = (p.get("key"), p.get("sha")) if isinstance(p, dict) else (None, None)
+        if not isinstance(key, str) or not isinstance(sha, str) or not SHA_RE.match(sha):
+            return None
+        out.append((key, sha))
+    return tuple(out)
 
 
 def _photo_named(change: Change, photos: Mapping[str, PhotoRef]) -> str | Refusal:
@@ -337,7 +361,7 @@ def _apply(old: Answer | None, key: str, change: Change, by: str, at: str) -> An
 
 
 def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: list[Change], *,
-                now: str | None = None) -> SyncResult:
+                now: str | None = None, photos_arriving: bool = False) -> SyncResult:
     """Apply a phone's changes to one audit once each; the later change of a field wins.
 
     Access is checked as for every other edit (NotFound for an audit that is not the
@@ -346,7 +370,15 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
     same field is acknowledged and kept out. A change that does not fit its item is refused
     with the same reason an answer typed on the screen gets.
     """
-    header = audits.check_editable(store, user, audit_id)
+    try:
+        header = (audits.check_photo_welcome if photos_arriving else audits.check_editable)(
+            store, user, audit_id)
+    except AuditLocked:
+        if changes and all(c.kind == "submit" for c in changes):
+            # a submit sent again after its answer was lost: the audit is submitted already
+            return SyncResult(applied=(), duplicates=tuple(c.seq for c in changes), refused=(),
+                              answers={})
+        raise
     checklist = audits.checklist_for(store, header)
     section_ids = {s.id for s in checklist.sections}
     at = now or now_iso()
@@ -361,7 +393,7 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
     duplicates: list[int] = []
     refused: list[Refusal] = []
     later: list[Change] = []  # captions and the section live outside the answers
-    keys = {c.key for c in changes if c.kind not in ("section", "caption")}
+    keys = {c.key for c in changes if c.kind not in ("section", "caption", "submit")}
     stored: dict[str, Answer] = {}
     digests = ["", ""]
 
@@ -383,6 +415,9 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
                 refused.append(ready)
                 continue
             applied.append(change.seq)
+            if ready.kind == "submit":
+                later.append(ready)
+                continue
             if not _newer(sync, ready, client, latest):
                 continue
             if ready.kind in ("section", "caption"):
@@ -399,8 +434,11 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
 
     store.save_answers(audit_id, update)
     section = header.section
+    submit: tuple[int, tuple[tuple[str, str], ...]] | None = None
     for change in later:
-        if change.kind == "section":
+        if change.kind == "submit":
+            submit = (change.seq, change.value)
+        elif change.kind == "section":
             audits.set_section(store, user, audit_id, change.key)
             section = change.key
         else:
@@ -410,7 +448,7 @@ def apply_batch(store: Store, user: User, audit_id: str, client: str, changes: l
                 refused.append(Refusal(change.seq, err.code, dict(err.params)))
     return SyncResult(applied=tuple(applied), duplicates=tuple(duplicates), refused=tuple(refused),
                       answers=dict(stored), section=section, digest_before=digests[0],
-                      digest=digests[1])
+                      digest=digests[1], submit=submit)
 
 
 # -- what the phone shows ----------------------------------------------------------------------

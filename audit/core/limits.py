@@ -24,6 +24,11 @@ PHOTO_MAX_PIXELS = 50_000_000
 PHOTO_DECODE_SHARED_BYTES = 128 * 1024 * 1024
 PHOTO_DECODE_MAX_BYTES = 256 * 1024 * 1024
 PHOTO_DECODE_WAIT_SECONDS = 60.0
+# What a phone sends of a photo, whatever the camera made: the long edge at most this many
+# pixels, and the JPEG's quality lowered step by step until it is at most this many bytes
+# (the capture time and GPS are read from the original first and travel beside it).
+PHOTO_SEND_LONG_EDGE = 2048
+PHOTO_SEND_MAX_BYTES = 600 * 1024
 PHOTO_FLAGS_SHOWN = 3  # re-use flags listed under one photo (app and PDF); the rest as "+N more"
 UPLOADS_PER_MINUTE = 30  # photos one person may send per minute, counted across processes
 # Photos of one person being received at once in a process (a phone sends one at a time);

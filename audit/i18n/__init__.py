@@ -531,10 +531,36 @@ WALK_STRINGS: dict[str, tuple[str, str]] = {
     "walk.section_na_reason": ("Why does it not apply?", "Почему не применим?"),
     "walk.section_na_done": ("Skipped: {reason}", "Пропущен: {reason}"),
     "walk.section_na_undo": ("Answer this section after all", "Всё-таки ответить на раздел"),
-    "ui.outbox_waiting": ("Submit waits until everything on this phone has reached the server "
-                          "({count} still waiting). It is sent as soon as the connection allows.",
-                          "Отправить аудит можно, когда всё с телефона дойдёт до сервера (ещё ждут: "
-                          "{count}). Отправка идёт сама, как только позволяет связь."),
+    "walk.submit": ("Submit audit", "Отправить аудит"),
+    "walk.submit_offline": ("No connection: the audit is submitted from this phone as soon as it "
+                            "returns; photos follow on their own.",
+                            "Нет связи: аудит отправится с телефона, как только появится связь; "
+                            "фото догонят сами."),
+    "walk.submit_missing": ("Before submitting, still to answer: {count}",
+                            "Перед отправкой осталось ответить: {count}"),
+    "walk.submit_preparing": ("Photos are being prepared…", "Фото готовятся…"),
+    "walk.submit_queued": ("Submitted on this phone: it reaches the server as soon as the "
+                           "connection allows ({count} on this phone).",
+                           "Отправлено с телефона: дойдёт до сервера, как только позволит связь "
+                           "(на телефоне: {count})."),
+    "walk.arriving": ("Submitted, photos arriving ({count})", "Отправлен, фото в пути ({count})"),
+    "walk.submitted": ("Submitted", "Отправлен"),
+    "ui.on_phone": ("{count} more on this phone, counted as given. The score appears once the "
+                    "answers reach the server.",
+                    "{count} ещё на телефоне: учтены как данные. Оценка появится, когда ответы "
+                    "дойдут до сервера."),
+    "ui.photos_on_phone": ("Photos still on this phone: {count}. You can submit now; they follow "
+                           "on their own and the audit completes when the last one lands.",
+                           "Фото ещё на телефоне: {count}. Можно отправлять: они догонят сами, и "
+                           "аудит завершится, когда дойдёт последнее."),
+    "ui.arriving": ("Submitted, photos arriving ({count}). Keep this page open, or open it again "
+                    "with a connection: the audit completes by itself when the last photo lands.",
+                    "Отправлен, фото в пути ({count}). Держите эту страницу открытой или откройте "
+                    "её снова при связи: аудит завершится сам, когда дойдёт последнее фото."),
+    "ui.outbox_waiting": ("Reading what this phone still holds… The score appears once its answers "
+                          "have reached the server.",
+                          "Проверяем, что ещё на телефоне… Оценка появится, когда ответы дойдут "
+                          "до сервера."),
 }
 merge(WALK_STRINGS, {f"walk.typos_{status}": pair for status, pair in TYPO_NOTES.items()})
 merge(STRINGS, WALK_STRINGS)

@@ -101,6 +101,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "history.acknowledged": ("Report acknowledged by the branch", "Точка ознакомилась с отчётом"),
     "history.reopened": ("Reopened: {reason}", "Открыт повторно: {reason}"),
     "history.position": ("Position at {stage}: {proof}", "Местоположение при {stage}: {proof}"),
+    "history.photos_arriving": ("Submitted on the phone; photos on their way: {count}",
+                                "Отправлен с телефона; фото в пути: {count}"),
     "history.stage_start": ("start", "начале"),
     "history.stage_submit": ("submit", "отправке"),
     # stages
@@ -109,6 +111,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stage.submitted": ("Submitted", "Отправлен"),
     "stage.in_review": ("In review", "На проверке"),
     "stage.published": ("Published", "Опубликован"),
+    "stage.arriving": ("Submitted, photos arriving", "Отправлен, фото в пути"),
     # the position element
     "geo.ask": ("Share my position", "Поделиться местоположением"),
     "geo.asking": ("Asking the phone…", "Спрашиваем телефон…"),
@@ -183,6 +186,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # review
     "review.empty": ("Nothing waits for review.", "На проверке ничего нет."),
     "review.open": ("Review", "Проверить"),
+    "review.arriving_title": ("Submitted, photos arriving", "Отправлены, фото в пути"),
+    "review.arriving_row": ("submitted, photos arriving ({count})", "отправлен, фото в пути ({count})"),
     "review.open_item": ("Open the item", "Открыть пункт"),
     "review.sent_back_banner": ("Sent back by the reviewer: {note}. Comments on {count} items "
                                 "follow; open each, fix it and submit again.",

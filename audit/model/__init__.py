@@ -403,9 +403,14 @@ class AuditHeader:
     # the audit became final and its corrective actions may not be made yet: set in the same
     # step as the state change, cleared when the action hook has run (a start finishes it)
     actions_due: bool = False
+    # submitted on the phone with photos still on their way: the photos (sha256) it waits
+    # for. A draft locked for answers that nobody else reads yet; the last photo to land
+    # submits it (audit.workflow.photo_landed).
+    arriving: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {**({"actions_due": True} if self.actions_due else {}),
+            **({"arriving": list(self.arriving)} if self.arriving else {}),
             "id": self.id,
             "template_id": self.template_id,
             "template_version": self.template_version,
@@ -442,6 +447,7 @@ class AuditHeader:
             section=d.get("section", ""),
             visit_id=d.get("visit_id", "") or "",
             actions_due=bool(d.get("actions_due", False)),
+            arriving=tuple(str(x) for x in d.get("arriving", ()) or ()),
         )
 
 
@@ -543,9 +549,10 @@ class SummaryRow:
     # scored items that did not apply for another reason than their own N/A: hidden by a
     # condition, in a section answered N/A, or left unanswered
     skipped: tuple[str, ...] = ()
+    arriving: int = 0  # a draft submitted on the phone: photos still on their way
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        return {**({"arriving": self.arriving} if self.arriving else {}),
             "audit_id": self.audit_id,
             "location_id": self.location_id,
             "region": self.region,
@@ -597,6 +604,7 @@ class SummaryRow:
             total=int(d.get("total", 0)),
             lost={str(k): float(v) for k, v in (d.get("lost") or {}).items()},
             skipped=tuple(d.get("skipped", ())),
+            arriving=int(d.get("arriving", 0) or 0),
         )
 
 

@@ -50,9 +50,12 @@ class ReviewError(AppError):
 
 
 def stage(header: AuditHeader) -> str:
-    """draft, sent_back (a draft the reviewer returned), submitted (a self-audit, which the
+    """draft, sent_back (a draft the reviewer returned), arriving (submitted on the phone, its
+    photos on their way), submitted (a self-audit, which the
     branch sees), in_review (a mystery audit waiting), published."""
     if header.status == "draft":
+        if header.arriving:
+            return "arriving"
         for e in reversed(header.events):
             if e.get("type") in ("sent_back", "reopened", "started"):
                 return "sent_back" if e["type"] == "sent_back" else "draft"
@@ -183,6 +186,20 @@ def review_queue(store: Store, actor: User, now: str | None = None) -> list[Summ
     return sorted(out, key=lambda r: (r.submitted_at, r.audit_id))
 
 
+def photos_arriving(store: Store, actor: User, now: str | None = None) -> list[SummaryRow]:
+    """Audits submitted on the phone whose photos are still on their way ("submitted, photos
+    arriving (N)"), for the reviewer (mystery, their regions) and HQ (all); oldest first. The
+    branch never reads them: they are drafts until the last photo lands."""
+    if not access.may(actor, access.REVIEW_QUEUE):
+        return []
+    since = utc_iso(parse_utc(now or now_iso()) - timedelta(days=QUEUE_DAYS))[:10]
+    regions = None if actor.role == "hq" else set(actor.regions)
+    mode = None if actor.role == "hq" else "mystery"
+    rows = store.list_summaries(AuditFilter(status="draft", mode=mode, date_from=since))
+    out = [r for r in rows if r.arriving and (regions is None or r.region in regions)]
+    return sorted(out, key=lambda r: (r.visit_at or r.started_at, r.audit_id))
+
+
 # --- the audit's history: lines for the app and the PDF's appendix ----------------------------
 
 
@@ -222,6 +239,8 @@ def history_lines(header: AuditHeader, location: Location | None, lang: str, *,
             params = {"item": (items or {}).get(key_, key_), "text": e.get("text", "")}
         elif kind == "graded":
             params = {"grade": e.get("grade"), "note": e.get("note") or "—"}
+        elif kind == "photos_arriving":
+            params = {"count": e.get("photos", 0)}
         elif kind == "reopened":
             params = {"reason": e.get("reason") or "—"}
         elif kind == "position":

@@ -107,6 +107,11 @@ class AuditActions:
         """A draft becomes submitted: its file, row, indexes, rollups and photo hashes."""
         self._state_change(header, row, expect="draft", photos=photos)
 
+    def hold_audit(self, header: AuditHeader, row: SummaryRow) -> None:
+        """A draft submitted on the phone waits for its photos (or one of them has landed): its
+        file and row, still a draft."""
+        self._state_change(header, row, expect="draft")
+
     def reopen_audit(self, header: AuditHeader, row: SummaryRow) -> None:
         """A submitted audit becomes a draft again and leaves the rollups."""
         self._state_change(header, row, expect="submitted")
@@ -180,6 +185,7 @@ class Store(ActionStore, VoiceStore, Protocol):
     def create_audit(self, header: AuditHeader, summary: SummaryRow) -> None: ...
     def submit_audit(self, header: AuditHeader, row: SummaryRow,
                      photos: Sequence[PhotoRef]) -> None: ...  # a draft becomes submitted
+    def hold_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...  # draft, photos arriving
     def reopen_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...  # submitted → draft
     def publish_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...
     def send_back_audit(self, header: AuditHeader, row: SummaryRow) -> None: ...  # submitted → draft

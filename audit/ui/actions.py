@@ -9,19 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
 
 from audit.actions import service as actions
 from audit.checklist.templates import get_checklist
-from audit.core import limits
 from audit.core.errors import AppError, NotFound
 from audit.i18n import answer_text, error_text
 from audit.model import Answer, Checklist, Location, User
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter
-from audit.people import access
+from audit.people import access, handoff
 from audit.photos import PhotoError, message
+from audit.ui import photo_pick
 from audit.ui.common import (
     T,
     date_format,
@@ -32,7 +33,7 @@ from audit.ui.common import (
     get_store,
     lang,
     moment,
-    uploader_css,
+    session_token,
     zone_of,
 )
 
@@ -279,23 +280,6 @@ def _do(fn, *args, done: str | None = None, **kwargs) -> None:  # type: ignore[n
             _ok(done)
 
 
-def _on_evidence(user: User, action_id: str, widget: str) -> None:
-    got = st.session_state.get(widget)
-    if got is None:
-        return
-    files = got if isinstance(got, list) else [got]
-    for f in files:
-        try:
-            actions.add_evidence(get_store(), user, action_id, f.getvalue())
-        except (AppError, PhotoError) as err:
-            _fail(err)
-            break
-    else:
-        _ok(T("ui.act.photo_added"))
-    counter = f"_act_uploads.{action_id}"  # a fresh, empty uploader after each photo
-    st.session_state[counter] = st.session_state.get(counter, 0) + 1
-
-
 def _on_done(user: User, action_id: str, note_key: str) -> None:
     _do(actions.mark_done, user, action_id, note=st.session_state.get(note_key, ""),
         done=T("ui.act.saved"))
@@ -406,15 +390,11 @@ def _work(user: User, a: Action) -> None:
             st.button(T("ui.act.start"), key="act.start", icon=":material/play_arrow:",
                       on_click=_do, args=(actions.start_work, user, a.id), width="stretch")
         _evidence_thumbs(a)
-        n = st.session_state.get(f"_act_uploads.{a.id}", 0)
-        widget = f"act.photo.{n}"
-        st.html(uploader_css(T("ui.act.pick_photo")))
-        st.file_uploader(T("ui.act.add_evidence"), type=PHOTO_TYPES, key=widget,
-                         help=T("ui.act.photo_help", limit=limits.PHOTO_MAX_BYTES // 2**20),
-                         on_change=_on_evidence, args=(user, a.id, widget))
-        if st.toggle(T("ui.act.use_camera"), key="act.cam"):
-            st.camera_input(T("ui.act.take_photo"), key=f"act.camera.{n}", on_change=_on_evidence,
-                            args=(user, a.id, f"act.camera.{n}"))
+        # the walk's way for a photo: made light on the phone, sent to its route
+        # (it says "Photo added." itself; its trigger reruns the page, which shows the photo)
+        photo_pick.mount(key=f"act.pick.{a.id}", url=f"/api/action-photo?action={quote(a.id)}",
+                         csrf=handoff.csrf_token(session_token() or ""), lang=lang(),
+                         label=T("ui.act.add_evidence"))
         note_key = f"act.note.{a.id}"
         if note_key not in st.session_state:
             st.session_state[note_key] = a.note

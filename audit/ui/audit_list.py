@@ -48,6 +48,7 @@ def render() -> None:
         return
     _submitted(user, T("ui.my_submitted"), mine, locations, codes, key="list.own")
     if user.role == "hq":
+        visits_ui.arriving_list(user, locations)
         others = store.recent_summaries(AuditFilter(status="submitted"), limit=LATEST,
                                         keep=lambda r: r.auditor != user.name)
         if others:

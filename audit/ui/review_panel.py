@@ -19,7 +19,7 @@ from audit.ui.common import T, esc, get_store, lang, moment
 from audit.visits.proof import Position, proof_of, proof_text
 
 STAGE_BADGE = {"draft": "gray", "sent_back": "orange", "submitted": "green", "in_review": "blue",
-               "published": "green"}
+               "published": "green", "arriving": "violet"}
 
 
 def stage_badge(header: AuditHeader) -> str:

@@ -299,15 +299,29 @@ def shoppers_view() -> None:
 # --- the review queue -------------------------------------------------------------------------
 
 
+def arriving_list(user: User, locations: dict[str, Location]) -> None:
+    """Audits submitted on a phone whose photos are still on their way: seen, not yet to open."""
+    rows = review.photos_arriving(get_store(), user)
+    if not rows:
+        return
+    st.subheader(T("review.arriving_title"), anchor=False)
+    for r in rows:
+        loc = locations.get(r.location_id)
+        st.markdown(f"**{esc(loc.name if loc else r.location_id)}** · {esc(r.auditor)} · "
+                    f"{esc(moment(r.visit_at or r.started_at, loc.tz if loc else ''))} · "
+                    f":violet-badge[{T('review.arriving_row', count=r.arriving)}]")
+
+
 def render_review_queue() -> None:
     user = st.session_state["_user"]
     store = get_store()
     st.header(T("nav.review"), anchor=False)
     rows = review.review_queue(store, user)
+    locations = {loc.id: loc for loc in store.list_locations()}
+    arriving_list(user, locations)
     if not rows:
         st.caption(T("review.empty"))
         return
-    locations = {loc.id: loc for loc in store.list_locations()}
     for r in rows:
         loc = locations.get(r.location_id)
         with st.container(border=True):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -12,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from audit import workflow
+from audit.actions import service as actions_service
 from audit.audits import capture, sync
 from audit.audits.evidence import PhoneReport, add_photo
 from audit.core import limits
@@ -81,6 +85,8 @@ def _store_error(err: AppError, lang: str) -> JSONResponse:
         return _error(409, "audit_locked", t("err.audit_locked", lang))
     if isinstance(err, sync.SyncError):
         return _error(400, "bad_batch", error_text(err, lang))
+    if err.code in ("bad_transition", "too_many_photos"):  # an action's state: not to retry
+        return _error(409, err.code, error_text(err, lang))
     return _error(503, err.code, error_text(err, lang))
 
 
@@ -142,10 +148,23 @@ async def sync_batch(request: Request) -> Response:
         return _store_error(err, lang)
     known = payload.get("known")
 
+    def _submit(asked: tuple[int, tuple[tuple[str, str], ...]], out: dict[str, Any],
+                lang: str) -> dict[str, Any]:
+        """The phone's submit, after the answers it came with: held for its photos or done."""
+        seq, coming = asked
+        try:
+            left = workflow.submit_from_phone(store, who.user, audit_id, coming)
+        except AppError as err:
+            out["refused"].append({"seq": seq, "code": err.code, "message": error_text(err, lang)})
+            return {"submitted": False, "arriving": 0}
+        return {"submitted": True, "arriving": left}
+
     def work() -> dict[str, Any]:
         result = sync.apply_batch(store, who.user, audit_id, client, changes)
         out = _result_json(result, lang)
         out["digest"] = result.digest
+        if result.submit is not None:
+            out["status"] = _submit(result.submit, out, lang)
         if known != result.digest_before:
             # the phone missed a change made elsewhere: it gets the whole picture; otherwise the
             # batch's own items are all it lacks, and a reply on a slow link stays small
@@ -164,10 +183,9 @@ async def sync_batch(request: Request) -> Response:
 async def photo_upload(request: Request) -> Response:
     """A photo from the phone's outbox: the bytes as the body, the rest in the query and a header.
 
-    Nothing of the body is read until the photo is known to be wanted: the session, the
-    person's minute allowance (counted in the store, across processes), the audit (it
-    exists, this person may add to it, it is not submitted), this person's uploads under
-    way in this process (one is read at a time, the other waits unread), and the process's
+    Nothing of the body is read until the photo is known to be wanted (`_photo_intake`): the
+    session, the person's minute allowance, the audit (it exists, this person may add to it,
+    it is not submitted), this person's uploads under way in this process, and the process's
     budget of photo bytes held at once. A photo refused for the last three is kept on the
     phone (503 with Retry-After) and sent again.
     """
@@ -184,6 +202,59 @@ async def photo_upload(request: Request) -> Response:
     audit_id, key, client = q.get("audit", ""), q.get("key", ""), q.get("client", "")
     if not sync.CLIENT_RE.match(client) or not audit_id or not key:
         return _error(400, "bad_batch", t("err.bad_batch", lang, reason="no audit, item or client"))
+    store = process_store()
+
+    def work(data: bytes, report: PhoneReport) -> dict[str, Any]:
+        added = add_photo(store, who.user, audit_id, key, data, report=report,
+                          client=client, seq=seq, at=at)
+        assert added.result is not None  # noqa: S101  a client was given
+        out = _result_json(added.result, lang)
+        out["sha"] = added.ref.sha256
+        out["photo"] = added.ref.upload  # the id a later sync change names to attach it
+        header = store.get_header(audit_id)
+        if added.completes:  # the last photo a submit on the phone waited for
+            # refused, it stays a draft: the shopper's review says what is missing
+            with contextlib.suppress(AppError):
+                workflow.photo_landed(store, who.user, audit_id)
+            header = store.get_header(audit_id)
+        if header is not None and (header.arriving or header.status == "submitted"):
+            out["status"] = {"submitted": True, "arriving": len(header.arriving)}
+        return out
+
+    return await _photo_intake(request, who, lang,
+                               lambda: capture.check_photo_welcome(store, who.user, audit_id), work)
+
+
+async def action_photo(request: Request) -> Response:
+    """A photo of a fix from the manager's phone (?action=ID): downscaled there like every photo
+    (the walk's photos.js), let in like the walk's (`_photo_intake`), kept as the action's
+    evidence with what the phone read of the original beside it."""
+    lang = _lang(request)
+    who = await _checked_caller(request)
+    if isinstance(who, JSONResponse):
+        return who
+    action_id = request.query_params.get("action", "")
+    if not action_id:
+        return _error(400, "bad_batch", t("err.bad_batch", lang, reason="no action"))
+    store = process_store()
+
+    def admit() -> None:
+        actions_service.check_evidence_welcome(store, who.user, action_id)
+
+    def work(data: bytes, report: PhoneReport) -> dict[str, Any]:
+        ref = actions_service.add_evidence(store, who.user, action_id, data,
+                                           reported=report.to_dict())
+        return {"sha": ref.sha256}
+
+    return await _photo_intake(request, who, lang, admit, work)
+
+
+async def _photo_intake(request: Request, who: Caller, lang: str, admit: Callable[[], Any],
+                        work: Callable[[bytes, PhoneReport], dict[str, Any]]) -> Response:
+    """Every phone photo's way in: its declared size, the person's minute allowance and
+    `admit` (may they add it there) before a byte is read; then one of their photos at a time
+    within the process's budget of photo bytes; then `work` with the bytes and the phone's
+    report of the original. A refusal for being busy is a 503 the phone sends again."""
     declared_text = request.headers.get("content-length")
     declared = int(declared_text) if declared_text and declared_text.isdigit() else None
     if declared is not None and declared > MAX_PHOTO_BYTES:  # BodyLimit refuses it first
@@ -197,12 +268,12 @@ async def photo_upload(request: Request) -> Response:
     try:
         store = process_store()
 
-        def admit() -> None:
+        def admitted() -> None:
             photo_uploads.hit(store, name)
-            capture.check_editable(store, who.user, audit_id)
+            admit()
 
         try:
-            await run_in_threadpool(admit)
+            await run_in_threadpool(admitted)
         except RateLimited as limited:
             return _limited(limited, lang)
         except AppError as err:
@@ -212,16 +283,15 @@ async def photo_upload(request: Request) -> Response:
             if not photo_bodies.take(need):
                 return _later("photos_busy", t("err.photos_busy", lang, seconds=retry), retry)
             try:
-                return await _receive_photo(request, who, lang, store, audit_id, key, client,
-                                            seq, at)
+                return await _receive_photo(request, lang, work)
             finally:
                 photo_bodies.give(need)
     finally:
         uploads_in_flight.give(name)
 
 
-async def _receive_photo(request: Request, who: Caller, lang: str, store: Any, audit_id: str,
-                         key: str, client: str, seq: int, at: str) -> Response:
+async def _receive_photo(request: Request, lang: str,
+                         work: Callable[[bytes, PhoneReport], dict[str, Any]]) -> Response:
     # one buffer, grown in place, handed over without a copy (BytesIO.getvalue shares it)
     buf, size = io.BytesIO(), 0
     async for chunk in request.stream():
@@ -237,18 +307,8 @@ async def _receive_photo(request: Request, who: Caller, lang: str, store: Any, a
     except (ValueError, RecursionError):
         raw_report = {}
     report = PhoneReport.from_json(raw_report)
-
-    def work() -> dict[str, Any]:
-        added = add_photo(store, who.user, audit_id, key, data, report=report,
-                          client=client, seq=seq, at=at)
-        assert added.result is not None  # noqa: S101  a client was given
-        out = _result_json(added.result, lang)
-        out["sha"] = added.ref.sha256
-        out["photo"] = added.ref.upload  # the id a later sync change names to attach it
-        return out
-
     try:
-        out = await run_in_threadpool(work)
+        out = await run_in_threadpool(work, data, report)
     except PhotoError as err:
         return _error(422, err.code, message(err, lang))
     except AppError as err:
@@ -263,5 +323,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/session", session_end, methods=["DELETE"]),
         Route("/api/sync", sync_batch, methods=["POST"]),
         Route("/api/photo", photo_upload, methods=["POST"]),
+        Route("/api/action-photo", action_photo, methods=["POST"]),
         *offline_routes(),  # the service worker and the offline page
     ]

@@ -26,3 +26,17 @@ def phone_jpeg(seed: int = 1, size: tuple[int, int] = (4000, 3000)) -> bytes:
     out = io.BytesIO()
     im.save(out, "JPEG", quality=92, exif=exif)
     return out.getvalue()
+
+
+def heavy_jpeg(seed: int = 1, size: tuple[int, int] = (2048, 1536)) -> bytes:
+    """A photo no larger than 2048 px that still weighs about 3 MB: sensor noise in every
+    channel, saved at a high quality without chroma subsampling, as some phones write them."""
+    from PIL import ImageChops
+
+    base = Image.open(io.BytesIO(phone_jpeg(seed=seed, size=size)))
+    exif = base.getexif()
+    noise = Image.merge("RGB", [Image.effect_noise(size, 15) for _ in range(3)])
+    im = ImageChops.add(base.convert("RGB"), noise, scale=1.0, offset=-128)
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=92, subsampling=0, exif=exif)
+    return out.getvalue()

@@ -6,8 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from audit.core import limits
 from audit.model import User
-from tests.e2e.conftest import PHONE, box, jpeg_bytes, snap, wait_for_session_cookie
+from tests.e2e.conftest import (
+    PHONE,
+    SLOW_3G,
+    box,
+    snap,
+    throttle,
+    wait_for,
+    wait_for_session_cookie,
+)
+from tests.e2e.photos import phone_jpeg
 from tests.e2e.test_phone import server  # noqa: F401  the fixture on both backends
 from tests.test_actions import mystery
 
@@ -42,9 +52,19 @@ def test_phone__manager_closes_an_action_with_a_photo(server, browser, tmp_path:
     expect(page.get_by_role("heading", name="The entrance is dry, no puddle")).to_be_visible()
     page.locator(box("act.start")).locator("button").tap()
     expect(page.get_by_text("In progress").first).to_be_visible()
-    page.locator(box("act.photo.0")).locator("input[type=file]").set_input_files(
-        files=[{"name": "mat.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}])
-    expect(page.get_by_text("Photo added.")).to_be_visible()
+    # a 12 MP photo on slow 3G: made light on the phone (the walk's way), then sent
+    cdp = throttle(ctx, page)
+    photo = phone_jpeg(seed=31)
+    page.locator("[data-pick] input[data-gallery]").set_input_files(
+        files=[{"name": "mat.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    wait_for(lambda: store.get_action(action.id).evidence, "the photo of the fix, stored", 180)
+    expect(page.locator("[data-pick] [data-state]")).to_have_text("Photo added.")
+    cdp.send("Network.emulateNetworkConditions", {**SLOW_3G, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    (ref,) = store.get_action(action.id).evidence
+    assert ref.size <= limits.PHOTO_SEND_MAX_BYTES and max(ref.width, ref.height) <= 2048
+    assert ref.reported["size"] == len(photo) and ref.reported["captured_at"] == "2026-05-01T10:00:00"
     expect(page.locator(box("act.work")).locator("img").first).to_be_visible()
     note = page.locator(box(f"act.note.{action.id}")).locator("textarea")
     note.tap()

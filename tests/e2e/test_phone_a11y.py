@@ -74,10 +74,14 @@ def test_phone__russian_screens__lang_tap_targets_and_photo_alt_texts(
     alts = images.evaluate_all("(els) => els.map((e) => e.getAttribute('alt') || '')")
     assert len(alts) >= 2 and all(a.strip() for a in alts), alts
     assert page.evaluate("document.documentElement.lang") == "ru"
-    uploader = page.locator(box("act.photo.0"))
-    expect(uploader.get_by_role("button", name="Выбрать фото")).to_be_visible()
-    shown = uploader.inner_text()  # what is on screen (not Streamlit's hidden English)
+    picker = page.locator("[data-pick]")  # the walk's way for a photo, in the reader's words
+    expect(picker.get_by_label("Галерея")).to_be_attached()
+    expect(picker.get_by_label("Камера")).to_be_attached()
+    shown = picker.inner_text()
+    assert "Добавить фото исправления" in shown and "Камера" in shown, shown
     assert "Upload" not in shown and "per file" not in shown, shown
+    height = picker.locator("label.btn").first.evaluate("(e) => e.getBoundingClientRect().height")
+    assert height >= 44, height  # thumb-sized
     captions = page.locator("[data-testid=stMain] [data-testid=stCaptionContainer]").evaluate_all(
         "(els) => els.map((e) => { let o = 1; for (let n = e; n; n = n.parentElement)"
         " o *= +getComputedStyle(n).opacity; return [e.innerText, getComputedStyle(e).color, o]; })")

@@ -35,8 +35,8 @@ REVIEW = "review"
 # top-level names are seen by the others; a statement that runs at load (outbox.js opening
 # IndexedDB, the methods added to Walk) needs the files above it. rules.js needs none.
 SCRIPTS = ("rules.js", "db.js", "outbox.js", "sync.js", "texts.js", "photos.js", "dom.js",
-           "element.js", "items.js", "stopwatch.js", "photo_block.js", "notice.js", "offline.js",
-           "main.js")
+           "element.js", "items.js", "stopwatch.js", "photo_block.js", "submit.js", "notice.js",
+           "offline.js", "main.js")
 
 
 def script() -> str:
@@ -67,6 +67,7 @@ def _item(item: Item, key: str, lang: str) -> dict[str, Any]:
         "key": key, "type": item.type, "text": item.text.get(lang),
         "guidance": item.guidance.get(lang) if item.guidance else "",
         "critical": item.critical, "required": item.required and item.is_scored,
+        "must": item.required,  # what submit asks for (a required photo item: its photo)
         "na": item.na, "photo": item.photo, "weight": item.weight,
     }
     if item.type == "scale":
@@ -118,9 +119,12 @@ def walk_data(audit: Audit, checklist: Checklist, *, lang: str, user: str, csrf:
         "photos": thumbs,
         "hours": location.hours if location and location.hours else None,
         "section": audit.header.section,
+        "arriving": len(audit.header.arriving),  # submitted, photos on their way
         "limits": {"comment": limits.COMMENT_MAX_CHARS, "text": limits.TEXT_ANSWER_MAX_CHARS,
                    "caption": limits.CAPTION_MAX_CHARS,
-                   "reason": limits.SECTION_NA_REASON_MAX_CHARS},
+                   "reason": limits.SECTION_NA_REASON_MAX_CHARS,
+                   "photo_edge": limits.PHOTO_SEND_LONG_EDGE,
+                   "photo_bytes": limits.PHOTO_SEND_MAX_BYTES},
     }
 
 
@@ -147,6 +151,8 @@ def read_event(raw: Any, section_ids: list[str]) -> WalkEvent | None:
     kind = raw.get("type")
     if kind == REVIEW:
         return WalkEvent(REVIEW)
+    if kind == "submitted":  # the phone's submit reached the server: the page as it now is
+        return WalkEvent("submitted")
     if kind == "section" and raw.get("section") in section_ids:
         return WalkEvent("section", str(raw["section"]))
     return None
@@ -161,6 +167,36 @@ def pending(state: Any, audit_id: str) -> int | None:
         return None
     count = report.get("count")
     return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
+
+
+@dataclass(frozen=True)
+class PhoneHolds:
+    """What the phone still holds of the audit, as its review reads it: the changes (answers,
+    comments, moves) and the photos, each with its item and hash (empty while prepared)."""
+
+    answers: int
+    photos: tuple[tuple[str, str], ...]
+
+    @property
+    def count(self) -> int:
+        return self.answers + len(self.photos)
+
+
+def holds(state: Any, audit_id: str) -> PhoneHolds | None:
+    """The phone's report of what it holds for this audit; None until it says (or if garbled).
+
+    A report with only a count (an older page) is read as that many changes."""
+    count = pending(state, audit_id)
+    if count is None:
+        return None
+    report = state.get("pending")
+    answers = report.get("answers")
+    raw = report.get("photos")
+    if not isinstance(answers, int) or isinstance(answers, bool) or not isinstance(raw, list):
+        return PhoneHolds(answers=count, photos=())
+    photos = tuple((str(p.get("key", "")), str(p.get("sha", ""))) for p in raw[:500]
+                   if isinstance(p, dict))
+    return PhoneHolds(answers=max(0, answers), photos=photos)
 
 
 def mount(data: dict[str, Any]) -> Any:

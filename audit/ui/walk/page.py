@@ -84,6 +84,8 @@ def _walk(user: User, audit_id: str, location: Location | None) -> None:
     review_panel.sent_back_notes(user, audit.header, checklist,
                                  lambda section, key: _navigate(audit.id, section, key))
     view, focus, nav = current_view(audit, checklist)
+    if audit.header.arriving:  # submitted on the phone: its review, while the photos go
+        view = REVIEW
     token = session_token() or ""
     data = component.walk_data(audit, checklist, lang=lang(), user=user.name,
                                csrf=handoff.csrf_token(token), ticket=None, view=view,
@@ -100,13 +102,29 @@ def _walk(user: User, audit_id: str, location: Location | None) -> None:
     if view == REVIEW:
         # keyed: the walk hides this container the moment the shopper leaves the review
         with st.container(key="walk-review"):
-            _review(user, audit, checklist, component.pending(result, audit.id))
+            _review(user, audit, checklist, component.holds(result, audit.id))
 
 
-def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None) -> None:
+def _review(user: User, audit: Audit, checklist: Checklist,
+            holds: component.PhoneHolds | None) -> None:
+    """The server's score once the answers are all on it; what the phone still holds counted
+    as given (answers: no score until they arrive; photos: Submit does not wait for them)."""
     store = get_store()
+    if audit.header.arriving:  # submitted on the phone: the walk keeps sending the photos
+        _score_header(score_audit(checklist, audit.answers), checklist)
+        st.info(T("ui.arriving", count=len(audit.header.arriving)), icon=":material/cloud_upload:")
+        return
+    if holds is None or holds.answers:
+        # answers on the phone would change the score and what is missing: neither is shown
+        st.info(T("ui.outbox_waiting") if holds is None
+                else T("ui.on_phone", count=holds.count), icon=":material/cloud_upload:")
+        _delete_button(user, audit.id)
+        return
     score = score_audit(checklist, audit.answers)
-    missing = missing_for_submit(checklist, audit.answers, score, photos=audit.photos)
+    on_phone = {key for key, _ in holds.photos}
+    missing = [(key, what) for key, what in
+               missing_for_submit(checklist, audit.answers, score, photos=audit.photos)
+               if not (what == "photo" and key in on_phone)]
     _score_header(score, checklist)
     if missing:
         st.warning(T("ui.missing_title", count=len(missing)), icon=":material/checklist:")
@@ -122,10 +140,11 @@ def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None)
     _findings(checklist, audit, score)
     _skipped(checklist, score)
     position = review_panel.submit_position(audit.id)
+    preparing = any(not sha for _, sha in holds.photos)  # its hash is what the server waits for
     if st.button(T("ui.submit"), type="primary", icon=":material/send:", key="submit",
-                 width="stretch", disabled=waiting != 0):
+                 width="stretch", disabled=preparing):
         try:
-            workflow.submit(store, user, audit.id, position=position)
+            workflow.submit_from_phone(store, user, audit.id, holds.photos, position=position)
         except audits.SubmitRefused as err:
             st.error(error_text(err, lang()), icon=":material/block:")
             return
@@ -133,15 +152,16 @@ def _review(user: User, audit: Audit, checklist: Checklist, waiting: int | None)
             st.error(error_text(err, lang()))
             return
         st.rerun(scope="app")
+    if holds.photos:  # last on the screen: when it goes, nothing above it moves
+        st.info(T("ui.photos_on_phone", count=len(holds.photos)), icon=":material/cloud_upload:")
+    _delete_button(user, audit.id)
+
+
+def _delete_button(user: User, audit_id: str) -> None:
     st.button(T("ui.delete_draft"), icon=":material/delete:", key="delete", type="tertiary",
-              on_click=st.session_state.__setitem__, args=("_confirm_delete", audit.id))
-    if st.session_state.get("_confirm_delete") == audit.id:
-        _confirm_delete(user, audit.id)
-    if waiting != 0:
-        # the score above is the server's; answers still on the phone would change it. Last on
-        # the screen: when it goes, nothing above it moves.
-        st.info(T("ui.outbox_waiting", count="…" if waiting is None else waiting),
-                icon=":material/cloud_upload:")
+              on_click=st.session_state.__setitem__, args=("_confirm_delete", audit_id))
+    if st.session_state.get("_confirm_delete") == audit_id:
+        _confirm_delete(user, audit_id)
 
 
 def _forget_delete() -> None:

@@ -217,7 +217,7 @@ class Walk {
     // section never pushes the old review down the screen while the server catches up.
     document.documentElement.dataset.walk = this.review ? "review" : "section";
     const fresh = h("div", { class: "page" });
-    if (this.review) fresh.append(h("h2", { text: textOf("review") }));
+    if (this.review) fresh.append(h("h2", { text: textOf("review") }), this.submitBlock());
     else {
       const section = this.currentSection(vis);
       fresh.append(h("h2", { text: section.title }));
@@ -306,11 +306,7 @@ class Walk {
     this.drawNav(answers, vis);
     this.refreshStatus();
     if (this.review) {
-      const count = pendingFor(this.data.audit);
-      if (this.reported !== count) {
-        this.reported = count;
-        this.api.setStateValue("pending", { audit: this.data.audit, count });
-      }
+      this.reviewRefresh(); // submit.js
       return;
     }
     for (const card of this.page.querySelectorAll(".card")) {

@@ -11,8 +11,8 @@ export default async function (component) {
   await walk.update(data, { setTriggerValue, setStateValue });
   keepForOffline(data); // for the offline page (offline.js)
   if (walk.review) {
-    walk.reported = pendingFor(data.audit);
-    setStateValue("pending", { audit: data.audit, count: walk.reported });
+    walk.reported = null; // told again after every mount
+    walk.reviewRefresh();
   }
   return () => { walk.destroy(); delete parentElement.__walk; };
 }

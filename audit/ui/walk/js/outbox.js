@@ -16,11 +16,11 @@ const box = {
   online: navigator.onLine,
   signedOut: false,
   noStorage: false,
-  sending: false,
+  sending: false, // either lane is sending
   upload: null, // {id, percent}
+  status: new Map(), // audit -> {submitted, arriving}: what the server said of a submit
+  locked: new Set(), // audits submitted on this phone: no change is taken any more
   listeners: new Set(),
-  timer: null,
-  delay: 1000,
   lastPull: 0,
 };
 
@@ -55,26 +55,36 @@ box.ready = (async () => {
   }
 })();
 
-window.addEventListener("online", () => { box.online = true; box.delay = 1000; kick(0); notify(); });
+window.addEventListener("online", () => { box.online = true; for (const l of Object.values(LANES)) l.delay = 1000; kick(0); notify(); });
 window.addEventListener("offline", () => { box.online = false; notify(); });
 document.addEventListener("visibilitychange", () => { if (!document.hidden) kick(0, true); });
 
+// Both lanes of the outbox (sync.js): the changes and the photos, each at its own pace
 function kick(ms = 0, pull = false) {
   if (pull) box.lastPull = 0;
-  clearTimeout(box.timer);
-  box.timer = setTimeout(() => { send().catch((e) => console.error(e)); }, ms);
+  for (const lane of Object.values(LANES)) kickLane(lane, ms);
 }
 
 function mine(row) { return box.session && row.user === box.session.user; }
 
 function pendingFor(audit) {
-  const changes = box.entries.filter((e) => e.audit === audit && mine(e)).length;
-  const photos = box.photos.filter((p) => p.audit === audit && mine(p) && p.state !== "sent").length;
-  return changes + photos;
+  const r = pendingReport(audit);
+  return r.answers + r.photos.length;
+}
+
+// What the phone still holds of an audit, as the review reads it: the changes (answers,
+// comments, moves) and the photos with their items; a photo being prepared counts as one.
+function pendingReport(audit) {
+  const answers = box.entries.filter((e) => e.audit === audit && mine(e) && e.kind !== "submit").length;
+  const photos = box.photos.filter((p) => p.audit === audit && mine(p) && p.state !== "sent")
+    .map((p) => ({ key: p.key, sha: p.sha || "" }));
+  const submitted = box.entries.some((e) => e.audit === audit && mine(e) && e.kind === "submit");
+  return { audit, count: answers + photos.length, answers, photos, submitted };
 }
 
 // The change goes into the page at once and into IndexedDB right after.
 function enqueue(audit, kind, key, fields) {
+  if (box.locked.has(audit)) return; // submitted: what was given is what is sent
   const at = new Date().toISOString();
   const last = box.entries.filter((e) => e.audit === audit && e.kind === kind && e.key === key
     && (fields.sha || "") === (e.sha || "") && mine(e)).pop();
@@ -108,7 +118,7 @@ function answersOf(audit) {
   const rows = box.entries.filter((e) => e.audit === audit && mine(e))
     .sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : (x.seq || 1e15) - (y.seq || 1e15)));
   for (const e of rows) {
-    if (e.kind === "section" || e.kind === "caption") continue;
+    if (e.kind === "section" || e.kind === "caption" || e.kind === "submit") continue;
     const a = out[e.key] || (out[e.key] = { value: null, na: false, comment: "", photos: [] });
     a.pending = true;
     if (e.kind === "answer") {

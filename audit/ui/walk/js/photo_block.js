@@ -44,7 +44,7 @@ Object.assign(Walk.prototype, {
     box.photos.push(row);
     notify();
     try {
-      const ready = await preparePhoto(file);
+      const ready = await preparePhoto(file, sendBudget(this.data.limits));
       Object.assign(row, ready, { state: "queued" });
       if (ready.thumb) box.thumbs.set(ready.sha, URL.createObjectURL(ready.thumb));
       await storeWithSeq("photos", row);

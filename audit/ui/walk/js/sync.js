@@ -9,40 +9,59 @@ async function post(url, body, extra = {}) {
   return fetch(url, { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(body) });
 }
 
+// Two lanes, each with its own lock, timer and pace: answers and comments never wait behind a
+// photo on a slow link (a tap made while a photo uploads is sent at once beside it); a caption
+// or a removal of a photo still on the phone waits in the changes lane until that photo is up.
+const LANES = {
+  changes: { name: "audit-outbox", sending: false, again: false, timer: null, delay: 1000, round: changesRound },
+  photos: { name: "audit-photos", sending: false, again: false, timer: null, delay: 1000, round: sendPhotos },
+};
+
+function kickLane(lane, ms) {
+  clearTimeout(lane.timer);
+  lane.timer = setTimeout(() => { runLane(lane).catch((e) => console.error(e)); }, ms);
+}
+
 async function send() {
+  await Promise.all(Object.values(LANES).map((lane) => runLane(lane)));
+}
+
+async function runLane(lane) {
   await box.ready;
   if (!box.session) return;
-  if (box.sending) { box.again = true; return; } // sent as soon as the round under way ends
+  if (lane.sending) { lane.again = true; return; } // sent as soon as the round under way ends
+  lane.sending = true;
+  lane.again = false;
   box.sending = true;
-  box.again = false;
   try {
-    const work = async () => {
-      for (let round = 0; round < 200; round++) {
-        const waitingPhotos = new Set(box.photos.filter((p) => p.state !== "sent" && p.sha).map((p) => p.sha));
-        const ready = box.entries.filter((e) => mine(e) && e.seq
-          && !((e.kind === "caption" && waitingPhotos.has(e.sha)) || (e.kind === "remove_photo" && waitingPhotos.has(e.sha || e.value))))
-          .sort((a, b) => a.seq - b.seq);
-        if (!ready.length) break;
-        const audit = ready[0].audit;
-        const batch = ready.filter((e) => e.audit === audit).slice(0, BATCH);
-        if (!(await sendBatch(audit, batch))) return false;
-      }
-      if (!(await sendPhotos())) return false;
-      const audits = [...box.snapshots.keys()];
-      if (Date.now() - box.lastPull > PULL_EVERY && audits.length) {
-        for (const a of audits) if (!(await sendBatch(a, []))) return false;
-        box.lastPull = Date.now();
-      }
-      return true;
-    };
-    const ok = navigator.locks ? await navigator.locks.request("audit-outbox", work) : await work();
-    if (ok) { box.delay = 1000; kick(PULL_EVERY); }
-    else { kick(box.delay); box.delay = Math.min(box.delay * 2, 15000); }
+    const ok = navigator.locks ? await navigator.locks.request(lane.name, lane.round) : await lane.round();
+    if (ok) { lane.delay = 1000; if (lane === LANES.changes) kickLane(lane, PULL_EVERY); }
+    else { kickLane(lane, lane.delay); lane.delay = Math.min(lane.delay * 2, 15000); }
   } finally {
-    box.sending = false;
-    if (box.again) kick(0);
+    lane.sending = false;
+    box.sending = Object.values(LANES).some((l) => l.sending);
+    if (lane.again) kickLane(lane, 0);
     notify();
   }
+}
+
+async function changesRound() {
+  for (let round = 0; round < 200; round++) {
+    const waitingPhotos = new Set(box.photos.filter((p) => p.state !== "sent" && p.sha).map((p) => p.sha));
+    const ready = box.entries.filter((e) => mine(e) && e.seq
+      && !((e.kind === "caption" && waitingPhotos.has(e.sha)) || (e.kind === "remove_photo" && waitingPhotos.has(e.sha || e.value))))
+      .sort((a, b) => a.seq - b.seq);
+    if (!ready.length) break;
+    const audit = ready[0].audit;
+    const batch = ready.filter((e) => e.audit === audit).slice(0, BATCH);
+    if (!(await sendBatch(audit, batch))) return false;
+  }
+  const audits = [...box.snapshots.keys()];
+  if (Date.now() - box.lastPull > PULL_EVERY && audits.length) {
+    for (const a of audits) if (!(await sendBatch(a, []))) return false;
+    box.lastPull = Date.now();
+  }
+  return true;
 }
 
 // false: stop for now (offline, signed out); the caller retries later
@@ -92,6 +111,10 @@ async function exchange(audit, batch, changes, snap) {
   }
   await forget(batch.filter((e) => acked.has(e.seq)).map((e) => e.id));
   learn(audit, out);
+  if (out.status) learnStatus(audit, out.status);
+  else if (batch.some((e) => e.kind === "submit" && acked.has(e.seq)) && !(out.refused || []).length) {
+    learnStatus(audit, { submitted: true, arriving: 0 }); // acknowledged again: it was done before
+  }
   notify();
   return true;
 }
@@ -136,7 +159,9 @@ function upload(p) {
         delete p.blob; // the light copy has arrived; the thumbnail stays for the screen
         await run(["photos"], "readwrite", (t) => { t.objectStore("photos").put(p); }).catch(storageFailed);
         learn(p.audit, body);
+        if (body.status) learnStatus(p.audit, body.status);
         notify();
+        kickLane(LANES.changes, 0); // a caption or a removal waiting for this photo
         return resolve("ok");
       }
       if (xhr.status >= 400 && xhr.status < 500) {
