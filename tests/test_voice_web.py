@@ -184,7 +184,8 @@ def test_too_fast__form_shown_again_with_the_answers_kept(client: TestClient, da
 
 @pytest.mark.parametrize("bad", [
     "", "garbage", "123.abc", f"{int(time.time()) - 30}.{'0' * 32}",
-    f"{int(time.time()) - limits.VOICE_FORM_MAX_SECONDS - 60}"])
+    f"{int(time.time()) - limits.VOICE_FORM_MAX_SECONDS - 60}"],
+    ids=["empty", "garbage", "not-a-time", "forged-signature", "too-old"])  # stable ids: xdist
 def test_token__missing_forged_or_old__form_shown_again(client: TestClient, data: TinyStore,
                                                         bad: str) -> None:
     form = good(data, t=bad)
