@@ -536,6 +536,9 @@ class SummaryRow:
     # scored items that did not apply for another reason than their own N/A: hidden by a
     # condition, in a section answered N/A, or left unanswered
     skipped: tuple[str, ...] = ()
+    # when the store last wrote the row (audit.store.integrations.stamp): set by the store as it
+    # writes, read back from it, never part of what makes two rows equal
+    changed_at: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -590,6 +593,7 @@ class SummaryRow:
             total=int(d.get("total", 0)),
             lost={str(k): float(v) for k, v in (d.get("lost") or {}).items()},
             skipped=tuple(d.get("skipped", ())),
+            changed_at=str(d.get("changed_at", "") or ""),
         )
 
 

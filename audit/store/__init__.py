@@ -18,6 +18,7 @@ from audit.model.rollups import Rollups
 from audit.model.visits import Plan, Visit, VisitFilter
 from audit.photos.files import PhotoKind
 from audit.store.actions import ActionStore
+from audit.store.integrations import IntegrationStore
 from audit.store.integrity import Finding, IntegrityScan
 
 if TYPE_CHECKING:  # Pillow is heavy; only photo uploads need it
@@ -128,10 +129,11 @@ BatchUpdate = Callable[[Mapping[str, Answer], Mapping[str, Any]],
                        tuple[list[Answer], dict[str, Any]]]
 
 
-class Store(ActionStore, Protocol):
+class Store(ActionStore, IntegrationStore, Protocol):
     """What the product needs from storage. Logic lives in audit/*, not here.
 
-    Corrective actions and the e-mail outbox: see audit/store/actions.py.
+    Corrective actions and the e-mail outbox: see audit/store/actions.py; API tokens and
+    webhook deliveries: audit/store/integrations.py.
     """
 
     # locations
@@ -206,6 +208,10 @@ class Store(ActionStore, Protocol):
     def clear_actions_due(self, audit_id: str) -> None: ...
     def import_audits(self, audits: Iterable[tuple[Audit, SummaryRow]]) -> int: ...
     def audit_ids(self) -> Iterator[str]: ...
+    # rows by their last change (audit.store.integrations.stamp), oldest first, after the
+    # cursor (changed_at, audit id): the API's pages
+    def changed_summaries(self, flt: AuditFilter, after: tuple[str, str] | None,
+                          limit: int) -> list[tuple[str, SummaryRow]]: ...
 
     # rollups for HQ: months "YYYY-MM", inclusive; None means open-ended
     def get_rollups(self, first_month: str | None = None, last_month: str | None = None,

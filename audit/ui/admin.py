@@ -17,7 +17,7 @@ from audit.ops import check
 from audit.people import access, accounts
 from audit.reports.gather import LogoError, check_logo
 from audit.store.integrity import describe
-from audit.ui import actions_admin, place
+from audit.ui import actions_admin, integrations_admin, place
 from audit.ui.common import LANGS, T, esc, get_store, labeller, lang
 
 LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -43,11 +43,12 @@ def render() -> None:
         return
     st.header(T("nav.admin"), anchor=False)
     _start_check()
-    part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand", "actions"],
+    part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand", "actions",
+                                                 "integrations"],
                                 default="people", key="admin.part", label_visibility="collapsed",
                                 format_func=labeller("ui."), width="stretch") or "people"
     {"people": people, "locations": locations, "templates": templates, "brand": brand,
-     "actions": actions_admin.render}[part]()
+     "actions": actions_admin.render, "integrations": integrations_admin.render}[part]()
 
 
 def _start_check() -> None:

@@ -1,0 +1,211 @@
+"""API tokens, webhook endpoints and deliveries, and rows by last change, in the data folder.
+
+    integrations/tokens.json          API tokens by id (the hash of each secret, never the secret)
+    integrations/endpoints.json       webhook endpoints by id
+    integrations/deliveries.json      deliveries waiting (or given up on), by id
+    integrations/sent/<YYYY-MM>.json  deliveries sent in a month, without their payloads
+    integrations/state.json           the last queuing number
+    changes/<location>.json           audit id → [time of its row's last change, its row's month]
+
+The files appear on their first write; the layout number does not change. `changes/` is
+written with the rows (in the same `Tx`) and rebuilt with them by `audit reindex`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audit.model import SummaryRow
+from audit.model.integrations import ApiToken, Delivery, Endpoint
+from audit.store.folder import docs
+from audit.store.folder.tx import Tx, read_doc, safe_part
+
+if TYPE_CHECKING:
+    from audit.store import AuditFilter
+    from audit.store.folder.locks import FolderLocks
+
+CHANGES = "changes"
+
+
+def _sorted_changes(doc: Any) -> list[tuple[str, str, str]]:
+    """(changed_at, audit id, row month), oldest first: one location's file, parsed once."""
+    out = []
+    for audit_id, entry in (doc or {}).items():
+        if isinstance(entry, list) and len(entry) == 2:
+            out.append((str(entry[0]), str(audit_id), str(entry[1])))
+    out.sort()
+    return out
+
+
+class TinyIntegrations:
+    """Mixed into TinyStore: the IntegrationStore half of the Store protocol."""
+
+    root: Path
+    locks: FolderLocks
+
+    def _tx(self, paths: Iterable[Path]) -> Tx:
+        return Tx(self, paths)  # type: ignore[arg-type]
+
+    def _integ(self, name: str) -> Path:
+        return self.root / "integrations" / name
+
+    def _changes_path(self, location_id: str) -> Path:
+        return self.root / CHANGES / f"{safe_part(location_id)}.json"
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def put_token(self, token: ApiToken) -> None:
+        path = self._integ("tokens.json")
+        with self._tx([path]) as tx:
+            tx.get(path)[token.id] = token.to_dict()
+
+    def list_tokens(self) -> list[ApiToken]:
+        doc = read_doc(self._integ("tokens.json")) or {}
+        return sorted((ApiToken.from_dict(d) for d in doc.values()), key=lambda t: (t.created_at, t.id))
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        doc = read_doc(self._integ("tokens.json")) or {}
+        found = next((d for d in doc.values() if d.get("token_hash") == token_hash), None)
+        return ApiToken.from_dict(found) if found is not None else None
+
+    def update_token(self, token_id: str, change: Callable[[ApiToken], ApiToken]) -> ApiToken | None:
+        path = self._integ("tokens.json")
+        with self._tx([path]) as tx:
+            d = (tx.peek(path) or {}).get(token_id)
+            if d is None:
+                return None
+            new = change(ApiToken.from_dict(d))
+            tx.get(path)[token_id] = new.to_dict()
+            return new
+
+    # -- webhook endpoints and deliveries --------------------------------------------------
+
+    def put_endpoint(self, endpoint: Endpoint) -> None:
+        path = self._integ("endpoints.json")
+        with self._tx([path]) as tx:
+            tx.get(path)[endpoint.id] = endpoint.to_dict()
+
+    def list_endpoints(self) -> list[Endpoint]:
+        doc = read_doc(self._integ("endpoints.json")) or {}
+        return sorted((Endpoint.from_dict(d) for d in doc.values()), key=lambda e: (e.created_at, e.id))
+
+    def enqueue_deliveries(self, deliveries: Sequence[Delivery]) -> int:
+        path, state = self._integ("deliveries.json"), self._integ("state.json")
+        added = 0
+        with self._tx([path, state]) as tx:
+            queue, st = tx.get(path), tx.get(state)
+            seq = int(st.get("seq", 0))
+            for d in deliveries:
+                if d.id not in queue:
+                    seq += 1
+                    queue[d.id] = {**d.to_dict(), "seq": seq}
+                    added += 1
+            st["seq"] = seq
+        return added
+
+    def claim_deliveries(self, worker: str, now: str, lease_until: str, limit: int) -> list[Delivery]:
+        path = self._integ("deliveries.json")
+        with self._tx([path]) as tx:
+            queue = tx.peek(path) or {}
+            heads: dict[str, dict[str, Any]] = {}
+            for d in sorted((d for d in queue.values() if d.get("status") == "pending"),
+                            key=lambda d: int(d.get("seq", 0))):
+                heads.setdefault(str(d.get("endpoint_id", "")), d)
+            due = [d for d in heads.values()
+                   if (d.get("next_try") or "") <= now and (d.get("lease_until") or "") <= now]
+            due = sorted(due, key=lambda d: int(d.get("seq", 0)))[:limit]
+            if not due:
+                return []
+            changed = tx.get(path)
+            out = []
+            for d in due:
+                claimed = {**d, "lease_until": lease_until, "claimed_by": worker}
+                changed[d["id"]] = claimed
+                out.append(Delivery.from_dict(claimed))
+            return out
+
+    def finish_delivery(self, delivery_id: str, worker: str, *, now: str, error: str = "",
+                        next_try: str = "", dead: bool = False) -> bool:
+        path = self._integ("deliveries.json")
+        sent = self._integ(f"sent/{now[:7]}.json")
+        with self._tx([path, sent]) as tx:
+            d = (tx.peek(path) or {}).get(delivery_id)
+            if d is None or d.get("claimed_by") != worker:
+                return False
+            queue = tx.get(path)
+            attempts = int(d.get("attempts", 0)) + 1
+            if not error:
+                del queue[delivery_id]
+                tx.get(sent)[delivery_id] = {k: v for k, v in d.items() if k != "payload"} | {
+                    "status": "sent", "sent_at": now, "lease_until": "", "claimed_by": "",
+                    "attempts": attempts}
+                return True
+            queue[delivery_id] = {**d, "attempts": attempts, "last_error": error, "next_try": next_try,
+                                  "lease_until": "", "claimed_by": "",
+                                  "status": "dead" if dead else "pending"}
+            return True
+
+    def list_deliveries(self, statuses: tuple[str, ...] = ("pending", "dead"),
+                        limit: int = 50) -> list[Delivery]:
+        found = [Delivery.from_dict(d) for d in (read_doc(self._integ("deliveries.json")) or {}).values()
+                 if d.get("status") in statuses]
+        if "sent" in statuses:
+            folder = self._integ("sent")
+            for p in sorted(folder.glob("*.json"), reverse=True)[:2] if folder.exists() else []:
+                found += [Delivery.from_dict(d) for d in (read_doc(p) or {}).values()]
+        found.sort(key=lambda d: (d.sent_at or d.created_at, d.seq), reverse=True)
+        return found[:limit]
+
+    def retry_delivery(self, delivery_id: str, now: str) -> bool:
+        path = self._integ("deliveries.json")
+        with self._tx([path]) as tx:
+            d = (tx.peek(path) or {}).get(delivery_id)
+            if d is None:
+                return False
+            tx.get(path)[delivery_id] = {**d, "status": "pending", "attempts": 0, "next_try": now,
+                                         "lease_until": "", "claimed_by": ""}
+            return True
+
+    # -- rows by last change ---------------------------------------------------------------
+
+    def _change_files(self, flt: AuditFilter) -> list[Path]:
+        if flt.location_ids is not None:
+            return [self._changes_path(loc) for loc in flt.location_ids]
+        folder = self.root / CHANGES
+        return sorted(folder.glob("*.json")) if folder.exists() else []
+
+    def changed_summaries(self, flt: AuditFilter, after: tuple[str, str] | None,
+                          limit: int) -> list[tuple[str, SummaryRow]]:
+        """Each location's changes sorted once per version of its file, merged from the cursor
+        on; a row is read from its month's shard (parsed once per version too)."""
+        start = after or ("", "")
+
+        def tail(path: Path) -> Iterator[tuple[str, str, str, str]]:
+            entries = docs.read_derived(path, "changes", _sorted_changes) or []
+            lo, hi = 0, len(entries)
+            while lo < hi:  # the first entry after the cursor
+                mid = (lo + hi) // 2
+                if (entries[mid][0], entries[mid][1]) <= start:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            for i in range(lo, len(entries)):
+                changed_at, audit_id, month = entries[i]
+                yield changed_at, audit_id, month, path.stem
+
+        out: list[tuple[str, SummaryRow]] = []
+        for changed_at, audit_id, month, stem in heapq.merge(*(tail(p) for p in self._change_files(flt))):
+            shard = read_doc(self.root / "rows" / stem / f"{month}.json") or {}
+            d = shard.get(audit_id)
+            # an entry a newer change replaced (the row moved on) is not this row's any more
+            if not isinstance(d, dict) or d.get("changed_at") != changed_at:
+                continue
+            row = SummaryRow.from_dict(d)
+            if flt.matches(row):
+                out.append((changed_at, row))
+                if len(out) >= limit:
+                    break
+        return out
