@@ -27,6 +27,8 @@ ROUTE_CAPS: dict[tuple[str, str], int] = {
     ("POST", "/api/sync"): limits.SYNC_BODY_MAX_BYTES,
     ("POST", "/api/photo"): limits.PHOTO_MAX_BYTES,
     ("PUT", "/_stcore/upload_file/"): limits.UPLOAD_FORM_MAX_BYTES,
+    ("POST", "/api/v1/"): limits.API_BODY_MAX_BYTES,
+    ("PATCH", "/api/v1/"): limits.API_BODY_MAX_BYTES,
 }
 
 
