@@ -39,3 +39,26 @@ def test_admin__nameless_token_refused_and_nothing_made(data: Store, people: dic
     at.button(key="FormSubmitter:integ.token.add-Create token").click().run()
     assert "needs a name" in texts(at)
     assert [t.name for t in data.list_tokens()] == ["kept"]
+
+
+def test_admin__webhook_endpoint_added_secret_shown_once_failed_delivery_sent_again(
+        data: Store, people: dict[str, User]) -> None:  # noqa: F811
+    from audit.notify import webhooks
+
+    at = _integrations(data, people["hq"])
+    at.text_input(key="integ.webhook.url").input("ftp://nowhere")
+    at.button(key="FormSubmitter:integ.webhook.add-Add endpoint").click().run()
+    assert "is not an http(s) address" in texts(at) and data.list_endpoints() == []
+    at.text_input(key="integ.webhook.url").input("http://127.0.0.1:9/hook")
+    at.button(key="FormSubmitter:integ.webhook.add-Add endpoint").click().run()
+    [endpoint] = data.list_endpoints()
+    assert endpoint.secret in [c.value for c in at.code]
+    webhooks.queue_event(data, "audit.submitted", {"id": "a1"}, location_id="loc-a", region="Москва")
+    webhooks.send_due(data, timeout=2)  # port 9: refused
+    [waiting] = data.list_deliveries()
+    at.run()
+    assert "attempts 1" in texts(at) and "audit.submitted" in texts(at) and endpoint.secret not in str(
+        [c.value for c in at.code])
+    at.button(key=f"integ.again.{waiting.id}").click().run()
+    [again] = data.list_deliveries()
+    assert again.attempts == 0 and again.status == "pending"

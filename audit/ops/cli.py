@@ -146,6 +146,23 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    """Send the webhook deliveries that are due (from cron, where the app does not send them)."""
+    from audit import workflow
+    from audit.notify import webhooks
+
+    store = _store(args)
+    workflow.webhook_daily(store)
+    sent = failed = 0
+    while True:
+        got = webhooks.send_due(store)
+        sent, failed = sent + got.sent, failed + got.failed
+        if not got.sent:
+            break
+    print(f"sent {sent}, failed {failed} (retried later)")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """PDFs for batch use. The shell is an operator's: it reads the whole data folder anyway."""
     from audit import workflow
@@ -386,6 +403,15 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Revoke a token by id (or name); every process refuses it at once.")
     tk.add_argument("token", help="its id (tok_…) or name")
     tk.set_defaults(func=cmd_tokens)
+
+    p = sub.add_parser("webhooks", parents=[data_dir], help="send the webhook deliveries that are due",
+                       description="One round of webhook deliveries (run it from cron when the app "
+                                   "does not send them: AUDIT_WEBHOOKS_IN_APP=0).")
+    hooks = p.add_subparsers(dest="webhooks_cmd", required=True)
+    wh = hooks.add_parser("send", parents=[data_dir], help="send what is due now",
+                          description="Send each endpoint's due deliveries, in order; failures are "
+                                      "retried later with backoff.")
+    wh.set_defaults(func=cmd_webhooks)
 
     p = sub.add_parser("report", parents=[data_dir], help="a scored PDF of one audit, or the network report",
                        description="Write a PDF: one audit by id, or with --network the network "

@@ -7,7 +7,8 @@ import streamlit as st
 from audit.core.clock import now_iso
 from audit.core.errors import AppError
 from audit.i18n import error_text
-from audit.model.integrations import SCOPES
+from audit.model.integrations import EVENTS, SCOPES
+from audit.notify import webhooks
 from audit.people import tokens
 from audit.ui.common import T, esc, get_store, lang
 
@@ -18,6 +19,7 @@ def _when(at: str) -> str:
 
 def render() -> None:
     _tokens()
+    _webhooks()
 
 
 def _tokens() -> None:
@@ -57,4 +59,50 @@ def _tokens() -> None:
             if not tk.revoked_at and st.button(T("integ.token_revoke"), key=f"integ.revoke.{tk.id}",
                                                icon=":material/block:"):
                 tokens.revoke_token(store, tk.id, by=user.name, now=now_iso())
+                st.rerun()
+
+
+def _webhooks() -> None:
+    """Endpoints and deliveries (audit.notify.webhooks)."""
+    store = get_store()
+    user = st.session_state["_user"]
+    st.subheader(T("integ.webhooks"), anchor=False)
+    secret = st.session_state.pop("integ.new_secret", None)
+    if secret:
+        st.success(T("integ.webhook_secret"), icon=":material/key:")
+        st.code(secret, language=None)
+    with st.form("integ.webhook.add", clear_on_submit=True):
+        url = st.text_input(T("integ.webhook_url"), key="integ.webhook.url")
+        events = st.multiselect(T("integ.webhook_events"), EVENTS, default=list(EVENTS),
+                                key="integ.webhook.events")
+        if st.form_submit_button(T("integ.webhook_add"), icon=":material/add_link:"):
+            try:
+                endpoint = webhooks.add_endpoint(store, url, tuple(events), by=user.name)
+            except AppError as err:
+                st.error(error_text(err, lang()))
+            else:
+                st.session_state["integ.new_secret"] = endpoint.secret
+                st.rerun()
+    urls = {}
+    for ep in store.list_endpoints():
+        urls[ep.id] = ep.url
+        if ep.disabled:
+            continue
+        with st.container(border=True, key=f"integ.endpoint.{ep.id}"):
+            st.markdown(f"`{esc(ep.url)}`  \n{esc(', '.join(ep.events))}")
+            if st.button(T("integ.webhook_disable"), key=f"integ.disable.{ep.id}"):
+                webhooks.disable_endpoint(store, ep.id)
+                st.rerun()
+    st.markdown(f"**{T('integ.deliveries')}**")
+    found = store.list_deliveries(("pending", "dead", "sent"), limit=30)
+    if not found:
+        st.caption(T("integ.no_deliveries"))
+    for d in found:
+        with st.container(border=True, key=f"integ.delivery.{d.id}"):
+            error = f" — {d.last_error}" if d.last_error else ""
+            st.markdown(esc(T("integ.delivery_line", event=d.event, url=urls.get(d.endpoint_id, "?"),
+                              status=d.status, attempts=d.attempts, error=error)))
+            if d.status != "sent" and d.attempts and st.button(
+                    T("integ.send_again"), key=f"integ.again.{d.id}", icon=":material/replay:"):
+                store.retry_delivery(d.id, now_iso())
                 st.rerun()

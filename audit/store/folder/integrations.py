@@ -197,8 +197,11 @@ class TinyIntegrations:
                 yield changed_at, audit_id, month, path.stem
 
         out: list[tuple[str, SummaryRow]] = []
+        shards: dict[tuple[str, str], Any] = {}  # each shard read once per call
         for changed_at, audit_id, month, stem in heapq.merge(*(tail(p) for p in self._change_files(flt))):
-            shard = read_doc(self.root / "rows" / stem / f"{month}.json") or {}
+            shard = shards.get((stem, month))
+            if shard is None:
+                shard = shards[(stem, month)] = read_doc(self.root / "rows" / stem / f"{month}.json") or {}
             d = shard.get(audit_id)
             # an entry a newer change replaced (the row moved on) is not this row's any more
             if not isinstance(d, dict) or d.get("changed_at") != changed_at:

@@ -17,21 +17,24 @@ from psycopg.types.json import Jsonb
 from audit.model.integrations import ApiToken, Delivery, Endpoint
 
 SCHEMA_V7 = """
-CREATE TABLE api_tokens (id text PRIMARY KEY, token_hash text NOT NULL UNIQUE, doc jsonb NOT NULL);
-CREATE TABLE webhook_endpoints (id text PRIMARY KEY, doc jsonb NOT NULL);
-CREATE TABLE webhook_deliveries (
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id text PRIMARY KEY, token_hash text NOT NULL UNIQUE, doc jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_endpoints (id text PRIMARY KEY, doc jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
     id text PRIMARY KEY, seq bigserial NOT NULL, endpoint_id text NOT NULL, status text NOT NULL,
     next_try text COLLATE "C" NOT NULL, lease_until text COLLATE "C" NOT NULL,
     claimed_by text NOT NULL, created_at text COLLATE "C" NOT NULL,
     sent_at text COLLATE "C" NOT NULL, doc jsonb NOT NULL);
-CREATE INDEX webhook_deliveries_head ON webhook_deliveries (endpoint_id, seq) WHERE status = 'pending';
-CREATE INDEX webhook_deliveries_sent ON webhook_deliveries (sent_at DESC) WHERE status = 'sent';
-ALTER TABLE summaries ADD COLUMN changed_at text COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_head ON webhook_deliveries (endpoint_id, seq)
+    WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_sent ON webhook_deliveries (sent_at DESC) WHERE status = 'sent';
+ALTER TABLE summaries ADD COLUMN IF NOT EXISTS changed_at text COLLATE "C" NOT NULL DEFAULT '';
 UPDATE summaries SET changed_at = to_char(
     coalesce(nullif(submitted_at, ''), nullif(doc->>'started_at', ''), '2000-01-01')::timestamptz
-    AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"');
-UPDATE summaries SET doc = doc || jsonb_build_object('changed_at', changed_at);
-CREATE INDEX summaries_changed ON summaries (changed_at, audit_id);
+    AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') WHERE changed_at = '';
+UPDATE summaries SET doc = doc || jsonb_build_object('changed_at', changed_at)
+    WHERE doc->>'changed_at' IS DISTINCT FROM changed_at;
+CREATE INDEX IF NOT EXISTS summaries_changed ON summaries (changed_at, audit_id);
 """
 
 
