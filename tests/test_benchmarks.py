@@ -50,7 +50,7 @@ def _env() -> dict[str, str]:
 
 def test_every_benchmark_is_here() -> None:
     """The folder is read, not listed by hand: a new script is run without anyone adding it."""
-    assert {"abuse", "actions", "autosave", "check_tap", "dashboard", "field", "photo", "report",
+    assert {"abuse", "actions", "api", "autosave", "check_tap", "dashboard", "field", "photo", "report",
             "scale", "visits"} <= set(BENCHMARKS)
     assert not HELPERS & set(BENCHMARKS)
 
