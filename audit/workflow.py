@@ -49,7 +49,7 @@ def submit(store: Store, actor: User, audit_id: str, *, position: Position | Non
     once and its findings become the branch's actions."""
     at = now or now_iso()
     row = visit_service.submit(store, actor, audit_id, position=position, now=at)
-    webhooks.audit_event(store, "audit.submitted", audit_id, now=at)
+    webhooks.audit_event(store, "audit.submitted", audit_id, now=at, row=row)
     if row.mode == "self":  # final in the step that submitted it, and marked as owing its actions
         final_audit(store, audit_id, at)
     return row

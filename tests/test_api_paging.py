@@ -84,3 +84,26 @@ def test_pages_while_another_process_writes__each_audit_once(store: Store, tmp_p
     assert len(during) == DURING and pages > (BEFORE + DURING) // 5
     assert len(seen) == len(set(seen)), "an audit was listed twice"
     assert set(seen) == set(before) | set(during), "an audit was missed"
+
+
+def test_folder_from_before_change_lists__made_from_its_rows_once(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from audit.store import AuditFilter
+
+    store = TinyStore(tmp_path / "data")
+    populate(store)
+    made = _submit(store, 3)
+    shutil.rmtree(tmp_path / "data" / "changes")  # as an older version left the folder
+    for shard in (tmp_path / "data" / "rows").rglob("*.json"):
+        rows = json.loads(shard.read_text())
+        shard.write_text(json.dumps({k: {f: v for f, v in d.items() if f != "changed_at"}
+                                     for k, d in rows.items()}))
+    again = TinyStore(tmp_path / "data")
+    got = again.changed_summaries(AuditFilter(status="submitted"), None, 10)
+    assert sorted(r.audit_id for _, r in got) == sorted(made)
+    assert all(c == r.changed_at and c.endswith("+00:00") for c, r in got)
+    assert (tmp_path / "data" / "changes" / ".built").exists()
+    newer = _submit(again, 1)
+    assert [r.audit_id for _, r in again.changed_summaries(AuditFilter(), None, 10)][-1] == newer[0]

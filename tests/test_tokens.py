@@ -120,3 +120,35 @@ def test_cli__add_list_revoke(tmp_path: Path) -> None:
     assert bad.returncode == 1 and "no location 'nowhere'" in bad.stderr
     assert _cli(data, "tokens", "revoke", "nothing").returncode == 1
     assert len(store.list_tokens()) == 1
+
+
+def test_postgres__schema_6_database_gains_tokens_webhooks_and_change_times(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A database an older app left at schema 6: brought to 7, each row's time of change taken
+    from its submit, in the form the store writes (so old and new rows sort together)."""
+    import psycopg
+
+    from audit.store import AuditFilter
+    from audit.store.integrations import row_time
+    from audit.store.postgres.backend import LATEST, PostgresStore
+    from tests.conftest import make_store
+    from tests.test_api import _audit
+
+    pg = make_store("postgres", tmp_path, request)
+    assert isinstance(pg, PostgresStore)
+    people = populate(pg)
+    old = _audit(pg, people["shopper"], "loc-a", "mystery")
+    with psycopg.connect(pg.url, autocommit=True) as conn:  # as the previous version left it
+        conn.execute("DROP TABLE api_tokens; DROP TABLE webhook_endpoints; DROP TABLE webhook_deliveries; "
+                     "DROP INDEX summaries_changed; ALTER TABLE summaries DROP COLUMN changed_at; "
+                     "UPDATE summaries SET doc = doc - 'changed_at'; "
+                     "DELETE FROM schema_version WHERE version >= 7")
+    again = PostgresStore(pg.url, photo_dir=tmp_path / "data")
+    request.addfinalizer(again.close)
+    assert again.migrated_from == 6 and again.schema_version() == LATEST
+    [(changed, row)] = again.changed_summaries(AuditFilter(), None, 10)
+    assert row.audit_id == old and changed == row_time(row) == row.changed_at
+    new = _audit(again, people["shopper"], "loc-a", "mystery")
+    assert [r.audit_id for _, r in again.changed_summaries(AuditFilter(), None, 10)] == [old, new]
+    tokens.issue_token(again, "after", "read", by="boss")
+    assert [t.name for t in again.list_tokens()] == ["after"]

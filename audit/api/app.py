@@ -21,13 +21,22 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from audit.actions import service as actions
 from audit.api import views
 from audit.api.auth import bearer, token_reader
 from audit.api.feed import feed_router
-from audit.api.paging import check_time, decode_cursor, encode_cursor, etag_of, matches, page_of
+from audit.api.paging import (
+    check_time,
+    decode_cursor,
+    encode_cursor,
+    etag_of,
+    etag_of_bytes,
+    matches,
+    page_of,
+    to_json,
+)
 from audit.api.problems import Problem, lang_of, problem_response, render
 from audit.core import limits
 from audit.core.clock import now_iso
@@ -227,11 +236,13 @@ Who = Annotated[TokenReader, Depends(_caller)]
 
 
 def _json(request: Request, body: Any, *, status: int = 200) -> Response:
-    """The body with its ETag; 304 when the caller has it already."""
-    tag = etag_of(body)
+    """The body with its ETag (of the very bytes sent); 304 when the caller has it already."""
+    data = to_json(body)
+    tag = etag_of_bytes(data)
     if status == 200 and matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers={"ETag": tag})
-    return JSONResponse(body, status_code=status, headers={"ETag": tag, "Cache-Control": "private, no-cache"})
+    return Response(data, status_code=status, media_type="application/json",
+                    headers={"ETag": tag, "Cache-Control": "private, no-cache"})
 
 
 def _page(request: Request, data: list[dict[str, Any]], last: tuple[str, str] | None,
@@ -330,6 +341,7 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
         flt = AuditFilter(status="submitted", location_ids=_locations_filter(who, location),
                           region=region, template_id=checklist, mode=mode)
         codes = _codes(store)
+        seen_as: dict[Any, Any] = {}
         out: list[dict[str, Any]] = []
         last, more = after, True
         while len(out) < limit and more:
@@ -339,7 +351,7 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
             for changed_at, row in got:
                 last = (changed_at, row.audit_id)
                 if views.may_read_audit(who, row) and (state is None or views.state_of(row) == state):
-                    out.append(views.audit_row(who, row, changed_at, codes))
+                    out.append(views.audit_row(who, row, changed_at, codes, seen_as))
         return _page(request, out, last, more)
 
     @api.get("/audits/{audit_id}", response_model=AuditOut, tags=["audits"],

@@ -78,12 +78,13 @@ def _csv(columns: tuple[str, ...], rows: Iterator[dict[str, Any]]) -> Iterator[b
 def _audit_rows(store: Store, who: TokenReader, flt: AuditFilter, after: tuple[str, str] | None,
                 state: str | None) -> Iterator[tuple[Any, dict[str, Any]]]:
     codes = {u.name: u.code for u in store.list_users()}
+    seen_as: dict[Any, Any] = {}
     last = after
     while True:
         got = store.changed_summaries(flt, last, CHUNK)
         for changed_at, row in got:
             if views.may_read_audit(who, row) and (state is None or views.state_of(row) == state):
-                yield row, views.audit_row(who, row, changed_at, codes)
+                yield row, views.audit_row(who, row, changed_at, codes, seen_as)
         if len(got) < CHUNK:
             return
         last = (got[-1][0], got[-1][1].audit_id)

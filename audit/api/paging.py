@@ -64,8 +64,17 @@ def page_of(items: Iterable[T], key: Callable[[T], tuple[str, str]], after: tupl
 
 
 def etag_of(body: Any) -> str:
-    data = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return '"' + hashlib.sha256(data.encode()).hexdigest()[:32] + '"'
+    return etag_of_bytes(to_json(body))
+
+
+def to_json(body: Any) -> bytes:
+    """The one serialisation of a response body: what is sent is what the ETag hashes."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      default=str).encode("utf-8")
+
+
+def etag_of_bytes(data: bytes) -> str:
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
 
 def matches(header: str | None, etag: str) -> bool:

@@ -37,8 +37,14 @@ def checklist(info: TemplateInfo) -> dict[str, Any]:
             "links": {"self": f"{BASE}/checklists/{info.id}/versions/{info.version}"}}
 
 
-def audit_row(who: TokenReader, row: SummaryRow, changed_at: str, codes: dict[str, str]) -> dict[str, Any]:
-    view = audience.view_of(who.reader, row)
+def audit_row(who: TokenReader, row: SummaryRow, changed_at: str, codes: dict[str, str],
+              views: dict[Any, audience.View] | None = None) -> dict[str, Any]:
+    """A list's row; `views` keeps the audience's answer per kind of audit over one page (a
+    token never made an audit, so what it sees depends on the mode and nothing else)."""
+    if views is None:
+        view = audience.view_of(who.reader, row)
+    else:
+        view = views.get(row.mode) or views.setdefault(row.mode, audience.view_of(who.reader, row))
     return {
         "id": row.audit_id, "changed_at": changed_at, "location_id": row.location_id,
         "region": row.region, "checklist_id": row.template_id,

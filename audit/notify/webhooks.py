@@ -36,6 +36,7 @@ from standardwebhooks.webhooks import Webhook
 from audit.core import limits
 from audit.core.clock import now_iso
 from audit.core.errors import AppError
+from audit.model import SummaryRow
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter
 from audit.model.integrations import EVENTS, Delivery, Endpoint
 from audit.store import Store
@@ -115,10 +116,11 @@ def queue_event(store: Store, event: str, data: Mapping[str, Any], *, location_i
         return 0
 
 
-def audit_event(store: Store, event: str, audit_id: str, *, now: str | None = None) -> int:
-    """audit.submitted / audit.published: the audit's ids and links."""
+def audit_event(store: Store, event: str, audit_id: str, *, now: str | None = None,
+                row: SummaryRow | None = None) -> int:
+    """audit.submitted / audit.published: the audit's ids and links (`row`: its row, if at hand)."""
     try:
-        row = store.get_summary(audit_id)
+        row = row or store.get_summary(audit_id)
     except Exception:
         log.exception("webhook %s for %s: no row", event, audit_id)
         return 0

@@ -1192,6 +1192,7 @@ def _install(root: Path, locks: FolderLocks, stage_name: str, rows: Iterable[Sum
     stage = root / stage_name
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
+    files = {**files, "changes/.built": ""}  # the change lists are made from every row here
     staged = TinyStore._staging(stage, locks)
     tx = Tx(staged, [], locked=False)
     for name, data in files.items():
