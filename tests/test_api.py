@@ -318,3 +318,27 @@ def test_feed__flat_tables_by_url_with_the_token_no_redirect(world: World) -> No
     assert get(w, "/feed/visits.csv", "moscow").status_code == 403
     assert get(w, "/feed/visits.csv").text.startswith("\ufeffid,plan_id")
     assert get(w, "/feed/secrets.csv").status_code == 400
+
+
+def test_post_location__a_network_write_token_adds_one_by_the_admin_rule(world: World) -> None:
+    w = world
+    new = {"id": "loc-api-1", "name": "Тверская", "region": "Москва", "tz": "Europe/Moscow"}
+
+    def post(who: str, body: dict, **headers: str):  # type: ignore[no-untyped-def, type-arg]
+        return w.client.post("/locations", json=body, headers={"Authorization": f"Bearer {w.secrets[who]}",
+                                                                **headers})
+
+    assert post("network", new).status_code == 403  # read only
+    assert post("writer_a", new).status_code == 403  # a location's token adds no location
+    assert w.store.get_location("loc-api-1") is None
+    made = post("writer", new)
+    assert made.status_code == 201 and made.json()["links"]["self"] == "/api/v1/locations/loc-api-1"
+    assert w.store.get_location("loc-api-1").tz == "Europe/Moscow"  # type: ignore[union-attr]
+    again = post("writer", new | {"name": "other"}, **{"Accept-Language": "ru"})
+    assert again.status_code == 409 and "уже есть" in again.json()["detail"]
+    assert w.store.get_location("loc-api-1").name == "Тверская"  # type: ignore[union-attr]
+    for bad in ({**new, "id": "Loc A"}, {**new, "id": "loc-api-2", "name": " "},
+                {**new, "id": "loc-api-3", "tz": "Mars/Olympus"}, {**new, "id": "loc-api-4", "x": 1}):
+        r = post("writer", bad)
+        assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json", r.text
+    assert {loc.id for loc in w.store.list_locations()} == {"loc-a", "loc-b", "loc-api-1"}

@@ -42,9 +42,10 @@ from audit.core import limits
 from audit.core.clock import now_iso
 from audit.core.errors import AppError, NotFound, StoreUnavailable
 from audit.i18n import error_text, t
+from audit.model import Location
 from audit.model.actions import ActionFilter
 from audit.model.visits import VisitFilter
-from audit.people import access
+from audit.people import access, places
 from audit.people.tokens import TokenReader
 from audit.store import AuditFilter, Store
 from audit.store.integrations import row_time
@@ -137,6 +138,17 @@ class Page(BaseModel):
                                                 "ask later for what changed since")
     has_more: bool = Field(description="more rows follow now")
     links: dict[str, str | None]
+
+
+class LocationIn(BaseModel):
+    """A new location: its id (Latin letters, digits, hyphens), name, region; address and zone."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(max_length=40)
+    name: str = Field(max_length=200)
+    region: str = Field(default="", max_length=120)
+    address: str = Field(default="", max_length=500)
+    tz: str = Field(default="", max_length=64, description="IANA time zone, e.g. Europe/Moscow")
 
 
 class ActionPatch(BaseModel):
@@ -287,6 +299,31 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
                  if (allowed is None or loc.id in allowed) and (region is None or loc.region == region)]
         page, last, more = page_of(found, lambda loc: ("", loc.id), after, limit)
         return _page(request, [views.location(loc) for loc in page], last, more)
+
+    @api.post("/locations", response_model=LocationOut, status_code=201, tags=["locations"],
+              summary="Add a location (a write token for the whole network)")
+    def post_location(request: Request, who: Who, new: LocationIn) -> Response:
+        _writer(who)
+        _hq_only(who)
+        store = get_store()
+        try:
+            places.check_location(store, new.id, new.name, new=True)
+        except places.PlaceError as err:
+            status = 409 if err.code == "location_exists" else 400
+            return problem_response(request, status, "conflict" if status == 409 else "bad_request",
+                                    t(f"ui.{err.code}", lang_of(request)))
+        loc = Location(id=new.id, name=new.name.strip(), region=new.region.strip(),
+                       address=new.address.strip(), tz=new.tz)
+        if new.tz:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(new.tz)
+            except (ZoneInfoNotFoundError, ValueError) as err:
+                raise Problem(400, "bad_request", "api.bad_param", name="tz",
+                              problem="not an IANA time zone (Europe/Moscow)") from err
+        store.put_location(loc)
+        return _json(request, views.location(loc), status=201)
 
     @api.get("/locations/{location_id}", response_model=LocationOut, tags=["locations"])
     def get_location(request: Request, who: Who, location_id: ID) -> Response:
