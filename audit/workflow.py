@@ -23,12 +23,14 @@ from audit.core.clock import now_iso
 from audit.core.errors import NotFound
 from audit.model import Audit, AuditHeader, Checklist, Location, SummaryRow, User
 from audit.model.actions import OPEN_STATUSES, ActionFilter
-from audit.notify import outbox
+from audit.model.visits import VisitFilter
+from audit.notify import outbox, webhooks
 from audit.people import audience
 from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
 from audit.reports.pdf import render_audit_pdf, render_network_pdf
 from audit.review import steps as review
 from audit.store import Store
+from audit.visits import plans as visit_plans
 from audit.visits import service as visit_service
 from audit.visits.proof import Position
 
@@ -47,6 +49,7 @@ def submit(store: Store, actor: User, audit_id: str, *, position: Position | Non
     once and its findings become the branch's actions."""
     at = now or now_iso()
     row = visit_service.submit(store, actor, audit_id, position=position, now=at)
+    webhooks.audit_event(store, "audit.submitted", audit_id, now=at, row=row)
     if row.mode == "self":  # final in the step that submitted it, and marked as owing its actions
         final_audit(store, audit_id, at)
     return row
@@ -83,6 +86,8 @@ def publish(store: Store, actor: User, audit_id: str, published: bool = True,
     """HQ publishes (or withdraws) a mystery audit without review; published, it is final."""
     at = now or now_iso()
     header = capture.publish(store, actor, audit_id, published, now=at)
+    if published:
+        webhooks.audit_event(store, "audit.published", audit_id, now=at)
     _settle(store, header, at)
     return header
 
@@ -91,6 +96,7 @@ def publish_reviewed(store: Store, actor: User, audit_id: str, now: str | None =
     """The reviewer publishes a reviewed audit to the branch; it is final."""
     at = now or now_iso()
     header = review.publish(store, actor, audit_id, now=at)
+    webhooks.audit_event(store, "audit.published", audit_id, now=at)
     _settle(store, header, at)
     return header
 
@@ -160,6 +166,28 @@ def branch_pdf(store: Store, audit_id: str, lang: str) -> bytes:
 def drain_outbox(store: Store, settings: outbox.SmtpSettings, **kw: Any) -> outbox.DrainResult:
     """Send what waits in the outbox, each audit's e-mail with the branch's PDF attached."""
     return outbox.drain(store, settings, make_pdf=branch_pdf, **kw)
+
+
+def missed_visits(store: Store, now: str) -> list[dict[str, Any]]:
+    """Visits whose window closed for good (missed) within the day before `now`: the webhook's
+    visit.missed, once each (audit.notify.webhooks.daily_events runs once a day)."""
+    from datetime import datetime, timedelta
+
+    day_before = (datetime.fromisoformat(now) - timedelta(days=1)).isoformat()
+    month = now[:7]
+    first = (datetime.fromisoformat(now) - timedelta(days=62)).strftime("%Y-%m")
+    out = []
+    for v in store.list_visits(VisitFilter(first_month=first, last_month=month)):
+        if visit_plans.state(v, now) == "missed" and visit_plans.state(v, day_before) != "missed":
+            out.append({"id": v.id, "location_id": v.location_id, "region": v.region,
+                        "plan_id": v.plan_id, "checklist_id": v.template_id,
+                        "closes_at": v.closes_at, "links": {"self": f"/api/v1/visits/{v.id}"}})
+    return out
+
+
+def webhook_daily(store: Store, now: str | None = None) -> int:
+    """The day's webhook events: actions overdue since yesterday, visits missed since then."""
+    return webhooks.daily_events(store, now=now, missed=missed_visits)
 
 
 def drain_forever(open_store: Callable[[], Store], stop: threading.Event, interval: float = 60.0

@@ -56,7 +56,7 @@ def _env() -> dict[str, str]:
 
 def test_every_benchmark_is_here() -> None:
     """The folder is read, not listed by hand: a new script is run without anyone adding it."""
-    assert {"abuse", "actions", "autosave", "check_tap", "dashboard", "field", "first_screen",
+    assert {"abuse", "actions", "api", "autosave", "check_tap", "dashboard", "field", "first_screen",
             "photo", "report", "scale", "visits", "voice"} <= set(BENCHMARKS)
     assert not HELPERS & set(BENCHMARKS)
 

@@ -29,6 +29,7 @@ from audit.checklist.templates import get_checklist
 from audit.core.errors import AuditLocked, NotFound, StoreError
 from audit.model import Answer, Audit, AuditHeader, Checklist, Location, SummaryRow, User
 from audit.model.actions import ActionFilter, OutboxStatus, fact_of, stats_of
+from audit.model.integrations import ApiToken, Delivery, Endpoint
 from audit.model.rollups import Rollups, period_of, rollups_of
 from audit.model.visits import VisitFilter
 from audit.model.voice import Rating, VoiceFilter, VoiceResponse
@@ -36,6 +37,7 @@ from audit.photos import PhotoStore, prepare_photo
 from audit.scoring.score import score_audit
 from audit.store import AuditFilter, DerivedCounts, Session, Store, TemplateInfo
 from audit.store.actions import ActionStore
+from audit.store.integrations import IntegrationStore
 from tests.conftest import MINI_GOOD, MINI_YAML
 from tests.store_contract.values import (
     BOSS,
@@ -1348,13 +1350,111 @@ def test_contract__voice_text_approval(store: Store) -> None:
     assert store.set_voice_text_approved("loc-b", r.id, False) is False
     assert store.set_voice_text_approved("loc-a", "20250304-none", True) is False
     assert store.list_voice_responses()[0].text_approved is True
+# -- integrations: API tokens, webhook endpoints and deliveries, rows by last change -----------
+
+
+@covers("put_token", "list_tokens", "token_by_hash", "update_token")
+def test_tokens__kept_by_id_found_by_hash_changed_in_place(store: Store) -> None:
+    first = ApiToken(id="tok_1", name="BI", scope="read", token_hash="a" * 64,
+                     regions=("Москва",), created_at=T1, created_by="boss")
+    second = ApiToken(id="tok_2", name="CRM", scope="write", token_hash="b" * 64,
+                      locations=("loc-b",), created_at=T2, created_by="boss")
+    store.put_token(second)
+    store.put_token(first)
+    assert store.list_tokens() == [first, second]
+    assert store.token_by_hash("b" * 64) == second
+    assert store.token_by_hash("c" * 64) is None
+    gone = store.update_token("tok_1", lambda t: dataclasses.replace(t, revoked_at=T2, revoked_by="boss"))
+    assert gone == dataclasses.replace(first, revoked_at=T2, revoked_by="boss")
+    assert store.token_by_hash("a" * 64) == gone
+    assert store.update_token("tok_404", lambda t: t) is None
+    with pytest.raises(ZeroDivisionError):  # a change that fails writes nothing
+        store.update_token("tok_2", lambda t: 1 // 0)  # type: ignore[arg-type, return-value]
+    assert store.list_tokens() == [gone, second]
+
+
+def _delivery(n: int, endpoint: str, at: str) -> Delivery:
+    return Delivery(id=f"dlv-{n:03d}", endpoint_id=endpoint, event="audit.submitted",
+                    payload={"n": n, "audit": {"id": f"a{n}"}}, created_at=at)
+
+
+@covers("put_endpoint", "list_endpoints")
+def test_endpoints__kept_and_replaced_by_id(store: Store) -> None:
+    one = Endpoint(id="ep-1", url="https://bi.example.test/hook", events=("audit.submitted",),
+                   secret="whsec_" + "A" * 32, created_at=T1, created_by="boss")
+    two = Endpoint(id="ep-2", url="https://crm.example.test/in", events=("action.created",),
+                   secret="whsec_" + "B" * 32, regions=("СПб",), created_at=T2, created_by="boss")
+    store.put_endpoint(two)
+    store.put_endpoint(one)
+    assert store.list_endpoints() == [one, two]
+    store.put_endpoint(dataclasses.replace(one, disabled=True))
+    assert store.list_endpoints() == [dataclasses.replace(one, disabled=True), two]
+
+
+@covers("enqueue_deliveries", "claim_deliveries", "finish_delivery", "list_deliveries",
+        "retry_delivery")
+def test_deliveries__each_endpoint_hears_in_order_one_at_a_time(store: Store) -> None:
+    queued = [_delivery(1, "ep-1", T1), _delivery(2, "ep-2", T1), _delivery(3, "ep-1", T2),
+              _delivery(4, "ep-1", T2)]
+    assert store.enqueue_deliveries(queued) == 4
+    assert store.enqueue_deliveries([_delivery(1, "ep-1", T1)]) == 0  # an id already there
+    lease = "2025-03-04T12:05:00+00:00"
+    now = "2025-03-04T12:00:00+00:00"
+    got = store.claim_deliveries("w1", now, lease, 10)
+    assert [d.id for d in got] == ["dlv-001", "dlv-002"]  # the head of each endpoint's line
+    assert got[0].payload == {"n": 1, "audit": {"id": "a1"}} and got[0].seq < got[1].seq
+    assert store.claim_deliveries("w2", now, lease, 10) == []  # leased, and the rest wait behind
+    assert store.finish_delivery("dlv-001", "w2", now=now) is False  # not w2's
+    retry_at = "2025-03-04T12:01:00+00:00"
+    assert store.finish_delivery("dlv-001", "w1", now=now, error="503 from the receiver",
+                                 next_try=retry_at) is True
+    assert store.finish_delivery("dlv-002", "w1", now=now) is True
+    assert store.claim_deliveries("w2", now, lease, 10) == []  # dlv-001 waits; 3 and 4 behind it
+    again = store.claim_deliveries("w2", retry_at, lease, 10)
+    assert [(d.id, d.attempts, d.last_error) for d in again] == [("dlv-001", 1, "503 from the receiver")]
+    assert store.finish_delivery("dlv-001", "w2", now=retry_at, error="gone", next_try=lease,
+                                 dead=True) is True
+    assert [d.id for d in store.claim_deliveries("w3", retry_at, lease, 10)] == ["dlv-003"]
+    waiting = {d.id: d for d in store.list_deliveries(("pending", "dead"))}
+    assert waiting["dlv-001"].status == "dead" and waiting["dlv-001"].attempts == 2
+    assert set(waiting) == {"dlv-001", "dlv-003", "dlv-004"}
+    sent = store.list_deliveries(("sent",))
+    assert [(d.id, d.status, d.sent_at, d.attempts) for d in sent] == [("dlv-002", "sent", now, 1)]
+    assert store.retry_delivery("dlv-001", lease) is True
+    assert store.retry_delivery("dlv-404", lease) is False
+    back = {d.id: d for d in store.list_deliveries(("pending",))}["dlv-001"]
+    assert (back.status, back.attempts, back.next_try) == ("pending", 0, lease)
+
+
+@covers("changed_summaries")
+def test_changed_summaries__oldest_change_first_after_the_cursor(store: Store) -> None:
+    network(store)
+    store.put_user(BOSS)
+    rows = {n: submitted(store, SAM if n < 3 else SUE, f"audit-chg-{n}", T1,
+                         location="loc-a" if n < 3 else "loc-b") for n in range(1, 5)}
+    got = store.changed_summaries(AuditFilter(status="submitted"), None, 10)
+    assert sorted(r.audit_id for _, r in got) == sorted(r.audit_id for r in rows.values())
+    stamps = [c for c, _ in got]
+    assert stamps == sorted(stamps) and all(r.changed_at == c for c, r in got)
+    assert {r.audit_id: r for _, r in got} == {r.audit_id: r for r in rows.values()}
+    first_two = store.changed_summaries(AuditFilter(status="submitted"), None, 2)
+    rest = store.changed_summaries(AuditFilter(status="submitted"),
+                                   (first_two[-1][0], first_two[-1][1].audit_id), 10)
+    assert [r.audit_id for _, r in first_two + rest] == [r.audit_id for _, r in got]
+    only_b = store.changed_summaries(AuditFilter(location_ids=("loc-b",)), None, 10)
+    assert {r.audit_id for _, r in only_b} == {"audit-chg-3", "audit-chg-4"}
+    # a change moves the row to the end, and its old place is not listed again
+    audits.publish(store, BOSS, "audit-chg-1")
+    after = store.changed_summaries(AuditFilter(status="submitted"), None, 10)
+    assert [r.audit_id for _, r in after][-1] == "audit-chg-1"
+    assert len(after) == 4 and after[-1][1].published
 
 
 # -- the contract covers the whole protocol ----------------------------------------------------
 
 
 def test_contract__covers_every_protocol_method(store: Store) -> None:
-    members = protocol_members(Store, ActionStore)
+    members = protocol_members(Store, ActionStore, IntegrationStore)
     missing = members - set(COVERED)
     unknown = set(COVERED) - members
     assert not missing, f"protocol members without a contract test: {sorted(missing)}"

@@ -117,13 +117,13 @@ def test_postgres__schema_step_7_adds_the_table_to_an_older_database(
     old = PostgresStore(url, photo_dir=tmp_path)
     with old._tx() as cur:  # back to schema 6: as a database of the previous release
         cur.execute("DROP TABLE voice_responses")
-        cur.execute("DELETE FROM schema_version WHERE version = 7")
+        cur.execute("DELETE FROM schema_version WHERE version >= 7")  # step 8 runs again: safe
     old.close()
     with pytest.raises(Exception, match="audit migrate"):
         PostgresStore(url, photo_dir=tmp_path, migrate=False)
     again = PostgresStore(url, photo_dir=tmp_path)
     try:
-        assert (again.migrated_from, again.schema_version(), LATEST) == (6, 7, 7)
+        assert (again.migrated_from, again.schema_version()) == (6, LATEST)
         assert again.add_voice_response(response(1)) is True
     finally:
         again.close()

@@ -35,6 +35,7 @@ from audit.model.actions import (
     visited_at,
 )
 from audit.notify import outbox as notify
+from audit.notify import webhooks
 from audit.people import access
 from audit.scoring.score import cap_cost, impacts, ranked_findings, score_audit
 from audit.store import AuditFilter, Store
@@ -330,6 +331,8 @@ def on_audit_final(store: Store, audit: Audit, score: AuditScore, now: str | Non
     if notify.is_news(reached_at(header), at):
         messages = notify.queue_for_final(store, header, created + reopened, people, now=at,
                                           plan=len(plan))
+        for a in created:  # integrations hear of new actions as the branch does: while news
+            webhooks.action_event(store, "action.created", a, now=at)
     if header.actions_due:  # marked in the step that made it final: the actions are made now
         store.clear_actions_due(header.id)
     return FinalResult(created, confirmed, reopened, messages, again, passed, len(plan))
@@ -540,7 +543,9 @@ def mark_done(store: Store, actor: User, action_id: str, note: str | None = None
                      done_at=at, done_by=actor.name, reason="",
                      note=a.note if note is None else note.strip())
 
-    return _change(store, actor, action_id, access.WORK_ACTION, fn)
+    done = _change(store, actor, action_id, access.WORK_ACTION, fn)
+    webhooks.action_event(store, "action.done", done, now=at)
+    return done
 
 
 def check_evidence_welcome(store: Store, actor: User, action_id: str) -> Action:
@@ -606,7 +611,9 @@ def verify(store: Store, actor: User, action_id: str, now: str | None = None) ->
         return _with(a, _event("status", actor.name, at, status="verified"), status="verified",
                      verified_at=at, verified_by=actor.name)
 
-    return _change(store, actor, action_id, access.VERIFY_ACTION, fn)
+    verified = _change(store, actor, action_id, access.VERIFY_ACTION, fn)
+    webhooks.action_event(store, "action.verified", verified, now=at)
+    return verified
 
 
 def send_back(store: Store, actor: User, action_id: str, reason: str,
@@ -718,6 +725,7 @@ def request_action(store: Store, actor: User, audit_id: str, key: str, *, locati
     made = store.change_actions(header.location_id, change)[0]
     if made.owner and made.owner != actor.name:
         notify.queue_assigned(store, [made], now=at)
+    webhooks.action_event(store, "action.created", made, now=at)
     return made
 
 

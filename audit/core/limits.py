@@ -127,3 +127,16 @@ MAIL_NEWS_DAYS = 7  # an audit that reached its branch longer ago than this is e
 DIGEST_MAX_LINES = 40  # overdue actions one digest lists one by one; the rest by location, then a link
 DIGEST_MAX_LOCATIONS = 60  # locations the digest's summary names; the rest are counted in one line
 REASSIGN_MAX = 500  # actions one bulk reassignment changes
+
+# -- integrations: the API, webhooks and the feed ----------------------------------------------
+API_REQUESTS_PER_MINUTE = 600  # requests one API token may make; every process counts against it
+API_PAGE_DEFAULT = 100  # rows a page of the API holds unless `limit` asks otherwise
+API_PAGE_MAX = 1000  # the most rows one page holds
+API_BODY_MAX_BYTES = 64 * 1024  # one write's JSON body
+API_TOKENS_MAX = 200  # API tokens a store keeps (revoked ones included)
+API_TOKEN_NAME_MAX_CHARS = 100
+WEBHOOK_ENDPOINTS_MAX = 20  # endpoints HQ may register
+WEBHOOK_URL_MAX_CHARS = 2000
+WEBHOOK_TIMEOUT_SECONDS = 10.0  # a receiver that answers slower has failed this attempt
+WEBHOOK_RETRY_HOURS = 24  # a delivery is retried with backoff this long, then given up
+FEED_MAX_ROWS = 1_000_000  # rows one feed request streams

@@ -7,6 +7,7 @@ from typing import Any
 
 from audit.i18n.actions import ACTION_STRINGS
 from audit.i18n.formats import fmt
+from audit.i18n.integrations import STRINGS as INTEGRATION_STRINGS
 from audit.i18n.visits import STRINGS as VISIT_STRINGS
 from audit.i18n.voice import STRINGS as VOICE_STRINGS
 from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore, wait_minutes
@@ -447,6 +448,7 @@ def merge(into: dict[str, tuple[str, str]], *tables: dict[str, tuple[str, str]])
 
 
 merge(STRINGS, UI_STRINGS, VISIT_STRINGS, ACTION_STRINGS, VOICE_STRINGS)
+merge(STRINGS, INTEGRATION_STRINGS)
 
 # The walkthrough component (audit/ui/walk): handed to its JavaScript in the page's language.
 WALK_STRINGS: dict[str, tuple[str, str]] = {

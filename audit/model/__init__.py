@@ -550,6 +550,9 @@ class SummaryRow:
     # condition, in a section answered N/A, or left unanswered
     skipped: tuple[str, ...] = ()
     arriving: int = 0  # a draft submitted on the phone: photos still on their way
+    # when the store last wrote the row (audit.store.integrations.stamp): set by the store as it
+    # writes, read back from it, never part of what makes two rows equal
+    changed_at: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {**({"arriving": self.arriving} if self.arriving else {}),
@@ -605,6 +608,7 @@ class SummaryRow:
             lost={str(k): float(v) for k, v in (d.get("lost") or {}).items()},
             skipped=tuple(d.get("skipped", ())),
             arriving=int(d.get("arriving", 0) or 0),
+            changed_at=str(d.get("changed_at", "") or ""),
         )
 
 

@@ -117,6 +117,52 @@ def cmd_users(args: argparse.Namespace) -> int:
     raise CliError("choose a users subcommand: add, list, passwd")
 
 
+def cmd_tokens(args: argparse.Namespace) -> int:
+    """API tokens for integrations: add (the secret printed once), list, revoke."""
+    from audit.people import tokens
+
+    store = _store(args)
+    if args.tokens_cmd == "add":
+        secret, token = tokens.issue_token(store, args.name, args.scope, by="cli",
+                                           locations=tuple(args.location or ()),
+                                           regions=tuple(args.region or ()))
+        where = ",".join(token.locations + token.regions) or "network"
+        print(f"added {token.id} {token.name!r} ({token.scope}, {where}); the token, shown once:",
+              file=sys.stderr)
+        print(secret)
+        return 0
+    if args.tokens_cmd == "list":
+        for tk in store.list_tokens():
+            where = ",".join(tk.locations + tk.regions) or "network"
+            state = f"revoked {tk.revoked_at}" if tk.revoked_at else "active"
+            print(f"{tk.id}\t{tk.name}\t{tk.scope}\t{where}\t{state}\t"
+                  f"last used {tk.last_used_at or 'never'}")
+        return 0
+    found = tokens.find_token(store, args.token)
+    if found is None:
+        raise CliError(f"no token {args.token!r}; `audit tokens list` shows them")
+    tokens.revoke_token(store, found.id, by="cli")
+    print(f"revoked {found.id} {found.name!r}; it is refused from now on")
+    return 0
+
+
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    """Send the webhook deliveries that are due (from cron, where the app does not send them)."""
+    from audit import workflow
+    from audit.notify import webhooks
+
+    store = _store(args)
+    workflow.webhook_daily(store)
+    sent = failed = 0
+    while True:
+        got = webhooks.send_due(store)
+        sent, failed = sent + got.sent, failed + got.failed
+        if not got.sent:
+            break
+    print(f"sent {sent}, failed {failed} (retried later)")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """PDFs for batch use. The shell is an operator's: it reads the whole data folder anyway."""
     from audit import workflow
@@ -372,6 +418,35 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Change a password; the person's other sessions end.")
     u.add_argument("name")
     u.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("tokens", parents=[data_dir], help="API tokens for integrations: add, list, revoke",
+                       description="Tokens another system uses for /api/v1 and the feed. The token is "
+                                   "printed once (to stdout); only its hash is kept.")
+    toks = p.add_subparsers(dest="tokens_cmd", required=True)
+    tk = toks.add_parser("add", parents=[data_dir], help="make a token and print it once",
+                         description="Make a named token. Without --location or --region it reads "
+                                     "the whole network, as HQ.")
+    tk.add_argument("name", help="what the token is for, e.g. 'Power BI'")
+    tk.add_argument("--scope", required=True, choices=("read", "write"))
+    tk.add_argument("--location", action="append", help="a location id it may read (repeat)")
+    tk.add_argument("--region", action="append", help="a region whose locations it may read (repeat)")
+    tk.set_defaults(func=cmd_tokens)
+    tk = toks.add_parser("list", parents=[data_dir], help="list tokens, their scope and last use",
+                         description="List tokens (never their secrets).")
+    tk.set_defaults(func=cmd_tokens)
+    tk = toks.add_parser("revoke", parents=[data_dir], help="revoke a token at once",
+                         description="Revoke a token by id (or name); every process refuses it at once.")
+    tk.add_argument("token", help="its id (tok_…) or name")
+    tk.set_defaults(func=cmd_tokens)
+
+    p = sub.add_parser("webhooks", parents=[data_dir], help="send the webhook deliveries that are due",
+                       description="One round of webhook deliveries (run it from cron when the app "
+                                   "does not send them: AUDIT_WEBHOOKS_IN_APP=0).")
+    hooks = p.add_subparsers(dest="webhooks_cmd", required=True)
+    wh = hooks.add_parser("send", parents=[data_dir], help="send what is due now",
+                          description="Send each endpoint's due deliveries, in order; failures are "
+                                      "retried later with backoff.")
+    wh.set_defaults(func=cmd_webhooks)
 
     p = sub.add_parser("report", parents=[data_dir], help="a scored PDF of one audit, or the network report",
                        description="Write a PDF: one audit by id, or with --network the network "

@@ -37,6 +37,10 @@ YES, NO, OWN, SELF = "yes", "no", "own", "self"
 # a kind without a row sees none of these facts.
 
 SHOPPER, MANAGER, REVIEWER, HQ = "shopper", "manager", "reviewer", "hq"
+# API tokens (audit.people.tokens): an HQ-scoped one names shoppers; one scoped to locations or
+# regions does not (it reads as a branch would, and may be handed to one). Neither sees the
+# review's inner workings, positions or HQ's notes: an integration needs the audit, not those.
+API_NETWORK, API_SCOPED = "api:network", "api:scoped"
 
 POLICY: Mapping[str, Mapping[str, str]] = {
     #            identity  grade  comments  steps  positions  reuse  internal
@@ -44,6 +48,8 @@ POLICY: Mapping[str, Mapping[str, str]] = {
     MANAGER: dict(zip(FACTS, (SELF, NO, NO, NO, NO, NO, SELF), strict=True)),
     REVIEWER: dict(zip(FACTS, (YES, YES, YES, YES, NO, NO, YES), strict=True)),
     HQ: dict(zip(FACTS, (YES, YES, YES, YES, YES, YES, YES), strict=True)),
+    API_NETWORK: dict(zip(FACTS, (YES, NO, NO, NO, NO, NO, NO), strict=True)),
+    API_SCOPED: dict(zip(FACTS, (SELF, NO, NO, NO, NO, NO, NO), strict=True)),
 }
 
 # A copy that leaves the app (a PDF, an e-mail's attachment, the operator's export) may be

@@ -18,6 +18,7 @@ from audit.model.rollups import Rollups
 from audit.model.visits import Plan, Visit, VisitFilter
 from audit.photos.files import PhotoKind
 from audit.store.actions import ActionStore
+from audit.store.integrations import IntegrationStore
 from audit.store.integrity import Finding, IntegrityScan
 from audit.store.voice import VoiceStore
 
@@ -134,11 +135,12 @@ BatchUpdate = Callable[[Mapping[str, Answer], Mapping[str, Any]],
                        tuple[list[Answer], dict[str, Any]]]
 
 
-class Store(ActionStore, VoiceStore, Protocol):
+class Store(ActionStore, VoiceStore, IntegrationStore, Protocol):
     """What the product needs from storage. Logic lives in audit/*, not here.
 
     Corrective actions and the e-mail outbox: see audit/store/actions.py; customers' voice
-    responses: audit/store/voice.py.
+    responses: audit/store/voice.py; API tokens and webhook deliveries:
+    audit/store/integrations.py.
     """
 
     # locations
@@ -214,6 +216,10 @@ class Store(ActionStore, VoiceStore, Protocol):
     def clear_actions_due(self, audit_id: str) -> None: ...
     def import_audits(self, audits: Iterable[tuple[Audit, SummaryRow]]) -> int: ...
     def audit_ids(self) -> Iterator[str]: ...
+    # rows by their last change (audit.store.integrations.stamp), oldest first, after the
+    # cursor (changed_at, audit id): the API's pages
+    def changed_summaries(self, flt: AuditFilter, after: tuple[str, str] | None,
+                          limit: int) -> list[tuple[str, SummaryRow]]: ...
 
     # rollups for HQ: months "YYYY-MM", inclusive; None means open-ended
     def get_rollups(self, first_month: str | None = None, last_month: str | None = None,

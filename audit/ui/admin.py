@@ -14,15 +14,15 @@ from audit.core.errors import AppError
 from audit.i18n import error_text
 from audit.model import ROLES, WEEKDAYS, Location
 from audit.ops import check
-from audit.people import access, accounts
+from audit.people import access, accounts, places
 from audit.reports.gather import LogoError, check_logo
 from audit.reports.pdf import FontMissing
 from audit.reports.voice import poster_pdf
 from audit.store.integrity import describe
-from audit.ui import actions_admin, place
+from audit.ui import actions_admin, integrations_admin, place
 from audit.ui.common import LANGS, T, esc, get_store, labeller, lang, moment
 
-LOCATION_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+LOCATION_ID_RE = places.LOCATION_ID_RE  # kept importable; the rule is audit.people.places
 SPAN_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–—]\s*(\d{1,2})(?::(\d{2}))?\s*$")
 MAX_LOGO = 500_000
 
@@ -45,11 +45,12 @@ def render() -> None:
         return
     st.header(T("nav.admin"), anchor=False)
     _start_check()
-    part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand", "actions"],
+    part = st.segmented_control(T("nav.admin"), ["people", "locations", "templates", "brand", "actions",
+                                                 "integrations"],
                                 default="people", key="admin.part", label_visibility="collapsed",
                                 format_func=labeller("ui."), width="stretch") or "people"
     {"people": people, "locations": locations, "templates": templates, "brand": brand,
-     "actions": actions_admin.render}[part]()
+     "actions": actions_admin.render, "integrations": integrations_admin.render}[part]()
 
 
 def _start_check() -> None:
@@ -216,14 +217,10 @@ def _voice_poster(loc: Location) -> None:
 def _save_location(old: Location | None, ident: str, name: str, region: str, address: str,
                    raw: dict[str, str], where: dict[str, str]) -> None:
     store = get_store()
-    if not LOCATION_ID_RE.match(ident):
-        st.error(T("ui.bad_location_id"))
-        return
-    if old is None and store.get_location(ident) is not None:
-        st.error(T("ui.location_exists"))
-        return
-    if not name.strip():
-        st.error(T("ui.name_required"))
+    try:
+        places.check_location(store, ident, name, new=old is None)
+    except places.PlaceError as err:
+        st.error(T(f"ui.{err.code}"))
         return
     hours = _parse_hours(raw)
     spot = place.checked(where)

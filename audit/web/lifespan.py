@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,5 +17,24 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     generations, so a collection during a page run no longer walks them all."""
     gc.collect()
     gc.freeze()
+    stop = _start_webhooks()
     yield
+    stop.set()
     gc.unfreeze()
+
+
+def _start_webhooks() -> threading.Event:
+    """The webhook sender of this server process (audit.notify.webhooks.send_forever); a
+    deployment that sends from cron (`audit webhooks send`) sets AUDIT_WEBHOOKS_IN_APP=0."""
+    stop = threading.Event()
+    if os.environ.get("AUDIT_WEBHOOKS_IN_APP", "1") == "0":
+        return stop
+    from audit import workflow
+    from audit.notify import webhooks
+    from audit.ops.process import process_store
+
+    interval = float(os.environ.get("AUDIT_WEBHOOKS_INTERVAL", "5"))
+    threading.Thread(target=webhooks.send_forever, args=(process_store, stop, interval),
+                     kwargs={"daily": workflow.webhook_daily}, name="audit-webhooks",
+                     daemon=True).start()
+    return stop

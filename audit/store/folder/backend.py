@@ -49,6 +49,7 @@ from audit.store import (
 from audit.store.folder import docs, journal, rates
 from audit.store.folder.actions import TinyActions
 from audit.store.folder.check import FolderIntegrity
+from audit.store.folder.integrations import TinyIntegrations
 from audit.store.folder.locks import FolderLocks
 from audit.store.folder.tx import (
     DERIVED,
@@ -64,6 +65,7 @@ from audit.store.folder.tx import (
     unpart,
 )
 from audit.store.folder.voice import TinyVoice
+from audit.store.integrations import row_time, stamp
 from audit.store.integrity import row_problem
 
 LAYOUT = 2
@@ -76,7 +78,7 @@ DAMAGED = (KeyError, TypeError, ValueError, AttributeError)  # what a hand-edite
 RECENT = 100  # submitted rows kept in index/recent.json for HQ's "latest in the network"
 
 
-class TinyStore(TinyActions, TinyVoice, FolderIntegrity, AuditActions):
+class TinyStore(TinyActions, TinyVoice, TinyIntegrations, FolderIntegrity, AuditActions):
     """The data folder; the README's storage section lists every file."""
 
     def __init__(self, root: Path | str) -> None:
@@ -211,7 +213,8 @@ class TinyStore(TinyActions, TinyVoice, FolderIntegrity, AuditActions):
     def _row_paths(self, location_id: str, auditor: str, template_id: str, month: str) -> list[Path]:
         return [self._rows_path(location_id, month), self._person_path(auditor, month),
                 self._drafts_path(auditor), self._recent_path(),
-                self._rollup_path(month, location_id), self._items_path(month, template_id)]
+                self._rollup_path(month, location_id), self._items_path(month, template_id),
+                self._changes_path(location_id)]
 
     def _paths_of_row(self, row: SummaryRow) -> list[Path]:
         return self._row_paths(row.location_id, row.auditor, row.template_id, row_month(row))
@@ -662,8 +665,10 @@ class TinyStore(TinyActions, TinyVoice, FolderIntegrity, AuditActions):
 
     # -- rows, indexes and rollups of one audit ----------------------------------------------
 
-    def _place_row(self, tx: Tx, old: SummaryRow | None, new: SummaryRow | None) -> None:
-        """Move an audit's row from `old` to `new` in every file that holds or sums it."""
+    def _place_row(self, tx: Tx, old: SummaryRow | None, new: SummaryRow | None, *,
+                   changed: str | None = None) -> None:
+        """Move an audit's row from `old` to `new` in every file that holds or sums it; the
+        new row's time of change is `changed` (a bulk load's), else now."""
         some = new or old
         if some is None:
             return
@@ -671,8 +676,12 @@ class TinyStore(TinyActions, TinyVoice, FolderIntegrity, AuditActions):
         if old is not None and (new is None or row_month(old) != row_month(new)):
             self._shard_pop(tx, self._rows_path(old.location_id, row_month(old)), audit_id)
             self._shard_pop(tx, self._person_path(old.auditor, row_month(old)), audit_id)
+        if old is not None and (new is None or old.location_id != new.location_id):
+            self._shard_pop(tx, self._changes_path(old.location_id), audit_id)
         if new is not None:
             d = new.to_dict()
+            d["changed_at"] = changed or stamp()
+            tx.get(self._changes_path(new.location_id))[audit_id] = [d["changed_at"], row_month(new)]
             tx.get(self._rows_path(new.location_id, row_month(new)))[audit_id] = d
             tx.get(self._person_path(new.auditor, row_month(new)))[audit_id] = list_row(d)
         drafts_path = self._drafts_path(some.auditor)
@@ -945,7 +954,7 @@ class TinyStore(TinyActions, TinyVoice, FolderIntegrity, AuditActions):
                     "photos": {str(i + 1): p.to_dict() for i, p in enumerate(audit.photos.values())},
                 })
                 old = self._old_row(tx, audit.header) if path.exists() else None
-                self._place_row(tx, old, summary)
+                self._place_row(tx, old, summary, changed=row_time(summary))
                 if summary.status == "submitted" and audit.photos:
                     self._index_hashes(tx, audit.id, audit.photos.values())
                 n += 1
@@ -1184,6 +1193,7 @@ def _install(root: Path, locks: FolderLocks, stage_name: str, rows: Iterable[Sum
     stage = root / stage_name
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
+    files = {**files, "changes/.built": ""}  # the change lists are made from every row here
     staged = TinyStore._staging(stage, locks)
     tx = Tx(staged, [], locked=False)
     for name, data in files.items():
@@ -1194,7 +1204,7 @@ def _install(root: Path, locks: FolderLocks, stage_name: str, rows: Iterable[Sum
         else:
             tx.put(path, data)
     for row in rows:
-        staged._place_row(tx, None, row)
+        staged._place_row(tx, None, row, changed=row_time(row))
         if len(tx.pending) > 20_000:  # keep memory flat on big archives
             tx.flush()
     for audit_id, sha256, phash in hashes:

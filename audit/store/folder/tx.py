@@ -24,7 +24,7 @@ from audit.store.folder import docs, journal
 from audit.store.folder.locks import FolderLocks
 
 # the files every change derives from the audits: rebuilt by `audit reindex`
-DERIVED = ("rows", "index", "rollups", "hashes")
+DERIVED = ("rows", "index", "rollups", "hashes", "changes")
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 
 
@@ -262,7 +262,7 @@ class Tx:
         return write_error(journal.folder(self.store.root), err)
 
 
-NOT_LISTED = ("sections", "findings", "na", "lost", "skipped")
+NOT_LISTED = ("sections", "findings", "na", "lost", "skipped", "changed_at")
 
 
 def list_row(d: dict[str, Any]) -> dict[str, Any]:

@@ -44,9 +44,11 @@ from audit.store import (
     TemplateInfo,
     template_titles,
 )
+from audit.store.integrations import row_time, stamp
 from audit.store.integrity import row_problem
 from audit.store.postgres.actions import SCHEMA_V4, PgActions
 from audit.store.postgres.check import PostgresIntegrity
+from audit.store.postgres.integrations import SCHEMA_V8, PgIntegrations
 from audit.store.postgres.voice import SCHEMA_V7, PgVoice
 from audit.store.rates import window_hit
 
@@ -162,8 +164,9 @@ INSERT INTO store_marker SELECT 1, EXISTS (SELECT 1 FROM users) ON CONFLICT (id)
 """
 
 # step 4 (audit/store/postgres/actions.py): actions and the outbox; 5: sync receipts; 6: the marker;
-# 7 (audit/store/postgres/voice.py): customers' voice responses
-LATEST = 7
+# 7 (audit/store/postgres/voice.py): customers' voice responses;
+# 8 (audit/store/postgres/integrations.py): API tokens, webhooks, rows' time of last change
+LATEST = 8
 AUTO_MIGRATE_ROWS = 20_000  # above this many audits the app asks for `audit migrate` instead
 _ADVISORY_KEY = 0x617564_6974  # "audit": replicas starting at once migrate one at a time
 _PIECES = ", ".join(f"p{i}" for i in range(7))
@@ -215,7 +218,7 @@ class PgPhotoFiles:
         return PhotoStore(self.store.photo_dir)
 
 
-class PostgresStore(PgActions, PgVoice, PostgresIntegrity, AuditActions):
+class PostgresStore(PgActions, PgVoice, PgIntegrations, PostgresIntegrity, AuditActions):
     """One database for every replica: audits, rows, rollups, sessions and photos."""
 
     def __init__(self, url: str, *, photo_dir: Path, pool_size: int = 4,
@@ -334,6 +337,9 @@ class PostgresStore(PgActions, PgVoice, PostgresIntegrity, AuditActions):
         if found < 7:
             cur.execute(SCHEMA_V7)
             cur.execute("INSERT INTO schema_version (version) VALUES (7)")
+        if found < 8:
+            cur.execute(SCHEMA_V8)
+            cur.execute("INSERT INTO schema_version (version) VALUES (8)")
 
     def import_photo_folder(self) -> int:
         """Photos an older version kept as files, copied into the database (audit migrate)."""
@@ -614,16 +620,18 @@ class PostgresStore(PgActions, PgVoice, PostgresIntegrity, AuditActions):
                 cur.execute("DELETE FROM summaries WHERE audit_id = %s", (old.audit_id,))
         else:
             when = new.visit_at or new.started_at
+            changed = stamp()
             cur.execute(
                 "INSERT INTO summaries (audit_id, location_id, status, doc, auditor, template_id, "
-                "mode, region, visit, month, submitted_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (audit_id) DO UPDATE "
+                "mode, region, visit, month, submitted_at, changed_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (audit_id) DO UPDATE "
                 "SET location_id = EXCLUDED.location_id, status = EXCLUDED.status, doc = EXCLUDED.doc, "
                 "auditor = EXCLUDED.auditor, template_id = EXCLUDED.template_id, mode = EXCLUDED.mode, "
                 "region = EXCLUDED.region, visit = EXCLUDED.visit, month = EXCLUDED.month, "
-                "submitted_at = EXCLUDED.submitted_at",
-                (new.audit_id, new.location_id, new.status, Jsonb(new.to_dict()), new.auditor,
-                 new.template_id, new.mode, new.region, when, when[:7], new.submitted_at))
+                "submitted_at = EXCLUDED.submitted_at, changed_at = EXCLUDED.changed_at",
+                (new.audit_id, new.location_id, new.status,
+                 Jsonb({**new.to_dict(), "changed_at": changed}), new.auditor,
+                 new.template_id, new.mode, new.region, when, when[:7], new.submitted_at, changed))
         was_in = old is not None and old.status == "submitted"
         is_in = new is not None and new.status == "submitted"
         changes: list[tuple[SummaryRow, int]] = []
@@ -747,6 +755,16 @@ class PostgresStore(PgActions, PgVoice, PostgresIntegrity, AuditActions):
         out.sort(key=lambda r: (r.visit_at or r.started_at, r.audit_id), reverse=True)
         return out if limit is None else out[:limit]
 
+    def changed_summaries(self, flt: AuditFilter, after: tuple[str, str] | None,
+                          limit: int) -> list[tuple[str, SummaryRow]]:
+        where, args = self._where(flt)
+        start = after or ("", "")
+        with self._tx() as cur:
+            rows = cur.execute(f"SELECT changed_at, doc FROM summaries WHERE {where} AND "
+                               "(changed_at, audit_id) > (%s, %s) ORDER BY changed_at, audit_id "
+                               "LIMIT %s", [*args, start[0], start[1], limit]).fetchall()
+        return [(r[0], SummaryRow.from_dict(r[1])) for r in rows]
+
     def summary_months(self, flt: AuditFilter) -> list[str]:
         where, args = self._where(flt)
         with self._tx() as cur:
@@ -783,11 +801,14 @@ class PostgresStore(PgActions, PgVoice, PostgresIntegrity, AuditActions):
     @staticmethod
     def _insert_row(cur: psycopg.Cursor[Any], row: SummaryRow) -> None:
         when = row.visit_at or row.started_at
+        changed = row_time(row)  # a bulk load or a rebuild: the row's own time, not the load's
         cur.execute(
             "INSERT INTO summaries (audit_id, location_id, status, doc, auditor, template_id, mode, "
-            "region, visit, month, submitted_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (row.audit_id, row.location_id, row.status, Jsonb(row.to_dict()), row.auditor,
-             row.template_id, row.mode, row.region, when, when[:7], row.submitted_at))
+            "region, visit, month, submitted_at, changed_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (row.audit_id, row.location_id, row.status, Jsonb({**row.to_dict(), "changed_at": changed}),
+             row.auditor, row.template_id, row.mode, row.region, when, when[:7], row.submitted_at,
+             changed))
 
     def _add_rollups(self, cur: psycopg.Cursor[Any], rows: Sequence[SummaryRow]) -> None:
         """Add many rows' parts at once: one read-modify-write per group, not per row."""
