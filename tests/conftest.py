@@ -7,9 +7,12 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
-from collections.abc import Iterator
+import types
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher, profiles
@@ -253,3 +256,16 @@ def populate(store: Store) -> dict[str, User]:
                                           locations=("loc-b",)),
     }
     return people
+
+
+def start_spawned(procs: Iterable[Any]) -> None:
+    """Start spawned processes as a plain interpreter would: spawn runs the parent's __main__
+    again in each child, and a page script an earlier AppTest ran in this worker stays there
+    (the child would run the page, fail, and never report)."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for p in procs:
+            p.start()
+    finally:
+        sys.modules["__main__"] = main

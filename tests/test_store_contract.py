@@ -1071,6 +1071,18 @@ def test_settings__merged_by_key_and_read_back(store: Store) -> None:
     assert store.get_settings()["brand"] == "Банк"
 
 
+@covers("update_setting")
+def test_update_setting__decided_once_under_the_lock(store: Store) -> None:
+    store.put_settings({"brand": "Банк"})
+    first = store.update_setting("salt", lambda v: v or {"day": "2026-12-07", "salt": "a1"})
+    again = store.update_setting("salt", lambda v: v or {"day": "2026-12-07", "salt": "b2"})
+    assert first == again == {"day": "2026-12-07", "salt": "a1"}  # the second found the first's
+    assert store.get_settings() == {"brand": "Банк", "salt": first}
+    with pytest.raises(ZeroDivisionError):  # a change that fails writes nothing
+        store.update_setting("salt", lambda v: 1 // 0)
+    assert store.get_settings()["salt"] == first
+
+
 # -- corrective actions ------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ import pytest
 from audit.model.voice import Rating, VoiceFilter, VoiceResponse
 from audit.store import Store, open_store
 from audit.store.folder.backend import TinyStore
+from tests.conftest import start_spawned
 
 
 def response(n: int, *, location: str = "loc-a", day: str = "2026-03-05", device: str = "",
@@ -95,8 +96,7 @@ def test_one_device__two_processes_at_once__one_response_taken(store: Store) -> 
     ctx = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue = ctx.Queue()
     procs = [ctx.Process(target=_add_many, args=(url, folder, k * 100, 20, queue)) for k in range(2)]
-    for p in procs:
-        p.start()
+    start_spawned(procs)
     took = sorted(queue.get(timeout=180) for _ in procs)  # a spawned process imports everything
     for p in procs:
         p.join(30)

@@ -27,7 +27,7 @@ from audit.store.folder.backend import TinyStore
 from audit.voice import service
 from audit.web.middleware import middleware
 from audit.web.routes import routes
-from tests.conftest import populate
+from tests.conftest import populate, start_spawned
 
 ORIGIN = "http://testserver"
 STAFF_ONLY = """
@@ -322,8 +322,7 @@ def test_address_allowance__holds_across_two_processes(data: TinyStore) -> None:
     most = limits.VOICE_PER_ADDRESS[0]
     procs = [ctx.Process(target=_post_from_another_process, args=(str(data.root), k * 100, most, queue))
              for k in range(2)]
-    for p in procs:
-        p.start()
+    start_spawned(procs)
     results = [queue.get(timeout=120) for _ in procs]
     for p in procs:
         p.join(30)
@@ -340,8 +339,7 @@ def test_location_burst__counted_across_two_processes(data: TinyStore) -> None:
     queue: multiprocessing.Queue = ctx.Queue()
     procs = [ctx.Process(target=_post_from_another_process,
                          args=(str(data.root), k * 100, 10, queue, False)) for k in range(2)]
-    for p in procs:
-        p.start()
+    start_spawned(procs)
     results = [queue.get(timeout=120) for _ in procs]
     for p in procs:
         p.join(30)

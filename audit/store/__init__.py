@@ -251,6 +251,9 @@ class Store(ActionStore, VoiceStore, IntegrationStore, Protocol):
     # settings (brand, options HQ sets)
     def get_settings(self) -> dict[str, Any]: ...
     def put_settings(self, settings: dict[str, Any]) -> None: ...
+    # change(the key's value or None) → its new value, stored and returned under the store's lock:
+    # processes deciding one value at once (a day's salt) all get the first one's
+    def update_setting(self, key: str, change: Callable[[Any], Any]) -> Any: ...
 
     # rate limits every process shares (audit.people.ratelimit.SharedRateLimiter)
     def count_hit(self, key: str, limit: int, window: float, now: float) -> float:

@@ -89,12 +89,14 @@ def local_day(location: Location, now: datetime) -> str:
 def day_salts(store: Store, day: str) -> tuple[bytes, bytes]:
     """(today's salt, the day before's) — today's made on first use; older ones are forgotten."""
     kept = store.get_settings().get(SETTINGS_KEY)
-    kept = kept if isinstance(kept, dict) else {}
-    if kept.get("day") != day:
-        fresh = {"day": day, "salt": secrets.token_hex(16),
-                 "prev": kept.get("salt", "") if kept.get("day", "") < day else ""}
-        store.put_settings({SETTINGS_KEY: fresh})
-        kept = store.get_settings().get(SETTINGS_KEY) or fresh  # another process may have won
+    if not isinstance(kept, dict) or kept.get("day") != day:
+        def settle(now: Any) -> dict[str, Any]:
+            was: dict[str, Any] = now if isinstance(now, dict) else {}
+            if was.get("day") == day:  # another process made today's first: everyone uses it
+                return was
+            return {"day": day, "salt": secrets.token_hex(16),
+                    "prev": was.get("salt", "") if was.get("day", "") < day else ""}
+        kept = store.update_setting(SETTINGS_KEY, settle)
     return bytes.fromhex(str(kept.get("salt", ""))), bytes.fromhex(str(kept.get("prev", "")))
 
 

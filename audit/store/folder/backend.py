@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import os
 import re
 import shutil
@@ -1127,6 +1128,16 @@ class TinyStore(TinyActions, TinyVoice, TinyIntegrations, FolderIntegrity, Audit
 
     def put_settings(self, settings: dict[str, Any]) -> None:
         self._update("settings.json", lambda d: d.update(settings))
+
+    def update_setting(self, key: str, change: Callable[[Any], Any]) -> Any:
+        out: list[Any] = []
+
+        def apply(d: dict[str, Any]) -> None:
+            out.append(change(copy.deepcopy(d.get(key))))
+            d[key] = json.loads(json.dumps(out[0]))
+
+        self._update("settings.json", apply)
+        return out[0]
 
 
 # What a list of audits shows needs none of these; a person's index and the network's latest

@@ -1080,3 +1080,13 @@ class PostgresStore(PgActions, PgVoice, PgIntegrations, PostgresIntegrity, Audit
             merged = {**(row[0] if row else {}), **settings}
             cur.execute("UPDATE settings SET doc = %s WHERE id = 1",
                         (Jsonb(json.loads(json.dumps(merged))),))
+
+    def update_setting(self, key: str, change: Callable[[Any], Any]) -> Any:
+        with self._tx() as cur:
+            cur.execute("INSERT INTO settings VALUES (1, '{}') ON CONFLICT DO NOTHING")
+            row = cur.execute("SELECT doc FROM settings WHERE id = 1 FOR UPDATE").fetchone()
+            doc = dict(row[0] if row else {})
+            new = change(doc.get(key))
+            doc[key] = new
+            cur.execute("UPDATE settings SET doc = %s WHERE id = 1", (Jsonb(json.loads(json.dumps(doc))),))
+            return new
