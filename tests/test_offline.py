@@ -54,7 +54,8 @@ def _app(body: bytes, encoding: str | None) -> TestClient:
 
 
 def test_page__registers_the_worker__packed_once_even_if_packed_before() -> None:
-    html = b'<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>' + b"x" * 2000
+    html = (b'<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>'
+            b'<script type="module" src="./static/js/index.js"></script>' + b"x" * 2000)
     for encoding in (None, "gzip"):  # Streamlit's own gzip packs every page but "/"
         got = _app(html, encoding).get("/audit", headers={"Accept-Encoding": "gzip",
                                                           "Accept-Language": "ru"})
@@ -62,3 +63,13 @@ def test_page__registers_the_worker__packed_once_even_if_packed_before() -> None
         assert got.text.startswith('<!DOCTYPE html><html lang="ru"><head><title>x</title><script>')
         assert 'navigator.serviceWorker.register("/sw.js")' in got.text
         assert got.text.endswith("x" * 2000)
+
+
+def test_page__of_the_apps_own_routes__left_as_made_but_packed() -> None:
+    """A customer's survey or the offline page: no script added, its own language kept."""
+    html = b'<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>' + b"x" * 2000
+    for encoding in (None, "gzip"):
+        got = _app(html, encoding).get("/audit", headers={"Accept-Encoding": "gzip",
+                                                          "Accept-Language": "ru"})
+        assert got.headers.get_list("content-encoding") == ["gzip"]
+        assert got.content == html
