@@ -273,7 +273,7 @@ def test_rate_limit__per_token_counted_in_the_store(world: World, monkeypatch: p
 
 def test_patch_action__a_write_token_assigns_a_read_token_may_not(world: World) -> None:
     w = world
-    action = next(a for a in listed(w, "/actions") if a["location_id"] == "loc-a")
+    action = next(a for a in listed(w, "/actions") if a["location_id"] == "loc-a" and a["status"] == "open")
     path = f"/actions/{action['id']}"
     body = {"due": "2099-01-31"}
     ro = w.client.patch(path, json=body, headers={"Authorization": f"Bearer {w.secrets['network']}"})
