@@ -83,6 +83,7 @@ from audit.audits import capture as audits  # noqa: E402
 from audit.audits.evidence import add_photo  # noqa: E402
 from audit.checklist.templates import get_checklist, install_shipped  # noqa: E402
 from audit.core.clock import now_iso  # noqa: E402
+from audit.i18n.formats import Fmt  # noqa: E402
 from audit.model import Answer, Audit, AuditHeader, Location, PhotoRef, SummaryRow, User  # noqa: E402
 from audit.model.actions import ActionFilter  # noqa: E402
 from audit.ops import check, process  # noqa: E402
@@ -728,7 +729,6 @@ with tabs[0]:
         "Точка": st.column_config.TextColumn("Точка", pinned=True),
         "Балл": st.column_config.ProgressColumn("Балл", min_value=0, max_value=100, format="%.0f%%",
                                                 width="small"),
-        "Изменение": st.column_config.NumberColumn("Изменение", format="%+.1f"),
         "link": st.column_config.LinkColumn(" ", display_text="↗")})
 with tabs[1]:
     narrow = f"width / {max(len(f['sections']), 1)} < 26"
@@ -845,7 +845,9 @@ def floor_frames(store: Store, path: Path) -> dict[str, Any]:
         "weakest_cell": (titles.get(low.section_id, low.section_id),
                          f"{names[low.location_id]} · {low.score:.0f}%"),
         "headline": f"{names[flagged[0].location_id]}: {flagged[0].gap:+.0f}" if flagged else "",
-        "ranking": pd.DataFrame([{"#": r.rank, "Точка": r.name, "Балл": r.score, "Изменение": r.change,
+        "ranking": pd.DataFrame([{"#": r.rank, "Точка": r.name,
+                                  "Балл": None if r.score is None else round(r.score),
+                                  "Изменение": Fmt("ru").signed(r.change),
                                   "Уровень": r.level, "Аудиты": r.audits, "Критичные": r.critical,
                                   "Регион": r.region, "link": f"location?id={r.location_id}"}
                                  for r in d.ranking]),
@@ -914,7 +916,8 @@ def check_page_vs_floor(case: Case, frames: dict[str, Any]) -> None:
     assert list(ranking.iloc[:, 1]) == list(plain["Точка"]), "the ranking's locations differ"
     assert np.allclose(ranking.iloc[:, 2].astype(float), plain["Балл"].astype(float)), "the scores differ"
     assert list(worst.iloc[:, 0]) == list(frames["worst"]["item"]), "the costliest items differ"
-    assert np.allclose(worst.iloc[:, 1].astype(float), frames["worst"]["lost"].astype(float)), (
+    shown = worst.iloc[:, 1].astype(str).str.replace("\u00a0", "").str.replace(",", ".")  # "56,2" in Russian
+    assert np.allclose(shown.astype(float), frames["worst"]["lost"].astype(float), atol=0.05), (
         "the points lost differ")
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.actions.service import AGAIN, FIXED, NEW, REPEAT, STILL_OPEN, SinceEntry, since_top, state_text
-from audit.core.zones import format_day
 from audit.i18n import answer_text, explain
 from audit.model import Audit, AuditScore, Checklist, User
 from audit.reports.gather import since_last_time
 from audit.scoring.score import cap_cost, impacts, ranked_findings
 from audit.ui import items
-from audit.ui.common import T, esc, fmt_points, fmt_score, get_store, lang
+from audit.ui.common import T, day, esc, fmt_points, fmt_score, get_store, lang
 
 # Streamlit's own icon font: a phone without an emoji font shows these too
 MARKS = {NEW: ":orange[:material/add_circle:]", AGAIN: ":orange[:material/replay:]",
@@ -54,24 +53,24 @@ def since_block(user: User, audit: Audit, checklist: Checklist, score: AuditScor
                            now=fmt_score(score.computed),
                            diff=_signed(round(score.computed, 1) - round(since.previous_computed, 1))))
     with st.container(border=True, key="since-last"):
-        st.markdown(f"**{esc(T('ui.since_title', date=format_day(since.previous_at, tz)))}**  \n"
+        st.markdown(f"**{esc(T('ui.since_title', date=day(since.previous_at, tz)))}**  \n"
                     + "  \n".join(esc(x) for x in lines)
                     + f"  \n:gray[{esc(T('ui.since_counts', **counts))}]")
         top = since_top(since.entries)
-        st.markdown("\n".join(f"- {_line(checklist, e)}" for e in top))
+        st.markdown("\n".join(f"- {_line(checklist, e, tz)}" for e in top))
         if len(top) < len(since.entries):
             with st.expander(T("ui.since_all", count=len(since.entries)), key="since-all"):
-                st.markdown("\n".join(f"- {_line(checklist, e)}" for e in since.entries))
+                st.markdown("\n".join(f"- {_line(checklist, e, tz)}" for e in since.entries))
 
 
-def _line(checklist: Checklist, e: SinceEntry) -> str:
+def _line(checklist: Checklist, e: SinceEntry, tz: str) -> str:
     item = items.checklist_item(checklist, e.key)
     mark = ":red[:material/error:]" if e.critical else MARKS[e.change]
     line = f"{mark} **{esc(item.text.get(lang()))}** · {esc(T('ui.since_' + e.change))}"
     if e.change != FIXED:
         line += f" · :gray[{esc(cost_text(e.loss, e.critical, e.cap))}]"
     if e.plan is not None and e.change == AGAIN and e.plan.state in (REPEAT, STILL_OPEN):
-        line += f" · :gray[{esc(state_text(e.plan, lang()))}]"
+        line += f" · :gray[{esc(state_text(e.plan, lang(), tz))}]"
     return line
 
 

@@ -392,7 +392,7 @@ class _AuditReport:
                 change += " · −" + fmt.points(e.loss + e.cap)
             said = [st.run(change, bold=True, size=8, colour=tones[e.change])]
             if e.plan is not None and e.change == AGAIN and e.plan.state in (REPEAT, STILL_OPEN):
-                said.append(st.run(state_text(e.plan, lang), size=7, colour=_GREY))
+                said.append(st.run(state_text(e.plan, lang, self.fmt.tz), size=7, colour=_GREY))
             rows.append([st.text(*what), st.text(*said)])
         out += [Spacer(1, 1.5 * mm), _Table(rows, colWidths=[title_w, change_w], font=st.fam.regular,
                                              style=style)]
