@@ -168,8 +168,8 @@ class Wear:
     """How things at a branch break and get fixed, per item: what makes findings persist for a
     few visits (an action to fix), pass again later (confirmed), or come back (a repeat)."""
 
-    first: float = 0.4  # at the first audit, broken with this share of (1 - q)
-    breaks: float = 0.15  # a working item breaks before the next audit: this share of (1 - q)
+    first: float = 0.3  # at the first audit, broken with this share of (1 - q)
+    breaks: float = 0.1  # a working item breaks before the next audit: this share of (1 - q)
     fixed: float = 0.2  # a broken item is put right before the next audit: this plus half of q
 
 
@@ -303,7 +303,7 @@ def _shots(template: Checklist, n: int, cost: dict[str, float], loc: Location, v
                 continue
             failed = key in cost
             wanted = (item.photo == "required" or (item.photo == "on_fail" and failed)
-                      or (item.type == "photo" and rng.random() < 0.5))
+                      or (item.type == "photo" and rng.random() < 0.3))
             if not wanted:
                 continue
             # the sign photographed for the hours is the faded one when that is a finding
@@ -401,8 +401,8 @@ def generate(store: Store, *, seed: int = 1, audits: int = 360, locations: int =
         locs[4].id: "flattering self-audits",
         locs[7].id: "improving month by month",
     }
-    patterns[locs[1].id] = Pattern(base=0.85, weak_section="restroom", slip=0.14)
-    patterns[locs[4].id] = Pattern(base=0.35, self_bonus=0.5)
+    patterns[locs[1].id] = Pattern(base=0.85, weak_section="restroom", slip=0.18)
+    patterns[locs[4].id] = Pattern(base=0.05, self_bonus=0.5)
     patterns[locs[7].id] = Pattern(base=0.0, monthly_gain=0.09)
 
     users = _people(locs, seed, rng) if with_users else []

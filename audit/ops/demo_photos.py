@@ -258,23 +258,28 @@ def _parking(d: ImageDraw.ImageDraw, rnd: random.Random, fixed: bool, _: Sequenc
 def _door_sign(d: ImageDraw.ImageDraw, rnd: random.Random, fixed: bool, lines: Sequence[str]) -> None:
     """The door with the hours sign; `lines` are the branch's posted hours."""
     w, h = SIZE
-    d.rectangle((0, 0, w, h), fill=_shade((120, 110, 100), rnd))
-    x0 = rnd.randint(120, 300)
-    d.rectangle((x0, 40, x0 + 620, h), fill=(60, 62, 66))
-    d.rectangle((x0 + 20, 60, x0 + 600, h), fill=_shade((150, 180, 195), rnd, 10))
-    y0 = rnd.randint(150, 260)
-    d.rectangle((x0 + 60, y0, x0 + 560, y0 + 70 + 62 * len(lines)), fill=(238, 236, 228),
-                outline=(90, 90, 90), width=4)  # the hours sign
+    d.rectangle((0, 0, w, h), fill=_shade((120, 110, 100), rnd, 40))
+    for _i in range(rnd.randint(1, 3)):  # what else is on the wall: a notice, a plate, a lamp
+        px, py = rnd.randint(0, w - 120), rnd.randint(0, h - 160)
+        d.rectangle((px, py, px + rnd.randint(60, 160), py + rnd.randint(60, 200)),
+                    fill=_shade(rnd.choice(((230, 230, 220), (40, 90, 160), (180, 60, 50))), rnd, 20))
+    dw = rnd.randint(460, 640)  # the door, its glass, and the sign on it
+    x0, top = rnd.randint(0, w - dw), rnd.randint(0, 120)
+    d.rectangle((x0, top, x0 + dw, h), fill=_shade((60, 62, 66), rnd, 15))
+    d.rectangle((x0 + 20, top + 20, x0 + dw - 20, h), fill=_shade((150, 180, 195), rnd, 30))
+    sw = rnd.randint(360, dw - 60)
+    sx, y0 = x0 + rnd.randint(30, dw - sw - 30), top + rnd.randint(60, 240)
+    y1 = y0 + 70 + 62 * len(lines)
+    d.rectangle((sx, y0, sx + sw, y1), fill=(238, 236, 228), outline=(90, 90, 90), width=4)
     ink = (40, 40, 40) if fixed else _shade((150, 150, 150), rnd, 10)  # a faded sign is the finding
     for i, text in enumerate(("ЧАСЫ РАБОТЫ", *lines)):
-        d.text((x0 + 82, y0 + 22 + i * 62), text, fill=ink, font=_font(24 if i else 26))
-    for _i in range(rnd.randint(0, 4)):  # stickers on the glass: cards taken, no dogs, a phone number
-        sx, sy = x0 + rnd.randint(40, 520), rnd.choice((rnd.randint(70, max(71, y0 - 90)), rnd.randint(600, 700)))
-        d.rectangle((sx, sy, sx + rnd.randint(40, 90), sy + rnd.randint(30, 70)),
+        d.text((sx + 22, y0 + 22 + i * 62), text, fill=ink, font=_font(24 if i else 26))
+    for _i in range(rnd.randint(1, 5)):  # stickers on the glass: cards taken, no dogs, a phone number
+        kx, ky = x0 + rnd.randint(30, dw - 100), rnd.choice((rnd.randint(top + 30, y0 + 10), rnd.randint(y1, h - 60)))
+        d.rectangle((kx, ky, kx + rnd.randint(40, 90), ky + rnd.randint(30, 70)),
                     fill=rnd.choice(((200, 40, 40), (240, 240, 240), (30, 110, 60), (250, 200, 30))))
     if not fixed:  # a torn corner
-        d.polygon([(x0 + 500, y0 + 70 + 62 * len(lines)), (x0 + 560, y0 + 60),
-                   (x0 + 560, y0 + 70 + 62 * len(lines))], fill=(150, 180, 195))
+        d.polygon([(sx + sw - 60, y1), (sx + sw, y0 + 60), (sx + sw, y1)], fill=(150, 180, 195))
 
 
 def _shopfront(d: ImageDraw.ImageDraw, rnd: random.Random, fixed: bool, _: Sequence[str]) -> None:
