@@ -112,7 +112,8 @@ def test_first_run__offers_first_hq_account_only_while_nobody_exists(data: Store
 
 def test_first_run__demo_data_on_offer(data: Store) -> None:
     at = app_as(data).run()
-    at.button(key="first.demo").click().run()
+    # the whole demo (reviews, the actions sync, people's work) runs behind the spinner
+    at.button(key="first.demo").click().run(timeout=240)
     assert not at.exception
     assert DEMO_PASSWORD in texts(at)
     assert len(data.list_summaries()) >= 200

@@ -70,11 +70,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     result = generate(store, seed=args.seed, audits=args.audits, locations=args.locations,
                       today=today)
     print(f"{result.locations} locations, {result.users} people, {result.audits} audits "
-          f"in {args.data_dir}")
+          f"with {result.photos} photos in {args.data_dir}")
     for loc_id, story in result.stories.items():
         loc = store.get_location(loc_id)
         print(f"  {loc.name if loc else loc_id}: {story}")
-    print(f"sign in as hq, shopper1 or manager1 with the password {DEMO_PASSWORD}")
+    if result.actions:
+        print(f"{result.in_review} mystery audits wait for review; the rest are reviewed and published")
+        print("actions (as `audit actions sync` makes them):")
+        for line in result.actions:
+            print(f"  {line}")
+        print(f"{result.visits} visits planned this week; {result.messages} e-mails wait in the outbox "
+              "(to example.com addresses; nothing is sent until [smtp] is configured)")
+    print(f"sign in as hq, reviewer1, shopper1 or manager1 with the password {DEMO_PASSWORD}")
     return 0
 
 
