@@ -44,18 +44,17 @@ def test_offline_page__words_in_both_languages__no_early_end_of_its_json() -> No
     assert all(v != offline.WORDS[k] for lang in words.values() for k, v in lang.items())
 
 
-def _app(body: bytes, encoding: str | None) -> TestClient:
+def _app(body: bytes, encoding: str | None, path: str = "/audit") -> TestClient:
     async def page(_: object) -> Response:
         headers = {"Content-Encoding": encoding} if encoding else {}
         data = gzip.compress(body) if encoding else body
         return Response(data, media_type="text/html", headers=headers)
 
-    return TestClient(StaticCompression(Starlette(routes=[Route("/audit", page)])))
+    return TestClient(StaticCompression(Starlette(routes=[Route(path, page)])))
 
 
 def test_page__registers_the_worker__packed_once_even_if_packed_before() -> None:
-    html = (b'<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>'
-            b'<script type="module" src="./static/js/index.js"></script>' + b"x" * 2000)
+    html = b'<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>' + b"x" * 2000
     for encoding in (None, "gzip"):  # Streamlit's own gzip packs every page but "/"
         got = _app(html, encoding).get("/audit", headers={"Accept-Encoding": "gzip",
                                                           "Accept-Language": "ru"})
@@ -65,11 +64,11 @@ def test_page__registers_the_worker__packed_once_even_if_packed_before() -> None
         assert got.text.endswith("x" * 2000)
 
 
-def test_page__of_the_apps_own_routes__left_as_made_but_packed() -> None:
-    """A customer's survey or the offline page: no script added, its own language kept."""
+def test_page__of_the_survey_and_the_api__left_as_made_but_packed() -> None:
+    """A customer's survey or the API's docs: no script added, their own language kept."""
     html = b'<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>' + b"x" * 2000
-    for encoding in (None, "gzip"):
-        got = _app(html, encoding).get("/audit", headers={"Accept-Encoding": "gzip",
-                                                          "Accept-Language": "ru"})
+    for encoding, path in ((None, "/v/loc-a"), ("gzip", "/v/loc-a"), (None, "/api/v1/docs")):
+        got = _app(html, encoding, path).get(path, headers={"Accept-Encoding": "gzip",
+                                                            "Accept-Language": "ru"})
         assert got.headers.get_list("content-encoding") == ["gzip"]
         assert got.content == html

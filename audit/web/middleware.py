@@ -20,7 +20,9 @@ COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/sv
                 "application/wasm", "application/manifest+json")
 MIN_SIZE = 1024
 # Streamlit's page preloads its own body font; the app's theme uses the phone's font instead
-STREAMLIT_PAGE = b'src="./static/js/'  # Streamlit's own page loads its bundle from there
+# pages made whole by their own routes, for readers who are not the app's people: a customer's
+# survey (its language is the customer's choice, no script), the API's docs
+OWN_PAGES = ("/v/", "/api/")
 FONT_PRELOAD = re.compile(rb'<link\s+rel="preload"\s+href="[^"]*SourceSans[^"]*"[^>]*>', re.S)
 # Streamlit's page says <html lang="en">; it is served in the browser's language (the app sets
 # it again when the person picks another, see audit.ui.common.page_lang)
@@ -142,8 +144,8 @@ class StaticCompression:
         if packed:
             start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"content-encoding"]
         data = page
-        if STREAMLIT_PAGE in page:  # not the pages of the app's own routes (a customer's survey,
-            data = _streamlit_page(scope, page)  # the offline page, the API's docs)
+        if not str(scope.get("path", "")).startswith(OWN_PAGES):
+            data = _app_page(scope, page)
         headers = [(k.lower(), v) for k, v in start.get("headers", [])
                    if k.lower() not in (b"content-length", b"etag", b"vary")]
         if _accepts_gzip(scope):
@@ -154,13 +156,14 @@ class StaticCompression:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
 
 
-def _streamlit_page(scope: Scope, data: bytes) -> bytes:
-    """Streamlit's page: without the font preload, in the reader's language, with the service
-    worker's registration, and to someone not signed in the sign-in form's files at once."""
+def _app_page(scope: Scope, data: bytes) -> bytes:
+    """The app's page: without the font preload, in the reader's language, with the service
+    worker's registration, and (Streamlit's page to someone not signed in) the sign-in form's
+    files at once."""
     data = FONT_PRELOAD.sub(b"", data)
     data = HTML_LANG.sub(b'<html lang="%s">' % _lang(scope).encode(), data, count=1)
     data = data.replace(b"</head>", REGISTER + b"</head>", 1)
-    if not _has_session(scope):
+    if b'src="./static/js/' in data and not _has_session(scope):
         data = data.replace(b"</head>", first_screen_links() + b"</head>", 1)
     return data
 
