@@ -183,7 +183,8 @@ def test_network_pdf__by_default__a_dated_period_a_change_column_and_a_whole_hea
     checklist = get_checklist(network_store, "service-point")
     locations = {loc.id: loc for loc in network_store.list_locations()}
     rows = network_store.list_summaries()
-    newest = max((r.visit_at or r.started_at)[:10] for r in rows if r.mode == "mystery")
+    newest = max((r.visit_at or r.started_at)[:10] for r in rows
+                 if r.mode == "mystery" and r.template_id == checklist.id)  # the report's checklist
     pdf = render_network_pdf(rows, locations, checklist, lang=lang, date_from=None, date_to=None,
                              region=None, generated_at="2025-07-01T09:00:00+00:00", mode="mystery")
     fmt = Fmt(lang)
