@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from audit.store.folder.backend import TinyStore
 from tests.e2e.conftest import PHONE_CONTEXT, card, sign_in, wait_for
@@ -35,5 +36,5 @@ def test_phone_in_yekaterinburg__its_camera_clock_read_in_its_zone(server: tuple
     assert TAKEN == "2026:05:01 10:00:00"
     assert ref.reported["zone"] == "Asia/Yekaterinburg"
     assert ref.captured_at == "2026-05-01T05:00:00+00:00"
-    assert card(page, "entrance.dry").locator(".thumb img").count() == 1
+    expect(card(page, "entrance.dry").locator(".thumb img")).to_have_count(1)  # drawn after the ack
     ctx.close()
