@@ -269,3 +269,16 @@ def start_spawned(procs: Iterable[Any]) -> None:
             p.start()
     finally:
         sys.modules["__main__"] = main
+
+
+def served_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TinyStore:
+    """The store the served routes open (`process.process_store`), on a fresh data folder of
+    `tmp_path`: no store an earlier test left in the process, no database."""
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    from audit.ops import process
+
+    monkeypatch.setattr(process, "_stores", {})
+    store = process.process_store()
+    assert isinstance(store, TinyStore)
+    return store

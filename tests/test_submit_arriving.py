@@ -24,7 +24,7 @@ from audit.store import AuditFilter
 from audit.store.folder.backend import TinyStore
 from audit.web.middleware import middleware
 from audit.web.routes import routes
-from tests.conftest import answer_mini, populate
+from tests.conftest import answer_mini, populate, served_folder
 
 ORIGIN = "http://testserver"
 T1 = "2026-05-01T10:00:00.000Z"
@@ -33,14 +33,7 @@ PHONE = "phone-1234-abcd"
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TinyStore:
-    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
-    from audit.ops import process
-
-    monkeypatch.setattr(process, "_stores", {})
-    store = process.process_store()
-    assert isinstance(store, TinyStore)
-    return store
+    return served_folder(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from audit.store.folder.backend import TinyStore
 from audit.voice import service
 from audit.web.middleware import middleware
 from audit.web.routes import routes
-from tests.conftest import populate, start_spawned
+from tests.conftest import populate, served_folder, start_spawned
 
 ORIGIN = "http://testserver"
 STAFF_ONLY = """
@@ -45,13 +45,7 @@ sections:
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TinyStore:
-    monkeypatch.setenv("AUDIT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
-    from audit.ops import process
-
-    monkeypatch.setattr(process, "_stores", {})
-    store = process.process_store()
-    assert isinstance(store, TinyStore)
+    store = served_folder(tmp_path, monkeypatch)
     populate(store)
     store.put_settings({service.TEMPLATE_SETTING: "mini"})
     return store
