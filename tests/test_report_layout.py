@@ -10,7 +10,10 @@ from typing import Any
 
 import pdfplumber
 import pytest
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, Spacer
 
 from audit.actions.service import PlanLine
 from audit.checklist.conditions import visibility
@@ -18,7 +21,8 @@ from audit.checklist.parse import load_checklist, parse_checklist, shipped_dir
 from audit.checklist.templates import get_checklist
 from audit.ops import demo
 from audit.reports.pdf import AuditTrail, render_audit_pdf, render_network_pdf
-from audit.reports.pdf.styles import Fmt, _l
+from audit.reports.pdf.layout import _body_height, _build, _Frame, _Styles
+from audit.reports.pdf.styles import Fmt, _family, _l
 from audit.review.steps import HistoryLine
 from audit.store.folder.backend import TinyStore
 from tests.conftest import MINI_YAML
@@ -205,3 +209,47 @@ def test_network_pdf__by_default__a_dated_period_a_change_column_and_a_whole_hea
 def pages_text(pdf: bytes) -> list[str]:
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         return [page.extract_text() or "" for page in doc.pages]
+
+
+def headings_ending_a_page(pdf: bytes) -> list[tuple[int, str]]:
+    """(page, text) of every page but the last whose last body line is set in a heading's size."""
+    found = []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for number, page in enumerate(doc.pages[:-1], 1):
+            top, bottom = 20 * 72 / 25.4, page.height - 17 * 72 / 25.4
+            words = [w for w in page.extract_words(extra_attrs=["size"]) if top < w["top"] < bottom]
+            if not words:
+                continue
+            last = max(round(w["top"]) for w in words)
+            line = [w for w in words if round(w["top"]) == last]
+            if min(w["size"] for w in line) >= 12:  # h2 is 12.5 pt, h1 17 pt; body text 8–10 pt
+                found.append((number, " ".join(w["text"] for w in line)))
+    return found
+
+
+def test_heading_check__finds_a_heading_left_at_the_foot_of_a_page() -> None:
+    buf = io.BytesIO()
+    canvas = Canvas(buf)
+    canvas.setFont("Helvetica", 12.5)
+    canvas.drawString(72, 60, "Alone at the foot")
+    canvas.showPage()
+    canvas.drawString(72, 700, "next page")
+    canvas.save()
+    assert headings_ending_a_page(buf.getvalue()) == [(1, "Alone at the foot")]
+
+
+def test_report_headings__never_left_at_the_foot_of_a_page() -> None:
+    """"The visit in the shopper's words" stood alone at the foot of the demo's page 1, its quotes
+    overleaf. Whatever goes before a heading of either size, it moves over with its first lines."""
+    fam = _family()
+    st = _Styles(fam, colors.HexColor("#1f5c99"))
+    frame = _Frame(fam, st.brand, "Brand", "Heading", "footer", "generated", "ru", A4)
+    found = []
+    for style in (st.h1, st.h2):
+        for room in range(0, 120, 3):  # the space left on page 1 under the filler, point by point
+            filler = Spacer(1, _body_height(A4) - room)
+            quote = Paragraph("«Визит в целом прошёл хорошо, " * 6 + "»", st.body)
+            pdf = _build([filler, Paragraph("Визит словами тайного покупателя", style), quote], frame,
+                         title="t", subject="s")
+            found += [(style.name, room, *hit) for hit in headings_ending_a_page(pdf)]
+    assert found == []

@@ -186,9 +186,10 @@ class _Styles:
         self.small = ParagraphStyle("small", base, fontSize=8, leading=10.5, textColor=_GREY)
         self.cell = ParagraphStyle("cell", base, fontSize=8.5, leading=11)
         self.h1 = ParagraphStyle("h1", base, fontName=fam.bold, fontSize=17, leading=21,
-                                 textColor=brand, spaceAfter=3 * mm)
+                                 textColor=brand, spaceAfter=3 * mm, keepWithNext=1)
         self.h2 = ParagraphStyle("h2", base, fontName=fam.bold, fontSize=12.5, leading=16,
-                                 textColor=brand, spaceBefore=5 * mm, spaceAfter=2 * mm)
+                                 textColor=brand, spaceBefore=5 * mm, spaceAfter=2 * mm,
+                                 keepWithNext=1)  # a heading never ends a page
         self.kicker = ParagraphStyle("kicker", base, fontName=fam.bold, fontSize=10, textColor=_GREY,
                                      spaceAfter=1 * mm)
         self.title = ParagraphStyle("title", base, fontName=fam.bold, fontSize=22, leading=27,
