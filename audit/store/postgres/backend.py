@@ -1074,19 +1074,21 @@ class PostgresStore(PgActions, PgVoice, PgIntegrations, PostgresIntegrity, Audit
         return dict(row[0]) if row else {}
 
     def put_settings(self, settings: dict[str, Any]) -> None:
-        with self._tx() as cur:
-            cur.execute("INSERT INTO settings VALUES (1, '{}') ON CONFLICT DO NOTHING")
-            row = cur.execute("SELECT doc FROM settings WHERE id = 1 FOR UPDATE").fetchone()
-            merged = {**(row[0] if row else {}), **settings}
-            cur.execute("UPDATE settings SET doc = %s WHERE id = 1",
-                        (Jsonb(json.loads(json.dumps(merged))),))
+        self._change_settings(lambda doc: doc.update(settings))
 
     def update_setting(self, key: str, change: Callable[[Any], Any]) -> Any:
+        def apply(doc: dict[str, Any]) -> Any:
+            doc[key] = change(doc.get(key))
+            return doc[key]
+
+        return self._change_settings(apply)
+
+    def _change_settings(self, apply: Callable[[dict[str, Any]], Any]) -> Any:
+        """The settings document changed in place by `apply` under the row's lock; what it returns."""
         with self._tx() as cur:
             cur.execute("INSERT INTO settings VALUES (1, '{}') ON CONFLICT DO NOTHING")
             row = cur.execute("SELECT doc FROM settings WHERE id = 1 FOR UPDATE").fetchone()
             doc = dict(row[0] if row else {})
-            new = change(doc.get(key))
-            doc[key] = new
+            out = apply(doc)
             cur.execute("UPDATE settings SET doc = %s WHERE id = 1", (Jsonb(json.loads(json.dumps(doc))),))
-            return new
+            return out
