@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Container
 
 from audit.audits import capture as audits
 from audit.checklist.templates import get_checklist
@@ -118,10 +119,11 @@ def _with_position(header: AuditHeader, stage: str, p: Position, by: str, at: st
 
 
 def submit(store: Store, actor: User, audit_id: str, *, position: Position | None = None,
-           now: str | None = None) -> SummaryRow:
-    """Submit the audit (audits.submit), then record where the phone was and close its visit."""
+           now: str | None = None, excused: Container[str] = ()) -> SummaryRow:
+    """Submit the audit (audits.submit; `excused` items' photos never arrived), then record
+    where the phone was and close its visit."""
     at = now or clock.now_iso()
-    row = audits.submit(store, actor, audit_id, now=at)
+    row = audits.submit(store, actor, audit_id, now=at, excused=excused)
     header = store.get_header(audit_id)
     if header is None:
         return row

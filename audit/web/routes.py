@@ -81,8 +81,8 @@ def _bad_json(err: BadJson, lang: str) -> JSONResponse:
 def _store_error(err: AppError, lang: str) -> JSONResponse:
     if isinstance(err, NotFound):
         return _error(404, "not_found", t("err.not_found", lang))
-    if isinstance(err, AuditLocked):
-        return _error(409, "audit_locked", t("err.audit_locked", lang))
+    if isinstance(err, AuditLocked):  # or a kind of it that says more (a photo too late)
+        return _error(409, err.code, error_text(err, lang))
     if isinstance(err, sync.SyncError):
         return _error(400, "bad_batch", error_text(err, lang))
     if err.code in ("bad_transition", "too_many_photos"):  # an action's state: not to retry
