@@ -22,8 +22,8 @@ from audit.audits import capture
 from audit.checklist.templates import get_checklist
 from audit.core import limits
 from audit.core.clock import now_iso
-from audit.core.zones import parse_utc
 from audit.core.errors import AppError, NotFound
+from audit.core.zones import parse_utc
 from audit.model import Audit, AuditHeader, Checklist, Location, SummaryRow, User
 from audit.model.actions import OPEN_STATUSES, ActionFilter
 from audit.model.visits import VisitFilter

@@ -231,6 +231,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "place.from_photo": ("Take the coordinates and the zone from a photo's GPS",
                          "Взять координаты и пояс из GPS фотографии"),
     "place.no_gps": ("This photo has no GPS position.", "В этой фотографии нет GPS-координат."),
+    "err.no_gps": ("This photo has no GPS position: the coordinates were not changed. Take it "
+                   "with the camera's location turned on, or type them in.",
+                   "В этой фотографии нет GPS-координат: координаты не изменены. Снимите с "
+                   "включённой геолокацией камеры или введите их вручную."),
     "place.from_photo_done": ("Saved from the photo: {lat:.5f}, {lon:.5f}, {zone}.",
                               "Сохранено из фото: {lat:.5f}, {lon:.5f}, {zone}."),
     "place.regions": ("Regions (reviewers; shoppers take open visits there)",

@@ -4,6 +4,7 @@ sent to its route with a percentage; Python hears when it has landed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,10 @@ _component = st.components.v2.component(
 )
 
 
-def mount(*, key: str, url: str, csrf: str, lang: str, label: str) -> Any:
-    """The element; its result's `landed` (a trigger) carries {sha} when a photo is stored."""
+def mount(*, key: str, url: str, csrf: str, lang: str, label: str,
+          on_landed: Callable[[], None] | None = None) -> Any:
+    """The element; its result's `landed` (a trigger) carries {sha} when a photo is stored, and
+    `on_landed` runs then (before the rerun it makes)."""
     data = {
         "url": url, "csrf": csrf, "lang": lang, "label": label,
         "limits": {"photo_edge": limits.PHOTO_SEND_LONG_EDGE,
@@ -42,4 +45,4 @@ def mount(*, key: str, url: str, csrf: str, lang: str, label: str) -> Any:
                   "added": T("ui.act.photo_added")},
     }
     return _component(key=key, data=data, default={"landed": None},
-                      on_landed_change=lambda: None)
+                      on_landed_change=on_landed or (lambda: None))
