@@ -79,8 +79,6 @@ def panel(user: User, audit: Audit, checklist: Checklist) -> None:
     region = location.region if location else None
     view = audience.view_of(user, header)
     st.markdown(stage_badge(header))
-    if header.arriving and access.may(user, access.RELEASE_HELD, header, region=region):
-        release_button(user, header.id)
     if view.sees(audience.POSITIONS):
         _proof(audit, location)
     if access.may(user, access.REVIEW, header, region=region) and header.mode == "mystery":

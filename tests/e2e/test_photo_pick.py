@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from audit.model import User
+from audit.model import Location, User
 from tests.e2e.conftest import PHONE, box, snap, wait_for, wait_for_session_cookie
 from tests.e2e.photos import phone_jpeg
 from tests.test_actions import mystery
@@ -98,4 +98,55 @@ def test_photo_pick__page_closed_mid_upload__kept_on_the_phone__sent_once_when_r
              "the second photo, sent when the signal returned", 120)
     wait_for(lambda: page.evaluate(KEPT) == [], "nothing left on the phone")
     assert len({r.sha256 for r in store.get_action(action.id).evidence}) == 2  # type: ignore[union-attr]
+    ctx.close()
+
+
+def gps_phone_jpeg(lat: float, lon: float) -> bytes:
+    """A 12 MP photo whose EXIF says where it was taken: the phone's light copy drops EXIF, so
+    only the phone's reading of the original can carry the place."""
+    import io
+
+    from PIL import Image
+
+    from tests.test_photos import _exif
+
+    with Image.open(io.BytesIO(phone_jpeg(seed=3))) as im:
+        out = io.BytesIO()
+        im.save(out, "JPEG", quality=90, exif=_exif(gps=(lat, lon), taken="2026:05:01 10:00:00").tobytes())
+    return out.getvalue()
+
+
+def test_admin__a_locations_place_from_a_photo_through_the_photo_element(
+        server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+    url, store = server
+    ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                              locale="en-US")
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.get_by_label("User name").fill("boss")
+    page.get_by_label("Password", exact=True).fill("secret-pass")
+    page.get_by_role("button", name="Sign in").tap()
+    wait_for_session_cookie(ctx)
+    page.goto(url + "/admin")
+    page.locator(box("admin.part")).get_by_text("Locations", exact=True).tap()
+    page.get_by_text("Невский · СПб").tap()  # the location's expander
+    spb = page.locator(box("place.photo.loc-b")).locator("[data-pick]")
+    expect(spb).to_contain_text("Take the coordinates")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    photo = gps_phone_jpeg(59.9343, 30.3351)
+    spb.locator("input[data-gallery]").set_input_files(
+        files=[{"name": "nevsky.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    wait_for(lambda: (store.get_location("loc-b") or Location("x", "x", "x")).lat is not None,
+             "the place from the photo", 120)
+    loc = store.get_location("loc-b")
+    assert loc is not None and round(loc.lat or 0, 3) == 59.934 and round(loc.lon or 0, 3) == 30.335
+    assert loc.tz == "Europe/Moscow" and store.get_location("loc-a").lat is None  # type: ignore[union-attr]
+    expect(page.get_by_text("Saved from the photo: 59.93430")).to_be_visible()
+    assert not errors
+    snap(page, tmp_path, "03-admin-place-from-photo")
     ctx.close()
