@@ -180,3 +180,24 @@ def test_route__the_phone_sends_the_photo_after_release__409_with_the_reason(
     assert r.status_code == 409, r.text
     assert r.json()["error"] == "photo_too_late" and "слишком поздно" in r.json()["message"]
     assert data.get_audit(audit_id) == before
+
+
+def test_the_served_app_releases_expired_holds_by_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from audit.web.lifespan import lifespan
+    from tests.e2e.conftest import wait_for
+
+    data = served_folder(tmp_path, monkeypatch)
+    people = populate(data)
+    old = held(data, people["shopper"])  # held in May: past the limit
+    fresh = audits.start_audit(data, people["shopper2"], location_id="loc-a", template_id="mini",
+                               mode="mystery", lang="en").id
+    answer_mini(data, people["shopper2"], fresh)
+    workflow.submit_from_phone(data, people["shopper2"], fresh,
+                               [("office.facade", hashlib.sha256(b"on its way").hexdigest())])
+    monkeypatch.setenv("AUDIT_WEBHOOKS_IN_APP", "0")
+    with TestClient(Starlette(routes=routes(), lifespan=lifespan), base_url=ORIGIN):
+        wait_for(lambda: data.get_header(old).status == "submitted",  # type: ignore[union-attr]
+                 "the expired hold released by the app", 30)
+    header = data.get_header(fresh)
+    assert header is not None and header.status == "draft" and header.arriving  # still waits
