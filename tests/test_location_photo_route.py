@@ -107,6 +107,11 @@ def test_location_photo__bad_inputs__each_refused_with_its_reason__the_place_unc
     huge = post(client, csrf, b"\xff\xd8" + b"0" * (limits.PHOTO_MAX_BYTES + 10))
     assert huge.status_code == 413
     assert post(client, csrf, jpeg(gps=KAZAN), location="no-such-place").status_code == 404
+    assert post(client, csrf, jpeg(gps=KAZAN), location="").status_code == 404
+    odd = client.post("/api/location-photo", params={"location": "loc-a"}, content=b"",
+                      headers={"Origin": ORIGIN, "X-CSRF-Token": csrf,
+                               "X-Photo-Report": "%E0%A4%A{not json"})
+    assert odd.status_code == 422 and odd.json()["error"] == "empty"
     assert post(client, "wrong", jpeg(gps=KAZAN)).status_code == 403
     assert post(client, csrf, jpeg(gps=KAZAN), origin="https://evil.example").status_code == 403
     for role in ("manager", "shopper"):  # not HQ: refused before a byte is read, as not there

@@ -88,16 +88,30 @@ def test_photo_pick__page_closed_mid_upload__kept_on_the_phone__sent_once_when_r
     assert ref.reported["size"] == len(photo) and ref.size == kept[0]["size"]
     snap(page, tmp_path, "02-landed-after-reopen")
 
+    # stored on the server, the answer lost on the way back: kept, sent again, stored once
+    def stored_then_lost(route: Any) -> None:
+        route.fetch()  # the server gets it and stores it
+        route.abort()  # the phone never hears so
+
+    page.route("**/api/action-photo**", stored_then_lost)
+    page.locator("[data-pick] input[data-gallery]").set_input_files(
+        files=[{"name": "sign.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(seed=9)}])
+    expect(page.locator("[data-pick] [data-state]")).to_contain_text("1 photo(s) kept on this phone")
+    assert len(store.get_action(action.id).evidence) == 2  # type: ignore[union-attr]
+    page.unroute("**/api/action-photo**")
+    wait_for(lambda: page.evaluate(KEPT) == [], "the photo acknowledged at last", 120)
+    assert len(store.get_action(action.id).evidence) == 2  # type: ignore[union-attr]  once
+
     # offline again: the next photo waits, says so, and goes when the signal returns
     ctx.set_offline(True)
     page.locator("[data-pick] input[data-gallery]").set_input_files(
         files=[{"name": "door.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(seed=8)}])
     expect(page.locator("[data-pick] [data-state]")).to_contain_text("1 photo(s) kept on this phone")
     ctx.set_offline(False)
-    wait_for(lambda: len(store.get_action(action.id).evidence) == 2,  # type: ignore[union-attr]
-             "the second photo, sent when the signal returned", 120)
+    wait_for(lambda: len(store.get_action(action.id).evidence) == 3,  # type: ignore[union-attr]
+             "the third photo, sent when the signal returned", 120)
     wait_for(lambda: page.evaluate(KEPT) == [], "nothing left on the phone")
-    assert len({r.sha256 for r in store.get_action(action.id).evidence}) == 2  # type: ignore[union-attr]
+    assert len({r.sha256 for r in store.get_action(action.id).evidence}) == 3  # type: ignore[union-attr]
     ctx.close()
 
 
