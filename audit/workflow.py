@@ -13,23 +13,26 @@ e-mail's attachment and any later API all call it; `network_pdf` the same for HQ
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from audit.actions.service import control_groups, final_audit, is_final
 from audit.audits import capture
 from audit.checklist.templates import get_checklist
+from audit.core import limits
 from audit.core.clock import now_iso
-from audit.core.errors import NotFound
+from audit.core.errors import AppError, NotFound
+from audit.core.zones import parse_utc
 from audit.model import Audit, AuditHeader, Checklist, Location, SummaryRow, User
 from audit.model.actions import OPEN_STATUSES, ActionFilter
 from audit.model.visits import VisitFilter
 from audit.notify import outbox, webhooks
-from audit.people import audience
+from audit.people import access, audience
 from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
 from audit.reports.pdf import render_audit_pdf, render_network_pdf
 from audit.review import steps as review
-from audit.store import Store
+from audit.store import AuditFilter, Store
 from audit.visits import plans as visit_plans
 from audit.visits import service as visit_service
 from audit.visits.proof import Position
@@ -44,11 +47,12 @@ def _settle(store: Store, header: AuditHeader | None, at: str) -> None:
 
 
 def submit(store: Store, actor: User, audit_id: str, *, position: Position | None = None,
-           now: str | None = None) -> SummaryRow:
+           now: str | None = None, excused: Container[str] = ()) -> SummaryRow:
     """Submit the audit (with the phone's position, closing its visit); a self-audit is final at
-    once and its findings become the branch's actions."""
+    once and its findings become the branch's actions. `excused`: see `release_held`."""
     at = now or now_iso()
-    row = visit_service.submit(store, actor, audit_id, position=position, now=at)
+    row = visit_service.submit(store, actor, audit_id, position=position, now=at,
+                               excused=excused)
     webhooks.audit_event(store, "audit.submitted", audit_id, now=at, row=row)
     if row.mode == "self":  # final in the step that submitted it, and marked as owing its actions
         final_audit(store, audit_id, at)
@@ -79,6 +83,64 @@ def photo_landed(store: Store, actor: User, audit_id: str, now: str | None = Non
     header = store.get_header(audit_id)
     where = capture.held_position(header) if header is not None else None
     return submit(store, actor, audit_id, position=Position.from_dict(where), now=now)
+
+
+def release_held(store: Store, actor: User | None, audit_id: str, *, now: str | None = None
+                 ) -> SummaryRow:
+    """Complete an audit submitted on the phone without the photos that never arrived: the
+    reviewer or HQ by hand (`actor`, any time), or the maintenance run (`actor` None) once it
+    has waited `limits.HELD_AUDIT_RELEASE_HOURS`. It is submitted as its shopper did on the
+    phone (with the phone's position), the items whose photos are missing named in its history
+    (the audience policy's internal notes: the reviewer, HQ, the shopper on their own audit,
+    the branch on its self-audit); it then becomes final as any submitted audit does. A photo
+    that lands later is refused with its reason (`capture.PhotoTooLate`). The audit page's
+    button and `audit release-held` both call this."""
+    at = now or now_iso()
+    header = store.get_header(audit_id)
+    if header is None:
+        raise NotFound(f"no audit {audit_id}", audit_id=audit_id)
+    location = store.get_location(header.location_id)
+    if actor is not None and not access.may(actor, access.RELEASE_HELD, header,
+                                            region=location.region if location else None):
+        raise NotFound(f"no audit {audit_id}", audit_id=audit_id)
+    since = capture.held_since(header)
+    if since is None:
+        raise capture.NotHeld(f"audit {audit_id} waits for no photos", audit_id=audit_id)
+    if actor is None and parse_utc(at) - parse_utc(since) < timedelta(
+            hours=limits.HELD_AUDIT_RELEASE_HOURS):
+        raise capture.NotHeld(f"audit {audit_id} has waited less than the limit",
+                              audit_id=audit_id)
+    shopper = store.get_user(header.auditor)
+    if shopper is None:
+        raise NotFound(f"the shopper {header.auditor} of audit {audit_id} is gone",
+                       audit_id=audit_id)
+    where = capture.held_position(header)
+    items = capture.stop_waiting(store, audit_id, actor.name if actor else "", now=at,
+                                 automatic=actor is None)
+    return submit(store, shopper, audit_id, position=Position.from_dict(where), now=at,
+                  excused=items)
+
+
+def release_expired(store: Store, now: str | None = None) -> list[tuple[str, str]]:
+    """Release every held audit that has waited its limit (`release_held`); (audit id, "" or
+    the reason it could not be released) each, so one audit's trouble stops none of the others."""
+    at = now or now_iso()
+    out: list[tuple[str, str]] = []
+    for row in store.list_summaries(AuditFilter(status="draft")):
+        if not row.arriving:
+            continue
+        header = store.get_header(row.audit_id)
+        since = capture.held_since(header) if header is not None else None
+        if since is None or parse_utc(at) - parse_utc(since) < timedelta(
+                hours=limits.HELD_AUDIT_RELEASE_HOURS):
+            continue
+        try:
+            release_held(store, None, row.audit_id, now=at)
+        except AppError as err:
+            out.append((row.audit_id, str(err)))
+        else:
+            out.append((row.audit_id, ""))
+    return out
 
 
 def publish(store: Store, actor: User, audit_id: str, published: bool = True,

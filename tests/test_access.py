@@ -40,8 +40,8 @@ OBJECTS = {
     "self-audit elsewhere": audit(auditor="max", mode="self", location="loc-b"),
 }
 
-V, E, R, P, S, G, RV = (access.VIEW_AUDIT, access.EDIT_AUDIT, access.REOPEN, access.PUBLISH,
-                        access.SEE_AUDITOR, access.SEE_GPS, access.REVIEW)
+V, E, R, P, S, G, RV, RL = (access.VIEW_AUDIT, access.EDIT_AUDIT, access.REOPEN, access.PUBLISH,
+                            access.SEE_AUDITOR, access.SEE_GPS, access.REVIEW, access.RELEASE_HELD)
 
 # role → object → the actions allowed; everything else is refused
 ALLOWED: dict[str, dict[str, set[str]]] = {
@@ -71,7 +71,7 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "colleague's self-audit draft at my location": set(),  # S only where the audit opens
         "self-audit elsewhere": set(),
     },
-    "hq": {name: {V, E, R, P, S, G, RV} for name in OBJECTS},
+    "hq": {name: {V, E, R, P, S, G, RV, RL} for name in OBJECTS},
 }
 
 
@@ -104,9 +104,10 @@ REVIEW_OBJECTS = {
     "self-audit in my region": (audit(auditor="mia", mode="self"), "Москва"),
 }
 REVIEWER_ALLOWED: dict[str, set[str]] = {
-    "mystery in my region, in review": {V, S, RV, P},
-    "mystery in my region, published": {V, S, RV, P},
-    "mystery in my region, sent back (a draft)": set(),
+    "mystery in my region, in review": {V, S, RV, P, RL},
+    "mystery in my region, published": {V, S, RV, P, RL},
+    # a draft the reviewer cannot open; if it is held for its photos they may release it
+    "mystery in my region, sent back (a draft)": {RL},
     "mystery elsewhere, in review": set(),
     "self-audit in my region": set(),
 }

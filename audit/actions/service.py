@@ -569,7 +569,7 @@ def add_evidence(store: Store, actor: User, action_id: str, data: bytes,
     what the server reads."""
     at = now or now_iso()
     check_evidence_welcome(store, actor, action_id)
-    prepared = photos.prepare_photo(data)
+    prepared = photos.prepare_sent(data).prepared  # the phone's word is kept in `reported`
     keep = bool(store.get_settings().get("keep_originals", True))
     store.photo_files(keep_originals=keep).put(prepared)
     ref = prepared.to_ref(at)

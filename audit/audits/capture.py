@@ -173,6 +173,11 @@ def _editable_header(store: Store, actor: User, audit_id: str, *,
     header = store.get_header(audit_id)
     if header is None or not access.may(actor, access.VIEW_AUDIT, header):
         raise _not_found(audit_id)
+    if photos_arriving and header.status != "draft" and (gave_up := released(header)):
+        # a photo the audit was completed without: it stays out (the audit was scored without
+        # it and may have been reviewed or read since), and the phone is told why
+        raise PhotoTooLate(f"audit {audit_id} was completed without its missing photos",
+                           audit_id=audit_id, at=str(gave_up.get("at", ""))[:10])
     if header.status != "draft" or (header.arriving and not photos_arriving):
         raise AuditLocked(f"audit {audit_id} is submitted and read-only", audit_id=audit_id)
     if not access.may(actor, access.EDIT_AUDIT, header):
@@ -303,15 +308,18 @@ def _with_event(header: AuditHeader, kind: str, by: str, at: str, **extra: Any) 
     return dataclasses.replace(header, events=(*header.events, event))
 
 
-def submit(store: Store, actor: User, audit_id: str, now: str | None = None) -> SummaryRow:
-    """Score and lock the audit; refuse with the list of what is missing."""
+def submit(store: Store, actor: User, audit_id: str, now: str | None = None, *,
+           excused: Container[str] = ()) -> SummaryRow:
+    """Score and lock the audit; refuse with the list of what is missing. `excused`: items
+    whose required photo never arrived from the phone (`release_held`): not asked for again."""
     header = _editable_header(store, actor, audit_id)
     audit = store.get_audit(audit_id)
     if audit is None:
         raise _not_found(audit_id)
     checklist = checklist_for(store, header)
     score = score_audit(checklist, audit.answers)
-    missing = missing_for_submit(checklist, audit.answers, score, photos=audit.photos)
+    missing = [m for m in missing_for_submit(checklist, audit.answers, score, photos=audit.photos)
+               if not (m[1] == "photo" and m[0] in excused)]
     if missing:
         raise SubmitRefused(missing)
     at = now or now_iso()
@@ -351,7 +359,8 @@ def hold_for_photos(store: Store, actor: User, audit_id: str, coming: Sequence[t
         raise SubmitRefused(missing)
     at = now or now_iso()
     shas = tuple(sorted({sha for _, sha in waiting}))
-    extra: dict[str, Any] = {"photos": len(shas)}
+    # which item each photo is for: named in the history if the audit is released without it
+    extra: dict[str, Any] = {"photos": len(shas), "waiting": sorted([k, sha] for k, sha in waiting)}
     if position:
         extra["position"] = position
     new = _with_event(dataclasses.replace(header, arriving=shas), "photos_arriving", actor.name,
@@ -376,6 +385,69 @@ def photo_arrived(store: Store, audit_id: str, sha256: str) -> bool:
     store.hold_audit(dataclasses.replace(header, arriving=left),
                      dataclasses.replace(row, arriving=len(left)))
     return not left
+
+
+class PhotoTooLate(AuditLocked):
+    """A photo for an audit that was completed without it (released after waiting for it)."""
+
+    code = "photo_too_late"
+
+
+def held_since(header: AuditHeader) -> str | None:
+    """When the phone submitted and the audit began to wait for its photos (None if it does not)."""
+    if not header.arriving:
+        return None
+    for e in reversed(header.events):
+        if e.get("type") == "photos_arriving":
+            return str(e.get("at", "")) or None
+    return header.started_at
+
+
+def held_items(header: AuditHeader) -> tuple[str, ...]:
+    """The items whose photos a held audit still waits for (as the phone named them)."""
+    waiting = next((e.get("waiting") for e in reversed(header.events)
+                    if e.get("type") == "photos_arriving"), None)
+    keys = {str(pair[0]) for pair in waiting or () if isinstance(pair, list) and len(pair) == 2
+            and pair[1] in header.arriving}
+    return tuple(sorted(keys))
+
+
+def released(header: AuditHeader) -> dict[str, Any] | None:
+    """The event of the audit's last release without its missing photos, if any since it was
+    last held."""
+    for e in reversed(header.events):
+        if e.get("type") == "photos_arriving":
+            return None
+        if e.get("type") == "photos_released":
+            return dict(e)
+    return None
+
+
+def stop_waiting(store: Store, audit_id: str, by: str, *, automatic: bool,
+                 now: str | None = None) -> tuple[str, ...]:
+    """A held audit stops waiting for the photos it still lacks: it is a plain draft again,
+    its history saying which items' photos never arrived, who gave up on them and why (the
+    caller submits it at once: audit.workflow.release_held). The items whose photos are missing."""
+    header = store.get_header(audit_id)
+    if header is None:
+        raise _not_found(audit_id)
+    if not header.arriving:
+        raise NotHeld(f"audit {audit_id} waits for no photos", audit_id=audit_id)
+    row = store.get_summary(audit_id)
+    if row is None:
+        raise _not_found(audit_id)
+    items = held_items(header)
+    at = now or now_iso()
+    new = _with_event(dataclasses.replace(header, arriving=()), "photos_released", by, at,
+                      photos=len(header.arriving), items=list(items), automatic=automatic)
+    store.hold_audit(new, dataclasses.replace(row, arriving=0))
+    return items
+
+
+class NotHeld(AppError):
+    """Release asked of an audit that waits for no photos (they have landed, or it was released)."""
+
+    code = "not_held"
 
 
 def held_position(header: AuditHeader) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from audit.core import limits, zones
 from audit.core.clock import now_iso
 from audit.core.errors import AuditLocked
 from audit.model import PhotoRef, User
-from audit.photos import prepare_photo, reuse_flags
+from audit.photos import prepare_sent, reuse_flags
 from audit.store import Store
 
 
@@ -134,13 +134,13 @@ def add_photo(store: Store, user: User, audit_id: str, key: str, data: bytes, *,
     checklist = audits.checklist_for(store, header)
     if checklist.item(key) is None:
         raise sync.SyncError(f"no item {key!r} in this checklist", reason="unknown item", key=key)
-    prepared = prepare_photo(data)
+    reported = report or PhoneReport()
+    prepared = prepare_sent(data, reported.gps).prepared
     if header.arriving and prepared.sha256 not in header.arriving:
         # submitted on the phone: only the photos it said were on their way may still land
         raise AuditLocked(f"audit {audit_id} is submitted and read-only", audit_id=audit_id)
     photos = store.photo_files(keep_originals=bool(store.get_settings().get("keep_originals", True)))
     photos.put(prepared)
-    reported = report or PhoneReport()
     audit = store.get_audit(audit_id)
     known = audit.photos.get(prepared.sha256) if audit else None
     # the same photo sent again to this audit keeps its upload id, so both sendings name it

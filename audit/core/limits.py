@@ -99,6 +99,10 @@ PHONE_CLOCK_SKEW_SECONDS = 300
 # uploading leaves one), and the phones remembered per audit, the least recently seen dropped.
 SYNC_RECEIPT_GAPS_MAX = 200
 SYNC_CLIENTS_MAX = 20
+# An audit submitted on the phone waits this long for its photos; then (the app's hourly thread,
+# or `audit release-held` from cron) it is completed without the ones that never arrived,
+# listed as missing. The reviewer or HQ may release it sooner by hand.
+HELD_AUDIT_RELEASE_HOURS = 72
 # Zone offsets on Earth run from -12:00 to +14:00; a photo's EXIF offset beyond ±14:00 is ignored
 UTC_OFFSET_MAX_MINUTES = 14 * 60
 

@@ -111,6 +111,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "указывала его иначе и не сохранена. Сделайте или выберите фото снова."),
     "err.photo_not_uploaded": ("This photo was not sent to this audit from your phone.",
                                "Это фото не отправлялось в этот аудит с вашего телефона."),
+    "err.photo_too_late": ("This photo came too late: the audit was completed without it on "
+                           "{at}. It was not added; keep it if HQ asks for it.",
+                           "Фото пришло слишком поздно: аудит завершён без него {at}. Оно не "
+                           "добавлено; сохраните его, если головной офис попросит."),
+    "err.not_held": ("This audit no longer waits for photos: they have arrived, or it was "
+                     "completed already.", "Этот аудит больше не ждёт фото: они пришли, или он "
+                     "уже завершён."),
     "err.audit_locked": ("This audit is submitted and read-only. Ask HQ to reopen it.",
                          "Аудит отправлен и доступен только для чтения. Попросите головной офис открыть его."),
     "err.store_damaged": ("{path} is missing or does not hold what the app writes. The app stops here so that "

@@ -99,6 +99,12 @@ ACTION_STRINGS: dict[str, tuple[str, str]] = {
     "ui.act.acknowledged": ("Acknowledged by {name}, {time}", "Ознакомлен: {name}, {time}"),
     "ui.act.not_acknowledged": ("Not acknowledged yet", "Пока никто не ознакомился"),
     "ui.act.photo_added": ("Photo added.", "Фото добавлено."),
+    "ui.pick.kept": ("No connection: {count} photo(s) kept on this phone, sent as soon as it "
+                     "returns. You may leave this page.",
+                     "Нет связи: фото на телефоне ({count}) отправятся, как только она появится. "
+                     "Страницу можно закрыть."),
+    "ui.pick.sending": ("Sending the photo: {percent}% ({count} on this phone)",
+                        "Отправка фото: {percent}% (на телефоне: {count})"),
     "ui.act.ev.created": ("created", "создана"),
     "ui.act.ev.status": ("status: {status}", "статус: {status}"),
     "ui.act.ev.note": ("note changed", "заметка изменена"),

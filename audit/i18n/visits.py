@@ -103,6 +103,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "history.position": ("Position at {stage}: {proof}", "Местоположение при {stage}: {proof}"),
     "history.photos_arriving": ("Submitted on the phone; photos on their way: {count}",
                                 "Отправлен с телефона; фото в пути: {count}"),
+    "history.photos_released": ("Completed without {count} photos that never arrived from the "
+                                "phone; missing: {items}",
+                                "Завершён без фото, которые так и не пришли с телефона ({count}); "
+                                "нет фото: {items}"),
+    "history.photos_released_auto": ("Completed after {hours} h without {count} photos that never "
+                                     "arrived from the phone; missing: {items}",
+                                     "Завершён через {hours} ч без фото, которые так и не пришли с "
+                                     "телефона ({count}); нет фото: {items}"),
     "history.stage_start": ("start", "начале"),
     "history.stage_submit": ("submit", "отправке"),
     # stages
@@ -188,6 +196,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "review.open": ("Review", "Проверить"),
     "review.arriving_title": ("Submitted, photos arriving", "Отправлены, фото в пути"),
     "review.arriving_row": ("submitted, photos arriving ({count})", "отправлен, фото в пути ({count})"),
+    "review.release": ("Complete without the missing photos", "Завершить без недостающих фото"),
+    "review.release_help": ("The phone has not sent these photos yet. Completing now scores the "
+                            "audit without them; they are listed as missing, and a photo that "
+                            "comes later is refused. After {hours} h this happens by itself.",
+                            "Телефон ещё не прислал эти фото. Если завершить сейчас, аудит будет "
+                            "оценён без них; они будут указаны как отсутствующие, а пришедшее "
+                            "позже фото не примется. Через {hours} ч это произойдёт само."),
+    "review.released": ("Completed without the missing photos.", "Завершён без недостающих фото."),
     "review.open_item": ("Open the item", "Открыть пункт"),
     "review.sent_back_banner": ("Sent back by the reviewer: {note}. Comments on {count} items "
                                 "follow; open each, fix it and submit again.",
@@ -215,6 +231,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "place.from_photo": ("Take the coordinates and the zone from a photo's GPS",
                          "Взять координаты и пояс из GPS фотографии"),
     "place.no_gps": ("This photo has no GPS position.", "В этой фотографии нет GPS-координат."),
+    "err.no_gps": ("This photo has no GPS position: the coordinates were not changed. Take it "
+                   "with the camera's location turned on, or type them in.",
+                   "В этой фотографии нет GPS-координат: координаты не изменены. Снимите с "
+                   "включённой геолокацией камеры или введите их вручную."),
     "place.from_photo_done": ("Saved from the photo: {lat:.5f}, {lon:.5f}, {zone}.",
                               "Сохранено из фото: {lat:.5f}, {lon:.5f}, {zone}."),
     "place.regions": ("Regions (reviewers; shoppers take open visits there)",

@@ -309,6 +309,20 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release_held(args: argparse.Namespace) -> int:
+    """Complete every audit that has waited its limit for photos that never left the phone."""
+    from audit import workflow
+    from audit.core import limits
+
+    results = workflow.release_expired(_store(args))
+    for audit_id, trouble in results:
+        print(f"{audit_id}: " + (f"not released: {trouble}" if trouble
+                                 else "completed without its missing photos"))
+    done = sum(1 for _, trouble in results if not trouble)
+    print(f"released {done} audits held over {limits.HELD_AUDIT_RELEASE_HOURS} h for their photos")
+    return 1 if done < len(results) else 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Upgrade the data folder (or, with AUDIT_DATABASE_URL, the database) in place."""
     from audit.ops.maintenance import migrate_database, migrate_folder
@@ -536,6 +550,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "then weigh again (after an earlier version's sync opened them all on "
                         "one day)")
     a.set_defaults(func=cmd_actions)
+    p = sub.add_parser("release-held", parents=[data_dir],
+                       help="complete audits that waited too long for photos from the phone "
+                            "(run it from cron)",
+                       description="An audit submitted on the phone waits for the photos still on "
+                                   "it. After HELD_AUDIT_RELEASE_HOURS (see the README's limits) "
+                                   "it is completed without the ones that never arrived, which "
+                                   "its history lists as missing. Exit 1 if one could not be.")
+    p.set_defaults(func=cmd_release_held)
     p = sub.add_parser("migrate", help="upgrade the data folder or database to this version",
                        description="Upgrade the store in place. A data folder: copies index.json to "
                                    "backups/ first, builds the new files beside the old, switches, "

@@ -29,6 +29,8 @@ PUBLISH = "publish"
 SEE_AUDITOR = "see_auditor"  # the shopper's name rather than their code (audience.SHOPPER_IDENTITY)
 SEE_GPS = "see_gps"  # positions: photo GPS, the phone at start and submit (audience.POSITIONS)
 REVIEW = "review"  # comment on items, send back, grade the shopper (publish is PUBLISH)
+# complete an audit submitted on the phone without the photos that never arrived from it
+RELEASE_HELD = "release_held"
 # Actions on a planned visit (a VisitLike)
 VIEW_VISIT = "view_visit"
 START_VISIT = "start_visit"
@@ -36,7 +38,8 @@ START_VISIT = "start_visit"
 GLOBAL_ACTIONS = (MANAGE_PEOPLE, MANAGE_LOCATIONS, MANAGE_TEMPLATES, VIEW_DASHBOARD, EXPORT,
                   NETWORK_REPORT, PLAN_VISITS, REVIEW_QUEUE, ACTION_CONTROL)
 LOCATION_ACTIONS = (START_MYSTERY, START_SELF)
-AUDIT_ACTIONS = (VIEW_AUDIT, EDIT_AUDIT, REOPEN, PUBLISH, SEE_AUDITOR, SEE_GPS, REVIEW)
+AUDIT_ACTIONS = (VIEW_AUDIT, EDIT_AUDIT, REOPEN, PUBLISH, SEE_AUDITOR, SEE_GPS, REVIEW,
+                 RELEASE_HELD)
 VISIT_ACTIONS = (VIEW_VISIT, START_VISIT)
 _FACT_OF = {SEE_AUDITOR: audience.SHOPPER_IDENTITY, SEE_GPS: audience.POSITIONS}
 
@@ -92,6 +95,8 @@ def _reviewer_may(user: User, action: str, obj: object, region: str | None) -> b
     audit: AuditLike = obj  # type: ignore[assignment]
     if region is None or region not in user.regions or audit.mode != "mystery":
         return False
+    if action == RELEASE_HELD:  # a held audit is a draft, which the reviewer cannot open
+        return True
     return action in (VIEW_AUDIT, REVIEW, PUBLISH) and audit.status == "submitted"
 
 
@@ -141,7 +146,7 @@ def may(user: User | None, action: str,
         return False
     audit: AuditLike = obj  # type: ignore[assignment]
     own = audit.auditor == user.name
-    if action in (REOPEN, PUBLISH, REVIEW):
+    if action in (REOPEN, PUBLISH, REVIEW, RELEASE_HELD):
         return False
     if action == EDIT_AUDIT:
         return own and audit.status == "draft"

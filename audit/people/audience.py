@@ -141,6 +141,8 @@ EVENT_FACTS: Mapping[str, str] = {
     "sent_back": REVIEW_STEPS,
     "position": POSITIONS,
     "reopened": INTERNAL_NOTES,
+    # an audit completed without photos that never arrived from the phone, and which items lack them
+    "photos_released": INTERNAL_NOTES,
     "unpublished": INTERNAL_NOTES,
 }
 

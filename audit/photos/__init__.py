@@ -18,16 +18,18 @@ if TYPE_CHECKING:
         THUMB_LONG_EDGE,
         PhotoError,
         PreparedPhoto,
+        SentPhoto,
         message,
         prepare_photo,
+        prepare_sent,
     )
 
-_PREPARE = {"DISPLAY_LONG_EDGE", "THUMB_LONG_EDGE", "PhotoError", "PreparedPhoto", "message",
-            "prepare_photo"}
+_PREPARE = {"DISPLAY_LONG_EDGE", "THUMB_LONG_EDGE", "PhotoError", "PreparedPhoto", "SentPhoto",
+            "message", "prepare_photo", "prepare_sent"}
 
 __all__ = ["DISPLAY_LONG_EDGE", "NEAR_DISTANCE", "ORIGINAL_EXTS", "THUMB_LONG_EDGE", "PhotoError",
-           "PhotoKind", "PhotoStore", "PreparedPhoto", "hash_distance", "hash_pieces", "message",
-           "prepare_photo", "reuse_flags"]
+           "PhotoKind", "PhotoStore", "PreparedPhoto", "SentPhoto", "hash_distance", "hash_pieces",
+           "message", "prepare_photo", "prepare_sent", "reuse_flags"]
 
 
 def __getattr__(name: str) -> Any:

@@ -300,6 +300,28 @@ def prepare_photo(
     )
 
 
+@dataclass(frozen=True)
+class SentPhoto:
+    """A photo a phone sent (every route's, after `prepare_sent`): the server's preparation of
+    the bytes, and where it was taken as far as anyone can say."""
+
+    prepared: PreparedPhoto
+    gps: tuple[float, float] | None  # the server's reading of the bytes, else the phone's
+    gps_from_phone: bool  # the phone read it from the original it made lighter
+
+
+def prepare_sent(data: bytes, phone_gps: tuple[float, float] | None = None) -> SentPhoto:
+    """The one rule for a photo any route receives from a phone (a walk's, an action's, a
+    location's): `prepare_photo` checks and prepares the bytes (its limits, its refusals as
+    PhotoError); the phone's copy is a light one without EXIF, so the GPS the phone read from the
+    original (`phone_gps`, already checked as a point on Earth) stands in where the bytes carry
+    none. The server's own reading always wins."""
+    prepared = prepare_photo(data)
+    if prepared.gps is not None:
+        return SentPhoto(prepared, prepared.gps, False)
+    return SentPhoto(prepared, phone_gps, phone_gps is not None)
+
+
 # Peak bytes per decoded pixel, measured with tests/security/test_photo_memory.py: Pillow
 # keeps 4 bytes for every RGB pixel; the WebP and HEIF decoders hold their own full-size
 # buffer beside Pillow's; a palette or 16-bit PNG is converted at full size once.

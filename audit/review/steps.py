@@ -241,6 +241,11 @@ def history_lines(header: AuditHeader, location: Location | None, lang: str, *,
             params = {"grade": e.get("grade"), "note": e.get("note") or "—"}
         elif kind == "photos_arriving":
             params = {"count": e.get("photos", 0)}
+        elif kind == "photos_released":
+            missing = [str(k) for k in e.get("items") or ()]
+            params = {"count": e.get("photos", 0), "hours": limits.HELD_AUDIT_RELEASE_HOURS,
+                      "items": ", ".join((items or {}).get(k, k) for k in missing) or "—"}
+            key = "photos_released_auto" if e.get("automatic") else kind
         elif kind == "reopened":
             params = {"reason": e.get("reason") or "—"}
         elif kind == "position":

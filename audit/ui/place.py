@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
+from urllib.parse import quote
 
 import streamlit as st
 
@@ -11,7 +11,9 @@ from audit.core.errors import AppError
 from audit.core.zones import check_zone, zone_names
 from audit.i18n import error_text
 from audit.model import Location
-from audit.ui.common import T, get_store, lang
+from audit.people import handoff
+from audit.ui import photo_pick
+from audit.ui.common import T, lang, session_token
 from audit.visits.proof import check_coordinates
 
 
@@ -45,23 +47,21 @@ def checked(raw: dict[str, str]) -> dict[str, Any] | None:
 
 
 def from_photo(loc: Location) -> None:
-    """A photo taken at the branch: its GPS becomes the location's coordinates and zone."""
-    from audit.core.zones import zone_at
-    from audit.photos import PhotoError, prepare_photo
+    """A photo taken at the branch: where it was taken becomes the location's coordinates and
+    zone. The photo element makes it light on the phone (reading the original's GPS first),
+    keeps it there until it has landed and sends it to /api/location-photo
+    (`visit_service.locate_from_photo`); it says itself what went wrong."""
+    done = f"_place_done.{loc.id}"
 
-    up = st.file_uploader(T("place.from_photo"), type=["jpg", "jpeg", "png", "heic", "webp"],
-                          key=f"place.photo.{loc.id}")
-    if up is None or st.session_state.get(f"_place_done.{loc.id}") == up.file_id:
-        return
-    st.session_state[f"_place_done.{loc.id}"] = up.file_id
-    try:
-        gps = prepare_photo(up.getvalue()).gps
-    except PhotoError as err:
-        st.error(error_text(err, lang()))
-        return
-    if gps is None:
-        st.warning(T("place.no_gps"), icon=":material/location_off:")
-        return
-    zone = zone_at(gps[0], gps[1]) or loc.tz
-    get_store().put_location(dataclasses.replace(loc, lat=gps[0], lon=gps[1], tz=zone))
-    st.success(T("place.from_photo_done", lat=gps[0], lon=gps[1], zone=zone or "—"))
+    def landed() -> None:
+        # the form's inputs show the new place on the rerun this trigger makes
+        for name in ("lat", "lon", "tz"):
+            st.session_state.pop(f"le.place.{loc.id}.{name}", None)
+        st.session_state[done] = True
+
+    photo_pick.mount(key=f"place.photo.{loc.id}",
+                     url=f"/api/location-photo?location={quote(loc.id)}",
+                     csrf=handoff.csrf_token(session_token() or ""), lang=lang(),
+                     label=T("place.from_photo"), on_landed=landed)
+    if st.session_state.pop(done, False) and loc.lat is not None and loc.lon is not None:
+        st.success(T("place.from_photo_done", lat=loc.lat, lon=loc.lon, zone=loc.tz or "—"))

@@ -9,6 +9,7 @@ import streamlit as st
 
 from audit import workflow
 from audit.audits import capture as audits
+from audit.core import limits
 from audit.core.errors import AppError
 from audit.i18n import error_text
 from audit.model import Audit, AuditHeader, Checklist, Location, User
@@ -86,6 +87,14 @@ def panel(user: User, audit: Audit, checklist: Checklist) -> None:
         _hq_actions(user, audit)
     _history(view, header, location, {f"{sec.id}.{it.id}": f"«{it.text.get(lang())}»"
                                       for sec, it in checklist.items()})
+
+
+def release_button(user: User, audit_id: str) -> None:
+    """Complete an audit held for photos that never left the phone (workflow.release_held)."""
+    with st.popover(T("review.release"), icon=":material/done_all:"):
+        st.caption(T("review.release_help", hours=limits.HELD_AUDIT_RELEASE_HOURS))
+        if st.button(T("review.release"), key=f"release.{audit_id}", type="primary"):
+            _do(lambda: workflow.release_held(get_store(), user, audit_id))
 
 
 def _proof(audit: Audit, location: Location | None) -> None:

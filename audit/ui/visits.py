@@ -15,7 +15,7 @@ from audit.model import WEEKDAYS, Location, User
 from audit.model.visits import Plan, Visit, VisitFilter
 from audit.people import access
 from audit.review import steps as review
-from audit.ui import geo
+from audit.ui import geo, review_panel
 from audit.ui.common import F, T, day, esc, fmt_score, get_store, labeller, lang, moment
 from audit.visits import plans as visits
 from audit.visits import service as visit_service
@@ -310,6 +310,8 @@ def arriving_list(user: User, locations: dict[str, Location]) -> None:
         st.markdown(f"**{esc(loc.name if loc else r.location_id)}** · {esc(r.auditor)} · "
                     f"{esc(moment(r.visit_at or r.started_at, loc.tz if loc else ''))} · "
                     f":violet-badge[{T('review.arriving_row', count=r.arriving)}]")
+        if access.may(user, access.RELEASE_HELD, r, region=r.region):
+            review_panel.release_button(user, r.audit_id)
 
 
 def render_review_queue() -> None:

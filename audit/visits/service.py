@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Container
 
+from audit import photos
 from audit.audits import capture as audits
 from audit.checklist.templates import get_checklist
 from audit.core import clock
-from audit.core.errors import AppError, StoreError
-from audit.model import AuditHeader, SummaryRow, User
+from audit.core.errors import AppError, NotFound, StoreError
+from audit.core.zones import zone_at
+from audit.model import AuditHeader, Location, SummaryRow, User
 from audit.model.visits import Plan, Visit, VisitFilter
 from audit.people import access
 from audit.store import Store
@@ -118,10 +121,11 @@ def _with_position(header: AuditHeader, stage: str, p: Position, by: str, at: st
 
 
 def submit(store: Store, actor: User, audit_id: str, *, position: Position | None = None,
-           now: str | None = None) -> SummaryRow:
-    """Submit the audit (audits.submit), then record where the phone was and close its visit."""
+           now: str | None = None, excused: Container[str] = ()) -> SummaryRow:
+    """Submit the audit (audits.submit; `excused` items' photos never arrived), then record
+    where the phone was and close its visit."""
     at = now or clock.now_iso()
-    row = audits.submit(store, actor, audit_id, now=at)
+    row = audits.submit(store, actor, audit_id, now=at, excused=excused)
     header = store.get_header(audit_id)
     if header is None:
         return row
@@ -158,3 +162,40 @@ def shopper_visits(store: Store, actor: User, now: str) -> list[Visit]:
     open_ = [v for v in store.list_visits(VisitFilter(first, last, open_only=True))
              if access.may(actor, access.START_VISIT, v)]
     return own + open_
+
+
+# -- where a location is, from a photo taken there -------------------------------------------------
+
+
+class NoGps(AppError):
+    """A location's photo that says nothing of where it was taken (no GPS in it, none from the phone)."""
+
+    code = "no_gps"
+
+
+def check_location_photo_welcome(store: Store, actor: User, location_id: str) -> Location:
+    """The location whose place `actor` may set from a photo (HQ, who manages locations);
+    NotFound for anyone else and for a location that does not exist, alike."""
+    location = store.get_location(location_id) if location_id else None
+    if location is None or not access.may(actor, access.MANAGE_LOCATIONS):
+        raise NotFound(f"no location {location_id}", location_id=location_id)
+    return location
+
+
+def locate_from_photo(store: Store, actor: User, location_id: str, data: bytes,
+                      phone_gps: tuple[float, float] | None = None) -> Location:
+    """A photo taken at the branch: where it was taken (the photo's GPS, else the phone's reading
+    of the original: `prepare_sent`) becomes the location's coordinates, and the zone there its
+    time zone. PhotoError for bytes that are not a usable photo, NoGps for one that does not say
+    where; the location is unchanged then. The Admin page's photo element (via
+    /api/location-photo) calls this."""
+    check_location_photo_welcome(store, actor, location_id)
+    sent = photos.prepare_sent(data, phone_gps)  # Pillow is loaded here, on first use
+    if sent.gps is None:
+        raise NoGps("the photo carries no position")
+    lat, lon = sent.gps
+    location = check_location_photo_welcome(store, actor, location_id)  # as it is now
+    zone = zone_at(lat, lon) or location.tz
+    new = dataclasses.replace(location, lat=lat, lon=lon, tz=zone)
+    store.put_location(new)
+    return new

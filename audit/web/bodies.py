@@ -27,6 +27,7 @@ ROUTE_CAPS: dict[tuple[str, str], int] = {
     ("POST", "/api/sync"): limits.SYNC_BODY_MAX_BYTES,
     ("POST", "/api/photo"): limits.PHOTO_MAX_BYTES,
     ("POST", "/api/action-photo"): limits.PHOTO_MAX_BYTES,
+    ("POST", "/api/location-photo"): limits.PHOTO_MAX_BYTES,
     ("PUT", "/_stcore/upload_file/"): limits.UPLOAD_FORM_MAX_BYTES,
     ("POST", "/v/"): limits.VOICE_BODY_MAX_BYTES,  # a customer's voice form
     ("POST", "/api/v1/"): limits.API_BODY_MAX_BYTES,

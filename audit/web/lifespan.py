@@ -18,8 +18,10 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     stop = _start_webhooks()
+    holds = _start_holds()
     yield
     stop.set()
+    holds.set()
     gc.unfreeze()
 
 
@@ -37,4 +39,29 @@ def _start_webhooks() -> threading.Event:
     threading.Thread(target=webhooks.send_forever, args=(process_store, stop, interval),
                      kwargs={"daily": workflow.webhook_daily}, name="audit-webhooks",
                      daemon=True).start()
+    return stop
+
+
+def _start_holds() -> threading.Event:
+    """Every hour (and once at start), audits held longer than HELD_AUDIT_RELEASE_HOURS for
+    photos that never left the phone are completed without them (audit.workflow.release_expired,
+    the same as `audit release-held`); a deployment that runs that from cron sets
+    AUDIT_HOLDS_IN_APP=0."""
+    stop = threading.Event()
+    if os.environ.get("AUDIT_HOLDS_IN_APP", "1") == "0":
+        return stop
+    import logging
+
+    from audit import workflow
+    from audit.ops.process import process_store
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                workflow.release_expired(process_store())
+            except Exception:  # the thread must outlive a bad round; the next one tries again
+                logging.getLogger(__name__).exception("releasing held audits failed")
+            stop.wait(3600)
+
+    threading.Thread(target=loop, name="audit-holds", daemon=True).start()
     return stop

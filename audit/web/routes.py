@@ -25,6 +25,7 @@ from audit.ops.process import process_store
 from audit.people import handoff
 from audit.people.ratelimit import RateLimited, photo_uploads, sync_batches
 from audit.photos import PhotoError, message
+from audit.visits import service as visit_service
 from audit.web import voice
 from audit.web.bodies import BadJson, parse_json, request_lang
 from audit.web.intake import photo_bodies, uploads_in_flight
@@ -81,8 +82,8 @@ def _bad_json(err: BadJson, lang: str) -> JSONResponse:
 def _store_error(err: AppError, lang: str) -> JSONResponse:
     if isinstance(err, NotFound):
         return _error(404, "not_found", t("err.not_found", lang))
-    if isinstance(err, AuditLocked):
-        return _error(409, "audit_locked", t("err.audit_locked", lang))
+    if isinstance(err, AuditLocked):  # or a kind of it that says more (a photo too late)
+        return _error(409, err.code, error_text(err, lang))
     if isinstance(err, sync.SyncError):
         return _error(400, "bad_batch", error_text(err, lang))
     if err.code in ("bad_transition", "too_many_photos"):  # an action's state: not to retry
@@ -249,6 +250,27 @@ async def action_photo(request: Request) -> Response:
     return await _photo_intake(request, who, lang, admit, work)
 
 
+async def location_photo(request: Request) -> Response:
+    """A photo taken at a branch (?location=ID), from HQ's Admin page: where it was taken becomes
+    the location's place (`visit_service.locate_from_photo`). Let in like every phone photo
+    (`_photo_intake`: nobody but HQ gets a byte of the body read)."""
+    lang = _lang(request)
+    who = await _checked_caller(request)
+    if isinstance(who, JSONResponse):
+        return who
+    location_id = request.query_params.get("location", "")
+    store = process_store()
+
+    def admit() -> None:
+        visit_service.check_location_photo_welcome(store, who.user, location_id)
+
+    def work(data: bytes, report: PhoneReport) -> dict[str, Any]:
+        loc = visit_service.locate_from_photo(store, who.user, location_id, data, report.gps)
+        return {"lat": loc.lat, "lon": loc.lon, "tz": loc.tz}
+
+    return await _photo_intake(request, who, lang, admit, work)
+
+
 async def _photo_intake(request: Request, who: Caller, lang: str, admit: Callable[[], Any],
                         work: Callable[[bytes, PhoneReport], dict[str, Any]]) -> Response:
     """Every phone photo's way in: its declared size, the person's minute allowance and
@@ -311,6 +333,8 @@ async def _receive_photo(request: Request, lang: str,
         out = await run_in_threadpool(work, data, report)
     except PhotoError as err:
         return _error(422, err.code, message(err, lang))
+    except visit_service.NoGps as err:
+        return _error(422, err.code, error_text(err, lang))
     except AppError as err:
         return _store_error(err, lang)
     return JSONResponse(out, headers={"Cache-Control": "no-store"})
@@ -324,5 +348,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/sync", sync_batch, methods=["POST"]),
         Route("/api/photo", photo_upload, methods=["POST"]),
         Route("/api/action-photo", action_photo, methods=["POST"]),
+        Route("/api/location-photo", location_photo, methods=["POST"]),
         *offline_routes(),  # the service worker and the offline page
     ]

@@ -4,6 +4,7 @@ sent to its route with a percentage; Python hears when it has landed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +31,18 @@ _component = st.components.v2.component(
 )
 
 
-def mount(*, key: str, url: str, csrf: str, lang: str, label: str) -> Any:
-    """The element; its result's `landed` (a trigger) carries {sha} when a photo is stored."""
+def mount(*, key: str, url: str, csrf: str, lang: str, label: str,
+          on_landed: Callable[[], None] | None = None) -> Any:
+    """The element; its result's `landed` (a trigger) carries {sha} when a photo is stored, and
+    `on_landed` runs then (before the rerun it makes)."""
     data = {
         "url": url, "csrf": csrf, "lang": lang, "label": label,
         "limits": {"photo_edge": limits.PHOTO_SEND_LONG_EDGE,
                    "photo_bytes": limits.PHOTO_SEND_MAX_BYTES},
         "texts": {"camera": T("walk.take_photo"), "gallery": T("walk.pick_photo"),
-                  "preparing": T("walk.processing"), "sending": T("walk.photo_sending"),
-                  "offline": T("walk.offline_none"), "refused": T("walk.photo_refused"),
+                  "preparing": T("walk.processing"), "sending": T("ui.pick.sending"),
+                  "offline": T("ui.pick.kept"), "refused": T("walk.photo_refused"),
                   "added": T("ui.act.photo_added")},
     }
     return _component(key=key, data=data, default={"landed": None},
-                      on_landed_change=lambda: None)
+                      on_landed_change=on_landed or (lambda: None))
