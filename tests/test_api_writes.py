@@ -207,13 +207,15 @@ def test_responses__filters_and_pages(world: World) -> None:
             break
         body = call(w, "GET", body["links"]["next"].removeprefix("/api/v1"), "network").json()
     assert seen == ids
-    assert [r["location_id"] for r in call(w, "GET", "/responses?region=СПб", "network").json()["data"]] == ["loc-b"]
+    spb = call(w, "GET", "/responses?region=СПб", "network").json()["data"]
+    assert [r["location_id"] for r in spb] == ["loc-b"]
     assert call(w, "GET", "/responses?region=СПб", "moscow").json()["data"] == []
     assert len(call(w, "GET", "/responses?level=disappointed", "network").json()["data"]) == 1
     month = ids[0][:4] + "-" + ids[0][4:6]
     assert call(w, "GET", f"/responses?first_month={month}", "network").json()["data"]
     assert call(w, "GET", "/responses?changed_after=2999-01-01", "network").json()["data"] == []
-    for bad in ("first_month=2026-13", "level=angry", "changed_after=soon"):
+    for bad in ("first_month=2026-13", "level=angry", "changed_after=soon",
+                "first_month=2026-05&last_month=2026-04"):
         assert call(w, "GET", f"/responses?{bad}", "network").status_code == 400
 
 
@@ -227,5 +229,8 @@ def test_gaps__the_reports_table_audits_beside_it_for_the_network_only(world: Wo
     mine = call(w, "GET", "/gaps", "moscow").json()["data"]
     assert {g["location_id"] for g in mine} == {"loc-a"} and "audit_score" not in mine[0]
     assert call(w, "GET", "/gaps?location=loc-b", "moscow").json()["data"] == []
+    for bad in ("first_month=0000-01", "first_month=2026-05&last_month=2026-04"):
+        r = call(w, "GET", f"/gaps?{bad}", "network", headers={"Accept-Language": "ru"})
+        assert r.status_code == 400 and "first_month" in r.json()["detail"]
     page = call(w, "GET", "/gaps?limit=1", "network").json()
     assert len(page["data"]) == 1 and page["has_more"]

@@ -63,7 +63,7 @@ Limit = Annotated[int, Query(ge=1, le=limits.API_PAGE_MAX, description="rows per
 Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of the page before")]
 Text = Annotated[str | None, Query(max_length=120)]
 Since = Annotated[str | None, Query(max_length=40, description="ISO 8601 date or time")]
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[str | None, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 # -- the shapes the OpenAPI document shows ------------------------------------------------------
@@ -608,6 +608,7 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
                        cursor: Cursor = None) -> Response:
         after = decode_cursor(cursor)
         since = check_time("changed_after", changed_after)
+        _check_months(first_month, last_month)
         store = get_store()
         regions = {loc.id: loc.region for loc in store.list_locations()}
         chosen = _voice_places(who, regions, location, region)
@@ -639,6 +640,7 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
                   first_month: Month = None, last_month: Month = None,
                   limit: Limit = limits.API_PAGE_DEFAULT, cursor: Cursor = None) -> Response:
         after = decode_cursor(cursor)
+        _check_months(first_month, last_month)
         store = get_store()
         regions = {loc.id: loc.region for loc in store.list_locations()}
         chosen = _voice_places(who, regions, location, region)
@@ -664,6 +666,12 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
         after = decode_cursor(cursor)
         page, last, more = page_of(get_store().list_users(), lambda u: ("", u.name), after, limit)
         return _page(request, [views.person(u) for u in page], last, more)
+
+
+def _check_months(first: str | None, last: str | None) -> None:
+    if first is not None and last is not None and first > last:
+        raise Problem(400, "bad_request", "api.bad_param", name="first_month",
+                      problem=f"{first} > {last}")
 
 
 def _voice_places(who: TokenReader, regions: dict[str, str], location: str | None,
