@@ -15,10 +15,18 @@ from fastapi.testclient import TestClient
 from audit import workflow
 from audit.api.app import create_api
 from audit.audits import capture as audits
+from audit.core import limits
 from audit.model import User
 from audit.people import accounts, tokens
 from audit.store import Store
 from tests.conftest import answer_mini, make_store, photograph, populate
+
+
+@pytest.fixture(autouse=True)
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read rows just written, by one writer: nothing is left to settle.
+    (test_api_paging holds the settling to account under concurrent writers.)"""
+    monkeypatch.setattr(limits, "API_SETTLE_SECONDS", 0)
 
 
 @dataclass

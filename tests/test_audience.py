@@ -401,3 +401,15 @@ def test_history__the_branch_sees_one_submit_and_one_publication(world: World) -
     assert branch == ["started", "submitted", "published"]
     hq = audience.shown_events(audience.view_of(audience.HQ_READER, header), header.events)
     assert [e["type"] for e in hq] == kinds
+
+
+@pytest.mark.parametrize(("kind", "approved", "words", "audits"), [
+    ("hq", False, True, True), ("hq", True, True, True), ("manager", False, False, False),
+    ("manager", True, True, False), ("api:network", False, False, True),
+    ("api:network", True, True, True), ("api:scoped", True, True, False),
+    ("api:scoped", False, False, False)])
+def test_customer_voice__words_once_approved_audits_beside_gaps_for_the_network(
+        kind: str, approved: bool, words: bool, audits: bool) -> None:
+    reader = audience.Reader(kind)
+    assert audience.sees_customer_words(reader, approved) is words
+    assert audience.sees_audits_beside_voice(reader) is audits

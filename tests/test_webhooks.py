@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -209,3 +210,31 @@ def test_bad_endpoint__refused_and_nothing_kept(store: Store, url: str, events: 
         webhooks.add_endpoint(store, url, events, by="boss")
     assert err.value.code == code
     assert store.list_endpoints() == [kept]
+
+
+def test_voice_let_down__a_disappointed_customer_heard_signed_without_words_or_phone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> None:
+    from audit.voice import service
+    from tests.conftest import served_folder
+    from tests.test_voice_web import good, make_client
+
+    data = served_folder(tmp_path, monkeypatch)
+    populate(data)
+    data.put_settings({service.TEMPLATE_SETTING: "mini"})
+    endpoint = webhooks.add_endpoint(data, receiver.url, ("voice.let_down",), by="boss")
+    webhooks.add_endpoint(data, receiver.url, ("audit.submitted",), by="boss")  # hears something else
+    with make_client("203.0.113.7") as phone:
+        r = phone.post("/v/loc-a", data=good(data, level="disappointed", text="Нагрубили, звоните 8900"))
+        assert r.status_code == 200
+    with make_client("203.0.113.8") as phone:
+        assert phone.post("/v/loc-a", data=good(data, level="wow")).status_code == 200
+    assert len(data.list_voice_responses()) == 2
+    assert webhooks.send_due(data).sent == 1
+    [got] = receiver.verified(endpoint.secret)
+    [response] = [x for x in data.list_voice_responses() if x.level == "disappointed"]
+    assert got["type"] == "voice.let_down" and got["data"]["id"] == response.id
+    assert got["data"]["links"]["self"] == f"/api/v1/responses/{response.id}"
+    assert got["data"]["region"] == "Москва" and got["data"]["ratings"]
+    raw = receiver.got[0][1].decode()
+    assert "8900" not in raw and response.device not in raw and "203.0.113" not in raw
+    assert webhooks.send_due(data).sent == 0  # the pleased customer made no event

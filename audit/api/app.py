@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
@@ -35,6 +36,7 @@ from audit.api.paging import (
     etag_of_bytes,
     matches,
     page_of,
+    settled_until,
     to_json,
 )
 from audit.api.problems import Problem, lang_of, problem_response, render
@@ -42,14 +44,17 @@ from audit.core import limits
 from audit.core.clock import now_iso
 from audit.core.errors import AppError, NotFound, StoreUnavailable
 from audit.i18n import error_text, t
-from audit.model import Location
+from audit.model import WEEKDAYS, Location
 from audit.model.actions import ActionFilter
-from audit.model.visits import VisitFilter
-from audit.people import access, places
+from audit.model.visits import Plan, VisitFilter
+from audit.model.voice import VISIT_LEVELS, VoiceFilter, month_of_id
+from audit.people import access, audience, places
 from audit.people.tokens import TokenReader
+from audit.reports import voice
 from audit.store import AuditFilter, Store
 from audit.store.integrations import row_time
 from audit.visits import plans as visit_plans
+from audit.visits import service as visit_service
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,7 @@ Limit = Annotated[int, Query(ge=1, le=limits.API_PAGE_MAX, description="rows per
 Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of the page before")]
 Text = Annotated[str | None, Query(max_length=120)]
 Since = Annotated[str | None, Query(max_length=40, description="ISO 8601 date or time")]
+Month = Annotated[str | None, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 # -- the shapes the OpenAPI document shows ------------------------------------------------------
@@ -161,6 +167,57 @@ class ActionPatch(BaseModel):
     note: str | None = Field(default=None, max_length=limits.ACTION_NOTE_MAX_CHARS)
     reason: str | None = Field(default=None, max_length=limits.ACTION_REASON_MAX_CHARS,
                                description="why a done action goes back (status rejected)")
+
+
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class PlanIn(BaseModel):
+    """A visit plan, as HQ makes one on the Plan page: a checklist, days first..last, locations
+    (named, and/or every active one of a region), visits a month per location (0: one in the
+    whole period), weekdays and a time of day, and shoppers taken in turn (none: open to any)."""
+
+    model_config = ConfigDict(extra="forbid")
+    checklist_id: Name
+    first: date = Field(ge=date(2000, 1, 1), le=date(2199, 12, 31))
+    last: date = Field(ge=date(2000, 1, 1), le=date(2199, 12, 31))
+    location_ids: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list,
+                                                                      max_length=1000)
+    region: str = Field(default="", max_length=120)
+    per_month: int = Field(default=0, ge=0, le=visit_plans.MAX_PER_MONTH)
+    weekdays: list[Literal[WEEKDAYS]] = Field(default_factory=list, max_length=7)  # type: ignore[valid-type]
+    time_from: str = Field(default="", max_length=5, description="HH:MM, the location's time")
+    time_to: str = Field(default="", max_length=5)
+    shoppers: list[Name] = Field(default_factory=list, max_length=200)
+    scenario_ru: str = Field(default="", max_length=4000)
+    scenario_en: str = Field(default="", max_length=4000)
+
+
+class PlanOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    checklist_id: str
+    first: str
+    last: str
+    links: dict[str, str | None]
+
+
+class VisitPatch(BaseModel):
+    """HQ's change of a visit not yet under way: another shopper ("" opens it to any shopper of
+    its region), cancelled, or planned again."""
+
+    model_config = ConfigDict(extra="forbid")
+    shopper: str | None = Field(default=None, max_length=120)
+    status: Literal["planned", "cancelled"] | None = None
+
+
+class ResponseOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    location_id: str
+    level: str
+    text: str | None = Field(description="the customer's words once HQ approved them, else null")
+    links: Links
 
 
 PROBLEM = {"description": "RFC 9457 problem details in the caller's language",
@@ -378,6 +435,7 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
         flt = AuditFilter(status="submitted", location_ids=_locations_filter(who, location),
                           region=region, template_id=checklist, mode=mode)
         codes = _codes(store)
+        settled = settled_until()
         seen_as: dict[Any, Any] = {}
         out: list[dict[str, Any]] = []
         last, more = after, True
@@ -386,6 +444,9 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
             got = store.changed_summaries(flt, last, want)
             more = len(got) == want
             for changed_at, row in got:
+                if changed_at > settled:  # still settling: served by a later call
+                    more = False
+                    break
                 last = (changed_at, row.audit_id)
                 if views.may_read_audit(who, row) and (state is None or views.state_of(row) == state):
                     out.append(views.audit_row(who, row, changed_at, codes, seen_as))
@@ -429,8 +490,9 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
         flt = ActionFilter(location_ids=_locations_filter(who, location), region=region,
                            statuses=(state,) if state else None, template_id=checklist)
         found = [views.action(a) for a in actions.visible_actions(get_store(), who.user, flt)]
-        if since is not None:
-            found = [a for a in found if a["changed_at"] > since]
+        settled = settled_until()
+        found = [a for a in found if (since is None or a["changed_at"] > since)
+                 and a["changed_at"] <= settled]
         page, last, more = page_of(found, lambda a: (a["changed_at"], a["id"]), after, limit)
         return _page(request, page, last, more)
 
@@ -467,6 +529,7 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
     @api.get("/visits", response_model=Page, tags=["visits"], summary="Planned visits (network token)")
     def list_visits(request: Request, who: Who, location: Text = None, region: Text = None,
                     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+                    plan: Text = None,
                     limit: Limit = limits.API_PAGE_DEFAULT, cursor: Cursor = None) -> Response:
         _hq_only(who)
         after = decode_cursor(cursor)
@@ -474,7 +537,7 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
                           location_ids=(location,) if location else None, region=region)
         now = now_iso()
         found = [views.visit(v, visit_plans.state(v, now)) for v in get_store().list_visits(flt)
-                 if access.may(who.user, access.VIEW_VISIT, v)]
+                 if access.may(who.user, access.VIEW_VISIT, v) and (plan is None or v.plan_id == plan)]
         page, last, more = page_of(found, lambda v: (v["month"], v["id"]), after, limit)
         return _page(request, page, last, more)
 
@@ -485,6 +548,108 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
         if v is None or not access.may(who.user, access.VIEW_VISIT, v):
             raise Problem(404, "not_found", "api.not_found", what="visit", id=visit_id)
         return _json(request, views.visit(v, visit_plans.state(v, now_iso())))
+
+    @api.patch("/visits/{visit_id}", response_model=VisitOut, tags=["visits"],
+               summary="Give a planned visit to another shopper, cancel it or plan it again "
+                       "(a write token for the whole network)")
+    def patch_visit(request: Request, who: Who, visit_id: ID, change: VisitPatch,
+                    if_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:
+        _writer(who)
+        _hq_only(who)
+        now = now_iso()
+
+        def expect(v: Any) -> None:  # checked under the visit's lock: nobody changes it between
+            if if_match and not matches(if_match, etag_of(views.visit(v, visit_plans.state(v, now)))):
+                raise Problem(412, "conflict", "api.changed")
+
+        try:
+            v = visit_service.change_visit(get_store(), who.user, visit_id,
+                                           shopper=None if change.shopper is None else change.shopper.strip(),
+                                           status=change.status, expect=expect)
+        except visit_plans.VisitError as err:
+            if err.code != "visit_not_found":
+                raise
+            raise Problem(404, "not_found", "api.not_found", what="visit", id=visit_id) from err
+        return _json(request, views.visit(v, visit_plans.state(v, now_iso())))
+
+    @api.post("/plans", response_model=PlanOut, status_code=201, tags=["visits"],
+              summary="Plan visits, by the Plan page's rules (a write token for the whole network)")
+    def post_plan(request: Request, who: Who, new: PlanIn) -> Response:
+        _writer(who)
+        _hq_only(who)
+        store = get_store()
+        plan = Plan(id=visit_plans.new_plan_id(), template_id=new.checklist_id, first=new.first,
+                    last=new.last, location_ids=tuple(x.strip() for x in new.location_ids),
+                    region=new.region.strip(), per_month=new.per_month, weekdays=tuple(new.weekdays),
+                    time_from=new.time_from.strip(), time_to=new.time_to.strip(),
+                    shoppers=tuple(x.strip() for x in new.shoppers),
+                    scenario_ru=new.scenario_ru.strip(), scenario_en=new.scenario_en.strip())
+        made = visit_service.plan_visits(store, who.user, plan)
+        saved = next((p for p in store.list_plans() if p.id == plan.id), plan)
+        return _json(request, views.plan(saved) | {"visits": len(made)}, status=201)
+
+    @api.get("/plans/{plan_id}", response_model=PlanOut, tags=["visits"],
+             summary="One visit plan (network token)")
+    def get_plan(request: Request, who: Who, plan_id: ID) -> Response:
+        _hq_only(who)
+        found = next((p for p in get_store().list_plans() if p.id == plan_id), None)
+        if found is None:
+            raise Problem(404, "not_found", "api.not_found", what="plan", id=plan_id)
+        return _json(request, views.plan(found))
+
+    # -- customers' voice ------------------------------------------------------------------
+
+    @api.get("/responses", response_model=Page, tags=["voice"],
+             summary="Customers' responses, oldest first (words only once HQ approved them)")
+    def list_responses(request: Request, who: Who, location: Text = None, region: Text = None,
+                       level: Literal[VISIT_LEVELS] | None = None,  # type: ignore[valid-type]
+                       first_month: Month = None, last_month: Month = None,
+                       changed_after: Since = None, limit: Limit = limits.API_PAGE_DEFAULT,
+                       cursor: Cursor = None) -> Response:
+        after = decode_cursor(cursor)
+        since = check_time("changed_after", changed_after)
+        _check_months(first_month, last_month)
+        store = get_store()
+        regions = {loc.id: loc.region for loc in store.list_locations()}
+        chosen = _voice_places(who, regions, location, region)
+        if since is not None and (first_month is None or first_month < since[:7]):
+            first_month = since[:7]
+        settled = settled_until()
+        found = [r for r in store.list_voice_responses(VoiceFilter(chosen, first_month, last_month))
+                 if (level is None or r.level == level) and (since is None or r.at > since)
+                 and r.at <= settled and (r.is_counted or who.is_network)]
+        page, last, more = page_of(found, lambda r: (r.at, r.id), after, limit)
+        return _page(request, [views.response(who, r, regions.get(r.location_id, "")) for r in page],
+                     last, more)
+
+    @api.get("/responses/{response_id}", response_model=ResponseOut, tags=["voice"])
+    def get_response(request: Request, who: Who, response_id: ID) -> Response:
+        store = get_store()
+        month = month_of_id(response_id)
+        regions = {loc.id: loc.region for loc in store.list_locations()}
+        found = None if month is None else next(
+            (r for r in store.list_voice_responses(VoiceFilter(who.location_ids, month, month))
+             if r.id == response_id and (r.is_counted or who.is_network)), None)
+        if found is None:
+            raise Problem(404, "not_found", "api.not_found", what="response", id=response_id)
+        return _json(request, views.response(who, found, regions.get(found.location_id, "")))
+
+    @api.get("/gaps", response_model=Page, tags=["voice"],
+             summary="Customers' expected against got per location and touchpoint, for whole months")
+    def list_gaps(request: Request, who: Who, location: Text = None, region: Text = None,
+                  first_month: Month = None, last_month: Month = None,
+                  limit: Limit = limits.API_PAGE_DEFAULT, cursor: Cursor = None) -> Response:
+        after = decode_cursor(cursor)
+        _check_months(first_month, last_month)
+        store = get_store()
+        regions = {loc.id: loc.region for loc in store.list_locations()}
+        chosen = _voice_places(who, regions, location, region)
+        table = voice.voice_table(store, first_month=first_month, last_month=last_month,
+                                  location_ids=chosen)
+        audits_too = audience.sees_audits_beside_voice(who.reader)
+        page, last, more = page_of(table.rows, lambda r: (r.location_id, r.section), after, limit)
+        return _page(request, [views.gap(r, regions.get(r.location_id, ""), audits_too) for r in page],
+                     last, more)
 
     @api.get("/plans", response_model=Page, tags=["visits"], summary="Visit plans (network token)")
     def list_plans(request: Request, who: Who, limit: Limit = limits.API_PAGE_DEFAULT,
@@ -501,6 +666,22 @@ def _routes(api: FastAPI, get_store: Callable[[], Store]) -> None:
         after = decode_cursor(cursor)
         page, last, more = page_of(get_store().list_users(), lambda u: ("", u.name), after, limit)
         return _page(request, [views.person(u) for u in page], last, more)
+
+
+def _check_months(first: str | None, last: str | None) -> None:
+    if first is not None and last is not None and first > last:
+        raise Problem(400, "bad_request", "api.bad_param", name="first_month",
+                      problem=f"{first} > {last}")
+
+
+def _voice_places(who: TokenReader, regions: dict[str, str], location: str | None,
+                  region: str | None) -> tuple[str, ...] | None:
+    """The locations whose voice a list reads: the token's, narrowed by the filters."""
+    chosen = _locations_filter(who, location)
+    if region is not None:
+        chosen = tuple(loc for loc, r in sorted(regions.items())
+                       if r == region and (chosen is None or loc in chosen))
+    return chosen
 
 
 def _codes(store: Store) -> dict[str, str]:

@@ -7,10 +7,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from audit.api.problems import Problem
+from audit.core import limits
 from audit.store.integrations import stamp
 
 T = TypeVar("T")
@@ -50,6 +51,22 @@ def check_time(name: str, value: str | None) -> str | None:
                       problem="not an ISO 8601 date or time (2026-03-01 or 2026-03-01T09:00:00+00:00)"
                       ) from err
     return stamp(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
+
+
+def settled_until(now: datetime | None = None) -> str:
+    """The latest time of change a page by last change may serve now.
+
+    A writer stamps a row's time of change and commits a moment later, so two writers may
+    commit out of the order of their stamps. A reader that had already passed the later stamp
+    would never see the earlier row. Rows changed in the last `API_SETTLE_SECONDS` are
+    therefore held back (a page ends before them; ask again later with its cursor): any write
+    that commits within that time of its stamp is in place before its stamp can be served.
+    Whole-second stamps (actions) count from the start of their second.
+    """
+    if limits.API_SETTLE_SECONDS <= 0:
+        return "\uffff"
+    at = (now or datetime.now(UTC)) - timedelta(seconds=limits.API_SETTLE_SECONDS)
+    return stamp(at.replace(microsecond=0) - timedelta(microseconds=1))
 
 
 def page_of(items: Iterable[T], key: Callable[[T], tuple[str, str]], after: tuple[str, str] | None,

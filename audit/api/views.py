@@ -8,8 +8,10 @@ from typing import Any
 from audit.model import Audit, Location, SummaryRow, User
 from audit.model.actions import Action
 from audit.model.visits import Plan, Visit
+from audit.model.voice import VoiceResponse
 from audit.people import access, audience
 from audit.people.tokens import TokenReader
+from audit.reports.voice import GapRow
 from audit.store import TemplateInfo
 
 BASE = "/api/v1"
@@ -107,3 +109,27 @@ def person(u: User) -> dict[str, Any]:
     return {"name": u.name, "role": u.role, "display_name": u.display_name, "code": u.code,
             "email": u.email, "locations": list(u.locations), "regions": list(u.regions),
             "any_location": u.any_location, "disabled": u.disabled}
+
+
+def response(who: TokenReader, r: VoiceResponse, region: str) -> dict[str, Any]:
+    """A customer's response: never the phone's hash; the words only once HQ approved them."""
+    words = r.text if r.text and audience.sees_customer_words(who.reader, r.text_approved) else None
+    return {"id": r.id, "location_id": r.location_id, "region": region,
+            "checklist_id": r.template_id, "checklist_version": r.template_version, "day": r.day,
+            "at": r.at, "level": r.level, "counted": r.is_counted,
+            "ratings": [{"section": x.section, "expected": x.expected, "perceived": x.perceived,
+                         "gap": x.gap} for x in r.ratings],
+            "text": words,
+            "links": {"self": f"{BASE}/responses/{r.id}", "location": f"{BASE}/locations/{r.location_id}"}}
+
+
+def gap(g: GapRow, region: str, audits_too: bool) -> dict[str, Any]:
+    """One location × touchpoint of the gap table; the audits' score beside it for the network."""
+    out: dict[str, Any] = {
+        "location_id": g.location_id, "location": g.location, "region": region,
+        "section": g.section, "n": g.n, "expected": g.expected, "perceived": g.perceived,
+        "gap": g.gap, "ci_low": g.ci_low, "ci_high": g.ci_high, "where": g.where,
+        "links": {"location": f"{BASE}/locations/{g.location_id}"}}
+    if audits_too:
+        out["audit_score"], out["audits"] = g.audit_score, g.audits
+    return out

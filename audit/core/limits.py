@@ -137,6 +137,9 @@ API_REQUESTS_PER_MINUTE = 600  # requests one API token may make; every process 
 API_PAGE_DEFAULT = 100  # rows a page of the API holds unless `limit` asks otherwise
 API_PAGE_MAX = 1000  # the most rows one page holds
 API_BODY_MAX_BYTES = 64 * 1024  # one write's JSON body
+# a page by last change serves only rows changed at least this long ago: a write stamps its time
+# before it commits, so a row stamped earlier than one already served may still appear meanwhile
+API_SETTLE_SECONDS = 10
 API_TOKENS_MAX = 200  # API tokens a store keeps (revoked ones included)
 API_TOKEN_NAME_MAX_CHARS = 100
 WEBHOOK_ENDPOINTS_MAX = 20  # endpoints HQ may register

@@ -54,6 +54,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This visit is already under way: continue its audit from My visits.",
         "Этот визит уже начат: продолжите его аудит в разделе «Мои визиты»."),
     "err.visit_done": ("This visit is already done.", "Этот визит уже выполнен."),
+    "err.visit_bad_status": ("A visit can be planned or cancelled here, not “{status}”.",
+                             "Визит можно только запланировать или отменить, но не «{status}»."),
     "err.visit_cancelled": ("HQ cancelled this visit.", "Головной офис отменил этот визит."),
     "err.visit_missed": ("The window of this visit closed more than a week ago; ask HQ for a "
                          "new one.", "Окно этого визита закрылось больше недели назад; "

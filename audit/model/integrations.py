@@ -9,7 +9,7 @@ SCOPES = ("read", "write")
 
 # what a webhook endpoint may be told of
 EVENTS = ("audit.submitted", "audit.published", "action.created", "action.overdue", "action.done",
-          "action.verified", "visit.missed")
+          "action.verified", "visit.missed", "voice.let_down")
 
 
 @dataclass(frozen=True)

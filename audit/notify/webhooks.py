@@ -39,6 +39,7 @@ from audit.core.errors import AppError
 from audit.model import SummaryRow
 from audit.model.actions import OPEN_STATUSES, Action, ActionFilter
 from audit.model.integrations import EVENTS, Delivery, Endpoint
+from audit.model.voice import VoiceResponse
 from audit.store import Store
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,28 @@ def action_event(store: Store, event: str, action: Action, *, now: str | None = 
             "links": {"self": f"{API}/actions/{action.id}", "audit": f"{API}/audits/{action.audit_id}"}}
     return queue_event(store, event, data, location_id=action.location_id, region=action.region,
                        now=now)
+
+
+def voice_event(store: Store, response: VoiceResponse, *, now: str | None = None) -> int:
+    """voice.let_down: a counted customer response whose visit disappointed. Ids, the level,
+    the touchpoints' gaps and a link — never the customer's words nor their phone's hash."""
+    if response.level != "disappointed" or not response.is_counted:
+        return 0
+    try:
+        location = store.get_location(response.location_id)
+    except Exception:
+        log.exception("webhook voice.let_down at %s: no location", response.location_id)
+        return 0
+    region = location.region if location is not None else ""
+    data = {"id": response.id, "location_id": response.location_id, "region": region,
+            "checklist_id": response.template_id, "day": response.day, "at": response.at,
+            "level": response.level,
+            "ratings": [{"section": r.section, "expected": r.expected, "perceived": r.perceived}
+                        for r in response.ratings],
+            "links": {"self": f"{API}/responses/{response.id}",
+                      "location": f"{API}/locations/{response.location_id}"}}
+    return queue_event(store, "voice.let_down", data, location_id=response.location_id,
+                       region=region, now=now)
 
 
 def daily_events(store: Store, *, now: str | None = None,

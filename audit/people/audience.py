@@ -125,6 +125,23 @@ def auditor_label(view: View, audit: AuditLike, codes: Mapping[str, str]) -> str
     return audit.auditor if view.sees(SHOPPER_IDENTITY) else codes.get(audit.auditor) or "S-??????"
 
 
+# -- customers' voice ------------------------------------------------------------------------------
+# A customer's own words are HQ's until HQ approves them; then any reader of the location's voice
+# (a branch, an API token) may read them. The audits' score beside a touchpoint's gap is HQ's
+# (and a whole-network token's): a branch compares itself with its customers, not with its audits.
+
+def sees_customer_words(reader: Reader | User, approved: bool) -> bool:
+    """True if `reader` may read a customer's free text (approved by HQ or not)."""
+    who = reader if isinstance(reader, Reader) else Reader.of(reader)
+    return who.kind == HQ or approved
+
+
+def sees_audits_beside_voice(reader: Reader | User) -> bool:
+    """True if `reader` sees the audits' section score beside customers' gaps."""
+    who = reader if isinstance(reader, Reader) else Reader.of(reader)
+    return who.kind in (HQ, API_NETWORK)
+
+
 def reader_for(copy: str) -> Reader:
     """The reader a named copy is for: "branch" (what may be forwarded there) or "hq"."""
     readers = {"branch": BRANCH, "hq": HQ_READER}

@@ -171,15 +171,38 @@ def plan_locations(plan: Plan, locations: Mapping[str, Location]) -> list[Locati
     return sorted(chosen.values(), key=lambda loc: loc.id)
 
 
+def check_shopper(name: str, people: Mapping[str, User]) -> None:
+    """A person a visit may be given to: a mystery shopper whose account is on."""
+    user = people.get(name)
+    if user is None:
+        raise PlanError("plan_unknown_shopper", f"no person {name!r}", shopper=name)
+    if user.role != "shopper":
+        raise PlanError("plan_not_a_shopper", f"{name} is not a mystery shopper", shopper=name)
+    if user.disabled:
+        raise PlanError("plan_shopper_disabled", f"{name}'s account is disabled", shopper=name)
+
+
 def check_shoppers(plan: Plan, people: Mapping[str, User]) -> None:
     for name in plan.shoppers:
-        user = people.get(name)
-        if user is None:
-            raise PlanError("plan_unknown_shopper", f"no person {name!r}", shopper=name)
-        if user.role != "shopper":
-            raise PlanError("plan_not_a_shopper", f"{name} is not a mystery shopper", shopper=name)
-        if user.disabled:
-            raise PlanError("plan_shopper_disabled", f"{name}'s account is disabled", shopper=name)
+        check_shopper(name, people)
+
+
+def changed_visit(v: Visit, *, shopper: str | None = None, status: str | None = None) -> Visit:
+    """HQ's change of a visit not yet under way: another shopper ("" opens it to any shopper of
+    the region), cancelled, or planned again after a cancel. VisitError when it is under way or
+    done (its audit is the shopper's now)."""
+    if v.status == "started":
+        raise VisitError("visit_already_started", "this visit is already under way",
+                         audit_id=v.audit_id)
+    if v.status == "done":
+        raise VisitError("visit_done", "this visit is done", audit_id=v.audit_id)
+    if status not in (None, "planned", "cancelled"):
+        raise VisitError("visit_bad_status", f"a visit can be planned or cancelled, not {status!r}",
+                         status=status)
+    if shopper is not None and (status or v.status) == "cancelled":
+        raise VisitError("visit_cancelled", "HQ cancelled this visit")
+    return dataclasses.replace(v, shopper=v.shopper if shopper is None else shopper,
+                               status=status or v.status)
 
 
 def _visit_id(plan_id: str, location_id: str, w: Window, n: int) -> str:

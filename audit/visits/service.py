@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Container
+from collections.abc import Callable, Container
 
 from audit import photos
 from audit.audits import capture as audits
@@ -23,6 +23,8 @@ from audit.store import Store
 from audit.visits.plans import (
     PlanError,
     VisitError,
+    changed_visit,
+    check_shopper,
     expand,
     in_window,
     new_plan_id,
@@ -48,6 +50,25 @@ def plan_visits(store: Store, actor: User, plan: Plan, now: str | None = None) -
                     {u.name: u for u in store.list_users()})
     store.put_plan(plan, visits)
     return visits
+
+
+def change_visit(store: Store, actor: User, visit_id: str, *, shopper: str | None = None,
+                 status: str | None = None, expect: Callable[[Visit], None] | None = None) -> Visit:
+    """HQ gives a planned visit to another shopper, cancels it or plans it again
+    (`plans.changed_visit`), under the visit's lock; `expect` may refuse the visit as it is
+    then (an integration's If-Match). Nothing changes when anything is wrong."""
+    if not access.may(actor, access.PLAN_VISITS):
+        raise PlanError("plan_forbidden", "only HQ plans visits")
+    visible_visit(store, actor, visit_id)
+    if shopper:
+        check_shopper(shopper, {u.name: u for u in store.list_users()})
+
+    def change(v: Visit) -> Visit:
+        if expect is not None:
+            expect(v)
+        return changed_visit(v, shopper=shopper, status=status)
+
+    return store.update_visit(visit_id, change)
 
 
 def visible_visit(store: Store, actor: User, visit_id: str) -> Visit:

@@ -24,6 +24,7 @@ from audit.core.errors import AppError, NotFound
 from audit.i18n import t
 from audit.model import Text
 from audit.model.voice import SCORE_MAX, SCORE_MIN, VISIT_LEVELS
+from audit.notify import webhooks
 from audit.ops.process import process_store
 from audit.voice import service
 from audit.voice.service import HONEYPOT, Outcome, VoicePage
@@ -229,6 +230,8 @@ async def voice_submit(request: Request) -> Response:
                 process_store(), page, fields, address=address,
                 user_agent=request.headers.get("user-agent", "")[:500],
                 cookie_says_done=cookie_done(request, page.location.id, day), now=now))
+        if outcome.status == "saved" and outcome.response is not None:
+            await run_in_threadpool(webhooks.voice_event, process_store(), outcome.response)
         return await _answer(request, lang, page, fields, outcome, day)
     except AppError as err:
         return _store_trouble(request, lang, err)

@@ -38,12 +38,17 @@ def test_openapi_and_docs_page__served_with_the_guards_headers(server: tuple[str
         assert "Токен" in refused.json()["detail"] and "cdn" not in refused.headers["content-security-policy"]
 
 
-def test_write_body_over_the_cap__413_before_it_is_read(server: tuple[str, TinyStore], token: str) -> None:
-    url, _ = server
+@pytest.mark.parametrize(("method", "path"), [("PATCH", "/api/v1/actions/x-1"), ("POST", "/api/v1/plans"),
+                                            ("PATCH", "/api/v1/visits/v2026-01-000000000000")])
+def test_write_body_over_the_cap__413_before_it_is_read(server: tuple[str, TinyStore], token: str,
+                                                        method: str, path: str) -> None:
+    url, store = server
+    plans = store.list_plans()
     with httpx.Client(base_url=url, timeout=30) as client:
-        r = client.patch("/api/v1/actions/x-1", content=b"{" + b" " * (1 * MB) + b"}",
-                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        r = client.request(method, path, content=b"{" + b" " * (1 * MB) + b"}",
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         assert r.status_code == 413
+    assert store.list_plans() == plans
 
 
 def test_feed__many_audits_streamed_without_holding_them(server: tuple[str, TinyStore], token: str) -> None:
