@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Route
@@ -13,6 +14,7 @@ from streamlit import file_util
 
 from audit.web.middleware import StaticCompression
 from audit.web.preload import FIRST_SCREEN, first_screen_links, lazy_files
+from tests.conftest import served_folder
 
 STATIC = Path(file_util.get_static_dir())
 
@@ -35,7 +37,9 @@ def test_lazy_files__a_page_without_the_table__nothing_named(tmp_path: Path) -> 
     assert lazy_files(tmp_path, ("TextInput",)) == []
 
 
-def test_streamlit_page__names_them_once_for_the_signed_out__other_pages_do_not() -> None:
+def test_streamlit_page__names_them_once_for_the_signed_out__other_pages_do_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served_folder(tmp_path, monkeypatch)  # nobody yet: Streamlit's page (its first run) is shown
     async def index(_: object) -> FileResponse:
         return FileResponse(STATIC / "index.html")
 

@@ -56,3 +56,20 @@ def first_screen_links() -> bytes:
         return b""
     return "".join(f'<link rel="modulepreload" crossorigin href="./{path}">'
                    for path in lazy_files(static_dir)).encode()
+
+
+_PAGE_FILES = re.compile(r'(?:src|href)="\./(static/(?:js|css)/[^"]+)"')
+
+
+@cache
+def page_files() -> tuple[str, ...]:
+    """The files Streamlit's page names (its entry script, the modules it preloads, its
+    stylesheet) and the sign-in form's lazy files: what any page of the app loads first."""
+    from streamlit import file_util
+
+    static_dir = Path(file_util.get_static_dir())
+    index = static_dir / "index.html"
+    if not index.is_file():
+        return ()
+    named = _PAGE_FILES.findall(index.read_text(encoding="utf-8"))
+    return tuple(dict.fromkeys([*named, *lazy_files(static_dir)]))
