@@ -17,6 +17,7 @@ from audit.ui.walk import component
 from audit.web import marks, offline
 from audit.web.marks import MARK, WholePages
 from audit.web.middleware import StaticCompression
+from audit.web.preload import page_files
 
 
 def test_offline_script__the_elements_files_in_its_order__its_own_entry_last() -> None:
@@ -28,11 +29,14 @@ def test_offline_script__the_elements_files_in_its_order__its_own_entry_last() -
     assert not [line for line in script.splitlines() if line.startswith(("import ", "export "))]
 
 
-def test_worker__keeps_the_offline_page_and_its_script_only__versioned_by_both() -> None:
+def test_worker__keeps_the_offline_page_its_script_and_streamlits_files__versioned_by_them() -> None:
     source = offline.worker().decode()
     kept = json.loads(re.search(r"^const PRECACHE = (\[.*?\]);", source, re.M).group(1))
     digest = offline._digest(offline.walk_script())
     assert kept == ["offline", f"offline/walk.js?v={digest}"]
+    # and Streamlit's hashed files the app loads first, the same for everyone
+    shared = json.loads(re.search(r"^const STREAMLIT = (\[.*?\]);", source, re.M).group(1))
+    assert shared == list(page_files()) and all(p.startswith("static/") for p in shared)
     assert f"/offline/walk.js?v={digest}" in offline.offline_page().decode()
     assert "__VERSION__" not in source and "__PRECACHE__" not in source
 

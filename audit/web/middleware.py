@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from audit.web import marks
 from audit.web.bodies import BodyLimit
 from audit.web.offline import REGISTER
-from audit.web.preload import first_screen_links
+from audit.web.preload import first_screen_links, home_links
 from audit.web.signin import page_lang, sign_in_first
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml",
@@ -172,13 +172,14 @@ async def _redirect(send: Send, where: str) -> None:
 
 def _app_page(scope: Scope, data: bytes) -> bytes:
     """The app's page: without the font preload, in the reader's language, with the service
-    worker's registration, and (Streamlit's page to someone not signed in) the sign-in form's
-    files at once."""
+    worker's registration, and (Streamlit's page) the files of the first screen it will draw
+    at once: the sign-in form's to someone not signed in, the home's to someone signed in."""
     data = FONT_PRELOAD.sub(b"", data)
     data = HTML_LANG.sub(b'<html lang="%s">' % _lang(scope).encode(), data, count=1)
     data = data.replace(b"</head>", REGISTER + b"</head>", 1)
-    if STREAMLIT_PAGE in data and not _has_session(scope):
-        data = data.replace(b"</head>", first_screen_links() + b"</head>", 1)
+    if STREAMLIT_PAGE in data:
+        links = home_links() if _has_session(scope) else first_screen_links()
+        data = data.replace(b"</head>", links + b"</head>", 1)
     return data
 
 

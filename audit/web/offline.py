@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from audit.i18n import t
+from audit.web.preload import page_files
 
 HERE = Path(__file__).parent / "static"
 WALK = Path(__file__).resolve().parents[1] / "ui" / "walk"
@@ -85,13 +86,20 @@ def precache() -> list[str]:
     return ["offline", f"{SCRIPT}?v={_digest(walk_script())}"]
 
 
+def streamlit_files() -> list[str]:
+    """Streamlit's hashed files every page of the app loads first (audit.web.preload): the
+    worker keeps them too, and answers them from its cache (see static/sw.js)."""
+    return list(page_files())
+
+
 @cache
 def worker() -> bytes:
-    files = precache()
+    files, shared = precache(), streamlit_files()
     source = (HERE / "sw.js").read_text(encoding="utf-8")
-    version = _digest(json.dumps(files).encode() + source.encode() + offline_page())
+    version = _digest(json.dumps([files, shared]).encode() + source.encode() + offline_page())
     return (source.replace("__VERSION__", version)
-            .replace("__PRECACHE__", json.dumps(files))).encode()
+            .replace("__PRECACHE__", json.dumps(files))
+            .replace("__STREAMLIT__", json.dumps(shared))).encode()
 
 
 def _send(request: Request, body: bytes, kind: str, cache_control: str,
