@@ -18,6 +18,7 @@ from functools import cache
 from html import escape
 from urllib.parse import parse_qs, quote
 
+import streamlit as st
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -122,8 +123,6 @@ def _page(request: Request, lang: str, *, error: str = "", name: str = "", statu
 
 def _sso() -> bool:
     """A company sign-in is configured (Streamlit's st.login, offered on its own page)."""
-    import streamlit as st
-
     try:
         return "auth" in st.secrets
     except Exception:  # a missing or broken secrets.toml must not take the page down
@@ -146,7 +145,7 @@ async def sign_in_form(request: Request) -> Response:
     response = _page(request, lang)
     if request.query_params.get("lang") in ("ru", "en"):  # picked here: kept for the app too
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, path="/",
-                            secure=is_https(request), httponly=False, samesite="lax")
+                            secure=is_https(request), httponly=True, samesite="lax")
     return response
 
 

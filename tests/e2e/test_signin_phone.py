@@ -17,7 +17,7 @@ def test_sign_in_page__phone_on_slow_3g__form_then_home(server: tuple[str, TinyS
                                                          browser: Any) -> None:
     from playwright.sync_api import expect
 
-    url, store = server
+    url, _ = server
     ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
     page = ctx.new_page()
     throttle(ctx, page)
@@ -88,3 +88,20 @@ def test_sign_in_page__320_to_430_px__nothing_sideways(server: tuple[str, TinySt
         button = page.get_by_role("button", name="Войти").bounding_box()
         assert button["x"] >= 0 and button["x"] + button["width"] <= width
         ctx.close()
+
+
+def test_sign_in_page__english_picked_on_a_russian_phone__the_app_follows(
+        server: tuple[str, TinyStore], browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, _ = server
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+    page = ctx.new_page()
+    page.goto(url)
+    page.get_by_role("link", name="English").tap()
+    page.get_by_label("User name").fill("sam")
+    page.get_by_label("Password", exact=True).fill("secret-pass")
+    page.get_by_role("button", name="Sign in").tap()
+    expect(page.get_by_text("My drafts")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    ctx.close()
