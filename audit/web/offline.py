@@ -88,7 +88,7 @@ def precache() -> list[str]:
 
 def streamlit_files() -> list[str]:
     """Streamlit's hashed files every page of the app loads first (audit.web.preload): the
-    worker keeps them too, and answers them from its cache (see static/sw.js)."""
+    worker keeps them too, and answers them from its cache (why: static/sw.js)."""
     return list(page_files())
 
 

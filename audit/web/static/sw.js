@@ -4,9 +4,11 @@
 //   kept on this phone, walked and queued in the outbox as in the app (static/offline_page.js).
 // - The offline page and its script are kept in the worker's cache, and so are the Streamlit
 //   files every page loads first (hashed names, the same for everyone), answered from there:
-//   kept during install, Chrome keeps their compiled code beside them, and a repeat visit on a
-//   slow phone spends less of its CPU on them (measured: about a quarter less script time
-//   than from the HTTP cache at CPU ×4). Streamlit's other files are left to the HTTP cache.
+//   a phone's small HTTP cache may drop half a megabyte it has not used for a while, the
+//   worker's cache keeps it until the next version, and Chrome keeps the compiled code of
+//   scripts kept during install. (Timed against the HTTP cache at CPU ×4, neither was clearly
+//   faster: the repeat visit's time is Streamlit running its scripts and its round trips.)
+//   Streamlit's other files are left to the HTTP cache.
 // - Nothing private is ever cached: no page of the app, no /api/ reply, no photo (/media/).
 //   At sign-out the audits kept for the offline page are deleted and every other cache too.
 
