@@ -1,7 +1,7 @@
 """The app without a signal: its service worker and the walk's offline page, as routes.
 
 - /sw.js: the service worker (static/sw.js) with this build's version and the files it keeps
-  on the phone: the offline page and its script.
+  on the phone: the offline page and its script, and Streamlit's files every page loads first.
 - /offline: the offline page: the walk's element (walk.html, walk.css) and its script, which
   opens the audit kept on this phone (js/offline.js) and queues changes in the same outbox.
 - /offline/walk.js: the walk's script as the element runs it (component.SCRIPTS in order),
