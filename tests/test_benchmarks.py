@@ -30,7 +30,8 @@ SECONDS = 240  # a tiny run takes seconds; this only stops one that hangs
 LONGER = {"field": 480}
 # lines a benchmark prints before its last, each a figure someone reads
 ALSO = {"field": ("tap-sync: ratio=", "field-lost: ", "drop-taps: ", "ghost-taps: ", "photo-any: ratio=",
-                  "walk-bytes: ratio=")}
+                  "walk-bytes: ratio="),
+        "first_screen": ("sign-in-first: ratio=", "sign-in-home: ", "home-repeat: ")}
 
 
 def _missing(component: str) -> str | None:

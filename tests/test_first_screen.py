@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Route
@@ -12,7 +13,8 @@ from starlette.testclient import TestClient
 from streamlit import file_util
 
 from audit.web.middleware import StaticCompression
-from audit.web.preload import FIRST_SCREEN, first_screen_links, lazy_files
+from audit.web.preload import FIRST_SCREEN, HOME, first_screen_links, home_links, lazy_files, page_files
+from tests.conftest import served_folder
 
 STATIC = Path(file_util.get_static_dir())
 
@@ -27,6 +29,16 @@ def test_lazy_files__every_first_screen_element_found__none_the_page_names_alrea
     assert len(files) == len(set(files))
 
 
+def test_page_files__the_pages_own_and_the_first_screens__each_once() -> None:
+    files = page_files()
+    index = (STATIC / "index.html").read_text(encoding="utf-8")
+    entry = next(p for p in index.split('"') if p.startswith("./static/js/index."))
+    assert entry[2:] in files and any(f.startswith("static/css/") for f in files)
+    assert set(lazy_files(STATIC, HOME)) <= set(files) and len(files) == len(set(files))
+    stems = {Path(f).name.rsplit(".", 2)[0] for f in lazy_files(STATIC, HOME)}
+    assert set(HOME) <= stems
+
+
 def test_lazy_files__a_page_without_the_table__nothing_named(tmp_path: Path) -> None:
     (tmp_path / "static" / "js").mkdir(parents=True)
     (tmp_path / "index.html").write_text('<script type="module" crossorigin src="./static/js/i.js">')
@@ -35,7 +47,9 @@ def test_lazy_files__a_page_without_the_table__nothing_named(tmp_path: Path) -> 
     assert lazy_files(tmp_path, ("TextInput",)) == []
 
 
-def test_streamlit_page__names_them_once_for_the_signed_out__other_pages_do_not() -> None:
+def test_streamlit_page__names_them_once_for_the_signed_out__other_pages_do_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served_folder(tmp_path, monkeypatch)  # nobody yet: Streamlit's page (its first run) is shown
     async def index(_: object) -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
@@ -48,6 +62,8 @@ def test_streamlit_page__names_them_once_for_the_signed_out__other_pages_do_not(
     assert set(lazy_files(STATIC)) <= set(links) and len(links) == len(set(links))
     assert first_screen_links().decode() in page
     assert "static/js" not in TestClient(app).get("/plain").text
-    # a signed-in browser's page does not ask for the sign-in form's files
+    # a signed-in browser's page asks for the home's files, not the sign-in form's
     signed_in = TestClient(app, cookies={"audit_session": "x"}).get("/").text
-    assert "modulepreload" in signed_in and first_screen_links().decode() not in signed_in
+    assert home_links().decode() in signed_in and first_screen_links().decode() not in signed_in
+    text_input = [f for f in lazy_files(STATIC, ("TextInput",)) if "TextInput" in f]
+    assert text_input and not [f for f in text_input if f in signed_in]

@@ -10,12 +10,14 @@ import re
 
 from starlette.applications import Starlette
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from audit.ui.walk import component
-from audit.web import offline
+from audit.web import marks, offline
+from audit.web.marks import MARK, WholePages
 from audit.web.middleware import StaticCompression
+from audit.web.preload import page_files
 
 
 def test_offline_script__the_elements_files_in_its_order__its_own_entry_last() -> None:
@@ -27,11 +29,14 @@ def test_offline_script__the_elements_files_in_its_order__its_own_entry_last() -
     assert not [line for line in script.splitlines() if line.startswith(("import ", "export "))]
 
 
-def test_worker__keeps_the_offline_page_and_its_script_only__versioned_by_both() -> None:
+def test_worker__keeps_the_offline_page_its_script_and_streamlits_files__versioned_by_them() -> None:
     source = offline.worker().decode()
     kept = json.loads(re.search(r"^const PRECACHE = (\[.*?\]);", source, re.M).group(1))
     digest = offline._digest(offline.walk_script())
     assert kept == ["offline", f"offline/walk.js?v={digest}"]
+    # and Streamlit's hashed files the app loads first, the same for everyone
+    shared = json.loads(re.search(r"^const STREAMLIT = (\[.*?\]);", source, re.M).group(1))
+    assert shared == list(page_files()) and all(p.startswith("static/") for p in shared)
     assert f"/offline/walk.js?v={digest}" in offline.offline_page().decode()
     assert "__VERSION__" not in source and "__PRECACHE__" not in source
 
@@ -44,11 +49,12 @@ def test_offline_page__words_in_both_languages__no_early_end_of_its_json() -> No
     assert all(v != offline.WORDS[k] for lang in words.values() for k, v in lang.items())
 
 
-def _app(body: bytes, encoding: str | None, path: str = "/audit") -> TestClient:
+def _app(body: bytes, encoding: str | None, path: str = "/audit", *,
+         whole: bool = False) -> TestClient:
     async def page(_: object) -> Response:
         headers = {"Content-Encoding": encoding} if encoding else {}
         data = gzip.compress(body) if encoding else body
-        return Response(data, media_type="text/html", headers=headers)
+        return Response(data, media_type="text/html", headers={**headers, **(MARK if whole else {})})
 
     return TestClient(StaticCompression(Starlette(routes=[Route(path, page)])))
 
@@ -65,10 +71,27 @@ def test_page__registers_the_worker__packed_once_even_if_packed_before() -> None
 
 
 def test_page__of_the_survey_and_the_api__left_as_made_but_packed() -> None:
-    """A customer's survey or the API's docs: no script added, their own language kept."""
+    """A customer's survey or the API's docs: no script added, their own language kept; the
+    mark their routes put on them (marks.MARK, marks.WholePages) never reaches the browser."""
     html = b'<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>' + b"x" * 2000
-    for encoding, path in ((None, "/v/loc-a"), ("gzip", "/v/loc-a"), (None, "/api/v1/docs")):
-        got = _app(html, encoding, path).get(path, headers={"Accept-Encoding": "gzip",
-                                                            "Accept-Language": "ru"})
+    for encoding, path in ((None, "/v/loc-a"), ("gzip", "/v/loc-a")):
+        got = _app(html, encoding, path, whole=True).get(
+            path, headers={"Accept-Encoding": "gzip", "Accept-Language": "ru"})
         assert got.headers.get_list("content-encoding") == ["gzip"]
-        assert got.content == html
+        assert got.content == html and marks.HEADER not in got.headers
+
+    async def docs(_: object) -> Response:
+        return Response(html, media_type="text/html")
+
+    api = WholePages(Starlette(routes=[Route("/docs", docs)]))
+    client = TestClient(StaticCompression(Starlette(routes=[Mount("/api/v1", app=api)])))
+    got = client.get("/api/v1/docs", headers={"Accept-Encoding": "gzip", "Accept-Language": "ru"})
+    assert got.content == html and marks.HEADER not in got.headers
+
+
+def test_page__unmarked__is_the_apps_whatever_its_path() -> None:
+    """The path decides nothing: a page without the mark gets the app's language and worker."""
+    html = b'<!DOCTYPE html><html lang="en"><head><title>x</title></head><body>' + b"x" * 2000
+    got = _app(html, None, "/v/loc-a").get("/v/loc-a", headers={"Accept-Language": "ru"})
+    assert got.text.startswith('<!DOCTYPE html><html lang="ru">')
+    assert 'navigator.serviceWorker.register("/sw.js")' in got.text

@@ -49,6 +49,7 @@ SYNC_BODY_MAX_BYTES = 2 * 1024 * 1024  # one batch of a phone's outbox (/api/syn
 SYNC_BATCHES_PER_MINUTE = 120  # outbox batches one person may send per minute, across processes
 # Streamlit's uploader (/_stcore/upload_file/): a photo-sized file and its multipart envelope
 UPLOAD_FORM_MAX_BYTES = PHOTO_MAX_BYTES + 64 * 1024
+SIGN_IN_FORM_MAX_BYTES = 4 * 1024  # the sign-in page's form (POST /signin): a name and a password
 JSON_MAX_DEPTH = 10  # nesting of a route's JSON body (a phone's batch needs 5)
 
 # -- checklists (templates) --------------------------------------------------------------------

@@ -102,6 +102,12 @@ def create_first_hq(store: Store, name: str, password: str) -> User:
     return create_user(store, name, "hq", password, display_name=name)
 
 
+def needs_first_run(store: Store) -> bool:
+    """Only a store whose marker says it never had people offers the first HQ account; an
+    empty people table in one that has had them raises PeopleLost instead (user_count)."""
+    return store.user_count() == 0 and not store.has_had_people()  # counting finds the damage
+
+
 def _minutes_left(until: str, at: datetime) -> int:
     return max(1, math.ceil((datetime.fromisoformat(until) - at).total_seconds() / 60))
 

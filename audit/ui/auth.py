@@ -76,9 +76,8 @@ def sign_in_page() -> None:
 
 
 def needs_first_run(store: Store) -> bool:
-    """Only a store whose marker says it never had people offers the first HQ account; an
-    empty people table in one that has had them raises PeopleLost instead (user_count)."""
-    return store.user_count() == 0 and not store.has_had_people()  # counting finds the damage
+    """The first-run page instead of sign-in (accounts.needs_first_run: the sign-in route's rule too)."""
+    return accounts.needs_first_run(store)
 
 
 def first_run_page() -> None:

@@ -19,6 +19,7 @@ from audit.people import accounts
 from audit.store import Store
 
 COOKIE = "audit_session"
+LANG_COOKIE = "audit_lang"  # the sign-in page's language switch keeps the pick here
 LANGS = {"ru": "Русский", "en": "English"}
 
 
@@ -66,6 +67,9 @@ def _choose_lang() -> str:
     chosen = st.session_state.get("lang")
     if chosen in LANGS:
         return str(chosen)
+    picked = st.context.cookies.get(LANG_COOKIE) if st.context.cookies else None
+    if picked in LANGS:  # chosen on the sign-in page (audit.web.signin)
+        return str(picked)
     locale = (st.context.locale or "").lower()
     return "ru" if locale.startswith("ru") else "en"
 

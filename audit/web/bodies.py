@@ -10,6 +10,7 @@ timeout closes it, so a browser that sends first and reads after still gets the 
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from typing import Any
@@ -30,6 +31,7 @@ ROUTE_CAPS: dict[tuple[str, str], int] = {
     ("POST", "/api/location-photo"): limits.PHOTO_MAX_BYTES,
     ("PUT", "/_stcore/upload_file/"): limits.UPLOAD_FORM_MAX_BYTES,
     ("POST", "/v/"): limits.VOICE_BODY_MAX_BYTES,  # a customer's voice form
+    ("POST", "/signin"): limits.SIGN_IN_FORM_MAX_BYTES,  # the sign-in page's form
     ("POST", "/api/v1/"): limits.API_BODY_MAX_BYTES,
     ("PATCH", "/api/v1/"): limits.API_BODY_MAX_BYTES,
 }
@@ -118,15 +120,41 @@ class BodyLimit:
                 raise
 
 
+def _posted_form(scope: Scope) -> bool:
+    """A browser's form sent to one of the plain pages (the sign-in page, a customer's survey):
+    the person reads the answer as a page, not as JSON."""
+    kind = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip().lower()
+    path = str(scope.get("path", ""))
+    return (kind in (b"application/x-www-form-urlencoded", b"multipart/form-data")
+            and not path.startswith(("/api/", "/_stcore/")))
+
+
+def refusal_page(text: str, lang: str, back: str) -> bytes:
+    """A small page that says why a form was refused, with the way back to it."""
+    back_word = html.escape(t("ui.form_back", lang))
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width,initial-scale=1"><title>413</title>'
+            '<style>body{font:17px/1.45 system-ui,sans-serif;margin:0}main{max-width:26rem;'
+            'margin:0 auto;padding:1rem}a{display:inline-block;min-height:44px;padding:.6rem 0;'
+            f'color:#0b4f8a}}</style></head><body><main><p role="alert">{html.escape(text)}</p>'
+            f'<p><a href="{html.escape(back)}">{back_word}</a></p></main></body></html>').encode()
+
+
 async def _refuse(send: Send, scope: Scope, cap: int, size: int, lang: str) -> None:
     if scope.get("path") == "/api/photo":  # the phone shows the photo's own words for it
         error = PhotoError("too_large", size=size, limit=cap)
         code, text = error.code, message(error, lang)
     else:
         code, text = "body_too_large", too_large_text(cap, lang)
-    body = json.dumps({"error": code, "message": text}, ensure_ascii=False).encode()
+    if _posted_form(scope):
+        query = scope.get("query_string", b"").decode("latin-1")
+        back = str(scope.get("path", "/")) + (f"?{query}" if query else "")
+        body, kind = refusal_page(text, lang, back), b"text/html; charset=utf-8"
+    else:
+        body = json.dumps({"error": code, "message": text}, ensure_ascii=False).encode()
+        kind = b"application/json"
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
+                "headers": [(b"content-type", kind),
                             (b"content-length", str(len(body)).encode()),
                             (b"cache-control", b"no-store")]})
     await send({"type": "http.response.body", "body": body})

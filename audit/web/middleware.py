@@ -12,21 +12,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from audit.web.bodies import BodyLimit, request_lang
+from audit.web import marks
+from audit.web.bodies import BodyLimit
 from audit.web.offline import REGISTER
-from audit.web.preload import first_screen_links
+from audit.web.preload import first_screen_links, home_links
+from audit.web.signin import page_lang, sign_in_first
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml",
                 "application/wasm", "application/manifest+json")
 MIN_SIZE = 1024
 # Streamlit's page preloads its own body font; the app's theme uses the phone's font instead
-# pages made whole by their own routes, for readers who are not the app's people: a customer's
-# survey (its language is the customer's choice, no script), the API's docs
-OWN_PAGES = ("/v/", "/api/")
 FONT_PRELOAD = re.compile(rb'<link\s+rel="preload"\s+href="[^"]*SourceSans[^"]*"[^>]*>', re.S)
 # Streamlit's page says <html lang="en">; it is served in the browser's language (the app sets
 # it again when the person picks another, see audit.ui.common.page_lang)
 HTML_LANG = re.compile(rb'<html lang="en">')
+STREAMLIT_PAGE = b'src="./static/js/'  # Streamlit's page names its scripts so; no other page does
 # Two @font-face rules of Streamlit's stylesheet cost a first visit 530 KB without showing a
 # thing on the sign-in page. Its icon font (366 KB) is asked for as soon as the page starts
 # (document.fonts.load), icon or not: limited to the characters icon names are written in
@@ -122,10 +122,12 @@ class StaticCompression:
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":
-                kind = dict(message.get("headers", [])).get(b"content-type", b"")
+                headers = message.get("headers", [])
+                kind = dict(headers).get(b"content-type", b"")
                 if message.get("status") == 200 and kind.startswith(b"text/html"):
                     start.update(message)
                     return
+                message = {**message, "headers": marks.unmarked(headers)}
             elif start and message["type"] == "http.response.body":
                 body.append(message.get("body", b""))
                 if not message.get("more_body"):
@@ -144,7 +146,12 @@ class StaticCompression:
         if packed:
             start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"content-encoding"]
         data = page
-        if not str(scope.get("path", "")).startswith(OWN_PAGES):
+        if marks.is_marked(start.get("headers", [])):  # a page its route made whole: as it is
+            start["headers"] = marks.unmarked(start["headers"])
+        elif STREAMLIT_PAGE in page and (where := await sign_in_first(scope)) is not None:
+            await _redirect(send, where)  # signed out: the light sign-in page, not Streamlit's
+            return
+        else:
             data = _app_page(scope, page)
         headers = [(k.lower(), v) for k, v in start.get("headers", [])
                    if k.lower() not in (b"content-length", b"etag", b"vary")]
@@ -156,22 +163,31 @@ class StaticCompression:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
 
 
+async def _redirect(send: Send, where: str) -> None:
+    await send({"type": "http.response.start", "status": 303,
+                "headers": [(b"location", where.encode("ascii")), (b"content-length", b"0"),
+                            (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 def _app_page(scope: Scope, data: bytes) -> bytes:
     """The app's page: without the font preload, in the reader's language, with the service
-    worker's registration, and (Streamlit's page to someone not signed in) the sign-in form's
-    files at once."""
+    worker's registration, and (Streamlit's page) the files of the first screen it will draw
+    at once: the sign-in form's to someone not signed in, the home's to someone signed in."""
     data = FONT_PRELOAD.sub(b"", data)
     data = HTML_LANG.sub(b'<html lang="%s">' % _lang(scope).encode(), data, count=1)
     data = data.replace(b"</head>", REGISTER + b"</head>", 1)
-    if b'src="./static/js/' in data and not _has_session(scope):
-        data = data.replace(b"</head>", first_screen_links() + b"</head>", 1)
+    if STREAMLIT_PAGE in data:
+        links = home_links() if _has_session(scope) else first_screen_links()
+        data = data.replace(b"</head>", links + b"</head>", 1)
     return data
 
 
 def _lang(scope: Scope) -> str:
+    """The browser's language, or the one picked on the sign-in page (its cookie)."""
     from starlette.requests import Request
 
-    return request_lang(Request(scope))
+    return page_lang(Request(scope))
 
 
 def _has_session(scope: Scope) -> bool:

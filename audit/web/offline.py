@@ -1,7 +1,7 @@
 """The app without a signal: its service worker and the walk's offline page, as routes.
 
 - /sw.js: the service worker (static/sw.js) with this build's version and the files it keeps
-  on the phone: the offline page and its script.
+  on the phone: the offline page and its script, and Streamlit's files every page loads first.
 - /offline: the offline page: the walk's element (walk.html, walk.css) and its script, which
   opens the audit kept on this phone (js/offline.js) and queues changes in the same outbox.
 - /offline/walk.js: the walk's script as the element runs it (component.SCRIPTS in order),
@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from audit.i18n import t
+from audit.web.preload import page_files
 
 HERE = Path(__file__).parent / "static"
 WALK = Path(__file__).resolve().parents[1] / "ui" / "walk"
@@ -85,13 +86,20 @@ def precache() -> list[str]:
     return ["offline", f"{SCRIPT}?v={_digest(walk_script())}"]
 
 
+def streamlit_files() -> list[str]:
+    """Streamlit's hashed files every page of the app loads first (audit.web.preload): the
+    worker keeps them too, and answers them from its cache (why: static/sw.js)."""
+    return list(page_files())
+
+
 @cache
 def worker() -> bytes:
-    files = precache()
+    files, shared = precache(), streamlit_files()
     source = (HERE / "sw.js").read_text(encoding="utf-8")
-    version = _digest(json.dumps(files).encode() + source.encode() + offline_page())
+    version = _digest(json.dumps([files, shared]).encode() + source.encode() + offline_page())
     return (source.replace("__VERSION__", version)
-            .replace("__PRECACHE__", json.dumps(files))).encode()
+            .replace("__PRECACHE__", json.dumps(files))
+            .replace("__STREAMLIT__", json.dumps(shared))).encode()
 
 
 def _send(request: Request, body: bytes, kind: str, cache_control: str,

@@ -18,6 +18,9 @@ from pathlib import Path
 # The sign-in page's elements (audit/ui/auth.py): st.html, the text inputs, the language picker
 # (a segmented control) and the form's button
 FIRST_SCREEN = ("Html", "TextInput", "ButtonGroup", "Button")
+# A signed-in person's home (the drafts and visits of audit/ui/pages/audits.py, the navigation):
+# the same elements but the text inputs, and the page links
+HOME = ("Html", "ButtonGroup", "Button", "PageLink")
 _ENTRY = re.compile(r'<script type="module" crossorigin src="\./(static/js/[^"]+)"')
 _NAMED = re.compile(r'(?:src|href)="\./(static/js/[^"]+)"')
 _FILES = re.compile(r"m\.f\|\|\(m\.f=(\[[^\]]*\])")
@@ -46,13 +49,40 @@ def lazy_files(static_dir: Path, elements: tuple[str, ...] = FIRST_SCREEN) -> li
     return list(out)
 
 
-@cache
-def first_screen_links() -> bytes:
-    """`<link rel="modulepreload">` of the sign-in page's lazy files, as Streamlit names its own."""
+def _static_dir() -> Path:
     from streamlit import file_util
 
-    static_dir = Path(file_util.get_static_dir())
+    return Path(file_util.get_static_dir())
+
+
+@cache
+def first_screen_links(elements: tuple[str, ...] = FIRST_SCREEN) -> bytes:
+    """`<link rel="modulepreload">` of the sign-in page's lazy files (or `elements'`), as
+    Streamlit names its own."""
+    static_dir = _static_dir()
     if not (static_dir / "index.html").is_file():
         return b""
     return "".join(f'<link rel="modulepreload" crossorigin href="./{path}">'
-                   for path in lazy_files(static_dir)).encode()
+                   for path in lazy_files(static_dir, elements)).encode()
+
+
+def home_links() -> bytes:
+    """The same for a signed-in person's home: its elements' files come with the page's own,
+    not in two more rounds after the page's first run arrives."""
+    return first_screen_links(HOME)
+
+
+_PAGE_FILES = re.compile(r'(?:src|href)="\./(static/(?:js|css)/[^"]+)"')
+
+
+@cache
+def page_files() -> tuple[str, ...]:
+    """The files Streamlit's page names (its entry script, the modules it preloads, its
+    stylesheet) and the lazy files of the sign-in form and the home: what the app loads first."""
+    static_dir = _static_dir()
+    index = static_dir / "index.html"
+    if not index.is_file():
+        return ()
+    named = _PAGE_FILES.findall(index.read_text(encoding="utf-8"))
+    lazy = lazy_files(static_dir, tuple(dict.fromkeys([*FIRST_SCREEN, *HOME])))
+    return tuple(dict.fromkeys([*named, *lazy]))

@@ -1,4 +1,5 @@
-"""The routes beside the Streamlit app: the session cookie, the walk's outbox sync, photo uploads."""
+"""The routes beside the Streamlit app: the sign-in page and the session cookie, the walk's
+outbox sync, photo uploads."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from audit.people import handoff
 from audit.people.ratelimit import RateLimited, photo_uploads, sync_batches
 from audit.photos import PhotoError, message
 from audit.visits import service as visit_service
-from audit.web import voice
+from audit.web import signin, voice
 from audit.web.bodies import BadJson, parse_json, request_lang
 from audit.web.intake import photo_bodies, uploads_in_flight
 from audit.web.offline import routes as offline_routes
@@ -343,6 +344,7 @@ async def _receive_photo(request: Request, lang: str,
 def routes() -> list[BaseRoute]:
     return [
         *voice.routes(),
+        *signin.routes(),  # the sign-in page
         Route("/api/session", session_start, methods=["POST"]),
         Route("/api/session", session_end, methods=["DELETE"]),
         Route("/api/sync", sync_batch, methods=["POST"]),

@@ -29,6 +29,7 @@ from audit.ops.process import process_store
 from audit.voice import service
 from audit.voice.service import HONEYPOT, Outcome, VoicePage
 from audit.web.bodies import request_lang
+from audit.web.marks import MARK
 from audit.web.session import is_https
 
 PREFIX = "/v/"
@@ -81,7 +82,7 @@ def _page(lang: str, title: str, body: str, status: int = 200,
             f'<meta name="robots" content="noindex"><title>{escape(title)}</title>'
             f"<style>{STYLE}</style></head><body><main>{body}</main></body></html>")
     return HTMLResponse(html, status_code=status,
-                        headers={"Cache-Control": "no-store", **(headers or {})})
+                        headers={"Cache-Control": "no-store", **MARK, **(headers or {})})
 
 
 def _switch(request: Request, lang: str) -> str:

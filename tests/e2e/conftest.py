@@ -130,7 +130,9 @@ def wait_for(check: Callable[[], Any], what: str, seconds: float = 60) -> Any:
 
 
 def sign_in(page: Any, url: str, name: str, *, lang: str = "ru") -> None:
-    """Sign in through the form and wait until the browser holds the HttpOnly session cookie."""
+    """Sign in through the form (the sign-in page, /signin, where the app's address sends a
+    signed-out browser) and wait until the home is drawn and the browser holds the HttpOnly
+    session cookie (set by the form's answer)."""
     from playwright.sync_api import expect
 
     labels = {"ru": ("Имя пользователя", "Пароль", "Войти", "Мои черновики"),

@@ -68,13 +68,16 @@ def test_worker_and_offline_page__served_with_the_policy__nothing_private(
     assert "class Walk" in js.text and "export default" not in js.text
     # another version of the script is not kept for a year
     assert httpx.get(url + "/offline/walk.js?v=old").headers["cache-control"] == "no-cache"
+    # signed out, the app's address sends the browser to the light sign-in page
+    away = httpx.get(url + "/audit?id=x")
+    assert away.status_code == 303 and away.headers["location"] == "/signin?next=%2Faudit%3Fid%3Dx"
     # Streamlit's hashed files are kept for a year; its page is asked for again every time
-    home = httpx.get(url + "/")
+    home = httpx.get(url + "/?signin=app")  # Streamlit's own sign-in, as a signed-out browser gets it
     assert home.headers["cache-control"] == "no-cache"
     first = next(p for p in home.text.split('"') if p.startswith("./static/js/index."))
     asset = httpx.get(f"{url}/{first}")
     assert asset.headers["cache-control"] == "public, immutable, max-age=31536000"
-    for path in ("/", "/audit"):  # every page registers the worker, packed once
+    for path in ("/?signin=app", "/audit?signin=app"):  # every page registers the worker, packed once
         got = httpx.get(url + path, headers={"Accept-Encoding": "gzip"})
         assert got.headers.get_list("content-encoding") == ["gzip"], path
         assert "navigator.serviceWorker.register" in got.text and "<html" in got.text
