@@ -3,6 +3,7 @@ beside the audits' score of the same section). Every surface calls these functio
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ import pandas as pd
 from audit.checklist.templates import get_checklist
 from audit.checklist.voice import touchpoints
 from audit.core.errors import AppError, NotFound
+from audit.model import Checklist
 from audit.model.voice import VISIT_LEVELS, VoiceFilter, VoiceResponse
 from audit.notify.outbox import public_url
-from audit.reports.analytics import Filters, heatmap, month_filters
+from audit.reports.analytics import ExpectCell, Filters, expectation_cells, heatmap, month_filters
 from audit.reports.export import export_format, to_csv, to_xlsx
 from audit.reports.pdf.poster import render_poster_pdf
 from audit.store import Store
@@ -121,6 +123,29 @@ class MonthRow:
 
 
 @dataclass(frozen=True)
+class ShopperRow:
+    """Mystery shoppers' own expectation of a section at a location (asked before the section)
+    against what they got, over the period's audits: in minutes of wait (`kind` "minutes",
+    less is better) or on 1–5 ("scale")."""
+
+    location_id: str
+    location: str
+    section: str
+    kind: str
+    audits: int
+    expected: float
+    got: float
+    below: int  # audits where it fell short of the expectation
+    met: int
+    above: int
+
+    @property
+    def better(self) -> float:
+        """How much better than expected on average (minutes saved, or points of 5 above)."""
+        return self.expected - self.got if self.kind == "minutes" else self.got - self.expected
+
+
+@dataclass(frozen=True)
 class VoiceTable:
     template_id: str
     responses: int  # counted
@@ -130,6 +155,8 @@ class VoiceTable:
     audits_fail_where_customers_do_not_mind: tuple[GapRow, ...]
     levels: tuple[LevelShare, ...]
     months: tuple[MonthRow, ...]
+    # the shoppers' own expected against got, per location × section that asks it
+    shoppers: tuple[ShopperRow, ...] = ()
 
 
 class _Acc:
@@ -227,19 +254,40 @@ def voice_table(store: Store, *, first_month: str | None = None, last_month: str
     rollups = store.get_rollups(first_month, last_month, template_id=checklist.id)
     scores = {(c.location_id, c.section_id): (c.score, c.audits) for c in heatmap(rollups, period)}
     names = {loc.id: loc.name for loc in store.list_locations()}
-    return gap_table(responses, sections, scores, names, checklist.id)
+    table = gap_table(responses, sections, scores, names, checklist.id)
+    return dataclasses.replace(table, shoppers=shopper_rows(
+        checklist, expectation_cells(rollups, replace_ids(period, location_ids)), names))
+
+
+def replace_ids(f: Filters, location_ids: Sequence[str] | None) -> Filters:
+    return f if location_ids is None else dataclasses.replace(f, location_ids=tuple(location_ids))
+
+
+def shopper_rows(checklist: Checklist, cells: Iterable[ExpectCell], names: Mapping[str, str]
+                 ) -> tuple[ShopperRow, ...]:
+    """The cells of sections that still ask an expectation, by location name then the
+    checklist's order."""
+    kinds = {s.id: s.expect.kind for s in checklist.sections if s.expect is not None}
+    order = {s.id: i for i, s in enumerate(checklist.sections)}
+    rows = [ShopperRow(c.location_id, names.get(c.location_id, c.location_id), c.section_id,
+                       kinds[c.section_id], c.audits, c.expected, c.got, c.below, c.met, c.above)
+            for c in cells if c.section_id in kinds]
+    return tuple(sorted(rows, key=lambda r: (r.location, r.location_id, order[r.section])))
 
 
 # -- export ----------------------------------------------------------------------------------
 
 GAP_COLUMNS = ("location_id", "location", "section", "touchpoint", "n", "expected", "perceived",
                "gap", "ci_low", "ci_high", "where", "audit_score", "audits", "list")
+SHOPPER_COLUMNS = ("location_id", "location", "section", "kind", "audits", "expected", "got",
+                   "below", "met", "above")
 MONTH_COLUMNS = ("month", "responses", "ratings", "expected", "perceived", "gap",
                  *(f"share_{lv}" for lv in VISIT_LEVELS))
 
 
 def voice_frames(store: Store, table: VoiceTable, lang: str = "en") -> dict[str, pd.DataFrame]:
-    """The table as frames: "gap" (one row per location × touchpoint) and "months"."""
+    """The table as frames: "gap" (one row per location × touchpoint), "months", and
+    "shoppers" (the mystery shoppers' own expected against got, per location × section)."""
     checklist = get_checklist(store, table.template_id)
     words = {s.id: (s.customer or s.title).get(lang) for s in checklist.sections}
     let_down = {(r.location_id, r.section) for r in table.let_down_where_audits_pass}
@@ -257,13 +305,18 @@ def voice_frames(store: Store, table: VoiceTable, lang: str = "en") -> dict[str,
         "month": m.month, "responses": m.responses, "ratings": m.ratings, "expected": m.expected,
         "perceived": m.perceived, "gap": m.gap, **{f"share_{s.level}": s.share for s in m.shares},
     } for m in table.months], columns=list(MONTH_COLUMNS))
-    return {"gap": gap, "months": months}
+    shoppers = pd.DataFrame.from_records([{
+        "location_id": r.location_id, "location": r.location, "section": r.section, "kind": r.kind,
+        "audits": r.audits, "expected": r.expected, "got": r.got, "below": r.below, "met": r.met,
+        "above": r.above} for r in table.shoppers], columns=list(SHOPPER_COLUMNS))
+    return {"gap": gap, "months": months, "shoppers": shoppers}
 
 
 def export_voice(store: Store, *, fmt: str, first_month: str | None = None,
                  last_month: str | None = None, location_ids: Sequence[str] | None = None,
                  lang: str = "en") -> dict[str, bytes]:
-    """{"voice-gap.csv": …, "voice-months.csv": …} for csv; {"xlsx": …} (two sheets) for xlsx."""
+    """{"voice-gap.csv": …, "voice-months.csv": …, "voice-shoppers.csv": …} for csv; {"xlsx": …}
+    (three sheets) for xlsx."""
     kind = export_format(fmt)
     frames = voice_frames(store, voice_table(store, first_month=first_month, last_month=last_month,
                                              location_ids=location_ids), lang)

@@ -166,10 +166,11 @@ def _voice(store: Store, f: analytics.Filters, locations: dict[str, Location]) -
         return
     if table.held:
         st.warning(T("ui.voice_held", count=table.held), icon=":material/warning:")
+    checklist = get_checklist(store, table.template_id)
     if not table.responses:
         st.caption(T("ui.voice_none"))
+        _voice_shoppers(table, checklist)
         return
-    checklist = get_checklist(store, table.template_id)
     words = {s.id: (s.customer or s.title).get(lang()) for s in checklist.sections}
     st.markdown(esc(" · ".join(f"{T('voice.level.' + s.level)} {s.share:.0%}" for s in table.levels)
                     + " · " + T("ui.voice_responses", count=table.responses)))
@@ -197,6 +198,7 @@ def _voice(store: Store, f: analytics.Filters, locations: dict[str, Location]) -
         T("ui.voice_col_gap"): st.column_config.NumberColumn(format="%+.2f"),
         T("ui.voice_col_audit"): st.column_config.NumberColumn(format="%.0f")})
     st.caption(T("ui.voice_hint"))
+    _voice_shoppers(table, checklist)
     _voice_words(store, f, ids)
     st.subheader(T("ui.voice_months"), anchor=False)
     months = pd.DataFrame([{"month": m.month, "gap": m.gap, **{T(f"voice.level.{s.level}"): s.share
@@ -216,6 +218,26 @@ KEPT = 6
 # has changed a few groups since)
 _latest: OrderedDict[tuple[Any, ...], tuple[Any, analytics.Dashboard]] = OrderedDict()
 _latest_lock = threading.Lock()
+
+
+def _voice_shoppers(table: voice.VoiceTable, checklist: Checklist, *, location: bool = False
+                    ) -> None:
+    """The mystery shoppers' own expectation of a section (asked before it) against what they
+    got, per location × section: the measured wait against the wait expected first."""
+    if not table.shoppers:
+        return
+    st.subheader(T("ui.expect_shoppers"), anchor=False)
+    titles = _section_titles(checklist)
+    frame = pd.DataFrame([{
+        **({} if location else {T("ui.voice_col_location"): r.location}),
+        T("ui.section"): titles.get(r.section, r.section),
+        T("ui.expect_col_unit"): T(f"ui.expect_unit_{r.kind}"),
+        T("ui.voice_col_audits"): r.audits,
+        T("ui.expect_col_expected"): round(r.expected, 1), T("ui.expect_col_got"): round(r.got, 1),
+        T("ui.expect_col_verdicts"): f"{r.below} / {r.met} / {r.above}",
+    } for r in table.shoppers])
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.caption(T("expect.hint"))
 
 
 VOICE_WORDS_SHOWN = 30  # customers' comments listed for approval, the newest first
@@ -563,10 +585,12 @@ def _location_voice(store: Store, user: User, loc: Location) -> None:
         table = voice.voice_table(store, location_ids=[loc.id])
     except AppError:
         return  # no checklist for customers: nothing to show here
+    checklist = get_checklist(store, table.template_id)
+    if user.role == "hq":
+        _voice_shoppers(table, checklist, location=True)
     if not table.responses:
         return
     st.subheader(T("ui.tab_voice"), anchor=False)
-    checklist = get_checklist(store, table.template_id)
     words = {s.id: (s.customer or s.title).get(lang()) for s in checklist.sections}
     hq = user.role == "hq"
     st.dataframe(pd.DataFrame([{

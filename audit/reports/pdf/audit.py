@@ -17,7 +17,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, T
 
 from audit.actions.service import AGAIN, FIXED, NEW, REPEAT, STILL_OPEN, since_top, state_text
 from audit.core import limits
-from audit.i18n import answer_text, explain, level_name, t
+from audit.i18n import answer_text, expectation_text, explain, level_name, t
 from audit.model import (
     WEEKDAYS,
     Answer,
@@ -75,6 +75,7 @@ from audit.reports.pdf.styles import (
     _shorten,
     _tint,
 )
+from audit.scoring.expect import expected_vs_got
 from audit.scoring.score import cap_cost, impacts, ranked_findings, score_audit
 
 if TYPE_CHECKING:
@@ -495,6 +496,7 @@ class _AuditReport:
     def findings(self) -> list[Any]:
         st, lang = self.st, self.lang
         out: list[Any] = [KeepTogether([st.p(_l("chart", lang), st.h1), self._chart()]),
+                          *self._expected_got(),
                           Spacer(1, 4 * mm), CondPageBreak(50 * mm), st.p(_l("findings", lang), st.h1)]
         if not self.ranked:
             out.append(st.p(_l("no_findings", lang)))
@@ -505,6 +507,25 @@ class _AuditReport:
             out.append(self._finding(s))
             out.append(Spacer(1, 3 * mm))
         return out
+
+    def _expected_got(self) -> list[Any]:
+        """The shopper's expected against got per section that asks it (the app's block too)."""
+        st, lang = self.st, self.lang
+        found = expected_vs_got(self.checklist, self.audit.answers, self.score)
+        if not found:
+            return []
+        colours = {"below": _RED, "met": _GREY, "above": _LEVEL_COLOURS["wow"]}
+        rows = []
+        for e in found:
+            section = self.checklist.section(e.section)
+            title = section.title.get(lang) if section else e.section
+            rows.append([st.text(st.run(title, bold=True, size=9)),
+                         st.text(st.run(expectation_text(e, lang), size=9,
+                                        colour=colours.get(e.where or "", _INK)))])
+        table = _Table(rows, colWidths=[55 * mm, self.width - 55 * mm], font=st.fam.regular,
+                       style=[*_grid(), ("LEFTPADDING", (0, 0), (0, -1), 0)])
+        return [Spacer(1, 4 * mm), KeepTogether([st.p(t("expect.title", lang), st.h2), table]),
+                st.p(t("expect.hint", lang), st.small)]
 
     def _chart(self) -> Any:
         bars = [(s.title.get(self.lang), ss.percent) for s, ss in self.shown]
