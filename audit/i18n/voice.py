@@ -48,6 +48,34 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ui.voice_where_below": ("below expectation", "ниже ожиданий"),
     "ui.voice_where_met": ("as expected", "как ожидали"),
     "ui.voice_where_above": ("above: wow", "выше: вау"),
+    # customers' voice in the PDFs: a page of the network report, a section of a branch's
+    "voice.pdf_title": ("Customers' voice: expected against got", "Голос клиентов: ожидание и реальность"),
+    "voice.pdf_intro": ("{count} customer responses from the voice page ({period}; whole months); {held} "
+                        "held as bursts and not counted. At each touchpoint customers score 1–5 what "
+                        "they expected and what they got; the gap is got − expected with its 95% "
+                        "interval. The audits' score of the same section stays in its own column.",
+                        "Отзывов клиентов со страницы опроса: {count} ({period}; целые месяцы); "
+                        "задержано как всплеск и не учтено: {held}. В каждой точке контакта клиенты "
+                        "ставят 1–5: чего ожидали и что получили; разрыв — получили − ожидали, с 95% "
+                        "интервалом. Оценка аудита того же раздела — в отдельной колонке."),
+    "voice.pdf_all_months": ("all months", "все месяцы"),
+    "voice.pdf_matrix": ("The gap by location and touchpoint", "Разрыв по точкам и точкам контакта"),
+    "voice.pdf_matrix_note": ("Each cell: the gap (got − expected, on 1–5) and the number of answers. "
+                              "Red: the whole 95% interval lies below expectation; green: above it "
+                              "(“wow”); black: as expected or too few answers to tell; —: no answers.",
+                              "В клетке: разрыв (получили − ожидали, по шкале 1–5) и число ответов. "
+                              "Красный: весь 95% интервал ниже ожиданий; зелёный — выше («вау»); "
+                              "чёрный: как ожидали или ответов слишком мало; —: ответов нет."),
+    "voice.pdf_levels": ("The visit overall", "Визит в целом"),
+    "voice.pdf_branch_title": ("What customers say about this branch",
+                               "Что говорят клиенты об этом отделении"),
+    "voice.pdf_branch_intro": ("{count} customer responses from the voice page ({period}). At each "
+                               "touchpoint customers score 1–5 what they expected and what they got; "
+                               "the gap is got − expected with its 95% interval.",
+                               "Отзывов клиентов со страницы опроса: {count} ({period}). В каждой точке "
+                               "контакта клиенты ставят 1–5: чего ожидали и что получили; разрыв — "
+                               "получили − ожидали, с 95% интервалом."),
+    "voice.pdf_words": ("In customers' own words (approved by HQ)", "Словами клиентов (одобрено HQ)"),
     # the shopper's own expectation of a section, against what they got (one audit; HQ's view)
     "expect.title": ("Expected against got", "Ожидание и реальность"),
     "expect.minutes": ("expected {expected} min, waited {got} min", "ожидали {expected} мин, ждали {got} мин"),

@@ -167,3 +167,23 @@ def photo_flags(view: View, flags: Sequence[str], shown: int) -> tuple[list[str]
     if not view.sees(PHOTO_REUSE):
         return [], 0
     return list(flags[:shown]), max(0, len(flags) - shown)
+
+
+# -- customers' own words (the voice page's free text) --------------------------------------------
+
+
+def may_read_customer_words(reader: Reader | User, *, approved: bool, leaves_app: bool = False
+                            ) -> bool:
+    """A customer's free text from the voice page: HQ reads every one in the app (it approves
+    them); anyone else, and every copy that leaves the app (a PDF may be forwarded), reads it
+    only once HQ has approved it."""
+    who = reader if isinstance(reader, Reader) else Reader.of(reader)
+    return approved or (who.kind == HQ and not leaves_app)
+
+
+def reads_customer_voice(reader: Reader | User) -> bool:
+    """Whether an audit's PDF for `reader` carries the location's customers' voice: the
+    branch's copy, HQ's and a reviewer's; not a shopper's (they judge the visit, not the
+    customers)."""
+    who = reader if isinstance(reader, Reader) else Reader.of(reader)
+    return who.kind in (HQ, REVIEWER, MANAGER)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from statistics import NormalDist
 from urllib.parse import urlsplit
 
@@ -15,14 +14,30 @@ import pandas as pd
 from audit.checklist.templates import get_checklist
 from audit.checklist.voice import touchpoints
 from audit.core.errors import AppError, NotFound
-from audit.model import Checklist
-from audit.model.voice import VISIT_LEVELS, VoiceFilter, VoiceResponse
+from audit.model import Checklist, User
+from audit.model.voice import (
+    VISIT_LEVELS,
+    BranchVoice,
+    GapRow,
+    LevelShare,
+    MonthRow,
+    ShopperRow,
+    VoiceFilter,
+    VoiceResponse,
+    VoiceTable,
+)
 from audit.notify.outbox import public_url
+from audit.people import audience
 from audit.reports.analytics import ExpectCell, Filters, expectation_cells, heatmap, month_filters
 from audit.reports.export import export_format, to_csv, to_xlsx
 from audit.reports.pdf.poster import render_poster_pdf
 from audit.store import Store
 from audit.voice.service import voice_link, voice_template_id
+
+# the table's values live in audit.model.voice (the PDFs read them too); named here as well
+__all__ = ["AUDIT_FAIL_BELOW", "AUDIT_PASS_AT", "BranchVoice", "GapRow", "LevelShare", "MonthRow",
+           "NoPublicAddress", "ShopperRow", "VoiceTable", "branch_voice", "export_voice", "gap_table",
+           "poster_pdf", "shopper_rows", "t_quantile", "voice_frames", "voice_table"]
 
 
 class NoPublicAddress(AppError):
@@ -83,80 +98,6 @@ def t_quantile(df: int, confidence: float = CONFIDENCE) -> float:
         y = ((1.0 / (((n + 6.0) / (n * y) - 0.089 * d - 0.822) * (n + 2.0) * 3.0)
               + 0.5 / (n + 4.0)) * y - 1.0) * (n + 1.0) / (n + 2.0) + 1.0 / y
     return math.sqrt(n * y)
-
-
-@dataclass(frozen=True)
-class GapRow:
-    """One location × touchpoint: what customers expected and got (1–5), the gap P − E with its
-    95% interval, and — in its own columns — the audits' score of the same section."""
-
-    location_id: str
-    location: str
-    section: str
-    n: int
-    expected: float
-    perceived: float
-    gap: float
-    ci_low: float | None  # None below 2 responses: no interval from one answer
-    ci_high: float | None
-    where: str | None  # one of WHERE; None below 2 responses
-    audit_score: float | None  # mean section % of the period's submitted audits
-    audits: int
-
-
-@dataclass(frozen=True)
-class LevelShare:
-    level: str
-    count: int
-    share: float  # of the period's counted responses
-
-
-@dataclass(frozen=True)
-class MonthRow:
-    month: str
-    responses: int
-    ratings: int
-    expected: float | None
-    perceived: float | None
-    gap: float | None
-    shares: tuple[LevelShare, ...]
-
-
-@dataclass(frozen=True)
-class ShopperRow:
-    """Mystery shoppers' own expectation of a section at a location (asked before the section)
-    against what they got, over the period's audits: in minutes of wait (`kind` "minutes",
-    less is better) or on 1–5 ("scale")."""
-
-    location_id: str
-    location: str
-    section: str
-    kind: str
-    audits: int
-    expected: float
-    got: float
-    below: int  # audits where it fell short of the expectation
-    met: int
-    above: int
-
-    @property
-    def better(self) -> float:
-        """How much better than expected on average (minutes saved, or points of 5 above)."""
-        return self.expected - self.got if self.kind == "minutes" else self.got - self.expected
-
-
-@dataclass(frozen=True)
-class VoiceTable:
-    template_id: str
-    responses: int  # counted
-    held: int  # held as bursts for HQ: listed, never in the figures
-    rows: tuple[GapRow, ...]
-    let_down_where_audits_pass: tuple[GapRow, ...]
-    audits_fail_where_customers_do_not_mind: tuple[GapRow, ...]
-    levels: tuple[LevelShare, ...]
-    months: tuple[MonthRow, ...]
-    # the shoppers' own expected against got, per location × section that asks it
-    shoppers: tuple[ShopperRow, ...] = ()
 
 
 class _Acc:
@@ -273,6 +214,44 @@ def shopper_rows(checklist: Checklist, cells: Iterable[ExpectCell], names: Mappi
                        kinds[c.section_id], c.audits, c.expected, c.got, c.below, c.met, c.above)
             for c in cells if c.section_id in kinds]
     return tuple(sorted(rows, key=lambda r: (r.location, r.location_id, order[r.section])))
+
+
+# -- a branch's own report ------------------------------------------------------------------
+
+BRANCH_MONTHS = 3  # whole months of customers' voice a branch's report reads, up to its visit
+BRANCH_WORDS = 12  # customers' own words a branch's report prints, the newest first
+
+
+def months_before(last_month: str, months: int) -> str:
+    """The first of `months` whole months ending with `last_month` ("YYYY-MM")."""
+    y, m = int(last_month[:4]), int(last_month[5:7]) - (months - 1)
+    while m < 1:
+        y, m = y - 1, m + 12
+    return f"{y:04d}-{m:02d}"
+
+
+def branch_voice(store: Store, location_id: str, last_month: str, *,
+                 reader: audience.Reader | User, leaves_app: bool = True,
+                 months: int = BRANCH_MONTHS) -> BranchVoice | None:
+    """The location's customers' voice over `months` whole months up to `last_month`, for its
+    own report; None when no checklist is set for customers or no customer answered. Customers'
+    words only as the audience policy lets `reader` read them (a copy that leaves the app:
+    only those HQ approved)."""
+    first_month = months_before(last_month, months)
+    try:
+        table = voice_table(store, first_month=first_month, last_month=last_month,
+                            location_ids=[location_id])
+    except AppError:
+        return None
+    if not table.responses:
+        return None
+    flt = VoiceFilter(location_ids=(location_id,), first_month=first_month, last_month=last_month)
+    said = [r for r in store.list_voice_responses(flt) if r.text and r.is_counted
+            and audience.may_read_customer_words(reader, approved=r.text_approved,
+                                                 leaves_app=leaves_app)]
+    said.sort(key=lambda r: (r.at, r.id), reverse=True)
+    return BranchVoice(location_id, first_month, last_month, table,
+                       tuple((r.day, r.text) for r in said[:BRANCH_WORDS]))
 
 
 # -- export ----------------------------------------------------------------------------------

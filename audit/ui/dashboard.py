@@ -20,7 +20,7 @@ from audit.i18n import answer_text, error_text, level_name
 from audit.model import Checklist, Item, Location, SummaryRow, User
 from audit.model.rollups import Rollups
 from audit.model.voice import VoiceFilter
-from audit.people import access
+from audit.people import access, audience
 from audit.reports import analytics, voice
 from audit.store import AuditFilter, Store
 from audit.ui.common import (
@@ -602,7 +602,9 @@ def _location_voice(store: Store, user: User, loc: Location) -> None:
     } for r in table.rows]), hide_index=True, width="stretch")
     st.markdown(esc(" · ".join(f"{T('voice.level.' + s.level)} {s.share:.0%}" for s in table.levels)))
     said = [r for r in store.list_voice_responses(VoiceFilter(location_ids=(loc.id,)))
-            if r.text and r.is_counted and (hq or r.text_approved)][::-1][:VOICE_WORDS_SHOWN]
+            if r.text and r.is_counted
+            and audience.may_read_customer_words(user, approved=r.text_approved)
+            ][::-1][:VOICE_WORDS_SHOWN]
     for r in said:
         st.text(f"{r.day}: {r.text}")  # plain text, never Markdown
 

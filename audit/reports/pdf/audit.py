@@ -31,6 +31,7 @@ from audit.model import (
     Section,
     item_key,
 )
+from audit.model.voice import BranchVoice
 from audit.people import audience
 from audit.reports.pdf.charts import section_chart
 from audit.reports.pdf.layout import (
@@ -75,6 +76,7 @@ from audit.reports.pdf.styles import (
     _shorten,
     _tint,
 )
+from audit.reports.pdf.voice import VoicePdf
 from audit.scoring.expect import expected_vs_got
 from audit.scoring.score import cap_cost, impacts, ranked_findings, score_audit
 
@@ -135,6 +137,7 @@ def render_audit_pdf(
     context: AuditContext | None = None,
     tz: str | None = None,
     trail: AuditTrail | None = None,
+    voice: BranchVoice | None = None,
 ) -> bytes:
     """The audit as a PDF in `lang`: summary page, findings, every section, how it was scored.
 
@@ -145,6 +148,8 @@ def render_audit_pdf(
     name; "UTC" is labelled so); without it in the location's zone (UTC where it has none),
     and page 1 says which.
     `trail` adds the action plan page with the sign-off block and the history appendix.
+    `voice` adds the location's customers' voice after the sections (`audit.reports.voice.
+    branch_voice`, which already left out the customers' words this reader may not read).
     `checklist` is the template version the audit was taken with. The same arguments give
     the same bytes.
     """
@@ -167,7 +172,11 @@ def render_audit_pdf(
         # only the plan's last row and the sign-off is not followed by a break
         story += [*report.action_plan(trail.plan, trail.sign_off), Spacer(1, 8 * mm),
                   CondPageBreak(report.page_height / 2)]
-    story += [*report.sections(), PageBreak(), *report.appendix()]
+    story += [*report.sections(), PageBreak()]
+    if voice is not None:
+        story += [*VoicePdf(checklist, st, fmt, report.width, report.page_height).branch(voice),
+                  PageBreak()]
+    story += report.appendix()
     if trail.history:
         # the history follows the appendix where its heading and first rows fit: a short
         # history on a page of its own would leave two pages nearly empty
