@@ -42,6 +42,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ui.voice_col_got": ("Got", "Получили"),
     "ui.voice_col_gap": ("Gap (got − expected)", "Разрыв (получили − ожидали)"),
     "ui.voice_col_ci": ("95% interval", "95% интервал"),
+    "ui.voice_col_gap_short": ("Gap (95%)", "Разрыв (95%)"),  # a phone's narrow column
+    "ui.voice_col_audit_short": ("Audit", "Аудит"),
     "ui.voice_col_where": ("Verdict", "Итог"),
     "ui.voice_col_audit": ("Audit score", "Оценка аудита"),
     "ui.voice_col_audits": ("Audits", "Аудитов"),
