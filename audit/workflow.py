@@ -27,10 +27,13 @@ from audit.core.zones import parse_utc
 from audit.model import Audit, AuditHeader, Checklist, Location, SummaryRow, User
 from audit.model.actions import OPEN_STATUSES, ActionFilter
 from audit.model.visits import VisitFilter
+from audit.model.voice import VoiceTable
 from audit.notify import outbox, webhooks
 from audit.people import access, audience
+from audit.reports.analytics import Filters, report_period
 from audit.reports.gather import audit_context, audit_trail, brand_of, display_photo, pdf_auditor_label
 from audit.reports.pdf import render_audit_pdf, render_network_pdf
+from audit.reports.voice import branch_voice, voice_table
 from audit.review import steps as review
 from audit.store import AuditFilter, Store
 from audit.visits import plans as visit_plans
@@ -194,11 +197,17 @@ def audit_pdf(store: Store, audit: Audit, *, lang: str, reader: audience.Reader 
     trail = audit_trail(store, audit, checklist, lang=lang, view=view, viewer=viewer)
     # the audit's own photos, and the fixes its plan shows: never a photo an answer merely names
     held = {*audit.photos, *(sha for line in trail.plan for sha in line.evidence)}
+    voice = None
+    if audience.reads_customer_voice(reader):
+        month = (audit.header.visit_at or audit.header.started_at or now or now_iso())[:7]
+        voice = branch_voice(store, audit.header.location_id, month, reader=reader)
+        if voice is not None and voice.table.template_id != checklist.id:
+            voice = None  # customers are asked about another checklist's touchpoints
     return render_audit_pdf(
         audit, checklist, location=store.get_location(audit.header.location_id), lang=lang,
         brand=brand_of(store), auditor_label=pdf_auditor_label(store, audit, view),
         photo=display_photo(store, held=held), generated_at=now or now_iso(), view=view,
-        context=audit_context(store, audit), trail=trail, tz=tz)
+        context=audit_context(store, audit), trail=trail, tz=tz, voice=voice)
 
 
 def network_pdf(store: Store, rows: Sequence[SummaryRow], locations: Mapping[str, Location],
@@ -210,11 +219,26 @@ def network_pdf(store: Store, rows: Sequence[SummaryRow], locations: Mapping[str
     at = now or now_iso()
     open_ = store.list_actions(ActionFilter(statuses=OPEN_STATUSES, region=region,
                                             template_id=checklist.id))
+    # customers' voice over the whole months of the report's period (its default: the quarter
+    # up to the newest audit), for the region's locations
+    period = report_period(Filters(date_from=date_from, date_to=date_to, region=region,
+                                   template_id=checklist.id, mode=mode if mode != "both" else None),
+                           rows, at)
+    months = ((period.date_from or at)[:7], (period.date_to or at)[:7])
+    try:
+        voice: VoiceTable | None = voice_table(
+            store, first_month=months[0], last_month=months[1],
+            location_ids=[k for k, loc in locations.items() if region is None or loc.region == region])
+    except AppError:
+        voice = None  # no checklist is set for customers, or it asks them nothing
+    if voice is not None and (voice.template_id != checklist.id or not voice.responses):
+        voice = None
     return render_network_pdf(rows, locations, checklist, lang=lang, brand=brand_of(store),
                               date_from=date_from, date_to=date_to, region=region,
                               generated_at=at, mode=mode, tz=tz,
                               action_control=control_groups(open_, at[:10]),
-                              owners={u.name: u.display_name or u.name for u in store.list_users()})
+                              owners={u.name: u.display_name or u.name for u in store.list_users()},
+                              voice=voice, voice_months=months)
 
 
 def branch_pdf(store: Store, audit_id: str, lang: str) -> bytes:

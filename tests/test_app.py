@@ -485,6 +485,11 @@ def test_dashboard__customers_voice_tab__gap_beside_the_audits(data: Store) -> N
     (frame,) = frames
     assert {"Expected", "Got", "Gap (got − expected)", "95% interval", "Audit score"} <= set(frame.columns)
     assert "The restroom" in set(frame["Touchpoint"]) and len(frame) > 20
+    # beside the customers: the shoppers' own expectation, asked before the section
+    assert "Shoppers' own expectations (mystery audits)" in heads
+    (own,) = [f.value for f in at.dataframe if "Let down / as expected / wow" in f.value.columns]
+    assert set(own["Section"]) == {"Wait time", "Restroom"}
+    assert set(own["Unit"]) == {"min of wait", "1–5"} and (own["Audits"] > 0).all()
     # customers' words: plain text, approved one by one
     said = [r for r in data.list_voice_responses() if r.text and not r.held][::-1]
     newest = said[0]
@@ -494,6 +499,46 @@ def test_dashboard__customers_voice_tab__gap_beside_the_audits(data: Store) -> N
     assert not at.exception
     again = next(r for r in data.list_voice_responses() if r.id == newest.id)
     assert again.text_approved is not newest.text_approved
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_audit_page__shoppers_expected_against_got__beside_unchanged_scores(
+        data: Store, people: dict[str, User], lang: str) -> None:
+    from audit.checklist.templates import add_template
+    from audit.scoring import score_audit
+    from tests.test_expectation import MINI_EXPECT
+
+    add_template(data, MINI_EXPECT, by="test")
+    shopper = people["shopper"]
+    audit_id = audits.start_audit(data, shopper, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang=lang).id
+    answer_mini(data, shopper, audit_id, waiting__wait={"minutes": 12}, waiting__expected=5,
+                entrance__expected=3)
+    photograph(data, shopper, audit_id, "office.facade")
+    workflow.submit(data, shopper, audit_id)
+    at = open_audit(app_as(data, people["hq"], lang=lang).run(), audit_id)
+    assert not at.exception
+    shown = texts(at)
+    if lang == "en":
+        assert "Expected against got" in shown
+        assert "expected 5 min, waited 12 min — let down" in shown
+        assert "expected 3 of 5, got" in shown
+    else:
+        assert "Ожидание и реальность" in shown
+        assert "ожидали 5 мин, ждали 12 мин — ниже ожиданий" in shown
+    audit = data.get_audit(audit_id)
+    assert audit is not None
+    plain = {k: a for k, a in audit.answers.items() if not k.endswith(".expected")}
+    checklist = get_checklist_of(data, audit_id)
+    assert score_audit(checklist, audit.answers).overall == score_audit(checklist, plain).overall
+
+
+def get_checklist_of(store: Store, audit_id: str):  # type: ignore[no-untyped-def]
+    from audit.checklist.templates import get_checklist
+
+    header = store.get_header(audit_id)
+    assert header is not None
+    return get_checklist(store, header.template_id, header.template_version)
 
 
 def test_location_page__branch_sees_its_voice_and_approved_words_only(

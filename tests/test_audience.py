@@ -411,5 +411,5 @@ def test_history__the_branch_sees_one_submit_and_one_publication(world: World) -
 def test_customer_voice__words_once_approved_audits_beside_gaps_for_the_network(
         kind: str, approved: bool, words: bool, audits: bool) -> None:
     reader = audience.Reader(kind)
-    assert audience.sees_customer_words(reader, approved) is words
+    assert audience.may_read_customer_words(reader, approved=approved) is words
     assert audience.sees_audits_beside_voice(reader) is audits

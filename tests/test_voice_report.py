@@ -156,11 +156,40 @@ def test_export__csv_and_xlsx_hold_the_tables_figures(demo: tuple[TinyStore, dic
         assert got["gap"] == pytest.approx(row.gap) and got["ci_low"] == pytest.approx(row.ci_low)
     assert set(gap.loc[gap["list"] == "let_down_where_audits_pass", "section"]) == {
         r.section for r in table.let_down_where_audits_pass}
+    shoppers = pd.read_csv(tmp_path / "out-voice-shoppers.csv", encoding="utf-8-sig")
+    assert len(shoppers) == len(table.shoppers) > 0
+    assert set(shoppers["section"]) == {"waiting", "restroom"}
     assert main(["--data-dir", str(store.root), "export", "--what", "voice", "--format", "xlsx",
                  "-o", str(tmp_path / "voice.xlsx")]) == 0
     sheets = pd.read_excel(tmp_path / "voice.xlsx", sheet_name=None)
-    assert set(sheets) == {"voice-gap", "voice-months"} and len(sheets["voice-months"]) == 12
+    assert set(sheets) == {"voice-gap", "voice-months", "voice-shoppers"}
+    assert len(sheets["voice-months"]) == 12
     with pytest.raises(SystemExit) as info:  # argparse refuses an unknown format, with usage
         main(["--data-dir", str(store.root), "export", "--what", "voice", "--format", "pdf",
               "-o", str(tmp_path / "x")])
     assert info.value.code == 2
+
+
+def test_voice_table__shoppers_own_expectations__the_mystery_audits_sums(
+        demo: tuple[TinyStore, dict[str, str]]) -> None:
+    store, _ = demo
+    table = voice_table(store)
+    sums: dict[tuple[str, str], list[float]] = {}
+    for row in store.list_summaries():
+        if row.status != "submitted" or row.mode != "mystery" or row.template_id != "service-point":
+            continue
+        for sid, (expected, got, where) in row.expectations.items():
+            acc = sums.setdefault((row.location_id, sid), [0, 0.0, 0.0, 0, 0, 0])
+            acc[0] += 1
+            acc[1] += expected
+            acc[2] += got
+            acc[3 + ("below", "met", "above").index(where)] += 1
+    assert {(r.location_id, r.section) for r in table.shoppers} == set(sums) != set()
+    for r in table.shoppers:
+        n, e, g, below, met, above = sums[(r.location_id, r.section)]
+        assert (r.audits, r.below, r.met, r.above) == (n, below, met, above)
+        assert (r.expected, r.got) == (pytest.approx(e / n), pytest.approx(g / n))
+        assert r.kind == {"waiting": "minutes", "restroom": "scale"}[r.section]
+    # a wait longer than expected is let down: the sign of `better` follows the unit
+    worst = min((r for r in table.shoppers if r.kind == "minutes"), key=lambda r: r.better)
+    assert worst.better == pytest.approx(worst.expected - worst.got)

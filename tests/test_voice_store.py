@@ -104,6 +104,44 @@ def test_one_device__two_processes_at_once__one_response_taken(store: Store) -> 
     assert len(store.list_voice_responses()) == 1
 
 
+PHONES = 10
+
+
+def _add_together(url: str, folder: str, start: int, queue: multiprocessing.Queue) -> None:
+    """30 responses at once from 30 threads, three from each of ten phones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = open_store(folder, database_url=url)
+    made = [response(start + i, device=f"phone-{i % PHONES}") for i in range(3 * PHONES)]
+    with ThreadPoolExecutor(len(made)) as pool:
+        took = list(pool.map(s.add_voice_response, made))
+    queue.put(sorted(r.id for r, ok in zip(made, took, strict=True) if ok))
+
+
+def test_many_at_once__threads_of_two_processes__each_phone_once_every_one_kept(
+        store: Store) -> None:
+    """Responses written together (one write of the day's file for a group) are each checked as
+    if alone: each phone is taken once across both processes, and every "taken" is on disk."""
+    url = "" if isinstance(store, TinyStore) else store.url  # type: ignore[attr-defined]
+    folder = str(store.root) if isinstance(store, TinyStore) else str(store.photo_dir)
+    ctx = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue = ctx.Queue()
+    procs = [ctx.Process(target=_add_together, args=(url, folder, k * 100, queue)) for k in range(2)]
+    start_spawned(procs)
+    taken = [queue.get(timeout=180) for _ in procs]
+    for p in procs:
+        p.join(30)
+    ids = sorted(i for got in taken for i in got)
+    fresh = open_store(folder, database_url=url)  # read afresh, as another process would
+    try:
+        kept = fresh.list_voice_responses()
+    finally:
+        if hasattr(fresh, "close"):
+            fresh.close()
+    assert sorted(r.id for r in kept) == ids
+    assert sorted(r.device for r in kept) == sorted(f"phone-{i}" for i in range(PHONES))
+
+
 def test_postgres__schema_step_7_adds_the_table_to_an_older_database(
         postgres_server: str, tmp_path: Path) -> None:
     import psycopg

@@ -113,7 +113,8 @@ def person(u: User) -> dict[str, Any]:
 
 def response(who: TokenReader, r: VoiceResponse, region: str) -> dict[str, Any]:
     """A customer's response: never the phone's hash; the words only once HQ approved them."""
-    words = r.text if r.text and audience.sees_customer_words(who.reader, r.text_approved) else None
+    words = r.text if r.text and audience.may_read_customer_words(
+        who.reader, approved=r.text_approved, leaves_app=True) else None
     return {"id": r.id, "location_id": r.location_id, "region": region,
             "checklist_id": r.template_id, "checklist_version": r.template_version, "day": r.day,
             "at": r.at, "level": r.level, "counted": r.is_counted,

@@ -24,6 +24,7 @@ from audit.model import (
     User,
 )
 from audit.people import access
+from audit.scoring.expect import expected_vs_got, summary_expectations
 from audit.scoring.score import (
     AnswerError,
     check_value,
@@ -127,6 +128,7 @@ def summary_of(header: AuditHeader, checklist: Checklist, answers: dict[str, Ans
         lost={k: round(v, 2) for k, v in impacts(score).items()},
         skipped=tuple(i.key for sec in score.sections for i in sec.items
                       if i.reason[0] in ("hidden", "section_na", "unanswered")),
+        expectations=summary_expectations(expected_vs_got(checklist, answers, score)),
     )
 
 

@@ -15,6 +15,8 @@ from audit.checklist.limits import Refusal, check_sizes, scan_yaml
 from audit.core import limits
 from audit.core.text import control_chars
 from audit.model import (
+    EXPECT_KINDS,
+    EXPECTATION_ITEM,
     ITEM_TYPES,
     LANGS,
     LEVEL_KEYS,
@@ -23,6 +25,7 @@ from audit.model import (
     Band,
     Checklist,
     Condition,
+    Expectation,
     HoursRule,
     Item,
     Level,
@@ -35,7 +38,11 @@ MAX_TEMPLATE_BYTES = limits.TEMPLATE_MAX_BYTES
 
 TOP_KEYS = ("id", "version", "title", "description", "levels", "critical_cap", "sections")
 SECTION_KEYS = ("id", "title", "description", "weight", "when", "na", "na_reason", "customer",
-                "items")
+                "expect", "items")
+# `expect:` of a section: the shopper's expectation, asked before the section
+EXPECT_KEYS = ("ask", "type", "against", "standard")
+# what an expectation of each kind is set against
+EXPECT_AGAINST = {"minutes": ("wait_time", "number"), "scale": ("scale",)}
 ITEM_KEYS = (
     "id",
     "text",
@@ -522,10 +529,16 @@ class _Validator:
             if ident and d.get("when") is not None:
                 self.whens.append((path + ("when",), d["when"], ident, None))
             items = self.items(d, path, ident)
+            expect = None
+            if "expect" in d and items is not None:
+                found = self.expectation(d["expect"], path + ("expect",), items)
+                if found is not None:
+                    expect, asking = found
+                    items = (asking, *items) if asking is not None else items
             if ident and title and items is not None and weight is not None:
                 out.append(Section(id=ident, title=title, items=items, weight=weight,
                                    description=description, na=na, na_reason=na_reason,
-                                   customer=customer))
+                                   customer=customer, expect=expect))
         self.unique(ids, _t("section", "раздела"))
         return tuple(out)
 
@@ -545,6 +558,86 @@ class _Validator:
                         "уберите ключ, если клиентов об этом разделе не спрашивают"))
             return None
         return self.text(raw, path + ("customer",), one_line=True)
+
+    def expectation(self, raw: Any, path: Path_, items: tuple[Item, ...]
+                    ) -> tuple[Expectation, Item | None] | None:
+        """`expect:` — the shopper's expectation of the section, asked first in it as an item
+        of its own (never scored), or the brand's standard written here, or both."""
+        example = _t('e.g. expect: {ask: {ru: "Сколько минут вы готовы ждать?", en: "How many '
+                     'minutes do you expect to wait?"}, type: minutes, against: wait-time}',
+                     'например expect: {ask: {ru: "Сколько минут вы готовы ждать?", en: "How '
+                     'many minutes do you expect to wait?"}, type: minutes, against: wait-time}')
+        d = self.mapping(raw, path, _t("an expectation", "ожидание"))
+        if d is None:
+            return None
+        self.keys(d, path, EXPECT_KEYS)
+        before = len(self.problems)
+        kind = None
+        if self.required(d, "type", path):
+            kind = self.choice_of(d, "type", path, EXPECT_KINDS, "")
+        ask = self.text(d.get("ask"), path + ("ask",), required=False, one_line=True)
+        span = limits.NUMBER_RANGES["wait_time"]
+        low, high = (1.0, 5.0) if kind == "scale" else (span.low, span.high)
+        standard = self.number(d, "standard", path, None, low=low, high=high)
+        if d.get("ask") is None and d.get("standard") is None:
+            self.add(path, _t("an expectation needs the question to ask (`ask:`) or the brand's "
+                              "standard (`standard:`), or both",
+                              "ожиданию нужен вопрос (`ask:`) или стандарт бренда (`standard:`), "
+                              "или оба"), example)
+        against = d.get("against")
+        target: Item | None = None
+        if against is not None:
+            target = next((i for i in items if i.id == against), None)
+            if target is None:
+                ids = [i.id for i in items]
+                close = difflib.get_close_matches(str(against), ids, n=1, cutoff=0.6)
+                self.add(path + ("against",),
+                         _t(f'against "{against}" names no item of this section',
+                            f"against «{against}» не называет пункт этого раздела"),
+                         _t(f'did you mean "{close[0]}"?', f"может быть, «{close[0]}»?") if close
+                         else _t("items here: " + ", ".join(ids), "пункты раздела: " + ", ".join(ids)))
+            elif kind is not None and kind in EXPECT_AGAINST \
+                    and target.type not in EXPECT_AGAINST[kind]:
+                fits = ", ".join(EXPECT_AGAINST[kind])
+                self.add(path + ("against",),
+                         _t(f'a {kind} expectation cannot be set against "{against}", a '
+                            f"{target.type} item", f"ожидание типа {kind} нельзя сравнить с "
+                            f"«{against}», пунктом типа {target.type}"),
+                         _t(f"name an item of type {fits}", f"назовите пункт типа {fits}"))
+        elif kind == "minutes":
+            self.add(path + ("against",),
+                     _t("a minutes expectation needs `against:`, the item that measures the wait",
+                        "ожиданию в минутах нужен `against:` — пункт, который измеряет ожидание"),
+                     example)
+        if any(i.id == EXPECTATION_ITEM for i in items):
+            self.add(path, _t(f'the section already has an item "{EXPECTATION_ITEM}": the '
+                              "expectation's question takes that id",
+                              f"в разделе уже есть пункт «{EXPECTATION_ITEM}»: этот id занимает "
+                              "вопрос об ожидании"),
+                     _t("rename that item", "переименуйте этот пункт"))
+        if len(self.problems) > before or kind not in EXPECT_KINDS:
+            return None
+        expectation = Expectation(kind=kind, against=target.id if target else "",
+                                  standard=standard, asked=ask is not None)
+        if ask is None:
+            return expectation, None
+        guidance = None
+        if standard is not None:
+            shown = f"{standard:g}"
+            guidance = (_t(f"Answer before you start this part. The brand's standard: {shown} min "
+                           "at most.", f"Ответьте до начала этой части. Стандарт бренда: не "
+                           f"больше {shown} мин.") if kind == "minutes" else
+                        _t(f"Answer before you start this part. The brand's standard: {shown} of 5.",
+                           f"Ответьте до начала этой части. Стандарт бренда: {shown} из 5."))
+        else:
+            guidance = _t("Answer before you start this part: what you expect, not what you see.",
+                          "Ответьте до начала этой части: чего вы ожидаете, а не что видите.")
+        # weight 0: the phone's live score (js/rules.js) reads weights, not `expectation`, and
+        # must add nothing for it either
+        asking = Item(id=EXPECTATION_ITEM, text=ask, type="number" if kind == "minutes" else "scale",
+                      weight=0.0, required=False, guidance=guidance,
+                      unit=_t("min", "мин") if kind == "minutes" else None, expectation=True)
+        return expectation, asking
 
     def items(self, section: dict[str, Any], spath: Path_, section_id: str | None
               ) -> tuple[Item, ...] | None:

@@ -11,6 +11,7 @@ from audit.i18n.integrations import STRINGS as INTEGRATION_STRINGS
 from audit.i18n.visits import STRINGS as VISIT_STRINGS
 from audit.i18n.voice import STRINGS as VOICE_STRINGS
 from audit.model import WEEKDAYS, Answer, Checklist, Condition, Item, ItemScore, wait_minutes
+from audit.scoring.expect import ExpectedGot
 from audit.typos.check import NOTES as TYPO_NOTES
 
 DEFAULT_LANG = "ru"
@@ -628,6 +629,22 @@ def level_name(key: str | None, lang: str, checklist: Checklist | None = None) -
 def _num(x: float, lang: str) -> str:
     """A number in an answer or a reason, as the reader writes it ("56,5" in Russian)."""
     return fmt(lang).num(float(x))
+
+
+def expectation_text(e: ExpectedGot, lang: str) -> str:
+    """One section's expected against got, as the audit page and the PDF write it:
+    "expected 5 min, waited 12 min — let down"."""
+    def num(x: float) -> str:
+        return fmt(lang).num(round(x, 1))
+
+    if e.got is None:
+        line = t("expect.not_met", lang, expected=num(e.expected))
+    else:
+        line = t(f"expect.{e.kind}", lang, expected=num(e.expected), got=num(e.got))
+        line += " — " + t(f"expect.where_{e.where}", lang)
+    if e.standard:
+        line += f" ({t('expect.standard', lang)})"
+    return line
 
 
 def answer_text(item: Item, answer: Answer | None, lang: str,

@@ -42,12 +42,61 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ui.voice_col_got": ("Got", "Получили"),
     "ui.voice_col_gap": ("Gap (got − expected)", "Разрыв (получили − ожидали)"),
     "ui.voice_col_ci": ("95% interval", "95% интервал"),
+    "ui.voice_col_gap_short": ("Gap (95%)", "Разрыв (95%)"),  # a phone's narrow column
+    "ui.voice_col_audit_short": ("Audit", "Аудит"),
     "ui.voice_col_where": ("Verdict", "Итог"),
     "ui.voice_col_audit": ("Audit score", "Оценка аудита"),
     "ui.voice_col_audits": ("Audits", "Аудитов"),
     "ui.voice_where_below": ("below expectation", "ниже ожиданий"),
     "ui.voice_where_met": ("as expected", "как ожидали"),
     "ui.voice_where_above": ("above: wow", "выше: вау"),
+    # customers' voice in the PDFs: a page of the network report, a section of a branch's
+    "voice.pdf_title": ("Customers' voice: expected against got", "Голос клиентов: ожидание и реальность"),
+    "voice.pdf_intro": ("{count} customer responses from the voice page ({period}; whole months); {held} "
+                        "held as bursts and not counted. At each touchpoint customers score 1–5 what "
+                        "they expected and what they got; the gap is got − expected with its 95% "
+                        "interval. The audits' score of the same section stays in its own column.",
+                        "Отзывов клиентов со страницы опроса: {count} ({period}; целые месяцы); "
+                        "задержано как всплеск и не учтено: {held}. В каждой точке контакта клиенты "
+                        "ставят 1–5: чего ожидали и что получили; разрыв — получили − ожидали, с 95% "
+                        "интервалом. Оценка аудита того же раздела — в отдельной колонке."),
+    "voice.pdf_all_months": ("all months", "все месяцы"),
+    "voice.pdf_matrix": ("The gap by location and touchpoint", "Разрыв по точкам и точкам контакта"),
+    "voice.pdf_matrix_note": ("Each cell: the gap (got − expected, on 1–5) and the number of answers. "
+                              "Red: the whole 95% interval lies below expectation; green: above it "
+                              "(“wow”); black: as expected or too few answers to tell; —: no answers.",
+                              "В клетке: разрыв (получили − ожидали, по шкале 1–5) и число ответов. "
+                              "Красный: весь 95% интервал ниже ожиданий; зелёный — выше («вау»); "
+                              "чёрный: как ожидали или ответов слишком мало; —: ответов нет."),
+    "voice.pdf_levels": ("The visit overall", "Визит в целом"),
+    "voice.pdf_branch_title": ("What customers say about this branch",
+                               "Что говорят клиенты об этом отделении"),
+    "voice.pdf_branch_intro": ("{count} customer responses from the voice page ({period}). At each "
+                               "touchpoint customers score 1–5 what they expected and what they got; "
+                               "the gap is got − expected with its 95% interval.",
+                               "Отзывов клиентов со страницы опроса: {count} ({period}). В каждой точке "
+                               "контакта клиенты ставят 1–5: чего ожидали и что получили; разрыв — "
+                               "получили − ожидали, с 95% интервалом."),
+    "voice.pdf_words": ("In customers' own words (approved by HQ)", "Словами клиентов (одобрено HQ)"),
+    # the shopper's own expectation of a section, against what they got (one audit; HQ's view)
+    "expect.title": ("Expected against got", "Ожидание и реальность"),
+    "expect.minutes": ("expected {expected} min, waited {got} min", "ожидали {expected} мин, ждали {got} мин"),
+    "expect.scale": ("expected {expected} of 5, got {got} of 5", "ожидали {expected} из 5, получили {got} из 5"),
+    "expect.not_met": ("expected {expected}; not met on this visit", "ожидали {expected}; на этом визите не встретилось"),
+    "expect.standard": ("the brand's standard", "стандарт бренда"),
+    "expect.where_below": ("let down", "ниже ожиданий"),
+    "expect.where_met": ("as expected", "как ожидали"),
+    "expect.where_above": ("wow", "вау"),
+    "expect.hint": ("Shoppers say what they expect before each such part; it never changes a score.",
+                    "Проверяющий называет ожидание до начала такой части; на оценку оно не влияет."),
+    "ui.expect_shoppers": ("Shoppers' own expectations (mystery audits)",
+                           "Ожидания самих проверяющих (тайные покупатели)"),
+    "ui.expect_col_expected": ("Expected", "Ожидали"),
+    "ui.expect_col_got": ("Got", "Получили"),
+    "ui.expect_col_unit": ("Unit", "Единица"),
+    "ui.expect_unit_minutes": ("min of wait", "мин ожидания"),
+    "ui.expect_unit_scale": ("1–5", "1–5"),
+    "ui.expect_col_verdicts": ("Let down / as expected / wow", "Ниже / как ожидали / вау"),
     "ui.voice_hint": ("Customers score 1–5 what they expected and what they got; the gap's interval "
                       "wholly below 0 is a let-down, wholly above is “wow”. The audit score is the "
                       "same section's mean in the period's audits — a separate column, never mixed in.",

@@ -123,13 +123,40 @@ class Item:
     unit: Text | None = None
     when: Condition | None = None  # shown and scored only when this matches
     summary: bool = False  # a text item holding the auditor's own summary of the visit
+    # the shopper's expectation of its section, asked before the section (see Expectation):
+    # never scored, never a finding
+    expectation: bool = False
 
     @property
     def is_scored(self) -> bool:
-        return self.type not in UNSCORED_TYPES
+        return self.type not in UNSCORED_TYPES and not self.expectation
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
+
+
+# what a shopper's expectation of a section is measured in
+EXPECT_KINDS = ("minutes", "scale")
+EXPECTATION_ITEM = "expected"  # the id of the item that asks it, first in its section
+# where what a shopper got falls against what they expected (audit.scoring.expect.where_of)
+EXPECT_WHERE = ("below", "met", "above")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the shopper expected of a section before meeting it, to set against what they got.
+
+    `minutes`: the wait expected, against the minutes of the section's `against` item (a
+    wait_time or number item). `scale`: 1–5, against the `against` scale item mapped onto 1–5,
+    or without one against the section's score (0% → 1, 100% → 5). `standard` is the brand's
+    standard from the checklist: shown beside the question, or — when `asked` is false — the
+    expectation itself.
+    """
+
+    kind: str
+    against: str = ""
+    standard: float | None = None
+    asked: bool = True
 
 
 @dataclass(frozen=True)
@@ -145,6 +172,7 @@ class Section:
     # customer-facing: what a customer calls this touchpoint on the voice page ("The restroom");
     # None: customers are not asked about it
     customer: Text | None = None
+    expect: Expectation | None = None  # the shopper's expectation, asked before the section
 
     @property
     def is_customer_facing(self) -> bool:
@@ -550,6 +578,10 @@ class SummaryRow:
     # condition, in a section answered N/A, or left unanswered
     skipped: tuple[str, ...] = ()
     arriving: int = 0  # a draft submitted on the phone: photos still on their way
+    # the shopper's expected against got per section that declares an expectation, both known
+    # (audit.scoring.expect): section id → (expected, got in the section's own unit, where
+    # got falls: one of EXPECT_WHERE)
+    expectations: dict[str, tuple[float, float, str]] = field(default_factory=dict)
     # when the store last wrote the row (audit.store.integrations.stamp): set by the store as it
     # writes, read back from it, never part of what makes two rows equal
     changed_at: str = field(default="", compare=False)
@@ -579,6 +611,8 @@ class SummaryRow:
             "total": self.total,
             "lost": dict(self.lost),
             "skipped": list(self.skipped),
+            **({"expect": {k: list(v) for k, v in self.expectations.items()}}
+               if self.expectations else {}),
         }
 
     @classmethod
@@ -608,6 +642,8 @@ class SummaryRow:
             lost={str(k): float(v) for k, v in (d.get("lost") or {}).items()},
             skipped=tuple(d.get("skipped", ())),
             arriving=int(d.get("arriving", 0) or 0),
+            expectations={str(k): (float(v[0]), float(v[1]), str(v[2]))
+                          for k, v in (d.get("expect") or {}).items()},
             changed_at=str(d.get("changed_at", "") or ""),
         )
 

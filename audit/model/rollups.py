@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from audit.model import SummaryRow
+from audit.model import EXPECT_WHERE, SummaryRow
 
 Group = dict[str, Any]
 # (period, location id, template id, mode, region, shown to the branch)
@@ -57,8 +57,10 @@ def location_part(row: SummaryRow) -> Group:
 
     sections: id → [sum of percents in hundredths, audits with a percent, audits with the
     section at all] (a section all N/A is present without a percent).
+    expect: the shopper's expectation per section (audit.scoring.expect) → [sum expected,
+    sum got, both in hundredths, audits, below, met, above]; present only when the row has one.
     """
-    return {
+    part: Group = {
         "audits": 1,
         "overall": _pair(row.overall),
         "computed": _pair(row.computed),
@@ -66,6 +68,11 @@ def location_part(row: SummaryRow) -> Group:
         "sections": {sid: [0, 0, 1] if v is None else [hundredths(v), 1, 1]
                      for sid, v in row.sections.items()},
     }
+    if row.expectations:
+        part["expect"] = {sid: [hundredths(e), hundredths(g), 1,
+                                *(int(where == w) for w in EXPECT_WHERE)]
+                          for sid, (e, g, where) in row.expectations.items()}
+    return part
 
 
 def item_part(row: SummaryRow) -> Group:
@@ -114,6 +121,8 @@ def add(group: Group | None, part: Group, sign: int = 1) -> Group | None:
             out[k] = [x + sign * y for x, y in zip(a or [0] * len(b), b, strict=True)]
         else:
             out[k] = (a or 0) + sign * b
+    if out.get("expect") == {}:  # the last audit with an expectation left: as if never there
+        del out["expect"]
     if out["audits"] < 0:
         raise ValueError("a rollup went below zero: it was not built from these rows; "
                          "run `audit reindex`")
@@ -154,6 +163,9 @@ class Rollup:
     critical: int  # audits with at least one critical failure
     sections: tuple[tuple[str, int, int, int], ...]  # (id, sum in hundredths, counted, present)
     branch: bool = True  # managers of the location see these audits (see shown_to_branch)
+    # the shopper's expectations: (section id, sum expected, sum got in hundredths, audits,
+    # below, met, above) — see location_part
+    expectations: tuple[tuple[str, int, int, int, int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,7 +196,9 @@ class Rollups:
     def canonical(self) -> Rollups:
         """The same sums in one order (groups, sections, items sorted): for comparing two."""
         return Rollups(
-            tuple(sorted((replace(r, sections=tuple(sorted(r.sections))) for r in self.locations),
+            tuple(sorted((replace(r, sections=tuple(sorted(r.sections)),
+                                  expectations=tuple(sorted(r.expectations)))
+                          for r in self.locations),
                          key=repr)),
             tuple(sorted((replace(g, items=tuple(sorted(g.items))) for g in self.items), key=repr)))
 
@@ -199,7 +213,9 @@ def to_rollup(key: LocationKey, g: Mapping[str, Any]) -> Rollup:
                   (int(g["overall"][0]), int(g["overall"][1])),
                   (int(g["computed"][0]), int(g["computed"][1])), int(g["critical"]),
                   tuple((sid, int(v[0]), int(v[1]), int(v[2])) for sid, v in g["sections"].items()),
-                  bool(branch))
+                  bool(branch),
+                  tuple((sid, int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4]), int(v[5]))
+                        for sid, v in (g.get("expect") or {}).items()))
 
 
 def to_item_rollup(key: ItemKey, g: Mapping[str, Any]) -> ItemRollup:

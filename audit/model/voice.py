@@ -1,4 +1,5 @@
-"""Customers' voice as values: one response (expected against got, per touchpoint), a filter.
+"""Customers' voice as values: one response (expected against got, per touchpoint), a filter,
+and HQ's gap table made of them.
 
 Nothing in a response names the customer or their phone: `device` is a hash of the address
 and browser under a salt that changes every day (and is then forgotten), kept only so that
@@ -94,3 +95,92 @@ def month_of_id(response_id: str) -> str | None:
     if len(day) != 8 or not day.isdigit() or response_id[8:9] != "-":
         return None
     return f"{day[:4]}-{day[4:6]}"
+
+
+# -- HQ's gap table (audit.reports.voice.gap_table builds it) --------------------------------
+
+
+@dataclass(frozen=True)
+class GapRow:
+    """One location × touchpoint: what customers expected and got (1–5), the gap P − E with its
+    95% interval, and — in its own columns — the audits' score of the same section."""
+
+    location_id: str
+    location: str
+    section: str
+    n: int
+    expected: float
+    perceived: float
+    gap: float
+    ci_low: float | None  # None below 2 responses: no interval from one answer
+    ci_high: float | None
+    where: str | None  # one of WHERE; None below 2 responses
+    audit_score: float | None  # mean section % of the period's submitted audits
+    audits: int
+
+
+@dataclass(frozen=True)
+class LevelShare:
+    level: str
+    count: int
+    share: float  # of the period's counted responses
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: str
+    responses: int
+    ratings: int
+    expected: float | None
+    perceived: float | None
+    gap: float | None
+    shares: tuple[LevelShare, ...]
+
+
+@dataclass(frozen=True)
+class ShopperRow:
+    """Mystery shoppers' own expectation of a section at a location (asked before the section)
+    against what they got, over the period's audits: in minutes of wait (`kind` "minutes",
+    less is better) or on 1–5 ("scale")."""
+
+    location_id: str
+    location: str
+    section: str
+    kind: str
+    audits: int
+    expected: float
+    got: float
+    below: int  # audits where it fell short of the expectation
+    met: int
+    above: int
+
+    @property
+    def better(self) -> float:
+        """How much better than expected on average (minutes saved, or points of 5 above)."""
+        return self.expected - self.got if self.kind == "minutes" else self.got - self.expected
+
+
+@dataclass(frozen=True)
+class VoiceTable:
+    template_id: str
+    responses: int  # counted
+    held: int  # held as bursts for HQ: listed, never in the figures
+    rows: tuple[GapRow, ...]
+    let_down_where_audits_pass: tuple[GapRow, ...]
+    audits_fail_where_customers_do_not_mind: tuple[GapRow, ...]
+    levels: tuple[LevelShare, ...]
+    months: tuple[MonthRow, ...]
+    # the shoppers' own expected against got, per location × section that asks it
+    shoppers: tuple[ShopperRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class BranchVoice:
+    """One location's customers' voice for its own report: its gap rows over whole months, and
+    the customers' own words its reader may read (day, text), newest first."""
+
+    location_id: str
+    first_month: str
+    last_month: str
+    table: VoiceTable
+    words: tuple[tuple[str, str], ...] = ()

@@ -496,8 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "two files are written beside -o (…-audits.csv, …-answers.csv); "
                                    "with xlsx one workbook with two sheets. --what actions writes "
                                    "the corrective actions instead (…-actions.csv, or one sheet); --what "
-                                   "voice the customers' voice gap table (…-voice-gap.csv and "
-                                   "…-voice-months.csv, or two sheets).")
+                                   "voice the customers' voice gap table (…-voice-gap.csv, "
+                                   "…-voice-months.csv and the shoppers' own expected against got, "
+                                   "…-voice-shoppers.csv; or three sheets).")
     p.add_argument("--what", choices=("audits", "actions", "voice"), default="audits",
                    help="audits (default), corrective actions, or customers' voice (the gap "
                         "table per location and touchpoint beside the audit score, and its months)")

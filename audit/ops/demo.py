@@ -125,6 +125,8 @@ def _answer_value(item: Item, good: bool, rng: random.Random, loc: Location,
                   visit: datetime) -> tuple[Any, bool]:
     """A plausible answer to one item: as it should be when `good`, short of it when not."""
     t = item.type
+    if item.expectation:  # what the shopper expects before the section: most expect a short wait
+        return rng.choice((5, 5, 10, 10, 10, 15) if t == "number" else (3, 4, 4, 4, 5)), False
     if item.na and rng.random() < 0.06:
         return None, True
     if t == "yes_no":

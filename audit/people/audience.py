@@ -130,12 +130,6 @@ def auditor_label(view: View, audit: AuditLike, codes: Mapping[str, str]) -> str
 # (a branch, an API token) may read them. The audits' score beside a touchpoint's gap is HQ's
 # (and a whole-network token's): a branch compares itself with its customers, not with its audits.
 
-def sees_customer_words(reader: Reader | User, approved: bool) -> bool:
-    """True if `reader` may read a customer's free text (approved by HQ or not)."""
-    who = reader if isinstance(reader, Reader) else Reader.of(reader)
-    return who.kind == HQ or approved
-
-
 def sees_audits_beside_voice(reader: Reader | User) -> bool:
     """True if `reader` sees the audits' section score beside customers' gaps."""
     who = reader if isinstance(reader, Reader) else Reader.of(reader)
@@ -186,3 +180,23 @@ def photo_flags(view: View, flags: Sequence[str], shown: int) -> tuple[list[str]
     if not view.sees(PHOTO_REUSE):
         return [], 0
     return list(flags[:shown]), max(0, len(flags) - shown)
+
+
+# -- customers' own words (the voice page's free text) --------------------------------------------
+
+
+def may_read_customer_words(reader: Reader | User, *, approved: bool, leaves_app: bool = False
+                            ) -> bool:
+    """A customer's free text from the voice page: HQ reads every one in the app (it approves
+    them); anyone else, and every copy that leaves the app (a PDF may be forwarded), reads it
+    only once HQ has approved it."""
+    who = reader if isinstance(reader, Reader) else Reader.of(reader)
+    return approved or (who.kind == HQ and not leaves_app)
+
+
+def reads_customer_voice(reader: Reader | User) -> bool:
+    """Whether an audit's PDF for `reader` carries the location's customers' voice: the
+    branch's copy, HQ's and a reviewer's; not a shopper's (they judge the visit, not the
+    customers)."""
+    who = reader if isinstance(reader, Reader) else Reader.of(reader)
+    return who.kind in (HQ, REVIEWER, MANAGER)

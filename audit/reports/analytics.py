@@ -154,6 +154,21 @@ class HeatCell:
 
 
 @dataclass(frozen=True)
+class ExpectCell:
+    """Mystery shoppers' own expectation of one section at one location, against what they
+    got (audit.scoring.expect): means in the section's unit, and where each audit fell."""
+
+    location_id: str
+    section_id: str
+    audits: int
+    expected: float
+    got: float
+    below: int
+    met: int
+    above: int
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     month: str  # "YYYY-MM"
     series: str  # a location id, a section id, or "network"
@@ -546,6 +561,19 @@ def ranking(data: Rollups, locations: Mapping[str, Location], f: Filters, *,
 def heatmap(data: Rollups, f: Filters) -> list[HeatCell]:
     """Mean section percent per location and section (None-aware), by location then section."""
     return _heatmap(*_with_sections(_pick(data, f)))
+
+
+def expectation_cells(data: Rollups, f: Filters) -> list[ExpectCell]:
+    """Per location and section, the mystery audits' expected against got over the period, by
+    location id then section id (a section's unit is its checklist's `expect.type`)."""
+    sums: dict[tuple[str, str], list[int]] = {}
+    for r in _pick(data, replace(f, mode="mystery")):
+        for sid, *counts in r.expectations:
+            acc = sums.setdefault((r.location_id, sid), [0] * 6)
+            for i, x in enumerate(counts):
+                acc[i] += x
+    return [ExpectCell(loc, sid, acc[2], acc[0] / acc[2] / 100, acc[1] / acc[2] / 100, *acc[3:6])
+            for (loc, sid), acc in sorted(sums.items()) if acc[2] > 0]
 
 
 def trend(data: Rollups, f: Filters, location_ids: Sequence[str] = ()) -> list[TrendPoint]:

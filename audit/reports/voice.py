@@ -3,9 +3,9 @@ beside the audits' score of the same section). Every surface calls these functio
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from statistics import NormalDist
 from urllib.parse import urlsplit
 
@@ -14,13 +14,30 @@ import pandas as pd
 from audit.checklist.templates import get_checklist
 from audit.checklist.voice import touchpoints
 from audit.core.errors import AppError, NotFound
-from audit.model.voice import VISIT_LEVELS, VoiceFilter, VoiceResponse
+from audit.model import Checklist, User
+from audit.model.voice import (
+    VISIT_LEVELS,
+    BranchVoice,
+    GapRow,
+    LevelShare,
+    MonthRow,
+    ShopperRow,
+    VoiceFilter,
+    VoiceResponse,
+    VoiceTable,
+)
 from audit.notify.outbox import public_url
-from audit.reports.analytics import Filters, heatmap, month_filters
+from audit.people import audience
+from audit.reports.analytics import ExpectCell, Filters, expectation_cells, heatmap, month_filters
 from audit.reports.export import export_format, to_csv, to_xlsx
 from audit.reports.pdf.poster import render_poster_pdf
 from audit.store import Store
 from audit.voice.service import voice_link, voice_template_id
+
+# the table's values live in audit.model.voice (the PDFs read them too); named here as well
+__all__ = ["AUDIT_FAIL_BELOW", "AUDIT_PASS_AT", "BranchVoice", "GapRow", "LevelShare", "MonthRow",
+           "NoPublicAddress", "ShopperRow", "VoiceTable", "branch_voice", "export_voice", "gap_table",
+           "poster_pdf", "shopper_rows", "t_quantile", "voice_frames", "voice_table"]
 
 
 class NoPublicAddress(AppError):
@@ -81,55 +98,6 @@ def t_quantile(df: int, confidence: float = CONFIDENCE) -> float:
         y = ((1.0 / (((n + 6.0) / (n * y) - 0.089 * d - 0.822) * (n + 2.0) * 3.0)
               + 0.5 / (n + 4.0)) * y - 1.0) * (n + 1.0) / (n + 2.0) + 1.0 / y
     return math.sqrt(n * y)
-
-
-@dataclass(frozen=True)
-class GapRow:
-    """One location × touchpoint: what customers expected and got (1–5), the gap P − E with its
-    95% interval, and — in its own columns — the audits' score of the same section."""
-
-    location_id: str
-    location: str
-    section: str
-    n: int
-    expected: float
-    perceived: float
-    gap: float
-    ci_low: float | None  # None below 2 responses: no interval from one answer
-    ci_high: float | None
-    where: str | None  # one of WHERE; None below 2 responses
-    audit_score: float | None  # mean section % of the period's submitted audits
-    audits: int
-
-
-@dataclass(frozen=True)
-class LevelShare:
-    level: str
-    count: int
-    share: float  # of the period's counted responses
-
-
-@dataclass(frozen=True)
-class MonthRow:
-    month: str
-    responses: int
-    ratings: int
-    expected: float | None
-    perceived: float | None
-    gap: float | None
-    shares: tuple[LevelShare, ...]
-
-
-@dataclass(frozen=True)
-class VoiceTable:
-    template_id: str
-    responses: int  # counted
-    held: int  # held as bursts for HQ: listed, never in the figures
-    rows: tuple[GapRow, ...]
-    let_down_where_audits_pass: tuple[GapRow, ...]
-    audits_fail_where_customers_do_not_mind: tuple[GapRow, ...]
-    levels: tuple[LevelShare, ...]
-    months: tuple[MonthRow, ...]
 
 
 class _Acc:
@@ -227,19 +195,78 @@ def voice_table(store: Store, *, first_month: str | None = None, last_month: str
     rollups = store.get_rollups(first_month, last_month, template_id=checklist.id)
     scores = {(c.location_id, c.section_id): (c.score, c.audits) for c in heatmap(rollups, period)}
     names = {loc.id: loc.name for loc in store.list_locations()}
-    return gap_table(responses, sections, scores, names, checklist.id)
+    table = gap_table(responses, sections, scores, names, checklist.id)
+    return dataclasses.replace(table, shoppers=shopper_rows(
+        checklist, expectation_cells(rollups, replace_ids(period, location_ids)), names))
+
+
+def replace_ids(f: Filters, location_ids: Sequence[str] | None) -> Filters:
+    return f if location_ids is None else dataclasses.replace(f, location_ids=tuple(location_ids))
+
+
+def shopper_rows(checklist: Checklist, cells: Iterable[ExpectCell], names: Mapping[str, str]
+                 ) -> tuple[ShopperRow, ...]:
+    """The cells of sections that still ask an expectation, by location name then the
+    checklist's order."""
+    kinds = {s.id: s.expect.kind for s in checklist.sections if s.expect is not None}
+    order = {s.id: i for i, s in enumerate(checklist.sections)}
+    rows = [ShopperRow(c.location_id, names.get(c.location_id, c.location_id), c.section_id,
+                       kinds[c.section_id], c.audits, c.expected, c.got, c.below, c.met, c.above)
+            for c in cells if c.section_id in kinds]
+    return tuple(sorted(rows, key=lambda r: (r.location, r.location_id, order[r.section])))
+
+
+# -- a branch's own report ------------------------------------------------------------------
+
+BRANCH_MONTHS = 3  # whole months of customers' voice a branch's report reads, up to its visit
+BRANCH_WORDS = 12  # customers' own words a branch's report prints, the newest first
+
+
+def months_before(last_month: str, months: int) -> str:
+    """The first of `months` whole months ending with `last_month` ("YYYY-MM")."""
+    y, m = int(last_month[:4]), int(last_month[5:7]) - (months - 1)
+    while m < 1:
+        y, m = y - 1, m + 12
+    return f"{y:04d}-{m:02d}"
+
+
+def branch_voice(store: Store, location_id: str, last_month: str, *,
+                 reader: audience.Reader | User, leaves_app: bool = True,
+                 months: int = BRANCH_MONTHS) -> BranchVoice | None:
+    """The location's customers' voice over `months` whole months up to `last_month`, for its
+    own report; None when no checklist is set for customers or no customer answered. Customers'
+    words only as the audience policy lets `reader` read them (a copy that leaves the app:
+    only those HQ approved)."""
+    first_month = months_before(last_month, months)
+    try:
+        table = voice_table(store, first_month=first_month, last_month=last_month,
+                            location_ids=[location_id])
+    except AppError:
+        return None
+    if not table.responses:
+        return None
+    flt = VoiceFilter(location_ids=(location_id,), first_month=first_month, last_month=last_month)
+    said = [r for r in store.list_voice_responses(flt) if r.text and r.is_counted
+            and audience.may_read_customer_words(reader, approved=r.text_approved,
+                                                 leaves_app=leaves_app)]
+    said.sort(key=lambda r: (r.at, r.id), reverse=True)
+    return BranchVoice(location_id, first_month, last_month, table,
+                       tuple((r.day, r.text) for r in said[:BRANCH_WORDS]))
 
 
 # -- export ----------------------------------------------------------------------------------
 
 GAP_COLUMNS = ("location_id", "location", "section", "touchpoint", "n", "expected", "perceived",
                "gap", "ci_low", "ci_high", "where", "audit_score", "audits", "list")
+SHOPPER_COLUMNS = ("location_id", "location", "section", "kind", "audits", "expected", "got",
+                   "below", "met", "above")
 MONTH_COLUMNS = ("month", "responses", "ratings", "expected", "perceived", "gap",
                  *(f"share_{lv}" for lv in VISIT_LEVELS))
 
 
 def voice_frames(store: Store, table: VoiceTable, lang: str = "en") -> dict[str, pd.DataFrame]:
-    """The table as frames: "gap" (one row per location × touchpoint) and "months"."""
+    """The table as frames: "gap" (one row per location × touchpoint), "months", and
+    "shoppers" (the mystery shoppers' own expected against got, per location × section)."""
     checklist = get_checklist(store, table.template_id)
     words = {s.id: (s.customer or s.title).get(lang) for s in checklist.sections}
     let_down = {(r.location_id, r.section) for r in table.let_down_where_audits_pass}
@@ -257,13 +284,18 @@ def voice_frames(store: Store, table: VoiceTable, lang: str = "en") -> dict[str,
         "month": m.month, "responses": m.responses, "ratings": m.ratings, "expected": m.expected,
         "perceived": m.perceived, "gap": m.gap, **{f"share_{s.level}": s.share for s in m.shares},
     } for m in table.months], columns=list(MONTH_COLUMNS))
-    return {"gap": gap, "months": months}
+    shoppers = pd.DataFrame.from_records([{
+        "location_id": r.location_id, "location": r.location, "section": r.section, "kind": r.kind,
+        "audits": r.audits, "expected": r.expected, "got": r.got, "below": r.below, "met": r.met,
+        "above": r.above} for r in table.shoppers], columns=list(SHOPPER_COLUMNS))
+    return {"gap": gap, "months": months, "shoppers": shoppers}
 
 
 def export_voice(store: Store, *, fmt: str, first_month: str | None = None,
                  last_month: str | None = None, location_ids: Sequence[str] | None = None,
                  lang: str = "en") -> dict[str, bytes]:
-    """{"voice-gap.csv": …, "voice-months.csv": …} for csv; {"xlsx": …} (two sheets) for xlsx."""
+    """{"voice-gap.csv": …, "voice-months.csv": …, "voice-shoppers.csv": …} for csv; {"xlsx": …}
+    (three sheets) for xlsx."""
     kind = export_format(fmt)
     frames = voice_frames(store, voice_table(store, first_month=first_month, last_month=last_month,
                                              location_ids=location_ids), lang)

@@ -257,6 +257,10 @@ html[data-notice] { overflow: auto !important; }
    is hidden at once when the shopper goes back to a section (see audit/ui/walk) */
 html[data-walk="section"] .st-key-walk-review { display: none !important; }
 .st-key-page-lang { display: none !important; }
+/* a view drawn twice, for a laptop and for a phone (a wide table, and the same rows as a list
+   that wraps): keyed containers "only-wide-…" and "only-phone-…", one shown per screen width */
+@media (max-width: 640px) { [class*="st-key-only-wide-"] { display: none !important; } }
+@media (min-width: 641px) { [class*="st-key-only-phone-"] { display: none !important; } }
 </style>
 """
 

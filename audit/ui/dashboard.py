@@ -28,6 +28,7 @@ from audit.ui.common import (
     T,
     day,
     esc,
+    fmt_num,
     fmt_score,
     fmt_signed,
     get_store,
@@ -166,10 +167,11 @@ def _voice(store: Store, f: analytics.Filters, locations: dict[str, Location]) -
         return
     if table.held:
         st.warning(T("ui.voice_held", count=table.held), icon=":material/warning:")
+    checklist = get_checklist(store, table.template_id)
     if not table.responses:
         st.caption(T("ui.voice_none"))
+        _voice_shoppers(table, checklist)
         return
-    checklist = get_checklist(store, table.template_id)
     words = {s.id: (s.customer or s.title).get(lang()) for s in checklist.sections}
     st.markdown(esc(" · ".join(f"{T('voice.level.' + s.level)} {s.share:.0%}" for s in table.levels)
                     + " · " + T("ui.voice_responses", count=table.responses)))
@@ -183,6 +185,49 @@ def _voice(store: Store, f: analytics.Filters, locations: dict[str, Location]) -
                             f"{r.gap:+.2f} ({r.ci_low:+.2f}…{r.ci_high:+.2f}), n={r.n}; "
                             f"{T('ui.voice_audit')} {fmt_score(r.audit_score)}"))
     st.subheader(T("ui.voice_table"), anchor=False)
+    with st.container(key="only-phone-voice-gap"):
+        _voice_rows_phone(table, words)
+    with st.container(key="only-wide-voice-gap"):
+        _voice_rows_wide(table, words)
+    st.caption(T("ui.voice_hint"))
+    _voice_shoppers(table, checklist)
+    _voice_words(store, f, ids)
+    st.subheader(T("ui.voice_months"), anchor=False)
+    months = pd.DataFrame([{"month": m.month, "gap": m.gap, **{T(f"voice.level.{s.level}"): s.share
+                                                               for s in m.shares}}
+                           for m in table.months if m.gap is not None])
+    if not months.empty:
+        chart = alt.Chart(months).mark_line(point=True).encode(
+            x=alt.X("month:O", title=None), y=alt.Y("gap:Q", title=T("ui.voice_col_gap")))
+        st.altair_chart(chart, width="stretch")
+
+
+def _md_cell(text: str) -> str:
+    return esc(text).replace("|", "\\|")
+
+
+def _voice_rows_phone(table: voice.VoiceTable, words: dict[str, str]) -> None:
+    """The gap table on a phone: one short table per location that wraps, every column on screen."""
+    by_location: dict[str, list[voice.GapRow]] = {}
+    for r in table.rows:
+        by_location.setdefault(r.location, []).append(r)
+    tones = {"below": "red", "above": "green"}
+    for name, rows in by_location.items():
+        lines = [f"**{_md_cell(name)}**", "",
+                 f"| {T('ui.voice_col_touchpoint')} | {T('ui.voice_col_gap_short')} | n | "
+                 f"{T('ui.voice_col_audit_short')} |", "| :-- | --: | --: | --: |"]
+        for r in rows:
+            gap = f"{r.gap:+.2f}"
+            if r.ci_low is not None and r.ci_high is not None:
+                gap += f" ({r.ci_low:+.2f} … {r.ci_high:+.2f})"  # spaced: it may wrap
+            tone = tones.get(r.where or "")
+            cell = f":{tone}[{_md_cell(gap)}]" if tone else _md_cell(gap)
+            lines.append(f"| {_md_cell(words.get(r.section, r.section))} | {cell} | {r.n} | "
+                         f"{fmt_score(r.audit_score)} |")
+        st.markdown("\n".join(lines))
+
+
+def _voice_rows_wide(table: voice.VoiceTable, words: dict[str, str]) -> None:
     frame = pd.DataFrame([{
         T("ui.voice_col_location"): r.location, T("ui.voice_col_touchpoint"): words.get(r.section, r.section),
         "n": r.n, T("ui.voice_col_expected"): r.expected, T("ui.voice_col_got"): r.perceived,
@@ -196,16 +241,6 @@ def _voice(store: Store, f: analytics.Filters, locations: dict[str, Location]) -
         T("ui.voice_col_got"): st.column_config.NumberColumn(format="%.2f"),
         T("ui.voice_col_gap"): st.column_config.NumberColumn(format="%+.2f"),
         T("ui.voice_col_audit"): st.column_config.NumberColumn(format="%.0f")})
-    st.caption(T("ui.voice_hint"))
-    _voice_words(store, f, ids)
-    st.subheader(T("ui.voice_months"), anchor=False)
-    months = pd.DataFrame([{"month": m.month, "gap": m.gap, **{T(f"voice.level.{s.level}"): s.share
-                                                               for s in m.shares}}
-                           for m in table.months if m.gap is not None])
-    if not months.empty:
-        chart = alt.Chart(months).mark_line(point=True).encode(
-            x=alt.X("month:O", title=None), y=alt.Y("gap:Q", title=T("ui.voice_col_gap")))
-        st.altair_chart(chart, width="stretch")
 
 
 # A few views are kept: each holds thousands of small objects, and every one of them makes
@@ -216,6 +251,42 @@ KEPT = 6
 # has changed a few groups since)
 _latest: OrderedDict[tuple[Any, ...], tuple[Any, analytics.Dashboard]] = OrderedDict()
 _latest_lock = threading.Lock()
+
+
+def _voice_shoppers(table: voice.VoiceTable, checklist: Checklist, *, location: bool = False
+                    ) -> None:
+    """The mystery shoppers' own expectation of a section (asked before it) against what they
+    got, per location × section: the measured wait against the wait expected first."""
+    if not table.shoppers:
+        return
+    st.subheader(T("ui.expect_shoppers"), anchor=False)
+    titles = _section_titles(checklist)
+    with st.container(key=f"only-phone-expect-{'loc' if location else 'net'}"):
+        by_location: dict[str, list[voice.ShopperRow]] = {}
+        for r in table.shoppers:
+            by_location.setdefault(r.location, []).append(r)
+        for name, rows in by_location.items():
+            lines = [] if location else [f"**{_md_cell(name)}**", ""]
+            lines += [f"| {T('ui.section')} | {T('ui.expect_col_expected')} → "
+                      f"{T('ui.expect_col_got')} | {T('ui.expect_col_verdicts')} |",
+                      "| :-- | --: | --: |"]
+            for r in rows:
+                lines.append(f"| {_md_cell(titles.get(r.section, r.section))}, "
+                             f"{_md_cell(T(f'ui.expect_unit_{r.kind}'))} ({r.audits}) | "
+                             f"{fmt_num(round(r.expected, 1))} → {fmt_num(round(r.got, 1))} | "
+                             f"{r.below} / {r.met} / {r.above} |")
+            st.markdown("\n".join(lines))
+    wide = st.container(key=f"only-wide-expect-{'loc' if location else 'net'}")
+    frame = pd.DataFrame([{
+        **({} if location else {T("ui.voice_col_location"): r.location}),
+        T("ui.section"): titles.get(r.section, r.section),
+        T("ui.expect_col_unit"): T(f"ui.expect_unit_{r.kind}"),
+        T("ui.voice_col_audits"): r.audits,
+        T("ui.expect_col_expected"): round(r.expected, 1), T("ui.expect_col_got"): round(r.got, 1),
+        T("ui.expect_col_verdicts"): f"{r.below} / {r.met} / {r.above}",
+    } for r in table.shoppers])
+    wide.dataframe(frame, hide_index=True, width="stretch")
+    st.caption(T("expect.hint"))
 
 
 VOICE_WORDS_SHOWN = 30  # customers' comments listed for approval, the newest first
@@ -563,10 +634,12 @@ def _location_voice(store: Store, user: User, loc: Location) -> None:
         table = voice.voice_table(store, location_ids=[loc.id])
     except AppError:
         return  # no checklist for customers: nothing to show here
+    checklist = get_checklist(store, table.template_id)
+    if user.role == "hq":
+        _voice_shoppers(table, checklist, location=True)
     if not table.responses:
         return
     st.subheader(T("ui.tab_voice"), anchor=False)
-    checklist = get_checklist(store, table.template_id)
     words = {s.id: (s.customer or s.title).get(lang()) for s in checklist.sections}
     hq = audience.sees_audits_beside_voice(user)
     st.dataframe(pd.DataFrame([{
@@ -579,7 +652,8 @@ def _location_voice(store: Store, user: User, loc: Location) -> None:
     st.markdown(esc(" · ".join(f"{T('voice.level.' + s.level)} {s.share:.0%}" for s in table.levels)))
     said = [r for r in store.list_voice_responses(VoiceFilter(location_ids=(loc.id,)))
             if r.text and r.is_counted
-            and audience.sees_customer_words(user, r.text_approved)][::-1][:VOICE_WORDS_SHOWN]
+            and audience.may_read_customer_words(user, approved=r.text_approved)
+            ][::-1][:VOICE_WORDS_SHOWN]
     for r in said:
         st.text(f"{r.day}: {r.text}")  # plain text, never Markdown
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from audit.actions.service import AGAIN, FIXED, NEW, REPEAT, STILL_OPEN, SinceEntry, since_top, state_text
-from audit.i18n import answer_text, explain
+from audit.i18n import answer_text, expectation_text, explain
 from audit.model import Audit, AuditScore, Checklist, User
 from audit.reports.gather import since_last_time
+from audit.scoring.expect import expected_vs_got
 from audit.scoring.score import cap_cost, impacts, ranked_findings
 from audit.ui import items
 from audit.ui.common import T, day, esc, fmt_points, fmt_score, get_store, lang
@@ -74,8 +75,23 @@ def _line(checklist: Checklist, e: SinceEntry, tz: str) -> str:
     return line
 
 
+def expectations(checklist: Checklist, audit: Audit, score: AuditScore) -> None:
+    """The shopper's expected against got per section that asks it (the PDF's block too)."""
+    found = expected_vs_got(checklist, audit.answers, score)
+    if not found:
+        return
+    with st.container(border=True, key="expected-got"):
+        st.markdown(f"**{esc(T('expect.title'))}**")
+        st.markdown("\n".join(
+            f"- **{esc(checklist.section(e.section).title.get(lang()))}**: "  # type: ignore[union-attr]
+            f"{esc(expectation_text(e, lang()))}" for e in found))
+        st.caption(T("expect.hint"))
+
+
 def findings(checklist: Checklist, audit: Audit, score: AuditScore) -> None:
-    """Why points were lost, in the order the PDF lists the findings (`ranked_findings`)."""
+    """Why points were lost, in the order the PDF lists the findings (`ranked_findings`), after
+    the shopper's expected against got."""
+    expectations(checklist, audit, score)
     found = ranked_findings(score)
     if not found:
         return

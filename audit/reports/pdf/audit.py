@@ -17,7 +17,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, T
 
 from audit.actions.service import AGAIN, FIXED, NEW, REPEAT, STILL_OPEN, since_top, state_text
 from audit.core import limits
-from audit.i18n import answer_text, explain, level_name, t
+from audit.i18n import answer_text, expectation_text, explain, level_name, t
 from audit.model import (
     WEEKDAYS,
     Answer,
@@ -31,6 +31,7 @@ from audit.model import (
     Section,
     item_key,
 )
+from audit.model.voice import BranchVoice
 from audit.people import audience
 from audit.reports.pdf.charts import section_chart
 from audit.reports.pdf.layout import (
@@ -75,6 +76,8 @@ from audit.reports.pdf.styles import (
     _shorten,
     _tint,
 )
+from audit.reports.pdf.voice import VoicePdf
+from audit.scoring.expect import expected_vs_got
 from audit.scoring.score import cap_cost, impacts, ranked_findings, score_audit
 
 if TYPE_CHECKING:
@@ -134,6 +137,7 @@ def render_audit_pdf(
     context: AuditContext | None = None,
     tz: str | None = None,
     trail: AuditTrail | None = None,
+    voice: BranchVoice | None = None,
 ) -> bytes:
     """The audit as a PDF in `lang`: summary page, findings, every section, how it was scored.
 
@@ -144,6 +148,8 @@ def render_audit_pdf(
     name; "UTC" is labelled so); without it in the location's zone (UTC where it has none),
     and page 1 says which.
     `trail` adds the action plan page with the sign-off block and the history appendix.
+    `voice` adds the location's customers' voice after the sections (`audit.reports.voice.
+    branch_voice`, which already left out the customers' words this reader may not read).
     `checklist` is the template version the audit was taken with. The same arguments give
     the same bytes.
     """
@@ -166,7 +172,11 @@ def render_audit_pdf(
         # only the plan's last row and the sign-off is not followed by a break
         story += [*report.action_plan(trail.plan, trail.sign_off), Spacer(1, 8 * mm),
                   CondPageBreak(report.page_height / 2)]
-    story += [*report.sections(), PageBreak(), *report.appendix()]
+    story += [*report.sections(), PageBreak()]
+    if voice is not None:
+        story += [*VoicePdf(checklist, st, fmt, report.width, report.page_height).branch(voice),
+                  PageBreak()]
+    story += report.appendix()
     if trail.history:
         # the history follows the appendix where its heading and first rows fit: a short
         # history on a page of its own would leave two pages nearly empty
@@ -495,6 +505,7 @@ class _AuditReport:
     def findings(self) -> list[Any]:
         st, lang = self.st, self.lang
         out: list[Any] = [KeepTogether([st.p(_l("chart", lang), st.h1), self._chart()]),
+                          *self._expected_got(),
                           Spacer(1, 4 * mm), CondPageBreak(50 * mm), st.p(_l("findings", lang), st.h1)]
         if not self.ranked:
             out.append(st.p(_l("no_findings", lang)))
@@ -505,6 +516,25 @@ class _AuditReport:
             out.append(self._finding(s))
             out.append(Spacer(1, 3 * mm))
         return out
+
+    def _expected_got(self) -> list[Any]:
+        """The shopper's expected against got per section that asks it (the app's block too)."""
+        st, lang = self.st, self.lang
+        found = expected_vs_got(self.checklist, self.audit.answers, self.score)
+        if not found:
+            return []
+        colours = {"below": _RED, "met": _GREY, "above": _LEVEL_COLOURS["wow"]}
+        rows = []
+        for e in found:
+            section = self.checklist.section(e.section)
+            title = section.title.get(lang) if section else e.section
+            rows.append([st.text(st.run(title, bold=True, size=9)),
+                         st.text(st.run(expectation_text(e, lang), size=9,
+                                        colour=colours.get(e.where or "", _INK)))])
+        table = _Table(rows, colWidths=[55 * mm, self.width - 55 * mm], font=st.fam.regular,
+                       style=[*_grid(), ("LEFTPADDING", (0, 0), (0, -1), 0)])
+        return [Spacer(1, 4 * mm), KeepTogether([st.p(t("expect.title", lang), st.h2), table]),
+                st.p(t("expect.hint", lang), st.small)]
 
     def _chart(self) -> Any:
         bars = [(s.title.get(self.lang), ss.percent) for s, ss in self.shown]

@@ -13,6 +13,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 from audit.i18n import level_name, t
 from audit.model import MODES, Checklist, Location, SummaryRow
 from audit.model.rollups import rollups_of
+from audit.model.voice import VoiceTable
 from audit.reports import analytics
 from audit.reports.analytics import NETWORK
 from audit.reports.pdf.charts import Series, trend_chart
@@ -46,6 +47,7 @@ from audit.reports.pdf.styles import (
     _tint,
     _word_width,
 )
+from audit.reports.pdf.voice import VoicePdf
 
 if TYPE_CHECKING:
     from audit.actions.service import ControlGroup
@@ -72,11 +74,15 @@ def render_network_pdf(
     tz: str = "UTC",
     action_control: Sequence[ControlGroup] = (),
     owners: Mapping[str, str] | None = None,
+    voice: VoiceTable | None = None,
+    voice_months: tuple[str, str] | None = None,
 ) -> bytes:
     """The network for a period, region, template and mode as a landscape PDF in `lang`.
 
     `action_control` adds HQ's action control page: open, overdue and repeated actions by
     location and owner (`audit.actions.service.control_groups`); `owners` names the owners.
+    `voice` adds customers' voice on a page of its own (`audit.reports.voice.voice_table` over
+    the whole months `voice_months`, first and last).
 
     Locations ranked with the change since the previous period, the trend by month (the
     network, the most improved and most declined locations), a locations × sections table
@@ -117,6 +123,11 @@ def render_network_pdf(
         story += report.heatmap(ranked, dash.heatmap, dash.sections)
         story += report.worst(dash.worst_items)
         story += report.gaps(dash.gaps)
+    if voice is not None:
+        names = [(r.location_id, r.name) for r in ranked]
+        first, last = voice_months or (None, None)
+        story += [PageBreak(), *VoicePdf(checklist, st, fmt, report.width, report.page_height).network(
+            voice, first, last, names)]
     if action_control:
         story += report.action_control(action_control, owners or {})
     title = checklist.title.get(lang)

@@ -7,11 +7,18 @@ device (the day's responses are all in that file), so two processes never both t
 response of one phone. A day's file stays small whatever the month brings (each response
 rewrites only its day), and HQ reads a month's folder. The files appear on their first write;
 the layout number does not change.
+
+Responses that arrive together are written together (group commit): while one thread writes a
+day's file, the responses other threads bring for it wait; the next writer takes them all and
+writes them in one go — one fsync'd write for the lot, each response checked as if alone. A
+caller returns only once the write holding its response is durable, as before.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +28,30 @@ from audit.store.folder.tx import Tx, safe_part, unpart
 
 if TYPE_CHECKING:
     from audit.store.folder.locks import FolderLocks
+
+
+@dataclass
+class _Waiting:
+    """One response waiting for a write of its day's file: woken when written (or failed), or
+    when it is its turn to write the others."""
+
+    response: VoiceResponse
+    woken: threading.Event = field(default_factory=threading.Event)
+    leads: bool = False
+    added: bool = False
+    error: BaseException | None = None
+
+    def result(self) -> bool:
+        if self.error is not None:
+            raise self.error
+        return self.added
+
+
+# per day file: the responses waiting for its next write; a file is in `_writing` while one
+# thread writes it (that thread, or the one it hands over to, takes the next group)
+_guard = threading.Lock()
+_queues: dict[Path, list[_Waiting]] = {}
+_writing: set[Path] = set()
 
 
 def _responses_of(doc: Any) -> tuple[VoiceResponse, ...]:
@@ -42,16 +73,56 @@ class TinyVoice:
 
     def add_voice_response(self, response: VoiceResponse) -> bool:
         path = self._voice_path(response.location_id, response.day)
-        with self._tx([path]) as tx:
-            doc = tx.peek(path) or {}
-            if response.id in doc:
-                return False
-            if response.device and any(
-                    isinstance(d, dict) and d.get("device") == response.device
-                    and d.get("day") == response.day for d in doc.values()):
-                return False
-            tx.get(path)[response.id] = response.to_dict()
-            return True
+        me = _Waiting(response)
+        with _guard:
+            _queues.setdefault(path, []).append(me)
+            me.leads = path not in _writing
+            _writing.add(path)
+        if not me.leads:
+            me.woken.wait()
+            if not me.leads:  # another thread wrote it
+                return me.result()
+        with _guard:
+            group = _queues.pop(path, [])
+        try:
+            self._write_group(path, group)
+        finally:
+            with _guard:
+                waiting = _queues.get(path)
+                if waiting:  # arrived during this write: the first of them writes them next
+                    waiting[0].leads = True
+                    waiting[0].woken.set()
+                else:
+                    _writing.discard(path)
+            for other in group:
+                if other is not me:
+                    other.woken.set()
+        return me.result()
+
+    def _write_group(self, path: Path, group: list[_Waiting]) -> None:
+        """One locked, durable write of the day's file for every response in `group`; each
+        refused as it would be alone (its id known, or its phone's response already there)."""
+        try:
+            with self._tx([path]) as tx:
+                doc = tx.peek(path) or {}
+                ids = set(doc)
+                devices = {(d.get("device"), d.get("day")) for d in doc.values()
+                           if isinstance(d, dict) and d.get("device")}
+                new: dict[str, Any] = {}
+                for w in group:
+                    r = w.response
+                    if r.id in ids or (r.device and (r.device, r.day) in devices):
+                        continue
+                    ids.add(r.id)
+                    if r.device:
+                        devices.add((r.device, r.day))
+                    new[r.id] = r.to_dict()
+                    w.added = True
+                if new:
+                    tx.get(path).update(new)
+        except BaseException as err:  # every response of the group fails with the write
+            for w in group:
+                w.added, w.error = False, err
 
     def import_voice_responses(self, responses: Iterable[VoiceResponse]) -> int:
         by_file: dict[Path, list[VoiceResponse]] = {}
