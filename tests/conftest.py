@@ -25,6 +25,19 @@ from audit.store import Store
 from audit.store.folder.backend import TinyStore
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every tmp_path in memory where there is room (as the benchmarks' temp folders): the
+    stores are the same, and the disk's fsyncs, which no test measures (a test cannot cut the
+    power), cost a busy shared disk minutes over the suite. PYTEST_DEBUG_TEMPROOT or
+    --basetemp, when given, win; xdist's workers get their folders under this one."""
+    shm = Path("/dev/shm")
+    if (config.option.basetemp is None and "PYTEST_DEBUG_TEMPROOT" not in os.environ
+            and shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 4 << 30):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
+
+
 # the app's e-mail drainer thread stays off in tests; test_notify drains on purpose
 os.environ.setdefault("AUDIT_NOTIFY_IN_APP", "0")
 
