@@ -38,6 +38,15 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files that hold a slow or a browser test first, each file's tests in their order:
+    with `--dist loadfile --no-loadscope-reorder` (the README's command) xdist hands the files
+    out in this order, so the long ones start the run instead of ending it on one worker
+    (xdist's own order, most tests first, left the few long browser tests to the end)."""
+    long = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in long)
+
+
 # the app's e-mail drainer thread stays off in tests; test_notify drains on purpose
 os.environ.setdefault("AUDIT_NOTIFY_IN_APP", "0")
 

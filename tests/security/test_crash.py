@@ -135,6 +135,7 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
     forking.close()
 
 
+@pytest.mark.slow
 def test_sigkill_at_every_step_of_submit_publish_reopen__old_or_new_state__check_clean(
         ready: tuple[Path, str], workers: Workers, tmp_path: Path) -> None:
     base, audit_id = ready

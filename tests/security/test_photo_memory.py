@@ -68,6 +68,7 @@ KINDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_upload_kind__peak_memory_under_budget(kind: str) -> None:
     make, expected, budget = KINDS[kind]
