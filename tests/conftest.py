@@ -25,6 +25,28 @@ from audit.store import Store
 from audit.store.folder.backend import TinyStore
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every tmp_path in memory where there is room (as the benchmarks' temp folders): the
+    stores are the same, and the disk's fsyncs, which no test measures (a test cannot cut the
+    power), cost a busy shared disk minutes over the suite. PYTEST_DEBUG_TEMPROOT or
+    --basetemp, when given, win; xdist's workers get their folders under this one."""
+    shm = Path("/dev/shm")
+    if (config.option.basetemp is None and "PYTEST_DEBUG_TEMPROOT" not in os.environ
+            and shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 4 << 30):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files that hold a slow or a browser test first, each file's tests in their order:
+    with `--dist loadfile --no-loadscope-reorder` (the README's command) xdist hands the files
+    out in this order, so the long ones start the run instead of ending it on one worker
+    (xdist's own order, most tests first, left the few long browser tests to the end)."""
+    long = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in long)
+
+
 # the app's e-mail drainer thread stays off in tests; test_notify drains on purpose
 os.environ.setdefault("AUDIT_NOTIFY_IN_APP", "0")
 

@@ -25,7 +25,7 @@ EXTRA = {"actions": ["--postgres"]}  # its second store too: that path must not 
 LAST_LINE = re.compile(r"(?P<name>[a-z][a-z0-9_-]*): ratio=\d+(\.\d+)? "
                        r"\(\d+(\.\d+)? ms vs floor \d+(\.\d+)? ms\)")
 SECONDS = 240  # a tiny run takes seconds; this only stops one that hangs
-# field's tiny run sends two photos and two 600 KB floors over slow 3G: a minute or more of
+# field's tiny run sends two photos and a 600 KB floor over slow 3G: a minute or more of
 # the link alone, on top of its taps and its offline round
 LONGER = {"field": 480}
 # lines a benchmark prints before its last, each a figure someone reads

@@ -4,7 +4,9 @@ never a mix, and `audit check` finds nothing (issue item 7).
 A worker process runs the three actions on a copy of one data folder and kills itself with
 SIGKILL just before its N-th rename or removal of a file: each N in turn, so every instant
 between two steps of every action is a crash once. After each kill the folder is opened as the
-app opens it and checked.
+app opens it and checked. The workers of one test are forked from one process that imported
+the app once (each worker its own process, killed by a real SIGKILL): a fresh interpreter per
+instant spent most of the test importing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,30 +34,83 @@ from audit.audits import capture as audits
 from audit import workflow
 from audit.store.folder.backend import TinyStore
 
-folder, audit_id, crash_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-store = TinyStore(folder)
-hq, mia = store.get_user("boss"), store.get_user("mia")
-steps = [0]
+def work(folder, audit_id, crash_at):
+    store = TinyStore(folder)
+    hq, mia = store.get_user("boss"), store.get_user("mia")
+    steps = [0]
 
-def counted(real):
-    def step(*args, **kwargs):
-        steps[0] += 1
-        if steps[0] == crash_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(*args, **kwargs)
-    return step
+    def counted(real):
+        def step(*args, **kwargs):
+            steps[0] += 1
+            if steps[0] == crash_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(*args, **kwargs)
+        return step
 
-os.replace, os.unlink = counted(os.replace), counted(os.unlink)
-workflow.submit(store, mia, audit_id)
-workflow.publish(store, hq, audit_id)
-audits.reopen(store, hq, audit_id, "the photo is blurred")
-print(steps[0])
+    os.replace, os.unlink = counted(os.replace), counted(os.unlink)
+    workflow.submit(store, mia, audit_id)
+    workflow.publish(store, hq, audit_id)
+    audits.reopen(store, hq, audit_id, "the photo is blurred")
+    print(steps[0], flush=True)
+
+if len(sys.argv) > 1:  # one worker: folder, audit, crash_at
+    work(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
+else:  # a line "folder audit crash_at" per worker; answers "exit CODE" once it has ended
+    from babel import localedata
+    for lang in ("ru", "en"):  # read once here, not by each worker (the submit's messages)
+        localedata.load(lang)
+    for line in sys.stdin:
+        folder, audit_id, crash_at = line.split()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                work(Path(folder), audit_id, int(crash_at))
+            except BaseException:
+                import traceback
+                traceback.print_exc()
+                code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        status = os.waitpid(pid, 0)[1]
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        print("exit", code, flush=True)
 """
 
 
 def _run(folder: Path, audit_id: str, crash_at: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", WORKER, str(folder), audit_id, str(crash_at)],
                           capture_output=True, text=True, timeout=120, check=False)
+
+
+class Workers:
+    """One process that imported the app, forking a worker per run (what `_run` returns)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.err = (tmp / "workers.err").open("w+", encoding="utf-8")
+        self.proc = subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.err, text=True)
+
+    def run(self, folder: Path, audit_id: str, crash_at: int) -> subprocess.CompletedProcess[str]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        start = self.err.seek(0, 2)
+        self.proc.stdin.write(f"{folder} {audit_id} {crash_at}\n")
+        self.proc.stdin.flush()
+        out = []
+        while not (line := self.proc.stdout.readline()).startswith("exit "):
+            assert line, "the forking process ended"
+            out.append(line)
+        self.err.seek(start)
+        return subprocess.CompletedProcess([str(folder), audit_id, str(crash_at)], int(line.split()[1]),
+                                           "".join(out), self.err.read())
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        self.err.close()
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +128,18 @@ def ready(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return root, audit_id
 
 
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Workers]:
+    forking = Workers(tmp_path)
+    yield forking
+    forking.close()
+
+
+@pytest.mark.slow
 def test_sigkill_at_every_step_of_submit_publish_reopen__old_or_new_state__check_clean(
-        ready: tuple[Path, str], tmp_path: Path) -> None:
+        ready: tuple[Path, str], workers: Workers, tmp_path: Path) -> None:
     base, audit_id = ready
-    whole = _run(shutil.copytree(base, tmp_path / "whole"), audit_id, 0)
+    whole = workers.run(shutil.copytree(base, tmp_path / "whole"), audit_id, 0)
     assert whole.returncode == 0, whole.stderr
     steps = int(whole.stdout.split()[-1])
     answers = TinyStore(base).get_audit(audit_id).answers  # type: ignore[union-attr]
@@ -86,7 +150,7 @@ def test_sigkill_at_every_step_of_submit_publish_reopen__old_or_new_state__check
     states, finished = set(), 0
     for crash_at in range(1, steps + 1):
         folder = shutil.copytree(base, tmp_path / f"kill-{crash_at}")
-        done = _run(folder, audit_id, crash_at)
+        done = workers.run(folder, audit_id, crash_at)
         assert done.returncode == -signal.SIGKILL, (crash_at, done.stderr[-2000:])
 
         store = TinyStore(folder)  # as the app opens it: interrupted changes are finished

@@ -56,8 +56,10 @@ KINDS = {
                       limits.PHOTO_DECODE_MAX_BYTES),
     "webp-12mp": ('encode(scene(4000, 3000), "WEBP", quality=80)', "ok",
                   limits.PHOTO_DECODE_MAX_BYTES),
-    "heic-12mp": ('encode(scene(4032, 3024), "HEIF", quality=80)', "ok",
-                  limits.PHOTO_DECODE_MAX_BYTES),
+    # x265's fastest preset: the same 12 MP of noise in a file of the same size, made in a
+    # fraction of the time of its default preset (the decode measured is the same)
+    "heic-12mp": ('encode(scene(4032, 3024), "HEIF", quality=80, enc_params={"preset": "ultrafast"})',
+                  "ok", limits.PHOTO_DECODE_MAX_BYTES),
     # the two of the report: 86 KB that peaked at +720 MB, 143 KB at +217 MB
     "webp-16000x3000": ('encode(Image.new("RGB", (16000, 3000), (90, 120, 200)), "WEBP", '
                         'quality=80)', "too_much_memory", 20 * MB),
@@ -66,6 +68,7 @@ KINDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_upload_kind__peak_memory_under_budget(kind: str) -> None:
     make, expected, budget = KINDS[kind]
