@@ -13,7 +13,6 @@ class Walk {
     this.viewer = this.el.querySelector(".viewer");
     this.section = null;
     this.nav = -1;
-    this.asked = new Set(); // views the walk asked Python for (the review, a section from it)
     this.typing = new Map();
     this.listener = () => this.refresh();
     box.listeners.add(this.listener);
@@ -110,15 +109,10 @@ class Walk {
     await box.ready;
     const ids = data.sections.map((s) => s.id);
     // Python moves the walk only when its navigation count changes; a run for anything else
-    // leaves the walk where the shopper has already taken it on the phone. A move Python only
-    // echoes (to or from the review, asked by the walk itself) is not made again: it arrives a
-    // run later, when the shopper may have moved on.
-    const echo = !fresh && data.nav !== this.nav && !data.focus && this.asked.has(data.view);
-    if (echo) {
-      this.asked.delete(data.view);
-      this.nav = data.nav;
-    } else if (fresh || data.nav !== this.nav) {
-      this.asked.clear();
+    // leaves the walk where the shopper has already taken it on the phone. The walk's own moves
+    // to and from the review reach Python as a state value naming this count (see go()), and
+    // Python takes them without counting a move of its own: nothing comes back to be undone.
+    if (fresh || data.nav !== this.nav) {
       this.review = data.view === "review";
       const asked = ids.includes(data.view) ? data.view : null;
       const onPhone = sectionOnPhone(data.audit);
@@ -146,7 +140,10 @@ class Walk {
   }
 
   // Every move shows at once on the phone; Python hears of the review (it draws it below) and
-  // of leaving it (it stops drawing it).
+  // of leaving it (it stops drawing it). It hears by a state value, not a trigger: a trigger
+  // lives only in the one script run it starts, and the next rerun request (the review's
+  // "pending" report, sent in the same tick) stops that run before it reads it, so the review
+  // never came. A state value goes with every later run until the walk changes it.
   go(id) {
     if (id === (this.review ? "review" : this.section)) return;
     this.flushTyping();
@@ -158,9 +155,14 @@ class Walk {
     }
     this.render();
     this.toTop();
-    if (this.review || leaving) this.asked.add(id);
-    if (this.review) this.api.setTriggerValue("event", { type: "review", at: Date.now() });
-    else if (leaving) this.api.setTriggerValue("event", { type: "section", section: id, at: Date.now() });
+    if (this.review || leaving) this.tellView();
+  }
+
+  // where the walk is, after which of Python's moves (component.phone_view reads it)
+  tellView() {
+    if (!this.api || !this.data) return;
+    const view = this.review ? "review" : this.section;
+    this.api.setStateValue("view", { audit: this.data.audit, view, nav: this.nav });
   }
 
   move(step) {

@@ -93,7 +93,7 @@ Object.assign(Walk.prototype, {
     const told = server && server.submitted ? JSON.stringify(server) : null;
     if (told && this.toldSubmitted !== told) {
       this.toldSubmitted = told;
-      this.api.setTriggerValue("event", { type: "submitted", at: Date.now() });
+      this.api.setStateValue("server", { audit: this.data.audit, status: server });
     }
   },
 });
