@@ -51,7 +51,9 @@ def test_walk_data__answers_thumbnails_hours_and_words(store: Store, network: di
                               "caption": limits.CAPTION_MAX_CHARS,
                               "reason": limits.SECTION_NA_REASON_MAX_CHARS,
                               "photo_edge": limits.PHOTO_SEND_LONG_EDGE,
-                              "photo_bytes": limits.PHOTO_SEND_MAX_BYTES}
+                              "photo_bytes": limits.PHOTO_SEND_MAX_BYTES,
+                              "sync_wait": limits.SYNC_WAIT_SECONDS,
+                              "sync_retry_max": limits.SYNC_RETRY_MAX_SECONDS}
     # a hash the audit holds no photo of (typed in by an older sync) shows nothing
     forge_photo_name(store, audit_id, "entrance.clean", "ab" * 32)
     again = store.get_audit(audit_id)

@@ -99,6 +99,10 @@ PHONE_CLOCK_SKEW_SECONDS = 300
 # uploading leaves one), and the phones remembered per audit, the least recently seen dropped.
 SYNC_RECEIPT_GAPS_MAX = 200
 SYNC_CLIENTS_MAX = 20
+# The phone gives a sync up after this long (a half-open socket on a dropping link never ends a
+# request by itself) and sends it again after a pause that doubles up to the second figure.
+SYNC_WAIT_SECONDS = 15
+SYNC_RETRY_MAX_SECONDS = 15
 # Zone offsets on Earth run from -12:00 to +14:00; a photo's EXIF offset beyond ±14:00 is ignored
 UTC_OFFSET_MAX_MINUTES = 14 * 60
 

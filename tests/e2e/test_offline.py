@@ -4,6 +4,7 @@ downloads none of Streamlit's files, and a sign-out leaves nothing private on th
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -12,7 +13,9 @@ import pytest
 from audit.i18n import t
 from audit.store.folder.backend import TinyStore
 from tests.e2e.conftest import PHONE_CONTEXT, box, card, sign_in, status, tap_option, wait_for
+from tests.e2e.link import Link
 from tests.e2e.test_field import new_audit, open_audit
+from tests.e2e.test_taps import phone
 from tests.security.test_csp import VIOLATIONS
 
 pytestmark = pytest.mark.e2e
@@ -183,3 +186,44 @@ def test_sign_out__nothing_private_left_in_the_caches_or_for_the_offline_page(
     expect(page.locator("#offline-note")).to_have_text(t("walk.offline_nothing", "ru"))
     expect(card(page, "entrance.dry")).to_have_count(0)
     ctx.close()
+
+
+@pytest.mark.parametrize("replies_only", [False, True], ids=["nothing-arrives", "reply-lost"])
+def test_hung_sync__given_up_and_sent_again__nothing_lost_or_doubled(
+        server: tuple[str, TinyStore], browser: Any, replies_only: bool) -> None:
+    """A sync on a half-open socket never ends by itself; the phone gives it up and sends the
+    same changes again (same client, same numbers), and the taps made meanwhile follow."""
+    from playwright.sync_api import expect
+
+    url, store = server
+    audit_id = new_audit(store)
+    with Link(int(url.rsplit(":", 1)[1])) as link:
+        ctx, page = phone(browser, link.url, store, audit_id)
+        sent: list[dict[str, Any]] = []
+        page.on("request", lambda r: sent.append(json.loads(r.post_data or "{}"))
+                if r.url.endswith("/api/sync") else None)
+        tap_option(page, "entrance.dry", "Да")
+        wait_for(lambda: "entrance.dry" in store.get_audit(audit_id).answers, "the first tap stored")
+        expect(status(page)).to_have_attribute("data-state", "saved")
+
+        link.hang(replies_only=replies_only)
+        tap_option(page, "entrance.clean", "2")
+        wait_for(lambda: b"/api/sync" in link.heard, "the sync under way on the hung link")
+        if replies_only:  # the app has it; only its answer is lost
+            wait_for(lambda: "entrance.clean" in store.get_audit(audit_id).answers, "applied")
+        tap_option(page, "entrance.door", "Заперта")  # waits behind the hung sync
+        expect(pressed(page, "entrance.door", "Заперта")).to_have_attribute("aria-pressed", "true")
+        link.heal()
+
+        wait_for(lambda: "entrance.door" in store.get_audit(audit_id).answers,
+                 "the taps behind the hung sync stored", seconds=90)
+        expect(status(page)).to_have_attribute("data-state", "saved", timeout=60_000)
+        expect(status(page)).to_have_attribute("data-count", "0")
+        a = store.get_audit(audit_id).answers
+        assert (a["entrance.dry"].value, a["entrance.clean"].value,
+                a["entrance.door"].value) == (True, 2, "locked")
+        # the hung change went again under its own number: the app takes it once
+        clean = [(b["client"], c["seq"]) for b in sent for c in b.get("changes", [])
+                 if c["key"] == "entrance.clean"]
+        assert len(clean) >= 2 and len(set(clean)) == 1, (clean, [[(c["key"], c["seq"]) for c in b.get("changes", [])] for b in sent])
+        ctx.close()

@@ -125,7 +125,9 @@ def walk_data(audit: Audit, checklist: Checklist, *, lang: str, user: str, csrf:
                    "caption": limits.CAPTION_MAX_CHARS,
                    "reason": limits.SECTION_NA_REASON_MAX_CHARS,
                    "photo_edge": limits.PHOTO_SEND_LONG_EDGE,
-                   "photo_bytes": limits.PHOTO_SEND_MAX_BYTES},
+                   "photo_bytes": limits.PHOTO_SEND_MAX_BYTES,
+                   "sync_wait": limits.SYNC_WAIT_SECONDS,
+                   "sync_retry_max": limits.SYNC_RETRY_MAX_SECONDS},
     }
 
 

@@ -95,6 +95,9 @@ class Walk {
     TEXTS = data.texts;
     box.session = { user: data.user, csrf: data.csrf, lang: data.lang };
     box.signedOut = false;
+    const lim = data.limits || {};
+    if (lim.sync_wait) box.syncWait = 1000 * lim.sync_wait;
+    if (lim.sync_retry_max) box.retryMax = 1000 * lim.sync_retry_max;
     const fresh = !this.data || this.data.audit !== data.audit;
     const snap = box.snapshots.get(data.audit);
     if (fresh || !snap || (this.data && this.data.digest !== data.digest)) {
