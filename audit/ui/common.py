@@ -251,7 +251,7 @@ div[data-testid="stDialog"]:not(:has([data-testid="stVerticalBlock"])) { display
 html[data-notice] { overflow: auto !important; }
 /* the walk says which screen it shows; a review still on screen from the server's last run
    is hidden at once when the shopper goes back to a section (see audit/ui/walk) */
-html[data-walk="section"] .st-key-walk-review { display: none !important; }
+html[data-walk="section"] .st-key-walk-review, html[data-walk="phone-review"] .st-key-walk-review { display: none !important; }
 .st-key-page-lang { display: none !important; }
 </style>
 """

@@ -227,3 +227,51 @@ def test_hung_sync__given_up_and_sent_again__nothing_lost_or_doubled(
                  if c["key"] == "entrance.clean"]
         assert len(clean) >= 2 and len(set(clean)) == 1, (clean, [[(c["key"], c["seq"]) for c in b.get("changes", [])] for b in sent])
         ctx.close()
+
+
+def test_review_offline__drawn_on_the_phone__given_missing_held_no_score(
+        server: tuple[str, TinyStore], browser: Any) -> None:
+    """Without a signal the review is the phone's own: how much is given, what is missing (each
+    a way to its item), what is still on the phone; no score until the answers are in. The
+    same on the offline page, opened from the phone's cache."""
+    from playwright.sync_api import expect
+
+    url, store = server
+    audit_id = new_audit(store)
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+    page = ctx.new_page()
+    sign_in(page, url, "sam")
+    open_audit(page, url, audit_id)
+    tap_option(page, "entrance.dry", "Да")
+    wait_for(lambda: "entrance.dry" in store.get_audit(audit_id).answers, "the online tap stored")
+    ready_offline(page, audit_id)
+
+    ctx.set_offline(True)
+    tap_option(page, "entrance.clean", "2")
+    page.locator("select.jump").select_option("review")
+    mine = page.locator(".phone-review")
+    expect(mine).to_be_visible()
+    expect(mine.locator(".review-note")).to_have_text(t("walk.review_offline", "ru"))
+    held = int(status(page).get_attribute("data-count") or 0)
+    assert held >= 1  # the tap made offline, beside any move
+    expect(mine.locator(".review-held")).to_have_text(t("walk.review_on_phone", "ru").format(count=held))
+    expect(mine.locator(".review-given")).to_contain_text("Дано ответов: 2 из")
+    assert page.get_by_text("Итоговая оценка").count() == 0  # no score before the answers are in
+    expect(page.locator(".st-key-walk-review")).to_be_hidden()
+    missing = mine.locator("button.missing")
+    expect(missing.first).to_be_visible()
+    first = missing.first.get_attribute("data-missing")
+    assert first and first not in ("entrance.dry", "entrance.clean")  # what is given is not missing
+    missing.first.tap()
+    expect(page.locator(f".card.focus[data-key='{first}']")).to_be_visible()
+    expect(mine).to_have_count(0)
+
+    page.reload()  # the offline page, from the phone's cache: the same review
+    expect(page.locator("#offline-note")).to_have_text(t("walk.offline_opened", "ru"))
+    page.locator("select.jump").select_option("review")
+    expect(mine).to_be_visible()
+    expect(mine.locator(".review-held")).to_have_text(
+        t("walk.review_on_phone", "ru").format(count=status(page).get_attribute("data-count")))
+    expect(mine.locator(".review-given")).to_contain_text("Дано ответов: 2 из")
+    assert page.get_by_text("Итоговая оценка").count() == 0
+    ctx.close()

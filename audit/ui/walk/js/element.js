@@ -220,9 +220,9 @@ class Walk {
     this.drawNav(answers, vis);
     // The review Python draws under the walk is hidden the moment the walk leaves it, so a
     // section never pushes the old review down the screen while the server catches up.
-    document.documentElement.dataset.walk = this.review ? "review" : "section";
+    this.markView();
     const fresh = h("div", { class: "page" });
-    if (this.review) fresh.append(h("h2", { text: textOf("review") }), this.submitBlock());
+    if (this.review) fresh.append(h("h2", { text: textOf("review") }), this.phoneReview(answers, vis), this.submitBlock());
     else {
       const section = this.currentSection(vis);
       fresh.append(h("h2", { text: section.title }));
@@ -257,6 +257,14 @@ class Walk {
         if (first) first.focus({ preventScroll: true });
       }
     }
+  }
+
+  // Python's review under the walk shows only on the review, and only while the server can
+  // draw it: without a signal the walk draws its own (submit.js) and the server's, as it was
+  // when the link went, is not shown beside it
+  markView() {
+    const mark = !this.review ? "section" : this.phoneReviewShown() ? "phone-review" : "review";
+    if (document.documentElement.dataset.walk !== mark) document.documentElement.dataset.walk = mark;
   }
 
   drawNav(answers, vis) {

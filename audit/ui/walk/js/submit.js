@@ -65,6 +65,46 @@ Object.assign(Walk.prototype, {
         style: "width: 100%", text: textOf("submit"), onclick: () => this.submitOnPhone() }));
   },
 
+  // The review drawn on the phone when the server cannot draw it (no signal, or the offline
+  // page): how much is given, what is missing (each a way to its item), what the phone still
+  // holds; never a score, which waits for the answers to reach the server.
+  phoneReviewShown() {
+    return !!(this.api && this.api.standalone) || !box.online || !navigator.onLine;
+  },
+
+  phoneReview(answers, vis) {
+    if (!this.phoneReviewShown()) return h("div", { class: "phone-review", hidden: true });
+    const shown = this.shownSections(vis);
+    const counts = progress(shown, vis, answers);
+    const [done, total] = counts[""];
+    const held = pendingFor(this.data.audit);
+    const missing = this.submitState().kind === "open" ? missingOnPhone(this.data, vis, answers) : [];
+    const titles = new Map(this.sections().map((s) => [s.id, s.title]));
+    return h("div", { class: "phone-review", role: "region", "aria-label": textOf("review") },
+      h("p", { class: "review-note", text: textOf("review_offline") }),
+      h("p", { class: "review-given", text: textOf("review_given", { done, total }) }),
+      held ? h("p", { class: "review-held", text: textOf("review_on_phone", { count: held }) }) : null,
+      h("ul", { class: "review-sections" }, ...shown.map((s) => {
+        const [d, n] = counts[s.id];
+        return h("li", { text: `${d === n ? "●" : d ? "◐" : "○"} ${s.title} · ${d}/${n}` });
+      })),
+      missing.length ? h("p", { class: "review-missing", text: textOf("review_missing", { count: missing.length }) }) : null,
+      ...missing.map(([key, what]) => {
+        const item = this.items.get(key);
+        return h("button", { type: "button", class: "missing", "data-missing": key,
+          text: `${textOf("missing_" + what)}: ${titles.get(item.section)} › ${item.text}`,
+          onclick: () => this.openItem(key) });
+      }));
+  },
+
+  // a missing item opened from the phone's review: its section, the item focused
+  openItem(key) {
+    const item = this.items.get(key);
+    if (!item) return;
+    this.focus = key;
+    this.go(item.section);
+  },
+
   submitOnPhone() {
     const audit = this.data.audit;
     const r = pendingReport(audit);
@@ -80,6 +120,10 @@ Object.assign(Walk.prototype, {
   // on the review: the submit block drawn again, Python told what the phone holds, and once
   // the server has the submit, asked to draw the audit as it now is
   reviewRefresh() {
+    this.markView();
+    const answers = this.answers();
+    const mine = this.page.querySelector(".phone-review");
+    if (mine) morph(mine, this.phoneReview(answers, this.vis(answers)));
     const block = this.page.querySelector(".submit-block");
     if (block) morph(block, this.submitBlock());
     const r = pendingReport(this.data.audit);
