@@ -12,6 +12,7 @@ import pytest
 
 from audit.i18n import t
 from audit.store.folder.backend import TinyStore
+from tests.conftest import answer_mini, photograph
 from tests.e2e.conftest import PHONE_CONTEXT, box, card, sign_in, status, tap_option, wait_for
 from tests.e2e.link import Link
 from tests.e2e.test_field import new_audit, open_audit
@@ -39,6 +40,15 @@ CACHED = """async () => {
   }
   return out; }"""
 CONTROLLED = "() => !!navigator.serviceWorker.controller"
+# the position the queued submit of the phone's outbox (IndexedDB "audit-field") carries
+QUEUED_POSITION = """async () => {
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open('audit-field'); r.onsuccess = () => ok(r.result); r.onerror = no; });
+  const rows = await new Promise((ok) => {
+    const r = db.transaction('outbox').objectStore('outbox').getAll(); r.onsuccess = () => ok(r.result); });
+  db.close();
+  const submit = rows.find((e) => e.kind === 'submit');
+  return submit && submit.value.position ? [submit.value.position.lat, submit.value.position.lon] : null; }"""
 
 
 def pressed(page: Any, key: str, label: str) -> Any:
@@ -274,4 +284,47 @@ def test_review_offline__drawn_on_the_phone__given_missing_held_no_score(
         t("walk.review_on_phone", "ru").format(count=status(page).get_attribute("data-count")))
     expect(mine.locator(".review-given")).to_contain_text("Дано ответов: 2 из")
     assert page.get_by_text("Итоговая оценка").count() == 0
+    ctx.close()
+
+
+def test_offline_submit__carries_where_the_phone_was_when_tapped(
+        server: tuple[str, TinyStore], browser: Any) -> None:
+    """Submit tapped without a signal: the queued submit takes the phone's position at that
+    moment, and the server records it as the submit's proof when the signal returns."""
+    from playwright.sync_api import expect
+
+    url, store = server
+    audit_id = new_audit(store)
+    sam = store.get_user("sam")
+    assert sam is not None
+    answer_mini(store, sam, audit_id)
+    photograph(store, sam, audit_id, "office.facade")
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU", permissions=["geolocation"],
+                              geolocation={"latitude": 55.7539, "longitude": 37.6208, "accuracy": 12})
+    page = ctx.new_page()
+    sign_in(page, url, "sam")
+    open_audit(page, url, audit_id)
+
+    ctx.set_offline(True)
+    tap_option(page, "entrance.clean", "4")  # an answer of its own, still on the phone
+    page.locator("select.jump").select_option("review")
+    submit = page.locator(".submit-block button.submit")
+    expect(submit).to_be_enabled()
+    submit.tap()
+    expect(page.locator(".submit-block .submit-note")).to_contain_text("Отправлено с телефона")
+    assert wait_for(lambda: page.evaluate(QUEUED_POSITION), "the position kept with the submit") == [
+        55.7539, 37.6208]
+    ctx.set_geolocation({"latitude": 10.0, "longitude": 10.0, "accuracy": 5})  # moved on since
+    assert store.get_header(audit_id).status == "draft"
+
+    ctx.set_offline(False)
+    def proof() -> list[dict[str, Any]]:
+        header = store.get_header(audit_id)
+        return [e for e in header.events if e.get("type") == "position"
+                and e.get("stage") == "submit"] if header.status == "submitted" else []
+
+    where = wait_for(proof, "the queued submit arrived with its position", seconds=90)
+    assert len(where) == 1, where
+    assert (round(where[0]["lat"], 4), round(where[0]["lon"], 4)) == (55.7539, 37.6208)
+    assert store.get_audit(audit_id).answers["entrance.clean"].value == 4
     ctx.close()

@@ -23,6 +23,8 @@ function missingOnPhone(data, vis, answers) {
   return out;
 }
 
+const LOCATE_WAIT_MS = 10000;
+
 function learnStatus(audit, status) {
   box.status.set(audit, status);
   if (status.submitted) box.locked.add(audit);
@@ -114,7 +116,34 @@ Object.assign(Walk.prototype, {
     this.flushTyping();
     enqueue(audit, "submit", audit, { value: { photos: r.photos } });
     box.locked.add(audit);
+    this.locateSubmit(audit);
     this.reviewRefresh();
+  },
+
+  // Where the phone is at the moment of Submit, with or without a signal (the position comes
+  // from the phone itself): the queued submit waits for it in the outbox (sync.js skips a
+  // submit in box.locating) and carries it; no position within the wait, none is sent. Asked
+  // only where the person has allowed it already (the review's position prompt asks first).
+  locateSubmit(audit) {
+    const row = box.entries.find((e) => e.audit === audit && e.kind === "submit" && mine(e));
+    if (!row || !navigator.geolocation || !navigator.permissions) return;
+    box.locating.add(row.id);
+    const settle = (position) => {
+      if (!box.locating.delete(row.id)) return;
+      if (position) {
+        row.value = { ...row.value, position };
+        run(["outbox"], "readwrite", (t) => { t.objectStore("outbox").put(row); })
+          .then(() => kick(0), storageFailed);
+      } else kick(0);
+    };
+    setTimeout(() => settle(null), LOCATE_WAIT_MS + 1000);
+    navigator.permissions.query({ name: "geolocation" }).then((p) => {
+      if (p.state !== "granted") { settle(null); return; }
+      navigator.geolocation.getCurrentPosition(
+        (p) => settle({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy,
+          at: new Date(p.timestamp || Date.now()).toISOString() }),
+        () => settle(null), { enableHighAccuracy: true, timeout: LOCATE_WAIT_MS, maximumAge: 60000 });
+    }, () => settle(null));
   },
 
   // on the review: the submit block drawn again, Python told what the phone holds, and once

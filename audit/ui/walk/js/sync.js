@@ -70,7 +70,7 @@ function backoff(ms) {
 async function changesRound() {
   for (let round = 0; round < 200; round++) {
     const waitingPhotos = new Set(box.photos.filter((p) => p.state !== "sent" && p.sha).map((p) => p.sha));
-    const ready = box.entries.filter((e) => mine(e) && e.seq
+    const ready = box.entries.filter((e) => mine(e) && e.seq && !box.locating.has(e.id)
       && !((e.kind === "caption" && waitingPhotos.has(e.sha)) || (e.kind === "remove_photo" && waitingPhotos.has(e.sha || e.value))))
       .sort((a, b) => a.seq - b.seq);
     if (!ready.length) break;
