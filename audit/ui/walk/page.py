@@ -106,10 +106,8 @@ def _follow_phone(audit: Audit, shown: component.PhoneView | None, view: str, na
     a move of Python's, so the walk is never sent back where it already is."""
     if shown is None or shown.nav != nav or audit.header.arriving:
         return view
-    if shown.view == REVIEW:
-        followed = REVIEW
-    else:  # off the review: the section is where the shopper was, the phone knows it best
-        followed = "" if view == REVIEW else view
+    # off the review, the section is "where the shopper was": the phone knows it best
+    followed = REVIEW if shown.view == REVIEW else ("" if view == REVIEW else view)
     if followed != view:
         st.session_state[_view_key(audit.id)] = (followed, None, nav)
     return followed
