@@ -85,7 +85,8 @@ def test_a_sync_that_never_answers__given_up_and_sent_again_under_its_numbers(pa
         const mine = body.audit === "a2" && body.changes.length;
         if (mine && window.calls.filter((c) => c.audit === "a2").length === 1) {
           // the first never answers: only the phone's own abort ends it
-          if (opts.signal) opts.signal.addEventListener("abort", () => reject(new DOMException("gone", "AbortError")));
+          const gone = () => reject(new DOMException("gone", "AbortError"));
+          if (opts.signal) opts.signal.addEventListener("abort", gone);
           return;
         }
         const answer = { acked: body.changes.map((c) => c.seq), refused: [], answers: {}, digest: "d" };

@@ -50,6 +50,11 @@ TARGETS = """() => {
     out.push([e.tagName + ' ' + name, b.width, b.height]);
   }
   return out; }"""
+SETTLED = """() => {
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const hosts = [...document.querySelectorAll('*')].filter((e) => e.shadowRoot);
+  return hosts.every((h) => [...h.shadowRoot.querySelectorAll('button')].every(
+    (b) => b.hidden || (b.getAttribute('aria-label') || b.textContent).trim())); }"""
 SCROLLED = """() => { let t = document.scrollingElement.scrollTop;
   for (const e of document.querySelectorAll('*')) if (e.scrollTop > t) t = e.scrollTop; return t; }"""
 
@@ -96,6 +101,10 @@ def axe_source() -> str:
 
 
 def serious(page: Any) -> list[str]:
+    # on the screen as it settles: while a script run is under way Streamlit fades what it may
+    # replace (data-stale), and an element's words are set by its script a moment after it
+    # mounts; axe would judge a passing fade, or a button whose name is on its way
+    page.wait_for_function(SETTLED)
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(content=axe_source())
     found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
