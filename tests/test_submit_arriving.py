@@ -194,3 +194,35 @@ def test_submit_with_every_photo_landed_already__submitted_at_once(
     r = sync(client, csrf, audit_id, submit_change(2, ("office.facade", facade)))
     assert r.json()["status"] == {"submitted": True, "arriving": 0}
     assert data.get_header(audit_id).status == "submitted"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("where", "kept"), [
+    ({"lat": 55.75, "lon": 37.62, "accuracy": 12, "at": "2026-05-01T09:59:00.000Z"}, (55.75, 37.62)),
+    ({"lat": 95.0, "lon": 37.62, "accuracy": 12}, None),  # off the Earth
+    ({"lat": "north", "lon": 37.62, "accuracy": 12}, None),
+    ({"lat": 55.75, "lon": 37.62, "accuracy": 12, "at": "yesterday"}, None),
+    ("here", None),
+])
+def test_submit_from_the_outbox__its_position_recorded__a_garbled_one_left_out_the_submit_stands(
+        client: TestClient, data: TinyStore, people: dict[str, User], where: Any,
+        kept: tuple[float, float] | None) -> None:
+    """The position a phone took when Submit was tapped (perhaps without a signal) travels with
+    the queued submit and becomes the submit's proof; one that makes no sense is left out and
+    costs the shopper nothing: the audit is submitted with every answer it had."""
+    sam = people["shopper"]
+    audit_id = audits.start_audit(data, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="en").id
+    answer_mini(data, sam, audit_id)
+    csrf = signed_in(client, data, sam)
+    facade = jpeg(130)
+    assert upload(client, csrf, audit_id, "office.facade", facade, 1).status_code == 200
+    change = submit_change(2, ("office.facade", facade))
+    change["value"]["position"] = where
+    r = sync(client, csrf, audit_id, change)
+    assert r.status_code == 200 and r.json()["status"] == {"submitted": True, "arriving": 0}
+    header = data.get_header(audit_id)
+    assert header is not None and header.status == "submitted"
+    proof = [(e["lat"], e["lon"]) for e in header.events
+             if e.get("type") == "position" and e.get("stage") == "submit"]
+    assert proof == ([kept] if kept else [])
+    assert data.get_audit(audit_id).answers["entrance.door"].value == "open"  # type: ignore[union-attr]

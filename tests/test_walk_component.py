@@ -51,7 +51,9 @@ def test_walk_data__answers_thumbnails_hours_and_words(store: Store, network: di
                               "caption": limits.CAPTION_MAX_CHARS,
                               "reason": limits.SECTION_NA_REASON_MAX_CHARS,
                               "photo_edge": limits.PHOTO_SEND_LONG_EDGE,
-                              "photo_bytes": limits.PHOTO_SEND_MAX_BYTES}
+                              "photo_bytes": limits.PHOTO_SEND_MAX_BYTES,
+                              "sync_wait": limits.SYNC_WAIT_SECONDS,
+                              "sync_retry_max": limits.SYNC_RETRY_MAX_SECONDS}
     # a hash the audit holds no photo of (typed in by an older sync) shows nothing
     forge_photo_name(store, audit_id, "entrance.clean", "ab" * 32)
     again = store.get_audit(audit_id)
@@ -62,15 +64,19 @@ def test_walk_data__answers_thumbnails_hours_and_words(store: Store, network: di
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
-    ({"type": "review", "at": 1}, component.WalkEvent("review")),
-    ({"type": "section", "section": "office"}, component.WalkEvent("section", "office")),
-    ({"type": "section", "section": "attic"}, None),
-    ({"type": "explode"}, None),
+    ({"audit": "a1", "view": "review", "nav": 0}, component.PhoneView("review", 0)),
+    ({"audit": "a1", "view": "office", "nav": 3}, component.PhoneView("office", 3)),
+    ({"audit": "a2", "view": "review", "nav": 0}, None),  # another audit's walk
+    ({"audit": "a1", "view": "attic", "nav": 0}, None),
+    ({"audit": "a1", "view": "review", "nav": -1}, None),
+    ({"audit": "a1", "view": "review", "nav": True}, None),
+    ({"audit": "a1", "view": "review"}, None),
     ("review", None),
     (None, None),
 ])
-def test_read_event__only_known_events(raw: object, expected: component.WalkEvent | None) -> None:
-    assert component.read_event(raw, ["entrance", "office"]) == expected
+def test_phone_view__only_this_audits_known_views(raw: object, expected: component.PhoneView | None) -> None:
+    assert component.phone_view({"view": raw}, "a1", ["entrance", "office"]) == expected
+    assert component.phone_view(None, "a1", ["entrance", "office"]) is None
 
 
 @pytest.mark.parametrize(("state", "expected"), [

@@ -27,6 +27,7 @@ HAND = """() => {
     const answer = { acked: body.changes.map((c) => c.seq), refused: [], answers: {}, digest: "d" };
     const first = window.calls.length === 1;
     return { ok: true, status: 200,
+             text: async () => { if (first) await window.held; return JSON.stringify(answer); },
              json: async () => { if (first) await window.held; return answer; } };
   };
 }"""
@@ -70,3 +71,41 @@ def test_a_tap_while_the_answer_to_the_last_one_is_being_read__is_sent(page: Any
     sent = page.evaluate("window.calls.map((c) => c.changes.map((x) => x.value))")
     assert sent[0] == [True]
     assert [False] in sent[1:], sent  # the second tap went out after the first
+
+
+def test_a_sync_that_never_answers__given_up_and_sent_again_under_its_numbers(page: Any) -> None:
+    """A half-open socket: the fetch neither answers nor fails. After the wait the phone gives it
+    up and sends the same changes again (same numbers: the server applies them once), and the
+    outbox empties; before, the lane waited behind it for ever."""
+    page.evaluate("""() => {
+      window.calls = [];
+      window.fetch = (url, opts) => new Promise((resolve, reject) => {
+        const body = JSON.parse(opts.body);
+        window.calls.push(body);
+        const mine = body.audit === "a2" && body.changes.length;
+        if (mine && window.calls.filter((c) => c.audit === "a2").length === 1) {
+          // the first never answers: only the phone's own abort ends it
+          const gone = () => reject(new DOMException("gone", "AbortError"));
+          if (opts.signal) opts.signal.addEventListener("abort", gone);
+          return;
+        }
+        const answer = { acked: body.changes.map((c) => c.seq), refused: [], answers: {}, digest: "d" };
+        resolve({ ok: true, status: 200, text: async () => JSON.stringify(answer),
+                  json: async () => answer });
+      });
+    }""")
+    page.evaluate("""async () => {
+      box.syncWait = 300;
+      box.session = { user: "sam", csrf: "t", lang: "ru" };
+      await box.ready;
+      enqueue("a2", "answer", "talk.greets", { value: true });
+      enqueue("a2", "comment", "talk.greets", { value: "smiled" });
+    }""")
+    page.wait_for_function("box.entries.filter((e) => e.audit === 'a2').length === 0 && !box.sending",
+                           timeout=20_000)
+    sent = page.evaluate("""window.calls.filter((c) => c.audit === "a2" && c.changes.length)
+      .map((c) => c.changes.map((x) => [x.kind, x.seq, x.value]))""")
+    assert len(sent) >= 2, sent
+    again = {tuple(c) for c in sent[1]}
+    assert all(tuple(c) in again for c in sent[0]), sent  # the given-up batch, under its numbers
+    assert sorted({tuple(c) for b in sent for c in b}) == [("answer", 3, True), ("comment", 4, "smiled")]

@@ -104,6 +104,10 @@ SYNC_CLIENTS_MAX = 20
 # or `audit release-held` from cron) it is completed without the ones that never arrived,
 # listed as missing. The reviewer or HQ may release it sooner by hand.
 HELD_AUDIT_RELEASE_HOURS = 72
+# The phone gives a sync up after this long (a half-open socket on a dropping link never ends a
+# request by itself) and sends it again after a pause that doubles up to the second figure.
+SYNC_WAIT_SECONDS = 15
+SYNC_RETRY_MAX_SECONDS = 15
 # Zone offsets on Earth run from -12:00 to +14:00; a photo's EXIF offset beyond ±14:00 is ignored
 UTC_OFFSET_MAX_MINUTES = 14 * 60
 

@@ -553,6 +553,17 @@ WALK_STRINGS: dict[str, tuple[str, str]] = {
     "walk.submit_missing": ("Before submitting, still to answer: {count}",
                             "Перед отправкой осталось ответить: {count}"),
     "walk.submit_preparing": ("Photos are being prepared…", "Фото готовятся…"),
+    "walk.review_offline": ("No connection: this review is drawn on the phone from what it holds. "
+                            "The score appears once the answers reach the server.",
+                            "Нет связи: проверка собрана на телефоне из того, что на нём есть. "
+                            "Оценка появится, когда ответы дойдут до сервера."),
+    "walk.review_on_phone": ("{count} still on this phone, counted as given",
+                             "{count} ещё на телефоне: учтены как данные"),
+    "walk.review_given": ("Given: {done} of {total}", "Дано ответов: {done} из {total}"),
+    "walk.review_missing": ("{count} things are missing before you can submit:",
+                            "Перед отправкой не хватает: {count}"),
+    "walk.missing_answer": ("Answer", "Ответ"),
+    "walk.missing_photo": ("Photo", "Фото"),
     "walk.submit_queued": ("Submitted on this phone: it reaches the server as soon as the "
                            "connection allows ({count} on this phone).",
                            "Отправлено с телефона: дойдёт до сервера, как только позволит связь "

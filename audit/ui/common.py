@@ -254,8 +254,10 @@ div[data-testid="stDialog"]:not(:has([data-testid="stVerticalBlock"])) { display
    is open and gives the page its taps back (audit/ui/walk/js/notice.js) */
 html[data-notice] { overflow: auto !important; }
 /* the walk says which screen it shows; a review still on screen from the server's last run
-   is hidden at once when the shopper goes back to a section (see audit/ui/walk) */
-html[data-walk="section"] .st-key-walk-review { display: none !important; }
+   is hidden at once when the shopper goes back to a section, or when the walk draws its own
+   review without a signal (see audit/ui/walk) */
+html[data-walk="section"] .st-key-walk-review,
+html[data-walk="phone-review"] .st-key-walk-review { display: none !important; }
 .st-key-page-lang { display: none !important; }
 /* a view drawn twice, for a laptop and for a phone (a wide table, and the same rows as a list
    that wraps): keyed containers "only-wide-…" and "only-phone-…", one shown per screen width */

@@ -27,6 +27,7 @@ from audit.people import handoff
 from audit.people.ratelimit import RateLimited, photo_uploads, sync_batches
 from audit.photos import PhotoError, message
 from audit.visits import service as visit_service
+from audit.visits.proof import BadPosition, Position, check_position
 from audit.web import signin, voice
 from audit.web.bodies import BadJson, parse_json, request_lang
 from audit.web.intake import photo_bodies, uploads_in_flight
@@ -152,10 +153,12 @@ async def sync_batch(request: Request) -> Response:
 
     def _submit(asked: tuple[int, tuple[tuple[str, str], ...]], out: dict[str, Any],
                 lang: str) -> dict[str, Any]:
-        """The phone's submit, after the answers it came with: held for its photos or done."""
+        """The phone's submit, after the answers it came with: held for its photos or done;
+        with where the phone was when the shopper tapped Submit, if it said."""
         seq, coming = asked
         try:
-            left = workflow.submit_from_phone(store, who.user, audit_id, coming)
+            left = workflow.submit_from_phone(store, who.user, audit_id, coming,
+                                              position=submit_position(payload, seq))
         except AppError as err:
             out["refused"].append({"seq": seq, "code": err.code, "message": error_text(err, lang)})
             return {"submitted": False, "arriving": 0}
@@ -180,6 +183,23 @@ async def sync_batch(request: Request) -> Response:
     except AppError as err:
         return _store_error(err, lang)
     return JSONResponse(out, headers={"Cache-Control": "no-store"})
+
+
+def submit_position(payload: Any, seq: int) -> Position | None:
+    """The position a phone's queued submit carries ({lat, lon, accuracy, at} beside its photos,
+    taken when Submit was tapped, perhaps without a signal); None when it carries none, or one
+    that makes no sense (the submit itself stands: a position is proof, not a condition)."""
+    changes = payload.get("changes") if isinstance(payload, dict) else None
+    raw = next((c.get("value") for c in changes or () if isinstance(c, dict)
+                and c.get("seq") == seq and c.get("kind") == "submit"), None)
+    where = raw.get("position") if isinstance(raw, dict) else None
+    if not isinstance(where, dict):
+        return None
+    try:
+        at = sync.phone_time(where.get("at")) if where.get("at") else ""
+        return check_position(where.get("lat"), where.get("lon"), where.get("accuracy"), at)
+    except (BadPosition, sync.SyncError):
+        return None
 
 
 async def photo_upload(request: Request) -> Response:

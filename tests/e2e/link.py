@@ -2,7 +2,11 @@
 every open connection (the page's WebSocket, a sync under way) and refuses new ones until it is
 restored. The browser is not told it is offline (navigator.onLine stays true), as on a phone
 whose signal goes while it still thinks it has a network: unlike Playwright's set_offline (a
-soft switch that leaves sockets up) Streamlit loses its socket and starts reconnecting."""
+soft switch that leaves sockets up) Streamlit loses its socket and starts reconnecting.
+
+It can also hang, as a half-open socket does on a dropping link: nothing is broken or refused,
+but what goes over a hung connection is swallowed (both ways, or only the app's replies) and
+the connection stays open for ever; a request on it never ends by itself."""
 
 from __future__ import annotations
 
@@ -21,6 +25,11 @@ class Link:
         self.port = _free_port()
         self.down = False
         self.cuts = 0
+        self.hanging = False  # what is sent now hangs its connection
+        self.replies_only = False  # a hung connection still carries the requests to the app
+        self.hung: set[int] = set()  # connections that carried something while hanging: for good
+        self.heard = bytearray()  # what the phone sent over hung connections (first MiB)
+        self._ids = 0
         self.loop = asyncio.new_event_loop()
         self.writers: set[asyncio.StreamWriter] = set()
         self.ready = threading.Event()
@@ -46,6 +55,20 @@ class Link:
 
     def restore(self) -> None:
         self.down = False
+
+    def hang(self, *, replies_only: bool = False) -> None:
+        """Until heal(), a connection the phone sends anything over hangs, for good; with
+        replies_only the app still gets each request (and acts on it), the phone never hears
+        back. A connection left idle meanwhile works as before."""
+        self.loop.call_soon_threadsafe(self._hang, replies_only)
+
+    def _hang(self, replies_only: bool) -> None:
+        self.replies_only = replies_only
+        self.hanging = True
+
+    def heal(self) -> None:
+        """New connections work again; the hung ones stay hung (the phone must give them up)."""
+        self.loop.call_soon_threadsafe(setattr, self, "hanging", False)
 
     async def _cut(self) -> None:
         self.down = True
@@ -87,16 +110,27 @@ class Link:
             return
         pair = {writer, up_writer}
         self.writers |= pair
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        self._ids += 1
+        conn = self._ids
+        await asyncio.gather(self._pipe(reader, up_writer, conn, request=True),
+                             self._pipe(up_reader, writer, conn, request=False))
         self.writers -= pair
 
-    @staticmethod
-    async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+    async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter, conn: int, *,
+                    request: bool) -> None:
         try:
             while data := await src.read(65536):
+                if request and self.hanging:
+                    self.hung.add(conn)
+                if conn in self.hung:
+                    if request and len(self.heard) < 2**20:
+                        self.heard += data
+                    if not (request and self.replies_only):
+                        continue  # swallowed: nothing arrives, nothing is closed
                 dst.write(data)
                 await dst.drain()
         except (ConnectionError, OSError, asyncio.CancelledError):
             pass
         finally:
-            dst.close()
+            if request or conn not in self.hung:
+                dst.close()  # the app closing a hung connection is not heard of either

@@ -4,6 +4,7 @@ downloads none of Streamlit's files, and a sign-out leaves nothing private on th
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -11,8 +12,11 @@ import pytest
 
 from audit.i18n import t
 from audit.store.folder.backend import TinyStore
+from tests.conftest import answer_mini, photograph
 from tests.e2e.conftest import PHONE_CONTEXT, box, card, sign_in, status, tap_option, wait_for
+from tests.e2e.link import Link
 from tests.e2e.test_field import new_audit, open_audit
+from tests.e2e.test_taps import phone
 from tests.security.test_csp import VIOLATIONS
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +40,15 @@ CACHED = """async () => {
   }
   return out; }"""
 CONTROLLED = "() => !!navigator.serviceWorker.controller"
+# the position the queued submit of the phone's outbox (IndexedDB "audit-field") carries
+QUEUED_POSITION = """async () => {
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open('audit-field'); r.onsuccess = () => ok(r.result); r.onerror = no; });
+  const rows = await new Promise((ok) => {
+    const r = db.transaction('outbox').objectStore('outbox').getAll(); r.onsuccess = () => ok(r.result); });
+  db.close();
+  const submit = rows.find((e) => e.kind === 'submit');
+  return submit && submit.value.position ? [submit.value.position.lat, submit.value.position.lon] : null; }"""
 
 
 def pressed(page: Any, key: str, label: str) -> Any:
@@ -185,4 +198,136 @@ def test_sign_out__nothing_private_left_in_the_caches_or_for_the_offline_page(
     page.goto(f"{url}/?id={audit_id}")
     expect(page.locator("#offline-note")).to_have_text(t("walk.offline_nothing", "ru"))
     expect(card(page, "entrance.dry")).to_have_count(0)
+    ctx.close()
+
+
+@pytest.mark.parametrize("replies_only", [False, True], ids=["nothing-arrives", "reply-lost"])
+def test_hung_sync__given_up_and_sent_again__nothing_lost_or_doubled(
+        server: tuple[str, TinyStore], browser: Any, replies_only: bool) -> None:
+    """A sync on a half-open socket never ends by itself; the phone gives it up and sends the
+    same changes again (same client, same numbers), and the taps made meanwhile follow."""
+    from playwright.sync_api import expect
+
+    url, store = server
+    audit_id = new_audit(store)
+    with Link(int(url.rsplit(":", 1)[1])) as link:
+        ctx, page = phone(browser, link.url, store, audit_id)
+        sent: list[dict[str, Any]] = []
+        page.on("request", lambda r: sent.append(json.loads(r.post_data or "{}"))
+                if r.url.endswith("/api/sync") else None)
+        tap_option(page, "entrance.dry", "Да")
+        wait_for(lambda: "entrance.dry" in store.get_audit(audit_id).answers, "the first tap stored")
+        expect(status(page)).to_have_attribute("data-state", "saved")
+
+        link.hang(replies_only=replies_only)
+        tap_option(page, "entrance.clean", "2")
+        wait_for(lambda: b"/api/sync" in link.heard, "the sync under way on the hung link")
+        if replies_only:  # the app has it; only its answer is lost
+            wait_for(lambda: "entrance.clean" in store.get_audit(audit_id).answers, "applied")
+        tap_option(page, "entrance.door", "Заперта")  # waits behind the hung sync
+        expect(pressed(page, "entrance.door", "Заперта")).to_have_attribute("aria-pressed", "true")
+        link.heal()
+
+        wait_for(lambda: "entrance.door" in store.get_audit(audit_id).answers,
+                 "the taps behind the hung sync stored", seconds=90)
+        expect(status(page)).to_have_attribute("data-state", "saved", timeout=60_000)
+        expect(status(page)).to_have_attribute("data-count", "0")
+        a = store.get_audit(audit_id).answers
+        assert (a["entrance.dry"].value, a["entrance.clean"].value,
+                a["entrance.door"].value) == (True, 2, "locked")
+        # the hung change went again under its own number: the app takes it once
+        clean = [(b["client"], c["seq"]) for b in sent for c in b.get("changes", [])
+                 if c["key"] == "entrance.clean"]
+        assert len(clean) >= 2 and len(set(clean)) == 1, clean
+        ctx.close()
+
+
+def test_review_offline__drawn_on_the_phone__given_missing_held_no_score(
+        server: tuple[str, TinyStore], browser: Any) -> None:
+    """Without a signal the review is the phone's own: how much is given, what is missing (each
+    a way to its item), what is still on the phone; no score until the answers are in. The
+    same on the offline page, opened from the phone's cache."""
+    from playwright.sync_api import expect
+
+    url, store = server
+    audit_id = new_audit(store)
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+    page = ctx.new_page()
+    sign_in(page, url, "sam")
+    open_audit(page, url, audit_id)
+    tap_option(page, "entrance.dry", "Да")
+    wait_for(lambda: "entrance.dry" in store.get_audit(audit_id).answers, "the online tap stored")
+    ready_offline(page, audit_id)
+
+    ctx.set_offline(True)
+    tap_option(page, "entrance.clean", "2")
+    page.locator("select.jump").select_option("review")
+    mine = page.locator(".phone-review")
+    expect(mine).to_be_visible()
+    expect(mine.locator(".review-note")).to_have_text(t("walk.review_offline", "ru"))
+    held = int(status(page).get_attribute("data-count") or 0)
+    assert held >= 1  # the tap made offline, beside any move
+    expect(mine.locator(".review-held")).to_have_text(t("walk.review_on_phone", "ru").format(count=held))
+    expect(mine.locator(".review-given")).to_contain_text("Дано ответов: 2 из")
+    assert page.get_by_text("Итоговая оценка").count() == 0  # no score before the answers are in
+    expect(page.locator(".st-key-walk-review")).to_be_hidden()
+    missing = mine.locator("button.missing")
+    expect(missing.first).to_be_visible()
+    first = missing.first.get_attribute("data-missing")
+    assert first and first not in ("entrance.dry", "entrance.clean")  # what is given is not missing
+    missing.first.tap()
+    expect(page.locator(f".card.focus[data-key='{first}']")).to_be_visible()
+    expect(mine).to_have_count(0)
+
+    page.reload()  # the offline page, from the phone's cache: the same review
+    expect(page.locator("#offline-note")).to_have_text(t("walk.offline_opened", "ru"))
+    page.locator("select.jump").select_option("review")
+    expect(mine).to_be_visible()
+    expect(mine.locator(".review-held")).to_have_text(
+        t("walk.review_on_phone", "ru").format(count=status(page).get_attribute("data-count")))
+    expect(mine.locator(".review-given")).to_contain_text("Дано ответов: 2 из")
+    assert page.get_by_text("Итоговая оценка").count() == 0
+    ctx.close()
+
+
+def test_offline_submit__carries_where_the_phone_was_when_tapped(
+        server: tuple[str, TinyStore], browser: Any) -> None:
+    """Submit tapped without a signal: the queued submit takes the phone's position at that
+    moment, and the server records it as the submit's proof when the signal returns."""
+    from playwright.sync_api import expect
+
+    url, store = server
+    audit_id = new_audit(store)
+    sam = store.get_user("sam")
+    assert sam is not None
+    answer_mini(store, sam, audit_id)
+    photograph(store, sam, audit_id, "office.facade")
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU", permissions=["geolocation"],
+                              geolocation={"latitude": 55.7539, "longitude": 37.6208, "accuracy": 12})
+    page = ctx.new_page()
+    sign_in(page, url, "sam")
+    open_audit(page, url, audit_id)
+
+    ctx.set_offline(True)
+    tap_option(page, "entrance.clean", "4")  # an answer of its own, still on the phone
+    page.locator("select.jump").select_option("review")
+    submit = page.locator(".submit-block button.submit")
+    expect(submit).to_be_enabled()
+    submit.tap()
+    expect(page.locator(".submit-block .submit-note")).to_contain_text("Отправлено с телефона")
+    assert wait_for(lambda: page.evaluate(QUEUED_POSITION), "the position kept with the submit") == [
+        55.7539, 37.6208]
+    ctx.set_geolocation({"latitude": 10.0, "longitude": 10.0, "accuracy": 5})  # moved on since
+    assert store.get_header(audit_id).status == "draft"
+
+    ctx.set_offline(False)
+    def proof() -> list[dict[str, Any]]:
+        header = store.get_header(audit_id)
+        return [e for e in header.events if e.get("type") == "position"
+                and e.get("stage") == "submit"] if header.status == "submitted" else []
+
+    where = wait_for(proof, "the queued submit arrived with its position", seconds=90)
+    assert len(where) == 1, where
+    assert (round(where[0]["lat"], 4), round(where[0]["lon"], 4)) == (55.7539, 37.6208)
+    assert store.get_audit(audit_id).answers["entrance.clean"].value == 4
     ctx.close()

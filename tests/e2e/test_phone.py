@@ -50,6 +50,11 @@ TARGETS = """() => {
     out.push([e.tagName + ' ' + name, b.width, b.height]);
   }
   return out; }"""
+SETTLED = """() => {
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const hosts = [...document.querySelectorAll('*')].filter((e) => e.shadowRoot);
+  return hosts.every((h) => [...h.shadowRoot.querySelectorAll('button')].every(
+    (b) => b.hidden || (b.getAttribute('aria-label') || b.textContent).trim())); }"""
 SCROLLED = """() => { let t = document.scrollingElement.scrollTop;
   for (const e of document.querySelectorAll('*')) if (e.scrollTop > t) t = e.scrollTop; return t; }"""
 
@@ -96,6 +101,10 @@ def axe_source() -> str:
 
 
 def serious(page: Any) -> list[str]:
+    # on the screen as it settles: while a script run is under way Streamlit fades what it may
+    # replace (data-stale), and an element's words are set by its script a moment after it
+    # mounts; axe would judge a passing fade, or a button whose name is on its way
+    page.wait_for_function(SETTLED)
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(content=axe_source())
     found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
@@ -212,4 +221,61 @@ def test_phone__whole_walk_feels_native(server: tuple[str, Store], browser: Any,
     header = store.get_header(audit_id)
     assert header is not None and header.status == "submitted"
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    ctx.close()
+
+
+# Every report the walk makes to Python (its view, a trigger in older builds) is followed, in the
+# same tick and then every few milliseconds for a second, by another state report: each one a
+# rerun request that stops the script run under way at its next yield, as the review's
+# "pending" report does on a busy server.
+RERUN_STORM = """() => {
+  const hosts = [...document.querySelectorAll('*')].filter((e) => e.shadowRoot);
+  const nodes = [...document.querySelectorAll('*'),
+                 ...hosts.flatMap((e) => [e.shadowRoot, ...e.shadowRoot.querySelectorAll('*')])];
+  const walk = nodes.find((e) => e.__walk).__walk;
+  if (walk.storming) return;
+  walk.storming = true;
+  let api = walk.api;  // each mount hands the walk its api again: the wrapper stays around it
+  const audit = walk.data.audit;
+  const storm = () => {
+    let i = 0;
+    const one = () => api.setStateValue('pending', { audit, count: 0, answers: 0, photos: [],
+                                                      submitted: false, noise: ++i });
+    one();
+    const timer = setInterval(() => { one(); if (i >= 200) clearInterval(timer); }, 5);
+  };
+  const wrapped = {
+    setTriggerValue: (k, v) => { api.setTriggerValue(k, v); storm(); },
+    setStateValue: (k, v) => { api.setStateValue(k, v); if (k === 'view') storm(); },
+  };
+  Object.defineProperty(walk, 'api', { get: () => wrapped, set: (v) => { api = v; } });
+}"""
+
+
+def test_phone__review_drawn_though_reruns_preempt_the_move(server: tuple[str, Store],
+                                                             browser: Any) -> None:
+    """The review Python draws comes however many reruns follow the move to it: the move is a
+    state the walk keeps, not a one-shot trigger a preempted run drops."""
+    from playwright.sync_api import expect
+
+    url, store = server
+    sam = store.get_user("sam")
+    assert sam is not None
+    audit_id = audits.start_audit(store, sam, location_id="loc-a", template_id="mini",
+                                  mode="mystery", lang="ru").id
+    ctx = browser.new_context(**PHONE_CONTEXT, locale="ru-RU")
+    page = ctx.new_page()
+    sign_in(page, url, "sam")
+    page.goto(f"{url}/?id={audit_id}")
+    expect(card(page, "entrance.dry")).to_be_visible()
+    expect(status(page)).to_have_attribute("data-state", "saved")
+    review = page.locator(".st-key-walk-review")
+    for _ in range(3):  # to the review and back, three times, each under a storm of reruns
+        page.evaluate(RERUN_STORM)
+        page.locator("select.jump").select_option("review")
+        expect(review.get_by_role("button", name=re.compile("Отправить аудит"))).to_be_visible()
+        page.evaluate(RERUN_STORM)
+        page.locator("select.jump").select_option("entrance")
+        expect(card(page, "entrance.dry")).to_be_visible()
+        expect(review).to_be_hidden()
     ctx.close()

@@ -3,8 +3,8 @@
 The element gets the whole audit at once (every section, the stored answers, the words of
 the page's language) and keeps answering, moving between sections and taking photos on
 the phone; changes go to the /api routes through an outbox in IndexedDB. Python hears from
-it only when the shopper goes to the review (an event) and, on the review, how many changes
-the phone still holds (state), so the server is not asked for a screen on every tap.
+it only when the shopper goes to or leaves the review and, on the review, what the phone still
+holds (state values), so the server is not asked for a screen on every tap.
 """
 
 from __future__ import annotations
@@ -54,11 +54,12 @@ _component = st.components.v2.component(
 
 
 @dataclass(frozen=True)
-class WalkEvent:
-    """What the element asked Python for: "review", or "section" with the section to show."""
+class PhoneView:
+    """Where the shopper is on the phone ("review" or a section), and after which of Python's
+    moves (its navigation count): a report made before Python's latest move is out of date."""
 
-    type: str
-    section: str = ""
+    view: str
+    nav: int
 
 
 def _item(item: Item, key: str, lang: str) -> dict[str, Any]:
@@ -124,7 +125,9 @@ def walk_data(audit: Audit, checklist: Checklist, *, lang: str, user: str, csrf:
                    "caption": limits.CAPTION_MAX_CHARS,
                    "reason": limits.SECTION_NA_REASON_MAX_CHARS,
                    "photo_edge": limits.PHOTO_SEND_LONG_EDGE,
-                   "photo_bytes": limits.PHOTO_SEND_MAX_BYTES},
+                   "photo_bytes": limits.PHOTO_SEND_MAX_BYTES,
+                   "sync_wait": limits.SYNC_WAIT_SECONDS,
+                   "sync_retry_max": limits.SYNC_RETRY_MAX_SECONDS},
     }
 
 
@@ -144,18 +147,23 @@ def checklist_data(checklist: Checklist, lang: str) -> dict[str, Any]:
     }
 
 
-def read_event(raw: Any, section_ids: list[str]) -> WalkEvent | None:
-    """The element's trigger value as an event; anything unexpected is ignored."""
-    if not isinstance(raw, dict):
+def phone_view(state: Any, audit_id: str, section_ids: list[str]) -> PhoneView | None:
+    """The element's state value "view" for this audit; None until it says (or if garbled).
+
+    A state value, not a trigger: Streamlit hands a trigger to the one script run it starts,
+    and a rerun request arriving just after (the review's "pending" report, sent in the same
+    tick) stops that run before the page reads it; a state value goes with every run after."""
+    if not isinstance(state, dict) and not hasattr(state, "get"):
         return None
-    kind = raw.get("type")
-    if kind == REVIEW:
-        return WalkEvent(REVIEW)
-    if kind == "submitted":  # the phone's submit reached the server: the page as it now is
-        return WalkEvent("submitted")
-    if kind == "section" and raw.get("section") in section_ids:
-        return WalkEvent("section", str(raw["section"]))
-    return None
+    raw = state.get("view")
+    if not isinstance(raw, dict) or raw.get("audit") != audit_id:
+        return None
+    view, nav = raw.get("view"), raw.get("nav")
+    if view != REVIEW and view not in section_ids:
+        return None
+    if not isinstance(nav, int) or isinstance(nav, bool) or nav < 0:
+        return None
+    return PhoneView(str(view), nav)
 
 
 def pending(state: Any, audit_id: str) -> int | None:
@@ -200,6 +208,8 @@ def holds(state: Any, audit_id: str) -> PhoneHolds | None:
 
 
 def mount(data: dict[str, Any]) -> Any:
-    """Mount the element; its result carries `event` (a trigger) and `pending` (a state)."""
-    return _component(key=KEY, data=data, default={"pending": None},
-                      on_event_change=lambda: None, on_pending_change=lambda: None)
+    """Mount the element; its result carries three state values: `view` (where the walk is),
+    `pending` (what the phone holds) and `server` (the submit as the server last told it)."""
+    return _component(key=KEY, data=data, default={"pending": None, "view": None, "server": None},
+                      on_view_change=lambda: None, on_pending_change=lambda: None,
+                      on_server_change=lambda: None)

@@ -92,17 +92,25 @@ def _walk(user: User, audit_id: str, location: Location | None) -> None:
                                focus=focus, location=location, photos=store.photo_files())
     data["nav"] = nav
     result = component.mount(data)
-    event = component.read_event(result.get("event"), [s.id for s in checklist.sections])
-    if event is not None and event.type == REVIEW and view != REVIEW:
-        _navigate(audit.id, REVIEW)
-        st.rerun()
-    if event is not None and event.type == "section" and view == REVIEW:
-        _navigate(audit.id, event.section)
-        st.rerun()
+    view = _follow_phone(audit, component.phone_view(result, audit.id,
+                                                     [s.id for s in checklist.sections]), view, nav)
     if view == REVIEW:
         # keyed: the walk hides this container the moment the shopper leaves the review
         with st.container(key="walk-review"):
             _review(user, audit, checklist, component.holds(result, audit.id))
+
+
+def _follow_phone(audit: Audit, shown: component.PhoneView | None, view: str, nav: int) -> str:
+    """The view to draw under the walk: the phone's own move to or from the review stands when
+    it came after Python's latest move (the same navigation count); it is kept, not counted as
+    a move of Python's, so the walk is never sent back where it already is."""
+    if shown is None or shown.nav != nav or audit.header.arriving:
+        return view
+    # off the review, the section is "where the shopper was": the phone knows it best
+    followed = REVIEW if shown.view == REVIEW else ("" if view == REVIEW else view)
+    if followed != view:
+        st.session_state[_view_key(audit.id)] = (followed, None, nav)
+    return followed
 
 
 def _review(user: User, audit: Audit, checklist: Checklist,

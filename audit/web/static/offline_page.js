@@ -56,8 +56,8 @@ async function openOffline() {
   const root = host.attachShadow({ mode: "open" });
   root.append(document.getElementById("walk-template").content.cloneNode(true));
   const walk = new Walk(root);
-  // the review and Python's other screens need the app: the walk stays on its sections
-  const api = { setTriggerValue: () => {}, setStateValue: () => {} };
+  // no Python here: the walk draws its own review from what the phone holds
+  const api = { standalone: true, setStateValue: () => {} };
   await walk.update({ ...data, view: "", nav: 0, focus: null }, api);
 }
 

@@ -13,7 +13,6 @@ class Walk {
     this.viewer = this.el.querySelector(".viewer");
     this.section = null;
     this.nav = -1;
-    this.asked = new Set(); // views the walk asked Python for (the review, a section from it)
     this.typing = new Map();
     this.listener = () => this.refresh();
     box.listeners.add(this.listener);
@@ -96,6 +95,9 @@ class Walk {
     TEXTS = data.texts;
     box.session = { user: data.user, csrf: data.csrf, lang: data.lang };
     box.signedOut = false;
+    const lim = data.limits || {};
+    if (lim.sync_wait) box.syncWait = 1000 * lim.sync_wait;
+    if (lim.sync_retry_max) box.retryMax = 1000 * lim.sync_retry_max;
     const fresh = !this.data || this.data.audit !== data.audit;
     const snap = box.snapshots.get(data.audit);
     if (fresh || !snap || (this.data && this.data.digest !== data.digest)) {
@@ -110,15 +112,10 @@ class Walk {
     await box.ready;
     const ids = data.sections.map((s) => s.id);
     // Python moves the walk only when its navigation count changes; a run for anything else
-    // leaves the walk where the shopper has already taken it on the phone. A move Python only
-    // echoes (to or from the review, asked by the walk itself) is not made again: it arrives a
-    // run later, when the shopper may have moved on.
-    const echo = !fresh && data.nav !== this.nav && !data.focus && this.asked.has(data.view);
-    if (echo) {
-      this.asked.delete(data.view);
-      this.nav = data.nav;
-    } else if (fresh || data.nav !== this.nav) {
-      this.asked.clear();
+    // leaves the walk where the shopper has already taken it on the phone. The walk's own moves
+    // to and from the review reach Python as a state value naming this count (see go()), and
+    // Python takes them without counting a move of its own: nothing comes back to be undone.
+    if (fresh || data.nav !== this.nav) {
       this.review = data.view === "review";
       const asked = ids.includes(data.view) ? data.view : null;
       const onPhone = sectionOnPhone(data.audit);
@@ -146,7 +143,10 @@ class Walk {
   }
 
   // Every move shows at once on the phone; Python hears of the review (it draws it below) and
-  // of leaving it (it stops drawing it).
+  // of leaving it (it stops drawing it). It hears by a state value, not a trigger: a trigger
+  // lives only in the one script run it starts, and the next rerun request (the review's
+  // "pending" report, sent in the same tick) stops that run before it reads it, so the review
+  // never came. A state value goes with every later run until the walk changes it.
   go(id) {
     if (id === (this.review ? "review" : this.section)) return;
     this.flushTyping();
@@ -158,9 +158,14 @@ class Walk {
     }
     this.render();
     this.toTop();
-    if (this.review || leaving) this.asked.add(id);
-    if (this.review) this.api.setTriggerValue("event", { type: "review", at: Date.now() });
-    else if (leaving) this.api.setTriggerValue("event", { type: "section", section: id, at: Date.now() });
+    if (this.review || leaving) this.tellView();
+  }
+
+  // where the walk is, after which of Python's moves (component.phone_view reads it)
+  tellView() {
+    if (!this.api || !this.data) return;
+    const view = this.review ? "review" : this.section;
+    this.api.setStateValue("view", { audit: this.data.audit, view, nav: this.nav });
   }
 
   move(step) {
@@ -215,9 +220,9 @@ class Walk {
     this.drawNav(answers, vis);
     // The review Python draws under the walk is hidden the moment the walk leaves it, so a
     // section never pushes the old review down the screen while the server catches up.
-    document.documentElement.dataset.walk = this.review ? "review" : "section";
+    this.markView();
     const fresh = h("div", { class: "page" });
-    if (this.review) fresh.append(h("h2", { text: textOf("review") }), this.submitBlock());
+    if (this.review) fresh.append(h("h2", { text: textOf("review") }), this.phoneReview(answers, vis), this.submitBlock());
     else {
       const section = this.currentSection(vis);
       fresh.append(h("h2", { text: section.title }));
@@ -252,6 +257,14 @@ class Walk {
         if (first) first.focus({ preventScroll: true });
       }
     }
+  }
+
+  // Python's review under the walk shows only on the review, and only while the server can
+  // draw it: without a signal the walk draws its own (submit.js) and the server's, as it was
+  // when the link went, is not shown beside it
+  markView() {
+    const mark = !this.review ? "section" : this.phoneReviewShown() ? "phone-review" : "review";
+    if (document.documentElement.dataset.walk !== mark) document.documentElement.dataset.walk = mark;
   }
 
   drawNav(answers, vis) {

@@ -1,14 +1,14 @@
 // The element's entry: Streamlit calls the default export on every mount and data change.
 
 export default async function (component) {
-  const { data, parentElement, setTriggerValue, setStateValue } = component;
+  const { data, parentElement, setStateValue } = component;
   if (!data) return undefined;
   let walk = parentElement.__walk;
   if (!walk) {
     walk = new Walk(parentElement);
     parentElement.__walk = walk;
   }
-  await walk.update(data, { setTriggerValue, setStateValue });
+  await walk.update(data, { setStateValue });
   keepForOffline(data); // for the offline page (offline.js)
   if (walk.review) {
     walk.reported = null; // told again after every mount

@@ -20,6 +20,7 @@ const box = {
   upload: null, // {id, percent}
   status: new Map(), // audit -> {submitted, arriving}: what the server said of a submit
   locked: new Set(), // audits submitted on this phone: no change is taken any more
+  locating: new Set(), // ids of queued submits waiting (briefly) for the phone's position
   listeners: new Set(),
   lastPull: 0,
 };

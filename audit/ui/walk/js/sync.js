@@ -4,9 +4,25 @@
 const BATCH = 50;
 const PULL_EVERY = 20000;
 
+// A sync given up after this long (SYNC_WAIT_SECONDS, from the element's data.limits): on a
+// dropping link a socket can stay half-open, and a fetch on it never ends by itself; the lane
+// would wait behind it for ever. Given up, the batch is sent again (the server acknowledges a
+// change it already has without applying it twice: client id + sequence).
+const SYNC_WAIT_MS = 15000;
+const RETRY_MAX_MS = 15000;
+
+// The reply read whole within the wait (a reply can hang half-way too): {status, ok, json()}.
 async function post(url, body, extra = {}) {
   const headers = { "Content-Type": "application/json", "X-CSRF-Token": box.session.csrf, "X-Lang": box.session.lang, ...extra };
-  return fetch(url, { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(body) });
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), box.syncWait || SYNC_WAIT_MS);
+  try {
+    const r = await fetch(url, { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(body), signal: ctl.signal });
+    const text = await r.text();
+    return { status: r.status, ok: r.ok, json: async () => JSON.parse(text) };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // Two lanes, each with its own lock, timer and pace: answers and comments never wait behind a
@@ -36,7 +52,7 @@ async function runLane(lane) {
   try {
     const ok = navigator.locks ? await navigator.locks.request(lane.name, lane.round) : await lane.round();
     if (ok) { lane.delay = 1000; if (lane === LANES.changes) kickLane(lane, PULL_EVERY); }
-    else { kickLane(lane, lane.delay); lane.delay = Math.min(lane.delay * 2, 15000); }
+    else { kickLane(lane, backoff(lane.delay)); lane.delay = Math.min(lane.delay * 2, box.retryMax || RETRY_MAX_MS); }
   } finally {
     lane.sending = false;
     box.sending = Object.values(LANES).some((l) => l.sending);
@@ -45,10 +61,16 @@ async function runLane(lane) {
   }
 }
 
+// the wait before the next try, spread by a quarter either way: phones that lost the same
+// link do not all come back in the same second
+function backoff(ms) {
+  return Math.round(ms * (0.75 + Math.random() / 2));
+}
+
 async function changesRound() {
   for (let round = 0; round < 200; round++) {
     const waitingPhotos = new Set(box.photos.filter((p) => p.state !== "sent" && p.sha).map((p) => p.sha));
-    const ready = box.entries.filter((e) => mine(e) && e.seq
+    const ready = box.entries.filter((e) => mine(e) && e.seq && !box.locating.has(e.id)
       && !((e.kind === "caption" && waitingPhotos.has(e.sha)) || (e.kind === "remove_photo" && waitingPhotos.has(e.sha || e.value))))
       .sort((a, b) => a.seq - b.seq);
     if (!ready.length) break;
@@ -89,7 +111,7 @@ async function exchange(audit, batch, changes, snap) {
   let r;
   try {
     r = await post("/api/sync", { audit, client: box.client, changes, known: snap ? snap.digest : null });
-  } catch (err) {
+  } catch (err) { // no network, or no reply within the wait: sent again after a pause
     box.online = false;
     return false;
   }
