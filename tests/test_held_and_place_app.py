@@ -14,7 +14,7 @@ from audit.model import User
 from audit.people import accounts
 from audit.store import Store
 from tests.conftest import answer_mini
-from tests.test_app import app_as, data, people, texts  # noqa: F401  the fixtures, on both backends
+from tests.test_app import app_as, data, open_audit, people, texts  # noqa: F401  the fixtures, on both backends
 
 ADMIN = "audit/ui/pages/admin.py"
 T1 = "2026-05-01T10:00:00.000Z"
@@ -74,3 +74,18 @@ def test_home__branch_manager_sees_no_held_audit_and_no_button(
     assert not [b for b in at.button if b.key == f"release.{audit_id}"]
     hq = app_as(data, people["hq"]).run()  # HQ's home lists it with the button
     assert [b for b in hq.button if b.key == f"release.{audit_id}"]
+
+
+def test_held_audit_page__hq_releases_it_there_the_shopper_sees_no_button(
+        data: Store, people: dict[str, User]) -> None:  # noqa: F811
+    audit_id = held_audit(data, people["shopper"])
+    shopper = open_audit(app_as(data, people["shopper"]).run(), audit_id)
+    assert not shopper.exception
+    assert not [b for b in shopper.button if b.key == f"release.{audit_id}"]
+    hq = open_audit(app_as(data, people["hq"]).run(), audit_id)
+    assert not hq.exception
+    hq.button(key=f"release.{audit_id}").click().run()
+    assert not hq.exception
+    header = data.get_header(audit_id)
+    assert header is not None and (header.status, header.arriving) == ("submitted", ())
+    assert [e["by"] for e in header.events if e["type"] == "photos_released"] == [people["hq"].name]

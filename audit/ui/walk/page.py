@@ -121,6 +121,10 @@ def _review(user: User, audit: Audit, checklist: Checklist,
     if audit.header.arriving:  # submitted on the phone: the walk keeps sending the photos
         _score_header(score_audit(checklist, audit.answers), checklist)
         st.info(T("ui.arriving", count=len(audit.header.arriving)), icon=":material/cloud_upload:")
+        location = store.get_location(audit.header.location_id)
+        if access.may(user, access.RELEASE_HELD, audit.header,
+                      region=location.region if location else None):
+            review_panel.release_button(user, audit.id)  # the reviewer or HQ opening it
         return
     if holds is None or holds.answers:
         # answers on the phone would change the score and what is missing: neither is shown
