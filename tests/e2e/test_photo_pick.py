@@ -145,6 +145,7 @@ def test_admin__a_locations_place_from_a_photo_through_the_photo_element(
     page.get_by_label("Password", exact=True).fill("secret-pass")
     page.get_by_role("button", name="Sign in").tap()
     wait_for_session_cookie(ctx)
+    page.wait_for_url(lambda u: "/signin" not in u, wait_until="load")  # the form's 303 home
     page.goto(url + "/admin")
     page.locator(box("admin.part")).get_by_text("Locations", exact=True).tap()
     page.get_by_text("Невский · СПб").tap()  # the location's expander
