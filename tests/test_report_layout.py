@@ -13,7 +13,7 @@ import pytest
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from audit.actions.service import PlanLine
 from audit.checklist.conditions import visibility
@@ -253,3 +253,19 @@ def test_report_headings__never_left_at_the_foot_of_a_page() -> None:
                          title="t", subject="s")
             found += [(style.name, room, *hit) for hit in headings_ending_a_page(pdf)]
     assert found == []
+
+
+def test_report_headings__long_content_starts_under_its_heading_not_on_a_new_page() -> None:
+    """Kept with a table of most of a page, a heading moved it all over and left half of the
+    network report's voice page empty: long content starts where its heading and a few lines fit."""
+    fam = _family()
+    st = _Styles(fam, colors.HexColor("#1f5c99"))
+    frame = _Frame(fam, st.brand, "Brand", "Heading", "footer", "generated", "ru", A4)
+    rows = [[f"Branch {n}", f"{n}.5"] for n in range(45)]  # most of a page (a Latin font)
+    filler = Spacer(1, _body_height(A4) / 2)
+    pdf = _build([filler, Paragraph("Разрыв по точкам", st.h2), Table(rows, repeatRows=0)], frame,
+                 title="t", subject="s")
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        first = doc.pages[0].extract_text()
+    assert "Разрыв по точкам" in first and "Branch 0" in first
+    assert headings_ending_a_page(pdf) == []

@@ -18,7 +18,16 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfutils import readJPEGInfo
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, Image, PageTemplate, Paragraph, Table
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Table,
+)
 from reportlab.platypus.flowables import _listWrapOn
 
 from audit.reports.pdf.styles import (
@@ -664,6 +673,24 @@ class _Frame:
         canv.restoreState()
 
 
+class _HeadingKept(KeepTogether):  # type: ignore[misc]
+    """A heading (keepWithNext) and what follows it. Short content moves over with its heading
+    when it does not fit; long content (a table of half a page or more) starts under its heading
+    where the heading and a few lines fit, so no page is left nearly empty before it."""
+
+    def split(self, aW: float, aH: float) -> list[Any]:
+        heads = self._content[:-1]
+        frame_h = getattr(getattr(self, "_frame", None), "_height", aH)
+        heads_h = sum(f.wrap(aW, aH)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in heads)
+        long = self._H - heads_h > frame_h / 2
+        if long and aH >= heads_h + _FOLLOW_ROOM:
+            return list(self._content)  # the heading here, what follows split under it
+        return list(super().split(aW, aH))
+
+
+_FOLLOW_ROOM = 30 * mm  # under a heading before long content: room for its first few lines
+
+
 _render_lock = threading.Lock()
 
 
@@ -684,6 +711,7 @@ def _build(story: list[Any], frame: _Frame, *, title: str, subject: str) -> byte
     body = Frame(MARGIN, _BOTTOM, width - 2 * MARGIN, height - _TOP - _BOTTOM, id="body",
                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[body])])
+    doc.keepTogetherClass = _HeadingKept  # what a heading's keepWithNext groups it with
     # ReportLab keeps per-process state (fonts' subsets per document, rl_config): one build
     # at a time keeps two people downloading at once from mixing anything up.
     with _render_lock:
