@@ -498,7 +498,9 @@ class _AuditReport:
         if not quotes:
             return []
         heading = _l("summary_self" if self.audit.header.mode == "self" else "summary_mystery", lang)
-        return [st.p(heading, st.h2), *quotes]
+        # page 1 stays one page: the heading with its first quote, and each further quote, only
+        # where they fit (the sections list every answer in full)
+        return [_IfRoom([st.p(heading, st.h2), quotes[0]]), *(_IfRoom([q]) for q in quotes[1:])]
 
     # -- findings, by what they cost ---------------------------------------------------------
 
